@@ -1,0 +1,2 @@
+/* CZlib: zlib for .npz (deflate) and the .fbz container. */
+#include <zlib.h>

@@ -1,0 +1,1 @@
+// HTTPServer: the only code that touches libmicrohttpd; router, requests, responses, problem+json.

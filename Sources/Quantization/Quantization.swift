@@ -1,0 +1,1 @@
+// Quantization: QuantizeML-exact parameters, q_config, transforms, calibration and integer layers.

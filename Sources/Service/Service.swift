@@ -1,0 +1,1 @@
+// Service: the SpikeForge HTTP application — routes, job queue and workers, status page.

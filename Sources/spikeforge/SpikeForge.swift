@@ -1,0 +1,10 @@
+// spikeforge: the command-line interface — `serve` and the engine commands on one engine.
+import ArgumentParser
+
+@main
+struct SpikeForge: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "spikeforge",
+        abstract: "Convert tf_keras models to Akida models: quantize, convert, summarise, simulate.",
+        subcommands: [])
+}

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Installs what building SpikeForge needs on Debian 12: the C libraries' -dev packages.
+# Safe to run repeatedly: it only calls apt-get when something is missing.
+set -euo pipefail
+packages=(libmicrohttpd-dev libhdf5-dev zlib1g-dev libsqlite3-dev pkg-config)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  echo "setup: installing ${missing[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}"
+fi
+command -v swift >/dev/null || { echo "setup: swift is not on PATH (Swift 6.x toolchain needed)" >&2; exit 1; }

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Runs the whole SpikeForge test suite (release build: the corpus tests run real numerics).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+swift build -c release --product spikeforge
+swift test -c release "$@"
