@@ -42,6 +42,16 @@ final class Workspace {
         [acc, pool, lanes64].forEach { $0.deallocate() }
     }
 
+    /// Adds the number of zero values of each layer's current output.
+    func countZeros(into counts: inout [Int]) {
+        for i in counts.indices {
+            var z = 0
+            for v in intOut[i] where v == 0 { z += 1 }
+            for v in floatOut[i] where v == 0 { z += 1 }
+            counts[i] += z
+        }
+    }
+
     func runSample(layers: [CompiledLayer], ints: UnsafeBufferPointer<Int32>?, floats: UnsafeBufferPointer<Float>?) throws {
         for (i, layer) in layers.enumerated() {
             let out = intOut[i]

@@ -40,6 +40,17 @@ public struct AkidaInference: Sendable {
     public var output: AkidaTensor
     /// Per layer, in model order (empty unless requested).
     public var layerOutputs: [(name: String, tensor: AkidaTensor)]
+    /// Per layer: share of zero values (only when zero counting was requested).
+    public var sparsity: [(name: String, zeroFraction: Double)] = []
+}
+
+/// Output of `AkidaSimulator.infer`.
+public struct AkidaRunResult: Sendable {
+    public var output: AkidaTensor
+    /// true when `output` is akida's `predict` (float32), false for `forward`.
+    public var usedPredict: Bool
+    /// Per layer in model order: share of zero values in its output (empty unless requested).
+    public var layerSparsity: [(name: String, zeroFraction: Double)]
 }
 
 /// Runs an Akida model; build once, run many batches (thread-safe).
@@ -62,6 +73,27 @@ public final class AkidaSimulator: @unchecked Sendable {
     /// akida `Model.forward`: the last layer's raw output (integers, or floats after a Dequantizer).
     public func forward(_ input: NDArray) throws -> AkidaTensor {
         try run(input, keepLayers: false).output
+    }
+
+    /// Whether `predict` applies (v2: last layer is a Dequantizer; v1: last layer has no activation).
+    public var canPredict: Bool {
+        guard let last = layers.last else { return false }
+        switch last.op {
+        case .dequantizer: return model.ipVersion == .v2
+        case .neural(let n):
+            if case .v1(_, _, _, let activation, _, _) = n.post { return !activation }
+            return false
+        default: return false
+        }
+    }
+
+    /// The engine entry point for `predict` commands and endpoints: predict when the model allows
+    /// it (or `forward` when asked or when it does not), with the share of zero values of every
+    /// layer's output over the batch when `layerSparsity` is set.
+    public func infer(_ input: NDArray, forwardOnly: Bool = false, layerSparsity: Bool = false) throws -> AkidaRunResult {
+        let result = try run(input, keepLayers: false, countZeros: layerSparsity)
+        let output = !forwardOnly && canPredict ? try predict(fromForward: result.output) : result.output
+        return AkidaRunResult(output: output, usedPredict: !forwardOnly && canPredict, layerSparsity: result.sparsity)
     }
 
     /// akida `forward`, keeping every layer's output (the `akida_v*_layers.npz` content).
@@ -138,7 +170,7 @@ public final class AkidaSimulator: @unchecked Sendable {
 
     // MARK: Batch execution
 
-    func run(_ input: NDArray, keepLayers: Bool) throws -> AkidaInference {
+    func run(_ input: NDArray, keepLayers: Bool, countZeros: Bool = false) throws -> AkidaInference {
         let (n, inInts, inFloats) = try prepareInput(input)
         let inCount = model.inputShape.reduce(1, *)
         let keep = layers.indices.map { keepLayers || $0 == layers.count - 1 }
@@ -149,6 +181,7 @@ public final class AkidaSimulator: @unchecked Sendable {
         defer { results.forEach { $0?.deallocate() } }
         let workers = max(1, min(maxThreads, n))
         var failure: Error?
+        var zeros = [Int](repeating: 0, count: layers.count)
         let lock = DispatchQueue(label: "akida.simulator.error")
         inInts.withUnsafeBufferPointer { intsIn in
             inFloats.withUnsafeBufferPointer { floatsIn in
@@ -157,11 +190,13 @@ public final class AkidaSimulator: @unchecked Sendable {
                     guard lo < hi else { return }
                     let ws = Workspace(layers: layers)
                     defer { ws.deallocate() }
+                    var localZeros = [Int](repeating: 0, count: layers.count)
                     do {
                         for s in lo..<hi {
                             let sampleInts = intsIn.isEmpty ? nil : UnsafeBufferPointer(rebasing: intsIn[s * inCount..<(s + 1) * inCount])
                             let sampleFloats = floatsIn.isEmpty ? nil : UnsafeBufferPointer(rebasing: floatsIn[s * inCount..<(s + 1) * inCount])
                             try ws.runSample(layers: layers, ints: sampleInts, floats: sampleFloats)
+                            if countZeros { ws.countZeros(into: &localZeros) }
                             for (i, r) in results.enumerated() {
                                 guard let r else { continue }
                                 let c = layers[i].outCount
@@ -172,6 +207,7 @@ public final class AkidaSimulator: @unchecked Sendable {
                                 }
                             }
                         }
+                        lock.sync { for i in zeros.indices { zeros[i] += localZeros[i] } }
                     } catch {
                         lock.sync { failure = failure ?? error }
                     }
@@ -188,7 +224,10 @@ public final class AkidaSimulator: @unchecked Sendable {
         }
         let output = outputs[outputs.count - 1].tensor
         if !keepLayers { outputs = [] }
-        return AkidaInference(output: output, layerOutputs: outputs)
+        let sparsity = countZeros ? layers.indices.map { i in
+            (name: layers[i].name, zeroFraction: Double(zeros[i]) / Double(max(1, n * layers[i].outCount)))
+        } : []
+        return AkidaInference(output: output, layerOutputs: outputs, sparsity: sparsity)
     }
 }
 

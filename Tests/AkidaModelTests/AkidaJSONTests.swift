@@ -45,3 +45,19 @@ final class AkidaJSONTests: XCTestCase {
         }
     }
 }
+
+final class SummaryJSONTests: XCTestCase {
+    func testSummaryJSONListsTheLayersOfTheTextTable() throws {
+        for c in try AkidaCase.all() {
+            let model = try c.model()
+            let summary = AkidaSummary(model: model)
+            let parsed = try JSONSerialization.jsonObject(with: Data(summary.json.utf8)) as? [String: Any]
+            XCTAssertEqual(parsed?["layer_count"] as? Int, model.layers.count, c.label)
+            let sequences = parsed?["sequences"] as? [[String: Any]] ?? []
+            let names = (sequences.first?["layers"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
+            let text = try String(contentsOf: c.file("_summary.txt"), encoding: .utf8)
+            for name in names { XCTAssertTrue(text.contains("\(name) ("), "\(c.label): \(name)") }
+            XCTAssertEqual(names.count, model.layers.filter { $0.type != .inputData || $0.inbounds.count > 0 }.count, c.label)
+        }
+    }
+}

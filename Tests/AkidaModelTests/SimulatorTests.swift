@@ -53,3 +53,86 @@ final class LayerOutputTests: XCTestCase {
 extension NDArray {
     func integersOrFloats() throws -> [Double] { doubles() }
 }
+
+final class InputValidationTests: XCTestCase {
+    private func simulator(_ name: String, _ version: String = "v2") throws -> AkidaSimulator {
+        let c = try XCTUnwrap(AkidaCase.all().first { $0.name == name && $0.version == version })
+        return try AkidaSimulator(model: c.model())
+    }
+
+    func testWrongShapeIsRejectedWithExpectedShape() throws {
+        let sim = try simulator("residual_add")
+        let x = try NDArray(dtype: .uint8, shape: [2, 24, 24, 1], bytes: [UInt8](repeating: 0, count: 2 * 24 * 24))
+        XCTAssertThrowsError(try sim.forward(x)) { error in
+            XCTAssertEqual("\(error)", "Input shape must be (N,24,24,3) but got (2,24,24,1)")
+        }
+    }
+
+    func testWrongDTypeIsRejected() throws {
+        let uint8Model = try simulator("residual_add")
+        let x = try NDArray(dtype: .int8, shape: [1, 24, 24, 3], bytes: [UInt8](repeating: 0, count: 24 * 24 * 3))
+        XCTAssertThrowsError(try uint8Model.forward(x)) { error in
+            XCTAssertTrue("\(error)".contains("Input type should be uint8"), "\(error)")
+        }
+        let signedQuantizer = try simulator("mlp")
+        let u = try NDArray(dtype: .uint8, shape: [1, 1, 1, 64], bytes: [UInt8](repeating: 0, count: 64))
+        XCTAssertThrowsError(try signedQuantizer.forward(u)) { error in
+            XCTAssertTrue("\(error)".contains("int8 or float32"), "\(error)")
+        }
+        let d = try NDArray(dtype: .float64, shape: [1, 1, 1, 64], bytes: [UInt8](repeating: 0, count: 64 * 8))
+        XCTAssertThrowsError(try signedQuantizer.forward(d))
+    }
+
+    func testTwoDimensionalInputIsAcceptedForFlatModels() throws {
+        let c = try XCTUnwrap(AkidaCase.all().first { $0.name == "mlp" })
+        let sim = try AkidaSimulator(model: c.model())
+        let flat = try NPY.read(contentsOf: c.directory.appendingPathComponent("inputs.npy"))
+        XCTAssertEqual(flat.shape.count, 2)
+        let expected = try NPY.read(contentsOf: c.file("_out.npy"))
+        XCTAssertEqual(try sim.predict(flat).ndarray(), expected)
+    }
+
+    func testIntegerInputsBypassTheQuantizer() throws {
+        // akida passes int8 inputs of a signed Quantizer through unchanged (reference 7.4).
+        let c = try XCTUnwrap(AkidaCase.all().first { $0.name == "mlp" })
+        let sim = try AkidaSimulator(model: c.model())
+        let values: [Int32] = (0..<64).map { Int32($0 - 32) }
+        let x = NDArray(Tensor(shape: [1, 1, 1, 64], scalars: values), dtype: .int8)
+        let run = try sim.forwardAllLayers(x)
+        XCTAssertEqual(run.layerOutputs[0].tensor.integers, values)
+    }
+
+    func testInferReportsSparsityPerLayer() throws {
+        let c = try XCTUnwrap(AkidaCase.all().first { $0.name == "ds_cnn_kws" })
+        let sim = try AkidaSimulator(model: c.model())
+        let inputs = try c.inputs()
+        let result = try sim.infer(inputs, layerSparsity: true)
+        XCTAssertTrue(result.usedPredict)
+        XCTAssertEqual(result.output.ndarray(), try NPY.read(contentsOf: c.file("_out.npy")))
+        let all = try sim.forwardAllLayers(inputs)
+        XCTAssertEqual(result.layerSparsity.map(\.name), all.layerOutputs.map(\.name))
+        for (s, layer) in zip(result.layerSparsity, all.layerOutputs) {
+            XCTAssertEqual(s.zeroFraction, layer.tensor.zeroFraction, accuracy: 1e-12, s.name)
+        }
+        XCTAssertTrue(result.layerSparsity.contains { $0.zeroFraction > 0.2 }, "ReLU layers should be sparse")
+    }
+
+    func testBatchSplittingGivesTheSameResultAsOneThread() throws {
+        let c = try XCTUnwrap(AkidaCase.all().first { $0.name == "digits_trained" })
+        let inputs = try c.inputs()
+        let parallel = try AkidaSimulator(model: c.model(), maxThreads: 4).forward(inputs)
+        let serial = try AkidaSimulator(model: c.model(), maxThreads: 1).forward(inputs)
+        XCTAssertEqual(parallel, serial)
+    }
+
+    func testV1PredictNeedsALastLayerWithoutActivation() throws {
+        let c = try XCTUnwrap(AkidaCase.all().first { $0.name == "v1_convnet" })
+        var model = try c.model()
+        model.layers.removeLast()
+        model.outputShape = model.layers[model.layers.count - 1].outputShape
+        let sim = try AkidaSimulator(model: model)
+        XCTAssertFalse(sim.canPredict)
+        XCTAssertThrowsError(try sim.predict(c.inputs()))
+        XCTAssertFalse(try sim.infer(c.inputs()).usedPredict)
+    }
+}
