@@ -179,18 +179,39 @@ final class Workspace {
         let f = n.outChannels
         switch n.post {
         case .v2(let bias, let early, let bb, let pob, let ob, let relu, let clip, let scales, let shifts):
-            for k in 0..<grid * f {
-                let q = k % f
-                var v = early ? satS(acc[k] + bias[q], bb) : satS(acc[k], bb) + bias[q]
-                if relu { v = min(max(v, 0), clip[q]) }
-                acc[k] = v
+            let (bbLo, bbHi) = bounds(bb), (pobLo, pobHi) = bounds(pob)
+            let (obLo, obHi) = ob <= 4 ? (Int64(0), (Int64(1) << ob) - 1) : bounds(ob)
+            // Values here are far below 2^62 (≤ 32-bit sums plus 32-bit biases, times 8-bit scales),
+            // so wrapping operators cannot wrap.
+            let a = acc.baseAddress!
+            bias.withUnsafeBufferPointer { bp in
+                clip.withUnsafeBufferPointer { cp in
+                    // Branch-free clamps: ReLU outcomes are data-dependent and would mispredict.
+                    for p in 0..<grid {
+                        let row = a + p * f
+                        if early {
+                            for q in 0..<f { row[q] = clampBF(row[q] &+ bp[q], bbLo, bbHi) }
+                        } else {
+                            for q in 0..<f { row[q] = clampBF(row[q], bbLo, bbHi) &+ bp[q] }
+                        }
+                        if relu {
+                            for q in 0..<f { row[q] = minBF(maxBF(row[q], 0), cp[q]) }
+                        }
+                    }
+                }
             }
             let count = pooled(n, grid: grid, sumBits: pob, runningSaturation: true)
-            for k in 0..<count {
-                let q = k % f
-                let prod = satS(mulSat(pool[k], scales[q]), pob)
-                let o = shiftRound(prod, shifts[q])
-                out[k] = Int32(ob <= 4 ? satU(o, ob) : satS(o, ob))
+            let positions = count / f
+            scales.withUnsafeBufferPointer { sp in
+                shifts.withUnsafeBufferPointer { hp in
+                    for p in 0..<positions {
+                        let row = pool.baseAddress! + p * f, o = out.baseAddress! + p * f
+                        for q in 0..<f {
+                            let prod = clampBF(row[q] &* sp[q], pobLo, pobHi)
+                            o[q] = Int32(truncatingIfNeeded: clampBF(shiftRound(prod, hp[q]), obLo, obHi))
+                        }
+                    }
+                }
             }
         case .v1(let threshold, _, let actStep16, let activation, let actBits, let saturate20):
             if saturate20 { for k in 0..<grid * f { acc[k] = satS(acc[k], 20) } }
@@ -260,3 +281,13 @@ final class Workspace {
     let q = a / b
     return (a % b != 0 && a > 0) ? q + 1 : q
 }
+
+/// Signed range of a `bits`-bit value (1...64 bits).
+@inline(__always) func bounds(_ bits: Int) -> (Int64, Int64) {
+    bits >= 64 ? (Int64.min, Int64.max) : (-(Int64(1) << (bits - 1)), (Int64(1) << (bits - 1)) - 1)
+}
+
+// Branch-free max/min/clamp for values well inside ±2^62 (differences cannot overflow).
+@inline(__always) func maxBF(_ v: Int64, _ lo: Int64) -> Int64 { let d = v &- lo; return lo &+ (d & ~(d >> 63)) }
+@inline(__always) func minBF(_ v: Int64, _ hi: Int64) -> Int64 { let d = v &- hi; return hi &+ (d & (d >> 63)) }
+@inline(__always) func clampBF(_ v: Int64, _ lo: Int64, _ hi: Int64) -> Int64 { minBF(maxBF(v, lo), hi) }

@@ -19,8 +19,8 @@
 @inline(__always) func shiftRound(_ v: Int64, _ k: Int) -> Int64 {
     if k >= 0 { return k >= 63 ? (v == 0 ? 0 : (v > 0 ? Int64.max : Int64.min)) : satShl(v, k) }
     let s = -k
-    if s >= 63 { return v >= 0 ? 0 : (v == Int64.min ? -1 : 0) }
-    return (v + (Int64(1) << (s - 1))) >> s
+    if s >= 63 { return 0 }
+    return (v &+ (Int64(1) << (s - 1))) >> s
 }
 
 /// v << k without wrapping (saturates at the Int64 range; the engine never wraps).
@@ -75,22 +75,23 @@ func convAccumulate<A: FixedWidthInteger>(_ type: A.Type, x: UnsafeBufferPointer
                                           scratch: UnsafeMutableBufferPointer<A>) {
     for o0 in 0..<a0.output {
         for o1 in 0..<a1.output {
-            for q in 0..<f { scratch[q] = 0 }
+            let sp = scratch.baseAddress!
+            for q in 0..<f { sp[q] = 0 }
             for i in 0..<k0 {
                 let row = (o0 * a0.stride + i) * p1
                 for j in 0..<k1 {
-                    let base = (row + o1 * a1.stride + j) * c
-                    let wbase = (i * k1 + j) * c * f
+                    let xp = x.baseAddress! + (row + o1 * a1.stride + j) * c
+                    let wp = w.baseAddress! + (i * k1 + j) * c * f
                     for ch in 0..<c {
-                        let xv = A(truncatingIfNeeded: x[base + ch])
+                        let xv = A(truncatingIfNeeded: xp[ch])
                         if xv == 0 { continue }
-                        let wrow = wbase + ch * f
-                        for q in 0..<f { scratch[q] &+= xv &* A(truncatingIfNeeded: w[wrow + q]) }
+                        let wr = wp + ch * f
+                        for q in 0..<f { sp[q] &+= xv &* A(truncatingIfNeeded: wr[q]) }
                     }
                 }
             }
-            let out = (o0 * a1.output + o1) * f
-            for q in 0..<f { acc[out + q] = Int64(scratch[q]) }
+            let out = acc.baseAddress! + (o0 * a1.output + o1) * f
+            for q in 0..<f { out[q] = Int64(sp[q]) }
         }
     }
 }
@@ -103,19 +104,18 @@ func depthwiseAccumulate<A: FixedWidthInteger>(_ type: A.Type, x: UnsafeBufferPo
                                                scratch: UnsafeMutableBufferPointer<A>) {
     for o0 in 0..<a0.output {
         for o1 in 0..<a1.output {
-            for q in 0..<c { scratch[q] = 0 }
+            let sp = scratch.baseAddress!
+            for q in 0..<c { sp[q] = 0 }
             for i in 0..<k0 {
                 let row = (o0 * a0.stride + i) * p1
                 for j in 0..<k1 {
-                    let base = (row + o1 * a1.stride + j) * c
-                    let wbase = (i * k1 + j) * c
-                    for ch in 0..<c {
-                        scratch[ch] &+= A(truncatingIfNeeded: x[base + ch]) &* A(truncatingIfNeeded: w[wbase + ch])
-                    }
+                    let xp = x.baseAddress! + (row + o1 * a1.stride + j) * c
+                    let wp = w.baseAddress! + (i * k1 + j) * c
+                    for ch in 0..<c { sp[ch] &+= A(truncatingIfNeeded: xp[ch]) &* A(truncatingIfNeeded: wp[ch]) }
                 }
             }
-            let out = (o0 * a1.output + o1) * c
-            for q in 0..<c { acc[out + q] = Int64(scratch[q]) }
+            let out = acc.baseAddress! + (o0 * a1.output + o1) * c
+            for q in 0..<c { out[q] = Int64(sp[q]) }
         }
     }
 }
@@ -125,16 +125,18 @@ func depthwiseAccumulate<A: FixedWidthInteger>(_ type: A.Type, x: UnsafeBufferPo
 func denseAccumulate<A: FixedWidthInteger>(_ type: A.Type, x: UnsafeBufferPointer<Int32>, rows: Int, n: Int,
                                            w: UnsafeBufferPointer<Int32>, units u: Int,
                                            acc: UnsafeMutableBufferPointer<Int64>, scratch: UnsafeMutableBufferPointer<A>) {
+    let sp = scratch.baseAddress!
     for r in 0..<rows {
-        for q in 0..<u { scratch[q] = 0 }
-        let xb = r * n
+        for q in 0..<u { sp[q] = 0 }
+        let xp = x.baseAddress! + r * n
         for k in 0..<n {
-            let xv = A(truncatingIfNeeded: x[xb + k])
+            let xv = A(truncatingIfNeeded: xp[k])
             if xv == 0 { continue }
-            let wrow = k * u
-            for q in 0..<u { scratch[q] &+= xv &* A(truncatingIfNeeded: w[wrow + q]) }
+            let wr = w.baseAddress! + k * u
+            for q in 0..<u { sp[q] &+= xv &* A(truncatingIfNeeded: wr[q]) }
         }
-        for q in 0..<u { acc[r * u + q] = Int64(scratch[q]) }
+        let out = acc.baseAddress! + r * u
+        for q in 0..<u { out[q] = Int64(sp[q]) }
     }
 }
 
