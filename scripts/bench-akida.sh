@@ -12,18 +12,20 @@ BIN=.build/release/bench-akida
 CORPUS=Tests/Fixtures/corpus
 HAVE_REF=0
 if [ -x "$PY" ] && "$PY" -c "import akida" 2>/dev/null; then HAVE_REF=1; fi
-printf "%-14s %5s %14s %10s %14s %10s %8s\n" model batch "spikeforge/s" "peak MiB" "akida/s" "peak MiB" ratio
+echo "samples/s = wall-clock throughput; /cpu-s = samples per CPU-second (robust when cores are shared)"
+printf "%-14s %5s | %12s %10s %8s | %12s %10s %8s | %7s %7s\n" model batch "spikeforge/s" "/cpu-s" "MiB" "akida/s" "/cpu-s" "MiB" "wall x" "cpu x"
 for case in ds_cnn_kws akidanet_tiny; do
   for batch in 1 64; do
     set -- $("$BIN" "$CORPUS/$case/akida_v2.json" "$CORPUS/$case/inputs.npy" "$batch" "$SECONDS_PER_RUN")
-    ours=$1 ours_mem=$2
+    ours=$1 ours_cpu=$2 ours_mem=$3
     if [ "$HAVE_REF" = 1 ]; then
       set -- $("$PY" scripts/bench-akida-ref.py "$CORPUS/$case/akida_v2.json" "$CORPUS/$case/inputs.npy" "$batch" "$SECONDS_PER_RUN" 2>/dev/null)
-      ref=$1 ref_mem=$2
-      ratio=$(awk "BEGIN { printf \"%.2fx\", $ours / $ref }")
+      ref=$1 ref_cpu=$2 ref_mem=$3
+      ratio=$(awk "BEGIN { printf \"%.2f\", $ours / $ref }")
+      cpu_ratio=$(awk "BEGIN { printf \"%.2f\", $ours_cpu / $ref_cpu }")
     else
-      ref=n/a ref_mem=n/a ratio=n/a
+      ref=n/a ref_cpu=n/a ref_mem=n/a ratio=n/a cpu_ratio=n/a
     fi
-    printf "%-14s %5s %14s %10s %14s %10s %8s\n" "$case" "$batch" "$ours" "$ours_mem" "$ref" "$ref_mem" "$ratio"
+    printf "%-14s %5s | %12s %10s %8s | %12s %10s %8s | %7s %7s\n" "$case" "$batch" "$ours" "$ours_cpu" "$ours_mem" "$ref" "$ref_cpu" "$ref_mem" "$ratio" "$cpu_ratio"
   done
 done

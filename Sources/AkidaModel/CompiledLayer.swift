@@ -24,10 +24,8 @@ struct Neural {
     var a1: WindowAxis
     var k0: Int, k1: Int
     var outChannels: Int
-    var weights: [Int32]        // cross-correlation orientation
-    var pointwise: [Int32]      // separable only: (C, F)
-    var maxWeightSum: Int64     // largest Σ|w| over one accumulator (separable: depthwise stage)
-    var pointwiseWeightSum: Int64
+    var weights: KernelWeights      // cross-correlation orientation
+    var pointwise: KernelWeights    // separable only: (C, F)
     var inputShift: [Int]       // per input channel (dense: per flat input); empty: none
     var padValues: [Int32]      // per input channel; empty: zero padding
     var pooling: Pooling
@@ -249,8 +247,6 @@ extension CompiledLayer {
             guard pw.shape == [1, 1, c, outChannels] else { throw fail("weights_pw shape \(pw.shape) must be [1, 1, \(c), \(outChannels)]") }
             pointwise = pw.integers
         }
-        let maxWeightSum = largestWeightSum(weights, lanes: kind == .conv || kind == .dense ? outChannels : c)
-        let pointwiseWeightSum = largestWeightSum(pointwise, lanes: outChannels)
 
         // Pooling on the convolution grid.
         let poolType = kind == .dense ? 0 : try p("pool_type")
@@ -315,16 +311,8 @@ extension CompiledLayer {
                        scales: try ints("output_scales", outChannels, 1), shifts: shifts)
         }
         return Neural(kind: kind, inShape: inShape, a0: a0, a1: a1, k0: k0, k1: k1, outChannels: outChannels,
-                      weights: weights, pointwise: pointwise, maxWeightSum: maxWeightSum,
-                      pointwiseWeightSum: pointwiseWeightSum, inputShift: inputShift,
+                      weights: KernelWeights(weights, lanes: kind == .conv || kind == .dense ? outChannels : c),
+                      pointwise: KernelWeights(pointwise, lanes: outChannels), inputShift: inputShift,
                       padValues: padValues, pooling: pooling, post: post)
-    }
-
-    /// Largest Σ|w| feeding one accumulator; `lanes` = accumulators, the fastest-varying weight axis.
-    private static func largestWeightSum(_ weights: [Int32], lanes: Int) -> Int64 {
-        guard lanes > 0 else { return 0 }
-        var sums = [Int64](repeating: 0, count: lanes)
-        for (i, w) in weights.enumerated() { sums[i % lanes] += Int64(abs(w)) }
-        return sums.max() ?? 0
     }
 }

@@ -101,6 +101,15 @@ final class Workspace {
 
     // MARK: Neural layers
 
+    /// Runs `loop` with the kernel and accumulator of the narrowest exact precision.
+    private func accumulate<L: Accumulation>(_ weights: KernelWeights, maxInput: Int64, _ loop: L) {
+        switch weights.precision(maxInput: maxInput) {
+        case .products16: weights.w16.withUnsafeBufferPointer { loop.run($0, Lanes(scratch: lanes32)) }
+        case .sums32: weights.w32.withUnsafeBufferPointer { loop.run($0, Lanes(scratch: lanes32)) }
+        case .sums64: weights.w64.withUnsafeBufferPointer { loop.run($0, Lanes(scratch: lanes64)) }
+        }
+    }
+
     private func runNeural(_ n: Neural, input: UnsafeBufferPointer<Int32>, out: UnsafeMutableBufferPointer<Int32>, name: String) throws {
         var x = input
         if !n.inputShift.isEmpty, case .v2(_, _, let bb, _, _, _, _, _, _) = n.post {
@@ -113,11 +122,7 @@ final class Workspace {
         let f = n.outChannels
         switch n.kind {
         case .dense:
-            if fitsInt32(maxInput: maxAbs(x), maxWeightSum: n.maxWeightSum) {
-                n.weights.withUnsafeBufferPointer { denseAccumulate(Int32.self, x: x, rows: 1, n: x.count, w: $0, units: f, acc: acc, scratch: lanes32) }
-            } else {
-                n.weights.withUnsafeBufferPointer { denseAccumulate(Int64.self, x: x, rows: 1, n: x.count, w: $0, units: f, acc: acc, scratch: lanes64) }
-            }
+            accumulate(n.weights, maxInput: maxAbs(x), DenseLoop(x: x, rows: 1, n: x.count, u: f, acc: acc))
         case .conv, .depthwise, .separable:
             var src = x, p1 = d1
             let p0size = n.a0.paddedSize, p1size = n.a1.paddedSize
@@ -139,19 +144,12 @@ final class Workspace {
                 src = UnsafeBufferPointer(rebasing: padded[0..<p0size * p1size * c])
                 p1 = p1size
             }
-            let small = fitsInt32(maxInput: maxAbs(src), maxWeightSum: n.maxWeightSum)
-            n.weights.withUnsafeBufferPointer { w in
-                if n.kind == .conv {
-                    if small {
-                        convAccumulate(Int32.self, x: src, p1: p1, channels: c, w: w, k0: n.k0, k1: n.k1, filters: f, a0: n.a0, a1: n.a1, acc: acc, scratch: lanes32)
-                    } else {
-                        convAccumulate(Int64.self, x: src, p1: p1, channels: c, w: w, k0: n.k0, k1: n.k1, filters: f, a0: n.a0, a1: n.a1, acc: acc, scratch: lanes64)
-                    }
-                } else if small {
-                    depthwiseAccumulate(Int32.self, x: src, p1: p1, channels: c, w: w, k0: n.k0, k1: n.k1, a0: n.a0, a1: n.a1, acc: acc, scratch: lanes32)
-                } else {
-                    depthwiseAccumulate(Int64.self, x: src, p1: p1, channels: c, w: w, k0: n.k0, k1: n.k1, a0: n.a0, a1: n.a1, acc: acc, scratch: lanes64)
-                }
+            if n.kind == .conv {
+                accumulate(n.weights, maxInput: maxAbs(src),
+                           ConvLoop(x: src, p1: p1, c: c, k0: n.k0, k1: n.k1, f: f, a0: n.a0, a1: n.a1, acc: acc))
+            } else {
+                accumulate(n.weights, maxInput: maxAbs(src),
+                           DepthwiseLoop(x: src, p1: p1, c: c, k0: n.k0, k1: n.k1, a0: n.a0, a1: n.a1, acc: acc))
             }
             if n.kind == .separable {
                 // Pointwise stage on the exact depthwise sums.
@@ -162,13 +160,7 @@ final class Workspace {
                     stage[k] = v
                 }
                 let d = UnsafeBufferPointer(rebasing: stage[0..<grid * c])
-                n.pointwise.withUnsafeBufferPointer { w in
-                    if fitsInt32(maxInput: maxAbs(d), maxWeightSum: n.pointwiseWeightSum) {
-                        denseAccumulate(Int32.self, x: d, rows: grid, n: c, w: w, units: f, acc: acc, scratch: lanes32)
-                    } else {
-                        denseAccumulate(Int64.self, x: d, rows: grid, n: c, w: w, units: f, acc: acc, scratch: lanes64)
-                    }
-                }
+                accumulate(n.pointwise, maxInput: maxAbs(d), DenseLoop(x: d, rows: grid, n: c, u: f, acc: acc))
             }
         }
         finish(n, grid: grid, out: out)

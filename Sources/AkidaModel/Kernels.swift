@@ -66,77 +66,93 @@ struct WindowAxis: Equatable {
 
 // MARK: Accumulation loops (cross-correlation on a padded input)
 
-/// Output of `conv`: acc[(o0 * out1 + o1) * F + f] = Σ x[o0·s0+i, o1·s1+j, c] · w[i, j, c, f].
-/// `x` is the padded input (p0 × p1 × C), `w` is (k0, k1, C, F).
-@inline(__always)
-func convAccumulate<A: FixedWidthInteger>(_ type: A.Type, x: UnsafeBufferPointer<Int32>, p1: Int, channels c: Int,
-                                          w: UnsafeBufferPointer<Int32>, k0: Int, k1: Int, filters f: Int,
-                                          a0: WindowAxis, a1: WindowAxis, acc: UnsafeMutableBufferPointer<Int64>,
-                                          scratch: UnsafeMutableBufferPointer<A>) {
-    for o0 in 0..<a0.output {
-        for o1 in 0..<a1.output {
-            let sp = scratch.baseAddress!
-            for q in 0..<f { sp[q] = 0 }
-            for i in 0..<k0 {
-                let row = (o0 * a0.stride + i) * p1
-                for j in 0..<k1 {
-                    let xp = x.baseAddress! + (row + o1 * a1.stride + j) * c
-                    let wp = w.baseAddress! + (i * k1 + j) * c * f
-                    for ch in 0..<c {
-                        let xv = A(truncatingIfNeeded: xp[ch])
-                        if xv == 0 { continue }
-                        let wr = wp + ch * f
-                        for q in 0..<f { sp[q] &+= xv &* A(truncatingIfNeeded: wr[q]) }
+/// Per-output scratch lanes of the accumulator type A.
+struct Lanes<A: FixedWidthInteger> {
+    let scratch: UnsafeMutableBufferPointer<A>
+}
+
+/// An accumulation loop, run with weights of type W (products in W) and sums in A.
+protocol Accumulation {
+    func run<A: FixedWidthInteger, W: FixedWidthInteger>(_ w: UnsafeBufferPointer<W>, _ lanes: Lanes<A>)
+}
+
+/// acc[(o0 · out1 + o1) · F + f] = Σ x[o0·s0+i, o1·s1+j, c] · w[i, j, c, f]; `x` is the padded
+/// input (rows of `p1` positions × C channels), `w` is (k0, k1, C, F).
+struct ConvLoop: Accumulation {
+    let x: UnsafeBufferPointer<Int32>, p1: Int, c: Int, k0: Int, k1: Int, f: Int
+    let a0: WindowAxis, a1: WindowAxis
+    let acc: UnsafeMutableBufferPointer<Int64>
+
+    func run<A: FixedWidthInteger, W: FixedWidthInteger>(_ w: UnsafeBufferPointer<W>, _ lanes: Lanes<A>) {
+        let sp = lanes.scratch.baseAddress!
+        for o0 in 0..<a0.output {
+            for o1 in 0..<a1.output {
+                for q in 0..<f { sp[q] = 0 }
+                for i in 0..<k0 {
+                    let row = (o0 * a0.stride + i) * p1
+                    for j in 0..<k1 {
+                        let xp = x.baseAddress! + (row + o1 * a1.stride + j) * c
+                        let wp = w.baseAddress! + (i * k1 + j) * c * f
+                        for ch in 0..<c {
+                            let xv = W(truncatingIfNeeded: xp[ch])
+                            if xv == 0 { continue }   // activations are sparse
+                            let wr = wp + ch * f
+                            for q in 0..<f { sp[q] &+= A(truncatingIfNeeded: xv &* wr[q]) }
+                        }
                     }
                 }
+                let out = acc.baseAddress! + (o0 * a1.output + o1) * f
+                for q in 0..<f { out[q] = Int64(sp[q]) }
             }
-            let out = acc.baseAddress! + (o0 * a1.output + o1) * f
-            for q in 0..<f { out[q] = Int64(sp[q]) }
         }
     }
 }
 
-/// Depthwise: acc[(o0 * out1 + o1) * C + c] = Σ x[o0·s0+i, o1·s1+j, c] · w[i, j, c].
-@inline(__always)
-func depthwiseAccumulate<A: FixedWidthInteger>(_ type: A.Type, x: UnsafeBufferPointer<Int32>, p1: Int, channels c: Int,
-                                               w: UnsafeBufferPointer<Int32>, k0: Int, k1: Int,
-                                               a0: WindowAxis, a1: WindowAxis, acc: UnsafeMutableBufferPointer<Int64>,
-                                               scratch: UnsafeMutableBufferPointer<A>) {
-    for o0 in 0..<a0.output {
-        for o1 in 0..<a1.output {
-            let sp = scratch.baseAddress!
-            for q in 0..<c { sp[q] = 0 }
-            for i in 0..<k0 {
-                let row = (o0 * a0.stride + i) * p1
-                for j in 0..<k1 {
-                    let xp = x.baseAddress! + (row + o1 * a1.stride + j) * c
-                    let wp = w.baseAddress! + (i * k1 + j) * c
-                    for ch in 0..<c { sp[ch] &+= A(truncatingIfNeeded: xp[ch]) &* A(truncatingIfNeeded: wp[ch]) }
+/// acc[(o0 · out1 + o1) · C + c] = Σ x[o0·s0+i, o1·s1+j, c] · w[i, j, c].
+struct DepthwiseLoop: Accumulation {
+    let x: UnsafeBufferPointer<Int32>, p1: Int, c: Int, k0: Int, k1: Int
+    let a0: WindowAxis, a1: WindowAxis
+    let acc: UnsafeMutableBufferPointer<Int64>
+
+    func run<A: FixedWidthInteger, W: FixedWidthInteger>(_ w: UnsafeBufferPointer<W>, _ lanes: Lanes<A>) {
+        let sp = lanes.scratch.baseAddress!
+        for o0 in 0..<a0.output {
+            for o1 in 0..<a1.output {
+                for q in 0..<c { sp[q] = 0 }
+                for i in 0..<k0 {
+                    let row = (o0 * a0.stride + i) * p1
+                    for j in 0..<k1 {
+                        let xp = x.baseAddress! + (row + o1 * a1.stride + j) * c
+                        let wp = w.baseAddress! + (i * k1 + j) * c
+                        for ch in 0..<c { sp[ch] &+= A(truncatingIfNeeded: W(truncatingIfNeeded: xp[ch]) &* wp[ch]) }
+                    }
                 }
+                let out = acc.baseAddress! + (o0 * a1.output + o1) * c
+                for q in 0..<c { out[q] = Int64(sp[q]) }
             }
-            let out = acc.baseAddress! + (o0 * a1.output + o1) * c
-            for q in 0..<c { out[q] = Int64(sp[q]) }
         }
     }
 }
 
-/// Dense over `rows` independent input vectors of length n: acc[r, u] = Σ x[r, k] · w[k, u].
-@inline(__always)
-func denseAccumulate<A: FixedWidthInteger>(_ type: A.Type, x: UnsafeBufferPointer<Int32>, rows: Int, n: Int,
-                                           w: UnsafeBufferPointer<Int32>, units u: Int,
-                                           acc: UnsafeMutableBufferPointer<Int64>, scratch: UnsafeMutableBufferPointer<A>) {
-    let sp = scratch.baseAddress!
-    for r in 0..<rows {
-        for q in 0..<u { sp[q] = 0 }
-        let xp = x.baseAddress! + r * n
-        for k in 0..<n {
-            let xv = A(truncatingIfNeeded: xp[k])
-            if xv == 0 { continue }
-            let wr = w.baseAddress! + k * u
-            for q in 0..<u { sp[q] &+= xv &* A(truncatingIfNeeded: wr[q]) }
+/// Dense over `rows` input vectors of length n: acc[r, u] = Σ x[r, k] · w[k, u].
+struct DenseLoop: Accumulation {
+    let x: UnsafeBufferPointer<Int32>, rows: Int, n: Int, u: Int
+    let acc: UnsafeMutableBufferPointer<Int64>
+
+    func run<A: FixedWidthInteger, W: FixedWidthInteger>(_ w: UnsafeBufferPointer<W>, _ lanes: Lanes<A>) {
+        let sp = lanes.scratch.baseAddress!
+        for r in 0..<rows {
+            for q in 0..<u { sp[q] = 0 }
+            let xp = x.baseAddress! + r * n
+            for k in 0..<n {
+                let xv = W(truncatingIfNeeded: xp[k])
+                if xv == 0 { continue }
+                let wr = w.baseAddress! + k * u
+                for q in 0..<u { sp[q] &+= A(truncatingIfNeeded: xv &* wr[q]) }
+            }
+            let out = acc.baseAddress! + r * u
+            for q in 0..<u { out[q] = Int64(sp[q]) }
         }
-        let out = acc.baseAddress! + r * u
-        for q in 0..<u { out[q] = Int64(sp[q]) }
     }
 }
 
@@ -147,7 +163,42 @@ func denseAccumulate<A: FixedWidthInteger>(_ type: A.Type, x: UnsafeBufferPointe
     return max(Int64(hi), -Int64(lo))
 }
 
-/// Whether Σ |x|·|w| fits Int32 for every output, given max |x| and the largest per-output Σ|w|.
-@inline(__always) func fitsInt32(maxInput: Int64, maxWeightSum: Int64) -> Bool {
-    maxInput == 0 || maxWeightSum <= Int64(Int32.max) / maxInput
+/// Integer widths of one accumulation: products in W, sums in A.
+enum Precision {
+    /// Int16 products (|x| ≤ 255 and |w| ≤ 128: |x·w| ≤ 32640), Int32 sums: the fastest SIMD path.
+    case products16
+    /// Int32 products and sums.
+    case sums32
+    /// Int64 products and sums: always exact for the engine's value ranges.
+    case sums64
+
+    /// The narrowest exact precision given max |x| and the largest Σ|w| of one output.
+    static func choose(maxInput: Int64, maxWeightSum: Int64, maxWeight: Int64) -> Precision {
+        guard maxInput == 0 || maxWeightSum <= Int64(Int32.max) / maxInput else { return .sums64 }
+        return maxInput <= 255 && maxWeight <= 128 ? .products16 : .sums32
+    }
+}
+
+/// A kernel kept in the three integer widths the accumulation loops use.
+struct KernelWeights {
+    let w16: [Int16]
+    let w32: [Int32]
+    let w64: [Int64]
+    let maxAbs: Int64
+    /// Largest Σ|w| feeding one accumulator; `lanes` = accumulators, the fastest-varying weight axis.
+    let maxSum: Int64
+
+    init(_ w: [Int32], lanes: Int) {
+        w32 = w
+        w16 = w.map { Int16(clamping: $0) }
+        w64 = w.map(Int64.init)
+        maxAbs = w.map { Int64(abs($0)) }.max() ?? 0
+        var sums = [Int64](repeating: 0, count: max(lanes, 1))
+        for (i, v) in w.enumerated() { sums[i % sums.count] += Int64(abs(v)) }
+        maxSum = sums.max() ?? 0
+    }
+
+    func precision(maxInput: Int64) -> Precision {
+        .choose(maxInput: maxInput, maxWeightSum: maxSum, maxWeight: maxAbs)
+    }
 }

@@ -136,3 +136,41 @@ final class InputValidationTests: XCTestCase {
         XCTAssertFalse(try sim.infer(c.inputs()).usedPredict)
     }
 }
+
+/// Accumulations beyond 32 bits (28-bit activations into a dense layer) follow reference 7.5:
+/// exact sums, then saturation to buffer_bits.
+final class WideAccumulationTests: XCTestCase {
+    private func dense(_ name: String, inbound: String, units: Int, inputs: Int, weight: Int32, outputShift: Int32) throws -> AkidaLayer {
+        func v(_ dtype: AkidaDType, _ shape: [Int], _ values: [Int32]) throws -> AkidaVariable {
+            try AkidaVariable(dtype: dtype, shape: shape, values: .integers(values))
+        }
+        let weights: [Int32] = (0..<inputs * units).map { i in units == inputs ? (i / units == i % units ? weight : 0) : weight }
+        return AkidaLayer(
+            name: name, type: .dense1D,
+            parameters: ["activation": 0, "buffer_bits": 32, "output_bits": 32, "post_op_buffer_bits": 32,
+                         "units": units, "weights_bits": 8],
+            variables: ["weights": try v(.int8, [inputs, units], weights),
+                        "output_shift": try v(.int8, [units], [Int32](repeating: outputShift, count: units))],
+            inbounds: [inbound], inputShapes: [[1, 1, inputs]], outputShape: [1, 1, units])
+    }
+
+    func testSumsBeyond32BitsSaturateAtBufferBits() throws {
+        let input = AkidaLayer(name: "input", type: .inputData,
+                               parameters: ["input_bits": 8, "input_channels": 4, "input_height": 1, "input_width": 1, "input_signed": 1],
+                               variables: [:], inbounds: [], inputShapes: [[1, 1, 4]], outputShape: [1, 1, 4])
+        let model = try AkidaModel(ipVersion: .v2, layers: [
+            input,
+            try dense("widen", inbound: "input", units: 4, inputs: 4, weight: 1, outputShift: 20),
+            try dense("sum", inbound: "widen", units: 2, inputs: 4, weight: 127, outputShift: 0),
+        ], inputShape: [1, 1, 4], outputShape: [1, 1, 2])
+        let samples: [[Int32]] = [[127, 127, 127, 127], [1, 1, 1, 1], [-128, -128, -128, -128], [100, -100, 3, 0]]
+        let x = NDArray(Tensor(shape: [4, 1, 1, 4], scalars: samples.flatMap { $0 }), dtype: .int8)
+        let out = try AkidaSimulator(model: model).forward(x)
+        XCTAssertEqual(out.dtype, .int32)
+        for (i, sample) in samples.enumerated() {
+            let exact = sample.reduce(Int64(0)) { $0 + 127 * (Int64($1) << 20) }
+            let expected = Int32(clamping: exact)
+            XCTAssertEqual(Array(out.integers[i * 2..<i * 2 + 2]), [expected, expected], "sample \(sample)")
+        }
+    }
+}
