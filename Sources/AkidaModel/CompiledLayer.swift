@@ -26,8 +26,9 @@ struct Neural {
     var outChannels: Int
     var weights: KernelWeights      // cross-correlation orientation
     var pointwise: KernelWeights    // separable only: (C, F)
-    var inputShift: [Int]       // per input channel (dense: per flat input); empty: none
+    var inputShift: [Int32]     // per input channel (dense: per flat input); empty: none
     var padValues: [Int32]      // per input channel; empty: zero padding
+    var maxPadValue: Int64 { Int64(padValues.map { abs($0) }.max() ?? 0) }
     var pooling: Pooling
     var post: PostOp
 }
@@ -244,7 +245,7 @@ extension CompiledLayer {
         var pointwise: [Int32] = []
         if kind == .separable {
             let pw = try layer.variable("weights_pw")
-            guard pw.shape == [1, 1, c, outChannels] else { throw fail("weights_pw shape \(pw.shape) must be [1, 1, \(c), \(outChannels)]") }
+            guard pw.dtype == .int8, pw.shape == [1, 1, c, outChannels] else { throw fail("weights_pw (\(pw.dtype.rawValue) \(pw.shape)) must be int8 [1, 1, \(c), \(outChannels)]") }
             pointwise = pw.integers
         }
 
@@ -266,7 +267,7 @@ extension CompiledLayer {
             throw fail("unknown pool_type \(poolType)")
         }
 
-        var inputShift: [Int] = []
+        var inputShift: [Int32] = []
         var padValues: [Int32] = []
         if layer.type == .inputConv2D {
             padValues = try ints("padding_value", c, 0).map { Int32($0) }
@@ -276,7 +277,7 @@ extension CompiledLayer {
         if padValues.allSatisfy({ $0 == 0 }) { padValues = [] }
         if !isV1 && layer.type != .inputConv2D {
             let n = kind == .dense ? d0 * d1 * c : c
-            inputShift = try ints("input_shift", n, 0).map { Int($0) }
+            inputShift = try ints("input_shift", n, 0).map { Int32(clamping: $0) }
             if inputShift.allSatisfy({ $0 == 0 }) { inputShift = [] }
         }
 
@@ -311,7 +312,8 @@ extension CompiledLayer {
                        scales: try ints("output_scales", outChannels, 1), shifts: shifts)
         }
         return Neural(kind: kind, inShape: inShape, a0: a0, a1: a1, k0: k0, k1: k1, outChannels: outChannels,
-                      weights: KernelWeights(weights, lanes: kind == .conv || kind == .dense ? outChannels : c),
+                      weights: KernelWeights(weights, lanes: kind == .conv || kind == .dense ? outChannels : c,
+                                             rowShifts: kind == .depthwise ? [] : inputShift),
                       pointwise: KernelWeights(pointwise, lanes: outChannels), inputShift: inputShift,
                       padValues: padValues, pooling: pooling, post: post)
     }
