@@ -155,17 +155,25 @@ public final class AkidaSimulator: @unchecked Sendable {
             throw AkidaModelError.invalidInput("Unsupported input type \(input.dtype.rawValue). Input type should be \(allowed.map(\.rawValue).joined(separator: " or ")).")
         }
         if input.dtype == .float32 {
-            let values = input.floats().scalars
+            let values = input.bytes.withUnsafeBytes { raw in
+                (0..<input.count).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self))) }
+            }
             if let bad = values.first(where: { !$0.isFinite }) {
                 throw AkidaModelError.invalidInput("Input values must be finite numbers. Got \(bad).")
             }
             return (shape[0], [], values)
         }
-        let ints = try input.integers().scalars
-        if let range, let bad = ints.first(where: { !range.contains($0) }) {
+        let ints: [Int32] = input.bytes.withUnsafeBytes { raw in
+            switch input.dtype {
+            case .uint8: return raw.map { Int32($0) }
+            case .int8: return raw.map { Int32(Int8(bitPattern: $0)) }
+            default: return (0..<input.count).map { Int32(Int16(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 2, as: Int16.self))) }
+            }
+        }
+        if let range, let bad = ints.first(where: { !range.contains(Int64($0)) }) {
             throw AkidaModelError.invalidInput("Input values must be in the range (\(range.lowerBound), \(range.upperBound)). Got \(bad).")
         }
-        return (shape[0], ints.map { Int32(truncatingIfNeeded: $0) }, [])
+        return (shape[0], ints, [])
     }
 
     // MARK: Batch execution
