@@ -55,6 +55,8 @@ let package = Package(
         // Benchmarks (commands, never tests).
         .executableTarget(name: "bench-float", dependencies: ["KerasGraph", "KerasHDF5", "NumPyIO", "Tensors"],
                           path: "Benchmarks/float", exclude: ["tf_bench.py"]),
+        .executableTarget(name: "bench-akida", dependencies: ["AkidaModel", "AkidaFormats", "NumPyIO", "Tensors"],
+                          path: "Benchmarks/akida"),
 
         // Tests (public API only: the suite runs in release mode).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
