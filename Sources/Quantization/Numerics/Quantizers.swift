@@ -112,11 +112,13 @@ func outputQuantize(_ x: QTensor, _ oq: OutputQuantizerSpec) throws -> QTensor {
         let c = x.channels
         let (lo, hi) = saturationBounds(oq.bufferBitwidth)
         var v = x.values
-        if q.isUniform {
-            let m = q.values[0]
-            for i in v.indices { v[i] = min(max(v[i] * m, lo), hi) }
-        } else {
-            for i in v.indices { v[i] = min(max(v[i] * q[i % c], lo), hi) }
+        let m = (0..<c).map { q[$0] }
+        v.withUnsafeMutableBufferPointer { buf in
+            var base = 0
+            while base < buf.count {
+                for ch in 0..<c { buf[base + ch] = min(max(buf[base + ch] * m[ch], lo), hi) }
+                base += c
+            }
         }
         p = QTensor(values: v, shape: x.shape, valueBits: oq.bufferBitwidth,
                     fracBits: x.fracBits.combined(fq) { $0 + $1 }, scales: nil)
