@@ -9,7 +9,7 @@ final class Exchange {
     private let entry: Router.Entry?
     /// A response decided before the body was read (404, 405, 401, 413 by Content-Length…).
     var earlyResponse: Response?
-    private var failure: Problem?
+    private var failure: HTTPProblem?
     private var buffered: [UInt8] = []
     private var bufferLimit = 0
     private var upload: UploadStream?
@@ -26,11 +26,11 @@ final class Exchange {
         switch router.resolve(method: method, path: path) {
         case .notFound:
             entry = nil
-            earlyResponse = Problem(status: 404, detail: "no route for \(path)").response(instance: path)
+            earlyResponse = HTTPProblem(status: 404, detail: "no route for \(path)").response(instance: path)
         case .methodNotAllowed(let allowed):
             entry = nil
             let allow = allowed.joined(separator: ", ")
-            earlyResponse = Problem(status: 405, detail: "\(method) is not allowed on \(path); allowed: \(allow)",
+            earlyResponse = HTTPProblem(status: 405, detail: "\(method) is not allowed on \(path); allowed: \(allow)",
                                     extra: ["allowed": allowed], headers: [("Allow", allow)]).response(instance: path)
         case .matched(let matched, let parameters):
             entry = matched
@@ -63,16 +63,16 @@ final class Exchange {
         }
     }
 
-    static func tooLarge(_ limit: Int) -> Problem {
-        Problem(status: 413, detail: "the request body exceeds the limit of \(limit) bytes", extra: ["limit": limit])
+    static func tooLarge(_ limit: Int) -> HTTPProblem {
+        HTTPProblem(status: 413, detail: "the request body exceeds the limit of \(limit) bytes", extra: ["limit": limit])
     }
 
-    static func problem(for error: Error) -> Problem {
+    static func problem(for error: Error) -> HTTPProblem {
         switch error {
-        case let problem as Problem: return problem
-        case let convertible as ProblemConvertible: return convertible.problem
-        case let multipart as MultipartError: return Problem(status: 400, title: "Malformed multipart body", detail: multipart.message)
-        default: return Problem(status: 500, detail: "\(error)")
+        case let problem as HTTPProblem: return problem
+        case let convertible as HTTPProblemConvertible: return convertible.problem
+        case let multipart as MultipartError: return HTTPProblem(status: 400, title: "Malformed multipart body", detail: multipart.message)
+        default: return HTTPProblem(status: 500, detail: "\(error)")
         }
     }
 
@@ -106,7 +106,7 @@ final class Exchange {
     /// The body is complete: run the handler (or report the failure seen while reading).
     func respond() -> Response {
         if let failure { return failure.response(instance: request.path) }
-        guard let entry else { return Problem(status: 404, detail: "no route for \(request.path)").response() }
+        guard let entry else { return HTTPProblem(status: 404, detail: "no route for \(request.path)").response() }
         do {
             switch entry.handler {
             case .buffered(_, let handler):
@@ -114,7 +114,7 @@ final class Exchange {
                 buffered = []
                 return try handler(request)
             case .upload:
-                guard let upload else { return Problem(status: 500, detail: "upload stream missing").response() }
+                guard let upload else { return HTTPProblem(status: 500, detail: "upload stream missing").response() }
                 self.upload = nil
                 return try upload.finish()
             }
@@ -169,7 +169,7 @@ final class UploadStream {
                 } else if currentField != nil {
                     fieldBytes += bytes.count
                     guard fieldBytes <= UploadStream.maxFieldBytes else {
-                        throw Problem(status: 413, detail: "form fields exceed \(UploadStream.maxFieldBytes) bytes")
+                        throw HTTPProblem(status: 413, detail: "form fields exceed \(UploadStream.maxFieldBytes) bytes")
                     }
                     currentField!.bytes.append(contentsOf: bytes)
                 }

@@ -35,7 +35,7 @@ public struct Request {
     /// The path parameter `name`; a 404 problem when the route has none (a programming slip).
     public func parameter(_ name: String) throws -> String {
         guard let value = pathParameters[name] else {
-            throw Problem(status: 404, detail: "route \(route ?? path) has no parameter '\(name)'")
+            throw HTTPProblem(status: 404, detail: "route \(route ?? path) has no parameter '\(name)'")
         }
         return value
     }
@@ -44,14 +44,14 @@ public struct Request {
     public func decodeJSON<T: Decodable>(_ type: T.Type, decoder: JSONDecoder = JSON.decoder) throws -> T {
         if let contentType = header("content-type"),
            !contentType.lowercased().hasPrefix("application/json"), !contentType.lowercased().contains("+json") {
-            throw Problem(status: 415, detail: "expected Content-Type application/json, got \(contentType)")
+            throw HTTPProblem(status: 415, detail: "expected Content-Type application/json, got \(contentType)")
         }
         do {
             return try decoder.decode(T.self, from: Data(body))
         } catch let error as DecodingError {
-            throw Problem(status: 400, title: "Malformed JSON body", detail: JSON.describe(error))
+            throw HTTPProblem(status: 400, title: "Malformed JSON body", detail: JSON.describe(error))
         } catch {
-            throw Problem(status: 400, title: "Malformed JSON body", detail: "\(error)")
+            throw HTTPProblem(status: 400, title: "Malformed JSON body", detail: "\(error)")
         }
     }
 }
@@ -88,7 +88,7 @@ public struct Response {
             let data = try encoder.encode(value)
             return Response(status: status, headers: [("Content-Type", "application/json")], body: .bytes([UInt8](data) + [0x0A]))
         } catch {
-            return Problem(status: 500, detail: "response could not be encoded as JSON: \(error)").response()
+            return HTTPProblem(status: 500, detail: "response could not be encoded as JSON: \(error)").response()
         }
     }
 
@@ -110,7 +110,7 @@ public struct Response {
 
 /// An error the client can act on, rendered as `application/problem+json` (RFC 9457).
 /// Extra members (e.g. `layer`, `allowed`) travel in `extra`; values must be JSON-serialisable.
-public struct Problem: Error, CustomStringConvertible {
+public struct HTTPProblem: Error, CustomStringConvertible {
     public var status: Int
     public var title: String
     public var detail: String
@@ -151,8 +151,8 @@ public struct Problem: Error, CustomStringConvertible {
 }
 
 /// Errors from other layers that know which problem they are.
-public protocol ProblemConvertible: Error {
-    var problem: Problem { get }
+public protocol HTTPProblemConvertible: Error {
+    var problem: HTTPProblem { get }
 }
 
 public enum HTTPStatus {

@@ -54,7 +54,7 @@ public final class Router {
     }
 
     private(set) var entries: [Entry] = []
-    /// Runs after a route matched and before any body is read; throw a `Problem` to refuse
+    /// Runs after a route matched and before any body is read; throw a `HTTPProblem` to refuse
     /// (authentication, for instance). Uploads refused here are never read.
     public var guardRequest: ((Request) throws -> Void)?
 

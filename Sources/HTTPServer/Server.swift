@@ -204,7 +204,7 @@ public final class HTTPServer {
                 if mhdResponse == nil { close(fd) }
             } else {
                 if fd >= 0 { close(fd) }
-                response = Problem(status: 404, detail: "file behind this resource is missing").response(instance: exchange.request.path)
+                response = HTTPProblem(status: 404, detail: "file behind this resource is missing").response(instance: exchange.request.path)
                 return queue(response, connection, exchange)
             }
         }

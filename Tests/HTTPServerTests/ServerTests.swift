@@ -47,7 +47,7 @@ final class ServerTests: XCTestCase {
             Response(status: 200, headers: [("Content-Type", "application/octet-stream")], body: .bytes(request.body))
         }
         router.add(.GET, "/query") { request in .json(request.query) }
-        router.add(.GET, "/boom") { _ in throw Problem(status: 422, detail: "layer dense is not supported", extra: ["layer": "dense"]) }
+        router.add(.GET, "/boom") { _ in throw HTTPProblem(status: 422, detail: "layer dense is not supported", extra: ["layer": "dense"]) }
         router.add(.GET, "/file") { [unowned self] _ in .file(self.fileURL.path, contentType: "application/octet-stream") }
         router.upload(.POST, "/upload", maxBytes: { 200_000 }) { [unowned self] _ in
             let sink = RecordingSink()
