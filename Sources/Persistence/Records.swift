@@ -1,0 +1,255 @@
+// Records: the value types the store persists (models, datasets, jobs, job events), their IDs,
+// pages for keyset pagination, and the RFC 9457 problem object a failed job carries.
+// JSON-valued fields (params, result, description) travel as JSON text so this module stays
+// independent of any JSON tree type; the Service layer parses them with its own JSONValue.
+import Foundation
+
+// MARK: IDs
+
+/// Random, URL-safe, prefixed identifiers: `mdl_`, `ds_`, `job_` + 20 characters of [0-9a-z] (~103 bits).
+public enum RecordID {
+    public static let modelPrefix = "mdl_"
+    public static let datasetPrefix = "ds_"
+    public static let jobPrefix = "job_"
+    static let alphabet: [UInt8] = Array("0123456789abcdefghijklmnopqrstuvwxyz".utf8)
+    static let randomLength = 20
+
+    public static func make(prefix: String) -> String {
+        var rng = SystemRandomNumberGenerator()
+        var chars = [UInt8]()
+        chars.reserveCapacity(randomLength)
+        for _ in 0..<randomLength { chars.append(alphabet[Int(rng.next(upperBound: UInt8(alphabet.count)))]) }
+        return prefix + String(decoding: chars, as: UTF8.self)
+    }
+
+    public static func newModel() -> String { make(prefix: modelPrefix) }
+    public static func newDataset() -> String { make(prefix: datasetPrefix) }
+    public static func newJob() -> String { make(prefix: jobPrefix) }
+
+    /// True when `id` has the given prefix followed by exactly the random part this module generates,
+    /// so the HTTP layer can answer 404 for malformed IDs without a query.
+    public static func isValid(_ id: String, prefix: String) -> Bool {
+        guard id.hasPrefix(prefix) else { return false }
+        let rest = id.utf8.dropFirst(prefix.utf8.count)
+        return rest.count == randomLength && rest.allSatisfy { alphabet.contains($0) }
+    }
+}
+
+// MARK: models and datasets
+
+public struct ModelRecord: Equatable, Sendable {
+    public var id: String
+    public var name: String
+    /// Container format detected from the blob's magic bytes, e.g. "h5", "fbz".
+    public var format: String
+    /// What the model is, e.g. "keras-float", "keras-quantized", "akida".
+    public var kind: String
+    public var sha256: String
+    public var size: Int64
+    /// JSON text (an object) with whatever the importer learned: layers, input shape, summary.
+    public var descriptionJSON: String
+    public var createdAt: Date
+    /// The model this one was derived from (quantized from, converted from), if any.
+    public var parentModelID: String?
+    /// The job that produced this model, if any.
+    public var sourceJobID: String?
+
+    public init(id: String = RecordID.newModel(), name: String, format: String, kind: String,
+                sha256: String, size: Int64, descriptionJSON: String = "{}", createdAt: Date = Date(),
+                parentModelID: String? = nil, sourceJobID: String? = nil) {
+        self.id = id; self.name = name; self.format = format; self.kind = kind
+        self.sha256 = sha256; self.size = size; self.descriptionJSON = descriptionJSON
+        self.createdAt = createdAt; self.parentModelID = parentModelID; self.sourceJobID = sourceJobID
+    }
+}
+
+public struct DatasetRecord: Equatable, Sendable {
+    public var id: String
+    public var name: String
+    /// NumPy dtype descriptor, e.g. "<f4", "|u1".
+    public var dtype: String
+    public var shape: [Int]
+    public var sha256: String
+    public var size: Int64
+    public var createdAt: Date
+
+    public init(id: String = RecordID.newDataset(), name: String, dtype: String, shape: [Int],
+                sha256: String, size: Int64, createdAt: Date = Date()) {
+        self.id = id; self.name = name; self.dtype = dtype; self.shape = shape
+        self.sha256 = sha256; self.size = size; self.createdAt = createdAt
+    }
+}
+
+// MARK: jobs
+
+public enum JobState: String, CaseIterable, Sendable, Codable {
+    case queued, running, succeeded, failed, cancelled
+
+    public var isTerminal: Bool { self == .succeeded || self == .failed || self == .cancelled }
+}
+
+public struct JobProgress: Equatable, Sendable {
+    public var phase: String
+    public var done: Int
+    public var total: Int
+    public init(phase: String, done: Int, total: Int) { self.phase = phase; self.done = done; self.total = total }
+}
+
+public struct JobRecord: Equatable, Sendable {
+    public var id: String
+    public var type: String
+    public var state: JobState
+    /// JSON text of an object, stored canonically (sorted keys, compact).
+    public var paramsJSON: String
+    public var progress: JobProgress?
+    /// JSON text returned by the handler when the job succeeded.
+    public var resultJSON: String?
+    /// Why the job failed (or was cancelled), as an RFC 9457 problem object.
+    public var error: Problem?
+    public var idempotencyKey: String?
+    /// A cancel was requested while the job was running; it stops at its next progress point.
+    public var cancelRequested: Bool
+    /// How many times the job has been started (queued → running); > 1 after a crash or shutdown.
+    public var attempts: Int
+    public var createdAt: Date
+    public var startedAt: Date?
+    public var finishedAt: Date?
+    public var updatedAt: Date
+
+    public init(id: String = RecordID.newJob(), type: String, state: JobState = .queued, paramsJSON: String = "{}",
+                progress: JobProgress? = nil, resultJSON: String? = nil, error: Problem? = nil,
+                idempotencyKey: String? = nil, cancelRequested: Bool = false, attempts: Int = 0,
+                createdAt: Date = Date(), startedAt: Date? = nil, finishedAt: Date? = nil, updatedAt: Date? = nil) {
+        self.id = id; self.type = type; self.state = state; self.paramsJSON = paramsJSON
+        self.progress = progress; self.resultJSON = resultJSON; self.error = error
+        self.idempotencyKey = idempotencyKey; self.cancelRequested = cancelRequested; self.attempts = attempts
+        self.createdAt = createdAt; self.startedAt = startedAt; self.finishedAt = finishedAt
+        self.updatedAt = updatedAt ?? createdAt
+    }
+}
+
+public struct JobEvent: Equatable, Sendable {
+    public var id: Int64
+    public var jobID: String
+    public var time: Date
+    /// "submitted", "started", "progress", "log", "succeeded", "failed", "cancel-requested",
+    /// "cancelled", "requeued", "recovered", or a handler-defined kind.
+    public var kind: String
+    public var message: String
+}
+
+public struct JobFilter: Equatable, Sendable {
+    public var state: JobState?
+    public var type: String?
+    public init(state: JobState? = nil, type: String? = nil) { self.state = state; self.type = type }
+}
+
+// MARK: pagination
+
+/// Newest first. `cursor` is the opaque `nextCursor` of the previous page (nil for the first page).
+public struct PageRequest: Equatable, Sendable {
+    public static let maxLimit = 500
+    public var limit: Int
+    public var cursor: String?
+    /// `limit` is clamped to 1...maxLimit.
+    public init(limit: Int = 50, cursor: String? = nil) {
+        self.limit = min(max(limit, 1), PageRequest.maxLimit)
+        self.cursor = cursor
+    }
+}
+
+public struct Page<Item: Sendable>: Sendable {
+    public var items: [Item]
+    /// Pass back as `PageRequest.cursor` for the next page; nil when this is the last page.
+    public var nextCursor: String?
+    public init(items: [Item], nextCursor: String?) { self.items = items; self.nextCursor = nextCursor }
+}
+
+// MARK: problems
+
+/// An RFC 9457 problem object. Handlers throw it (or a `ProblemConvertible` error) to fail a job
+/// with a message the user can act on; the HTTP layer serves it as application/problem+json.
+public struct Problem: Error, Equatable, Sendable, CustomStringConvertible {
+    public var type: String
+    public var title: String
+    public var status: Int
+    public var detail: String
+    /// Extension members such as `layer` or `rule`.
+    public var extensions: [String: String]
+
+    public init(type: String = "about:blank", title: String, status: Int, detail: String,
+                extensions: [String: String] = [:]) {
+        self.type = type; self.title = title; self.status = status; self.detail = detail
+        self.extensions = extensions
+    }
+
+    public var description: String { "\(title) (\(status)): \(detail)" }
+
+    /// Compact JSON with the standard members first, then extensions sorted by name.
+    public var json: String {
+        var parts = ["\"type\":\(jsonString(type))", "\"title\":\(jsonString(title))",
+                     "\"status\":\(status)", "\"detail\":\(jsonString(detail))"]
+        for (key, value) in extensions.sorted(by: { $0.key < $1.key }) where !Problem.standardKeys.contains(key) {
+            parts.append("\(jsonString(key)):\(jsonString(value))")
+        }
+        return "{" + parts.joined(separator: ",") + "}"
+    }
+
+    static let standardKeys: Set<String> = ["type", "title", "status", "detail"]
+
+    /// Parses a problem object; non-string extension values are kept as their JSON text.
+    public init(json: String) throws {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] else {
+            throw StoreError.corruptRow("problem object is not a JSON object: \(json.prefix(200))")
+        }
+        type = object["type"] as? String ?? "about:blank"
+        title = object["title"] as? String ?? ""
+        status = (object["status"] as? NSNumber)?.intValue ?? 500
+        detail = object["detail"] as? String ?? ""
+        var ext: [String: String] = [:]
+        for (key, value) in object where !Problem.standardKeys.contains(key) {
+            if let s = value as? String { ext[key] = s } else { ext[key] = JSONText.fragment(value) }
+        }
+        extensions = ext
+    }
+}
+
+/// Errors that know their problem object; job handlers' errors conform to fail jobs precisely.
+public protocol ProblemConvertible: Error {
+    var problem: Problem { get }
+}
+
+func jsonString(_ s: String) -> String {
+    var out = "\""
+    for scalar in s.unicodeScalars {
+        switch scalar {
+        case "\"": out += "\\\""
+        case "\\": out += "\\\\"
+        case "\n": out += "\\n"
+        case "\r": out += "\\r"
+        case "\t": out += "\\t"
+        default:
+            if scalar.value < 0x20 { out += String(format: "\\u%04x", scalar.value) } else { out.unicodeScalars.append(scalar) }
+        }
+    }
+    return out + "\""
+}
+
+/// JSON text validation and canonical form, through Foundation's parser.
+enum JSONText {
+    /// Parses `text` and re-serialises it compactly with sorted keys; nil when it is not JSON.
+    static func canonical(_ text: String, requireObject: Bool) -> String? {
+        guard let value = try? JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed]) else {
+            return nil
+        }
+        if requireObject && !(value is [String: Any]) { return nil }
+        return fragment(value)
+    }
+
+    static func fragment(_ value: Any) -> String {
+        guard let data = try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .fragmentsAllowed, .withoutEscapingSlashes]) else {
+            return "null"
+        }
+        return String(decoding: data, as: UTF8.self)
+    }
+}
