@@ -92,6 +92,15 @@ public struct Response {
         }
     }
 
+    /// A JSON response from Foundation values (dictionaries, arrays, strings, numbers, NSNull).
+    public static func json(object: Any, status: Int = 200) -> Response {
+        guard JSONSerialization.isValidJSONObject(object),
+              let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) else {
+            return HTTPProblem(status: 500, detail: "response is not JSON-serialisable").response()
+        }
+        return Response(status: status, headers: [("Content-Type", "application/json")], body: .bytes([UInt8](data) + [0x0A]))
+    }
+
     public static func text(_ text: String, status: Int = 200, contentType: String = "text/plain; charset=utf-8") -> Response {
         Response(status: status, headers: [("Content-Type", contentType)], body: .bytes(Array(text.utf8)))
     }
