@@ -36,6 +36,7 @@ public struct ServerOptions: Sendable {
 
 public struct ServerError: Error, CustomStringConvertible {
     public let message: String
+    public init(message: String) { self.message = message }
     public var description: String { "HTTP server: \(message)" }
 }
 

@@ -34,7 +34,7 @@ enum ChecksumJob {
         }
         var rate: Double?
         if let value = object["maxMiBPerSecond"] {
-            guard let number = value as? NSNumber, !(value is Bool), number.doubleValue > 0 else {
+            guard let number = value as? NSNumber, !isJSONBoolean(value), number.doubleValue > 0 else {
                 throw invalid("maxMiBPerSecond must be a positive number")
             }
             rate = number.doubleValue

@@ -100,7 +100,7 @@ public struct ServiceConfiguration: Equatable, Sendable {
     static func int(_ key: String, _ path: WritableKeyPath<ServiceConfiguration, Int>) -> Setting {
         Setting(key: key, get: { $0[keyPath: path] },
                 setJSON: { configuration, value, source in
-                    guard let number = value as? NSNumber, !(value is Bool), number.doubleValue == number.doubleValue.rounded(),
+                    guard let number = value as? NSNumber, !isJSONBoolean(value), number.doubleValue == number.doubleValue.rounded(),
                           abs(number.doubleValue) < 1e18 else {
                         throw ConfigurationError(message: "\(source) must be an integer")
                     }
@@ -126,7 +126,7 @@ public struct ServiceConfiguration: Equatable, Sendable {
     static func bool(_ key: String, _ path: WritableKeyPath<ServiceConfiguration, Bool>) -> Setting {
         Setting(key: key, get: { $0[keyPath: path] },
                 setJSON: { configuration, value, source in
-                    guard let flag = value as? Bool else { throw ConfigurationError(message: "\(source) must be true or false") }
+                    guard isJSONBoolean(value), let flag = value as? Bool else { throw ConfigurationError(message: "\(source) must be true or false") }
                     configuration[keyPath: path] = flag
                 },
                 setText: { configuration, text, source in
@@ -165,4 +165,11 @@ public struct ServiceConfiguration: Equatable, Sendable {
         strings("auth_tokens", \.authTokens),
         bool("access_log", \.accessLog),
     ]
+}
+
+/// True for JSON `true`/`false` from JSONSerialization. (`value is Bool` also holds for the
+/// numbers 0 and 1 on Linux, so the boxed type is checked instead.)
+func isJSONBoolean(_ value: Any) -> Bool {
+    guard let number = value as? NSNumber else { return false }
+    return String(cString: number.objCType) == "c"
 }
