@@ -1,1 +1,184 @@
-// Service: the SpikeForge HTTP application — routes, job queue and workers, status page.
+// Service: the SpikeForge HTTP application — wires the store, blob store, job queue and HTTP server,
+// owns start-up and graceful shutdown, and is where engine modules plug in job kinds
+// (`register(kind:…)`) and model describers (`describeModels(format:…)`).
+import Dispatch
+import Foundation
+import HTTPServer
+import Persistence
+
+/// What a job handler may use besides its `JobContext`: the stores and record helpers.
+public struct JobEnvironment {
+    public let store: Store
+    public let blobs: BlobStore
+
+    /// The model `id`; a 422 problem naming the id when it does not exist.
+    public func model(_ id: String) throws -> ModelRecord {
+        guard RecordID.isValid(id, prefix: RecordID.modelPrefix), let model = try store.model(id: id) else {
+            throw ServiceProblems.missingReference("model", id)
+        }
+        return model
+    }
+
+    public func dataset(_ id: String) throws -> DatasetRecord {
+        guard RecordID.isValid(id, prefix: RecordID.datasetPrefix), let dataset = try store.dataset(id: id) else {
+            throw ServiceProblems.missingReference("dataset", id)
+        }
+        return dataset
+    }
+
+    /// The file holding a blob (read-only; blobs are immutable).
+    public func file(_ sha256: String) throws -> URL {
+        guard let url = blobs.url(for: sha256) else { throw BlobError.notFound(sha256: sha256) }
+        return url
+    }
+
+    /// Stores bytes a job produced (e.g. a converted .fbz) as a new model derived from `parent`.
+    public func storeModel(_ data: Data, name: String, format: String, kind: String, descriptionJSON: String = "{}",
+                           parent: String?, sourceJob: String?) throws -> ModelRecord {
+        let ref = try blobs.put(data)
+        return try store.insertModel(ModelRecord(name: name, format: format, kind: kind, sha256: ref.sha256,
+                                                 size: ref.size, descriptionJSON: descriptionJSON,
+                                                 parentModelID: parent, sourceJobID: sourceJob))
+    }
+}
+
+/// An uploaded model file before it enters the store, as a describer sees it.
+public struct ModelUpload {
+    public let file: URL
+    public let format: ModelFormat
+    public let name: String
+    public let size: Int64
+}
+
+/// What a describer learnt about a model: its kind and a JSON object (layers, input shape, …).
+public struct ModelDescription {
+    public var kind: String
+    public var descriptionJSON: String
+    public init(kind: String, descriptionJSON: String) {
+        self.kind = kind
+        self.descriptionJSON = descriptionJSON
+    }
+}
+
+/// Inspects an uploaded model; throw a problem (or `ProblemConvertible`) to refuse it with 422.
+public typealias ModelDescriber = (ModelUpload) throws -> ModelDescription
+
+/// A job kind: optional early validation of `params` (at POST time, → 422) and the handler.
+struct JobKind {
+    let validate: ((String, JobEnvironment) throws -> Void)?
+}
+
+public final class Service {
+    public let configuration: ServiceConfiguration
+    public let store: Store
+    public let blobs: BlobStore
+    public let jobs: JobQueue
+    public let router = Router()
+    public var environment: JobEnvironment { JobEnvironment(store: store, blobs: blobs) }
+    /// The listening port once started (useful with port 0).
+    public var port: Int { server?.port ?? configuration.port }
+
+    let metrics = RequestMetrics()
+    let statusPage: [UInt8]
+    private(set) var server: HTTPServer?
+    private let lock = NSLock()
+    private var kinds: [String: JobKind] = [:]
+    private var describers: [ModelFormat: ModelDescriber] = [:]
+    private var stopping = false
+    let log: (String) -> Void = { FileHandle.standardError.write(Data(("spikeforge: " + $0 + "\n").utf8)) }
+
+    public init(configuration: ServiceConfiguration) throws {
+        try configuration.validate()
+        self.configuration = configuration
+        let dataDirectory = URL(fileURLWithPath: configuration.dataDir, isDirectory: true).standardizedFileURL
+        blobs = try BlobStore(dataDirectory: dataDirectory)
+        store = try SQLiteStore(dataDirectory: dataDirectory)
+        let logger = log
+        jobs = JobQueue(store: store, configuration: JobQueue.Configuration(
+            workers: configuration.workers, maxAttempts: configuration.jobMaxAttempts, logger: { logger($0) }))
+        statusPage = StatusPage.load()
+        registerRoutes()
+        ChecksumJob.register(on: self)
+    }
+
+    /// Adds a job kind. `validate` runs when the job is submitted (throw to refuse with 422);
+    /// `handler` runs on a worker and returns the result as JSON text.
+    public func register(kind: String, validate: ((String, JobEnvironment) throws -> Void)? = nil,
+                         handler: @escaping (JobContext, JobEnvironment) throws -> String) {
+        let environment = self.environment
+        lock.lock()
+        kinds[kind] = JobKind(validate: validate)
+        lock.unlock()
+        jobs.register(type: kind) { context in try handler(context, environment) }
+    }
+
+    /// Inspects uploads of `format` before they are stored (the model-import issue plugs in here).
+    public func describeModels(format: ModelFormat, with describer: @escaping ModelDescriber) {
+        lock.lock(); defer { lock.unlock() }
+        describers[format] = describer
+    }
+
+    func describer(for format: ModelFormat) -> ModelDescriber? {
+        lock.lock(); defer { lock.unlock() }
+        return describers[format]
+    }
+
+    func kind(_ name: String) -> JobKind? {
+        lock.lock(); defer { lock.unlock() }
+        return kinds[name]
+    }
+
+    public var isStopping: Bool { lock.lock(); defer { lock.unlock() }; return stopping }
+
+    /// Recovers interrupted jobs, starts the workers, then listens.
+    public func start() throws {
+        let report = try jobs.start()
+        if !report.requeued.isEmpty { log("recovered \(report.requeued.count) interrupted job(s)") }
+        let options = ServerOptions(host: configuration.host, port: configuration.port, threads: configuration.httpThreads,
+                                    connectionLimit: configuration.connectionLimit,
+                                    perIPConnectionLimit: configuration.perIPConnectionLimit,
+                                    connectionTimeout: configuration.connectionTimeoutSeconds,
+                                    maxBodyBytes: configuration.maxJSONBodyBytes)
+        let server = HTTPServer(options: options, router: router)
+        if !configuration.accessLog { server.accessLog = nil }
+        let metrics = self.metrics
+        server.onRequestCompleted = { metrics.record($0) }
+        try server.start()
+        self.server = server
+        log("listening on http://\(configuration.host):\(server.port) (data in \(configuration.dataDir), \(configuration.workers) workers, auth \(configuration.authTokens.isEmpty ? "off" : "on"))")
+    }
+
+    /// Graceful stop: no new connections, in-flight requests finish, running jobs stop at their next
+    /// progress point and return to `queued`.
+    public func stop() {
+        lock.lock()
+        let first = !stopping
+        stopping = true
+        lock.unlock()
+        guard first else { return }
+        let timeout = TimeInterval(configuration.shutdownTimeoutSeconds)
+        server?.stop(drainTimeout: timeout)
+        if !jobs.shutdown(timeout: timeout) {
+            log("some jobs did not reach a safe point within \(Int(timeout)) s; they will be recovered at the next start")
+        }
+        log("stopped")
+    }
+
+    /// `spikeforge serve`: runs until SIGTERM or SIGINT, then stops gracefully.
+    public func runUntilSignalled() throws {
+        try start()
+        let stopSignal = DispatchSemaphore(value: 0)
+        var sources: [DispatchSourceSignal] = []
+        for number in [SIGTERM, SIGINT] {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { stopSignal.signal() }
+            source.resume()
+            sources.append(source)
+        }
+        stopSignal.wait()
+        log("signal received; shutting down")
+        stop()
+        sources.forEach { $0.cancel() }
+    }
+}

@@ -1,0 +1,75 @@
+// Service: the JSON shapes of models, datasets, jobs and job events on the wire (see openapi.yaml).
+import Foundation
+import Persistence
+
+enum Representation {
+    private static let lock = NSLock()
+    private static let formatter: ISO8601DateFormatter = {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter
+    }()
+
+    static func date(_ date: Date?) -> Any {
+        guard let date else { return NSNull() }
+        lock.lock(); defer { lock.unlock() }
+        return formatter.string(from: date)
+    }
+
+    /// Stored JSON text back to a JSON value (NSNull when absent or unreadable).
+    static func json(_ text: String?) -> Any {
+        guard let text, let value = try? JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed]) else {
+            return NSNull()
+        }
+        return value
+    }
+
+    static func model(_ model: ModelRecord) -> [String: Any] {
+        [
+            "id": model.id, "name": model.name, "format": model.format, "kind": model.kind,
+            "sha256": model.sha256, "size": model.size, "createdAt": date(model.createdAt),
+            "parentModelId": model.parentModelID ?? NSNull(), "sourceJobId": model.sourceJobID ?? NSNull(),
+            "description": json(model.descriptionJSON),
+            "links": ["self": "/v1/models/\(model.id)", "download": "/v1/models/\(model.id)/download"],
+        ]
+    }
+
+    static func dataset(_ dataset: DatasetRecord) -> [String: Any] {
+        [
+            "id": dataset.id, "name": dataset.name, "dtype": dataset.dtype, "shape": dataset.shape,
+            "sha256": dataset.sha256, "size": dataset.size, "createdAt": date(dataset.createdAt),
+            "links": ["self": "/v1/datasets/\(dataset.id)", "download": "/v1/datasets/\(dataset.id)/download"],
+        ]
+    }
+
+    static func problem(_ problem: Problem) -> [String: Any] {
+        var object: [String: Any] = problem.extensions
+        object["type"] = problem.type
+        object["title"] = problem.title
+        object["status"] = problem.status
+        object["detail"] = problem.detail
+        return object
+    }
+
+    static func job(_ job: JobRecord) -> [String: Any] {
+        var progress: Any = NSNull()
+        if let p = job.progress { progress = ["phase": p.phase, "done": p.done, "total": p.total] as [String: Any] }
+        return [
+            "id": job.id, "type": job.type, "state": job.state.rawValue,
+            "params": json(job.paramsJSON), "progress": progress, "result": json(job.resultJSON),
+            "error": job.error.map { problem($0) } ?? NSNull(),
+            "idempotencyKey": job.idempotencyKey ?? NSNull(), "cancelRequested": job.cancelRequested,
+            "attempts": job.attempts, "createdAt": date(job.createdAt), "startedAt": date(job.startedAt),
+            "finishedAt": date(job.finishedAt), "updatedAt": date(job.updatedAt),
+            "links": ["self": "/v1/jobs/\(job.id)", "events": "/v1/jobs/\(job.id)/events"],
+        ]
+    }
+
+    static func event(_ event: JobEvent) -> [String: Any] {
+        ["id": event.id, "time": date(event.time), "kind": event.kind, "message": event.message]
+    }
+
+    static func page<T>(_ page: Page<T>, _ render: (T) -> [String: Any]) -> [String: Any] {
+        ["items": page.items.map(render), "nextCursor": page.nextCursor ?? NSNull()]
+    }
+}
