@@ -37,17 +37,22 @@ let package = Package(
         .target(name: "AkidaModel", dependencies: ["Tensors"]),
         .target(name: "Conversion", dependencies: ["Tensors", "KerasGraph", "Quantization", "AkidaModel"]),
 
+        // The façade the CLI and the service share: load any model kind, run, describe.
+        .target(name: "Engine", dependencies: [
+            "Tensors", "NumPyIO", "KerasHDF5", "KerasGraph", "Quantization", "AkidaModel", "AkidaFormats", "Conversion",
+        ]),
+
         // Service.
         .target(name: "HTTPServer", dependencies: ["CMicroHTTPD"]),
         .target(name: "Persistence", dependencies: ["CSQLite"]),
         .target(name: "Service", dependencies: [
-            "HTTPServer", "Persistence", "Tensors", "NumPyIO", "KerasHDF5", "KerasGraph",
+            "HTTPServer", "Persistence", "Engine", "Tensors", "NumPyIO", "KerasHDF5", "KerasGraph",
             "Quantization", "AkidaModel", "AkidaFormats", "Conversion",
         ], resources: [.copy("Resources")]),
 
         // CLI.
         .executableTarget(name: "spikeforge", dependencies: [
-            "Service", "Tensors", "NumPyIO", "KerasHDF5", "KerasGraph", "Quantization",
+            "Service", "Engine", "Tensors", "NumPyIO", "KerasHDF5", "KerasGraph", "Quantization",
             "AkidaModel", "AkidaFormats", "Conversion",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
@@ -66,6 +71,7 @@ let package = Package(
         .testTarget(name: "QuantizationTests", dependencies: ["Quantization", "KerasHDF5", "NumPyIO", "TestSupport"]),
         .testTarget(name: "AkidaModelTests", dependencies: ["AkidaModel", "AkidaFormats", "NumPyIO", "TestSupport"]),
         .testTarget(name: "ConversionTests", dependencies: ["Conversion", "KerasHDF5", "AkidaFormats", "NumPyIO", "TestSupport"]),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "NumPyIO", "TestSupport"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "TestSupport"]),
         .testTarget(name: "PersistenceTests", dependencies: ["Persistence", "TestSupport"]),
         .testTarget(name: "ServiceTests", dependencies: ["Service", "HTTPServer", "Persistence", "NumPyIO", "TestSupport"]),

@@ -3,8 +3,7 @@
 // are separate functions so other model kinds can be dispatched by file type.
 import ArgumentParser
 import Foundation
-import KerasGraph
-import KerasHDF5
+import Engine
 import NumPyIO
 import Tensors
 
@@ -13,7 +12,7 @@ struct Predict: ParsableCommand {
         commandName: "predict",
         abstract: "Run inference on a batch of inputs (.npy) and write the outputs (.npy, or .npz for several outputs).")
 
-    @Option(name: .shortAndLong, help: "The model file (.h5 saved by tf_keras).")
+    @Option(name: .shortAndLong, help: "The model file: float or quantized tf_keras .h5, Akida .fbz or Akida JSON.")
     var model: String
 
     @Option(name: .shortAndLong, help: "Input batch: .npy, or .npz with one array per model input (by input name, else in order); NHWC.")
@@ -32,44 +31,24 @@ struct Predict: ParsableCommand {
     }
 }
 
-/// A model loaded for inference, by kind.
-enum LoadedModel {
-    /// A float tf_keras model, ready to run.
-    case kerasFloat(FloatModel)
-    /// A QuantizeML/CNN2SNN quantized tf_keras model.
-    case kerasQuantized(KerasModelFile, LayerGraph)
-}
-
 enum PredictError: Error, CustomStringConvertible {
-    case unsupported(String)
     case badFile(String)
 
     var description: String {
         switch self {
-        case .unsupported(let s), .badFile(let s): return s
+        case .badFile(let s): return s
         }
     }
 }
 
 enum PredictRunner {
     static func load(_ url: URL) throws -> LoadedModel {
-        let file = try KerasH5.read(url)
-        let graph = try LayerGraph(file: file)
-        if graph.nodes.contains(where: { isQuantizationLayer($0.className) }) {
-            return .kerasQuantized(file, graph)
-        }
-        return .kerasFloat(try FloatModel(graph: graph))
+        try LoadedModel.load(contentsOf: url)
     }
 
     /// Runs `model` on named input arrays; returns named outputs.
     static func predict(_ model: LoadedModel, inputs: [(name: String, array: NDArray)]) throws -> [(name: String, array: NDArray)] {
-        switch model {
-        case .kerasFloat(let float):
-            let outputs = try float.predict(try match(inputs, to: float.inputs.map(\.name)))
-            return zip(float.outputs, outputs).map { ($0.name, NDArray($1)) }
-        case .kerasQuantized:
-            throw PredictError.unsupported("this model is quantized; quantized inference is not available in this command yet")
-        }
+        try model.predict(try match(inputs, to: model.inputNames)).outputs
     }
 
     static func readInputs(_ url: URL) throws -> [(name: String, array: NDArray)] {
