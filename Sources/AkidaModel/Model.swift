@@ -223,6 +223,7 @@ public enum AkidaModelError: Error, CustomStringConvertible, Equatable {
     case missingVariable(layer: String, variable: String)
     case invalidLayer(layer: String, reason: String)
     case invalidInput(String)
+    case cancelled
 
     public var description: String {
         switch self {
@@ -232,6 +233,7 @@ public enum AkidaModelError: Error, CustomStringConvertible, Equatable {
         case .missingVariable(let l, let v): return "layer '\(l)': missing variable '\(v)'"
         case .invalidLayer(let l, let r): return "layer '\(l)': \(r)"
         case .invalidInput(let s): return s
+        case .cancelled: return "inference cancelled"
         }
     }
 }
