@@ -60,6 +60,9 @@ public enum AkidaOutputDType: String, Sendable, Equatable {
 let maxParameter = 1 << 20
 /// Largest number of elements of one layer buffer (per sample).
 let maxElements = 1 << 28
+/// Largest number of inputs summed into one output: with |x| < 2^31 and |w| ≤ 2^7 every exact
+/// sum stays below 2^62, so the Int64 arithmetic of the simulator never wraps.
+let maxFanIn = 1 << 24
 
 extension CompiledLayer {
     static func compile(_ model: AkidaModel) throws -> [CompiledLayer] {
@@ -189,6 +192,8 @@ extension CompiledLayer {
             let largest = [neural.a0.paddedSize * neural.a1.paddedSize * inShape[2],
                            neural.a0.output * neural.a1.output * max(neural.outChannels, inShape[2])].max() ?? 0
             guard largest <= maxElements else { throw fail("buffers of \(largest) elements exceed the limit of \(maxElements)") }
+            let fanIn = neural.kind == .dense ? inShape.reduce(1, *) : neural.k0 * neural.k1 * inShape[2]
+            guard fanIn <= maxFanIn else { throw fail("\(fanIn) inputs per output exceed the limit of \(maxFanIn)") }
             let outShape: [Int]
             switch neural.pooling {
             case .none: outShape = [neural.a0.output, neural.a1.output, neural.outChannels]

@@ -190,8 +190,8 @@ final class Workspace {
         case .v2(let bias, let early, let bb, let pob, let ob, let relu, let clip, let scales, let shifts):
             let (bbLo, bbHi) = bounds(bb), (pobLo, pobHi) = bounds(pob)
             let (obLo, obHi) = ob <= 4 ? (Int64(0), (Int64(1) << ob) - 1) : bounds(ob)
-            // Values here are far below 2^62 (≤ 32-bit sums plus 32-bit biases, times 8-bit scales),
-            // so wrapping operators cannot wrap.
+            // Exact sums are below 2^62 (see maxFanIn); after the buffer saturation values are
+            // 32-bit plus 32-bit biases, times 8-bit scales: the wrapping operators cannot wrap.
             let a = acc.baseAddress!
             bias.withUnsafeBufferPointer { bp in
                 clip.withUnsafeBufferPointer { cp in

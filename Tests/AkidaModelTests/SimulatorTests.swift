@@ -207,3 +207,22 @@ final class RobustnessTests: XCTestCase {
         }
     }
 }
+
+final class ProgressTests: XCTestCase {
+    func testProgressReachesTheBatchSizeAndCanCancel() throws {
+        let c = try XCTUnwrap(AkidaCase.all().first { $0.name == "digits_trained" })
+        let sim = try AkidaSimulator(model: c.model(), maxThreads: 2)
+        let inputs = try c.inputs()
+        var last = 0
+        _ = try sim.infer(inputs) { done, total in
+            XCTAssertEqual(total, inputs.shape[0])
+            XCTAssertGreaterThanOrEqual(done, last)
+            last = done
+            return true
+        }
+        XCTAssertEqual(last, inputs.shape[0])
+        XCTAssertThrowsError(try sim.infer(inputs) { done, _ in done < 10 }) { error in
+            XCTAssertEqual(error as? AkidaModelError, .cancelled)
+        }
+    }
+}
