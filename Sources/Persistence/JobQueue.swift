@@ -53,8 +53,8 @@ public enum JobError: Error, CustomStringConvertible, Equatable {
     }
 }
 
-/// What a handler sees of its job.
-public final class JobContext {
+/// What a handler sees of its job. Thread-safe: a handler may report from threads it spawns.
+public final class JobContext: @unchecked Sendable {
     public let job: JobRecord
     public var id: String { job.id }
     public var type: String { job.type }
@@ -64,6 +64,8 @@ public final class JobContext {
 
     private let control: RunControl
     private unowned let queue: JobQueue
+    /// Handlers may report from several threads of their own.
+    private let lock = NSLock()
     private var lastReported: JobProgress?
     private var lastPersisted: JobProgress?
     private var lastPersistTime: UInt64 = 0
@@ -84,13 +86,15 @@ public final class JobContext {
     /// completion of a phase) and is the job's cancellation point.
     public func progress(phase: String, done: Int, total: Int) throws {
         let p = JobProgress(phase: phase, done: done, total: total)
-        lastReported = p
+        lock.lock()
         let now = DispatchTime.now().uptimeNanoseconds
+        lastReported = p
         let phaseChanged = lastPersisted?.phase != phase
-        if phaseChanged || done >= total || now - lastPersistTime >= queue.progressIntervalNanos {
+        if phaseChanged || done >= total || now &- lastPersistTime >= queue.progressIntervalNanos {
             persist(p, now: now)
-            if phaseChanged { log("phase \(phase)", kind: "progress") }
         }
+        lock.unlock()
+        if phaseChanged { log("phase \(phase)", kind: "progress") }
         try checkpoint()
     }
 
@@ -101,6 +105,7 @@ public final class JobContext {
 
     /// Writes the latest reported progress if throttling held it back.
     func flush() {
+        lock.lock(); defer { lock.unlock() }
         if let p = lastReported, p != lastPersisted { persist(p, now: DispatchTime.now().uptimeNanoseconds) }
     }
 

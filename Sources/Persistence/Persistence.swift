@@ -7,6 +7,9 @@
 //                               finalize() -> hex String, finalizeBytes() -> [UInt8],
 //                               static hash([UInt8]) -> String, static isHexDigest(String) -> Bool
 //
+//   DataDirectory(url:)         exclusive lock (<dataDir>/spikeforge.lock) + .store (SQLiteStore) + .blobs
+//                               (BlobStore); DataDirectoryError.inUse when another process holds it
+//
 //   BlobStore(dataDirectory:)   <dataDir>/blobs/ab/cdef…, <dataDir>/tmp (stale temp files removed at init)
 //     makeWriter(limit:) -> BlobWriter, url(for:) -> URL?, location(of:) throws -> URL, contains(_:),
 //     size(of:), openForReading(_:) -> FileHandle, read(_:) -> Data, put(_ Data, limit:) -> BlobRef,

@@ -123,15 +123,17 @@ public struct SHA256 {
                         w[t] = w[t - 16] &+ s0 &+ w[t - 7] &+ s1
                     }
                     var a = a0, b = b0, c = c0, d = d0, e = e0, f = f0, g = g0, h = hh0
-                    for t in 0..<64 {
-                        let s1 = SHA256.rotr(e, 6) ^ SHA256.rotr(e, 11) ^ SHA256.rotr(e, 25)
-                        let ch = (e & f) ^ (~e & g)
-                        let t1 = h &+ s1 &+ ch &+ kp[t] &+ w[t]
-                        let s0 = SHA256.rotr(a, 2) ^ SHA256.rotr(a, 13) ^ SHA256.rotr(a, 22)
-                        let maj = (a & b) ^ (a & c) ^ (b & c)
-                        let t2 = s0 &+ maj
-                        h = g; g = f; f = e; e = d &+ t1
-                        d = c; c = b; b = a; a = t1 &+ t2
+                    var t = 0
+                    while t < 64 {
+                        SHA256.round(a, b, c, &d, e, f, g, &h, kp[t] &+ w[t])
+                        SHA256.round(h, a, b, &c, d, e, f, &g, kp[t + 1] &+ w[t + 1])
+                        SHA256.round(g, h, a, &b, c, d, e, &f, kp[t + 2] &+ w[t + 2])
+                        SHA256.round(f, g, h, &a, b, c, d, &e, kp[t + 3] &+ w[t + 3])
+                        SHA256.round(e, f, g, &h, a, b, c, &d, kp[t + 4] &+ w[t + 4])
+                        SHA256.round(d, e, f, &g, h, a, b, &c, kp[t + 5] &+ w[t + 5])
+                        SHA256.round(c, d, e, &f, g, h, a, &b, kp[t + 6] &+ w[t + 6])
+                        SHA256.round(b, c, d, &e, f, g, h, &a, kp[t + 7] &+ w[t + 7])
+                        t += 8
                     }
                     a0 = a0 &+ a; b0 = b0 &+ b; c0 = c0 &+ c; d0 = d0 &+ d
                     e0 = e0 &+ e; f0 = f0 &+ f; g0 = g0 &+ g; hh0 = hh0 &+ h
@@ -139,5 +141,15 @@ public struct SHA256 {
             }
         }
         h0 = a0; h1 = b0; h2 = c0; h3 = d0; h4 = e0; h5 = f0; h6 = g0; h7 = hh0
+    }
+
+    /// One round with the working variables renamed instead of shifted: d and h are updated in place.
+    @inline(__always)
+    private static func round(_ a: UInt32, _ b: UInt32, _ c: UInt32, _ d: inout UInt32,
+                              _ e: UInt32, _ f: UInt32, _ g: UInt32, _ h: inout UInt32, _ kw: UInt32) {
+        let t1 = h &+ (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) &+ (g ^ (e & (f ^ g))) &+ kw
+        let t2 = (rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) &+ ((a & b) | (c & (a | b)))
+        d = d &+ t1
+        h = t1 &+ t2
     }
 }

@@ -94,8 +94,7 @@ final class BlobStoreTests: XCTestCase {
     func testPutContentsOfFileAndRemove() throws {
         let store = try BlobStore(dataDirectory: dir)
         let source = dir.appendingPathComponent("input.bin")
-        var rng = SystemRandomNumberGenerator()
-        let bytes = (0..<(3 << 20) + 17).map { _ in UInt8.random(in: 0...255, using: &rng) }
+        let bytes = randomBytes((3 << 20) + 17)
         try Data(bytes).write(to: source)
         let ref = try store.put(contentsOf: source)
         XCTAssertEqual(ref, BlobRef(sha256: SHA256.hash(bytes), size: Int64(bytes.count)))

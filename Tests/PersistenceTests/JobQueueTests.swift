@@ -101,6 +101,28 @@ final class JobQueueTests: XCTestCase {
         queue.shutdown()
     }
 
+    func testProgressIsThrottledButTheLastValueIsKept() throws {
+        let store = try SQLiteStore(dataDirectory: dir)
+        let queue = JobQueue(store: store, configuration: .init(workers: 1, progressInterval: 3600, logger: { _ in }))
+        let reported = Gate(), proceed = Gate()
+        queue.register(type: "steps") { ctx in
+            for i in 1...5 { try ctx.progress(phase: "load", done: i, total: 10) }
+            reported.open()
+            XCTAssertTrue(proceed.wait())
+            try ctx.progress(phase: "load", done: 6, total: 10)
+            return "{}"
+        }
+        try queue.start()
+        let id = try queue.submit(type: "steps").job.id
+        XCTAssertTrue(reported.wait())
+        // Only the first report of the phase reached the database within the interval.
+        XCTAssertEqual(try store.job(id: id)?.progress, JobProgress(phase: "load", done: 1, total: 10))
+        proceed.open()
+        XCTAssertTrue(queue.waitUntilIdle(timeout: 10))
+        XCTAssertEqual(try store.job(id: id)?.progress, JobProgress(phase: "load", done: 6, total: 10))
+        queue.shutdown()
+    }
+
     func testSubmitValidation() throws {
         let store = try SQLiteStore(dataDirectory: dir)
         let queue = makeQueue(store)

@@ -17,8 +17,7 @@ final class SHA256Tests: XCTestCase {
     }
 
     func testChunkingDoesNotChangeTheDigest() {
-        var rng = SystemRandomNumberGenerator()
-        let data = (0..<10_007).map { _ in UInt8.random(in: 0...255, using: &rng) }
+        let data = randomBytes(10_007)
         let whole = SHA256.hash(data)
         for chunk in [1, 3, 55, 56, 63, 64, 65, 127, 128, 1000] {
             var h = SHA256()
@@ -39,9 +38,8 @@ final class SHA256Tests: XCTestCase {
         let tool = URL(fileURLWithPath: "/usr/bin/sha256sum")
         let dir = try makeTempDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        var rng = SystemRandomNumberGenerator()
         for size in [0, 1, 64, 1_000_003] {
-            let bytes = (0..<size).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            let bytes = randomBytes(size)
             let file = dir.appendingPathComponent("f\(size)")
             try Data(bytes).write(to: file)
             let process = Process()

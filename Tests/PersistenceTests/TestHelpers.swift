@@ -47,3 +47,14 @@ func eventually(timeout: TimeInterval = 10, _ condition: () throws -> Bool) reth
     }
     return try condition()
 }
+
+/// `count` random bytes, drawn eight at a time.
+func randomBytes(_ count: Int) -> [UInt8] {
+    var rng = SystemRandomNumberGenerator()
+    var out = [UInt8]()
+    out.reserveCapacity(count + 8)
+    while out.count < count {
+        withUnsafeBytes(of: rng.next() as UInt64) { out.append(contentsOf: $0) }
+    }
+    return Array(out.prefix(count))
+}
