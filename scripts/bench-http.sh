@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 duration="${1:-10}"
 upload_mib="${2:-1024}"
 command -v wrk >/dev/null || { echo "bench: wrk is not installed (apt-get install wrk)" >&2; exit 1; }
-swift build -c release --product spikeforge >/dev/null
+swift build -c release --product spikeforge >/dev/null 2>&1 || { swift build -c release --product spikeforge; exit 1; }
 bin=.build/release/spikeforge
 work=$(mktemp -d /tmp/spikeforge-bench.XXXXXX)
 pids=()
@@ -43,13 +43,22 @@ wrk_run() {  # label url
   printf '%-28s %10s req/s   p50 %8s   p99 %8s   %s\n' "$1" "$rps" "$p50" "$p99" "${errors:-no errors}"
 }
 
+# A .npy version 1.0 header for a uint8 vector of $1 elements (64-byte aligned, as NumPy writes it).
+npy_header() {
+  local header="{'descr': '|u1', 'fortran_order': False, 'shape': ($1,), }"
+  local pad=$(( (64 - (10 + ${#header} + 1) % 64) % 64 ))
+  local length=$(( ${#header} + pad + 1 ))
+  printf '\x93NUMPY\x01\x00'
+  printf "\\x$(printf %02x $((length & 255)))\\x$(printf %02x $((length >> 8)))"
+  printf '%s%*s\n' "$header" "$pad" ''
+}
+
 hwm_mb() { awk '/VmHWM/ {printf "%.1f", $2 / 1024}' "/proc/$1/status"; }
 
 echo "== request rate: 64 connections, ${duration}s each (wrk -t2 -c64, access log off) =="
 start_server rate
 base="http://127.0.0.1:$port"
-printf '\x93NUMPY\x01\x00\x76\x00' >"$work/small.npy"
-printf "{'descr': '|u1', 'fortran_order': False, 'shape': (16,), }%*s\n" 53 '' >>"$work/small.npy"
+npy_header 16 >"$work/small.npy"
 head -c 16 /dev/zero >>"$work/small.npy"
 dataset=$(curl -fsS -X POST -H 'Content-Type: application/octet-stream' --data-binary @"$work/small.npy" "$base/v1/datasets?name=small.npy" | sed -E 's/.*"id":"([^"]+)".*/\1/')
 job=$(curl -fsS -X POST -H 'Content-Type: application/json' -d "{\"type\":\"checksum\",\"params\":{\"dataset\":\"$dataset\"}}" "$base/v1/jobs" | sed -E 's/.*"id":"(job_[^"]+)".*/\1/')
@@ -60,10 +69,7 @@ echo "server peak RSS after the request runs: $(hwm_mb "$pid") MB"
 echo "== upload: ${upload_mib} MiB .npy into a fresh server =="
 big="$work/big.npy"
 count=$((upload_mib << 20))
-header="{'descr': '|u1', 'fortran_order': False, 'shape': ($count,), }"
-pad=$(( (64 - (10 + ${#header} + 1) % 64) % 64 ))
-{ printf '\x93NUMPY\x01\x00'; printf "\\x$(printf %02x $(( (${#header} + pad + 1) & 255 )))\\x$(printf %02x $(( (${#header} + pad + 1) >> 8 )))";
-  printf '%s%*s\n' "$header" "$pad" ''; } >"$big"
+npy_header "$count" >"$big"
 head -c "$count" /dev/urandom >>"$big"
 start_server upload
 base="http://127.0.0.1:$port"

@@ -94,11 +94,12 @@ public struct Response {
 
     /// A JSON response from Foundation values (dictionaries, arrays, strings, numbers, NSNull).
     public static func json(object: Any, status: Int = 200) -> Response {
-        guard JSONSerialization.isValidJSONObject(object),
-              let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) else {
-            return HTTPProblem(status: 500, detail: "response is not JSON-serialisable").response()
+        do {
+            return Response(status: status, headers: [("Content-Type", "application/json")],
+                            body: .bytes(try JSONWriter.data(object) + [0x0A]))
+        } catch {
+            return HTTPProblem(status: 500, detail: "response is not JSON-serialisable: \(error)").response()
         }
-        return Response(status: status, headers: [("Content-Type", "application/json")], body: .bytes([UInt8](data) + [0x0A]))
     }
 
     public static func text(_ text: String, status: Int = 200, contentType: String = "text/plain; charset=utf-8") -> Response {
@@ -152,10 +153,9 @@ public struct HTTPProblem: Error, CustomStringConvertible {
     public func response(instance: String? = nil) -> Response {
         var object = jsonObject
         if let instance { object["instance"] = instance }
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))
-            ?? Data("{\"status\":\(status)}".utf8)
+        let data = (try? JSONWriter.data(object)) ?? Array("{\"status\":\(status)}".utf8)
         return Response(status: status, headers: [("Content-Type", "application/problem+json")] + headers,
-                        body: .bytes([UInt8](data) + [0x0A]))
+                        body: .bytes(data + [0x0A]))
     }
 }
 

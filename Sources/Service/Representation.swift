@@ -3,17 +3,25 @@ import Foundation
 import Persistence
 
 enum Representation {
-    private static let lock = NSLock()
-    private static let formatter: ISO8601DateFormatter = {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter
-    }()
-
     static func date(_ date: Date?) -> Any {
         guard let date else { return NSNull() }
-        lock.lock(); defer { lock.unlock() }
-        return formatter.string(from: date)
+        return iso8601(date)
+    }
+
+    /// `2026-11-23T14:06:28.661Z`. Formatted by hand: Foundation's ISO8601DateFormatter is not
+    /// safe to share between threads and costs more than the rest of a job's JSON on Linux.
+    static func iso8601(_ date: Date) -> String {
+        let millis = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+        var seconds = time_t(millis >= 0 ? millis / 1000 : (millis - 999) / 1000)
+        let fraction = Int(millis - Int64(seconds) * 1000)
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        func pad(_ value: Int32, _ width: Int) -> String {
+            let digits = String(value)
+            return String(repeating: "0", count: max(0, width - digits.count)) + digits
+        }
+        return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T"
+            + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2)).\(pad(Int32(fraction), 3))Z"
     }
 
     /// Stored JSON text back to a JSON value (NSNull when absent or unreadable).

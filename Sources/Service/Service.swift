@@ -70,6 +70,8 @@ struct JobKind {
 
 public final class Service {
     public let configuration: ServiceConfiguration
+    /// Held for the service's lifetime: one server per data directory.
+    public let dataDirectory: DataDirectory
     public let store: Store
     public let blobs: BlobStore
     public let jobs: JobQueue
@@ -90,9 +92,9 @@ public final class Service {
     public init(configuration: ServiceConfiguration) throws {
         try configuration.validate()
         self.configuration = configuration
-        let dataDirectory = URL(fileURLWithPath: configuration.dataDir, isDirectory: true).standardizedFileURL
-        blobs = try BlobStore(dataDirectory: dataDirectory)
-        store = try SQLiteStore(dataDirectory: dataDirectory)
+        dataDirectory = try DataDirectory(url: URL(fileURLWithPath: configuration.dataDir, isDirectory: true).standardizedFileURL)
+        blobs = dataDirectory.blobs
+        store = dataDirectory.store
         let logger = log
         jobs = JobQueue(store: store, configuration: JobQueue.Configuration(
             workers: configuration.workers, maxAttempts: configuration.jobMaxAttempts, logger: { logger($0) }))

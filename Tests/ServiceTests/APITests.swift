@@ -109,6 +109,16 @@ final class APITests: XCTestCase {
         XCTAssertEqual(failures, [])
     }
 
+    func testDataDirectoryBelongsToOneServer() throws {
+        let harness = try Harness()
+        defer { harness.close() }
+        var configuration = harness.service.configuration
+        configuration.port = 0
+        XCTAssertThrowsError(try Service(configuration: configuration)) { error in
+            XCTAssertTrue("\(error)".contains("in use"), "\(error)")
+        }
+    }
+
     func testConfigurationLayers() throws {
         let file = repositoryRoot.appendingPathComponent("config/spikeforge.json")
         let fromFile = try ServiceConfiguration.load(file: file.path, environment: [:])
