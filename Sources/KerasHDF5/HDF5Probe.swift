@@ -19,9 +19,17 @@ public enum HDF5Probe {
 
     /// The superblock fields the reader needs to follow file addresses itself.
     struct Superblock {
+        var version: Int
+        /// Where the signature was found (0, or after a user block).
+        var signatureOffset: Int
         var baseAddress: Int
         var offsetsSize: Int
         var lengthsSize: Int
+        /// Version 0/1 only: symbol-table node and group B-tree fan-out, driver block, root entry.
+        var groupLeafK = 0
+        var groupInternalK = 0
+        var driverInfoAddress: UInt64 = 0
+        var rootEntryOffset = 0
     }
 
     struct Problem: Error { var reason: String }
@@ -70,7 +78,14 @@ public enum HDF5Probe {
         guard eof <= UInt64(fileSize), base <= eof else {
             return fail("file is truncated: the superblock records \(eof) bytes, the file has \(fileSize)")
         }
-        return .success(Superblock(baseAddress: Int(base), offsetsSize: o, lengthsSize: l))
+        var result = Superblock(version: version, signatureOffset: offset, baseAddress: Int(base), offsetsSize: o, lengthsSize: l)
+        if version <= 1 {
+            result.groupLeafK = (byte(16) ?? 0) | (byte(17) ?? 0) << 8
+            result.groupInternalK = (byte(18) ?? 0) | (byte(19) ?? 0) << 8
+            result.driverInfoAddress = address(baseField + 3 * o, o) ?? undefined
+            result.rootEntryOffset = offset + baseField + 4 * o
+        }
+        return .success(result)
     }
 
     public static func isPlausibleHDF5(prefix: [UInt8], fileSize: Int) -> Bool {

@@ -71,7 +71,9 @@ public enum KerasH5 {
     /// Reads a tf_keras `.h5` model: model_config, versions, and every layer's weights in
     /// `weight_names` order for the layers of `layer_names`.
     public static func read(_ url: URL, limits: KerasH5Limits = .default) throws -> KerasModelFile {
-        let raw = try HDF5RawFile(url: url)  // checks the superblock before libhdf5 sees the file
+        // The superblock and every reachable structure are checked before libhdf5 sees the file.
+        let raw = try HDF5RawFile(url: url)
+        try HDF5Structure.validate(raw)
         return try HDF5.locked {
             let fapl = H5Pcreate(chdf5_p_file_access())
             defer { H5Pclose(fapl) }
