@@ -105,18 +105,21 @@ public final class FloatModel: @unchecked Sendable {
         var captured: [String: Tensor<Float>] = [:]
         for (i, node) in graph.nodes.enumerated() {
             let layer = layers[i]
-            let args: [Tensor<Float>]
+            var args: [Tensor<Float>] = []
             if case .input = layer.spec, let position = graph.inputs.firstIndex(of: node.name) {
                 args = [inputs[position]]
-            } else {
-                args = node.inputs.compactMap { values[index[$0.layer] ?? 0] }
             }
-            let out = try layer.compute(args)
             for ref in node.inputs {
+                // The last reader takes the tensor itself, so a value-wise layer can overwrite it.
                 let j = index[ref.layer] ?? 0
                 remaining[j] -= 1
+                guard let value = values[j] else {
+                    throw FloatModelError.invalidInput("'\(ref)' was released before '\(node.name)' read it")
+                }
+                args.append(value)
                 if remaining[j] <= 0 { values[j] = nil }
             }
+            let out = try layer.compute(&args)
             if capture.contains(node.name) { captured[node.name] = out }
             if remaining[i] > 0 { values[i] = out }
         }
