@@ -221,12 +221,16 @@ extension Kernels {
                         hi = UnsafeRawPointer(bp + j + 4).loadUnaligned(as: SIMD4<Float>.self)
                     }
                     for ky in kyRange {
-                        for kx in kxRange {
-                            let xo = (((b * h + y0 + ky) * w + x0 + kx) * c + j) * 4, ko = ((ky * kw + kx) * c + j) * 4
+                        // Byte offsets of this tap row in the input and the kernel; in-range by construction.
+                        var xo = (((b &* h &+ y0 &+ ky) &* w &+ x0 &+ kxRange.lowerBound) &* c &+ j) &* 4
+                        var ko = ((ky &* kw &+ kxRange.lowerBound) &* c &+ j) &* 4
+                        for _ in kxRange {
                             lo += rawX.loadUnaligned(fromByteOffset: xo, as: SIMD4<Float>.self)
                                 * rawK.loadUnaligned(fromByteOffset: ko, as: SIMD4<Float>.self)
-                            hi += rawX.loadUnaligned(fromByteOffset: xo + 16, as: SIMD4<Float>.self)
-                                * rawK.loadUnaligned(fromByteOffset: ko + 16, as: SIMD4<Float>.self)
+                            hi += rawX.loadUnaligned(fromByteOffset: xo &+ 16, as: SIMD4<Float>.self)
+                                * rawK.loadUnaligned(fromByteOffset: ko &+ 16, as: SIMD4<Float>.self)
+                            xo &+= c &* 4
+                            ko &+= c &* 4
                         }
                     }
                     out.storeBytes(of: lo, toByteOffset: (pixel + j) * 4, as: SIMD4<Float>.self)

@@ -42,9 +42,12 @@ extension Kernels {
         var c2l = initLo, c2h = initHi, c3l = initLo, c3h = initHi
         // Rows past `height` read row 0 again and are never stored.
         let a0 = a, a1 = height > 1 ? a + lda : a, a2 = height > 2 ? a + 2 * lda : a, a3 = height > 3 ? a + 3 * lda : a
+        var row = raw
+        let step = ldb &* 4
         for i in 0..<k {
-            let lo = raw.loadUnaligned(fromByteOffset: i * ldb * 4, as: SIMD4<Float>.self)
-            let hi = raw.loadUnaligned(fromByteOffset: (i * ldb + 4) * 4, as: SIMD4<Float>.self)
+            let lo = row.loadUnaligned(as: SIMD4<Float>.self)
+            let hi = row.loadUnaligned(fromByteOffset: 16, as: SIMD4<Float>.self)
+            row += step
             let x0 = SIMD4(repeating: a0[i]), x1 = SIMD4(repeating: a1[i])
             let x2 = SIMD4(repeating: a2[i]), x3 = SIMD4(repeating: a3[i])
             c0l += x0 * lo
