@@ -4,7 +4,13 @@
 //   spikeforge (CLI) → Service → {HTTPServer, Persistence, engine, formats}
 //   formats (NumPyIO, KerasHDF5, AkidaFormats) → engine models → Tensors
 //   engine: Conversion → {Quantization → KerasGraph, AkidaModel} → Tensors
+import Foundation
 import PackageDescription
+
+// Opt-in CPU tuning of the numeric kernels, e.g. SPIKEFORGE_TARGET_CPU=haswell (AVX2/FMA): about
+// twice the float throughput on such machines; the default build runs on any x86-64/arm64.
+let kernelSettings: [SwiftSetting] = ProcessInfo.processInfo.environment["SPIKEFORGE_TARGET_CPU"]
+    .map { [.unsafeFlags(["-target-cpu", $0])] } ?? []
 
 let package = Package(
     name: "SpikeForge",
@@ -24,7 +30,7 @@ let package = Package(
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
 
         // Tensors and kernels.
-        .target(name: "Tensors"),
+        .target(name: "Tensors", swiftSettings: kernelSettings),
 
         // Formats.
         .target(name: "NumPyIO", dependencies: ["Tensors", "CZlib"]),

@@ -1,8 +1,9 @@
 """tf_keras float inference throughput on the same inputs as bench-float (reference side).
 
 Usage: python tf_bench.py <corpus dir> <case> <batch> [seconds]
-Prints one JSON object: {"case", "batch", "call_sps", "predict_sps"} (samples per second of
-`model(x, training=False)` and of `model.predict(x)`).
+Prints one JSON object: {"case", "batch", "call_sps", "function_sps", "predict_sps"}: samples
+per second of eager `model(x, training=False)`, of the same call compiled with `tf.function`,
+and of `model.predict(x)`.
 """
 import json
 import os
@@ -11,6 +12,7 @@ import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
 import tf_keras  # noqa: E402
 
 
@@ -33,8 +35,12 @@ def main():
     inputs = np.load(os.path.join(corpus, case, "inputs.npy"))
     x = np.concatenate([inputs] * (batch // len(inputs) + 1))[:batch]
     call = throughput(lambda: model(x, training=False), batch, seconds)
+    compiled = tf.function(lambda t: model(t, training=False))
+    tx = tf.constant(x)
+    function = throughput(lambda: compiled(tx).numpy(), batch, seconds)
     predict = throughput(lambda: model.predict(x, verbose=0, batch_size=batch), batch, seconds)
-    print(json.dumps({"case": case, "batch": batch, "call_sps": call, "predict_sps": predict}))
+    print(json.dumps({"case": case, "batch": batch, "call_sps": call, "function_sps": function,
+                      "predict_sps": predict}))
 
 
 if __name__ == "__main__":

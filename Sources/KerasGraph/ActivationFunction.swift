@@ -20,7 +20,7 @@ public enum ActivationFunction: String, CaseIterable, Sendable, Codable {
     }
 
     /// Applies the function to `t` (softmax and log_softmax over the last axis).
-    public func apply(_ t: Tensor<Float>) throws -> Tensor<Float> {
+    public func apply(_ t: __owned Tensor<Float>) throws -> Tensor<Float> {
         switch self {
         case .linear:
             return t

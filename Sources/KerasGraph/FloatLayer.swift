@@ -12,7 +12,7 @@ public struct FloatLayer: Sendable {
     public let outputShape: [Int]
     /// The variables Keras creates for this layer (what `count_params` counts).
     public let weightSlots: [WeightSlot]
-    let compute: @Sendable ([Tensor<Float>]) throws -> Tensor<Float>
+    let compute: @Sendable (inout [Tensor<Float>]) throws -> Tensor<Float>
 
     /// Builds the layer of `node` for inputs of `inputShapes` (batch axis excluded).
     public init(node: GraphNode, inputShapes: [[Int]]) throws {
@@ -39,7 +39,8 @@ public struct FloatLayer: Sendable {
             throw LayerError.invalidInput(layer: name, className: className,
                 reason: "expects inputs of shapes \(inputShapes.map(shapeText)), got \(inputs.map { $0.shape })")
         }
-        return try compute(inputs)
+        var args = inputs
+        return try compute(&args)
     }
 }
 
@@ -77,9 +78,10 @@ struct WeightBinder {
     func lastComponent(_ name: String) -> String { name.split(separator: "/").last.map(String.init) ?? name }
 }
 
-/// The kernel call of a layer, with its weights prepared once.
+/// The kernel call of a layer, with its weights prepared once. It may take its inputs out of
+/// the array, so that value-wise layers reuse the buffer of an input nobody else holds.
 func makeCompute(_ spec: LayerSpec, inputShapes: [[Int]], weights: [String: Tensor<Float>])
-    throws -> @Sendable ([Tensor<Float>]) throws -> Tensor<Float> {
+    throws -> @Sendable (inout [Tensor<Float>]) throws -> Tensor<Float> {
     let first = inputShapes.first ?? []
     func geometry(_ kernel: [Int], _ strides: [Int], _ mode: PaddingMode) -> Padding2D {
         windowGeometry2D(height: first[0], width: first[1], kernel: (kernel[0], kernel[1]),
@@ -89,7 +91,7 @@ func makeCompute(_ spec: LayerSpec, inputShapes: [[Int]], weights: [String: Tens
     let bias = weights["bias"]?.scalars
     switch spec {
     case .input, .identity:
-        return { $0[0] }
+        return { $0.removeLast() }
     case .conv2D(_, let k, let strides, let mode, _, let activation):
         let padding = geometry(k, strides, mode)
         return { x in
@@ -120,23 +122,23 @@ func makeCompute(_ spec: LayerSpec, inputShapes: [[Int]], weights: [String: Tens
         let beta = weights["beta"]?.scalars ?? [Float](repeating: 0, count: mean.count)
         let scale = (0..<mean.count).map { gamma[$0] / (variance[$0] + epsilon).squareRoot() }
         let offset = (0..<mean.count).map { beta[$0] - mean[$0] * scale[$0] }
-        return { x in channelAffine(x[0], scale: scale, offset: offset) }
+        return { x in channelAffine(x.removeLast(), scale: scale, offset: offset) }
     case .rescaling(let scale, let offset):
         let channels = first.last ?? 1
         let s = scale.count == 1 ? [Float](repeating: scale[0], count: channels) : scale
         let o = offset.count == 1 ? [Float](repeating: offset[0], count: channels) : offset
-        return { x in channelAffine(x[0], scale: s, offset: o) }
+        return { x in channelAffine(x.removeLast(), scale: s, offset: o) }
     case .relu(let maxValue, let threshold, let slope):
         if threshold == 0, slope == 0 {
             // The common bounded/unbounded ReLU: one clamp per value, vectorised.
             let upper = maxValue ?? .infinity
-            return { x in mapValues(x[0]) { min(max($0, 0), upper) } }
+            return { x in mapValues(x.removeLast()) { min(max($0, 0), upper) } }
         }
         return { x in
-            mapValues(x[0]) { reluValue($0, maxValue: maxValue, threshold: threshold, negativeSlope: slope) }
+            mapValues(x.removeLast()) { reluValue($0, maxValue: maxValue, threshold: threshold, negativeSlope: slope) }
         }
     case .activation(let f):
-        return { x in try f.apply(x[0]) }
+        return { x in try f.apply(x.removeLast()) }
     case .softmax(let axis):
         let a = try featureAxis(axis, rank: first.count, fail: { LayerError.invalidConfig(layer: "", className: "Softmax", reason: $0) })
         return { x in try Kernels.softmax(x[0], axis: a + 1) }
@@ -152,7 +154,10 @@ func makeCompute(_ spec: LayerSpec, inputShapes: [[Int]], weights: [String: Tens
         }
     case .flatten, .reshape:
         let out = try spec.outputShape(inputShapes, layer: "", className: "")
-        return { x in x[0].reshaped([x[0].shape[0]] + out) }
+        return { x in
+            let t = x.removeLast()
+            return t.reshaped([t.shape.first ?? 0] + out)
+        }
     case .zeroPadding2D(let padding):
         return { x in try Kernels.pad2D(x[0], padding: padding) }
     case .add:
@@ -165,20 +170,20 @@ func makeCompute(_ spec: LayerSpec, inputShapes: [[Int]], weights: [String: Tens
 
 /// `f` applied to every value, in a loop the compiler can specialise and vectorise.
 @inline(__always)
-func mapValues(_ x: Tensor<Float>, _ f: (Float) -> Float) -> Tensor<Float> {
-    var out = x.scalars
-    out.withUnsafeMutableBufferPointer { o in
+func mapValues(_ x: __owned Tensor<Float>, _ f: (Float) -> Float) -> Tensor<Float> {
+    var out = x
+    out.scalars.withUnsafeMutableBufferPointer { o in
         for i in 0..<o.count { o[i] = f(o[i]) }
     }
-    return Tensor(shape: x.shape, scalars: out)
+    return out
 }
 
 /// `x * scale[c] + offset[c]` over the last (channel) axis.
-func channelAffine(_ x: Tensor<Float>, scale: [Float], offset: [Float]) -> Tensor<Float> {
+func channelAffine(_ x: __owned Tensor<Float>, scale: [Float], offset: [Float]) -> Tensor<Float> {
     let c = scale.count
     guard c > 0, x.count % c == 0 else { return x }
-    var out = x.scalars
-    out.withUnsafeMutableBufferPointer { o in
+    var out = x
+    out.scalars.withUnsafeMutableBufferPointer { o in
         scale.withUnsafeBufferPointer { s in
             offset.withUnsafeBufferPointer { b in
                 for start in stride(from: 0, to: o.count, by: c) {
@@ -187,5 +192,5 @@ func channelAffine(_ x: Tensor<Float>, scale: [Float], offset: [Float]) -> Tenso
             }
         }
     }
-    return Tensor(shape: x.shape, scalars: out)
+    return out
 }

@@ -1,6 +1,7 @@
 // FloatModel: float32 inference over a LayerGraph — built from a saved model or from a graph
 // a transform produced, run on batches, optionally returning intermediate layer outputs
 // (what calibration needs). Intermediate tensors are released as soon as no layer needs them.
+import Foundation
 import Tensors
 
 /// A model input or output: name, shape with `nil` for the batch axis, dtype.
@@ -100,23 +101,50 @@ public final class FloatModel: @unchecked Sendable {
             throw FloatModelError.invalidInput("cannot capture '\(unknown)': no layer has that name")
         }
         try checkShapes(inputs)
+        let batch = inputs.first?.shape.first ?? 0
+        let slices = (batch + FloatModel.sliceSize - 1) / FloatModel.sliceSize
+        guard slices > 1 else { return try forwardSlice(inputs, capture: capture) }
+        // Large batches run as slices, one per core at a time: activations of a slice stay in
+        // cache and the cores share no layer.
+        let results = SliceResults(count: slices)
+        KernelThreads.concurrentPerform(iterations: slices) { i in
+            let range = (i * FloatModel.sliceSize)..<min((i + 1) * FloatModel.sliceSize, batch)
+            results.set(i, Result { try forwardSlice(inputs.map { batchSlice($0, range) }, capture: capture) })
+        }
+        let parts = try results.values()
+        let outputs = try (0..<self.outputs.count).map { o in try Kernels.concatenate(parts.map { $0.outputs[o] }, axis: 0) }
+        var captured: [String: Tensor<Float>] = [:]
+        for name in capture {
+            captured[name] = try Kernels.concatenate(parts.compactMap { $0.captured[name] }, axis: 0)
+        }
+        return (outputs, captured)
+    }
+
+    /// Samples per slice of a large batch.
+    static let sliceSize = 8
+
+    func forwardSlice(_ inputs: [Tensor<Float>], capture: Set<String>)
+        throws -> (outputs: [Tensor<Float>], captured: [String: Tensor<Float>]) {
         var values = [Tensor<Float>?](repeating: nil, count: layers.count)
         var remaining = readers
         var captured: [String: Tensor<Float>] = [:]
         for (i, node) in graph.nodes.enumerated() {
             let layer = layers[i]
-            let args: [Tensor<Float>]
+            var args: [Tensor<Float>] = []
             if case .input = layer.spec, let position = graph.inputs.firstIndex(of: node.name) {
                 args = [inputs[position]]
-            } else {
-                args = node.inputs.compactMap { values[index[$0.layer] ?? 0] }
             }
-            let out = try layer.compute(args)
             for ref in node.inputs {
+                // The last reader takes the tensor itself, so a value-wise layer can overwrite it.
                 let j = index[ref.layer] ?? 0
                 remaining[j] -= 1
+                guard let value = values[j] else {
+                    throw FloatModelError.invalidInput("'\(ref)' was released before '\(node.name)' read it")
+                }
+                args.append(value)
                 if remaining[j] <= 0 { values[j] = nil }
             }
+            let out = try layer.compute(&args)
             if capture.contains(node.name) { captured[node.name] = out }
             if remaining[i] > 0 { values[i] = out }
         }
@@ -161,6 +189,35 @@ public final class FloatModel: @unchecked Sendable {
                 }
             }
             return t
+        }
+    }
+}
+
+/// Samples `range` of a batch tensor.
+func batchSlice(_ t: Tensor<Float>, _ range: Range<Int>) -> Tensor<Float> {
+    let sample = t.shape.dropFirst().reduce(1, *)
+    return Tensor(shape: [range.count] + t.shape.dropFirst(),
+                  scalars: Array(t.scalars[(range.lowerBound * sample)..<(range.upperBound * sample)]))
+}
+
+/// Per-slice results written from concurrent workers.
+final class SliceResults: @unchecked Sendable {
+    typealias Part = (outputs: [Tensor<Float>], captured: [String: Tensor<Float>])
+    private var parts: [Result<Part, Error>?]
+    private let lock = NSLock()
+
+    init(count: Int) { parts = Array(repeating: nil, count: count) }
+
+    func set(_ i: Int, _ result: Result<Part, Error>) {
+        lock.lock()
+        parts[i] = result
+        lock.unlock()
+    }
+
+    func values() throws -> [Part] {
+        try parts.map { part in
+            guard let part else { throw FloatModelError.invalidInput("a batch slice was not computed") }
+            return try part.get()
         }
     }
 }

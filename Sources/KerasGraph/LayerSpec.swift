@@ -81,7 +81,7 @@ public enum LayerSpec: Equatable, Sendable {
                 throw reader.error("no batch_input_shape")
             }
             let shape = try dims.dropFirst().map { d -> Int in
-                guard let v = d.int, v > 0 else {
+                guard let v = d.int, v > 0, v <= LayerSpec.maxDimension else {
                     throw reader.error("input dimensions must be fixed positive integers, got \(config["batch_input_shape"] ?? .null)")
                 }
                 return v
@@ -148,7 +148,8 @@ public enum LayerSpec: Equatable, Sendable {
             self = .flatten
         case "Reshape":
             guard let target = config["target_shape"]?.array?.map({ $0.int ?? 0 }),
-                  target.allSatisfy({ $0 > 0 || $0 == -1 }), target.filter({ $0 == -1 }).count <= 1 else {
+                  target.allSatisfy({ ($0 > 0 && $0 <= LayerSpec.maxDimension) || $0 == -1 }),
+                  target.filter({ $0 == -1 }).count <= 1 else {
                 throw reader.error("target_shape must list positive sizes and at most one -1")
             }
             self = .reshape(target: target)
@@ -182,9 +183,25 @@ public enum LayerSpec: Equatable, Sendable {
         }
     }
 
+    /// Largest size of one dimension, and of one sample of any tensor, the engine accepts:
+    /// bounds that keep every shape computation far from integer overflow.
+    public static let maxDimension = 1 << 24
+    public static let maxSampleElements = 1 << 31
+
     /// The output shape for inputs of `inputs` shapes (batch axis excluded).
     public func outputShape(_ inputs: [[Int]], layer: String, className: String) throws -> [Int] {
         let fail = { (reason: String) in LayerError.invalidInput(layer: layer, className: className, reason: reason) }
+        for shape in inputs where elementCount(shape) == nil {
+            throw fail("input shape \(shapeText(shape)) is larger than \(LayerSpec.maxSampleElements) values per sample")
+        }
+        let shape = try rawOutputShape(inputs, fail: fail)
+        guard elementCount(shape) != nil, shape.allSatisfy({ $0 > 0 }) else {
+            throw fail("output shape \(shapeText(shape)) is empty or larger than \(LayerSpec.maxSampleElements) values per sample")
+        }
+        return shape
+    }
+
+    func rawOutputShape(_ inputs: [[Int]], fail: (String) -> LayerError) throws -> [Int] {
         if let arity, inputs.count != arity {
             throw fail("takes \(arity) input(s), got \(inputs.count)")
         }
@@ -238,7 +255,9 @@ public enum LayerSpec: Equatable, Sendable {
             return [inputs[0].reduce(1, *)]
         case .reshape(let target):
             let total = inputs[0].reduce(1, *)
-            let known = target.filter { $0 > 0 }.reduce(1, *)
+            guard let known = elementCount(target.filter { $0 > 0 }) else {
+                throw fail("target_shape \(shapeText(target)) is too large")
+            }
             if target.contains(-1) {
                 guard known > 0, total % known == 0 else {
                     throw fail("cannot reshape \(shapeText(inputs[0])) to \(shapeText(target))")
@@ -295,6 +314,18 @@ public enum LayerSpec: Equatable, Sendable {
     }
 }
 
+/// Number of values in a tensor of `shape`, or nil beyond `LayerSpec.maxSampleElements`.
+public func elementCount(_ shape: [Int]) -> Int? {
+    var n = 1
+    for d in shape {
+        guard d >= 0 else { return nil }
+        let (product, overflow) = n.multipliedReportingOverflow(by: d)
+        guard !overflow, product <= LayerSpec.maxSampleElements else { return nil }
+        n = product
+    }
+    return n
+}
+
 /// Index of a Keras axis (counted with the batch axis; negative from the end) in a feature
 /// shape of `rank` dimensions.
 func featureAxis(_ axis: Int, rank: Int, fail: (String) -> LayerError) throws -> Int {
@@ -321,15 +352,18 @@ struct ConfigReader {
     func bool(_ key: String, default value: Bool) -> Bool { config[key]?.bool ?? value }
 
     func positiveInt(_ key: String, default value: Int? = nil) throws -> Int {
-        guard let v = config[key]?.int ?? value, v > 0 else { throw error("'\(key)' must be a positive integer") }
+        guard let v = config[key]?.int ?? value, v > 0, v <= LayerSpec.maxDimension else {
+            throw error("'\(key)' must be a positive integer up to \(LayerSpec.maxDimension)")
+        }
         return v
     }
 
     /// An `(a, b)` pair given as a list or as one integer for both.
     func pair(_ key: String, default value: Int? = nil) throws -> [Int] {
         let raw = config[key]
-        if let v = raw?.int ?? ((raw?.isNull ?? true) ? value : nil), v > 0 { return [v, v] }
-        guard let items = raw?.array, items.count == 2, let a = items[0].int, let b = items[1].int, a > 0, b > 0 else {
+        if let v = raw?.int ?? ((raw?.isNull ?? true) ? value : nil), v > 0, v <= LayerSpec.maxDimension { return [v, v] }
+        guard let items = raw?.array, items.count == 2, let a = items[0].int, let b = items[1].int, a > 0, b > 0,
+              max(a, b) <= LayerSpec.maxDimension else {
             throw error("'\(key)' must be a positive integer or a pair of them, got \(raw ?? .null)")
         }
         return [a, b]
@@ -384,13 +418,15 @@ struct ConfigReader {
     /// ZeroPadding2D's `padding`: n, (h, w) or ((top, bottom), (left, right)).
     func zeroPadding() throws -> Padding2D {
         let raw = config["padding"] ?? .number(1)
-        if let v = raw.int, v >= 0 { return Padding2D(top: v, bottom: v, left: v, right: v) }
+        let limit = LayerSpec.maxDimension
+        if let v = raw.int, v >= 0, v <= limit { return Padding2D(top: v, bottom: v, left: v, right: v) }
         if let items = raw.array, items.count == 2 {
-            if let h = items[0].int, let w = items[1].int, h >= 0, w >= 0 {
+            if let h = items[0].int, let w = items[1].int, h >= 0, w >= 0, max(h, w) <= limit {
                 return Padding2D(top: h, bottom: h, left: w, right: w)
             }
             if let hs = items[0].array, let ws = items[1].array, hs.count == 2, ws.count == 2,
-               let t = hs[0].int, let b = hs[1].int, let l = ws[0].int, let r = ws[1].int, min(t, b, l, r) >= 0 {
+               let t = hs[0].int, let b = hs[1].int, let l = ws[0].int, let r = ws[1].int, min(t, b, l, r) >= 0,
+               max(t, b, l, r) <= limit {
                 return Padding2D(top: t, bottom: b, left: l, right: r)
             }
         }

@@ -21,13 +21,38 @@ enum Parallel {
     static func forEachRange(_ count: Int, work: Int, _ body: (Range<Int>) -> Void) {
         guard count > 0 else { return }
         let chunks = min(count, cores, max(1, work / minimumWork))
-        if chunks <= 1 {
+        if chunks <= 1 || KernelThreads.insideWorker {
             body(0..<count)
             return
         }
         DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
             let lo = chunk * count / chunks, hi = (chunk + 1) * count / chunks
             if lo < hi { body(lo..<hi) }
+        }
+    }
+}
+
+/// Coarse parallelism above the kernels (e.g. slices of a batch): kernels called from inside
+/// `concurrentPerform` run on their own thread instead of splitting again.
+public enum KernelThreads {
+    static let workerKey = "spikeforge.kernel-worker"
+
+    /// Threads kernels may use (active cores, or `SPIKEFORGE_KERNEL_THREADS`).
+    public static var count: Int { Parallel.cores }
+
+    static var insideWorker: Bool { Thread.current.threadDictionary[workerKey] != nil }
+
+    /// Calls `body(i)` for `i` in `0..<iterations` on up to `count` threads.
+    public static func concurrentPerform(iterations: Int, _ body: (Int) -> Void) {
+        if iterations <= 1 || count <= 1 || insideWorker {
+            for i in 0..<iterations { body(i) }
+            return
+        }
+        DispatchQueue.concurrentPerform(iterations: iterations) { i in
+            let thread = Thread.current
+            thread.threadDictionary[workerKey] = true
+            body(i)
+            thread.threadDictionary.removeObject(forKey: workerKey)
         }
     }
 }

@@ -135,6 +135,25 @@ final class CorpusFloatTests: XCTestCase {
         XCTAssertThrowsError(try model.run(x, capture: ["no_such_layer"]))
     }
 
+    /// Batches larger than a slice run slice by slice; rows and captured layers come back in order.
+    func testLargeBatchesEqualSmallOnes() throws {
+        let model = try FloatModel(file: try self.model("digits_trained"))
+        let all = try model.prepareInputs([try NPY.read(contentsOf: file("inputs.npy", "digits_trained"))])[0]
+        let n = all.shape[0]
+        XCTAssertGreaterThan(n, 20)
+        let whole = try model.forward([all], capture: ["relu_0"])
+        let sample = all.count / n
+        for start in [0, 9, n - 3] {
+            let rows = Tensor(shape: [3] + all.shape.dropFirst(), scalars: Array(all.scalars[(start * sample)..<((start + 3) * sample)]))
+            let part = try model.forward([rows], capture: ["relu_0"])
+            let outWidth = part.outputs[0].count / 3, relWidth = (part.captured["relu_0"]?.count ?? 0) / 3
+            XCTAssertEqual(part.outputs[0].scalars, Array(whole.outputs[0].scalars[(start * outWidth)..<((start + 3) * outWidth)]))
+            XCTAssertEqual(part.captured["relu_0"]?.scalars,
+                           whole.captured["relu_0"].map { Array($0.scalars[(start * relWidth)..<((start + 3) * relWidth)]) })
+        }
+        XCTAssertEqual(whole.captured["relu_0"]?.shape.first, n)
+    }
+
     func testParameterCountsFollowKeras() throws {
         // Per-layer counts against the Param # column tf_keras printed.
         let model = try FloatModel(file: try self.model("float_zoo"))

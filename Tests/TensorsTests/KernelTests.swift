@@ -135,4 +135,57 @@ final class KernelTests: XCTestCase {
             XCTAssertEqual(single.scalars, Array(all.scalars[(b * 4096)..<((b + 1) * 4096)]))
         }
     }
+
+    /// Straightforward convolution straight from the definition, for comparison with the tiled kernels.
+    func naiveConv(_ x: Tensor<Float>, _ k: Tensor<Float>, depthwise: Bool, strides: (Int, Int), padding: Padding2D,
+                   outSize: (Int, Int)) -> [Float] {
+        let (n, h, w, ci) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+        let (kh, kw, co) = (k.shape[0], k.shape[1], depthwise ? ci : k.shape[3])
+        var out: [Float] = []
+        for b in 0..<n {
+            for oy in 0..<outSize.0 {
+                for ox in 0..<outSize.1 {
+                    for o in 0..<co {
+                        var sum: Double = 0
+                        for ky in 0..<kh {
+                            for kx in 0..<kw {
+                                let iy = oy * strides.0 - padding.top + ky, ix = ox * strides.1 - padding.left + kx
+                                guard iy >= 0, iy < h, ix >= 0, ix < w else { continue }
+                                for c in (depthwise ? o..<(o + 1) : 0..<ci) {
+                                    let kv = k.scalars[((ky * kw + kx) * k.shape[2] + c) * k.shape[3] + (depthwise ? 0 : o)]
+                                    sum += Double(x.scalars[((b * h + iy) * w + ix) * ci + c]) * Double(kv)
+                                }
+                            }
+                        }
+                        out.append(Float(sum))
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    func testTiledKernelsAgreeWithTheDefinition() throws {
+        // Channel counts off the 8-wide tiles, odd sizes, stride 2 and asymmetric 'same' padding.
+        let x = Tensor<Float>(shape: [3, 9, 7, 5], scalars: (0..<(3 * 9 * 7 * 5)).map { Float(($0 * 37) % 23) / 11 - 1 })
+        let k = Tensor<Float>(shape: [4, 3, 5, 11], scalars: (0..<(4 * 3 * 5 * 11)).map { Float(($0 * 17) % 19) / 9 - 1 })
+        let g = windowGeometry2D(height: 9, width: 7, kernel: (4, 3), strides: (2, 2), mode: .same)
+        let conv = try Kernels.conv2D(x, kernel: k, bias: nil, strides: (2, 2), padding: g.padding)
+        XCTAssertEqual(conv.shape, [3, 5, 4, 11])
+        let want = naiveConv(x, k, depthwise: false, strides: (2, 2), padding: g.padding, outSize: (5, 4))
+        for (a, b) in zip(conv.scalars, want) { XCTAssertEqual(a, b, accuracy: 1e-4) }
+
+        let xd = Tensor<Float>(shape: [2, 6, 6, 13], scalars: (0..<(2 * 6 * 6 * 13)).map { Float(($0 * 7) % 29) / 14 - 1 })
+        let kd = Tensor<Float>(shape: [3, 3, 13, 1], scalars: (0..<(9 * 13)).map { Float(($0 * 5) % 11) / 5 - 1 })
+        let gd = windowGeometry2D(height: 6, width: 6, kernel: (3, 3), strides: (2, 2), mode: .same)
+        let dw = try Kernels.depthwiseConv2D(xd, kernel: kd, bias: nil, strides: (2, 2), padding: gd.padding)
+        let wantDw = naiveConv(xd, kd, depthwise: true, strides: (2, 2), padding: gd.padding, outSize: (3, 3))
+        XCTAssertEqual(dw.shape, [2, 3, 3, 13])
+        for (a, b) in zip(dw.scalars, wantDw) { XCTAssertEqual(a, b, accuracy: 1e-4) }
+
+        // A window lying wholly in the padding sees nothing but the bias.
+        let far = try Kernels.depthwiseConv2D(ones([1, 1, 1, 9]), kernel: ones([1, 1, 9, 1]), bias: Array(repeating: 2, count: 9),
+                                              strides: (1, 1), padding: Padding2D(top: 1, bottom: 0, left: 0, right: 0))
+        XCTAssertEqual(far.scalars, Array(repeating: 2, count: 9) + Array(repeating: 3, count: 9))
+    }
 }
