@@ -103,7 +103,7 @@ struct WeightLayerOp: LayerOp {
     let kernel: KernelPack
     let pointwiseKernel: KernelPack?
 
-    init(_ layer: QuantizedLayer, kind: Kind) throws {
+    init(_ layer: QuantizedLayer, kind: Kind, mode: ReferenceMode) throws {
         let r = LayerConfigReader(layer: layer)
         name = layer.name
         self.kind = kind
@@ -120,18 +120,18 @@ struct WeightLayerOp: LayerOp {
         case .conv, .dense:
             if kind == .conv, let g = r.int("groups"), g != 1 { throw r.fail("groups = \(g): grouped convolutions are not supported") }
             weightBits = r.bits("weight_quantizer", default: 8)
-            weights = quantizeWeights(try r.variable("kernel"), bits: weightBits, axis: .last)
+            weights = quantizeWeights(try r.variable("kernel"), bits: weightBits, axis: .last, mode: mode)
             pointwise = nil
         case .depthwise:
             if let m = r.int("depth_multiplier"), m != 1 { throw r.fail("depth_multiplier = \(m): only 1 is supported") }
             weightBits = r.bits("weight_quantizer", default: 8)
-            weights = quantizeWeights(try r.variable("depthwise_kernel"), bits: weightBits, axis: .depthwise)
+            weights = quantizeWeights(try r.variable("depthwise_kernel"), bits: weightBits, axis: .depthwise, mode: mode)
             pointwise = nil
         case .separable:
             if let m = r.int("depth_multiplier"), m != 1 { throw r.fail("depth_multiplier = \(m): only 1 is supported") }
             weightBits = r.bits("dw_weight_quantizer", default: 8)
-            weights = quantizeWeights(try r.variable("depthwise_kernel"), bits: weightBits, axis: .tensor)
-            pointwise = quantizeWeights(try r.variable("pointwise_kernel"), bits: r.bits("pw_weight_quantizer", default: 8), axis: .last)
+            weights = quantizeWeights(try r.variable("depthwise_kernel"), bits: weightBits, axis: .tensor, mode: mode)
+            pointwise = quantizeWeights(try r.variable("pointwise_kernel"), bits: r.bits("pw_weight_quantizer", default: 8), axis: .last, mode: mode)
         }
         for w in [weights] + (pointwise.map { [$0] } ?? []) where w.shape.count != (kind == .dense ? 2 : 4) {
             throw r.fail("kernel of shape \(w.shape) does not fit the layer")
@@ -329,13 +329,15 @@ struct MaxPoolOp: LayerOp {
 
 struct GlobalAveragePoolOp: LayerOp {
     let name: String
+    let mode: ReferenceMode
     let bufferBits: Int
     let keepDims: Bool
     let oq: OutputQuantizerSpec?
 
-    init(_ layer: QuantizedLayer) throws {
+    init(_ layer: QuantizedLayer, mode: ReferenceMode) throws {
         let r = LayerConfigReader(layer: layer)
         name = layer.name
+        self.mode = mode
         try r.requireChannelsLast()
         bufferBits = r.bufferBitwidth
         keepDims = r.bool("keepdims", default: false)
@@ -348,7 +350,7 @@ struct GlobalAveragePoolOp: LayerOp {
         let (n, h, w, c) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
         let sums = payload(spatialSum(x.values, n: n, h: h, w: w, c: c).map { Float($0) }, bits: bufferBits)
         let count = h * w
-        let scales = x.scales.map { $0.map { $0 / Float(count) } } ?? ChannelParam(scalar: Float(1.0 / Double(count)))
+        let scales = x.scales.map { $0.map { mode.divide($0, byConstant: Float(count)) } } ?? ChannelParam(scalar: Float(1.0 / Double(count)))
         let out = QTensor(values: sums, shape: keepDims ? [n, 1, 1, c] : [n, c], valueBits: bufferBits,
                           fracBits: x.fracBits, scales: scales)
         return .quantized(try applyOutputQuantizer(out, oq))
