@@ -162,6 +162,8 @@ extension QuantizerError {
         switch self {
         case .pointless(let i, let o):
             return "Quantizing a \(i)-bit QTensor to \(o)-bit is pointless." + (i < o ? " Use a promotion instead." : "")
+        case .channelMismatch(let variable, let count, let channels):
+            return "'\(variable)' holds \(count) values for a tensor of \(channels) channels"
         }
     }
 }

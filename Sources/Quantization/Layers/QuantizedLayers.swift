@@ -67,6 +67,9 @@ func applyOutputQuantizer(_ x: QTensor, _ oq: OutputQuantizerSpec?) throws -> QT
 /// Adds an aligned bias to an accumulator and saturates.
 func addBias(_ acc: inout QTensor, bias: Tensor<Float>?, bits: Int, signed: Bool) throws {
     guard let bias else { return }
+    guard bias.count == acc.channels else {
+        throw QuantizerError.channelMismatch(variable: "bias", count: bias.count, channels: acc.channels)
+    }
     let b = try alignedQuantize(bias.scalars, bIsScalar: bias.shape.isEmpty, onto: acc, bits: bits, signed: signed)
     let c = acc.channels
     for i in acc.values.indices { acc.values[i] += b[i % c] }
@@ -136,6 +139,12 @@ struct WeightLayerOp: LayerOp {
         for w in [weights] + (pointwise.map { [$0] } ?? []) where w.shape.count != (kind == .dense ? 2 : 4) {
             throw r.fail("kernel of shape \(w.shape) does not fit the layer")
         }
+        if kind == .depthwise || kind == .separable, weights.shape[3] != 1 {
+            throw r.fail("depthwise kernel of shape \(weights.shape) should end with 1 (depth_multiplier 1)")
+        }
+        if let pw = pointwise, pw.shape[0] != 1 || pw.shape[1] != 1 {
+            throw r.fail("pointwise kernel of shape \(pw.shape) should be 1x1")
+        }
         if kind == .dense {
             strides = (1, 1); dilation = (1, 1); same = false
         } else {
@@ -172,7 +181,7 @@ struct WeightLayerOp: LayerOp {
             }
             acc = QTensor(values: payload(a, bits: bufferBits), shape: Array(x.shape.dropLast()) + [units],
                           valueBits: bufferBits, fracBits: x.fracBits,
-                          scales: productScales(x, weights.scales))
+                          scales: try productScales(x, weights.scales))
         case .conv:
             acc = try convolve(x)
         case .depthwise:
@@ -216,9 +225,12 @@ struct WeightLayerOp: LayerOp {
     }
 
     /// Scales of an accumulator: the input's scales times the weight scales (S_X = 1 for FixedPoints).
-    func productScales(_ x: QTensor, _ ws: [Float]) -> ChannelParam {
+    func productScales(_ x: QTensor, _ ws: [Float]) throws -> ChannelParam {
         let w = ChannelParam(perChannel: ws)
         guard let s = x.scales else { return w }
+        guard s.values.count == 1 else {
+            throw QuantizedModelError.arithmetic(layer: name, reason: "a QFloat input with per-channel scales is not per-tensor")
+        }
         return s.combined(w) { $0 * $1 }
     }
 
@@ -252,7 +264,7 @@ struct WeightLayerOp: LayerOp {
         }
         x.values = []
         return QTensor(values: payload(a, bits: bufferBits), shape: [n, rows.output, cols.output, f],
-                       valueBits: bufferBits, fracBits: x0.fracBits, scales: productScales(x0, weights.scales))
+                       valueBits: bufferBits, fracBits: x0.fracBits, scales: try productScales(x0, weights.scales))
     }
 
     func shapeError(_ shape: [Int]) -> QuantizedModelError {
@@ -515,6 +527,9 @@ struct RescalingOp: LayerOp {
 
     func forward(_ inputs: [QValue]) throws -> QValue {
         var x = try adaptInput(inputs[0], layer: name, bits: nil, expand: false)
+        guard scale.fits(channels: x.channels) else {
+            throw QuantizerError.channelMismatch(variable: "scale", count: scale.values.count, channels: x.channels)
+        }
         x.scales = x.scales.map { $0.combined(scale) { $0 * $1 } } ?? scale
         return .quantized(x)
     }
@@ -543,10 +558,7 @@ struct InputQuantizerOp: LayerOp {
         guard case .float(let t) = inputs[0] else {
             throw QuantizedModelError.arithmetic(layer: name, reason: "InputQuantizer only accepts float inputs")
         }
-        if !spec.rangeMax.isScalar && spec.rangeMax.values.count != (t.shape.last ?? 0) {
-            throw QuantizedModelError.invalidInput("layer '\(name)' has \(spec.rangeMax.values.count) channel ranges for input \(t.shape)")
-        }
-        return .quantized(inputQuantize(t.scalars, shape: t.shape, spec))
+        return .quantized(try inputQuantize(t.scalars, shape: t.shape, spec))
     }
 }
 

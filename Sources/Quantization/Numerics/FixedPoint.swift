@@ -24,6 +24,9 @@ public struct ChannelParam: Equatable, Sendable {
         values.count == 1 ? values[0] : values[channel]
     }
 
+    /// True when the parameter broadcasts over `channels` channels.
+    public func fits(channels: Int) -> Bool { values.count == 1 || values.count == channels }
+
     /// One value for every channel, or a single one: `fb` of a per-tensor FixedPoint.
     public var isUniform: Bool { values.count == 1 }
 
@@ -93,9 +96,11 @@ public struct QTensor: Equatable, Sendable {
 
 // MARK: scalar helpers
 
-/// 2^n for integral n, exact (n may be ±inf).
+/// 2^n for integral n, exact (n may be ±inf; NaN from corrupt ranges stays NaN).
 @inline(__always) func pow2(_ n: Float) -> Float {
-    if n.isInfinite { return n > 0 ? .infinity : 0 }
+    if n.isNaN { return .nan }
+    if n > 1000 { return .infinity }
+    if n < -1000 { return 0 }
     return Float(sign: .plus, exponent: Int(n), significand: 1)
 }
 

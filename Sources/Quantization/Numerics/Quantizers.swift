@@ -113,6 +113,8 @@ struct OutputQuantizerSpec {
 
 enum QuantizerError: Error {
     case pointless(inBits: Int, outBits: Int)
+    /// A saved per-channel variable does not match the tensor's channel count.
+    case channelMismatch(variable: String, count: Int, channels: Int)
 }
 
 /// OutputQuantizer call: QFloat inputs are multiplied by their quantized scales (times the
@@ -120,6 +122,10 @@ enum QuantizerError: Error {
 /// frac bits given by `range_max` and saturated to the output width.
 func outputQuantize(_ x: QTensor, _ oq: OutputQuantizerSpec) throws -> QTensor {
     let vbOut = oq.valueBits
+    for (name, p) in [("output_quantizer/range_max", oq.rangeMax), ("output_quantizer/rescaling_rate", oq.rescalingRate)]
+    where !p.fits(channels: x.channels) {
+        throw QuantizerError.channelMismatch(variable: name, count: p.values.count, channels: x.channels)
+    }
     guard x.valueBits > vbOut else { throw QuantizerError.pointless(inBits: x.valueBits, outBits: vbOut) }
     var p = x
     if let s = x.scales {
@@ -154,7 +160,10 @@ struct InputQuantizerSpec {
 
 /// InputQuantizer call on float inputs (RNE): signed → FixedPoint; unsigned → QFloat with scale
 /// 1.0 whose payload carries the zero point `−range_min`.
-func inputQuantize(_ x: [Float], shape: [Int], _ iq: InputQuantizerSpec) -> QTensor {
+func inputQuantize(_ x: [Float], shape: [Int], _ iq: InputQuantizerSpec) throws -> QTensor {
+    for (name, p) in [("range_min", iq.rangeMin), ("range_max", iq.rangeMax)] where !p.fits(channels: shape.last ?? 1) {
+        throw QuantizerError.channelMismatch(variable: name, count: p.values.count, channels: shape.last ?? 1)
+    }
     let vb = iq.valueBits
     let range = iq.signed
         ? iq.rangeMax.combined(iq.rangeMin) { max(abs($0), abs($1)) }
