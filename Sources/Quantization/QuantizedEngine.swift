@@ -70,6 +70,7 @@ public struct QuantizedEngine {
         case "QuantizedRescaling": return try RescalingOp(layer)
         case "InputQuantizer": return try InputQuantizerOp(layer)
         case "Dequantizer": return DequantizerOp()
+        case "QuantizedActivation": return try QuantizedActivationOp(layer)
         default:
             if layer.className.hasPrefix("Custom>") || layer.baseClassName.hasPrefix("Quantized") {
                 throw QuantizedModelError.unsupportedLayer(layer: layer.name, className: layer.className)
@@ -165,5 +166,12 @@ extension QuantizerError {
         case .channelMismatch(let variable, let count, let channels):
             return "'\(variable)' holds \(count) values for a tensor of \(channels) channels"
         }
+    }
+}
+
+extension QuantizedModel {
+    /// Runs the model on a batch (`model.predict` semantics); one float32 array per model output.
+    public func predict(_ input: NDArray) throws -> [NDArray] {
+        try QuantizedEngine(model: self).predict(input)
     }
 }
