@@ -73,14 +73,6 @@ public struct QTensor: Equatable, Sendable {
         fracBits.isUniform && (scales.map { $0.isScalar } ?? true)
     }
 
-    /// The same tensor with its payload saturated to `bits` value bits.
-    func saturated(to bits: Int) -> QTensor {
-        var t = self
-        t.valueBits = bits
-        saturate(&t.values, bits)
-        return t
-    }
-
     /// The float value (QuantizeML's Dequantizer): `f32(f32(V / 2^fb) · S)`.
     public func dequantized() -> [Float] {
         let c = channels
