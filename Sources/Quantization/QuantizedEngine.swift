@@ -16,7 +16,9 @@ public struct QuantizedEngine {
     let inputDType: DType
     let inputShape: [Int?]
 
-    public init(model: QuantizedModel) throws {
+    /// - Parameter mode: which reference evaluation to reproduce bit for bit (`model.predict` by
+    ///   default; `.eager` for an eager `model(x)` call, whose per-layer values quant_layers.npz holds).
+    public init(model: QuantizedModel, mode: ReferenceMode = .predict) throws {
         self.model = model
         guard model.inputs.count == 1, let iIndex = model.layers.firstIndex(where: { $0.name == model.inputs[0] }) else {
             throw QuantizedModelError.invalidModel(layer: model.name, reason: "a quantized model needs exactly one InputLayer")
@@ -47,20 +49,20 @@ public struct QuantizedEngine {
         }
         inputIndices = indices
         self.lastUse = lastUse
-        ops = try model.layers.map(Self.makeOp)
+        ops = try model.layers.map { try Self.makeOp($0, mode: mode) }
     }
 
-    static func makeOp(_ layer: QuantizedLayer) throws -> LayerOp {
+    static func makeOp(_ layer: QuantizedLayer, mode: ReferenceMode) throws -> LayerOp {
         if LegacyLayers.isLegacy(layer) { return try LegacyLayers.makeOp(layer) }
         switch layer.baseClassName {
         case "InputLayer", "QuantizedDropout": return IdentityOp()
-        case "QuantizedConv2D": return try WeightLayerOp(layer, kind: .conv)
-        case "QuantizedDense": return try WeightLayerOp(layer, kind: .dense)
-        case "QuantizedDepthwiseConv2D": return try WeightLayerOp(layer, kind: .depthwise)
-        case "QuantizedSeparableConv2D": return try WeightLayerOp(layer, kind: .separable)
+        case "QuantizedConv2D": return try WeightLayerOp(layer, kind: .conv, mode: mode)
+        case "QuantizedDense": return try WeightLayerOp(layer, kind: .dense, mode: mode)
+        case "QuantizedDepthwiseConv2D": return try WeightLayerOp(layer, kind: .depthwise, mode: mode)
+        case "QuantizedSeparableConv2D": return try WeightLayerOp(layer, kind: .separable, mode: mode)
         case "QuantizedReLU": return try ReLUOp(layer)
         case "QuantizedMaxPool2D": return try MaxPoolOp(layer)
-        case "QuantizedGlobalAveragePooling2D": return try GlobalAveragePoolOp(layer)
+        case "QuantizedGlobalAveragePooling2D": return try GlobalAveragePoolOp(layer, mode: mode)
         case "QuantizedAdd": return try AddOp(layer)
         case "QuantizedConcatenate": return ConcatenateOp(layer)
         case "QuantizedFlatten": return FlattenOp(name: layer.name)
@@ -68,6 +70,7 @@ public struct QuantizedEngine {
         case "QuantizedRescaling": return try RescalingOp(layer)
         case "InputQuantizer": return try InputQuantizerOp(layer)
         case "Dequantizer": return DequantizerOp()
+        case "QuantizedActivation": return try QuantizedActivationOp(layer)
         default:
             if layer.className.hasPrefix("Custom>") || layer.baseClassName.hasPrefix("Quantized") {
                 throw QuantizedModelError.unsupportedLayer(layer: layer.name, className: layer.className)
@@ -160,6 +163,15 @@ extension QuantizerError {
         switch self {
         case .pointless(let i, let o):
             return "Quantizing a \(i)-bit QTensor to \(o)-bit is pointless." + (i < o ? " Use a promotion instead." : "")
+        case .channelMismatch(let variable, let count, let channels):
+            return "'\(variable)' holds \(count) values for a tensor of \(channels) channels"
         }
+    }
+}
+
+extension QuantizedModel {
+    /// Runs the model on a batch (`model.predict` semantics); one float32 array per model output.
+    public func predict(_ input: NDArray) throws -> [NDArray] {
+        try QuantizedEngine(model: self).predict(input)
     }
 }

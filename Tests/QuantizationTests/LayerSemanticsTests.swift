@@ -7,23 +7,11 @@ import Tensors
 import XCTest
 
 final class LayerSemanticsTests: XCTestCase {
-    func json(_ text: String) -> JSONValue { try! JSONValue(parsing: text) }
-
+    func json(_ text: String) -> JSONValue { TinyModel.json(text) }
     func t(_ shape: [Int], _ values: [Float]) -> Tensor<Float> { Tensor(shape: shape, scalars: values) }
-
-    func input(_ shape: [Int]) -> QuantizedLayer {
-        let dims = ([nil] + shape.map { Optional($0) }).map { $0.map(String.init) ?? "null" }.joined(separator: ", ")
-        return QuantizedLayer(name: "input", className: "InputLayer",
-                              config: json(#"{"batch_input_shape": [\#(dims)], "dtype": "float32", "name": "input"}"#),
-                              inputs: [], variables: [])
-    }
-
+    func input(_ shape: [Int]) -> QuantizedLayer { TinyModel.input(shape) }
     func inputQuantizer(signed: Bool, min: Float, max: Float) -> QuantizedLayer {
-        QuantizedLayer(name: "iq", className: "Custom>InputQuantizer",
-                       config: json(#"{"name": "iq", "quant_config": {}, "bitwidth": 8, "signed": \#(signed), "axis": "per-tensor"}"#),
-                       inputs: [TensorRef(layer: "input")],
-                       variables: [QuantizedVariable(name: "range_min", value: t([], [min])),
-                                   QuantizedVariable(name: "range_max", value: t([], [max]))])
+        TinyModel.inputQuantizer(signed: signed, min: min, max: max)
     }
 
     func run(_ layers: [QuantizedLayer], _ x: Tensor<Float>) throws -> [String: QValue] {
@@ -96,5 +84,83 @@ final class LayerSemanticsTests: XCTestCase {
         XCTAssertEqual(q.values, [-332, -331, 434, -969, -459, 1071, -1094, -331, 1196])
         XCTAssertEqual(q.fracBits.values, [1])
         XCTAssertEqual(q.scales?.values, [Float(0.5) / 127])
+    }
+}
+
+/// Refusals: each error names the layer and the rule.
+final class QuantizedModelErrorTests: XCTestCase {
+    let helper = TinyModel.self
+
+    func testUnknownQuantizedClassIsRefusedByName() throws {
+        let odd = QuantizedLayer(name: "lstm", className: "Custom>QuantizedLSTM", config: helper.json(#"{"name": "lstm"}"#),
+                                 inputs: [TensorRef(layer: "iq")], variables: [])
+        let model = QuantizedModel(name: "m", layers: [helper.input([4]), helper.inputQuantizer(signed: true, min: -1, max: 1), odd],
+                                   inputs: ["input"], outputs: [TensorRef(layer: "lstm")])
+        XCTAssertThrowsError(try QuantizedEngine(model: model)) { error in
+            XCTAssertEqual(error as? QuantizedModelError, .unsupportedLayer(layer: "lstm", className: "Custom>QuantizedLSTM"))
+        }
+    }
+
+    func testWrongInputShapeIsRefused() throws {
+        let model = QuantizedModel(name: "m", layers: [helper.input([4]), helper.inputQuantizer(signed: true, min: -1, max: 1)],
+                                   inputs: ["input"], outputs: [TensorRef(layer: "iq")])
+        XCTAssertThrowsError(try QuantizedEngine(model: model).predict(NDArray(Tensor(shape: [1, 3], repeating: 0)))) { error in
+            XCTAssertTrue("\(error)".contains("(N, 4)"), "\(error)")
+        }
+    }
+
+    /// §7.12: Flatten of per-axis frac bits whose spread reaches the value bits fails at inference.
+    func testFlattenOfFarApartFracBitsFails() throws {
+        let iq = QuantizedLayer(name: "iq", className: "Custom>InputQuantizer",
+                                config: helper.json(#"{"name": "iq", "bitwidth": 8, "signed": true, "axis": "per-axis"}"#),
+                                inputs: [TensorRef(layer: "input")],
+                                variables: [QuantizedVariable(name: "range_min", value: Tensor(shape: [2], scalars: [-100, -0.5])),
+                                            QuantizedVariable(name: "range_max", value: Tensor(shape: [2], scalars: [100, 0.5]))])
+        let flatten = QuantizedLayer(name: "flatten", className: "Custom>QuantizedFlatten", config: helper.json(#"{"name": "flatten"}"#),
+                                     inputs: [TensorRef(layer: "iq")], variables: [])
+        let model = QuantizedModel(name: "m", layers: [helper.input([1, 1, 2]), iq, flatten], inputs: ["input"],
+                                   outputs: [TensorRef(layer: "flatten")])
+        XCTAssertThrowsError(try QuantizedEngine(model: model).predict(NDArray(Tensor(shape: [1, 1, 1, 2], scalars: [3, 0.25])))) { error in
+            guard case .arithmetic(let layer, let reason)? = error as? QuantizedModelError else { return XCTFail("\(error)") }
+            XCTAssertEqual(layer, "flatten")
+            XCTAssertTrue(reason.contains("Cannot rescale"), reason)
+        }
+    }
+
+    func testOutputQuantizerRangeOfWrongLengthIsRefused() throws {
+        var dense = QuantizedLayer(
+            name: "dense", className: "Custom>QuantizedDense",
+            config: helper.json(#"{"name": "dense", "units": 2, "use_bias": false, "quant_config": {"output_quantizer": {"bitwidth": 8, "axis": "per-axis"}, "weight_quantizer": {"bitwidth": 8}}}"#),
+            inputs: [TensorRef(layer: "iq")],
+            variables: [QuantizedVariable(name: "kernel", value: Tensor(shape: [2, 2], scalars: [1, 0, 0, 1]))])
+        dense.setVariable("output_quantizer/range_max", Tensor(shape: [3], scalars: [1, 1, 1]))
+        dense.setVariable("output_quantizer/rescaling_rate", Tensor(shape: [3], scalars: [1, 1, 1]))
+        let model = QuantizedModel(name: "m", layers: [helper.input([2]), helper.inputQuantizer(signed: true, min: -1, max: 1), dense],
+                                   inputs: ["input"], outputs: [TensorRef(layer: "dense")])
+        XCTAssertThrowsError(try QuantizedEngine(model: model).predict(NDArray(Tensor(shape: [1, 2], scalars: [0.5, 0.25])))) { error in
+            guard case .arithmetic(let layer, let reason)? = error as? QuantizedModelError else { return XCTFail("\(error)") }
+            XCTAssertEqual(layer, "dense")
+            XCTAssertTrue(reason.contains("range_max"), reason)
+        }
+    }
+}
+
+/// Builders of small in-memory quantized models.
+enum TinyModel {
+    static func json(_ text: String) -> JSONValue { try! JSONValue(parsing: text) }
+
+    static func input(_ shape: [Int]) -> QuantizedLayer {
+        let dims = ([nil] + shape.map { Optional($0) }).map { $0.map(String.init) ?? "null" }.joined(separator: ", ")
+        return QuantizedLayer(name: "input", className: "InputLayer",
+                              config: json(#"{"batch_input_shape": [\#(dims)], "dtype": "float32", "name": "input"}"#),
+                              inputs: [], variables: [])
+    }
+
+    static func inputQuantizer(signed: Bool, min: Float, max: Float) -> QuantizedLayer {
+        QuantizedLayer(name: "iq", className: "Custom>InputQuantizer",
+                       config: json(#"{"name": "iq", "quant_config": {}, "bitwidth": 8, "signed": \#(signed), "axis": "per-tensor"}"#),
+                       inputs: [TensorRef(layer: "input")],
+                       variables: [QuantizedVariable(name: "range_min", value: Tensor(shape: [], scalars: [min])),
+                                   QuantizedVariable(name: "range_max", value: Tensor(shape: [], scalars: [max]))])
     }
 }

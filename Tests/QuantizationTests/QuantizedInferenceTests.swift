@@ -14,7 +14,7 @@ final class QuantizedInferenceTests: XCTestCase {
         var report: [String] = []
         for name in try CorpusCase.quantizedCases() {
             let model = try loadQuantizedModel(name)
-            let engine = try QuantizedEngine(model: model)
+            let engine = try QuantizedEngine(model: model, mode: .eager)
             let meta = try Fixtures.meta(name)
             let inputs = try CorpusCase.head(CorpusCase.npy(name, "inputs.npy"), meta["layer_dump_samples"] as? Int)
             let dump = try CorpusCase.npz(name, "quant_layers.npz")
@@ -39,8 +39,8 @@ final class QuantizedInferenceTests: XCTestCase {
         print(report.joined(separator: "\n"))
     }
 
-    /// quant_out.npy: dequantized outputs bit for bit up to the 1-ulp dequantization noise the
-    /// corpus README allows (rtol 1e-6); a float tail after the Dequantizer by the float rule.
+    /// quant_out.npy (`model.predict`): dequantized outputs bit for bit; a float tail after the
+    /// Dequantizer (softmax, the float rest of a partially quantized model) by the float rule.
     func testOutputsMatchQuantOut() throws {
         var report: [String] = []
         for name in try CorpusCase.quantizedCases() {
@@ -49,20 +49,17 @@ final class QuantizedInferenceTests: XCTestCase {
             let want = try CorpusCase.npy(name, "quant_out.npy")
             XCTAssertEqual(got.shape, want.shape, name)
             let g = got.floats().scalars, w = want.floats().scalars
-            let floatTail = model.layer(named: model.outputs[0].layer)?.baseClassName != "Dequantizer"
-            let maxAbs = w.map(abs).max() ?? 0
-            var exact = 0, worst: Float = 0
-            for (a, b) in zip(g, w) {
-                if a == b { exact += 1; continue }
-                let err = abs(a - b)
-                if floatTail {
-                    worst = max(worst, err / (1e-4 * maxAbs + 1e-4 * abs(b)))
-                } else {
-                    worst = max(worst, err / (1e-6 * abs(b)))
-                }
+            let exact = zip(g, w).filter { $0 == $1 }.count
+            if model.layer(named: model.outputs[0].layer)?.baseClassName == "Dequantizer" {
+                XCTAssertEqual(exact, w.count, "\(name): dequantized outputs must be bit-exact")
+                report.append("\(name): \(exact)/\(w.count) bit-exact")
+            } else {
+                let maxAbs = w.map(abs).max() ?? 0
+                var worst: Float = 0
+                for (a, b) in zip(g, w) { worst = max(worst, abs(a - b) / (1e-4 * maxAbs + 1e-4 * abs(b))) }
+                XCTAssertLessThanOrEqual(worst, 1, name)
+                report.append("\(name): float tail, \(exact)/\(w.count) bit-exact, worst error \(worst) of the float tolerance")
             }
-            report.append("\(name): \(exact)/\(w.count) bit-exact, worst \(floatTail ? "float-tail" : "1e-6-rel") ratio \(worst)")
-            XCTAssertLessThanOrEqual(worst, 1, name)
         }
         print(report.joined(separator: "\n"))
     }
@@ -87,10 +84,13 @@ final class QuantizedInferenceTests: XCTestCase {
         print("\(name): \(exact)/\(want.count) bit-exact")
         for (a, b) in zip(got, want) { XCTAssertEqual(a, b, accuracy: 1e-4 * m + 1e-4 * abs(b)) }
         XCTAssertEqual(model.dumpConfig(), .object([]))
+        XCTAssertTrue(QuantizedModel.isQuantized(try KerasH5.read(CorpusCase.file(name, "quantized.h5"))))
     }
 
     func testDumpConfigEqualsReference() throws {
         for name in try CorpusCase.quantizedCases() {
+            XCTAssertTrue(QuantizedModel.isQuantized(try KerasH5.read(CorpusCase.file(name, "quantized.h5"))), name)
+            XCTAssertFalse(QuantizedModel.isQuantized(try KerasH5.read(CorpusCase.file(name, "model.h5"))), name)
             let model = try loadQuantizedModel(name)
             let want = try JSONValue(parsing: Data(contentsOf: CorpusCase.file(name, "q_config.json")))
             XCTAssertEqual(model.dumpConfig(), want, name)

@@ -67,6 +67,9 @@ func applyOutputQuantizer(_ x: QTensor, _ oq: OutputQuantizerSpec?) throws -> QT
 /// Adds an aligned bias to an accumulator and saturates.
 func addBias(_ acc: inout QTensor, bias: Tensor<Float>?, bits: Int, signed: Bool) throws {
     guard let bias else { return }
+    guard bias.count == acc.channels else {
+        throw QuantizerError.channelMismatch(variable: "bias", count: bias.count, channels: acc.channels)
+    }
     let b = try alignedQuantize(bias.scalars, bIsScalar: bias.shape.isEmpty, onto: acc, bits: bits, signed: signed)
     let c = acc.channels
     for i in acc.values.indices { acc.values[i] += b[i % c] }
@@ -103,7 +106,7 @@ struct WeightLayerOp: LayerOp {
     let kernel: KernelPack
     let pointwiseKernel: KernelPack?
 
-    init(_ layer: QuantizedLayer, kind: Kind) throws {
+    init(_ layer: QuantizedLayer, kind: Kind, mode: ReferenceMode) throws {
         let r = LayerConfigReader(layer: layer)
         name = layer.name
         self.kind = kind
@@ -120,21 +123,27 @@ struct WeightLayerOp: LayerOp {
         case .conv, .dense:
             if kind == .conv, let g = r.int("groups"), g != 1 { throw r.fail("groups = \(g): grouped convolutions are not supported") }
             weightBits = r.bits("weight_quantizer", default: 8)
-            weights = quantizeWeights(try r.variable("kernel"), bits: weightBits, axis: .last)
+            weights = quantizeWeights(try r.variable("kernel"), bits: weightBits, axis: .last, mode: mode)
             pointwise = nil
         case .depthwise:
             if let m = r.int("depth_multiplier"), m != 1 { throw r.fail("depth_multiplier = \(m): only 1 is supported") }
             weightBits = r.bits("weight_quantizer", default: 8)
-            weights = quantizeWeights(try r.variable("depthwise_kernel"), bits: weightBits, axis: .depthwise)
+            weights = quantizeWeights(try r.variable("depthwise_kernel"), bits: weightBits, axis: .depthwise, mode: mode)
             pointwise = nil
         case .separable:
             if let m = r.int("depth_multiplier"), m != 1 { throw r.fail("depth_multiplier = \(m): only 1 is supported") }
             weightBits = r.bits("dw_weight_quantizer", default: 8)
-            weights = quantizeWeights(try r.variable("depthwise_kernel"), bits: weightBits, axis: .tensor)
-            pointwise = quantizeWeights(try r.variable("pointwise_kernel"), bits: r.bits("pw_weight_quantizer", default: 8), axis: .last)
+            weights = quantizeWeights(try r.variable("depthwise_kernel"), bits: weightBits, axis: .tensor, mode: mode)
+            pointwise = quantizeWeights(try r.variable("pointwise_kernel"), bits: r.bits("pw_weight_quantizer", default: 8), axis: .last, mode: mode)
         }
         for w in [weights] + (pointwise.map { [$0] } ?? []) where w.shape.count != (kind == .dense ? 2 : 4) {
             throw r.fail("kernel of shape \(w.shape) does not fit the layer")
+        }
+        if kind == .depthwise || kind == .separable, weights.shape[3] != 1 {
+            throw r.fail("depthwise kernel of shape \(weights.shape) should end with 1 (depth_multiplier 1)")
+        }
+        if let pw = pointwise, pw.shape[0] != 1 || pw.shape[1] != 1 {
+            throw r.fail("pointwise kernel of shape \(pw.shape) should be 1x1")
         }
         if kind == .dense {
             strides = (1, 1); dilation = (1, 1); same = false
@@ -172,7 +181,7 @@ struct WeightLayerOp: LayerOp {
             }
             acc = QTensor(values: payload(a, bits: bufferBits), shape: Array(x.shape.dropLast()) + [units],
                           valueBits: bufferBits, fracBits: x.fracBits,
-                          scales: productScales(x, weights.scales))
+                          scales: try productScales(x, weights.scales))
         case .conv:
             acc = try convolve(x)
         case .depthwise:
@@ -216,9 +225,12 @@ struct WeightLayerOp: LayerOp {
     }
 
     /// Scales of an accumulator: the input's scales times the weight scales (S_X = 1 for FixedPoints).
-    func productScales(_ x: QTensor, _ ws: [Float]) -> ChannelParam {
+    func productScales(_ x: QTensor, _ ws: [Float]) throws -> ChannelParam {
         let w = ChannelParam(perChannel: ws)
         guard let s = x.scales else { return w }
+        guard s.values.count == 1 else {
+            throw QuantizedModelError.arithmetic(layer: name, reason: "a QFloat input with per-channel scales is not per-tensor")
+        }
         return s.combined(w) { $0 * $1 }
     }
 
@@ -252,7 +264,7 @@ struct WeightLayerOp: LayerOp {
         }
         x.values = []
         return QTensor(values: payload(a, bits: bufferBits), shape: [n, rows.output, cols.output, f],
-                       valueBits: bufferBits, fracBits: x0.fracBits, scales: productScales(x0, weights.scales))
+                       valueBits: bufferBits, fracBits: x0.fracBits, scales: try productScales(x0, weights.scales))
     }
 
     func shapeError(_ shape: [Int]) -> QuantizedModelError {
@@ -329,13 +341,15 @@ struct MaxPoolOp: LayerOp {
 
 struct GlobalAveragePoolOp: LayerOp {
     let name: String
+    let mode: ReferenceMode
     let bufferBits: Int
     let keepDims: Bool
     let oq: OutputQuantizerSpec?
 
-    init(_ layer: QuantizedLayer) throws {
+    init(_ layer: QuantizedLayer, mode: ReferenceMode) throws {
         let r = LayerConfigReader(layer: layer)
         name = layer.name
+        self.mode = mode
         try r.requireChannelsLast()
         bufferBits = r.bufferBitwidth
         keepDims = r.bool("keepdims", default: false)
@@ -348,7 +362,7 @@ struct GlobalAveragePoolOp: LayerOp {
         let (n, h, w, c) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
         let sums = payload(spatialSum(x.values, n: n, h: h, w: w, c: c).map { Float($0) }, bits: bufferBits)
         let count = h * w
-        let scales = x.scales.map { $0.map { $0 / Float(count) } } ?? ChannelParam(scalar: Float(1.0 / Double(count)))
+        let scales = x.scales.map { $0.map { mode.divide($0, byConstant: Float(count)) } } ?? ChannelParam(scalar: Float(1.0 / Double(count)))
         let out = QTensor(values: sums, shape: keepDims ? [n, 1, 1, c] : [n, c], valueBits: bufferBits,
                           fracBits: x.fracBits, scales: scales)
         return .quantized(try applyOutputQuantizer(out, oq))
@@ -513,6 +527,9 @@ struct RescalingOp: LayerOp {
 
     func forward(_ inputs: [QValue]) throws -> QValue {
         var x = try adaptInput(inputs[0], layer: name, bits: nil, expand: false)
+        guard scale.fits(channels: x.channels) else {
+            throw QuantizerError.channelMismatch(variable: "scale", count: scale.values.count, channels: x.channels)
+        }
         x.scales = x.scales.map { $0.combined(scale) { $0 * $1 } } ?? scale
         return .quantized(x)
     }
@@ -541,10 +558,7 @@ struct InputQuantizerOp: LayerOp {
         guard case .float(let t) = inputs[0] else {
             throw QuantizedModelError.arithmetic(layer: name, reason: "InputQuantizer only accepts float inputs")
         }
-        if !spec.rangeMax.isScalar && spec.rangeMax.values.count != (t.shape.last ?? 0) {
-            throw QuantizedModelError.invalidInput("layer '\(name)' has \(spec.rangeMax.values.count) channel ranges for input \(t.shape)")
-        }
-        return .quantized(inputQuantize(t.scalars, shape: t.shape, spec))
+        return .quantized(try inputQuantize(t.scalars, shape: t.shape, spec))
     }
 }
 

@@ -24,6 +24,9 @@ public struct ChannelParam: Equatable, Sendable {
         values.count == 1 ? values[0] : values[channel]
     }
 
+    /// True when the parameter broadcasts over `channels` channels.
+    public func fits(channels: Int) -> Bool { values.count == 1 || values.count == channels }
+
     /// One value for every channel, or a single one: `fb` of a per-tensor FixedPoint.
     public var isUniform: Bool { values.count == 1 }
 
@@ -70,14 +73,6 @@ public struct QTensor: Equatable, Sendable {
         fracBits.isUniform && (scales.map { $0.isScalar } ?? true)
     }
 
-    /// The same tensor with its payload saturated to `bits` value bits.
-    func saturated(to bits: Int) -> QTensor {
-        var t = self
-        t.valueBits = bits
-        saturate(&t.values, bits)
-        return t
-    }
-
     /// The float value (QuantizeML's Dequantizer): `f32(f32(V / 2^fb) · S)`.
     public func dequantized() -> [Float] {
         let c = channels
@@ -93,9 +88,11 @@ public struct QTensor: Equatable, Sendable {
 
 // MARK: scalar helpers
 
-/// 2^n for integral n, exact (n may be ±inf).
+/// 2^n for integral n, exact (n may be ±inf; NaN from corrupt ranges stays NaN).
 @inline(__always) func pow2(_ n: Float) -> Float {
-    if n.isInfinite { return n > 0 ? .infinity : 0 }
+    if n.isNaN { return .nan }
+    if n > 1000 { return .infinity }
+    if n < -1000 { return 0 }
     return Float(sign: .plus, exponent: Int(n), significand: 1)
 }
 

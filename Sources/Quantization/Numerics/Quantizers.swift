@@ -22,8 +22,23 @@ enum WeightAxis {
     case tensor
 }
 
+/// How the reference evaluates divisions by constants. `model.predict` runs a TensorFlow graph
+/// whose optimizer rewrites `x / c` (c a constant) into `x · (1/c)`, while an eager call divides;
+/// the two can differ by an ulp in weight scales, hence in dequantized outputs.
+public enum ReferenceMode: Sendable {
+    /// Reproduces `model.predict` (quant_out.npy).
+    case predict
+    /// Reproduces an eager `model(x)` call (quant_layers.npz).
+    case eager
+
+    /// `x / c` for a constant `c`, as the reference evaluates it in this mode.
+    @inline(__always) func divide(_ x: Float, byConstant c: Float) -> Float {
+        self == .predict ? x * (1 / c) : x / c
+    }
+}
+
 /// WeightQuantizer (fp_quantizer off): `S = max(max|W| / (2^vb − 1), 1e-6)`, `Wq = sat(RNE(W / S))`.
-func quantizeWeights(_ w: Tensor<Float>, bits: Int, axis: WeightAxis) -> QuantizedWeights {
+func quantizeWeights(_ w: Tensor<Float>, bits: Int, axis: WeightAxis, mode: ReferenceMode) -> QuantizedWeights {
     let vb = bits - 1
     let shape = w.shape
     let last = shape.last ?? 1
@@ -44,7 +59,7 @@ func quantizeWeights(_ w: Tensor<Float>, bits: Int, axis: WeightAxis) -> Quantiz
     }
     let denominator = pow2(Float(vb)) - 1
     let floor = Float(1e-6)
-    let scales = ranges.map { max($0 / denominator, floor) }
+    let scales = ranges.map { max(mode.divide($0, byConstant: denominator), floor) }
     let (lo, hi) = saturationBounds(vb)
     var values = w.scalars
     for i in values.indices {
@@ -98,6 +113,8 @@ struct OutputQuantizerSpec {
 
 enum QuantizerError: Error {
     case pointless(inBits: Int, outBits: Int)
+    /// A saved per-channel variable does not match the tensor's channel count.
+    case channelMismatch(variable: String, count: Int, channels: Int)
 }
 
 /// OutputQuantizer call: QFloat inputs are multiplied by their quantized scales (times the
@@ -105,6 +122,10 @@ enum QuantizerError: Error {
 /// frac bits given by `range_max` and saturated to the output width.
 func outputQuantize(_ x: QTensor, _ oq: OutputQuantizerSpec) throws -> QTensor {
     let vbOut = oq.valueBits
+    for (name, p) in [("output_quantizer/range_max", oq.rangeMax), ("output_quantizer/rescaling_rate", oq.rescalingRate)]
+    where !p.fits(channels: x.channels) {
+        throw QuantizerError.channelMismatch(variable: name, count: p.values.count, channels: x.channels)
+    }
     guard x.valueBits > vbOut else { throw QuantizerError.pointless(inBits: x.valueBits, outBits: vbOut) }
     var p = x
     if let s = x.scales {
@@ -139,7 +160,10 @@ struct InputQuantizerSpec {
 
 /// InputQuantizer call on float inputs (RNE): signed → FixedPoint; unsigned → QFloat with scale
 /// 1.0 whose payload carries the zero point `−range_min`.
-func inputQuantize(_ x: [Float], shape: [Int], _ iq: InputQuantizerSpec) -> QTensor {
+func inputQuantize(_ x: [Float], shape: [Int], _ iq: InputQuantizerSpec) throws -> QTensor {
+    for (name, p) in [("range_min", iq.rangeMin), ("range_max", iq.rangeMax)] where !p.fits(channels: shape.last ?? 1) {
+        throw QuantizerError.channelMismatch(variable: name, count: p.values.count, channels: shape.last ?? 1)
+    }
     let vb = iq.valueBits
     let range = iq.signed
         ? iq.rangeMax.combined(iq.rangeMin) { max(abs($0), abs($1)) }
