@@ -29,7 +29,7 @@ public enum QuantizationError: Error, CustomStringConvertible, Equatable {
                 + "which is never executed; rebuild the model with standard Keras layers instead."
         case .nothingQuantizable(let model, let layer, let cls):
             return "Impossible to quantize '\(model)'. At least one layer should be quantizable. "
-                + "(the first layer after the input, '\(layer)' of type \(cls), has no quantized version)"
+                + "(the first layer after the input, '\(layer)' of type \(cls), cannot be quantized)"
         case .unsignedInputNeedsConvOrDense(let dtype, let layer, let cls):
             return "Impossible to quantize inputs: unsigned quantization (input_dtype = \(dtype)) is only possible if "
                 + "first layer (\(layer), \(cls)) was one of (Conv2D, Dense). Use a signed input_dtype such as int8."

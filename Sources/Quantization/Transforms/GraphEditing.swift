@@ -85,7 +85,8 @@ extension GraphNode {
     }
 
     mutating func removeTensor(_ relativeName: String) {
-        weights.removeAll { relativeWeightName($0.name) == relativeName }
+        let keep = weights.filter { relativeWeightName($0.name) != relativeName }
+        weights = keep
     }
 
     /// Renames the node and its variables.
