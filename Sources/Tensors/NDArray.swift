@@ -50,7 +50,19 @@ public struct NDArray: Equatable, Sendable {
 
     /// Every element converted to Float (integers exactly up to 2^24).
     public func floats() -> Tensor<Float> {
-        Tensor(shape: shape, scalars: doubles().map { Float($0) })
+        let n = count
+        switch dtype {
+        case .float32:
+            // Model inputs are mostly float32 or uint8: skip the Double round trip for them.
+            let values = bytes.withUnsafeBytes { raw in
+                (0..<n).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self))) }
+            }
+            return Tensor(shape: shape, scalars: values)
+        case .uint8:
+            return Tensor(shape: shape, scalars: bytes.map { Float($0) })
+        default:
+            return Tensor(shape: shape, scalars: doubles().map { Float($0) })
+        }
     }
 
     /// Every element converted to Double.

@@ -1,0 +1,94 @@
+// ActivationFunction: the built-in Keras activations (tf_keras 2.19 `keras.activations.get`
+// names) and their float32 formulas, as TensorFlow evaluates them.
+import Foundation
+import Tensors
+
+public enum ActivationFunction: String, CaseIterable, Sendable, Codable {
+    case linear, relu, relu6, sigmoid, tanh, softmax
+    case logSoftmax = "log_softmax"
+    case swish, gelu
+    case hardSigmoid = "hard_sigmoid"
+    case leakyRelu = "leaky_relu"
+    case elu, selu, softplus, softsign, exponential, mish
+
+    /// The names Keras accepts for these functions.
+    public static let kerasNames: [String] = allCases.map(\.rawValue) + ["silu"]
+
+    public init?(kerasName: String) {
+        if kerasName == "silu" { self = .swish; return }
+        self.init(rawValue: kerasName)
+    }
+
+    /// Applies the function to `t` (softmax and log_softmax over the last axis).
+    public func apply(_ t: Tensor<Float>) throws -> Tensor<Float> {
+        switch self {
+        case .linear:
+            return t
+        case .softmax:
+            return try Kernels.softmax(t, axis: max(t.rank - 1, 0))
+        case .logSoftmax:
+            // x - max - log(sum(exp(x - max))), per row of the last axis.
+            let len = t.shape.last ?? 1
+            var out = t.scalars
+            if len > 0 {
+                for start in stride(from: 0, to: out.count, by: len) {
+                    let row = start..<(start + len)
+                    let m = out[row].max() ?? 0
+                    let logSum = Foundation.log(out[row].reduce(Float(0)) { $0 + expf($1 - m) })
+                    for i in row { out[i] = out[i] - m - logSum }
+                }
+            }
+            return Tensor(shape: t.shape, scalars: out)
+        default:
+            let f = elementwise
+            var out = t.scalars
+            out.withUnsafeMutableBufferPointer { o in
+                for i in 0..<o.count { o[i] = f(o[i]) }
+            }
+            return Tensor(shape: t.shape, scalars: out)
+        }
+    }
+
+    /// Whether the function maps each value independently.
+    public var isElementwise: Bool { self != .softmax && self != .logSoftmax }
+
+    /// The scalar formula (identity for the non-elementwise functions).
+    public var elementwise: (Float) -> Float {
+        switch self {
+        case .linear, .softmax, .logSoftmax: return { $0 }
+        case .relu: return { max($0, 0) }
+        case .relu6: return { min(max($0, 0), 6) }
+        case .sigmoid: return sigmoidValue
+        case .tanh: return { tanhf($0) }
+        case .swish: return { $0 * sigmoidValue($0) }
+        case .gelu: return { 0.5 * $0 * (1 + erff($0 * 0.70710678118654752)) }
+        case .hardSigmoid: return { min(max(0.2 * $0 + 0.5, 0), 1) }
+        case .leakyRelu: return { $0 >= 0 ? $0 : 0.2 * $0 }
+        case .elu: return { $0 > 0 ? $0 : expm1f($0) }
+        case .selu: return { x in
+            let alpha: Float = 1.6732632423543772, scale: Float = 1.0507009873554805
+            return x > 0 ? scale * x : scale * alpha * expm1f(x)
+        }
+        case .softplus: return softplusValue
+        case .softsign: return { $0 / (1 + abs($0)) }
+        case .exponential: return { expf($0) }
+        case .mish: return { $0 * tanhf(softplusValue($0)) }
+        }
+    }
+}
+
+func sigmoidValue(_ x: Float) -> Float { 1 / (1 + expf(-x)) }
+
+/// `log(1 + exp(x))` without overflow for large `x`.
+func softplusValue(_ x: Float) -> Float { max(x, 0) + log1pf(expf(-abs(x))) }
+
+/// Keras ReLU as tf_keras `backend.relu` computes it: `x` above the threshold (else 0),
+/// clipped to [0, max_value] when there is a maximum, minus `negative_slope * (threshold - x)`
+/// below the threshold.
+func reluValue(_ x: Float, maxValue: Float?, threshold: Float, negativeSlope: Float) -> Float {
+    if negativeSlope != 0, maxValue == nil, threshold == 0 { return x > 0 ? x : negativeSlope * x }
+    var y = threshold != 0 ? (x > threshold ? x : 0) : max(x, 0)
+    if let m = maxValue { y = min(max(y, 0), m) }
+    if negativeSlope != 0 { y -= negativeSlope * max(threshold - x, 0) }
+    return y
+}

@@ -1,0 +1,268 @@
+// Convolution kernels on NHWC float32 tensors: Conv2D (kernel HWIO), depthwise (kernel
+// H×W×C×M), dense/1×1 products, and the padding geometry TensorFlow uses. Inner loops run
+// over the contiguous output-channel axis so they vectorise; rows of the output are spread
+// across cores.
+
+/// Spatial padding of a 2-D window operation, in cells on each side.
+public struct Padding2D: Equatable, Sendable, CustomStringConvertible {
+    public var top: Int, bottom: Int, left: Int, right: Int
+
+    public init(top: Int, bottom: Int, left: Int, right: Int) {
+        self.top = top
+        self.bottom = bottom
+        self.left = left
+        self.right = right
+    }
+
+    public static let zero = Padding2D(top: 0, bottom: 0, left: 0, right: 0)
+
+    public var description: String { "(top \(top), bottom \(bottom), left \(left), right \(right))" }
+}
+
+/// Keras/TensorFlow padding modes.
+public enum PaddingMode: String, Sendable, Codable {
+    case valid, same
+}
+
+/// One spatial axis of a window operation, as TensorFlow computes it: `valid` keeps windows
+/// inside the input; `same` gives `ceil(input / stride)` outputs and pads
+/// `max((out-1)*stride + kernel - input, 0)` cells, the smaller half before.
+public func windowGeometry(input: Int, kernel: Int, stride: Int, mode: PaddingMode)
+    -> (output: Int, padBefore: Int, padAfter: Int) {
+    switch mode {
+    case .valid:
+        let out = input >= kernel ? (input - kernel) / stride + 1 : 0
+        return (out, 0, 0)
+    case .same:
+        let out = (input + stride - 1) / stride
+        let total = max((out - 1) * stride + kernel - input, 0)
+        return (out, total / 2, total - total / 2)
+    }
+}
+
+/// Output size and padding of a 2-D window operation over an `height × width` input.
+public func windowGeometry2D(height: Int, width: Int, kernel: (Int, Int), strides: (Int, Int), mode: PaddingMode)
+    -> (height: Int, width: Int, padding: Padding2D) {
+    let h = windowGeometry(input: height, kernel: kernel.0, stride: strides.0, mode: mode)
+    let w = windowGeometry(input: width, kernel: kernel.1, stride: strides.1, mode: mode)
+    return (h.output, w.output, Padding2D(top: h.padBefore, bottom: h.padAfter, left: w.padBefore, right: w.padAfter))
+}
+
+public enum Kernels {}
+
+extension Kernels {
+    static func outputSize(_ input: Int, _ padBefore: Int, _ padAfter: Int, _ kernel: Int, _ stride: Int) -> Int {
+        let padded = input + padBefore + padAfter
+        return padded >= kernel ? (padded - kernel) / stride + 1 : 0
+    }
+
+    static func checkWindow(_ what: String, input: [Int], kernel: (Int, Int), strides: (Int, Int),
+                            padding: Padding2D) throws -> (Int, Int) {
+        guard input.count == 4 else {
+            throw TensorError.shapeMismatch("\(what) expects an NHWC input, got shape \(input)")
+        }
+        guard kernel.0 > 0, kernel.1 > 0, strides.0 > 0, strides.1 > 0,
+              padding.top >= 0, padding.bottom >= 0, padding.left >= 0, padding.right >= 0 else {
+            throw TensorError.shapeMismatch("\(what): kernel \(kernel), strides \(strides) and padding \(padding) must be positive")
+        }
+        let oh = outputSize(input[1], padding.top, padding.bottom, kernel.0, strides.0)
+        let ow = outputSize(input[2], padding.left, padding.right, kernel.1, strides.1)
+        guard oh > 0, ow > 0 else {
+            throw TensorError.shapeMismatch(
+                "\(what): a \(kernel.0)x\(kernel.1) window does not fit a \(input[1])x\(input[2]) input with padding \(padding)")
+        }
+        return (oh, ow)
+    }
+
+    /// 2-D convolution. `input` is NHWC, `kernel` is (kh, kw, in, out), `bias` has `out` values.
+    public static func conv2D(_ input: Tensor<Float>, kernel: Tensor<Float>, bias: [Float]?,
+                              strides: (Int, Int), padding: Padding2D) throws -> Tensor<Float> {
+        guard kernel.rank == 4, input.rank == 4, kernel.shape[2] == input.shape[3] else {
+            throw TensorError.shapeMismatch("conv2D: kernel \(kernel.shape) does not apply to input \(input.shape)")
+        }
+        let (n, h, w, ci) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
+        let (kh, kw, co) = (kernel.shape[0], kernel.shape[1], kernel.shape[3])
+        guard (bias?.count ?? co) == co else {
+            throw TensorError.shapeMismatch("conv2D: \(bias?.count ?? 0) biases for \(co) filters")
+        }
+        let (oh, ow) = try checkWindow("conv2D", input: input.shape, kernel: (kh, kw), strides: strides, padding: padding)
+        if kh == 1, kw == 1, strides == (1, 1), padding == .zero {
+            // A pointwise convolution is one matrix product over every pixel.
+            let flat = try dense(input.reshaped([n * h * w, ci]), kernel: kernel.reshaped([ci, co]), bias: bias)
+            return flat.reshaped([n, oh, ow, co])
+        }
+        let (sh, sw) = strides
+        let scalars = input.scalars.withUnsafeBufferPointer { x in
+            kernel.scalars.withUnsafeBufferPointer { k in
+                makeFloats(n * oh * ow * co) { outBase in
+                    let out = SharedBuffer(base: outBase)
+                    guard let xp = x.baseAddress, let kp = k.baseAddress else {
+                        fillRows(outBase, bias, rows: n * oh * ow, width: co)
+                        return
+                    }
+                    Parallel.forEachRange(n * oh, work: n * oh * ow * kh * kw * ci * co) { rows in
+                        for row in rows {
+                            let b = row / oh, oy = row % oh
+                            for ox in 0..<ow {
+                                let o = out.base + ((row * ow) + ox) * co
+                                fillBias(o, bias, co)
+                                for ky in 0..<kh {
+                                    let iy = oy * sh - padding.top + ky
+                                    if iy < 0 || iy >= h { continue }
+                                    for kx in 0..<kw {
+                                        let ix = ox * sw - padding.left + kx
+                                        if ix < 0 || ix >= w { continue }
+                                        let xin = xp + ((b * h + iy) * w + ix) * ci
+                                        let wrow = kp + (ky * kw + kx) * ci * co
+                                        for c in 0..<ci {
+                                            axpy(xin[c], wrow + c * co, o, co)
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return Tensor(shape: [n, oh, ow, co], scalars: scalars)
+    }
+
+    /// Depthwise 2-D convolution. `kernel` is (kh, kw, C, M); output channel `c*M + m` is
+    /// channel `c` convolved with filter `m`.
+    public static func depthwiseConv2D(_ input: Tensor<Float>, kernel: Tensor<Float>, bias: [Float]?,
+                                       strides: (Int, Int), padding: Padding2D) throws -> Tensor<Float> {
+        guard kernel.rank == 4, input.rank == 4, kernel.shape[2] == input.shape[3] else {
+            throw TensorError.shapeMismatch("depthwiseConv2D: kernel \(kernel.shape) does not apply to input \(input.shape)")
+        }
+        let (n, h, w, c) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
+        let (kh, kw, m) = (kernel.shape[0], kernel.shape[1], kernel.shape[3])
+        let co = c * m
+        guard (bias?.count ?? co) == co else {
+            throw TensorError.shapeMismatch("depthwiseConv2D: \(bias?.count ?? 0) biases for \(co) output channels")
+        }
+        let (oh, ow) = try checkWindow("depthwiseConv2D", input: input.shape, kernel: (kh, kw), strides: strides,
+                                       padding: padding)
+        let (sh, sw) = strides
+        let scalars = input.scalars.withUnsafeBufferPointer { x in
+            kernel.scalars.withUnsafeBufferPointer { k in
+                makeFloats(n * oh * ow * co) { outBase in
+                    let out = SharedBuffer(base: outBase)
+                    guard let xp = x.baseAddress, let kp = k.baseAddress else {
+                        fillRows(outBase, bias, rows: n * oh * ow, width: co)
+                        return
+                    }
+                    Parallel.forEachRange(n * oh, work: n * oh * ow * kh * kw * co) { rows in
+                        for row in rows {
+                            let b = row / oh, oy = row % oh
+                            for ox in 0..<ow {
+                                let o = out.base + ((row * ow) + ox) * co
+                                fillBias(o, bias, co)
+                                for ky in 0..<kh {
+                                    let iy = oy * sh - padding.top + ky
+                                    if iy < 0 || iy >= h { continue }
+                                    for kx in 0..<kw {
+                                        let ix = ox * sw - padding.left + kx
+                                        if ix < 0 || ix >= w { continue }
+                                        let xin = xp + ((b * h + iy) * w + ix) * c
+                                        let wk = kp + (ky * kw + kx) * co
+                                        if m == 1 {
+                                            for j in 0..<c { o[j] += xin[j] * wk[j] }
+                                        } else {
+                                            for ch in 0..<c {
+                                                axpy(xin[ch], wk + ch * m, o + ch * m, m)
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return Tensor(shape: [n, oh, ow, co], scalars: scalars)
+    }
+
+    /// Matrix product over the last axis: `input` (..., I) × `kernel` (I, O) + `bias`.
+    public static func dense(_ input: Tensor<Float>, kernel: Tensor<Float>, bias: [Float]?) throws -> Tensor<Float> {
+        guard kernel.rank == 2, input.rank >= 1, input.shape[input.rank - 1] == kernel.shape[0] else {
+            throw TensorError.shapeMismatch("dense: kernel \(kernel.shape) does not apply to input \(input.shape)")
+        }
+        let ni = kernel.shape[0], no = kernel.shape[1]
+        guard (bias?.count ?? no) == no else {
+            throw TensorError.shapeMismatch("dense: \(bias?.count ?? 0) biases for \(no) units")
+        }
+        let rows = ni == 0 ? 0 : input.count / ni
+        let scalars = input.scalars.withUnsafeBufferPointer { x in
+            kernel.scalars.withUnsafeBufferPointer { k in
+                makeFloats(rows * no) { outBase in
+                    let out = SharedBuffer(base: outBase)
+                    guard let xp = x.baseAddress, let kp = k.baseAddress else {
+                        fillRows(outBase, bias, rows: rows, width: no)
+                        return
+                    }
+                    Parallel.forEachRange((rows + 3) / 4, work: rows * ni * no) { blocks in
+                        for block in blocks {
+                            let r0 = block * 4
+                            let count = min(4, rows - r0)
+                            gemmRows(xp + r0 * ni, kp, out.base + r0 * no, rows: count, ni: ni, no: no, bias: bias)
+                        }
+                    }
+                }
+            }
+        }
+        var shape = input.shape
+        shape[shape.count - 1] = no
+        return Tensor(shape: shape, scalars: scalars)
+    }
+
+    /// Up to four rows of `x` (each `ni` long) times `k` (ni × no) into `o`: the four rows
+    /// share every load of a kernel row.
+    @inline(__always)
+    static func gemmRows(_ x: UnsafePointer<Float>, _ k: UnsafePointer<Float>, _ o: UnsafeMutablePointer<Float>,
+                         rows: Int, ni: Int, no: Int, bias: [Float]?) {
+        for r in 0..<rows { fillBias(o + r * no, bias, no) }
+        if rows == 4 {
+            let o0 = o, o1 = o + no, o2 = o + 2 * no, o3 = o + 3 * no
+            for i in 0..<ni {
+                let v0 = x[i], v1 = x[ni + i], v2 = x[2 * ni + i], v3 = x[3 * ni + i]
+                let kr = k + i * no
+                for j in 0..<no {
+                    let kv = kr[j]
+                    o0[j] += v0 * kv
+                    o1[j] += v1 * kv
+                    o2[j] += v2 * kv
+                    o3[j] += v3 * kv
+                }
+            }
+        } else {
+            for r in 0..<rows {
+                let xr = x + r * ni, orow = o + r * no
+                for i in 0..<ni { axpy(xr[i], k + i * no, orow, no) }
+            }
+        }
+    }
+
+    /// Every row of an empty product: the bias alone.
+    static func fillRows(_ o: UnsafeMutablePointer<Float>, _ bias: [Float]?, rows: Int, width: Int) {
+        for r in 0..<rows { fillBias(o + r * width, bias, width) }
+    }
+
+    @inline(__always)
+    static func fillBias(_ o: UnsafeMutablePointer<Float>, _ bias: [Float]?, _ count: Int) {
+        if let bias {
+            bias.withUnsafeBufferPointer { b in
+                if let bp = b.baseAddress { o.update(from: bp, count: count) }
+            }
+        } else {
+            o.update(repeating: 0, count: count)
+        }
+    }
+
+    /// `y += a * x` over `count` contiguous elements.
+    @inline(__always)
+    static func axpy(_ a: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ count: Int) {
+        for j in 0..<count { y[j] += a * x[j] }
+    }
+}
