@@ -51,6 +51,7 @@ public struct QuantizedEngine {
     }
 
     static func makeOp(_ layer: QuantizedLayer) throws -> LayerOp {
+        if LegacyLayers.isLegacy(layer) { return try LegacyLayers.makeOp(layer) }
         switch layer.baseClassName {
         case "InputLayer", "QuantizedDropout": return IdentityOp()
         case "QuantizedConv2D": return try WeightLayerOp(layer, kind: .conv)
