@@ -5,10 +5,6 @@
 import KerasGraph
 import Tensors
 
-/// Runs a float graph on one batch (N, ...) and returns the outputs (N, ..., C) of the named
-/// layers. Supplied by the float engine.
-public typealias FloatForward = (_ graph: LayerGraph, _ batch: NDArray, _ capture: [String]) throws -> [String: Tensor<Float>]
-
 public struct CalibrationProgress: Sendable {
     public var epoch: Int
     public var step: Int
@@ -101,8 +97,8 @@ public enum Calibrator {
     }
 
     /// Runs the observers and writes ranges into `plan.graph`; returns the warnings.
-    static func calibrate(_ plan: inout QuantizationPlan, options: CalibrationOptions, params: QuantizationParams,
-                          forward: FloatForward) throws -> [QuantizationWarning] {
+    static func calibrate(_ plan: inout QuantizationPlan, options: CalibrationOptions, params: QuantizationParams)
+        throws -> [QuantizationWarning] {
         var warnings: [QuantizationWarning] = []
         let g = plan.graph
         guard let inputName = g.inputs.first, let input = g.node(named: inputName) else { return warnings }
@@ -137,16 +133,23 @@ public enum Calibrator {
         }
         let capture = outputObserved.map(\.name) + (inputQuantizer != nil ? [inputName] : [])
 
+        let floatModel: FloatModel
+        do {
+            floatModel = try FloatModel(graph: calibrationGraph(plan.sanitized))
+        } catch {
+            throw QuantizationError.calibration("the sanitized float model cannot run: \(error)")
+        }
         let ranges = try batches(sampleCount: samples.shape.first ?? 0, numSamples: options.numSamples, batchSize: options.batchSize)
         for epoch in 0..<max(0, options.epochs) {
             for (step, r) in ranges.enumerated() {
-                let outs = try forward(plan.sanitized, try slice(samples, r), capture)
+                let batch = try slice(samples, r).floats()
+                let outs = try floatModel.run([batch], capture: Set(capture))
                 for n in outputObserved {
                     guard let x = outs[n.name] else { throw QuantizationError.calibration("the float model gave no output for layer '\(n.name)'") }
                     maxObservers[n.name]?.update(reduce(x, perAxis: perAxis(n)))
                 }
                 if let iq = inputQuantizer {
-                    let x = try outs[inputName] ?? slice(samples, r).floats()
+                    let x = outs[inputName] ?? batch
                     inMin.update(reduce(x, perAxis: perAxis(iq), { $0 }, combine: { min($0, $1) }))
                     inMax.update(reduce(x, perAxis: perAxis(iq), { $0 }, combine: { max($0, $1) }))
                 }
@@ -165,6 +168,32 @@ public enum Calibrator {
             }
         }
         return warnings
+    }
+
+    /// The sanitized graph in float-engine terms: an explicitly padded convolution (padding
+    /// value p) is `Rescaling(1, −p)` followed by a zero-padded 'same' convolution whose bias
+    /// gains `Σ kernel·p` — the same function.
+    public static func calibrationGraph(_ g: LayerGraph) throws -> LayerGraph {
+        var out = g
+        for node in g.nodes where node.className == "PaddedConv2D" {
+            var conv = node
+            let pv = node.config["padding_value"]?.array?.compactMap(\.double) ?? [0]
+            conv.className = "Conv2D"
+            conv.setConfig("padding", .string("same"))
+            if case .object(var pairs) = conv.config { pairs.removeAll { $0.0 == "padding_value" }; conv.config = .object(pairs) }
+            if pv.contains(where: { $0 != 0 }) {
+                try Sanitizer.foldOffset(pv, into: &conv)
+                let name = out.uniqueName("\(node.name)_padding_shift")
+                let offsets: JSONValue = pv.count == 1 ? .number(-pv[0]) : .array(pv.map { .number(-$0) })
+                let shift = GraphNode(name: name, className: "Rescaling",
+                                      config: .object(LayerTemplates.base(name) + [("scale", .number(1)), ("offset", offsets)]),
+                                      inputs: node.inputs, weights: [])
+                conv.inputs = [TensorRef(layer: name)]
+                out.nodes.insert(shift, at: out.index(of: node.name) ?? 0)
+            }
+            out[node.name] = conv
+        }
+        return out
     }
 
     static func shaped(_ v: [Float], like node: GraphNode, _ name: String) -> Tensor<Float> {

@@ -43,15 +43,13 @@ public struct QuantizationPlan {
 
 public enum Quantizer {
     /// Quantizes and calibrates a float model read from a file.
-    public static func quantize(_ file: KerasModelFile, options: QuantizeOptions = QuantizeOptions(),
-                                forward: FloatForward) throws -> QuantizationResult {
+    public static func quantize(_ file: KerasModelFile, options: QuantizeOptions = QuantizeOptions()) throws -> QuantizationResult {
         let (graph, nested) = try importGraph(file)
         var plan = try prepare(graph, nested: nested, options: options)
-        let calibrationWarnings = try Calibrator.calibrate(&plan, options: options.calibration, params: options.params,
-                                                            forward: forward)
+        let calibrationWarnings = try Calibrator.calibrate(&plan, options: options.calibration, params: options.params)
         plan.warnings.insert(contentsOf: calibrationWarnings, at: 0)
         let model = try QuantizedModel(graph: plan.graph)
-        return QuantizationResult(model: model, qConfig: dumpQConfig(plan.graph), sanitized: plan.sanitized,
+        return QuantizationResult(model: model, qConfig: model.dumpConfig(), sanitized: plan.sanitized,
                                   warnings: plan.warnings, fullyQuantized: plan.fullyQuantized)
     }
 
@@ -150,7 +148,9 @@ public enum Quantizer {
         }
         graph.modelClass = "Functional"
         for i in graph.nodes.indices { graph.nodes[i].className = originalClass(graph.nodes[i].className) }
-        return QuantizationPlan(graph: graph, sanitized: sanitized, warnings: warnings, fullyQuantized: fully)
+        var floatGraph = sanitized
+        for i in floatGraph.nodes.indices { floatGraph.nodes[i].className = originalClass(floatGraph.nodes[i].className) }
+        return QuantizationPlan(graph: graph, sanitized: floatGraph, warnings: warnings, fullyQuantized: fully)
     }
 
     /// §5.7: an InputQuantizer after a float input; for an unsigned one, the first layer
@@ -188,7 +188,8 @@ public enum Quantizer {
             let filters = first.tensor("kernel")?.shape.last ?? 0
             first.setTensor("bias", Tensor(shape: [filters], repeating: 0))
         }
-        if case .object(var pairs) = first.config { pairs.removeAll { $0.0 == "bias_initializer" }; first.config = .object(pairs) }
+        // The reference drops the bias initializer; the rebuilt layer serializes the default.
+        first.setConfig("bias_initializer", LayerTemplates.zeros)
         if first.baseClassName == "QuantizedConv2D", first.config["padding"]?.string == "same", first.config["padding_value"] == nil {
             first.setConfig("padding", .string("valid"))
             first.setConfig("padding_value", .array([.number(0)]))
@@ -256,14 +257,5 @@ public enum Quantizer {
                 g.nodes[i].setTensor("output_quantizer/rescaling_rate", Tensor(shape: shape, repeating: 1))
             }
         }
-    }
-
-    /// dump_config: `{layer: quant_config}` for quantized layers with a non-empty quant_config.
-    public static func dumpQConfig(_ g: LayerGraph) -> JSONValue {
-        .object(g.nodes.compactMap { n in
-            guard n.className.hasPrefix("Custom>Quantized"), let qc = n.config["quant_config"],
-                  let pairs = qc.objectPairs, !pairs.isEmpty else { return nil }
-            return (n.name, qc)
-        })
     }
 }
