@@ -282,7 +282,7 @@ public enum Sanitizer {
     // MARK: 12-15. padding, concatenation and kernel-shape rewrites
 
     /// `ZeroPadding2D → Conv('valid')` becomes `Conv('same')` when the output size times the
-    /// stride equals the padded input size on both axes (the reference does not compare amounts).
+    /// stride equals the ZeroPadding2D input size on both axes (the reference does not compare amounts).
     public static func removeZeroPadding(_ g: LayerGraph) throws -> LayerGraph {
         let shapes = outputShapes(of: g)
         var out = g
@@ -290,10 +290,10 @@ public enum Sanitizer {
             let next = g.outbound(of: pad.name)
             guard next.count == 1, pad.inputs.count == 1, let conv = g[next[0]],
                   ["Conv2D", "SeparableConv2D", "DepthwiseConv2D"].contains(layerClass(conv)),
-                  conv.configString("padding") == "valid", let padded = shapes[pad.name],
+                  conv.configString("padding") == "valid", let unpadded = shapes[pad.inputs[0].layer],
                   let convOut = shapes[conv.name] else { continue }
             let s = conv.configPair("strides") ?? (1, 1)
-            guard convOut[0] * s.0 == padded[0], convOut[1] * s.1 == padded[1] else { continue }
+            guard convOut[0] * s.0 == unpadded[0], convOut[1] * s.1 == unpadded[1] else { continue }
             out[conv.name]?.setConfig("padding", .string("same"))
             out.bypass(pad.name)
         }
