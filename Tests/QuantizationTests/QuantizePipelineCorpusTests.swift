@@ -53,6 +53,9 @@ final class QuantizePipelineCorpusTests: XCTestCase {
                 }
             }
 
+            let wantWarnings = (try Fixtures.meta(c)["quantize_warnings"] as? [String] ?? [])
+                .map { $0.replacingOccurrences(of: "UserWarning: ", with: "") }
+            XCTAssertEqual(result.warnings.map(\.message), wantWarnings, "\(c): warnings")
             try checkIntegerOutputs(c, result.model)
         }
     }
