@@ -66,3 +66,17 @@ final class QuantizeOptionsTests: XCTestCase {
         XCTAssertEqual(config["relu_0"]?["output_quantizer"]?["bitwidth"], .number(8))
     }
 }
+
+final class RecalibrationTests: XCTestCase {
+    func testCalibratingThePreparedModelEqualsQuantize() throws {
+        for c in ["mlp_uint8", "seed_uint8_typed"] {
+            let file = try KerasH5.read(PipelineFixtures.file(c, "model.h5"))
+            let options = try PipelineFixtures.options(for: c)
+            let direct = try Quantizer.quantize(file, options: options)
+            let plan = try Quantizer.prepare(LayerGraph(file: file), options: options)
+            let again = try Quantizer.calibrate(QuantizedModel(graph: plan.graph), float: file, params: options.params,
+                                                options: options.calibration)
+            XCTAssertEqual(again.model, direct.model, c)
+        }
+    }
+}

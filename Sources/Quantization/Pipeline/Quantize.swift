@@ -53,6 +53,24 @@ public enum Quantizer {
                                   warnings: plan.warnings, fullyQuantized: plan.fullyQuantized)
     }
 
+    /// Calibrates (again) a quantized model against its float model: the reference's
+    /// `calibrate(model, qmodel, ...)`. Ranges are replaced; as in the reference, equalization
+    /// divides the current kernels by the new rates.
+    public static func calibrate(_ quantized: QuantizedModel, float file: KerasModelFile,
+                                 params: QuantizationParams = .default,
+                                 options: CalibrationOptions) throws -> QuantizationResult {
+        let (graph, _) = try importGraph(file)
+        var sanitized = Sanitizer.sanitize(graph)
+        for i in sanitized.nodes.indices { sanitized.nodes[i].className = originalClass(sanitized.nodes[i].className) }
+        let fully = !quantized.layers.contains { $0.name.hasSuffix("/dequantizer") }
+        var plan = QuantizationPlan(graph: try LayerGraph(file: quantized.kerasModelFile()), sanitized: sanitized,
+                                    warnings: [], fullyQuantized: fully)
+        plan.warnings = try Calibrator.calibrate(&plan, options: options, params: params)
+        let model = try QuantizedModel(graph: plan.graph)
+        return QuantizationResult(model: model, qConfig: model.dumpConfig(), sanitized: plan.sanitized,
+                                  warnings: plan.warnings, fullyQuantized: fully)
+    }
+
     /// The flattened graph, with every layer of a nested model renamed to class
     /// `Nested:<owner>:<class>:<original class>` so the pipeline treats it as opaque float.
     static func importGraph(_ file: KerasModelFile) throws -> (LayerGraph, [String: (owner: String, ownerClass: String)]) {
