@@ -16,7 +16,9 @@ public struct QuantizedEngine {
     let inputDType: DType
     let inputShape: [Int?]
 
-    public init(model: QuantizedModel) throws {
+    /// - Parameter mode: which reference evaluation to reproduce bit for bit (`model.predict` by
+    ///   default; `.eager` for an eager `model(x)` call, whose per-layer values quant_layers.npz holds).
+    public init(model: QuantizedModel, mode: ReferenceMode = .predict) throws {
         self.model = model
         guard model.inputs.count == 1, let iIndex = model.layers.firstIndex(where: { $0.name == model.inputs[0] }) else {
             throw QuantizedModelError.invalidModel(layer: model.name, reason: "a quantized model needs exactly one InputLayer")
@@ -47,20 +49,20 @@ public struct QuantizedEngine {
         }
         inputIndices = indices
         self.lastUse = lastUse
-        ops = try model.layers.map(Self.makeOp)
+        ops = try model.layers.map { try Self.makeOp($0, mode: mode) }
     }
 
-    static func makeOp(_ layer: QuantizedLayer) throws -> LayerOp {
+    static func makeOp(_ layer: QuantizedLayer, mode: ReferenceMode) throws -> LayerOp {
         if LegacyLayers.isLegacy(layer) { return try LegacyLayers.makeOp(layer) }
         switch layer.baseClassName {
         case "InputLayer", "QuantizedDropout": return IdentityOp()
-        case "QuantizedConv2D": return try WeightLayerOp(layer, kind: .conv)
-        case "QuantizedDense": return try WeightLayerOp(layer, kind: .dense)
-        case "QuantizedDepthwiseConv2D": return try WeightLayerOp(layer, kind: .depthwise)
-        case "QuantizedSeparableConv2D": return try WeightLayerOp(layer, kind: .separable)
+        case "QuantizedConv2D": return try WeightLayerOp(layer, kind: .conv, mode: mode)
+        case "QuantizedDense": return try WeightLayerOp(layer, kind: .dense, mode: mode)
+        case "QuantizedDepthwiseConv2D": return try WeightLayerOp(layer, kind: .depthwise, mode: mode)
+        case "QuantizedSeparableConv2D": return try WeightLayerOp(layer, kind: .separable, mode: mode)
         case "QuantizedReLU": return try ReLUOp(layer)
         case "QuantizedMaxPool2D": return try MaxPoolOp(layer)
-        case "QuantizedGlobalAveragePooling2D": return try GlobalAveragePoolOp(layer)
+        case "QuantizedGlobalAveragePooling2D": return try GlobalAveragePoolOp(layer, mode: mode)
         case "QuantizedAdd": return try AddOp(layer)
         case "QuantizedConcatenate": return ConcatenateOp(layer)
         case "QuantizedFlatten": return FlattenOp(name: layer.name)

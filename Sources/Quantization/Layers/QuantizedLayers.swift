@@ -73,9 +73,9 @@ func addBias(_ acc: inout QTensor, bias: Tensor<Float>?, bits: Int, signed: Bool
     saturate(&acc.values, acc.valueBits)
 }
 
-/// Rounds Double accumulators to float32 payloads saturated to `bits`.
-func payload(_ acc: [Double], bits: Int) -> [Float] {
-    var v = acc.map { Float($0) }
+/// Accumulators saturated to `bits`.
+func payload(_ acc: [Float], bits: Int) -> [Float] {
+    var v = acc
     saturate(&v, bits)
     return v
 }
@@ -100,10 +100,10 @@ struct WeightLayerOp: LayerOp {
     let paddingValue: [Float]?
     let weightBits: Int
     let oq: OutputQuantizerSpec?
-    let kernelD: [Double]
-    let pointwiseD: [Double]
+    let kernel: KernelPack
+    let pointwiseKernel: KernelPack?
 
-    init(_ layer: QuantizedLayer, kind: Kind) throws {
+    init(_ layer: QuantizedLayer, kind: Kind, mode: ReferenceMode) throws {
         let r = LayerConfigReader(layer: layer)
         name = layer.name
         self.kind = kind
@@ -120,18 +120,18 @@ struct WeightLayerOp: LayerOp {
         case .conv, .dense:
             if kind == .conv, let g = r.int("groups"), g != 1 { throw r.fail("groups = \(g): grouped convolutions are not supported") }
             weightBits = r.bits("weight_quantizer", default: 8)
-            weights = quantizeWeights(try r.variable("kernel"), bits: weightBits, axis: .last)
+            weights = quantizeWeights(try r.variable("kernel"), bits: weightBits, axis: .last, mode: mode)
             pointwise = nil
         case .depthwise:
             if let m = r.int("depth_multiplier"), m != 1 { throw r.fail("depth_multiplier = \(m): only 1 is supported") }
             weightBits = r.bits("weight_quantizer", default: 8)
-            weights = quantizeWeights(try r.variable("depthwise_kernel"), bits: weightBits, axis: .depthwise)
+            weights = quantizeWeights(try r.variable("depthwise_kernel"), bits: weightBits, axis: .depthwise, mode: mode)
             pointwise = nil
         case .separable:
             if let m = r.int("depth_multiplier"), m != 1 { throw r.fail("depth_multiplier = \(m): only 1 is supported") }
             weightBits = r.bits("dw_weight_quantizer", default: 8)
-            weights = quantizeWeights(try r.variable("depthwise_kernel"), bits: weightBits, axis: .tensor)
-            pointwise = quantizeWeights(try r.variable("pointwise_kernel"), bits: r.bits("pw_weight_quantizer", default: 8), axis: .last)
+            weights = quantizeWeights(try r.variable("depthwise_kernel"), bits: weightBits, axis: .tensor, mode: mode)
+            pointwise = quantizeWeights(try r.variable("pointwise_kernel"), bits: r.bits("pw_weight_quantizer", default: 8), axis: .last, mode: mode)
         }
         for w in [weights] + (pointwise.map { [$0] } ?? []) where w.shape.count != (kind == .dense ? 2 : 4) {
             throw r.fail("kernel of shape \(w.shape) does not fit the layer")
@@ -150,8 +150,8 @@ struct WeightLayerOp: LayerOp {
         } else {
             paddingValue = nil
         }
-        kernelD = weights.values.map(Double.init)
-        pointwiseD = pointwise?.values.map(Double.init) ?? []
+        kernel = KernelPack(weights.values, outputs: kind == .separable ? weights.shape[2] : weights.shape.last ?? 1)
+        pointwiseKernel = pointwise.map { KernelPack($0.values, outputs: $0.shape[3]) }
     }
 
     func forward(_ inputs: [QValue]) throws -> QValue {
@@ -165,7 +165,11 @@ struct WeightLayerOp: LayerOp {
             let k = weights.shape[0], units = weights.shape[1]
             guard x.channels == k else { throw shapeError(x.shape) }
             let rows = x.values.count / max(k, 1)
-            let a = matmul(x.values, rows: rows, k: k, kernel: kernelD, units: units)
+            let a = kernel.accumulate(inputMax: maxMagnitude(x.values)) {
+                matmul(x.values, rows: rows, k: k, kernel: $0, units: units)
+            } double: {
+                matmul(x.values, rows: rows, k: k, kernel: $0, units: units)
+            }
             acc = QTensor(values: payload(a, bits: bufferBits), shape: Array(x.shape.dropLast()) + [units],
                           valueBits: bufferBits, fracBits: x.fracBits,
                           scales: productScales(x, weights.scales))
@@ -176,19 +180,32 @@ struct WeightLayerOp: LayerOp {
             guard weights.shape[2] == c else { throw shapeError(x.shape) }
             let rows = WindowAxis(input: h, kernel: weights.shape[0], stride: strides.0, dilation: dilation.0, same: same)
             let cols = WindowAxis(input: w, kernel: weights.shape[1], stride: strides.1, dilation: dilation.1, same: same)
-            let a = depthwiseConv2d(x.values, n: n, h: h, w: w, c: c, kernel: kernelD, rows: rows, cols: cols)
+            let a = kernel.accumulate(inputMax: maxMagnitude(x.values)) {
+                depthwiseConv2d(x.values, n: n, h: h, w: w, c: c, kernel: $0, rows: rows, cols: cols)
+            } double: {
+                depthwiseConv2d(x.values, n: n, h: h, w: w, c: c, kernel: $0, rows: rows, cols: cols)
+            }
             acc = QTensor(values: payload(a, bits: bufferBits), shape: [n, rows.output, cols.output, c],
                           valueBits: bufferBits, fracBits: x.fracBits, scales: ChannelParam(perChannel: weights.scales))
         case .separable:
             guard x.isPerTensor else { throw QuantizedModelError.arithmetic(layer: name, reason: "input must be per-tensor") }
             let (n, h, w, c) = try nhwc(x.shape)
-            guard weights.shape[2] == c, let pw = pointwise, pw.shape[2] == c else { throw shapeError(x.shape) }
+            guard weights.shape[2] == c, let pw = pointwise, let pwKernel = pointwiseKernel, pw.shape[2] == c else {
+                throw shapeError(x.shape)
+            }
             let rows = WindowAxis(input: h, kernel: weights.shape[0], stride: strides.0, dilation: dilation.0, same: same)
             let cols = WindowAxis(input: w, kernel: weights.shape[1], stride: strides.1, dilation: dilation.1, same: same)
-            let d = payload(depthwiseConv2d(x.values, n: n, h: h, w: w, c: c, kernel: kernelD, rows: rows, cols: cols),
-                            bits: bufferBits)
-            let f = pw.shape[3]
-            let a = matmul(d, rows: n * rows.output * cols.output, k: c, kernel: pointwiseD, units: f)
+            let d = payload(kernel.accumulate(inputMax: maxMagnitude(x.values)) {
+                depthwiseConv2d(x.values, n: n, h: h, w: w, c: c, kernel: $0, rows: rows, cols: cols)
+            } double: {
+                depthwiseConv2d(x.values, n: n, h: h, w: w, c: c, kernel: $0, rows: rows, cols: cols)
+            }, bits: bufferBits)
+            let f = pw.shape[3], positions = n * rows.output * cols.output
+            let a = pwKernel.accumulate(inputMax: maxMagnitude(d)) {
+                matmul(d, rows: positions, k: c, kernel: $0, units: f)
+            } double: {
+                matmul(d, rows: positions, k: c, kernel: $0, units: f)
+            }
             let s = weights.scales[0]
             acc = QTensor(values: payload(a, bits: bufferBits), shape: [n, rows.output, cols.output, f],
                           valueBits: bufferBits, fracBits: x.fracBits,
@@ -227,7 +244,12 @@ struct WeightLayerOp: LayerOp {
             rows = WindowAxis(input: h, kernel: kh, stride: strides.0, dilation: dilation.0, same: same)
             cols = WindowAxis(input: w, kernel: kw, stride: strides.1, dilation: dilation.1, same: same)
         }
-        let a = conv2d(x.values, n: n, h: h, w: w, c: c, kernel: kernelD, filters: f, rows: rows, cols: cols, padValue: pad)
+        let inputMax = max(maxMagnitude(x.values), maxMagnitude(pad ?? []))
+        let a = kernel.accumulate(inputMax: inputMax) {
+            conv2d(x.values, n: n, h: h, w: w, c: c, kernel: $0, filters: f, rows: rows, cols: cols, padValue: pad)
+        } double: {
+            conv2d(x.values, n: n, h: h, w: w, c: c, kernel: $0, filters: f, rows: rows, cols: cols, padValue: pad)
+        }
         x.values = []
         return QTensor(values: payload(a, bits: bufferBits), shape: [n, rows.output, cols.output, f],
                        valueBits: bufferBits, fracBits: x0.fracBits, scales: productScales(x0, weights.scales))
@@ -307,13 +329,15 @@ struct MaxPoolOp: LayerOp {
 
 struct GlobalAveragePoolOp: LayerOp {
     let name: String
+    let mode: ReferenceMode
     let bufferBits: Int
     let keepDims: Bool
     let oq: OutputQuantizerSpec?
 
-    init(_ layer: QuantizedLayer) throws {
+    init(_ layer: QuantizedLayer, mode: ReferenceMode) throws {
         let r = LayerConfigReader(layer: layer)
         name = layer.name
+        self.mode = mode
         try r.requireChannelsLast()
         bufferBits = r.bufferBitwidth
         keepDims = r.bool("keepdims", default: false)
@@ -324,9 +348,9 @@ struct GlobalAveragePoolOp: LayerOp {
         let x = try adaptInput(inputs[0], layer: name, bits: bufferBits, expand: true)
         guard x.shape.count == 4 else { throw QuantizedModelError.invalidInput("layer '\(name)' expects a 4-D input") }
         let (n, h, w, c) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
-        let sums = payload(spatialSum(x.values, n: n, h: h, w: w, c: c), bits: bufferBits)
+        let sums = payload(spatialSum(x.values, n: n, h: h, w: w, c: c).map { Float($0) }, bits: bufferBits)
         let count = h * w
-        let scales = x.scales.map { $0.map { $0 / Float(count) } } ?? ChannelParam(scalar: Float(1.0 / Double(count)))
+        let scales = x.scales.map { $0.map { mode.divide($0, byConstant: Float(count)) } } ?? ChannelParam(scalar: Float(1.0 / Double(count)))
         let out = QTensor(values: sums, shape: keepDims ? [n, 1, 1, c] : [n, c], valueBits: bufferBits,
                           fracBits: x.fracBits, scales: scales)
         return .quantized(try applyOutputQuantizer(out, oq))

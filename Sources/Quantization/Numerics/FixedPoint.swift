@@ -116,8 +116,16 @@ public struct QTensor: Equatable, Sendable {
 /// Round half to even (tf.math.round).
 @inline(__always) func rne(_ x: Float) -> Float { x.rounded(.toNearestOrEven) }
 
+/// floor without a libm call (baseline x86-64 has no SSE4.1 round): exact for every float,
+/// since floats of magnitude ≥ 2^23 are already integral.
+@inline(__always) func floorFast(_ x: Float) -> Float {
+    guard abs(x) < 8_388_608 else { return x }
+    let t = Float(Int32(x))
+    return t > x ? t - 1 : t
+}
+
 /// Round half up (floor(x + 0.5) in float32): every rescale right shift.
-@inline(__always) func rhu(_ x: Float) -> Float { (x + 0.5).rounded(.down) }
+@inline(__always) func rhu(_ x: Float) -> Float { floorFast(x + 0.5) }
 
 @inline(__always) func saturationBounds(_ bits: Int) -> (Float, Float) {
     let p = pow2(Float(bits))
@@ -151,13 +159,16 @@ extension QTensor {
         }
         let (lo, hi) = saturationBounds(targetBits)
         var out = values
-        if shift.isUniform {
-            let m = pow2(shift.values[0])
-            for i in out.indices { out[i] = min(max(rhu(out[i] * m), lo), hi) }
-        } else {
-            let m = shift.values.map(pow2)
-            guard m.count == c else { throw FixedPointError.notAligned }
-            for i in out.indices { out[i] = min(max(rhu(out[i] * m[i % c]), lo), hi) }
+        let m = shift.isUniform ? [Float](repeating: pow2(shift.values[0]), count: c) : shift.values.map(pow2)
+        guard m.count == c else { throw FixedPointError.notAligned }
+        out.withUnsafeMutableBufferPointer { buf in
+            m.withUnsafeBufferPointer { mb in
+                var base = 0
+                while base < buf.count {
+                    for ch in 0..<c { buf[base + ch] = min(max(rhu(buf[base + ch] * mb[ch]), lo), hi) }
+                    base += c
+                }
+            }
         }
         var t = self
         t.values = out

@@ -1,7 +1,38 @@
 // NHWC kernels shared by the quantized layers and the float tail: convolution, depthwise
 // convolution, dense, max pooling and spatial sums. Inputs are Float32 payloads; products are
-// accumulated in Double, which is exact for the integer payloads of quantized layers (the
-// reference's float32 accumulation is exact below 2^24 and ill-defined above).
+// accumulated in `Acc`: Float when the layer proves every partial sum stays below 2^24 (exact,
+// twice the SIMD width), Double otherwise (exact for integer payloads up to 2^53, where the
+// reference's own float32 accumulation is order-dependent anyway).
+
+/// Accumulator scalar with the two vectorizable inner loops of the kernels.
+protocol Accumulator: BinaryFloatingPoint {
+    /// y[i] += a · x[i]
+    static func axpy(_ y: UnsafeMutablePointer<Self>, _ x: UnsafePointer<Self>, _ a: Self, _ n: Int)
+    /// y[i] += x[i] · k[i]
+    static func multiplyAdd(_ y: UnsafeMutablePointer<Self>, _ x: UnsafePointer<Float>, _ k: UnsafePointer<Self>, _ n: Int)
+}
+
+extension Float: Accumulator {
+    @inline(__always) static func axpy(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ a: Float, _ n: Int) {
+        var i = 0
+        while i < n { y[i] += a * x[i]; i &+= 1 }
+    }
+    @inline(__always) static func multiplyAdd(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ k: UnsafePointer<Float>, _ n: Int) {
+        var i = 0
+        while i < n { y[i] += x[i] * k[i]; i &+= 1 }
+    }
+}
+
+extension Double: Accumulator {
+    @inline(__always) static func axpy(_ y: UnsafeMutablePointer<Double>, _ x: UnsafePointer<Double>, _ a: Double, _ n: Int) {
+        var i = 0
+        while i < n { y[i] += a * x[i]; i &+= 1 }
+    }
+    @inline(__always) static func multiplyAdd(_ y: UnsafeMutablePointer<Double>, _ x: UnsafePointer<Float>, _ k: UnsafePointer<Double>, _ n: Int) {
+        var i = 0
+        while i < n { y[i] += Double(x[i]) * k[i]; i &+= 1 }
+    }
+}
 
 /// Spatial geometry of a window operation along one axis.
 struct WindowAxis {
@@ -49,11 +80,11 @@ struct WindowAxis {
 
 /// Convolution of x (N, H, W, C) with kernel (kh, kw, C, F). Positions outside the input read
 /// `padValue[c]` when given (explicit padding), otherwise they are skipped (zero padding).
-func conv2d(_ x: [Float], n: Int, h: Int, w: Int, c: Int, kernel: [Double], filters f: Int,
-            rows: WindowAxis, cols: WindowAxis, padValue: [Float]? = nil) -> [Double] {
+func conv2d<Acc: Accumulator>(_ x: [Float], n: Int, h: Int, w: Int, c: Int, kernel: [Acc], filters f: Int,
+            rows: WindowAxis, cols: WindowAxis, padValue: [Float]? = nil) -> [Acc] {
     let oh = rows.output, ow = cols.output
-    var out = [Double](repeating: 0, count: n * oh * ow * f)
-    let pad = padValue.map { p in (0..<c).map { Double(p.count == 1 ? p[0] : p[$0]) } }
+    var out = [Acc](repeating: 0, count: n * oh * ow * f)
+    let pad = padValue.map { p in (0..<c).map { Acc(p.count == 1 ? p[0] : p[$0]) } }
     x.withUnsafeBufferPointer { xb in
         kernel.withUnsafeBufferPointer { kb in
             out.withUnsafeMutableBufferPointer { ob in
@@ -71,10 +102,9 @@ func conv2d(_ x: [Float], n: Int, h: Int, w: Int, c: Int, kernel: [Double], filt
                                     let kbase = (ky * cols.kernel + kx) * c * f
                                     let xbase = inside ? ((b * h + iy) * w + ix) * c : 0
                                     for ci in 0..<c {
-                                        let v = inside ? Double(xb[xbase + ci]) : pad![ci]
+                                        let v = inside ? Acc(xb[xbase + ci]) : pad![ci]
                                         if v == 0 { continue }
-                                        let kr = kbase + ci * f
-                                        for co in 0..<f { ob[o + co] += v * kb[kr + co] }
+                                        Acc.axpy(ob.baseAddress! + o, kb.baseAddress! + kbase + ci * f, v, f)
                                     }
                                 }
                             }
@@ -88,10 +118,10 @@ func conv2d(_ x: [Float], n: Int, h: Int, w: Int, c: Int, kernel: [Double], filt
 }
 
 /// Depthwise convolution (multiplier 1) of x (N, H, W, C) with kernel (kh, kw, C, 1).
-func depthwiseConv2d(_ x: [Float], n: Int, h: Int, w: Int, c: Int, kernel: [Double],
-                     rows: WindowAxis, cols: WindowAxis) -> [Double] {
+func depthwiseConv2d<Acc: Accumulator>(_ x: [Float], n: Int, h: Int, w: Int, c: Int, kernel: [Acc],
+                     rows: WindowAxis, cols: WindowAxis) -> [Acc] {
     let oh = rows.output, ow = cols.output
-    var out = [Double](repeating: 0, count: n * oh * ow * c)
+    var out = [Acc](repeating: 0, count: n * oh * ow * c)
     x.withUnsafeBufferPointer { xb in
         kernel.withUnsafeBufferPointer { kb in
             out.withUnsafeMutableBufferPointer { ob in
@@ -107,7 +137,7 @@ func depthwiseConv2d(_ x: [Float], n: Int, h: Int, w: Int, c: Int, kernel: [Doub
                                     guard ix >= 0 && ix < w else { continue }
                                     let xbase = ((b * h + iy) * w + ix) * c
                                     let kbase = (ky * cols.kernel + kx) * c
-                                    for ch in 0..<c { ob[o + ch] += Double(xb[xbase + ch]) * kb[kbase + ch] }
+                                    Acc.multiplyAdd(ob.baseAddress! + o, xb.baseAddress! + xbase, kb.baseAddress! + kbase, c)
                                 }
                             }
                         }
@@ -120,17 +150,16 @@ func depthwiseConv2d(_ x: [Float], n: Int, h: Int, w: Int, c: Int, kernel: [Doub
 }
 
 /// x (rows, k) · kernel (k, units).
-func matmul(_ x: [Float], rows: Int, k: Int, kernel: [Double], units: Int) -> [Double] {
-    var out = [Double](repeating: 0, count: rows * units)
+func matmul<Acc: Accumulator>(_ x: [Float], rows: Int, k: Int, kernel: [Acc], units: Int) -> [Acc] {
+    var out = [Acc](repeating: 0, count: rows * units)
     x.withUnsafeBufferPointer { xb in
         kernel.withUnsafeBufferPointer { kb in
             out.withUnsafeMutableBufferPointer { ob in
                 for r in 0..<rows {
                     for i in 0..<k {
-                        let v = Double(xb[r * k + i])
+                        let v = Acc(xb[r * k + i])
                         if v == 0 { continue }
-                        let kr = i * units
-                        for u in 0..<units { ob[r * units + u] += v * kb[kr + u] }
+                        Acc.axpy(ob.baseAddress! + r * units, kb.baseAddress! + i * units, v, units)
                     }
                 }
             }
@@ -173,4 +202,34 @@ func spatialSum(_ x: [Float], n: Int, h: Int, w: Int, c: Int) -> [Double] {
         }
     }
     return out
+}
+
+/// An integer kernel in both accumulator precisions, with the bound that picks one.
+struct KernelPack {
+    let single: [Float]
+    let double: [Double]
+    /// Largest Σ|w| feeding one output value.
+    let maxL1: Double
+
+    /// `outputs`: number of distinct outputs; element i feeds output `i % outputs`.
+    init(_ values: [Float], outputs: Int) {
+        single = values
+        double = values.map(Double.init)
+        var l1 = [Double](repeating: 0, count: max(outputs, 1))
+        for (i, v) in values.enumerated() { l1[i % l1.count] += Double(abs(v)) }
+        maxL1 = l1.max() ?? 0
+    }
+
+    /// Runs `float` when every partial sum provably stays below 2^24 in magnitude, else `double`.
+    func accumulate(inputMax: Float, float: ([Float]) -> [Float], double: ([Double]) -> [Double]) -> [Float] {
+        if Double(inputMax) * maxL1 < 16_777_216 { return float(single) }
+        return double(self.double).map { Float($0) }
+    }
+}
+
+/// Largest magnitude of a payload.
+func maxMagnitude(_ x: [Float]) -> Float {
+    var m: Float = 0
+    for v in x { m = max(m, abs(v)) }
+    return m
 }

@@ -22,8 +22,23 @@ enum WeightAxis {
     case tensor
 }
 
+/// How the reference evaluates divisions by constants. `model.predict` runs a TensorFlow graph
+/// whose optimizer rewrites `x / c` (c a constant) into `x · (1/c)`, while an eager call divides;
+/// the two can differ by an ulp in weight scales, hence in dequantized outputs.
+public enum ReferenceMode: Sendable {
+    /// Reproduces `model.predict` (quant_out.npy).
+    case predict
+    /// Reproduces an eager `model(x)` call (quant_layers.npz).
+    case eager
+
+    /// `x / c` for a constant `c`, as the reference evaluates it in this mode.
+    @inline(__always) func divide(_ x: Float, byConstant c: Float) -> Float {
+        self == .predict ? x * (1 / c) : x / c
+    }
+}
+
 /// WeightQuantizer (fp_quantizer off): `S = max(max|W| / (2^vb − 1), 1e-6)`, `Wq = sat(RNE(W / S))`.
-func quantizeWeights(_ w: Tensor<Float>, bits: Int, axis: WeightAxis) -> QuantizedWeights {
+func quantizeWeights(_ w: Tensor<Float>, bits: Int, axis: WeightAxis, mode: ReferenceMode) -> QuantizedWeights {
     let vb = bits - 1
     let shape = w.shape
     let last = shape.last ?? 1
@@ -44,7 +59,7 @@ func quantizeWeights(_ w: Tensor<Float>, bits: Int, axis: WeightAxis) -> Quantiz
     }
     let denominator = pow2(Float(vb)) - 1
     let floor = Float(1e-6)
-    let scales = ranges.map { max($0 / denominator, floor) }
+    let scales = ranges.map { max(mode.divide($0, byConstant: denominator), floor) }
     let (lo, hi) = saturationBounds(vb)
     var values = w.scalars
     for i in values.indices {
@@ -112,11 +127,13 @@ func outputQuantize(_ x: QTensor, _ oq: OutputQuantizerSpec) throws -> QTensor {
         let c = x.channels
         let (lo, hi) = saturationBounds(oq.bufferBitwidth)
         var v = x.values
-        if q.isUniform {
-            let m = q.values[0]
-            for i in v.indices { v[i] = min(max(v[i] * m, lo), hi) }
-        } else {
-            for i in v.indices { v[i] = min(max(v[i] * q[i % c], lo), hi) }
+        let m = (0..<c).map { q[$0] }
+        v.withUnsafeMutableBufferPointer { buf in
+            var base = 0
+            while base < buf.count {
+                for ch in 0..<c { buf[base + ch] = min(max(buf[base + ch] * m[ch], lo), hi) }
+                base += c
+            }
         }
         p = QTensor(values: v, shape: x.shape, valueBits: oq.bufferBitwidth,
                     fracBits: x.fracBits.combined(fq) { $0 + $1 }, scales: nil)
