@@ -52,6 +52,10 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        // Benchmarks (commands, never tests).
+        .executableTarget(name: "bench-float", dependencies: ["KerasGraph", "KerasHDF5", "NumPyIO", "Tensors"],
+                          path: "Benchmarks/float", exclude: ["tf_bench.py"]),
+
         // Tests (public API only: the suite runs in release mode).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TestSupport"]),

@@ -39,13 +39,12 @@ public enum ActivationFunction: String, CaseIterable, Sendable, Codable {
                 }
             }
             return Tensor(shape: t.shape, scalars: out)
+        case .relu:
+            return mapValues(t) { max($0, 0) }
+        case .relu6:
+            return mapValues(t) { min(max($0, 0), 6) }
         default:
-            let f = elementwise
-            var out = t.scalars
-            out.withUnsafeMutableBufferPointer { o in
-                for i in 0..<o.count { o[i] = f(o[i]) }
-            }
-            return Tensor(shape: t.shape, scalars: out)
+            return mapValues(t, elementwise)
         }
     }
 

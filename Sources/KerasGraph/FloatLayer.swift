@@ -127,8 +127,13 @@ func makeCompute(_ spec: LayerSpec, inputShapes: [[Int]], weights: [String: Tens
         let o = offset.count == 1 ? [Float](repeating: offset[0], count: channels) : offset
         return { x in channelAffine(x[0], scale: s, offset: o) }
     case .relu(let maxValue, let threshold, let slope):
+        if threshold == 0, slope == 0 {
+            // The common bounded/unbounded ReLU: one clamp per value, vectorised.
+            let upper = maxValue ?? .infinity
+            return { x in mapValues(x[0]) { min(max($0, 0), upper) } }
+        }
         return { x in
-            x[0].map { reluValue($0, maxValue: maxValue, threshold: threshold, negativeSlope: slope) }
+            mapValues(x[0]) { reluValue($0, maxValue: maxValue, threshold: threshold, negativeSlope: slope) }
         }
     case .activation(let f):
         return { x in try f.apply(x[0]) }
@@ -156,6 +161,16 @@ func makeCompute(_ spec: LayerSpec, inputShapes: [[Int]], weights: [String: Tens
         let a = try featureAxis(axis, rank: first.count, fail: { LayerError.invalidConfig(layer: "", className: "Concatenate", reason: $0) })
         return { x in try Kernels.concatenate(x, axis: a + 1) }
     }
+}
+
+/// `f` applied to every value, in a loop the compiler can specialise and vectorise.
+@inline(__always)
+func mapValues(_ x: Tensor<Float>, _ f: (Float) -> Float) -> Tensor<Float> {
+    var out = x.scalars
+    out.withUnsafeMutableBufferPointer { o in
+        for i in 0..<o.count { o[i] = f(o[i]) }
+    }
+    return Tensor(shape: x.shape, scalars: out)
 }
 
 /// `x * scale[c] + offset[c]` over the last (channel) axis.

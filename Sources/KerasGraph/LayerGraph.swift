@@ -55,6 +55,27 @@ public struct GraphNode: Sendable {
     }
 }
 
+/// A layer of the outermost model as Keras lists it (`model.layers`): a plain layer, or a
+/// nested model that the graph expanded into several nodes. Keras-style summaries use it.
+public struct ModelLayer: Equatable, Sendable {
+    public var name: String
+    public var className: String
+    /// Inbound tensors as Keras prints them, e.g. `conv_0[0][0]` (empty for inputs and in Sequential models).
+    public var inbound: [String]
+    /// The graph nodes this layer became (just `[name]` for a plain layer).
+    public var nodes: [String]
+    /// The layer's output tensors in the flattened graph.
+    public var outputs: [TensorRef]
+
+    public init(name: String, className: String, inbound: [String], nodes: [String], outputs: [TensorRef]) {
+        self.name = name
+        self.className = className
+        self.inbound = inbound
+        self.nodes = nodes
+        self.outputs = outputs
+    }
+}
+
 public struct LayerGraph: Sendable {
     /// "Sequential" or "Functional" (of the outermost model).
     public var modelClass: String
@@ -64,13 +85,18 @@ public struct LayerGraph: Sendable {
     /// The model inputs (InputLayer node names), in order.
     public var inputs: [String]
     public var outputs: [TensorRef]
+    /// The outermost model's own layer list, when the graph was read from a model config
+    /// (empty for graphs assembled in code; summaries then list one row per node).
+    public var modelLayers: [ModelLayer]
 
-    public init(modelClass: String, name: String, nodes: [GraphNode], inputs: [String], outputs: [TensorRef]) {
+    public init(modelClass: String, name: String, nodes: [GraphNode], inputs: [String], outputs: [TensorRef],
+                modelLayers: [ModelLayer] = []) {
         self.modelClass = modelClass
         self.name = name
         self.nodes = nodes
         self.inputs = inputs
         self.outputs = outputs
+        self.modelLayers = modelLayers
     }
 
     public func node(named name: String) -> GraphNode? { nodes.first(where: { $0.name == name }) }
@@ -104,8 +130,8 @@ extension LayerGraph {
         let name = config["name"]?.string ?? "model"
         let outputs = try builder.expand(className: cls, config: config, modelName: name,
                                          weightGroup: nil, boundInputs: nil)
-        try self.init(modelClass: cls, name: name, nodes: builder.sortedNodes(), inputs: builder.modelInputs,
-                      outputs: outputs)
+        self.init(modelClass: cls, name: name, nodes: builder.sortedNodes(), inputs: builder.modelInputs,
+                  outputs: outputs, modelLayers: builder.modelLayers.sorted { $0.position < $1.position }.map(\.layer))
     }
 }
 
@@ -117,6 +143,8 @@ struct GraphBuilder {
     /// (model scope, layer name, node index, tensor index) aliasing for nested models.
     var aliases: [String: TensorRef] = [:]
     var depth = 0
+    /// The outermost model's layers with their position in its config.
+    var modelLayers: [(position: Int, layer: ModelLayer)] = []
 
     init(file: KerasModelFile) { self.file = file }
 
@@ -177,7 +205,12 @@ struct GraphBuilder {
                                                     ("name", .string("\(name)_input"))])
                 current = addInput(name: "\(name)_input", config: inputConfig)
             }
-            current = try addLayer(className: cls, config: cfg, name: name, inputs: [current!], weightGroup: weightGroup)[0]
+            guard let input = current else { throw GraphError.malformedConfig("Sequential model '\(modelName)' has no input") }
+            let first = nodes.count
+            current = try addLayer(className: cls, config: cfg, name: name, inputs: [input], weightGroup: weightGroup)[0]
+            if depth == 1, let out = current {
+                recordModelLayer(position, name: name, className: cls, inbound: [], from: first, outputs: [out])
+            }
         }
         guard let out = current else { throw GraphError.malformedConfig("model '\(modelName)' is empty") }
         return [out]
@@ -198,12 +231,12 @@ struct GraphBuilder {
         if let bound = boundInputs, bound.count != flatInputs.count {
             throw GraphError.malformedConfig("model '\(modelName)' takes \(flatInputs.count) inputs, called on \(bound.count)")
         }
-        var pending = layers
+        var pending = Array(layers.enumerated())
         var resolvedAny = true
         while !pending.isEmpty && resolvedAny {
             resolvedAny = false
-            var stillPending: [JSONValue] = []
-            for layer in pending {
+            var stillPending: [(offset: Int, element: JSONValue)] = []
+            for (position, layer) in pending {
                 guard let cls = layer["class_name"]?.string, let cfg = layer["config"] else {
                     throw GraphError.malformedConfig("a layer of '\(modelName)' has no class_name/config")
                 }
@@ -212,7 +245,12 @@ struct GraphBuilder {
                     if let bound = boundInputs, let i = flatInputs.firstIndex(of: name) {
                         aliases[key(scope, name, 0)] = bound[i]
                     } else {
-                        aliases[key(scope, name, 0)] = addInput(name: name, config: cfg)
+                        let input = addInput(name: name, config: cfg)
+                        aliases[key(scope, name, 0)] = input
+                        if depth == 1 {
+                            recordModelLayer(position, name: name, className: cls, inbound: [], from: nodes.count - 1,
+                                             outputs: [input])
+                        }
                     }
                     resolvedAny = true
                     continue
@@ -224,10 +262,15 @@ struct GraphBuilder {
                         : "is called \(calls.count) times; shared layers are not supported")
                 }
                 guard let refs = try inboundRefs(calls[0], layer: name, scope: scope) else {
-                    stillPending.append(layer)
+                    stillPending.append((position, layer))
                     continue
                 }
+                let first = nodes.count
                 let outs = try addLayer(className: cls, config: cfg, name: name, inputs: refs, weightGroup: weightGroup)
+                if depth == 1 {
+                    recordModelLayer(position, name: name, className: cls, inbound: inboundLabels(calls[0]), from: first,
+                                     outputs: outs)
+                }
                 for (i, out) in outs.enumerated() {
                     // Nested models are referenced by their outer call node (1); plain layers by 0.
                     aliases[key(scope, name, 0, i)] = out
@@ -237,7 +280,7 @@ struct GraphBuilder {
             }
             pending = stillPending
         }
-        if let stuck = pending.first {
+        if let stuck = pending.first?.element {
             let name = stuck["name"]?.string ?? stuck["config"]?["name"]?.string ?? "?"
             throw GraphError.malformedConfig("layer '\(name)' of '\(modelName)' has inputs that are never produced (cycle or missing layer)")
         }
@@ -249,6 +292,21 @@ struct GraphBuilder {
                 throw GraphError.malformedConfig("output '\(n)' of '\(modelName)' is not produced by any layer")
             }
             return ref
+        }
+    }
+
+    mutating func recordModelLayer(_ position: Int, name: String, className: String, inbound: [String], from first: Int,
+                                   outputs: [TensorRef]) {
+        let members = nodes[first...].map(\.name)
+        modelLayers.append((position, ModelLayer(name: name, className: className, inbound: inbound, nodes: members,
+                                                 outputs: outputs)))
+    }
+
+    /// `[["conv_0", 0, 0, {}]]` → `["conv_0[0][0]"]`.
+    func inboundLabels(_ call: JSONValue) -> [String] {
+        (call.array ?? []).compactMap { entry in
+            guard let source = entry[0]?.string, let node = entry[1]?.int, let tensor = entry[2]?.int else { return nil }
+            return "\(source)[\(node)][\(tensor)]"
         }
     }
 

@@ -92,32 +92,42 @@ extension Kernels {
             return flat.reshaped([n, oh, ow, co])
         }
         let (sh, sw) = strides
+        let depth = kh * kw * ci
+        let biasValues = bias ?? [Float](repeating: 0, count: co)
         let scalars = input.scalars.withUnsafeBufferPointer { x in
             kernel.scalars.withUnsafeBufferPointer { k in
-                makeFloats(n * oh * ow * co) { outBase in
-                    let out = SharedBuffer(base: outBase)
-                    guard let xp = x.baseAddress, let kp = k.baseAddress else {
-                        fillRows(outBase, bias, rows: n * oh * ow, width: co)
-                        return
-                    }
-                    Parallel.forEachRange(n * oh, work: n * oh * ow * kh * kw * ci * co) { rows in
-                        for row in rows {
-                            let b = row / oh, oy = row % oh
-                            for ox in 0..<ow {
-                                let o = out.base + ((row * ow) + ox) * co
-                                fillBias(o, bias, co)
-                                for ky in 0..<kh {
-                                    let iy = oy * sh - padding.top + ky
-                                    if iy < 0 || iy >= h { continue }
-                                    for kx in 0..<kw {
-                                        let ix = ox * sw - padding.left + kx
-                                        if ix < 0 || ix >= w { continue }
-                                        let xin = xp + ((b * h + iy) * w + ix) * ci
-                                        let wrow = kp + (ky * kw + kx) * ci * co
-                                        for c in 0..<ci {
-                                            axpy(xin[c], wrow + c * co, o, co)
+                biasValues.withUnsafeBufferPointer { bp in
+                    makeFloats(n * oh * ow * co) { outBase in
+                        let out = SharedBuffer(base: outBase)
+                        guard let xp = x.baseAddress, let kp = k.baseAddress else {
+                            fillRows(outBase, bias, rows: n * oh * ow, width: co)
+                            return
+                        }
+                        Parallel.forEachRange(n * oh, work: n * oh * ow * depth * co) { rows in
+                            // The patches of one output row, (ky, kx, ci)-ordered like the kernel's rows:
+                            // the row is then one product with the kernel.
+                            var patches = [Float](repeating: 0, count: ow * depth)
+                            patches.withUnsafeMutableBufferPointer { pb in
+                                guard let patch = pb.baseAddress else { return }
+                                for row in rows {
+                                    let b = row / oh, oy = row % oh
+                                    for ox in 0..<ow {
+                                        var dst = patch + ox * depth
+                                        for ky in 0..<kh {
+                                            let iy = oy * sh - padding.top + ky
+                                            for kx in 0..<kw {
+                                                let ix = ox * sw - padding.left + kx
+                                                if iy < 0 || iy >= h || ix < 0 || ix >= w {
+                                                    dst.update(repeating: 0, count: ci)
+                                                } else {
+                                                    dst.update(from: xp + ((b * h + iy) * w + ix) * ci, count: ci)
+                                                }
+                                                dst += ci
+                                            }
                                         }
                                     }
+                                    gemm(patch, lda: depth, kp, out.base + row * ow * co, rows: ow, k: depth, n: co,
+                                         bias: bp.baseAddress)
                                 }
                             }
                         }
@@ -153,6 +163,13 @@ extension Kernels {
                         return
                     }
                     Parallel.forEachRange(n * oh, work: n * oh * ow * kh * kw * co) { rows in
+                        if m == 1 {
+                            for row in rows {
+                                depthwiseRow(xp, kp, bias, out.base + row * ow * co, batch: row / oh, oy: row % oh,
+                                             input: (h, w, c), kernel: (kh, kw), strides: strides, padding: padding, ow: ow)
+                            }
+                            return
+                        }
                         for row in rows {
                             let b = row / oh, oy = row % oh
                             for ox in 0..<ow {
@@ -166,12 +183,8 @@ extension Kernels {
                                         if ix < 0 || ix >= w { continue }
                                         let xin = xp + ((b * h + iy) * w + ix) * c
                                         let wk = kp + (ky * kw + kx) * co
-                                        if m == 1 {
-                                            for j in 0..<c { o[j] += xin[j] * wk[j] }
-                                        } else {
-                                            for ch in 0..<c {
-                                                axpy(xin[ch], wk + ch * m, o + ch * m, m)
-                                            }
+                                        for ch in 0..<c {
+                                            axpy(xin[ch], wk + ch * m, o + ch * m, m)
                                         }
                                     }
                                 }
@@ -184,6 +197,56 @@ extension Kernels {
         return Tensor(shape: [n, oh, ow, co], scalars: scalars)
     }
 
+    /// One output row of a depthwise convolution with multiplier 1: eight channels at a time
+    /// accumulate over the taps inside the input in registers.
+    static func depthwiseRow(_ x: UnsafePointer<Float>, _ k: UnsafePointer<Float>, _ bias: [Float]?,
+                             _ o: UnsafeMutablePointer<Float>, batch b: Int, oy: Int, input: (Int, Int, Int),
+                             kernel: (Int, Int), strides: (Int, Int), padding: Padding2D, ow: Int) {
+        let (h, w, c) = input
+        let (kh, kw) = kernel
+        let y0 = oy * strides.0 - padding.top
+        let kyRange = clampedRange(-y0, kh, h - y0)
+        let rawX = UnsafeRawPointer(x), rawK = UnsafeRawPointer(k)
+        let out = UnsafeMutableRawPointer(o)
+        bias.withUnsafeBufferPointerOrNil { bp in
+            for ox in 0..<ow {
+                let x0 = ox * strides.1 - padding.left
+                let kxRange = clampedRange(-x0, kw, w - x0)
+                let pixel = ox * c
+                var j = 0
+                while j + 8 <= c {
+                    var lo = SIMD4<Float>(), hi = SIMD4<Float>()
+                    if let bp {
+                        lo = UnsafeRawPointer(bp + j).loadUnaligned(as: SIMD4<Float>.self)
+                        hi = UnsafeRawPointer(bp + j + 4).loadUnaligned(as: SIMD4<Float>.self)
+                    }
+                    for ky in kyRange {
+                        for kx in kxRange {
+                            let xo = (((b * h + y0 + ky) * w + x0 + kx) * c + j) * 4, ko = ((ky * kw + kx) * c + j) * 4
+                            lo += rawX.loadUnaligned(fromByteOffset: xo, as: SIMD4<Float>.self)
+                                * rawK.loadUnaligned(fromByteOffset: ko, as: SIMD4<Float>.self)
+                            hi += rawX.loadUnaligned(fromByteOffset: xo + 16, as: SIMD4<Float>.self)
+                                * rawK.loadUnaligned(fromByteOffset: ko + 16, as: SIMD4<Float>.self)
+                        }
+                    }
+                    out.storeBytes(of: lo, toByteOffset: (pixel + j) * 4, as: SIMD4<Float>.self)
+                    out.storeBytes(of: hi, toByteOffset: (pixel + j + 4) * 4, as: SIMD4<Float>.self)
+                    j += 8
+                }
+                while j < c {
+                    var sum = bp?[j] ?? 0
+                    for ky in kyRange {
+                        for kx in kxRange {
+                            sum += x[((b * h + y0 + ky) * w + x0 + kx) * c + j] * k[(ky * kw + kx) * c + j]
+                        }
+                    }
+                    o[pixel + j] = sum
+                    j += 1
+                }
+            }
+        }
+    }
+
     /// Matrix product over the last axis: `input` (..., I) × `kernel` (I, O) + `bias`.
     public static func dense(_ input: Tensor<Float>, kernel: Tensor<Float>, bias: [Float]?) throws -> Tensor<Float> {
         guard kernel.rank == 2, input.rank >= 1, input.shape[input.rank - 1] == kernel.shape[0] else {
@@ -194,19 +257,20 @@ extension Kernels {
             throw TensorError.shapeMismatch("dense: \(bias?.count ?? 0) biases for \(no) units")
         }
         let rows = ni == 0 ? 0 : input.count / ni
+        let biasValues = bias ?? [Float](repeating: 0, count: no)
         let scalars = input.scalars.withUnsafeBufferPointer { x in
             kernel.scalars.withUnsafeBufferPointer { k in
-                makeFloats(rows * no) { outBase in
-                    let out = SharedBuffer(base: outBase)
-                    guard let xp = x.baseAddress, let kp = k.baseAddress else {
-                        fillRows(outBase, bias, rows: rows, width: no)
-                        return
-                    }
-                    Parallel.forEachRange((rows + 3) / 4, work: rows * ni * no) { blocks in
-                        for block in blocks {
-                            let r0 = block * 4
-                            let count = min(4, rows - r0)
-                            gemmRows(xp + r0 * ni, kp, out.base + r0 * no, rows: count, ni: ni, no: no, bias: bias)
+                biasValues.withUnsafeBufferPointer { bp in
+                    makeFloats(rows * no) { outBase in
+                        let out = SharedBuffer(base: outBase)
+                        guard let xp = x.baseAddress, let kp = k.baseAddress else {
+                            fillRows(outBase, bias, rows: rows, width: no)
+                            return
+                        }
+                        Parallel.forEachRange((rows + 3) / 4, work: rows * ni * no) { blocks in
+                            let r0 = blocks.lowerBound * 4, r1 = min(blocks.upperBound * 4, rows)
+                            gemm(xp + r0 * ni, lda: ni, kp, out.base + r0 * no, rows: r1 - r0, k: ni, n: no,
+                                 bias: bp.baseAddress)
                         }
                     }
                 }
@@ -215,33 +279,6 @@ extension Kernels {
         var shape = input.shape
         shape[shape.count - 1] = no
         return Tensor(shape: shape, scalars: scalars)
-    }
-
-    /// Up to four rows of `x` (each `ni` long) times `k` (ni × no) into `o`: the four rows
-    /// share every load of a kernel row.
-    @inline(__always)
-    static func gemmRows(_ x: UnsafePointer<Float>, _ k: UnsafePointer<Float>, _ o: UnsafeMutablePointer<Float>,
-                         rows: Int, ni: Int, no: Int, bias: [Float]?) {
-        for r in 0..<rows { fillBias(o + r * no, bias, no) }
-        if rows == 4 {
-            let o0 = o, o1 = o + no, o2 = o + 2 * no, o3 = o + 3 * no
-            for i in 0..<ni {
-                let v0 = x[i], v1 = x[ni + i], v2 = x[2 * ni + i], v3 = x[3 * ni + i]
-                let kr = k + i * no
-                for j in 0..<no {
-                    let kv = kr[j]
-                    o0[j] += v0 * kv
-                    o1[j] += v1 * kv
-                    o2[j] += v2 * kv
-                    o3[j] += v3 * kv
-                }
-            }
-        } else {
-            for r in 0..<rows {
-                let xr = x + r * ni, orow = o + r * no
-                for i in 0..<ni { axpy(xr[i], k + i * no, orow, no) }
-            }
-        }
     }
 
     /// Every row of an empty product: the bias alone.
@@ -264,5 +301,21 @@ extension Kernels {
     @inline(__always)
     static func axpy(_ a: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ count: Int) {
         for j in 0..<count { y[j] += a * x[j] }
+    }
+}
+
+/// Kernel taps `max(0, first)..<min(count, limit)` that fall inside the input (possibly none).
+@inline(__always)
+func clampedRange(_ first: Int, _ count: Int, _ limit: Int) -> Range<Int> {
+    let lo = max(0, first), hi = min(count, limit)
+    return lo..<max(lo, hi)
+}
+
+extension Optional where Wrapped == [Float] {
+    /// The array's base address, or nil for a nil or empty array.
+    @inline(__always)
+    func withUnsafeBufferPointerOrNil<R>(_ body: (UnsafePointer<Float>?) -> R) -> R {
+        guard let array = self else { return body(nil) }
+        return array.withUnsafeBufferPointer { body($0.baseAddress) }
     }
 }

@@ -7,7 +7,14 @@ enum Parallel {
     /// Below this many multiply-adds a kernel runs on the calling thread.
     static let minimumWork = 1 << 16
 
-    static let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    /// Threads a kernel may use: the active cores, or `SPIKEFORGE_KERNEL_THREADS` when set
+    /// (a server running several jobs at once may prefer 1).
+    static let cores: Int = {
+        if let value = ProcessInfo.processInfo.environment["SPIKEFORGE_KERNEL_THREADS"], let n = Int(value), n > 0 {
+            return n
+        }
+        return max(1, ProcessInfo.processInfo.activeProcessorCount)
+    }()
 
     /// Calls `body` on disjoint ranges covering `0..<count`; `work` is the total arithmetic
     /// (multiply-adds) so small jobs stay on one thread.

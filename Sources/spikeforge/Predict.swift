@@ -1,0 +1,103 @@
+// `spikeforge predict`: runs a model on a batch from a .npy (or a .npz, one array per input) and
+// writes the outputs as .npy (one output) or .npz (one entry per output). Loading and running
+// are separate functions so other model kinds can be dispatched by file type.
+import ArgumentParser
+import Foundation
+import KerasGraph
+import KerasHDF5
+import NumPyIO
+import Tensors
+
+struct Predict: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "predict",
+        abstract: "Run inference on a batch of inputs (.npy) and write the outputs (.npy, or .npz for several outputs).")
+
+    @Option(name: .shortAndLong, help: "The model file (.h5 saved by tf_keras).")
+    var model: String
+
+    @Option(name: .shortAndLong, help: "Input batch: .npy, or .npz with one array per model input (by input name, else in order); NHWC.")
+    var input: String
+
+    @Option(name: .shortAndLong, help: "Where to write the outputs: .npy (single-output models) or .npz.")
+    var output: String
+
+    func run() throws {
+        let loaded = try PredictRunner.load(URL(fileURLWithPath: model))
+        let inputs = try PredictRunner.readInputs(URL(fileURLWithPath: input))
+        let outputs = try PredictRunner.predict(loaded, inputs: inputs)
+        try PredictRunner.writeOutputs(outputs, to: URL(fileURLWithPath: output))
+        let shapes = outputs.map { "\($0.name) \($0.array.shape)" }.joined(separator: ", ")
+        print("wrote \(output): \(shapes)")
+    }
+}
+
+/// A model loaded for inference, by kind.
+enum LoadedModel {
+    /// A float tf_keras model, ready to run.
+    case kerasFloat(FloatModel)
+    /// A QuantizeML/CNN2SNN quantized tf_keras model.
+    case kerasQuantized(KerasModelFile, LayerGraph)
+}
+
+enum PredictError: Error, CustomStringConvertible {
+    case unsupported(String)
+    case badFile(String)
+
+    var description: String {
+        switch self {
+        case .unsupported(let s), .badFile(let s): return s
+        }
+    }
+}
+
+enum PredictRunner {
+    static func load(_ url: URL) throws -> LoadedModel {
+        let file = try KerasH5.read(url)
+        let graph = try LayerGraph(file: file)
+        if graph.nodes.contains(where: { isQuantizationLayer($0.className) }) {
+            return .kerasQuantized(file, graph)
+        }
+        return .kerasFloat(try FloatModel(graph: graph))
+    }
+
+    /// Runs `model` on named input arrays; returns named outputs.
+    static func predict(_ model: LoadedModel, inputs: [(name: String, array: NDArray)]) throws -> [(name: String, array: NDArray)] {
+        switch model {
+        case .kerasFloat(let float):
+            let outputs = try float.predict(try match(inputs, to: float.inputs.map(\.name)))
+            return zip(float.outputs, outputs).map { ($0.name, NDArray($1)) }
+        case .kerasQuantized:
+            throw PredictError.unsupported("this model is quantized; quantized inference is not available in this command yet")
+        }
+    }
+
+    static func readInputs(_ url: URL) throws -> [(name: String, array: NDArray)] {
+        if url.pathExtension.lowercased() == "npz" {
+            return try NPZ.read(contentsOf: url)
+        }
+        return [("", try NPY.read(contentsOf: url))]
+    }
+
+    /// The arrays for inputs `names`: by name when every name is present, else in file order.
+    static func match(_ arrays: [(name: String, array: NDArray)], to names: [String]) throws -> [NDArray] {
+        let byName = Dictionary(arrays.map { ($0.name, $0.array) }, uniquingKeysWith: { first, _ in first })
+        let named = names.compactMap { byName[$0] }
+        if named.count == names.count { return named }
+        guard arrays.count >= names.count else {
+            throw PredictError.badFile("the model takes \(names.count) inputs (\(names.joined(separator: ", "))), the file holds \(arrays.count)")
+        }
+        return arrays.prefix(names.count).map(\.array)
+    }
+
+    static func writeOutputs(_ outputs: [(name: String, array: NDArray)], to url: URL) throws {
+        if url.pathExtension.lowercased() == "npz" {
+            try NPZ.write(outputs, to: url)
+            return
+        }
+        guard outputs.count == 1 else {
+            throw PredictError.badFile("the model has \(outputs.count) outputs: write them to a .npz file")
+        }
+        try NPY.write(outputs[0].array, to: url)
+    }
+}
