@@ -44,7 +44,8 @@ public struct QuantizationPlan {
 public enum Quantizer {
     /// Quantizes and calibrates a float model read from a file.
     public static func quantize(_ file: KerasModelFile, options: QuantizeOptions = QuantizeOptions()) throws -> QuantizationResult {
-        let (graph, nested) = try importGraph(file)
+        var (graph, nested) = try importGraph(file)
+        try fixInputShape(&graph, samples: options.calibration.samples)
         var plan = try prepare(graph, nested: nested, options: options)
         let calibrationWarnings = try Calibrator.calibrate(&plan, options: options.calibration, params: options.params)
         plan.warnings.insert(contentsOf: calibrationWarnings, at: 0)
@@ -69,6 +70,33 @@ public enum Quantizer {
         let model = try QuantizedModel(graph: plan.graph)
         return QuantizationResult(model: model, qConfig: model.dumpConfig(), sanitized: plan.sanitized,
                                   warnings: plan.warnings, fullyQuantized: fully)
+    }
+
+    /// §5.2: the model input takes the shape of the calibration samples; a dynamic input shape
+    /// without samples cannot be quantized.
+    static func fixInputShape(_ g: inout LayerGraph, samples: NDArray?) throws {
+        guard g.inputs.count == 1, let name = g.inputs.first, var input = g.node(named: name) else {
+            throw QuantizationError.multipleInputs(count: g.inputs.count)
+        }
+        let declared = input.config["batch_input_shape"]?.array?.dropFirst().map { $0.int } ?? []
+        guard let samples else {
+            if declared.contains(where: { $0 == nil }) {
+                throw QuantizationError.calibration("The model has a dynamic input shape, expecting 'samples' or a fully "
+                    + "defined 'input_shape' to be provided (input '\(name)').")
+            }
+            return
+        }
+        let shape = Array(samples.shape.dropFirst())
+        guard shape.count == declared.count else {
+            throw QuantizationError.calibration("calibration samples of shape \(samples.shape) do not match the input "
+                + "'\(name)' of shape \(declared.map { $0.map(String.init) ?? "None" }) (expected (N, ...) with the same rank)")
+        }
+        if zip(shape, declared).contains(where: { $1 != nil && $0 != $1 }) {
+            throw QuantizationError.calibration("calibration samples of shape \(samples.shape) do not fit the input '\(name)' "
+                + "of shape \(declared.map { $0.map(String.init) ?? "None" })")
+        }
+        input.setConfig("batch_input_shape", .array([.null] + shape.map { .number(Double($0)) }))
+        g[name] = input
     }
 
     /// The flattened graph, with every layer of a nested model renamed to class
