@@ -77,13 +77,13 @@ final class ParamsAndCalibrationTests: XCTestCase {
         XCTAssertEqual(r.map { Calibrator.idealRange($0, bitwidth: 8) }, [7.96875, 0.49804688, 1.9921875, 0])
     }
 
-    func testRandomSamplesCoverTheDtypeRange() {
-        let s = Calibrator.randomSamples(count: 512, shape: [4], dtype: .uint8, seed: 1)
+    func testRandomSamplesCoverTheDtypeRange() throws {
+        let s = try Calibrator.randomSamples(count: 512, shape: [4], dtype: .uint8, seed: 1)
         XCTAssertEqual(s.shape, [512, 4])
         let v = s.doubles()
         XCTAssertEqual(v.min(), 0)
         XCTAssertEqual(v.max(), 255)
-        let signed = Calibrator.randomSamples(count: 512, shape: [4], dtype: .int8, seed: 1).doubles()
+        let signed = try Calibrator.randomSamples(count: 512, shape: [4], dtype: .int8, seed: 1).doubles()
         XCTAssertEqual(signed.min(), -128)
         XCTAssertEqual(signed.max(), 127)
     }

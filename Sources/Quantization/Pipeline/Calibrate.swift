@@ -72,7 +72,7 @@ public enum Calibrator {
     }
 
     /// Uniform integers over the full range of `dtype` (the reference's random samples).
-    public static func randomSamples(count: Int, shape: [Int], dtype: DType, seed: UInt64) -> NDArray {
+    public static func randomSamples(count: Int, shape: [Int], dtype: DType, seed: UInt64) throws -> NDArray {
         var state = seed &+ 0x9E37_79B9_7F4A_7C15
         func next() -> UInt64 {
             state &+= 0x9E37_79B9_7F4A_7C15
@@ -88,7 +88,7 @@ public enum Calibrator {
             for j in i..<min(total, i + 8) { bytes[j] = UInt8(truncatingIfNeeded: w); w >>= 8 }
         }
         // Every bit pattern of an integer dtype is a value of its full range.
-        return (try? NDArray(dtype: dtype, shape: [count] + shape, bytes: bytes))!
+        return try NDArray(dtype: dtype, shape: [count] + shape, bytes: bytes)
     }
 
     static func slice(_ a: NDArray, _ r: Range<Int>) throws -> NDArray {
@@ -110,7 +110,7 @@ public enum Calibrator {
             let dtypeName = input.config["dtype"]?.string ?? "float32"
             let dtype = DType(rawValue: dtypeName).flatMap { $0.isFloatingPoint ? nil : $0 } ?? params.inputDType
             let shape = input.config["batch_input_shape"]?.array?.dropFirst().map { $0.int ?? 1 } ?? []
-            samples = randomSamples(count: options.numSamples, shape: shape, dtype: dtype, seed: options.seed)
+            samples = try randomSamples(count: options.numSamples, shape: shape, dtype: dtype, seed: options.seed)
             if DType(rawValue: dtypeName)?.isFloatingPoint ?? true {
                 samples = NDArray(samples.floats())
             }

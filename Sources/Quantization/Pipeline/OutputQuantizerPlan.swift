@@ -30,7 +30,7 @@ enum OutputQuantizerPlan {
                 if let i = index(name) {
                     let wasPerTensor = configs[i].1["output_quantizer"]?["axis"]?.string == "per-tensor"
                     let axis = perTensor || wasPerTensor ? "per-tensor" : "per-axis"
-                    let oq = configs[i].1["output_quantizer"]!.setting("axis", to: .string(axis))
+                    let oq = (configs[i].1["output_quantizer"] ?? .object([])).setting("axis", to: .string(axis))
                     configs[i].1 = .object([("output_quantizer", oq)])
                     continue
                 }

@@ -65,14 +65,14 @@ enum QuantizedClasses {
             if qclass == "QuantizedSeparableConv2D" {
                 if let m = cfg["depth_multiplier"]?.int, m != 1 { return nil }
                 if get("dw_weight_quantizer") == nil { set("dw_weight_quantizer", .object([("bitwidth", .number(Double(params.weightBits)))])) }
-                set("dw_weight_quantizer", get("dw_weight_quantizer")!.setting("axis", to: .null))
+                set("dw_weight_quantizer", (get("dw_weight_quantizer") ?? .object([])).setting("axis", to: .null))
                 if get("pw_weight_quantizer") == nil { set("pw_weight_quantizer", .object([("bitwidth", .number(Double(params.weightBits)))])) }
                 guard validBitwidth(get("dw_weight_quantizer")), validBitwidth(get("pw_weight_quantizer")) else { return nil }
                 bufferDefault()
             } else {
                 if get("weight_quantizer") == nil { set("weight_quantizer", .object([("bitwidth", .number(Double(params.weightBits)))])) }
                 if qclass == "QuantizedDepthwiseConv2D" {
-                    set("weight_quantizer", get("weight_quantizer")!.setting("axis", to: .number(-2)))
+                    set("weight_quantizer", (get("weight_quantizer") ?? .object([])).setting("axis", to: .number(-2)))
                 }
                 guard validBitwidth(get("weight_quantizer")) else { return nil }
                 bufferDefault()

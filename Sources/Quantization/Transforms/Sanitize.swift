@@ -225,13 +225,13 @@ public enum Sanitizer {
     public static func invertBatchNormPooling(_ g: LayerGraph) throws -> LayerGraph {
         let found = pairs(g, first: ["MaxPooling2D", "MaxPool2D", "GlobalAveragePooling2D", "GlobalAvgPool2D"],
                           second: ["BatchNormalization"])
-        for (pool, bn) in found where layerClass(g[pool]!).hasPrefix("Max") {
+        for (pool, bn) in found where g[pool].map { layerClass($0).hasPrefix("Max") } == true {
             if let gamma = g[bn]?.tensor("gamma"), gamma.scalars.contains(where: { $0 <= 0 }) {
                 throw TransformFailure(reason: "negative gammas in BatchNormalization \(bn) after a MaxPool2D")
             }
         }
         var out = invert(g, found)
-        for (pool, bn) in found where layerClass(g[pool]!).hasPrefix("Global") {
+        for (pool, bn) in found where g[pool].map { layerClass($0).hasPrefix("Global") } == true {
             out[bn]?.setConfig("axis", .array([.number(-1)]))
         }
         return out
