@@ -98,6 +98,14 @@ final class QuantizePipelineCorpusTests: XCTestCase {
         }
     }
 
+    func testQConfigFirstPassWithQParamsAlone() throws {
+        // seed_qconfig: dump_config after quantizing with the qparams alone (no q_config).
+        var options = try options(for: "seed_qconfig")
+        options.qConfig = nil
+        let result = try Quantizer.quantize(KerasH5.read(file("seed_qconfig", "model.h5")), options: options)
+        XCTAssertEqual(result.qConfig, try JSONValue(parsing: Data(contentsOf: file("seed_qconfig", "q_config_first_pass.json"))))
+    }
+
     func testRefusedModelsNameLayerAndRule() throws {
         let expected: [(String, String, String)] = [
             ("float_zoo", "At least one layer should be quantizable", "rescaling"),

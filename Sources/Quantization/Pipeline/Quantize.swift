@@ -138,7 +138,7 @@ public enum Quantizer {
             if node.className.hasPrefix("Custom>Quantized") || ["InputQuantizer", "Dequantizer"].contains(cls) {
                 throw QuantizationError.requantize(layer: node.name, className: cls)
             }
-            if originalClass(node.className) == "Lambda" || cls == "TFOpLambda" {
+            if originalClass(node.className) == "Lambda" {
                 throw QuantizationError.unserializable(layer: node.name, className: originalClass(node.className))
             }
         }
