@@ -1,0 +1,56 @@
+// OutputQuantizer placement (reference §5.5): walking the sanitized float graph backwards,
+// every layer that needs aligned inputs asks the nearest preceding layers able to hold an
+// OutputQuantizer to quantize their outputs.
+import KerasGraph
+
+enum OutputQuantizerPlan {
+    /// Layer name → `{"output_quantizer": {...}}`, in planning order.
+    static func plan(_ g: LayerGraph, params: QuantizationParams) -> [(String, JSONValue)] {
+        let shapes = outputShapes(of: g)
+        var configs: [(String, JSONValue)] = []
+        func index(_ name: String) -> Int? { configs.firstIndex(where: { $0.0 == name }) }
+
+        func holders(before name: String) -> [String] {
+            var result: [String] = []
+            for inbound in g.node(named: name)?.inputs.map(\.layer) ?? [] {
+                guard let n = g.node(named: inbound), layerClass(n) != "InputLayer" else { continue }
+                if QuantizedClasses.canHoldOutputQuantizer(n) { result.append(inbound) }
+                else { result += holders(before: inbound) }
+            }
+            return result
+        }
+
+        for layer in g.nodes.reversed() {
+            guard let q = QuantizedClasses.quantizedClass(of: layer), QuantizedClasses.alignedInputs.contains(q) else { continue }
+            for name in holders(before: layer.name) {
+                guard let current = g.node(named: name) else { continue }
+                let shape = shapes[name] ?? []
+                let vectorOut = !shape.isEmpty && shape.reduce(1, *) == shape.last
+                let perTensor = vectorOut || params.perTensorActivations
+                if let i = index(name) {
+                    let wasPerTensor = configs[i].1["output_quantizer"]?["axis"]?.string == "per-tensor"
+                    let axis = perTensor || wasPerTensor ? "per-tensor" : "per-axis"
+                    let oq = (configs[i].1["output_quantizer"] ?? .object([])).setting("axis", to: .string(axis))
+                    configs[i].1 = .object([("output_quantizer", oq)])
+                    continue
+                }
+                let axis: JSONValue = .string(perTensor ? "per-tensor" : "per-axis")
+                var p: [(String, JSONValue)]
+                switch layerClass(current) {
+                case "ReLU":
+                    p = [("bitwidth", .number(Double(params.activationBits))), ("signed", .bool(params.activationBits >= 8)),
+                         ("axis", axis)]
+                case "GlobalAveragePooling2D", "GlobalAvgPool2D":
+                    let previous = holders(before: name).first.flatMap { g.node(named: $0) }
+                    let afterActivation = previous.map { layerClass($0) == "ReLU" } ?? false
+                    p = [("bitwidth", .number(Double(afterActivation ? params.activationBits : params.outputBits))), ("axis", axis)]
+                default:
+                    p = [("bitwidth", .number(Double(params.outputBits))), ("axis", axis)]
+                }
+                p.append(("buffer_bitwidth", .number(Double(params.bufferBits))))
+                configs.append((name, .object([("output_quantizer", .object(p))])))
+            }
+        }
+        return configs
+    }
+}
