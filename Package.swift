@@ -52,6 +52,10 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        // Benchmarks (commands, not tests).
+        .executableTarget(name: "bench-akida", dependencies: ["AkidaModel", "AkidaFormats", "NumPyIO", "Tensors"],
+                          path: "Benchmarks/akida"),
+
         // Tests (public API only: the suite runs in release mode).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TestSupport"]),

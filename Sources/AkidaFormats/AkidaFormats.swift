@@ -1,1 +1,0 @@
-// Akida model formats: akida's model_to_json schema and SpikeForge's .fbz container.

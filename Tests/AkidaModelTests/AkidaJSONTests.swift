@@ -1,0 +1,63 @@
+// Akida JSON and summary against every corpus model: byte-identical JSON round trip and
+// summary text equal to akida's Model.summary() output.
+import AkidaFormats
+import AkidaModel
+import XCTest
+
+final class AkidaJSONTests: XCTestCase {
+    func testCorpusHasAkidaModelsOfBothVersions() throws {
+        let cases = try AkidaCase.all()
+        XCTAssertGreaterThanOrEqual(cases.filter { $0.version == "v2" }.count, 10)
+        XCTAssertGreaterThanOrEqual(cases.filter { $0.version == "v1" }.count, 4)
+    }
+
+    func testJSONRoundTripIsByteIdentical() throws {
+        for c in try AkidaCase.all() {
+            let text = try c.jsonText()
+            let model = try AkidaJSON.decode(text)
+            XCTAssertEqual(model.ipVersion.rawValue, c.version, c.label)
+            let written = AkidaJSON.encode(model)
+            XCTAssertTrue(written == text, "\(c.label): written JSON differs from akida's")
+            XCTAssertEqual(try AkidaJSON.decode(written), model, c.label)
+        }
+    }
+
+    func testSummaryTextEqualsAkida() throws {
+        for c in try AkidaCase.all() {
+            let expected = try String(contentsOf: c.file("_summary.txt"), encoding: .utf8)
+            let got = AkidaSummary(model: try c.model()).text
+            XCTAssertEqual(got, expected, c.label)
+        }
+    }
+
+    func testVersionMismatchIsRefused() throws {
+        let c = try XCTUnwrap(AkidaCase.all().first)
+        let text = try c.jsonText().replacingOccurrences(of: "\"Akida version\": \"2.19.3\"",
+                                                           with: "\"Akida version\": \"2.18.0\"")
+        XCTAssertThrowsError(try AkidaJSON.decode(text)) { error in
+            XCTAssertTrue("\(error)".contains("2.18.0"), "\(error)")
+        }
+    }
+
+    func testMalformedJSONIsRejectedWithPosition() {
+        XCTAssertThrowsError(try AkidaJSON.decode("{\"Akida version\": \"2.19.3\", \"layers\": [")) { error in
+            XCTAssertTrue("\(error)".contains("byte"), "\(error)")
+        }
+    }
+}
+
+final class SummaryJSONTests: XCTestCase {
+    func testSummaryJSONListsTheLayersOfTheTextTable() throws {
+        for c in try AkidaCase.all() {
+            let model = try c.model()
+            let summary = AkidaSummary(model: model)
+            let parsed = try JSONSerialization.jsonObject(with: Data(summary.json.utf8)) as? [String: Any]
+            XCTAssertEqual(parsed?["layer_count"] as? Int, model.layers.count, c.label)
+            let sequences = parsed?["sequences"] as? [[String: Any]] ?? []
+            let names = (sequences.first?["layers"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
+            let text = try String(contentsOf: c.file("_summary.txt"), encoding: .utf8)
+            for name in names { XCTAssertTrue(text.contains("\(name) ("), "\(c.label): \(name)") }
+            XCTAssertEqual(names.count, model.layers.filter { $0.type != .inputData || $0.inbounds.count > 0 }.count, c.label)
+        }
+    }
+}
