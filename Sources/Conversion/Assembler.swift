@@ -158,6 +158,20 @@ struct AkidaAssembler {
         }
     }
 
+    /// Stands in for a block that could not be built, so that a compatibility report can go on
+    /// checking the blocks after it as if it had been fixed.
+    mutating func addStandIn(_ block: MatchedBlock) {
+        let name = block.main.name
+        guard layer(named: name) == nil, let last = block.layers.last, let shape = graph.shape(last.name),
+              let output = try? pad3(shape, layer: name) else { return }
+        let inbounds = ((try? resolveInbounds(block.root)) ?? []).filter { layer(named: $0) != nil }
+        let inputs = shapes(of: inbounds)
+        append(AkidaLayer(name: name, type: target == .v1 ? .convolutional : .conv2D, parameters: [:], variables: [:],
+                          inbounds: inbounds, inputShapes: inputs.isEmpty ? [output] : inputs, outputShape: output),
+               signed: target == .v2, outputBits: block.outputQuantizer?.bitwidth ?? 8,
+               activation: block.relu != nil)
+    }
+
     private func record(_ l: QLayer) -> RecordedLayer { records[l.name] }
 
     private func kernel(_ l: QLayer, _ key: String = "kernel") throws -> IntTensor {

@@ -7,6 +7,7 @@ import AkidaModel
 import Conversion
 import Foundation
 import KerasGraph
+import NumPyIO
 import TestSupport
 import XCTest
 
@@ -104,5 +105,110 @@ final class CorpusConversionTests: XCTestCase {
         }
         print("equal JSON: \(equal.joined(separator: ", "))")
         print("matching refusals: \(refused.joined(separator: ", "))")
+    }
+}
+
+final class CompatibilityTests: XCTestCase {
+    /// The report is empty exactly where the reference converts, and where it refuses, the report
+    /// contains the reference's error (same layer, same rule, same text).
+    func testReportAgreesWithTheReference() throws {
+        for name in try ConversionFixtures.cases() {
+            let graph = try ConversionFixtures.graph(name)
+            let records = try ConversionFixtures.records(name)
+            for target in AkidaTarget.allCases {
+                let expected = ConversionFixtures.expected(name, target)
+                let report = Converter.checkCompatibility(graph: graph, records: records, target: target)
+                let label = "\(name) \(target.rawValue)"
+                if expected.json != nil {
+                    XCTAssertEqual(report, [], label)
+                    continue
+                }
+                let wanted = try XCTUnwrap(expected.error, label)
+                    .split(separator: ":", maxSplits: 1)[1].trimmingCharacters(in: .whitespacesAndNewlines)
+                XCTAssertTrue(report.contains { $0.message.trimmingCharacters(in: .whitespacesAndNewlines) == wanted },
+                              "\(label): \(report) lacks \(wanted)")
+                XCTAssertTrue(report.allSatisfy { !$0.fix.isEmpty }, label)
+            }
+        }
+    }
+
+    /// A model with several faults for Akida 1.0 gets all of them, each naming its layer.
+    func testEveryProblemIsReported() throws {
+        let graph = try ConversionFixtures.graph("seed_float_input")
+        let report = Converter.checkCompatibility(graph: graph, records: try ConversionFixtures.records("seed_float_input"),
+                                                  target: .v1)
+        let rules = report.map(\.rule)
+        // dw_1 carries an output quantizer (a block boundary Akida 1.0 refuses), relu_0/relu_1 are
+        // unbounded and the 8-bit convolutions exceed Akida 1.0's 4-bit weights.
+        XCTAssertTrue(report.contains { $0.rule == "v1-block-boundary" && $0.layer == "dw_1" }, "\(report)")
+        XCTAssertTrue(rules.contains("weight-bits"), "\(report)")
+        XCTAssertTrue(report.contains { $0.rule == "v1-unbounded-relu" && $0.layer == "relu_1" }, "\(report)")
+        XCTAssertGreaterThan(report.count, 3)
+    }
+}
+
+final class ConvertedInferenceTests: XCTestCase {
+    /// Models converted by SpikeForge, run in the Akida simulator, give akida's predict outputs.
+    func testConvertedModelsPredictLikeAkida() throws {
+        var checked = 0
+        for name in try ConversionFixtures.cases() {
+            let graph = try ConversionFixtures.graph(name)
+            let records = try ConversionFixtures.records(name)
+            for target in AkidaTarget.allCases where ConversionFixtures.expected(name, target).json != nil {
+                let model = try Converter.convert(graph: graph, records: records, target: target).model
+                let dir = Fixtures.corpusCase(name)
+                let inputFile = try Fixtures.meta(name)["akida_input_file"] as? String ?? "inputs.npy"
+                let inputs = try NPY.read(contentsOf: dir.appendingPathComponent(inputFile))
+                let expected = try NPY.read(contentsOf: dir.appendingPathComponent("akida_\(target.rawValue)_out.npy"))
+                let got = try AkidaSimulator(model: model).predict(inputs)
+                XCTAssertEqual(got.ndarray(), expected, "\(name) \(target.rawValue)")
+                checked += 1
+            }
+        }
+        XCTAssertEqual(checked, 19)
+    }
+}
+
+final class RegisterLimitTests: XCTestCase {
+    /// An output scale wider than 8 bits is refused (the reference wraps it modulo 256), naming
+    /// the layer, the variable and the value.
+    func testOversizedOutputScaleIsAnError() throws {
+        let graph = try ConversionFixtures.graph("mlp")
+        var records = try ConversionFixtures.records("mlp")
+        var relu = records["relu_0"]
+        let scales = try XCTUnwrap(relu.outputScales)
+        relu.outputScales = IntTensor(shape: scales.shape, values: [300] + scales.values.dropFirst())
+        records.layers["relu_0"] = relu
+        XCTAssertThrowsError(try Converter.convert(graph: graph, records: records, target: .v2)) { error in
+            let e = error as? ConversionError
+            XCTAssertEqual(e?.kind, .registerOverflow)
+            XCTAssertEqual(e?.layer, "dense_0")
+            XCTAssertTrue(e?.message.contains("300") == true && e?.message.contains("output_scales") == true, "\(error)")
+        }
+    }
+
+    /// Output shifts beyond ±31 crash the reference engine; SpikeForge refuses them.
+    func testOversizedOutputShiftIsAnError() throws {
+        let graph = try ConversionFixtures.graph("mlp")
+        var records = try ConversionFixtures.records("mlp")
+        var relu = records["relu_0"]
+        let shift = try XCTUnwrap(relu.outputShift)
+        relu.outputShift = IntTensor(shape: shift.shape, values: shift.values.map { _ in 40 })
+        records.layers["relu_0"] = relu
+        XCTAssertThrowsError(try Converter.convert(graph: graph, records: records, target: .v2)) { error in
+            XCTAssertTrue("\(error)".contains("dense_0") && "\(error)".contains("40"), "\(error)")
+        }
+        let report = Converter.checkCompatibility(graph: graph, records: records, target: .v2)
+        XCTAssertEqual(report.map(\.rule), ["register-range"])
+    }
+}
+
+final class TargetTests: XCTestCase {
+    func testEnvironmentSelectsTheTarget() throws {
+        XCTAssertEqual(try AkidaTarget.fromEnvironment([:]), .v2)
+        XCTAssertEqual(try AkidaTarget.fromEnvironment(["CNN2SNN_TARGET_AKIDA_VERSION": "v1"]), .v1)
+        XCTAssertThrowsError(try AkidaTarget.fromEnvironment(["CNN2SNN_TARGET_AKIDA_VERSION": "v3"])) { error in
+            XCTAssertEqual((error as? ConversionError)?.message, "CNN2SNN_TARGET_AKIDA_VERSION=v3 must be one of ['v1', 'v2']")
+        }
     }
 }
