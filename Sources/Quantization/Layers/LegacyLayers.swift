@@ -1,0 +1,82 @@
+// Legacy CNN2SNN quantized layers (`cnn2snn.quantize`, Akida 1.0 flow): float layers that
+// fake-quantize their weights (MaxQuantizer / MaxPerAxisQuantizer) and their ReLU outputs
+// (a staircase of `2^bits − 1` steps). They compute in float32, so they run on the float path.
+import Foundation
+import KerasGraph
+import Tensors
+
+enum LegacyLayers {
+    /// A legacy layer is saved without the `Custom>` prefix and carries a `quantizer` (weights)
+    /// or a `bitwidth` (activation) instead of a `quant_config`.
+    static func isLegacy(_ layer: QuantizedLayer) -> Bool {
+        guard !layer.className.hasPrefix("Custom>"), layer.quantConfig == nil else { return false }
+        switch layer.baseClassName {
+        case "QuantizedConv2D", "QuantizedDense", "QuantizedDepthwiseConv2D": return layer.config["quantizer"] != nil
+        case "QuantizedReLU", "ActivationDiscreteRelu": return layer.config["bitwidth"] != nil
+        default: return false
+        }
+    }
+
+    static func makeOp(_ layer: QuantizedLayer) throws -> LayerOp {
+        let r = LayerConfigReader(layer: layer)
+        switch layer.baseClassName {
+        case "QuantizedReLU", "ActivationDiscreteRelu":
+            guard let bits = r.int("bitwidth"), bits > 0 else { throw r.fail("Activation 'bitwidth' must be greater than zero.") }
+            let levels = pow2(Float(bits)) - 1
+            let step: Float
+            if layer.baseClassName == "ActivationDiscreteRelu" {
+                step = Float(min(Double(levels), 6) / Double(levels))
+            } else {
+                let maxValue = Float(layer.config["max_value"]?.double ?? Double(levels))
+                step = maxValue / levels
+            }
+            return StaircaseReLUOp(step: step, levels: levels)
+        default:
+            guard let q = layer.config["quantizer"], let cls = q["class_name"]?.string,
+                  let bits = q["config"]?["bitwidth"]?.int, bits > 1 else {
+                throw r.fail("the legacy weight quantizer has no class_name/bitwidth")
+            }
+            let perAxis: Bool
+            switch cls {
+            case "MaxQuantizer": perAxis = false
+            case "MaxPerAxisQuantizer": perAxis = true
+            default: throw r.fail("legacy weight quantizer \(cls) is not supported (MaxQuantizer, MaxPerAxisQuantizer)")
+            }
+            let kernelName = layer.baseClassName == "QuantizedDepthwiseConv2D" ? "depthwise_kernel" : "kernel"
+            var float = layer
+            float.className = String(layer.baseClassName.dropFirst("Quantized".count))
+            float.setVariable(kernelName, fakeQuantize(try r.variable(kernelName), bits: bits, perAxis: perAxis))
+            return try FloatLayerOp(float)
+        }
+    }
+
+    /// `clip(round(w · sf), −kmax, kmax) / sf` with `sf = clip(kmax / max|w|, 0, 1000)`.
+    static func fakeQuantize(_ w: Tensor<Float>, bits: Int, perAxis: Bool) -> Tensor<Float> {
+        let kmax = Float(pow(2.0, Double(bits - 1)) - 1)
+        let c = perAxis ? (w.shape.last ?? 1) : 1
+        var ranges = [Float](repeating: 0, count: c)
+        for (i, v) in w.scalars.enumerated() { ranges[i % c] = max(ranges[i % c], abs(v)) }
+        if perAxis { ranges = ranges.map { min(max($0, 1e-10), .greatestFiniteMagnitude) } }
+        let factors = ranges.map { min(max(kmax / $0, 0), 1000) }
+        return Tensor(shape: w.shape, scalars: w.scalars.enumerated().map { i, v in
+            let sf = factors[i % c]
+            return min(max((v * sf).rounded(.toNearestOrEven), -kmax), kmax) / sf
+        })
+    }
+}
+
+/// `step · clip(ceil((x − step/2) / step), 0, levels)`.
+struct StaircaseReLUOp: LayerOp {
+    let step: Float
+    let levels: Float
+
+    func forward(_ inputs: [QValue]) throws -> QValue {
+        let x: Tensor<Float>
+        switch inputs[0] {
+        case .float(let t), .raw(let t, _): x = t
+        case .quantized(let q): x = Tensor(shape: q.shape, scalars: q.dequantized())
+        }
+        let threshold = step * 0.5
+        return .float(x.map { v in step * min(max(((v - threshold) / step).rounded(.up), 0), levels) })
+    }
+}

@@ -1,0 +1,208 @@
+// Fixed-point and scaled fixed-point tensors (QuantizeML's FixedPoint and QFloat) and their
+// primitive operations. As in the reference, payloads are integers held in Float32 and every
+// quantization step is a Float32 operation in the reference order, so results are bit-exact
+// including the reference's own float32 effects (products above 2^24, `+ 0.5` rounding).
+import Foundation
+
+/// A scalar or one value per channel (last axis): frac bits and scales.
+public struct ChannelParam: Equatable, Sendable {
+    public var values: [Float]
+    /// True for a 0-d parameter; a 1-d parameter of length 1 is not scalar.
+    public var isScalar: Bool
+
+    public init(scalar value: Float) {
+        values = [value]
+        isScalar = true
+    }
+
+    public init(perChannel values: [Float]) {
+        self.values = values
+        isScalar = false
+    }
+
+    @inline(__always) public subscript(channel: Int) -> Float {
+        values.count == 1 ? values[0] : values[channel]
+    }
+
+    /// True when the parameter broadcasts over `channels` channels.
+    public func fits(channels: Int) -> Bool { values.count == 1 || values.count == channels }
+
+    /// One value for every channel, or a single one: `fb` of a per-tensor FixedPoint.
+    public var isUniform: Bool { values.count == 1 }
+
+    public var maximum: Float { values.max() ?? 0 }
+
+    /// Elementwise combination with broadcasting of single values.
+    public func combined(_ other: ChannelParam, _ op: (Float, Float) -> Float) -> ChannelParam {
+        let n = max(values.count, other.values.count)
+        let out = (0..<n).map { op(self[$0], other[$0]) }
+        return isScalar && other.isScalar ? ChannelParam(scalar: out[0]) : ChannelParam(perChannel: out)
+    }
+
+    public func map(_ op: (Float) -> Float) -> ChannelParam {
+        var c = self
+        c.values = values.map(op)
+        return c
+    }
+}
+
+/// A quantized tensor: `value = values · 2^-fracBits (· scales)`.
+public struct QTensor: Equatable, Sendable {
+    /// Integer payload stored as Float32, row-major, last axis = channels.
+    public var values: [Float]
+    public var shape: [Int]
+    /// Magnitude bits (sign excluded); payloads lie in [-2^valueBits, 2^valueBits - 1].
+    public var valueBits: Int
+    public var fracBits: ChannelParam
+    /// nil for a FixedPoint; the float scales of a QFloat.
+    public var scales: ChannelParam?
+
+    public init(values: [Float], shape: [Int], valueBits: Int, fracBits: ChannelParam, scales: ChannelParam? = nil) {
+        self.values = values
+        self.shape = shape
+        self.valueBits = valueBits
+        self.fracBits = fracBits
+        self.scales = scales
+    }
+
+    public var isQFloat: Bool { scales != nil }
+    public var channels: Int { shape.last ?? 1 }
+
+    /// FixedPoint: fb scalar or of length 1; QFloat: also a 0-d scale.
+    public var isPerTensor: Bool {
+        fracBits.isUniform && (scales.map { $0.isScalar } ?? true)
+    }
+
+    /// The same tensor with its payload saturated to `bits` value bits.
+    func saturated(to bits: Int) -> QTensor {
+        var t = self
+        t.valueBits = bits
+        saturate(&t.values, bits)
+        return t
+    }
+
+    /// The float value (QuantizeML's Dequantizer): `f32(f32(V / 2^fb) · S)`.
+    public func dequantized() -> [Float] {
+        let c = channels
+        var out = values
+        for i in out.indices {
+            var v = out[i] / pow2(fracBits[i % c])
+            if let s = scales { v = v * s[i % c] }
+            out[i] = v
+        }
+        return out
+    }
+}
+
+// MARK: scalar helpers
+
+/// 2^n for integral n, exact (n may be ±inf; NaN from corrupt ranges stays NaN).
+@inline(__always) func pow2(_ n: Float) -> Float {
+    if n.isNaN { return .nan }
+    if n > 1000 { return .infinity }
+    if n < -1000 { return 0 }
+    return Float(sign: .plus, exponent: Int(n), significand: 1)
+}
+
+/// TensorFlow's float32 log2: `ln(x) / 0.6931472` (not exact on some powers of two, see §2.4).
+@inline(__always) func log2f32(_ x: Float) -> Float {
+    Float(logf(x)) / Float(0.6931472)
+}
+
+@inline(__always) func ceilLog2(_ x: Float) -> Float { log2f32(x).rounded(.up) }
+@inline(__always) func floorLog2(_ x: Float) -> Float { log2f32(x).rounded(.down) }
+
+/// The largest frac bits with which `range` fits in `valueBits` (clamped to valueBits).
+@inline(__always) func maxFracBits(_ valueBits: Int, _ range: Float, clamp: Bool = true) -> Float {
+    let fb = Float(valueBits) - ceilLog2(range)
+    return clamp ? min(fb, Float(valueBits)) : fb
+}
+
+/// Round half to even (tf.math.round).
+@inline(__always) func rne(_ x: Float) -> Float { x.rounded(.toNearestOrEven) }
+
+/// floor without a libm call (baseline x86-64 has no SSE4.1 round): exact for every float,
+/// since floats of magnitude ≥ 2^23 are already integral.
+@inline(__always) func floorFast(_ x: Float) -> Float {
+    guard abs(x) < 8_388_608 else { return x }
+    let t = Float(Int32(x))
+    return t > x ? t - 1 : t
+}
+
+/// Round half up (floor(x + 0.5) in float32): every rescale right shift.
+@inline(__always) func rhu(_ x: Float) -> Float { floorFast(x + 0.5) }
+
+@inline(__always) func saturationBounds(_ bits: Int) -> (Float, Float) {
+    let p = pow2(Float(bits))
+    return (-p, p - 1)
+}
+
+/// clip(v, -2^bits, 2^bits - 1) evaluated in float32, in place.
+func saturate(_ values: inout [Float], _ bits: Int) {
+    let (lo, hi) = saturationBounds(bits)
+    values.withUnsafeMutableBufferPointer { buf in
+        for i in buf.indices { buf[i] = min(max(buf[i], lo), hi) }
+    }
+}
+
+// MARK: frac-bit changes
+
+enum FixedPointError: Error {
+    /// `rescale` would shift left by at least the target value bits (reference InvalidArgumentError).
+    case rescaleSaturates(target: Float, bits: Int)
+    case notAligned
+}
+
+extension QTensor {
+    /// QuantizeML `rescale`: move to `targetFracBits` (RHU right shifts, exact left shifts),
+    /// saturating to `targetBits`.
+    func rescaled(to target: ChannelParam, bits targetBits: Int) throws -> QTensor {
+        let c = channels
+        let shift = target.combined(fracBits) { $0 - $1 }
+        for (i, s) in shift.values.enumerated() where !(s < Float(targetBits)) {
+            throw FixedPointError.rescaleSaturates(target: target[i], bits: targetBits)
+        }
+        let (lo, hi) = saturationBounds(targetBits)
+        var out = values
+        let m = shift.isUniform ? [Float](repeating: pow2(shift.values[0]), count: c) : shift.values.map(pow2)
+        guard m.count == c else { throw FixedPointError.notAligned }
+        out.withUnsafeMutableBufferPointer { buf in
+            m.withUnsafeBufferPointer { mb in
+                var base = 0
+                while base < buf.count {
+                    for ch in 0..<c { buf[base + ch] = min(max(rhu(buf[base + ch] * mb[ch]), lo), hi) }
+                    base += c
+                }
+            }
+        }
+        var t = self
+        t.values = out
+        t.valueBits = targetBits
+        t.fracBits = target
+        return t
+    }
+
+    /// QuantizeML `promote`: same payload, wider value bits.
+    func promoted(to bits: Int) -> QTensor {
+        var t = self
+        t.valueBits = bits
+        return t
+    }
+
+    /// QuantizeML `expand`: every channel left-shifted to the largest frac bits (per-tensor result).
+    func expanded(to bits: Int) throws -> QTensor {
+        try rescaled(to: ChannelParam(scalar: fracBits.maximum), bits: bits)
+    }
+}
+
+// MARK: float → fixed point
+
+/// `sat(RNE(x · 2^fb))` with per-channel fb broadcast on the last axis of `x`.
+func quantizeValues(_ x: [Float], channels: Int, bits: Int, fracBits: ChannelParam) -> [Float] {
+    let (lo, hi) = saturationBounds(bits)
+    var out = x
+    for i in out.indices {
+        out[i] = min(max(rne(out[i] * pow2(fracBits[i % channels])), lo), hi)
+    }
+    return out
+}

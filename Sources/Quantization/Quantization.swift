@@ -1,1 +1,0 @@
-// Quantization: QuantizeML-exact parameters, q_config, transforms, calibration and integer layers.

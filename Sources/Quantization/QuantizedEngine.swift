@@ -1,0 +1,169 @@
+// QuantizedEngine: runs a QuantizedModel on a batch with QuantizeML's integer semantics and
+// returns the dequantized outputs (plus the float tail after a Dequantizer). Every layer is
+// parsed once at construction — integer weights included — so a model is validated before
+// it is run and repeated predictions pay only for the arithmetic.
+import KerasGraph
+import Tensors
+
+public struct QuantizedEngine {
+    public let model: QuantizedModel
+    let ops: [LayerOp]
+    /// Per layer, the positions of its inputs in `model.layers`.
+    let inputIndices: [[Int]]
+    /// Last layer position reading each layer (to free intermediate tensors early).
+    let lastUse: [Int]
+    let inputIndex: Int
+    let inputDType: DType
+    let inputShape: [Int?]
+
+    /// - Parameter mode: which reference evaluation to reproduce bit for bit (`model.predict` by
+    ///   default; `.eager` for an eager `model(x)` call, whose per-layer values quant_layers.npz holds).
+    public init(model: QuantizedModel, mode: ReferenceMode = .predict) throws {
+        self.model = model
+        guard model.inputs.count == 1, let iIndex = model.layers.firstIndex(where: { $0.name == model.inputs[0] }) else {
+            throw QuantizedModelError.invalidModel(layer: model.name, reason: "a quantized model needs exactly one InputLayer")
+        }
+        inputIndex = iIndex
+        let inputConfig = model.layers[iIndex].config
+        inputDType = DType(rawValue: inputConfig["dtype"]?.string ?? "float32") ?? .float32
+        inputShape = (inputConfig["batch_input_shape"]?.array ?? []).dropFirst().map { $0.int }
+        var position: [String: Int] = [:]
+        var indices: [[Int]] = []
+        var lastUse = [Int](repeating: -1, count: model.layers.count)
+        for (i, layer) in model.layers.enumerated() {
+            let ins = try layer.inputs.map { ref -> Int in
+                guard let p = position[ref.layer], ref.index == 0 else {
+                    throw QuantizedModelError.invalidModel(layer: layer.name, reason: "reads '\(ref)', which no earlier layer produces")
+                }
+                lastUse[p] = i
+                return p
+            }
+            indices.append(ins)
+            position[layer.name] = i
+        }
+        for out in model.outputs {
+            guard let p = position[out.layer] else {
+                throw QuantizedModelError.invalidModel(layer: out.layer, reason: "model output is not produced by any layer")
+            }
+            lastUse[p] = model.layers.count
+        }
+        inputIndices = indices
+        self.lastUse = lastUse
+        ops = try model.layers.map { try Self.makeOp($0, mode: mode) }
+    }
+
+    static func makeOp(_ layer: QuantizedLayer, mode: ReferenceMode) throws -> LayerOp {
+        if LegacyLayers.isLegacy(layer) { return try LegacyLayers.makeOp(layer) }
+        switch layer.baseClassName {
+        case "InputLayer", "QuantizedDropout": return IdentityOp()
+        case "QuantizedConv2D": return try WeightLayerOp(layer, kind: .conv, mode: mode)
+        case "QuantizedDense": return try WeightLayerOp(layer, kind: .dense, mode: mode)
+        case "QuantizedDepthwiseConv2D": return try WeightLayerOp(layer, kind: .depthwise, mode: mode)
+        case "QuantizedSeparableConv2D": return try WeightLayerOp(layer, kind: .separable, mode: mode)
+        case "QuantizedReLU": return try ReLUOp(layer)
+        case "QuantizedMaxPool2D": return try MaxPoolOp(layer)
+        case "QuantizedGlobalAveragePooling2D": return try GlobalAveragePoolOp(layer, mode: mode)
+        case "QuantizedAdd": return try AddOp(layer)
+        case "QuantizedConcatenate": return ConcatenateOp(layer)
+        case "QuantizedFlatten": return FlattenOp(name: layer.name)
+        case "QuantizedReshape": return try ReshapeOp(layer)
+        case "QuantizedRescaling": return try RescalingOp(layer)
+        case "InputQuantizer": return try InputQuantizerOp(layer)
+        case "Dequantizer": return DequantizerOp()
+        default:
+            if layer.className.hasPrefix("Custom>") || layer.baseClassName.hasPrefix("Quantized") {
+                throw QuantizedModelError.unsupportedLayer(layer: layer.name, className: layer.className)
+            }
+            return try FloatLayerOp(layer)
+        }
+    }
+
+    /// Runs the model and returns its outputs as float32 arrays (dequantized), one per model output.
+    public func predict(_ input: NDArray) throws -> [NDArray] {
+        let values = try evaluate(input, keepAll: false)
+        return try model.outputs.map { ref in
+            guard let i = model.layers.firstIndex(where: { $0.name == ref.layer }), let v = values[i] else {
+                throw QuantizedModelError.invalidModel(layer: ref.layer, reason: "output was not computed")
+            }
+            switch v {
+            case .float(let t), .raw(let t, _): return NDArray(t)
+            case .quantized(let q): return NDArray(Tensor(shape: q.shape, scalars: q.dequantized()))
+            }
+        }
+    }
+
+    /// Runs the model and returns every layer's output by layer name (for inspection and tests).
+    public func layerOutputs(_ input: NDArray) throws -> [String: QValue] {
+        let values = try evaluate(input, keepAll: true)
+        var out: [String: QValue] = [:]
+        for (i, layer) in model.layers.enumerated() { if let v = values[i] { out[layer.name] = v } }
+        return out
+    }
+
+    func modelInput(_ input: NDArray) throws -> QValue {
+        guard input.shape.count == inputShape.count + 1,
+              zip(input.shape.dropFirst(), inputShape).allSatisfy({ $1 == nil || $0 == $1 }) else {
+            let want = "(N, " + inputShape.map { $0.map(String.init) ?? "?" }.joined(separator: ", ") + ")"
+            throw QuantizedModelError.invalidInput("the model takes \(want) inputs, got shape \(input.shape)")
+        }
+        let t = input.floats()
+        if inputDType.isFloatingPoint { return .float(t) }
+        // A typed integer input: values are cast to the InputLayer dtype as Keras does.
+        let bits = inputDType.byteSize * 8
+        let signed = [DType.int8, .int16, .int32, .int64].contains(inputDType)
+        let lo: Float = signed ? -Float(sign: .plus, exponent: bits - 1, significand: 1) : 0
+        let hi: Float = signed ? Float(sign: .plus, exponent: bits - 1, significand: 1) - 1
+                               : Float(sign: .plus, exponent: bits, significand: 1) - 1
+        return .raw(t.map { v in v.isNaN ? 0 : min(max(v.rounded(.towardZero), lo), hi) }, inputDType)
+    }
+
+    func evaluate(_ input: NDArray, keepAll: Bool) throws -> [QValue?] {
+        var values = [QValue?](repeating: nil, count: model.layers.count)
+        values[inputIndex] = try modelInput(input)
+        for (i, layer) in model.layers.enumerated() where i != inputIndex {
+            let ins = try inputIndices[i].map { p -> QValue in
+                guard let v = values[p] else {
+                    throw QuantizedModelError.invalidModel(layer: layer.name, reason: "input '\(model.layers[p].name)' was not computed")
+                }
+                return v
+            }
+            guard !ins.isEmpty else {
+                throw QuantizedModelError.invalidModel(layer: layer.name, reason: "layer has no input")
+            }
+            do {
+                values[i] = try ops[i].forward(ins)
+            } catch let e as FixedPointError {
+                throw QuantizedModelError.arithmetic(layer: layer.name, reason: e.message)
+            } catch let e as QuantizerError {
+                throw QuantizedModelError.arithmetic(layer: layer.name, reason: e.message)
+            }
+            if !keepAll {
+                for p in inputIndices[i] where lastUse[p] == i { values[p] = nil }
+            }
+        }
+        return values
+    }
+}
+
+extension FixedPointError {
+    var message: String {
+        switch self {
+        case .rescaleSaturates(let target, let bits):
+            return "Cannot rescale to \(target) fractional bits as it will saturate its \(bits) buffer "
+                + "(the frac bits of the channels are too far apart; quantize with per_tensor_activations)"
+        case .notAligned:
+            return "tensors with different channel counts cannot be aligned"
+        }
+    }
+}
+
+extension QuantizerError {
+    var message: String {
+        switch self {
+        case .pointless(let i, let o):
+            return "Quantizing a \(i)-bit QTensor to \(o)-bit is pointless." + (i < o ? " Use a promotion instead." : "")
+        case .channelMismatch(let variable, let count, let channels):
+            return "'\(variable)' holds \(count) values for a tensor of \(channels) channels"
+        }
+    }
+}

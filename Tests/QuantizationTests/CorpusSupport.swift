@@ -1,0 +1,93 @@
+// Helpers of the quantized-model corpus tests: loading a case's quantized model, inputs and
+// per-layer dumps, and comparing QValues with the reference's quant_layers.npz entries.
+import Foundation
+import KerasGraph
+import KerasHDF5
+import NumPyIO
+import Quantization
+import Tensors
+import TestSupport
+
+enum CorpusCase {
+    static let legacyCase = "seed_upgrade_legacy"
+
+    /// Cases with a QuantizeML quantized.h5 (the legacy CNN2SNN case is covered separately).
+    static func quantizedCases() throws -> [String] {
+        try Fixtures.corpusCases().filter { name in
+            FileManager.default.fileExists(atPath: Fixtures.corpusCase(name).appendingPathComponent("quantized.h5").path)
+                && name != legacyCase
+        }
+    }
+
+    static func file(_ name: String, _ file: String) -> URL { Fixtures.corpusCase(name).appendingPathComponent(file) }
+
+    static func npy(_ name: String, _ file: String) throws -> NDArray {
+        try NPY.read(contentsOf: Self.file(name, file))
+    }
+
+    static func npz(_ name: String, _ file: String) throws -> [String: NDArray] {
+        var out: [String: NDArray] = [:]
+        for entry in try NPZ.read(contentsOf: Self.file(name, file)) {
+            out[entry.name.hasSuffix(".npy") ? String(entry.name.dropLast(4)) : entry.name] = entry.array
+        }
+        return out
+    }
+
+    /// The first `n` samples of a batch.
+    static func head(_ a: NDArray, _ n: Int?) throws -> NDArray {
+        guard let n, n < a.shape[0] else { return a }
+        let per = a.shape.dropFirst().reduce(1, *) * a.dtype.byteSize
+        return try NDArray(dtype: a.dtype, shape: [n] + a.shape.dropFirst(), bytes: Array(a.bytes[0..<(n * per)]))
+    }
+}
+
+/// A case's quantized.h5, imported.
+func loadQuantizedModel(_ name: String) throws -> QuantizedModel {
+    try QuantizedModel(file: KerasH5.read(CorpusCase.file(name, "quantized.h5")))
+}
+
+/// Compares a layer output with the reference dump; returns a description of the first difference.
+func compareLayer(_ name: String, _ got: QValue, _ dump: [String: NDArray]) -> String? {
+    switch got {
+    case .quantized(let q):
+        guard let values = dump["\(name):values"], let fb = dump["\(name):frac_bits"] else {
+            return "\(name): reference has no integer dump"
+        }
+        guard values.shape == q.shape else { return "\(name): shape \(q.shape) vs \(values.shape)" }
+        let want = values.doubles()
+        var diffs = 0, maxDiff = 0.0, first = -1
+        for i in want.indices where Double(q.values[i]) != want[i] {
+            diffs += 1
+            maxDiff = max(maxDiff, abs(Double(q.values[i]) - want[i]))
+            if first < 0 { first = i }
+        }
+        if diffs > 0 {
+            return "\(name): \(diffs)/\(want.count) values differ (max \(maxDiff) steps), first at \(first): \(q.values[first]) vs \(want[first])"
+        }
+        let wantFb = fb.doubles()
+        let gotFb = (0..<max(wantFb.count, 1)).map { Double(q.fracBits[wantFb.count == 1 ? 0 : $0]) }
+        if wantFb != gotFb || (fb.shape.isEmpty != q.fracBits.isScalar && q.fracBits.values.count == wantFb.count) {
+            return "\(name): frac bits \(q.fracBits) vs \(wantFb) shape \(fb.shape)"
+        }
+        if let vb = dump["\(name):value_bits"]?.doubles().first, Int(vb) != q.valueBits {
+            return "\(name): value bits \(q.valueBits) vs \(Int(vb))"
+        }
+        let scales = dump["\(name):scales"]
+        if (scales != nil) != q.isQFloat { return "\(name): QFloat \(q.isQFloat) vs reference \(scales != nil)" }
+        if let scales, let s = q.scales {
+            let w = scales.doubles()
+            let g = (0..<w.count).map { Double(s[$0]) }
+            if w != g || scales.shape.isEmpty != s.isScalar { return "\(name): scales differ (\(s.values.prefix(3)) vs \(w.prefix(3)))" }
+        }
+        return nil
+    case .float(let t), .raw(let t, _):
+        guard let want = dump["\(name):float"] else { return "\(name): reference has no float dump" }
+        guard want.shape == t.shape else { return "\(name): shape \(t.shape) vs \(want.shape)" }
+        let w = want.doubles()
+        let m = w.map(abs).max() ?? 0
+        for (i, v) in t.scalars.enumerated() where abs(Double(v) - w[i]) > 1e-4 * m + 1e-4 * abs(w[i]) {
+            return "\(name): float \(v) vs \(w[i]) at \(i)"
+        }
+        return nil
+    }
+}
