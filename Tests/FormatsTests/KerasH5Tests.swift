@@ -102,6 +102,27 @@ final class KerasH5Tests: XCTestCase {
         XCTAssertEqual(try KerasH5.read(url), model)
     }
 
+    /// libhdf5 is not thread-safe; the reader and writer serialize on one lock, so parallel
+    /// use from worker threads gives the same results as serial use.
+    func testParallelReadsAndWritesMatchSerialOnes() throws {
+        let models = Array(try corpusModels().prefix(12))
+        let serial = try models.map { try KerasH5.read($0.url) }
+        let results = UnsafeMutableBufferPointer<Result<KerasModelFile, Error>?>.allocate(capacity: models.count)
+        results.initialize(repeating: nil)
+        defer { results.deallocate() }
+        let dir = scratch!
+        DispatchQueue.concurrentPerform(iterations: models.count) { i in
+            results[i] = Result {
+                let copy = dir.appendingPathComponent("parallel-\(i).h5")
+                try KerasH5.write(try KerasH5.read(models[i].url), to: copy)
+                return try KerasH5.read(copy)
+            }
+        }
+        for (i, model) in models.enumerated() {
+            XCTAssertEqual(try results[i]?.get(), serial[i], model.label)
+        }
+    }
+
     /// Name lists above 64 KiB are split into layer_names0, layer_names1, … like tf_keras does.
     func testLargeNameListsAreChunkedAndReadBack() throws {
         let names = (0..<2500).map { "layer_with_a_rather_long_descriptive_name_number_\($0)" }
