@@ -7,6 +7,8 @@ import AkidaModel
 import Conversion
 import Foundation
 import KerasGraph
+import KerasHDF5
+import Quantization
 import NumPyIO
 import TestSupport
 import XCTest
@@ -210,5 +212,36 @@ final class TargetTests: XCTestCase {
         XCTAssertThrowsError(try AkidaTarget.fromEnvironment(["CNN2SNN_TARGET_AKIDA_VERSION": "v3"])) { error in
             XCTAssertEqual((error as? ConversionError)?.message, "CNN2SNN_TARGET_AKIDA_VERSION=v3 must be one of ['v1', 'v2']")
         }
+    }
+}
+
+final class QuantizedModelConversionTests: XCTestCase {
+    /// From the quantized .h5 alone: the recorded quantities equal the reference's, and the
+    /// conversion equals the reference's JSON or refusal for both targets.
+    func testQuantizedH5ConvertsLikeTheReference() throws {
+        var equal = 0, refused = 0
+        for name in try ConversionFixtures.cases() {
+            let model = try QuantizedModel(file: KerasH5.read(Fixtures.corpusCase(name).appendingPathComponent("quantized.h5")))
+            for target in AkidaTarget.allCases {
+                let expected = ConversionFixtures.expected(name, target)
+                let label = "\(name) \(target.rawValue)"
+                do {
+                    let output = try Converter.convert(quantized: model, target: target)
+                    let json = try XCTUnwrap(expected.json, "\(label): the reference refused it")
+                    if let diff = firstDifference(output.model, try AkidaJSON.decode(json)) {
+                        XCTFail("\(label): \(diff)")
+                    } else {
+                        equal += 1
+                    }
+                } catch let error as ConversionError {
+                    let want = try XCTUnwrap(expected.error, "\(label): \(error)")
+                    XCTAssertEqual(error.referenceMessage.trimmingCharacters(in: .whitespacesAndNewlines),
+                                   want.trimmingCharacters(in: .whitespacesAndNewlines), label)
+                    refused += 1
+                }
+            }
+        }
+        XCTAssertEqual(equal, 19)
+        XCTAssertEqual(refused, 25)
     }
 }
