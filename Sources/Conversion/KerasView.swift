@@ -1,0 +1,185 @@
+// KerasView: the quantized Keras graph as the converter reads it — layers in model order with
+// their QuantizeML class, config, quant_config, inbound and outbound layers, and the Keras output
+// shape of every layer (inferred from the configs, batch dimension excluded).
+import KerasGraph
+
+/// One layer of the quantized Keras model.
+public struct QLayer: Sendable {
+    public var name: String
+    /// Class name without registration prefix (`QuantizedConv2D`, `InputQuantizer`, `InputLayer`).
+    public var className: String
+    public var config: JSONValue
+    /// Names of the inbound layers, in call order.
+    public var inbounds: [String]
+
+    public init(name: String, className: String, config: JSONValue, inbounds: [String]) {
+        self.name = name
+        self.className = className.split(separator: ">").last.map(String.init) ?? className
+        self.config = config
+        self.inbounds = inbounds
+    }
+
+    var quantConfig: JSONValue? { config["quant_config"] }
+
+    /// The output quantizer attached to the layer (`out_quantizer`), if its quant_config has one.
+    var outputQuantizer: OutputQuantizerConfig? {
+        guard let oq = quantConfig?["output_quantizer"], !oq.isNull else { return nil }
+        return OutputQuantizerConfig(bitwidth: oq["bitwidth"]?.int ?? 8, signed: oq["signed"]?.bool ?? true,
+                                     bufferBitwidth: oq["buffer_bitwidth"]?.int ?? 32)
+    }
+
+    /// Bitwidth of a weight quantizer (`weight_quantizer`, `dw_weight_quantizer`, `pw_weight_quantizer`).
+    func weightBits(_ key: String = "weight_quantizer") -> Int {
+        quantConfig?[key]?["bitwidth"]?.int ?? 8
+    }
+
+    /// The quant_config `buffer_bitwidth` as saved (the QuantizeML default 32 when absent).
+    var configuredBufferBitwidth: Int { quantConfig?["buffer_bitwidth"]?.int ?? 32 }
+
+    /// Akida `buffer_bits` of a neural layer: QuantizeML caps its accumulator at 28 bits.
+    var neuralBufferBits: Int { min(28, configuredBufferBitwidth) }
+
+    func ints(_ key: String) -> [Int]? {
+        if let a = config[key]?.array { return a.compactMap { $0.int } }
+        if let i = config[key]?.int { return [i, i] }
+        return nil
+    }
+
+    var kernelSize: [Int] { ints("kernel_size") ?? [1, 1] }
+    var strides: [Int] { ints("strides") ?? [1, 1] }
+    var padding: String { config["padding"]?.string ?? "valid" }
+    var hasPaddingValue: Bool { config["padding_value"].map { !$0.isNull } ?? false }
+    var useBias: Bool { config["use_bias"]?.bool ?? true }
+    var hasMaxValue: Bool { config["max_value"].map { !$0.isNull } ?? false }
+
+    /// Padding a convolution really applies: QuantizeML stores "valid" plus a padding value for
+    /// convolutions it pads itself, and a 1×1 kernel pads nothing either way.
+    var effectiveConvPadding: String {
+        hasPaddingValue || kernelSize == [1, 1] ? "same" : padding
+    }
+}
+
+/// The `output_quantizer` entry of a quant_config.
+struct OutputQuantizerConfig: Equatable {
+    var bitwidth: Int
+    var signed: Bool
+    var bufferBitwidth: Int
+}
+
+/// The quantized model as an ordered, navigable graph with shapes.
+public struct QGraph: Sendable {
+    public var name: String
+    /// "Sequential" or "Functional".
+    public var modelClass: String
+    public var layers: [QLayer]
+    public var inputNames: [String]
+    public var outputNames: [String]
+    /// Keras output shape of every layer, batch excluded (nil when it cannot be inferred).
+    var shapes: [String: [Int]] = [:]
+    var outbound: [String: [String]] = [:]
+    private var index: [String: Int] = [:]
+
+    public init(name: String, modelClass: String = "Functional", layers: [QLayer], inputNames: [String],
+                outputNames: [String]) {
+        self.name = name
+        self.modelClass = modelClass
+        self.layers = layers
+        self.inputNames = inputNames
+        self.outputNames = outputNames
+        for (i, l) in layers.enumerated() { index[l.name] = i }
+        for l in layers { for inbound in l.inbounds { outbound[inbound, default: []].append(l.name) } }
+        for l in layers { shapes[l.name] = inferShape(l) }
+    }
+
+    /// A graph over the flattened layer graph of a saved model.
+    public init(graph: LayerGraph) {
+        self.init(name: graph.name, modelClass: graph.modelClass,
+                  layers: graph.nodes.map { QLayer(name: $0.name, className: $0.className, config: $0.config,
+                                                   inbounds: $0.inputs.map(\.layer)) },
+                  inputNames: graph.inputs, outputNames: graph.outputs.map(\.layer))
+    }
+
+    func layer(_ name: String) -> QLayer? { index[name].map { layers[$0] } }
+    func position(_ name: String) -> Int? { index[name] }
+    func shape(_ name: String) -> [Int]? { shapes[name] }
+    func outbounds(_ name: String) -> [String] { outbound[name] ?? [] }
+
+    /// Keras input shape of a layer (output shape of its first inbound).
+    func inputShape(_ layer: QLayer) -> [Int]? {
+        if layer.className == "InputLayer" { return shapes[layer.name] }
+        return layer.inbounds.first.flatMap { shapes[$0] }
+    }
+
+    /// The Keras model input shape without the batch dimension.
+    var modelInputShape: [Int]? { inputNames.first.flatMap { shapes[$0] } }
+
+    /// The model input dtype as declared on its InputLayer.
+    var modelInputDType: String {
+        inputNames.first.flatMap { layer($0)?.config["dtype"]?.string } ?? "float32"
+    }
+
+    private func inferShape(_ l: QLayer) -> [Int]? {
+        if l.className == "InputLayer" {
+            guard let dims = l.config["batch_input_shape"]?.array ?? l.config["batch_shape"]?.array else { return nil }
+            let rest = dims.dropFirst().map { $0.int ?? -1 }
+            return Array(rest)
+        }
+        guard let first = l.inbounds.first, let input = shapes[first] else { return nil }
+        switch l.className {
+        case "QuantizedConv2D", "QuantizedSeparableConv2D", "QuantizedDepthwiseConv2D", "Conv2D",
+             "DepthwiseConv2D", "SeparableConv2D":
+            guard input.count == 3 else { return nil }
+            let k = l.kernelSize, s = l.strides
+            let same = l.hasPaddingValue || l.padding == "same"
+            let d0 = Geometry.outputSize(input[0], kernel: k[0], stride: s[0], same: same)
+            let d1 = Geometry.outputSize(input[1], kernel: k[1], stride: s[1], same: same)
+            let channels: Int
+            if l.className.hasSuffix("DepthwiseConv2D") {
+                channels = input[2] * (l.config["depth_multiplier"]?.int ?? 1)
+            } else {
+                channels = l.config["filters"]?.int ?? input[2]
+            }
+            return [d0, d1, channels]
+        case "QuantizedMaxPool2D", "MaxPooling2D":
+            guard input.count == 3 else { return nil }
+            let p = l.ints("pool_size") ?? [2, 2]
+            let s = l.ints("strides") ?? p
+            let same = l.padding == "same"
+            return [Geometry.outputSize(input[0], kernel: p[0], stride: s[0], same: same),
+                    Geometry.outputSize(input[1], kernel: p[1], stride: s[1], same: same), input[2]]
+        case "QuantizedGlobalAveragePooling2D", "GlobalAveragePooling2D":
+            guard let c = input.last else { return nil }
+            return l.config["keepdims"]?.bool == true ? [1, 1, c] : [c]
+        case "QuantizedDense", "Dense":
+            guard let units = l.config["units"]?.int else { return nil }
+            return input.dropLast() + [units]
+        case "QuantizedFlatten", "Flatten":
+            return [input.reduce(1, *)]
+        case "QuantizedReshape", "Reshape":
+            guard var target = l.config["target_shape"]?.array?.compactMap({ $0.int }) else { return nil }
+            if let unknown = target.firstIndex(of: -1) {
+                let known = target.filter { $0 != -1 }.reduce(1, *)
+                target[unknown] = known == 0 ? 0 : input.reduce(1, *) / known
+            }
+            return target
+        case "QuantizedConcatenate", "Concatenate":
+            let inputs = l.inbounds.compactMap { shapes[$0] }
+            guard inputs.count == l.inbounds.count, var out = inputs.first else { return nil }
+            var axis = l.config["axis"]?.int ?? -1
+            if axis < 0 { axis += out.count + 1 } else { axis -= 1 }
+            guard axis >= 0 && axis < out.count else { return nil }
+            out[axis] = inputs.map { $0[axis] }.reduce(0, +)
+            return out
+        default:
+            return input
+        }
+    }
+}
+
+/// Convolution and pooling output sizes (TensorFlow "SAME"/"VALID" geometry).
+enum Geometry {
+    static func outputSize(_ n: Int, kernel: Int, stride: Int, same: Bool) -> Int {
+        guard stride > 0 else { return 0 }
+        return same ? (n + stride - 1) / stride : (n - kernel) / stride + 1
+    }
+}

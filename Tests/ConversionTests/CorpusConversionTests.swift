@@ -1,0 +1,247 @@
+// Conversion over the corpus from the reference's recorded quantities: every case's Akida JSON
+// (both targets) equals cnn2snn's, and every refusal matches the reference's error.
+// Fixtures/conversion holds, per case, the quantized model's model_config and the values of
+// QuantizeML's recorders after `record_quantization_variables` (dumped with the reference stack).
+import AkidaFormats
+import AkidaModel
+import Conversion
+import Foundation
+import KerasGraph
+import KerasHDF5
+import Quantization
+import NumPyIO
+import TestSupport
+import XCTest
+
+enum ConversionFixtures {
+    static let root = Fixtures.root.appendingPathComponent("conversion")
+
+    static func graph(_ name: String) throws -> QGraph {
+        let text = try String(contentsOf: root.appendingPathComponent("\(name).model_config.json"), encoding: .utf8)
+        let file = KerasModelFile(modelConfig: try JSONValue(parsing: text), weights: [:], layerNames: [])
+        return QGraph(graph: try LayerGraph(file: file))
+    }
+
+    static func records(_ name: String) throws -> QuantizationRecord {
+        let text = try String(contentsOf: root.appendingPathComponent("\(name).records.json"), encoding: .utf8)
+        return try QuantizationRecord(json: JSONValue(parsing: text))
+    }
+
+    /// Cases with a quantized model converted through QuantizeML (the legacy case is separate).
+    static func cases() throws -> [String] {
+        try Fixtures.corpusCases().filter {
+            FileManager.default.fileExists(atPath: root.appendingPathComponent("\($0).records.json").path)
+        }
+    }
+
+    static func expected(_ name: String, _ target: AkidaTarget) -> (json: String?, error: String?) {
+        let dir = Fixtures.corpusCase(name)
+        let json = try? String(contentsOf: dir.appendingPathComponent("akida_\(target.rawValue).json"), encoding: .utf8)
+        let error = try? String(contentsOf: dir.appendingPathComponent("akida_\(target.rawValue)_error.txt"), encoding: .utf8)
+        return (json, error)
+    }
+}
+
+/// First difference between two Akida models, for readable failures.
+func firstDifference(_ got: AkidaModel, _ want: AkidaModel) -> String? {
+    if got.layers.map(\.name) != want.layers.map(\.name) {
+        return "layers \(got.layers.map(\.name)) != \(want.layers.map(\.name))"
+    }
+    for (g, w) in zip(got.layers, want.layers) {
+        if g.type != w.type { return "\(g.name): type \(g.type) != \(w.type)" }
+        if g.parameters != w.parameters { return "\(g.name): parameters \(g.parameters) != \(w.parameters)" }
+        if g.inbounds != w.inbounds { return "\(g.name): inbounds \(g.inbounds) != \(w.inbounds)" }
+        if g.inputShapes != w.inputShapes || g.outputShape != w.outputShape {
+            return "\(g.name): shapes \(g.inputShapes)->\(g.outputShape) != \(w.inputShapes)->\(w.outputShape)"
+        }
+        if Set(g.variables.keys) != Set(w.variables.keys) {
+            return "\(g.name): variables \(g.variables.keys.sorted()) != \(w.variables.keys.sorted())"
+        }
+        for (key, gv) in g.variables.sorted(by: { $0.key < $1.key }) {
+            let wv = w.variables[key]!
+            if gv != wv {
+                let gi = gv.floats, wi = wv.floats
+                let at = zip(gi, wi).enumerated().first { $0.element.0 != $0.element.1 }
+                return "\(g.name).\(key): \(gv.dtype)/\(gv.bitwidth)/\(gv.shape) vs \(wv.dtype)/\(wv.bitwidth)/\(wv.shape); first diff "
+                    + (at.map { "at \($0.offset): \($0.element.0) != \($0.element.1)" } ?? "none")
+            }
+        }
+    }
+    if got.ipVersion != want.ipVersion { return "IP version \(got.ipVersion) != \(want.ipVersion)" }
+    if got.inputShape != want.inputShape || got.outputShape != want.outputShape { return "model shapes differ" }
+    return nil
+}
+
+final class CorpusConversionTests: XCTestCase {
+    func testEveryCaseMatchesTheReference() throws {
+        var equal: [String] = [], refused: [String] = []
+        for name in try ConversionFixtures.cases() {
+            let graph = try ConversionFixtures.graph(name)
+            let records = try ConversionFixtures.records(name)
+            for target in AkidaTarget.allCases {
+                let expected = ConversionFixtures.expected(name, target)
+                let label = "\(name) \(target.rawValue)"
+                do {
+                    let output = try Converter.convert(graph: graph, records: records, target: target)
+                    guard let json = expected.json else {
+                        XCTFail("\(label): converted, but the reference refused: \(expected.error ?? "?")")
+                        continue
+                    }
+                    let want = try AkidaJSON.decode(json)
+                    if let diff = firstDifference(output.model, want) {
+                        XCTFail("\(label): \(diff)")
+                        continue
+                    }
+                    XCTAssertEqual(AkidaJSON.encode(output.model), json, "\(label): JSON text differs")
+                    equal.append(label)
+                } catch let error as ConversionError {
+                    guard let want = expected.error else {
+                        XCTFail("\(label): refused, but the reference converted it: \(error)")
+                        continue
+                    }
+                    XCTAssertEqual(error.referenceMessage.trimmingCharacters(in: .whitespacesAndNewlines),
+                                   want.trimmingCharacters(in: .whitespacesAndNewlines), label)
+                    refused.append(label)
+                }
+            }
+        }
+        print("equal JSON: \(equal.joined(separator: ", "))")
+        print("matching refusals: \(refused.joined(separator: ", "))")
+    }
+}
+
+final class CompatibilityTests: XCTestCase {
+    /// The report is empty exactly where the reference converts, and where it refuses, the report
+    /// contains the reference's error (same layer, same rule, same text).
+    func testReportAgreesWithTheReference() throws {
+        for name in try ConversionFixtures.cases() {
+            let graph = try ConversionFixtures.graph(name)
+            let records = try ConversionFixtures.records(name)
+            for target in AkidaTarget.allCases {
+                let expected = ConversionFixtures.expected(name, target)
+                let report = Converter.checkCompatibility(graph: graph, records: records, target: target)
+                let label = "\(name) \(target.rawValue)"
+                if expected.json != nil {
+                    XCTAssertEqual(report, [], label)
+                    continue
+                }
+                let wanted = try XCTUnwrap(expected.error, label)
+                    .split(separator: ":", maxSplits: 1)[1].trimmingCharacters(in: .whitespacesAndNewlines)
+                XCTAssertTrue(report.contains { $0.message.trimmingCharacters(in: .whitespacesAndNewlines) == wanted },
+                              "\(label): \(report) lacks \(wanted)")
+                XCTAssertTrue(report.allSatisfy { !$0.fix.isEmpty }, label)
+            }
+        }
+    }
+
+    /// A model with several faults for Akida 1.0 gets all of them, each naming its layer.
+    func testEveryProblemIsReported() throws {
+        let graph = try ConversionFixtures.graph("seed_float_input")
+        let report = Converter.checkCompatibility(graph: graph, records: try ConversionFixtures.records("seed_float_input"),
+                                                  target: .v1)
+        let rules = report.map(\.rule)
+        // dw_1 carries an output quantizer (a block boundary Akida 1.0 refuses), relu_0/relu_1 are
+        // unbounded and the 8-bit convolutions exceed Akida 1.0's 4-bit weights.
+        XCTAssertTrue(report.contains { $0.rule == "v1-block-boundary" && $0.layer == "dw_1" }, "\(report)")
+        XCTAssertTrue(rules.contains("weight-bits"), "\(report)")
+        XCTAssertTrue(report.contains { $0.rule == "v1-unbounded-relu" && $0.layer == "relu_1" }, "\(report)")
+        XCTAssertGreaterThan(report.count, 3)
+    }
+}
+
+final class ConvertedInferenceTests: XCTestCase {
+    /// Models converted by SpikeForge, run in the Akida simulator, give akida's predict outputs.
+    func testConvertedModelsPredictLikeAkida() throws {
+        var checked = 0
+        for name in try ConversionFixtures.cases() {
+            let graph = try ConversionFixtures.graph(name)
+            let records = try ConversionFixtures.records(name)
+            for target in AkidaTarget.allCases where ConversionFixtures.expected(name, target).json != nil {
+                let model = try Converter.convert(graph: graph, records: records, target: target).model
+                let dir = Fixtures.corpusCase(name)
+                let inputFile = try Fixtures.meta(name)["akida_input_file"] as? String ?? "inputs.npy"
+                let inputs = try NPY.read(contentsOf: dir.appendingPathComponent(inputFile))
+                let expected = try NPY.read(contentsOf: dir.appendingPathComponent("akida_\(target.rawValue)_out.npy"))
+                let got = try AkidaSimulator(model: model).predict(inputs)
+                XCTAssertEqual(got.ndarray(), expected, "\(name) \(target.rawValue)")
+                checked += 1
+            }
+        }
+        XCTAssertEqual(checked, 19)
+    }
+}
+
+final class RegisterLimitTests: XCTestCase {
+    /// An output scale wider than 8 bits is refused (the reference wraps it modulo 256), naming
+    /// the layer, the variable and the value.
+    func testOversizedOutputScaleIsAnError() throws {
+        let graph = try ConversionFixtures.graph("mlp")
+        var records = try ConversionFixtures.records("mlp")
+        var relu = records["relu_0"]
+        let scales = try XCTUnwrap(relu.outputScales)
+        relu.outputScales = IntTensor(shape: scales.shape, values: [300] + scales.values.dropFirst())
+        records.layers["relu_0"] = relu
+        XCTAssertThrowsError(try Converter.convert(graph: graph, records: records, target: .v2)) { error in
+            let e = error as? ConversionError
+            XCTAssertEqual(e?.kind, .registerOverflow)
+            XCTAssertEqual(e?.layer, "dense_0")
+            XCTAssertTrue(e?.message.contains("300") == true && e?.message.contains("output_scales") == true, "\(error)")
+        }
+    }
+
+    /// Output shifts beyond ±31 crash the reference engine; SpikeForge refuses them.
+    func testOversizedOutputShiftIsAnError() throws {
+        let graph = try ConversionFixtures.graph("mlp")
+        var records = try ConversionFixtures.records("mlp")
+        var relu = records["relu_0"]
+        let shift = try XCTUnwrap(relu.outputShift)
+        relu.outputShift = IntTensor(shape: shift.shape, values: shift.values.map { _ in 40 })
+        records.layers["relu_0"] = relu
+        XCTAssertThrowsError(try Converter.convert(graph: graph, records: records, target: .v2)) { error in
+            XCTAssertTrue("\(error)".contains("dense_0") && "\(error)".contains("40"), "\(error)")
+        }
+        let report = Converter.checkCompatibility(graph: graph, records: records, target: .v2)
+        XCTAssertEqual(report.map(\.rule), ["register-range"])
+    }
+}
+
+final class TargetTests: XCTestCase {
+    func testEnvironmentSelectsTheTarget() throws {
+        XCTAssertEqual(try AkidaTarget.fromEnvironment([:]), .v2)
+        XCTAssertEqual(try AkidaTarget.fromEnvironment(["CNN2SNN_TARGET_AKIDA_VERSION": "v1"]), .v1)
+        XCTAssertThrowsError(try AkidaTarget.fromEnvironment(["CNN2SNN_TARGET_AKIDA_VERSION": "v3"])) { error in
+            XCTAssertEqual((error as? ConversionError)?.message, "CNN2SNN_TARGET_AKIDA_VERSION=v3 must be one of ['v1', 'v2']")
+        }
+    }
+}
+
+final class QuantizedModelConversionTests: XCTestCase {
+    /// From the quantized .h5 alone: the recorded quantities equal the reference's, and the
+    /// conversion equals the reference's JSON or refusal for both targets.
+    func testQuantizedH5ConvertsLikeTheReference() throws {
+        var equal = 0, refused = 0
+        for name in try ConversionFixtures.cases() {
+            let model = try QuantizedModel(file: KerasH5.read(Fixtures.corpusCase(name).appendingPathComponent("quantized.h5")))
+            for target in AkidaTarget.allCases {
+                let expected = ConversionFixtures.expected(name, target)
+                let label = "\(name) \(target.rawValue)"
+                do {
+                    let output = try Converter.convert(quantized: model, target: target)
+                    let json = try XCTUnwrap(expected.json, "\(label): the reference refused it")
+                    if let diff = firstDifference(output.model, try AkidaJSON.decode(json)) {
+                        XCTFail("\(label): \(diff)")
+                    } else {
+                        equal += 1
+                    }
+                } catch let error as ConversionError {
+                    let want = try XCTUnwrap(expected.error, "\(label): \(error)")
+                    XCTAssertEqual(error.referenceMessage.trimmingCharacters(in: .whitespacesAndNewlines),
+                                   want.trimmingCharacters(in: .whitespacesAndNewlines), label)
+                    refused += 1
+                }
+            }
+        }
+        XCTAssertEqual(equal, 19)
+        XCTAssertEqual(refused, 25)
+    }
+}
