@@ -6,5 +6,6 @@ struct SpikeForge: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "spikeforge",
         abstract: "Convert tf_keras models to Akida models: quantize, convert, summarise, simulate.",
-        subcommands: [Serve.self, Inspect.self, Predict.self, ConfigCommand.self, SummaryCommand.self])
+        subcommands: [Serve.self, Inspect.self, Predict.self, QuantizeCommand.self, ConfigCommand.self,
+                      SummaryCommand.self])
 }
