@@ -110,7 +110,10 @@ public func isQuantizationLayer(_ className: String) -> Bool {
 func quantizedOutputShape(_ node: GraphNode, _ inputs: [[Int]]) -> [Int]? {
     let base = node.baseClassName
     let floatClass = base.hasPrefix("Quantized") ? String(base.dropFirst("Quantized".count)) : base
-    if let spec = try? LayerSpec(className: floatClass, config: node.config, layer: node.name),
+    // QuantizeML stores a 'same' convolution as 'valid' plus the `padding_value` it pads with.
+    var config = node.config
+    if let value = config["padding_value"], !value.isNull { config = config.setting("padding", to: .string("same")) }
+    if let spec = try? LayerSpec(className: floatClass, config: config, layer: node.name),
        let shape = try? spec.outputShape(inputs, layer: node.name, className: node.className) {
         return shape
     }

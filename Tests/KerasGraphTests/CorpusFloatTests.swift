@@ -100,6 +100,19 @@ final class CorpusFloatTests: XCTestCase {
         }
     }
 
+    /// Quantized models' summaries equal tf_keras's (Tests/Fixtures/keras_summaries, made with the reference stack).
+    func testQuantizedSummaryTextEqualsKeras() throws {
+        let dir = Fixtures.root.appendingPathComponent("keras_summaries/quantized")
+        let cases = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".txt") }
+        XCTAssertGreaterThan(cases.count, 20)
+        for name in cases {
+            let caseName = String(name.dropLast(4))
+            let graph = try LayerGraph(file: try KerasH5.read(file("quantized.h5", caseName)))
+            let want = try String(contentsOf: dir.appendingPathComponent(name), encoding: .utf8)
+            XCTAssertEqual(try KerasSummary.text(graph: graph), want, caseName)
+        }
+    }
+
     /// Quantized models are described too (kind, shapes from the float layers they stand for).
     func testQuantizedModelsAreDescribed() throws {
         for name in try positiveCases() where FileManager.default.fileExists(atPath: file("quantized.h5", name).path) {
