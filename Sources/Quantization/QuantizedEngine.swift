@@ -2,6 +2,7 @@
 // returns the dequantized outputs (plus the float tail after a Dequantizer). Every layer is
 // parsed once at construction — integer weights included — so a model is validated before
 // it is run and repeated predictions pay only for the arithmetic.
+import Foundation
 import KerasGraph
 import Tensors
 
@@ -80,7 +81,33 @@ public struct QuantizedEngine {
     }
 
     /// Runs the model and returns its outputs as float32 arrays (dequantized), one per model output.
-    public func predict(_ input: NDArray) throws -> [NDArray] {
+    /// Samples are independent, so a batch is split into up to `threads` slices run concurrently.
+    public func predict(_ input: NDArray, threads: Int = ProcessInfo.processInfo.activeProcessorCount) throws -> [NDArray] {
+        let n = input.shape.first ?? 0
+        let parts = max(1, min(threads, n / 8))
+        guard parts > 1 else { return try predictSlice(input) }
+        let sampleBytes = input.shape.dropFirst().reduce(1, *) * input.dtype.byteSize
+        let bounds = (0...parts).map { $0 * n / parts }
+        var results = [Result<[NDArray], Error>?](repeating: nil, count: parts)
+        let lock = NSLock()
+        DispatchQueue.concurrentPerform(iterations: parts) { p in
+            let result = Result {
+                let slice = try NDArray(dtype: input.dtype, shape: [bounds[p + 1] - bounds[p]] + input.shape.dropFirst(),
+                                        bytes: Array(input.bytes[(bounds[p] * sampleBytes)..<(bounds[p + 1] * sampleBytes)]))
+                return try predictSlice(slice)
+            }
+            lock.lock()
+            results[p] = result
+            lock.unlock()
+        }
+        let slices = try results.map { try $0!.get() }
+        return try (0..<slices[0].count).map { o in
+            let first = slices[0][o]
+            return try NDArray(dtype: first.dtype, shape: [n] + first.shape.dropFirst(), bytes: slices.flatMap { $0[o].bytes })
+        }
+    }
+
+    func predictSlice(_ input: NDArray) throws -> [NDArray] {
         let values = try evaluate(input, keepAll: false)
         return try model.outputs.map { ref in
             guard let i = model.layers.firstIndex(where: { $0.name == ref.layer }), let v = values[i] else {

@@ -23,22 +23,12 @@ extension QuantizedModel {
                     throw QuantizedModelError.invalidModel(layer: node.name,
                         reason: "variable '\(weight.name)' is \(weight.array.dtype.rawValue); float variables expected")
                 }
-                return QuantizedVariable(name: Self.relativeName(weight.name, layer: node.name),
-                                         value: weight.array.floats())
+                return QuantizedVariable(name: node.relativeWeightName(weight.name), value: weight.array.floats())
             }
             return QuantizedLayer(name: node.name, className: node.className, config: node.config,
                                   inputs: node.inputs, variables: variables)
         }
         self.init(name: graph.name, layers: layers, inputs: graph.inputs, outputs: graph.outputs)
-    }
-
-    /// `conv_0/output_quantizer/range_max:0` → `output_quantizer/range_max`; a name saved inside a
-    /// nested model (`block_conv/kernel:0` for layer `block_conv`) is handled the same way.
-    static func relativeName(_ fullName: String, layer: String) -> String {
-        var n = Substring(fullName)
-        if let colon = n.lastIndex(of: ":") { n = n[..<colon] }
-        if n.hasPrefix(layer + "/") { n = n.dropFirst(layer.count + 1) }
-        return String(n)
     }
 
     /// The model in tf_keras legacy-HDF5 form, ready for `KerasH5.write`.
