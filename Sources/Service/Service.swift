@@ -35,10 +35,39 @@ public struct JobEnvironment {
     /// Stores bytes a job produced (e.g. a converted .fbz) as a new model derived from `parent`.
     public func storeModel(_ data: Data, name: String, format: String, kind: String, descriptionJSON: String = "{}",
                            parent: String?, sourceJob: String?) throws -> ModelRecord {
-        let ref = try blobs.put(data)
-        return try store.insertModel(ModelRecord(name: name, format: format, kind: kind, sha256: ref.sha256,
-                                                 size: ref.size, descriptionJSON: descriptionJSON,
-                                                 parentModelID: parent, sourceJobID: sourceJob))
+        try insertModel(try blobs.put(data), name: name, format: format, kind: kind,
+                        descriptionJSON: descriptionJSON, parent: parent, sourceJob: sourceJob)
+    }
+
+    /// Same for a file the job wrote (see `scratchFile`); the file is copied into the blob store.
+    public func storeModel(contentsOf file: URL, name: String, format: String, kind: String, descriptionJSON: String = "{}",
+                           parent: String?, sourceJob: String?) throws -> ModelRecord {
+        try insertModel(try blobs.put(contentsOf: file), name: name, format: format, kind: kind,
+                        descriptionJSON: descriptionJSON, parent: parent, sourceJob: sourceJob)
+    }
+
+    private func insertModel(_ ref: BlobRef, name: String, format: String, kind: String, descriptionJSON: String,
+                             parent: String?, sourceJob: String?) throws -> ModelRecord {
+        try store.insertModel(ModelRecord(name: name, format: format, kind: kind, sha256: ref.sha256, size: ref.size,
+                                          descriptionJSON: descriptionJSON, parentModelID: parent, sourceJobID: sourceJob))
+    }
+
+    /// Stores a .npy/.npz a job wrote (e.g. inference outputs) as a dataset, validated like an upload.
+    public func storeDataset(contentsOf file: URL, name: String) throws -> DatasetRecord {
+        let handle = try FileHandle(forReadingFrom: file)
+        let head = [UInt8](handle.readData(ofLength: BlobWriter.headCapacity))
+        try handle.close()
+        let size = Int64((try FileManager.default.attributesOfItem(atPath: file.path)[.size] as? NSNumber)?.int64Value ?? 0)
+        let summary = try DatasetCheck.inspect(head: head, file: file, size: size, maxBytes: Int.max)
+        let ref = try blobs.put(contentsOf: file)
+        return try store.insertDataset(DatasetRecord(name: name, dtype: summary.dtype, shape: summary.shape,
+                                                     sha256: ref.sha256, size: ref.size))
+    }
+
+    /// A fresh path in the data directory's temp area for a job's intermediate files; whatever a
+    /// crashed job leaves there is removed at the next start.
+    public func scratchFile(suffix: String) -> URL {
+        blobs.temporaryDirectory.appendingPathComponent("job-\(UUID().uuidString)\(suffix)")
     }
 }
 

@@ -158,4 +158,30 @@ final class JobTests: XCTestCase {
         let succeeded = try harness.send("GET", "/v1/jobs?state=succeeded&limit=100").object["items"] as? [[String: Any]]
         XCTAssertEqual(succeeded?.count, 5)
     }
+
+    func testEnvironmentStoresJobOutputs() throws {
+        let environment = harness.service.environment
+        let source = Fixtures.corpusCase("digits_trained").appendingPathComponent("float_out.npy")
+        let scratch = environment.scratchFile(suffix: ".npy")
+        try FileManager.default.copyItem(at: source, to: scratch)
+        let dataset = try environment.storeDataset(contentsOf: scratch, name: "outputs.npy")
+        // meta.json describes float_out.npy as "... float32 [360, 10]".
+        let files = try XCTUnwrap(try Fixtures.meta("digits_trained")["files"] as? [String: Any])
+        XCTAssertTrue((files["float_out.npy"] as? String ?? "").hasSuffix("\(dataset.dtype) [\(dataset.shape.map(String.init).joined(separator: ", "))]"))
+        XCTAssertEqual(dataset.sha256, try Oracle.sha256sum(source))
+
+        let parent = try harness.uploadMultipart("/v1/models", file: [UInt8](try Data(contentsOf: Fixtures.corpusCase("digits_trained").appendingPathComponent("model.h5"))), filename: "float.h5")
+        let parentID = try XCTUnwrap(parent.object["id"] as? String)
+        let derived = try environment.storeModel(contentsOf: Fixtures.corpusCase("digits_trained").appendingPathComponent("quantized.h5"),
+                                                 name: "quantized.h5", format: "h5", kind: "keras-quantized", parent: parentID, sourceJob: nil)
+        let fetched = try harness.send("GET", "/v1/models/\(derived.id)").object
+        XCTAssertEqual(fetched["parentModelId"] as? String, parentID)
+        XCTAssertEqual(fetched["kind"] as? String, "keras-quantized")
+
+        let bad = environment.scratchFile(suffix: ".npy")
+        try Data("not numpy".utf8).write(to: bad)
+        XCTAssertThrowsError(try environment.storeDataset(contentsOf: bad, name: "bad.npy")) { error in
+            XCTAssertEqual((error as? HTTPProblem)?.status, 422)
+        }
+    }
 }
