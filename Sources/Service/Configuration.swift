@@ -28,6 +28,13 @@ public struct ServiceConfiguration: Equatable, Sendable {
     /// Bearer tokens accepted on /v1; empty = authentication off.
     public var authTokens: [String] = []
     public var accessLog = true
+    /// Largest `.npy` body `POST /v1/models/{id}/predict` takes; bigger batches go through an `infer` job.
+    public var maxPredictBytes = 16 << 20
+    /// Uploaded models are parsed by `spikeforge inspect` in a child process killed after this long.
+    public var inspectTimeoutSeconds = 60
+    /// The `spikeforge` executable that parses uploads; empty = the running executable when it is
+    /// `spikeforge` (otherwise, e.g. inside a test runner, uploads are parsed in-process).
+    public var inspectExecutable = ""
 
     public init() {}
 
@@ -74,7 +81,8 @@ public struct ServiceConfiguration: Equatable, Sendable {
         guard (0...65535).contains(port) else { throw ConfigurationError(message: "port \(port) is outside 0...65535") }
         for (name, value) in [("workers", workers), ("http_threads", httpThreads), ("connection_limit", connectionLimit),
                               ("max_upload_bytes", maxUploadBytes), ("max_json_body_bytes", maxJSONBodyBytes),
-                              ("job_max_attempts", jobMaxAttempts)] where value < 1 {
+                              ("job_max_attempts", jobMaxAttempts),
+                              ("max_predict_bytes", maxPredictBytes), ("inspect_timeout_seconds", inspectTimeoutSeconds)] where value < 1 {
             throw ConfigurationError(message: "\(name) must be at least 1 (got \(value))")
         }
         guard !dataDir.isEmpty else { throw ConfigurationError(message: "data_dir must not be empty") }
@@ -164,6 +172,9 @@ public struct ServiceConfiguration: Equatable, Sendable {
         int("job_max_attempts", \.jobMaxAttempts),
         strings("auth_tokens", \.authTokens),
         bool("access_log", \.accessLog),
+        int("max_predict_bytes", \.maxPredictBytes),
+        int("inspect_timeout_seconds", \.inspectTimeoutSeconds),
+        string("inspect_executable", \.inspectExecutable),
     ]
 }
 

@@ -28,11 +28,7 @@ extension Service {
         router.add(.GET, "/v1/models/{id}", mapped { [unowned self] request in
             .json(object: Representation.model(try model(request)))
         })
-        router.add(.GET, "/v1/models/{id}/download", mapped { [unowned self] request in
-            let model = try model(request)
-            let format = ModelFormat(rawValue: model.format)
-            return try download(model.sha256, name: model.name, contentType: format?.contentType ?? "application/octet-stream")
-        })
+        router.add(.GET, "/v1/models/{id}/download", engineMapped { [unowned self] request in try modelDownload(request) })
 
         router.upload(.POST, "/v1/datasets", maxBytes: { maxUpload }) { [unowned self] request in
             do { return try beginDatasetUpload(request) } catch { throw ServiceProblems.http(error) }

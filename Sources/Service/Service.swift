@@ -130,6 +130,9 @@ public final class Service {
         statusPage = StatusPage.load()
         registerRoutes()
         ChecksumJob.register(on: self)
+        EngineJobs.register(on: self)
+        ModelImport.register(on: self)
+        registerEngineRoutes()
     }
 
     /// Adds a job kind. `validate` runs when the job is submitted (throw to refuse with 422);

@@ -7,5 +7,5 @@ struct SpikeForge: ParsableCommand {
         commandName: "spikeforge",
         abstract: "Convert tf_keras models to Akida models: quantize, convert, summarise, simulate.",
         subcommands: [Serve.self, Inspect.self, Predict.self, QuantizeCommand.self, ConfigCommand.self,
-                      SummaryCommand.self])
+                      SummaryCommand.self, ConvertCommand.self, CheckCommand.self])
 }

@@ -59,10 +59,14 @@ final class UploadTests: XCTestCase {
         XCTAssertEqual(response.object["shape"] as? [Int], shape)
         XCTAssertEqual(response.object["dtype"] as? String, dtype)
 
-        let json = Array("{\"class_name\": \"Sequential\", \"config\": {}}".utf8)
+        let json = [UInt8](try Data(contentsOf: Fixtures.corpusCase("mlp").appendingPathComponent("akida_v2.json")))
         let model = try harness.send("POST", "/v1/models?name=net.json", headers: ["Content-Type": "application/octet-stream"], body: json)
         XCTAssertEqual(model.status, 201, model.text)
         XCTAssertEqual(model.object["format"] as? String, "json")
+        XCTAssertEqual(model.object["kind"] as? String, "akida")
+        let keras = Array("{\"class_name\": \"Sequential\", \"config\": {}}".utf8)
+        let notAkida = try harness.send("POST", "/v1/models?name=net.json", headers: ["Content-Type": "application/octet-stream"], body: keras)
+        XCTAssertEqual(notAkida.status, 422, "a JSON model must be Akida JSON: \(notAkida.text)")
 
         let npz = Fixtures.corpusCase("digits_trained").appendingPathComponent("quant_layers.npz")
         let archive = try harness.uploadMultipart("/v1/datasets", file: [UInt8](try Data(contentsOf: npz)), filename: "layers.npz")

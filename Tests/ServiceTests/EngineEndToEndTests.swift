@@ -1,0 +1,173 @@
+// ServiceTests: the engine over HTTP, end to end on a real server with real SQLite — upload a corpus
+// float model and its calibration samples, quantize with the reference's arguments, convert for
+// Akida 2.0 and predict; every result is compared with the reference stack's files.
+import Foundation
+import HTTPServer
+import NumPyIO
+import Service
+import TestSupport
+import XCTest
+
+final class EngineEndToEndTests: XCTestCase {
+    var harness: Harness!
+
+    /// The built `spikeforge` next to the test bundle: uploads are then parsed in a child process,
+    /// as in production. Without it (a partial build) they are parsed in-process.
+    static var spikeforgeExecutable: String? {
+        let candidate = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("spikeforge")
+        return FileManager.default.isExecutableFile(atPath: candidate.path) ? candidate.path : nil
+    }
+
+    override func setUpWithError() throws {
+        harness = try Harness { configuration in
+            if let path = EngineEndToEndTests.spikeforgeExecutable { configuration.inspectExecutable = path }
+        }
+    }
+
+    override func tearDown() { harness.close() }
+
+    func file(_ caseName: String, _ name: String) throws -> [UInt8] {
+        [UInt8](try Data(contentsOf: Fixtures.corpusCase(caseName).appendingPathComponent(name)))
+    }
+
+    func upload(_ path: String, _ bytes: [UInt8], _ filename: String) throws -> [String: Any] {
+        let response = try harness.uploadMultipart(path, file: bytes, filename: filename)
+        XCTAssertEqual(response.status, 201, response.text)
+        return response.object
+    }
+
+    func runJob(_ type: String, _ params: [String: Any]) throws -> [String: Any] {
+        let submitted = try harness.json("POST", "/v1/jobs", ["type": type, "params": params])
+        XCTAssertEqual(submitted.status, 202, submitted.text)
+        let id = try XCTUnwrap(submitted.object["id"] as? String, submitted.text)
+        let job = try harness.waitForJob(id, timeout: 300) { ["succeeded", "failed", "cancelled"].contains($0["state"] as? String ?? "") }
+        XCTAssertEqual(job["state"] as? String, "succeeded", "\(type) job: \(job)")
+        return job
+    }
+
+    func predict(_ modelID: String, _ body: [UInt8], accept: String) throws -> HTTPClientResponse {
+        try harness.send("POST", "/v1/models/\(modelID)/predict", headers: ["Content-Type": "application/octet-stream", "Accept": accept], body: body)
+    }
+
+    func testUploadQuantizeConvertPredictMatchesReference() throws {
+        let name = "mlp"
+        let meta = try Fixtures.meta(name)
+        let args = try XCTUnwrap(meta["quantize_args"] as? [String: Any])
+        let modelMeta = try XCTUnwrap(meta["model"] as? [String: Any])
+
+        // Upload: the description comes from parsing the file.
+        let float = try upload("/v1/models", try file(name, "model.h5"), "model.h5")
+        let floatID = try XCTUnwrap(float["id"] as? String)
+        XCTAssertEqual(float["kind"] as? String, "float")
+        let description = try XCTUnwrap(harness.send("GET", "/v1/models/\(floatID)").object["description"] as? [String: Any])
+        let layers = try XCTUnwrap(description["layers"] as? [[String: Any]])
+        XCTAssertEqual(layers.map { "\($0["name"] as? String ?? ""):\($0["className"] as? String ?? "")" }, modelMeta["layers"] as? [String])
+        XCTAssertEqual(description["totalParams"] as? Int, modelMeta["params"] as? Int)
+        let summary = try harness.send("GET", "/v1/models/\(floatID)/summary")
+        XCTAssertEqual(summary.status, 200)
+        XCTAssertTrue(summary.text.contains("dense_0 (Dense)"), summary.text)
+        XCTAssertEqual(try harness.send("GET", "/v1/models/\(floatID)/config").status, 409)
+
+        // Float predict within the corpus tolerance.
+        let floatOut = try NPY.decode(try predict(floatID, try file(name, "inputs.npy"), accept: "application/x-npy").body)
+        let want = try NPY.decode(try file(name, "float_out.npy"))
+        XCTAssertEqual(floatOut.shape, want.shape)
+        let tolerance = try XCTUnwrap((meta["tolerances"] as? [String: Any])?["float_out"] as? [String: Any])
+        let atol = try XCTUnwrap(tolerance["atol"] as? Double), rtol = try XCTUnwrap(tolerance["rtol"] as? Double)
+        for (got, expected) in zip(floatOut.doubles(), want.doubles()) {
+            XCTAssertLessThanOrEqual(abs(got - expected), atol + rtol * abs(expected))
+        }
+
+        // Quantize with the reference's arguments and calibration samples.
+        let samples = try upload("/v1/datasets", try file(name, try XCTUnwrap(args["samples"] as? String)), "calibration.npy")
+        var params: [String: Any] = ["model_id": floatID, "dataset_id": try XCTUnwrap(samples["id"] as? String)]
+        for key in ["qparams", "q_config", "num_samples", "batch_size", "epochs"] where !(args[key] is NSNull) {
+            params[key] = args[key]
+        }
+        let quantizeJob = try runJob("quantize", params)
+        let quantizedID = try XCTUnwrap((quantizeJob["result"] as? [String: Any])?["model_id"] as? String, "\(quantizeJob)")
+        let quantized = harness.getObject("/v1/models/\(quantizedID)")
+        XCTAssertEqual(quantized["kind"] as? String, "quantized")
+        XCTAssertEqual(quantized["parentModelId"] as? String, floatID)
+        XCTAssertEqual(quantized["sourceJobId"] as? String, quantizeJob["id"] as? String)
+        let config = try harness.send("GET", "/v1/models/\(quantizedID)/config")
+        XCTAssertEqual(config.status, 200, config.text)
+        let referenceConfig = try JSONSerialization.jsonObject(with: Data(try file(name, "q_config.json")))
+        XCTAssertEqual(config.json() as? NSDictionary, referenceConfig as? NSDictionary)
+        let h5 = try harness.send("GET", "/v1/models/\(quantizedID)/download")
+        XCTAssertEqual(Array(h5.body.prefix(4)), [0x89, 0x48, 0x44, 0x46])
+
+        // Compatibility: the reference converts this model for Akida 2.0 only.
+        let v2 = try harness.send("POST", "/v1/models/\(quantizedID)/check?akida_version=v2").object
+        XCTAssertEqual(v2["compatible"] as? Bool, true, "\(v2)")
+        let v1 = try harness.send("POST", "/v1/models/\(quantizedID)/check?akida_version=v1").object
+        XCTAssertEqual(v1["compatible"] as? Bool, false, "\(v1)")
+
+        // Convert for Akida 2.0: summary, JSON and simulated outputs equal the reference's.
+        let convertJob = try runJob("convert", ["model_id": quantizedID, "akida_version": "v2"])
+        let akidaID = try XCTUnwrap((convertJob["result"] as? [String: Any])?["model_id"] as? String, "\(convertJob)")
+        let akida = harness.getObject("/v1/models/\(akidaID)")
+        XCTAssertEqual(akida["kind"] as? String, "akida")
+        XCTAssertEqual(akida["format"] as? String, "fbz")
+        XCTAssertEqual(try harness.send("GET", "/v1/models/\(akidaID)/summary").text,
+                       String(decoding: try file(name, "akida_v2_summary.txt"), as: UTF8.self))
+        let json = try harness.send("GET", "/v1/models/\(akidaID)/download?format=json")
+        XCTAssertEqual(json.status, 200)
+        XCTAssertEqual(json.json() as? NSDictionary,
+                       try JSONSerialization.jsonObject(with: Data(try file(name, "akida_v2.json"))) as? NSDictionary)
+
+        let akidaInputs = try file(name, try XCTUnwrap(meta["akida_input_file"] as? String))
+        let reference = try NPY.decode(try file(name, "akida_v2_out.npy"))
+        let out = try predict(akidaID, akidaInputs, accept: "application/octet-stream")
+        XCTAssertEqual(out.status, 200, out.text)
+        XCTAssertEqual(try NPY.decode(out.body), reference)
+        let asJSON = try predict(akidaID, akidaInputs, accept: "application/json").object
+        let output = try XCTUnwrap((asJSON["outputs"] as? [[String: Any]])?.first)
+        XCTAssertEqual(output["shape"] as? [Int], reference.shape)
+        XCTAssertEqual(output["values"] as? [Double], reference.doubles())
+        XCTAssertEqual((asJSON["layerSparsity"] as? [Any])?.isEmpty, false)
+
+        // The same batch as an infer job: the outputs become a dataset.
+        let inputs = try upload("/v1/datasets", akidaInputs, "inputs.npy")
+        let inferJob = try runJob("infer", ["model_id": akidaID, "dataset_id": try XCTUnwrap(inputs["id"] as? String), "batch_size": 3])
+        let outputsID = try XCTUnwrap((inferJob["result"] as? [String: Any])?["dataset_id"] as? String, "\(inferJob)")
+        XCTAssertEqual(try NPY.decode(try harness.send("GET", "/v1/datasets/\(outputsID)/download").body), reference)
+    }
+
+    func testCorruptModelsAreRefusedAndTheServerSurvives() throws {
+        let model = try file("mlp", "model.h5")
+        var flipped = model
+        for i in stride(from: 64, to: flipped.count, by: 97) { flipped[i] ^= 0x5A }
+        for (label, bytes) in [("truncated", Array(model.prefix(model.count / 2))), ("bit-flipped", flipped),
+                               ("header only", Array(model.prefix(8)))] {
+            let response = try harness.uploadMultipart("/v1/models", file: bytes, filename: "\(label).h5")
+            XCTAssertEqual(response.status, 422, "\(label): \(response.text)")
+            XCTAssertEqual(response.headers["content-type"], "application/problem+json")
+            XCTAssertFalse((response.object["detail"] as? String ?? "").isEmpty, label)
+        }
+        XCTAssertEqual((try harness.send("GET", "/v1/models").object["items"] as? [Any])?.count, 0, "nothing refused is stored")
+        XCTAssertEqual(try harness.send("GET", "/healthz").status, 200)
+    }
+
+    func testEngineRequestsAreValidated() throws {
+        let float = try upload("/v1/models", try file("mlp", "model.h5"), "model.h5")
+        let id = try XCTUnwrap(float["id"] as? String)
+        let notNumpy = try predict(id, Array("hello".utf8), accept: "application/json")
+        XCTAssertEqual(notNumpy.status, 422, notNumpy.text)
+        let batch = try predict(id, try file("mlp", "calibration.npy"), accept: "application/json")
+        XCTAssertEqual(batch.status, 200, "a [64, 64] batch fits a 64-input model: \(batch.text)")
+        XCTAssertEqual(((batch.object["outputs"] as? [[String: Any]])?.first?["shape"]) as? [Int], [64, 10])
+        let convertFloat = try harness.json("POST", "/v1/jobs", ["type": "convert", "params": ["model_id": id]])
+        XCTAssertEqual(convertFloat.status, 422, convertFloat.text)
+        let badVersion = try harness.send("POST", "/v1/models/\(id)/check?akida_version=v3")
+        XCTAssertEqual(badVersion.status, 409, "a float model cannot be checked: \(badVersion.text)")
+        let types = try harness.send("GET", "/v1/job-types").object["types"] as? [String] ?? []
+        XCTAssertTrue(Set(["quantize", "calibrate", "convert", "infer"]).isSubset(of: Set(types)), "\(types)")
+    }
+}
+
+extension Harness {
+    func getObject(_ path: String) -> [String: Any] {
+        (try? send("GET", path).object) ?? [:]
+    }
+}
