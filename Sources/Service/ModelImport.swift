@@ -62,7 +62,9 @@ enum ModelImport {
         try process.run()
         if finished.wait(timeout: .now() + timeout) == .timedOut {
             kill(process.processIdentifier, SIGKILL)
-            finished.wait()
+            // Foundation reports the end only once every inheritor of its status socket is gone;
+            // a grandchild (a wrapper script's) may outlive the kill, so do not wait for it long.
+            _ = finished.wait(timeout: .now() + 2)
             throw invalid("parsing the model took longer than \(Int(timeout)) s and was stopped; the file is probably malformed")
         }
         if process.terminationReason == .uncaughtSignal {

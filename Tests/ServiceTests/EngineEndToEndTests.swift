@@ -49,8 +49,13 @@ final class EngineEndToEndTests: XCTestCase {
         try harness.send("POST", "/v1/models/\(modelID)/predict", headers: ["Content-Type": "application/octet-stream", "Accept": accept], body: body)
     }
 
-    func testUploadQuantizeConvertPredictMatchesReference() throws {
-        let name = "mlp"
+    func testMLPPipelineMatchesReference() throws { try pipeline("mlp") }
+
+    func testResidualPipelineMatchesReference() throws { try pipeline("residual_add") }
+
+    /// Upload, quantize with the case's arguments, recalibrate, check, convert for Akida 2.0 and
+    /// predict (synchronously and as an infer job); compare with the reference's files.
+    func pipeline(_ name: String) throws {
         let meta = try Fixtures.meta(name)
         let args = try XCTUnwrap(meta["quantize_args"] as? [String: Any])
         let modelMeta = try XCTUnwrap(meta["model"] as? [String: Any])
@@ -65,7 +70,7 @@ final class EngineEndToEndTests: XCTestCase {
         XCTAssertEqual(description["totalParams"] as? Int, modelMeta["params"] as? Int)
         let summary = try harness.send("GET", "/v1/models/\(floatID)/summary")
         XCTAssertEqual(summary.status, 200)
-        XCTAssertTrue(summary.text.contains("dense_0 (Dense)"), summary.text)
+        XCTAssertEqual(summary.text, String(decoding: try file(name, "float_summary.txt"), as: UTF8.self))
         XCTAssertEqual(try harness.send("GET", "/v1/models/\(floatID)/config").status, 409)
 
         // Float predict within the corpus tolerance.
@@ -86,6 +91,10 @@ final class EngineEndToEndTests: XCTestCase {
         }
         let quantizeJob = try runJob("quantize", params)
         let quantizedID = try XCTUnwrap((quantizeJob["result"] as? [String: Any])?["model_id"] as? String, "\(quantizeJob)")
+        let calibrationSteps = try XCTUnwrap(args["num_samples"] as? Int) / max(1, args["batch_size"] as? Int ?? 1)
+        let progress = quantizeJob["progress"] as? [String: Any]
+        XCTAssertEqual(progress?["phase"] as? String, "calibration")
+        XCTAssertEqual(progress?["total"] as? Int, calibrationSteps * (args["epochs"] as? Int ?? 1), "one progress step per calibration batch")
         let quantized = harness.getObject("/v1/models/\(quantizedID)")
         XCTAssertEqual(quantized["kind"] as? String, "quantized")
         XCTAssertEqual(quantized["parentModelId"] as? String, floatID)
@@ -97,11 +106,19 @@ final class EngineEndToEndTests: XCTestCase {
         let h5 = try harness.send("GET", "/v1/models/\(quantizedID)/download")
         XCTAssertEqual(Array(h5.body.prefix(4)), [0x89, 0x48, 0x44, 0x46])
 
-        // Compatibility: the reference converts this model for Akida 2.0 only.
-        let v2 = try harness.send("POST", "/v1/models/\(quantizedID)/check?akida_version=v2").object
-        XCTAssertEqual(v2["compatible"] as? Bool, true, "\(v2)")
-        let v1 = try harness.send("POST", "/v1/models/\(quantizedID)/check?akida_version=v1").object
-        XCTAssertEqual(v1["compatible"] as? Bool, false, "\(v1)")
+        // Recalibration against the float parent gives a new quantized model.
+        let calibrateJob = try runJob("calibrate", ["model_id": quantizedID, "dataset_id": params["dataset_id"] as Any,
+                                                    "num_samples": params["num_samples"] as Any, "batch_size": params["batch_size"] as Any])
+        let recalibratedID = try XCTUnwrap((calibrateJob["result"] as? [String: Any])?["model_id"] as? String, "\(calibrateJob)")
+        XCTAssertEqual(harness.getObject("/v1/models/\(recalibratedID)")["parentModelId"] as? String, quantizedID)
+
+        // Compatibility: as the reference, for Akida 2.0 and (where it refused) not for 1.0.
+        let conversions = try XCTUnwrap(meta["conversions"] as? [String: Any])
+        for version in ["v1", "v2"] {
+            let report = try harness.send("POST", "/v1/models/\(quantizedID)/check?akida_version=\(version)").object
+            let referenceOK = try XCTUnwrap((conversions[version] as? [String: Any])?["ok"] as? Bool)
+            XCTAssertEqual(report["compatible"] as? Bool, referenceOK, "\(version): \(report)")
+        }
 
         // Convert for Akida 2.0: summary, JSON and simulated outputs equal the reference's.
         let convertJob = try runJob("convert", ["model_id": quantizedID, "akida_version": "v2"])
