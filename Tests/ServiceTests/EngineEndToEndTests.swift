@@ -167,6 +167,26 @@ final class EngineEndToEndTests: XCTestCase {
         XCTAssertEqual(try harness.send("GET", "/healthz").status, 200)
     }
 
+    /// The parser runs in a child process: a crashing or hanging parser costs a 422, not the server.
+    func testCrashingAndHangingParsersAreContained() throws {
+        let scripts = harness.directory.appendingPathComponent("scripts")
+        try FileManager.default.createDirectory(at: scripts, withIntermediateDirectories: true)
+        for (script, body, expected) in [("crash.sh", "kill -SEGV $$", "crashed the parser"), ("hang.sh", "exec sleep 60", "longer than 1 s")] {
+            let path = scripts.appendingPathComponent(script)
+            try Data("#!/bin/sh\n\(body)\n".utf8).write(to: path)
+            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path.path)
+            let contained = try Harness { configuration in
+                configuration.inspectExecutable = path.path
+                configuration.inspectTimeoutSeconds = 1
+            }
+            defer { contained.close() }
+            let response = try contained.uploadMultipart("/v1/models", file: try file("mlp", "model.h5"), filename: "model.h5")
+            XCTAssertEqual(response.status, 422, response.text)
+            XCTAssertTrue((response.object["detail"] as? String ?? "").contains(expected), response.text)
+            XCTAssertEqual(try contained.send("GET", "/healthz").status, 200)
+        }
+    }
+
     func testEngineRequestsAreValidated() throws {
         let float = try upload("/v1/models", try file("mlp", "model.h5"), "model.h5")
         let id = try XCTUnwrap(float["id"] as? String)
