@@ -103,6 +103,9 @@ final class EngineEndToEndTests: XCTestCase {
         XCTAssertEqual(config.status, 200, config.text)
         let referenceConfig = try JSONSerialization.jsonObject(with: Data(try file(name, "q_config.json")))
         XCTAssertEqual(config.json() as? NSDictionary, referenceConfig as? NSDictionary)
+        let quantizedOut = try predict(quantizedID, try file(name, "inputs.npy"), accept: "application/x-npy")
+        XCTAssertEqual(quantizedOut.status, 200, quantizedOut.text)
+        XCTAssertEqual(try NPY.decode(quantizedOut.body), try NPY.decode(try file(name, "quant_out.npy")))
         let h5 = try harness.send("GET", "/v1/models/\(quantizedID)/download")
         XCTAssertEqual(Array(h5.body.prefix(4)), [0x89, 0x48, 0x44, 0x46])
 
@@ -165,6 +168,23 @@ final class EngineEndToEndTests: XCTestCase {
         }
         XCTAssertEqual((try harness.send("GET", "/v1/models").object["items"] as? [Any])?.count, 0, "nothing refused is stored")
         XCTAssertEqual(try harness.send("GET", "/healthz").status, 200)
+    }
+
+    /// A running quantization stops at its next calibration batch when the job is cancelled.
+    func testQuantizeIsCancelledDuringCalibration() throws {
+        let float = try upload("/v1/models", try file("ds_cnn_kws", "model.h5"), "model.h5")
+        let samples = try upload("/v1/datasets", try file("ds_cnn_kws", "calibration.npy"), "calibration.npy")
+        let submitted = try harness.json("POST", "/v1/jobs", ["type": "quantize", "params": [
+            "model_id": try XCTUnwrap(float["id"] as? String), "dataset_id": try XCTUnwrap(samples["id"] as? String),
+            "batch_size": 1, "epochs": 1000]])
+        XCTAssertEqual(submitted.status, 202, submitted.text)
+        let id = try XCTUnwrap(submitted.object["id"] as? String)
+        let calibrating = try harness.waitForJob(id, timeout: 120) { ($0["progress"] as? [String: Any])?["phase"] as? String == "calibration" }
+        XCTAssertEqual(calibrating["state"] as? String, "running", "\(calibrating)")
+        XCTAssertEqual(try harness.send("DELETE", "/v1/jobs/\(id)").status, 202)
+        let cancelled = try harness.waitForJob(id, timeout: 60) { $0["state"] as? String != "running" }
+        XCTAssertEqual(cancelled["state"] as? String, "cancelled", "\(cancelled)")
+        XCTAssertEqual((try harness.send("GET", "/v1/models").object["items"] as? [Any])?.count, 1, "no model from a cancelled job")
     }
 
     /// The parser runs in a child process: a crashing or hanging parser costs a 422, not the server.
