@@ -166,6 +166,13 @@ final class EngineEndToEndTests: XCTestCase {
             XCTAssertEqual(response.headers["content-type"], "application/problem+json")
             XCTAssertFalse((response.object["detail"] as? String ?? "").isEmpty, label)
         }
+        let notKeras = [UInt8](try Data(contentsOf: Fixtures.root.appendingPathComponent("service/not_keras.h5")))
+        let lambda = try file("neg_lambda", "model.h5")
+        for (label, bytes, mentions) in [("not Keras", notKeras, "model_config"), ("Lambda", lambda, "Lambda")] {
+            let response = try harness.uploadMultipart("/v1/models", file: bytes, filename: "model.h5")
+            XCTAssertEqual(response.status, 422, "\(label): \(response.text)")
+            XCTAssertTrue((response.object["detail"] as? String ?? "").contains(mentions), "\(label): \(response.text)")
+        }
         XCTAssertEqual((try harness.send("GET", "/v1/models").object["items"] as? [Any])?.count, 0, "nothing refused is stored")
         XCTAssertEqual(try harness.send("GET", "/healthz").status, 200)
     }
