@@ -172,6 +172,13 @@ struct AkidaAssembler {
                activation: block.relu != nil)
     }
 
+    /// Takes over layers built elsewhere (the legacy path), for the Akida 1.0 post-processing.
+    mutating func replaceLayers(_ built: [AkidaLayer]) {
+        layers = built
+        for l in built { emitted[l.name] = Emitted(signed: false, outputBits: l.parameters["act_bits"] ?? 1,
+                                                   activation: l.parameters["activation"] == 1) }
+    }
+
     private func record(_ l: QLayer) -> RecordedLayer { records[l.name] }
 
     private func kernel(_ l: QLayer, _ key: String = "kernel") throws -> IntTensor {

@@ -242,7 +242,10 @@ enum Recorder {
 
 extension Converter {
     /// Converts a QuantizeML-quantized model (as read from its .h5) for `target`.
+    /// Models quantized with the legacy `cnn2snn.quantize` always become Akida 1.0 models, whatever
+    /// the target, as with the reference.
     public static func convert(quantized: QuantizedModel, target: AkidaTarget) throws -> ConversionOutput {
+        if LegacyConverter.isLegacy(quantized) { return try LegacyConverter.convert(quantized) }
         let graph = QGraph(quantized: quantized)
         // Model-level and pattern refusals do not need the recorded integers: report them first.
         _ = try plan(graph: graph, target: target)
@@ -251,6 +254,10 @@ extension Converter {
 
     /// Every problem preventing the conversion of a quantized model for `target`.
     public static func checkCompatibility(quantized: QuantizedModel, target: AkidaTarget) -> [Problem] {
+        if LegacyConverter.isLegacy(quantized) {
+            do { _ = try LegacyConverter.convert(quantized); return [] } catch let error as ConversionError { return [error.problem] }
+            catch { return [Recorder.failure(quantized.name, "\(error)").problem] }
+        }
         let graph = QGraph(quantized: quantized)
         do {
             return checkCompatibility(graph: graph, records: try Recorder.record(quantized), target: target)

@@ -245,3 +245,18 @@ final class QuantizedModelConversionTests: XCTestCase {
         XCTAssertEqual(refused, 25)
     }
 }
+
+final class LegacyConversionTests: XCTestCase {
+    /// A model quantized with the legacy cnn2snn.quantize converts to the reference's Akida 1.0 JSON
+    /// and predicts akida's outputs.
+    func testLegacyModelConvertsLikeTheReference() throws {
+        let dir = Fixtures.corpusCase("seed_upgrade_legacy")
+        let model = try QuantizedModel(file: KerasH5.read(dir.appendingPathComponent("quantized.h5")))
+        let output = try Converter.convert(quantized: model, target: .v1)
+        let want = try AkidaJSON.read(contentsOf: dir.appendingPathComponent("akida_v1.json"))
+        XCTAssertNil(firstDifference(output.model, want))
+        let inputs = try NPY.read(contentsOf: dir.appendingPathComponent("inputs_akida.npy"))
+        let got = try AkidaSimulator(model: output.model).predict(inputs)
+        XCTAssertEqual(got.ndarray(), try NPY.read(contentsOf: dir.appendingPathComponent("akida_v1_out.npy")))
+    }
+}
