@@ -224,8 +224,8 @@ struct AkidaAssembler {
     /// Max pool / global average parameters: (pool_type, size, stride, padding-or-nil).
     private func poolParameters(_ block: MatchedBlock) -> (type: Int, size: [Int], stride: [Int], padding: Int?) {
         if let pool = block.maxPool {
-            let size = pool.ints("pool_size") ?? [2, 2]
-            let stride = pool.config["strides"].flatMap { $0.isNull ? nil : pool.ints("strides") } ?? size
+            let size = pool.pair("pool_size") ?? [2, 2]
+            let stride = pool.config["strides"].flatMap { $0.isNull ? nil : pool.pair("strides") } ?? size
             return (1, size, stride, pool.padding == "same" ? 1 : 0)
         }
         if block.gap != nil { return (2, [-1, -1], [-1, -1], nil) }
@@ -259,7 +259,7 @@ struct AkidaAssembler {
             throw engineError(name, "Strides > kernel size are not supported", fix: "use strides no larger than the kernel")
         }
         if let pool = block.maxPool {
-            let size = pool.ints("pool_size") ?? [2, 2], stride = pool.ints("strides") ?? size
+            let size = pool.pair("pool_size") ?? [2, 2], stride = pool.pair("strides") ?? size
             if stride[0] > size[0] || stride[1] > size[1] {
                 throw engineError(pool.name, "Parameter pool_stride cannot be higher than pool_size.",
                                   fix: "use pooling strides no larger than the pool size")
@@ -617,7 +617,7 @@ struct AkidaAssembler {
             let scales = try w.broadcast("act_step", r.outputScales?.values, to: [channels], fallback: 1)
             actStep = (0..<channels).map { Float(pow2(Double(-shifts[$0]))) / Float(scales[$0]) }
             if params["activation"] == 1 {
-                threshold = (0..<channels).map { threshold[$0] + Int64(roundHalfEven(0.5 * actStep[$0])) }
+                threshold = try (0..<channels).map { threshold[$0] + (try integral(roundHalfEven(0.5 * actStep[$0]), layer: w.layer, what: "a threshold")) }
                 let factor = Float(pow2(Double((params["act_bits"] ?? 4) - 4)))
                 actStep = actStep.map { $0 * factor }
             }
@@ -656,9 +656,9 @@ struct AkidaAssembler {
             layers[index].variables["act_step"] = try w.floats("act_step", shape: actStep.shape, new)
             if l.parameters["activation"] == 1, let t = l.variables["threshold"] {
                 let factor = Float(pow2(Double((l.parameters["act_bits"] ?? 4) - 4)))
-                let updated = (0..<t.integers.count).map { i -> Int64 in
+                let updated = try (0..<t.integers.count).map { i -> Int64 in
                     let effect = roundHalfEven(0.5 * (new[i] - old[i])) / factor
-                    return Int64(t.integers[i]) + Int64(effect.rounded(.towardZero))
+                    return Int64(t.integers[i]) + (try integral(effect.rounded(.towardZero), layer: l.name, what: "a threshold"))
                 }
                 layers[index].variables["threshold"] = try w.ints("threshold", .int32, shape: t.shape, updated)
             }
@@ -669,8 +669,8 @@ struct AkidaAssembler {
                     fix: "re-quantize with larger activation ranges for '\(l.name)'", referenceType: "ValueError")
             }
             let channels = weights.shape[2], filters = weights.shape[3]
-            let scaled = weights.integers.enumerated().map { i, v -> Int64 in
-                Int64((Float(v) / ratio[(i / filters) % channels]).rounded(.down))
+            let scaled = try weights.integers.enumerated().map { i, v -> Int64 in
+                try integral((Float(v) / ratio[(i / filters) % channels]).rounded(.down), layer: next.name, what: "a weight")
             }
             layers[index + 1].variables["weights"] = try VariableWriter(layer: next.name)
                 .ints("weights", .int8, shape: weights.shape, scaled)

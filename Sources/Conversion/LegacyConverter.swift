@@ -82,8 +82,8 @@ enum LegacyConverter {
                 pending = Pending(neural: layer, type: type,
                                   params: type == .fullyConnected ? ["units": layer.config["units"]?.int ?? 0, "weights_bits": bits] : convParams(layer))
             case "MaxPooling2D", "MaxPool2D":
-                let size = QLayer(name: layer.name, className: layer.className, config: layer.config, inbounds: []).ints("pool_size") ?? [2, 2]
-                let stride = QLayer(name: layer.name, className: layer.className, config: layer.config, inbounds: []).ints("strides") ?? size
+                let size = QLayer(name: layer.name, className: layer.className, config: layer.config, inbounds: []).pair("pool_size") ?? [2, 2]
+                let stride = QLayer(name: layer.name, className: layer.className, config: layer.config, inbounds: []).pair("strides") ?? size
                 pending?.params["pool_type"] = 1
                 pending?.params["pooling_width"] = size[0]
                 pending?.params["pooling_height"] = size[1]
@@ -184,16 +184,19 @@ enum LegacyConverter {
         var shape = kernel.shape
         if p.type == .fullyConnected {
             guard input.count == 3 else { throw error(name, "shape-inference", "cannot infer the input of \(name)", fix: "check the model") }
-            var permuted = [Float](repeating: 0, count: wq.count)
             let (d0, d1, c) = (input[0], input[1], input[2])
+            guard wq.count == d0 * d1 * c * units else {
+                throw error(name, "dense-flat-input", "the kernel of \(name) does not match its \(input) input", fix: "check the model")
+            }
+            var permuted = [Float](repeating: 0, count: wq.count)
             for x in 0..<d0 { for y in 0..<d1 { for ch in 0..<c {
                 let src = ((x * d1 + y) * c + ch) * units, dst = ((ch * d1 + y) * d0 + x) * units
                 for u in 0..<units { permuted[dst + u] = wq[src + u] }
             } } }
-            weights = permuted.enumerated().map { Int64(($0.element * delta[$0.offset % units]).rounded(.toNearestOrEven)) }
+            weights = try permuted.enumerated().map { try integral(($0.element * delta[$0.offset % units]).rounded(.toNearestOrEven), layer: name, what: "a weight") }
             shape = [1, 1, d0 * d1 * c, units]
         } else {
-            weights = wq.enumerated().map { Int64(($0.element * delta[$0.offset % units]).rounded(.toNearestOrEven)) }
+            weights = try wq.enumerated().map { try integral(($0.element * delta[$0.offset % units]).rounded(.toNearestOrEven), layer: name, what: "a weight") }
             if p.type == .convolutional { weights = KernelOps.flipSpatial(IntTensor(shape: shape, values: weights)).values }
         }
         let bias = layer.config["use_bias"]?.bool ?? true ? (layer.variable("bias")?.scalars ?? []) : []
@@ -206,7 +209,7 @@ enum LegacyConverter {
             let a = inputScale * delta[u]
             let b = u < bias.count ? Double(bias[u]) : 0
             let fire = Double(a) * (Double(threshold32) - b) * Double(gapFactor)
-            thresholds.append(Int64(fire.rounded(.down)))
+            thresholds.append(try integral(fire.rounded(.down), layer: name, what: "a threshold"))
             actSteps.append(Float(Double(a) * actStepKeras) * Float(gapFactor))
         }
         let w = VariableWriter(layer: name)
