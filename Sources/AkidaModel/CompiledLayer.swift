@@ -26,8 +26,9 @@ struct Neural {
     var outChannels: Int
     var weights: KernelWeights      // cross-correlation orientation
     var pointwise: KernelWeights    // separable only: (C, F)
-    var inputShift: [Int]       // per input channel (dense: per flat input); empty: none
+    var inputShift: [Int32]     // per input channel (dense: per flat input); empty: none
     var padValues: [Int32]      // per input channel; empty: zero padding
+    var maxPadValue: Int64 { Int64(padValues.map { abs($0) }.max() ?? 0) }
     var pooling: Pooling
     var post: PostOp
 }
@@ -55,6 +56,14 @@ public enum AkidaOutputDType: String, Sendable, Equatable {
     case uint8, int8, int16, int32, float32
 }
 
+/// Largest parameter value accepted (sizes, kernels, strides: far below any overflow).
+let maxParameter = 1 << 20
+/// Largest number of elements of one layer buffer (per sample).
+let maxElements = 1 << 28
+/// Largest number of inputs summed into one output: with |x| < 2^31 and |w| ≤ 2^7 every exact
+/// sum stays below 2^62, so the Int64 arithmetic of the simulator never wraps.
+let maxFanIn = 1 << 24
+
 extension CompiledLayer {
     static func compile(_ model: AkidaModel) throws -> [CompiledLayer] {
         var index: [String: Int] = [:]
@@ -64,7 +73,7 @@ extension CompiledLayer {
             let inShapes = inbounds.map { compiled[$0].outShape }
             let c = try compileLayer(layer, inShapes: inShapes, isFirst: i == 0, inbounds: inbounds,
                                      inDTypes: inbounds.map { compiled[$0].outDType }, model: model)
-            guard c.outShape == layer.outputShape else {
+            guard c.outShape == layer.outputShape, c.outCount <= maxElements else {
                 throw AkidaModelError.invalidLayer(layer: layer.name, reason:
                     "computed output shape \(c.outShape) differs from the declared \(layer.outputShape)")
             }
@@ -77,7 +86,23 @@ extension CompiledLayer {
     private static func compileLayer(_ layer: AkidaLayer, inShapes: [[Int]], isFirst: Bool, inbounds: [Int],
                                      inDTypes: [AkidaOutputDType], model: AkidaModel) throws -> CompiledLayer {
         func fail(_ reason: String) -> AkidaModelError { .invalidLayer(layer: layer.name, reason: reason) }
-        func p(_ key: String) throws -> Int { try layer.parameter(key) }
+        /// A parameter, within a range that keeps every size computation far from overflow.
+        func p(_ key: String) throws -> Int {
+            let v = try layer.parameter(key)
+            guard (-1...maxParameter).contains(v) else { throw fail("parameter '\(key)' = \(v) is out of range") }
+            return v
+        }
+        func bits(_ key: String, _ range: ClosedRange<Int> = 1...32) throws -> Int {
+            let v = try p(key)
+            guard range.contains(v) else { throw fail("parameter '\(key)' = \(v) must be in \(range.lowerBound)...\(range.upperBound)") }
+            return v
+        }
+        func dims(_ shape: [Int], _ what: String) throws -> [Int] {
+            guard shape.count == 3, shape.allSatisfy({ $0 > 0 }), shape.reduce(1, *) <= maxElements else {
+                throw fail("\(what) \(shape) must be 3 positive dimensions of at most \(maxElements) elements")
+            }
+            return shape
+        }
         func ints(_ key: String, count: Int, default value: Int64? = nil) throws -> [Int64] {
             guard let v = layer.variables[key] else {
                 if let value { return [Int64](repeating: value, count: count) }
@@ -106,8 +131,12 @@ extension CompiledLayer {
         guard inbounds.count == expectedInputs, inbounds.count == layer.inbounds.count else {
             throw fail("\(layer.type.rawValue) expects \(expectedInputs) inbound layer(s), has \(layer.inbounds.count)")
         }
-        let inShape = inShapes.first ?? layer.inputShapes.first ?? model.inputShape
-        guard inShape.count == 3, inShape.allSatisfy({ $0 > 0 }) else { throw fail("input shape \(inShape) is not [D0, D1, C]") }
+        // The first layer reads the model input, whose shape the input validation enforces.
+        let inShape = isFirst ? model.inputShape : inShapes.first ?? []
+        if isFirst, let declared = layer.inputShapes.first, declared != inShape {
+            throw fail("input shape \(declared) differs from the model input shape \(inShape)")
+        }
+        _ = try dims(inShape, "input shape")
         let channels = inShape[2]
 
         /// A scalar or per-channel integer variable, as one value per channel.
@@ -122,17 +151,18 @@ extension CompiledLayer {
 
         switch layer.type {
         case .inputData:
-            let bits = try p("input_bits")
-            let shape = [try p("input_width"), try p("input_height"), try p("input_channels")]
+            let bits = try bits("input_bits")
+            let shape = try dims([try p("input_width"), try p("input_height"), try p("input_channels")], "input shape")
             if isFirst && shape != inShape { throw fail("input shape \(shape) differs from the model's \(inShape)") }
             let signed = bits >= 5
             return CompiledLayer(name: layer.name, inbounds: inbounds, op: .inputData(bits: bits, signed: signed),
                                  outShape: isFirst ? shape : inShape,
                                  outDType: inDTypes.first ?? (signed ? .int8 : .uint8))
         case .quantizer:
-            let bits = try p("output_bits"), signed = try p("output_signed") != 0
+            let bits = try bits("output_bits"), signed = try p("output_signed") != 0
             guard bits == 4 || bits == 8 else { throw fail("Quantizer output_bits must be 4 or 8, got \(bits)") }
-            let shape = [try p("input_width"), try p("input_height"), try p("input_channels")]
+            let shape = try dims([try p("input_width"), try p("input_height"), try p("input_channels")], "input shape")
+            if shape != inShape { throw fail("input shape \(shape) differs from its input \(inShape)") }
             return CompiledLayer(name: layer.name, inbounds: inbounds,
                                  op: .quantizer(scales: try floats("scales", count: shape[2]),
                                                 zeroPoints: try ints("zero_points", count: shape[2], default: 0),
@@ -144,11 +174,11 @@ extension CompiledLayer {
                                  outShape: inShape, outDType: .float32)
         case .add:
             guard inShapes[0] == inShapes[1] else { throw fail("Add inputs have different shapes \(inShapes[0]) and \(inShapes[1])") }
-            let ob = try p("output_bits")
+            let ob = try bits("output_bits")
             return CompiledLayer(name: layer.name, inbounds: inbounds,
                                  op: .add(aShift: try perChannel("a_shift"), bShift: try perChannel("b_shift"),
                                           outputShift: try perChannel("output_shift"),
-                                          bufferBits: try p("buffer_bits"), outputBits: ob),
+                                          bufferBits: try bits("buffer_bits"), outputBits: ob),
                                  outShape: inShape, outDType: ob <= 8 ? .int8 : .int32)
         case .concatenate:
             guard inShapes.allSatisfy({ $0[0] == inShape[0] && $0[1] == inShape[1] }) else {
@@ -159,6 +189,11 @@ extension CompiledLayer {
                                  outDType: inDTypes.first ?? .int8)
         default:
             let neural = try compileNeural(layer, inShape: inShape, ints: ints, floats: floats, p: p, fail: fail)
+            let largest = [neural.a0.paddedSize * neural.a1.paddedSize * inShape[2],
+                           neural.a0.output * neural.a1.output * max(neural.outChannels, inShape[2])].max() ?? 0
+            guard largest <= maxElements else { throw fail("buffers of \(largest) elements exceed the limit of \(maxElements)") }
+            let fanIn = neural.kind == .dense ? inShape.reduce(1, *) : neural.k0 * neural.k1 * inShape[2]
+            guard fanIn <= maxFanIn else { throw fail("\(fanIn) inputs per output exceed the limit of \(maxFanIn)") }
             let outShape: [Int]
             switch neural.pooling {
             case .none: outShape = [neural.a0.output, neural.a1.output, neural.outChannels]
@@ -244,7 +279,7 @@ extension CompiledLayer {
         var pointwise: [Int32] = []
         if kind == .separable {
             let pw = try layer.variable("weights_pw")
-            guard pw.shape == [1, 1, c, outChannels] else { throw fail("weights_pw shape \(pw.shape) must be [1, 1, \(c), \(outChannels)]") }
+            guard pw.dtype == .int8, pw.shape == [1, 1, c, outChannels] else { throw fail("weights_pw (\(pw.dtype.rawValue) \(pw.shape)) must be int8 [1, 1, \(c), \(outChannels)]") }
             pointwise = pw.integers
         }
 
@@ -266,7 +301,7 @@ extension CompiledLayer {
             throw fail("unknown pool_type \(poolType)")
         }
 
-        var inputShift: [Int] = []
+        var inputShift: [Int32] = []
         var padValues: [Int32] = []
         if layer.type == .inputConv2D {
             padValues = try ints("padding_value", c, 0).map { Int32($0) }
@@ -276,20 +311,22 @@ extension CompiledLayer {
         if padValues.allSatisfy({ $0 == 0 }) { padValues = [] }
         if !isV1 && layer.type != .inputConv2D {
             let n = kind == .dense ? d0 * d1 * c : c
-            inputShift = try ints("input_shift", n, 0).map { Int($0) }
+            inputShift = try ints("input_shift", n, 0).map { Int32(clamping: $0) }
             if inputShift.allSatisfy({ $0 == 0 }) { inputShift = [] }
         }
 
         let post: PostOp
         if isV1 {
             let activation = try p("activation") != 0
+            let actBits = activation ? try p("act_bits") : 0
+            if activation && !(1...8).contains(actBits) { throw fail("act_bits \(actBits) must be in 1...8") }
             let actStep = try floats("act_step", outChannels)
             guard actStep.allSatisfy({ $0.isFinite && $0 >= 1.0 / 16 && $0 < 0x1p40 }) else {
                 throw fail("act_step values must be finite and at least 1/16 (the engine's fixed-point resolution)")
             }
             post = .v1(threshold: try ints("threshold", outChannels, 0), actStep: actStep,
                        actStep16: actStep.map { Int64(($0 * 16).rounded(.down)) },
-                       activation: activation, actBits: activation ? try p("act_bits") : 0,
+                       activation: activation, actBits: actBits,
                        saturate20: layer.type == .fullyConnected)
         } else {
             let bb = try p("buffer_bits"), pob = try p("post_op_buffer_bits"), ob = try p("output_bits")
@@ -311,7 +348,8 @@ extension CompiledLayer {
                        scales: try ints("output_scales", outChannels, 1), shifts: shifts)
         }
         return Neural(kind: kind, inShape: inShape, a0: a0, a1: a1, k0: k0, k1: k1, outChannels: outChannels,
-                      weights: KernelWeights(weights, lanes: kind == .conv || kind == .dense ? outChannels : c),
+                      weights: KernelWeights(weights, lanes: kind == .conv || kind == .dense ? outChannels : c,
+                                             rowShifts: kind == .depthwise ? [] : inputShift),
                       pointwise: KernelWeights(pointwise, lanes: outChannels), inputShift: inputShift,
                       padValues: padValues, pooling: pooling, post: post)
     }

@@ -102,65 +102,82 @@ final class Workspace {
     // MARK: Neural layers
 
     /// Runs `loop` with the kernel and accumulator of the narrowest exact precision.
-    private func accumulate<L: Accumulation>(_ weights: KernelWeights, maxInput: Int64, _ loop: L) {
-        switch weights.precision(maxInput: maxInput) {
-        case .products16: weights.w16.withUnsafeBufferPointer { loop.run($0, Lanes(scratch: lanes32)) }
-        case .sums32: weights.w32.withUnsafeBufferPointer { loop.run($0, Lanes(scratch: lanes32)) }
-        case .sums64: weights.w64.withUnsafeBufferPointer { loop.run($0, Lanes(scratch: lanes64)) }
+    private func accumulate<L: Accumulation>(_ weights: KernelWeights, maxInput: Int64, shifted: Bool = false, _ loop: L) {
+        weights.w16.withUnsafeBufferPointer { w in
+            switch weights.precision(maxInput: maxInput, shifted: shifted) {
+            case .products16: loop.run(w, Lanes(scratch: lanes32), Int16.self)
+            case .sums32: loop.run(w, Lanes(scratch: lanes32), Int32.self)
+            case .sums64: loop.run(w, Lanes(scratch: lanes64), Int64.self)
+            }
         }
     }
 
     private func runNeural(_ n: Neural, input: UnsafeBufferPointer<Int32>, out: UnsafeMutableBufferPointer<Int32>, name: String) throws {
         var x = input
+        var inputMax = maxAbs(input)
+        // Input shifts: folded into the products ((x << s)·w = (x·w) << s) when no shifted input
+        // reaches the buffer_bits saturation and the layer is not depthwise; else applied here.
+        var shiftProducts = false
         if !n.inputShift.isEmpty, case .v2(_, _, let bb, _, _, _, _, _, _) = n.post {
-            let m = n.inputShift.count
-            for k in 0..<input.count { shifted[k] = Int32(satS(satShl(Int64(input[k]), n.inputShift[k % m]), bb)) }
-            x = UnsafeBufferPointer(rebasing: shifted[0..<input.count])
+            let maxShift = Int(n.inputShift.max() ?? 0)
+            if n.kind != .depthwise && satShl(inputMax, maxShift) <= bounds(bb).1 {
+                shiftProducts = true
+            } else {
+                let m = n.inputShift.count
+                for k in 0..<input.count { shifted[k] = Int32(satS(satShl(Int64(input[k]), Int(n.inputShift[k % m])), bb)) }
+                x = UnsafeBufferPointer(rebasing: shifted[0..<input.count])
+                inputMax = maxAbs(x)
+            }
         }
         let (d0, d1, c) = (n.inShape[0], n.inShape[1], n.inShape[2])
         let grid = n.a0.output * n.a1.output
         let f = n.outChannels
-        switch n.kind {
-        case .dense:
-            accumulate(n.weights, maxInput: maxAbs(x), DenseLoop(x: x, rows: 1, n: x.count, u: f, acc: acc))
-        case .conv, .depthwise, .separable:
-            var src = x, p1 = d1
-            let p0size = n.a0.paddedSize, p1size = n.a1.paddedSize
-            if n.a0.padBefore > 0 || n.a1.padBefore > 0 || p0size > d0 || p1size > d1 {
-                for r in 0..<p0size {
-                    for q in 0..<p1size {
-                        let o = (r * p1size + q) * c
-                        let ir = r - n.a0.padBefore, iq = q - n.a1.padBefore
-                        if ir >= 0 && ir < d0 && iq >= 0 && iq < d1 {
-                            let s = (ir * d1 + iq) * c
-                            for ch in 0..<c { padded[o + ch] = x[s + ch] }
-                        } else if n.padValues.isEmpty {
-                            for ch in 0..<c { padded[o + ch] = 0 }
-                        } else {
-                            for ch in 0..<c { padded[o + ch] = n.padValues[ch] }
+        try n.inputShift.withUnsafeBufferPointer { shiftTable in
+            let productShifts = shiftProducts ? shiftTable.baseAddress : nil
+            switch n.kind {
+            case .dense:
+                accumulate(n.weights, maxInput: inputMax, shifted: productShifts != nil,
+                           DenseLoop(x: x, rows: 1, n: x.count, u: f, acc: acc, shifts: productShifts))
+            case .conv, .depthwise, .separable:
+                var src = x, p1 = d1
+                let p0size = n.a0.paddedSize, p1size = n.a1.paddedSize
+                if n.a0.padBefore > 0 || n.a1.padBefore > 0 || p0size > d0 || p1size > d1 {
+                    for r in 0..<p0size {
+                        for q in 0..<p1size {
+                            let o = (r * p1size + q) * c
+                            let ir = r - n.a0.padBefore, iq = q - n.a1.padBefore
+                            if ir >= 0 && ir < d0 && iq >= 0 && iq < d1 {
+                                let s = (ir * d1 + iq) * c
+                                for ch in 0..<c { padded[o + ch] = x[s + ch] }
+                            } else if n.padValues.isEmpty {
+                                for ch in 0..<c { padded[o + ch] = 0 }
+                            } else {
+                                for ch in 0..<c { padded[o + ch] = n.padValues[ch] }
+                            }
                         }
                     }
+                    src = UnsafeBufferPointer(rebasing: padded[0..<p0size * p1size * c])
+                    p1 = p1size
                 }
-                src = UnsafeBufferPointer(rebasing: padded[0..<p0size * p1size * c])
-                p1 = p1size
-            }
-            if n.kind == .conv {
-                accumulate(n.weights, maxInput: maxAbs(src),
-                           ConvLoop(x: src, p1: p1, c: c, k0: n.k0, k1: n.k1, f: f, a0: n.a0, a1: n.a1, acc: acc))
-            } else {
-                accumulate(n.weights, maxInput: maxAbs(src),
-                           DepthwiseLoop(x: src, p1: p1, c: c, k0: n.k0, k1: n.k1, a0: n.a0, a1: n.a1, acc: acc))
-            }
-            if n.kind == .separable {
-                // Pointwise stage on the exact depthwise sums.
-                for k in 0..<grid * c {
-                    guard let v = Int32(exactly: acc[k]) else {
-                        throw AkidaModelError.invalidLayer(layer: name, reason: "depthwise sum \(acc[k]) exceeds 32 bits")
+                if n.kind == .conv {
+                    accumulate(n.weights, maxInput: max(inputMax, n.maxPadValue), shifted: productShifts != nil,
+                               ConvLoop(x: src, p1: p1, c: c, k0: n.k0, k1: n.k1, f: f, a0: n.a0, a1: n.a1, acc: acc,
+                                        shifts: productShifts))
+                } else {
+                    accumulate(n.weights, maxInput: max(inputMax, n.maxPadValue),
+                               DepthwiseLoop(x: src, p1: p1, c: c, k0: n.k0, k1: n.k1, a0: n.a0, a1: n.a1, acc: acc))
+                }
+                if n.kind == .separable {
+                    // Pointwise stage on the exact depthwise sums.
+                    for k in 0..<grid * c {
+                        guard let v = Int32(exactly: acc[k]) else {
+                            throw AkidaModelError.invalidLayer(layer: name, reason: "depthwise sum \(acc[k]) exceeds 32 bits")
+                        }
+                        stage[k] = v
                     }
-                    stage[k] = v
+                    let d = UnsafeBufferPointer(rebasing: stage[0..<grid * c])
+                    accumulate(n.pointwise, maxInput: maxAbs(d), DenseLoop(x: d, rows: grid, n: c, u: f, acc: acc, shifts: nil))
                 }
-                let d = UnsafeBufferPointer(rebasing: stage[0..<grid * c])
-                accumulate(n.pointwise, maxInput: maxAbs(d), DenseLoop(x: d, rows: grid, n: c, u: f, acc: acc))
             }
         }
         finish(n, grid: grid, out: out)
@@ -173,8 +190,8 @@ final class Workspace {
         case .v2(let bias, let early, let bb, let pob, let ob, let relu, let clip, let scales, let shifts):
             let (bbLo, bbHi) = bounds(bb), (pobLo, pobHi) = bounds(pob)
             let (obLo, obHi) = ob <= 4 ? (Int64(0), (Int64(1) << ob) - 1) : bounds(ob)
-            // Values here are far below 2^62 (≤ 32-bit sums plus 32-bit biases, times 8-bit scales),
-            // so wrapping operators cannot wrap.
+            // Exact sums are below 2^62 (see maxFanIn); after the buffer saturation values are
+            // 32-bit plus 32-bit biases, times 8-bit scales: the wrapping operators cannot wrap.
             let a = acc.baseAddress!
             bias.withUnsafeBufferPointer { bp in
                 clip.withUnsafeBufferPointer { cp in

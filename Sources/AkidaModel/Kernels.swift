@@ -71,9 +71,10 @@ struct Lanes<A: FixedWidthInteger> {
     let scratch: UnsafeMutableBufferPointer<A>
 }
 
-/// An accumulation loop, run with weights of type W (products in W) and sums in A.
+/// An accumulation loop over int8 weights (held as Int16), with products computed in P and
+/// sums in A.
 protocol Accumulation {
-    func run<A: FixedWidthInteger, W: FixedWidthInteger>(_ w: UnsafeBufferPointer<W>, _ lanes: Lanes<A>)
+    func run<A: FixedWidthInteger, P: FixedWidthInteger>(_ w: UnsafeBufferPointer<Int16>, _ lanes: Lanes<A>, _ product: P.Type)
 }
 
 /// acc[(o0 · out1 + o1) · F + f] = Σ x[o0·s0+i, o1·s1+j, c] · w[i, j, c, f]; `x` is the padded
@@ -82,8 +83,10 @@ struct ConvLoop: Accumulation {
     let x: UnsafeBufferPointer<Int32>, p1: Int, c: Int, k0: Int, k1: Int, f: Int
     let a0: WindowAxis, a1: WindowAxis
     let acc: UnsafeMutableBufferPointer<Int64>
+    /// Per input channel left shift applied to each product (x << s)·w = (x·w) << s; nil: none.
+    let shifts: UnsafePointer<Int32>?
 
-    func run<A: FixedWidthInteger, W: FixedWidthInteger>(_ w: UnsafeBufferPointer<W>, _ lanes: Lanes<A>) {
+    func run<A: FixedWidthInteger, P: FixedWidthInteger>(_ w: UnsafeBufferPointer<Int16>, _ lanes: Lanes<A>, _ product: P.Type) {
         let sp = lanes.scratch.baseAddress!
         for o0 in 0..<a0.output {
             for o1 in 0..<a1.output {
@@ -94,10 +97,15 @@ struct ConvLoop: Accumulation {
                         let xp = x.baseAddress! + (row + o1 * a1.stride + j) * c
                         let wp = w.baseAddress! + (i * k1 + j) * c * f
                         for ch in 0..<c {
-                            let xv = W(truncatingIfNeeded: xp[ch])
+                            let xv = P(truncatingIfNeeded: xp[ch])
                             if xv == 0 { continue }   // activations are sparse
                             let wr = wp + ch * f
-                            for q in 0..<f { sp[q] &+= A(truncatingIfNeeded: xv &* wr[q]) }
+                            if let shifts {
+                                let sh = A(truncatingIfNeeded: shifts[ch])
+                                for q in 0..<f { sp[q] &+= A(truncatingIfNeeded: xv &* P(truncatingIfNeeded: wr[q])) &<< sh }
+                            } else {
+                                for q in 0..<f { sp[q] &+= A(truncatingIfNeeded: xv &* P(truncatingIfNeeded: wr[q])) }
+                            }
                         }
                     }
                 }
@@ -114,7 +122,7 @@ struct DepthwiseLoop: Accumulation {
     let a0: WindowAxis, a1: WindowAxis
     let acc: UnsafeMutableBufferPointer<Int64>
 
-    func run<A: FixedWidthInteger, W: FixedWidthInteger>(_ w: UnsafeBufferPointer<W>, _ lanes: Lanes<A>) {
+    func run<A: FixedWidthInteger, P: FixedWidthInteger>(_ w: UnsafeBufferPointer<Int16>, _ lanes: Lanes<A>, _ product: P.Type) {
         let sp = lanes.scratch.baseAddress!
         for o0 in 0..<a0.output {
             for o1 in 0..<a1.output {
@@ -124,7 +132,7 @@ struct DepthwiseLoop: Accumulation {
                     for j in 0..<k1 {
                         let xp = x.baseAddress! + (row + o1 * a1.stride + j) * c
                         let wp = w.baseAddress! + (i * k1 + j) * c
-                        for ch in 0..<c { sp[ch] &+= A(truncatingIfNeeded: W(truncatingIfNeeded: xp[ch]) &* wp[ch]) }
+                        for ch in 0..<c { sp[ch] &+= A(truncatingIfNeeded: P(truncatingIfNeeded: xp[ch]) &* P(truncatingIfNeeded: wp[ch])) }
                     }
                 }
                 let out = acc.baseAddress! + (o0 * a1.output + o1) * c
@@ -138,17 +146,20 @@ struct DepthwiseLoop: Accumulation {
 struct DenseLoop: Accumulation {
     let x: UnsafeBufferPointer<Int32>, rows: Int, n: Int, u: Int
     let acc: UnsafeMutableBufferPointer<Int64>
+    /// Per input element left shift applied to each product; nil: none.
+    let shifts: UnsafePointer<Int32>?
 
-    func run<A: FixedWidthInteger, W: FixedWidthInteger>(_ w: UnsafeBufferPointer<W>, _ lanes: Lanes<A>) {
+    func run<A: FixedWidthInteger, P: FixedWidthInteger>(_ w: UnsafeBufferPointer<Int16>, _ lanes: Lanes<A>, _ product: P.Type) {
         let sp = lanes.scratch.baseAddress!
         for r in 0..<rows {
             for q in 0..<u { sp[q] = 0 }
             let xp = x.baseAddress! + r * n
             for k in 0..<n {
-                let xv = W(truncatingIfNeeded: xp[k])
+                let xv = P(truncatingIfNeeded: xp[k])
                 if xv == 0 { continue }
                 let wr = w.baseAddress! + k * u
-                for q in 0..<u { sp[q] &+= A(truncatingIfNeeded: xv &* wr[q]) }
+                let sh = A(truncatingIfNeeded: shifts?[k] ?? 0)
+                for q in 0..<u { sp[q] &+= A(truncatingIfNeeded: xv &* P(truncatingIfNeeded: wr[q])) &<< sh }
             }
             let out = acc.baseAddress! + r * u
             for q in 0..<u { out[q] = Int64(sp[q]) }
@@ -163,42 +174,46 @@ struct DenseLoop: Accumulation {
     return max(Int64(hi), -Int64(lo))
 }
 
-/// Integer widths of one accumulation: products in W, sums in A.
+/// Integer widths of one accumulation (weights are int8, so |w| ≤ 128).
 enum Precision {
-    /// Int16 products (|x| ≤ 255 and |w| ≤ 128: |x·w| ≤ 32640), Int32 sums: the fastest SIMD path.
+    /// Int16 products (|x| ≤ 255: |x·w| ≤ 32640), Int32 sums: the fastest SIMD path.
     case products16
-    /// Int32 products and sums.
+    /// Int32 products and sums (16-bit operands widen cheaply).
     case sums32
     /// Int64 products and sums: always exact for the engine's value ranges.
     case sums64
 
     /// The narrowest exact precision given max |x| and the largest Σ|w| of one output.
-    static func choose(maxInput: Int64, maxWeightSum: Int64, maxWeight: Int64) -> Precision {
+    static func choose(maxInput: Int64, maxWeightSum: Int64) -> Precision {
         guard maxInput == 0 || maxWeightSum <= Int64(Int32.max) / maxInput else { return .sums64 }
-        return maxInput <= 255 && maxWeight <= 128 ? .products16 : .sums32
+        return maxInput <= 255 ? .products16 : .sums32
     }
 }
 
-/// A kernel kept in the three integer widths the accumulation loops use.
+/// An int8 kernel (held as Int16, the operand width of the SIMD loops) and its largest Σ|w|.
 struct KernelWeights {
     let w16: [Int16]
-    let w32: [Int32]
-    let w64: [Int64]
-    let maxAbs: Int64
     /// Largest Σ|w| feeding one accumulator; `lanes` = accumulators, the fastest-varying weight axis.
     let maxSum: Int64
 
-    init(_ w: [Int32], lanes: Int) {
-        w32 = w
+    /// `rowShifts`: left shift of the input feeding weight row r (r = index / lanes), cycled.
+    init(_ w: [Int32], lanes: Int, rowShifts: [Int32] = []) {
         w16 = w.map { Int16(clamping: $0) }
-        w64 = w.map(Int64.init)
-        maxAbs = w.map { Int64(abs($0)) }.max() ?? 0
-        var sums = [Int64](repeating: 0, count: max(lanes, 1))
-        for (i, v) in w.enumerated() { sums[i % sums.count] += Int64(abs(v)) }
+        let l = max(lanes, 1)
+        var sums = [Int64](repeating: 0, count: l), shiftedSums = sums
+        for (i, v) in w.enumerated() {
+            sums[i % l] += Int64(abs(v))
+            let shift = rowShifts.isEmpty ? 0 : Int(rowShifts[(i / l) % rowShifts.count])
+            shiftedSums[i % l] = shiftedSums[i % l] &+ satShl(Int64(abs(v)), min(shift, 40))
+        }
         maxSum = sums.max() ?? 0
+        shiftedMaxSum = shiftedSums.max() ?? 0
     }
 
-    func precision(maxInput: Int64) -> Precision {
-        .choose(maxInput: maxInput, maxWeightSum: maxSum, maxWeight: maxAbs)
+    /// Largest Σ|w|·2^shift of one accumulator when products are shifted per input row.
+    let shiftedMaxSum: Int64
+
+    func precision(maxInput: Int64, shifted: Bool = false) -> Precision {
+        .choose(maxInput: maxInput, maxWeightSum: shifted ? shiftedMaxSum : maxSum)
     }
 }

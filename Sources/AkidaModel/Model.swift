@@ -193,6 +193,31 @@ public struct AkidaModel: Sendable, Equatable {
         self.inputShape = inputShape
         self.outputShape = outputShape
         try validateGraph()
+        try validateVariables()
+    }
+
+    /// The checks akida applies when variables are written: a stored bitwidth not below the
+    /// data's, and weights within the range of `weights_bits` (two's complement on Akida 2.0,
+    /// symmetric on Akida 1.0).
+    public func validateVariables() throws {
+        for layer in layers {
+            for (name, v) in layer.variables.sorted(by: { $0.key < $1.key }) {
+                let actual = AkidaVariable.minimalBitwidth(dtype: v.dtype, values: v.values)
+                guard v.bitwidth >= actual else {
+                    throw AkidaModelError.invalidVariable(
+                        "The specified bitwidth (\(v.bitwidth)) must be higher or equal to the actual bitwidth (\(actual)) of \(name) from the layer '\(layer.name)'.")
+                }
+            }
+            guard let bits = layer.parameters["weights_bits"], (1...8).contains(bits) else { continue }
+            let hi = (1 << (bits - 1)) - 1, lo = ipVersion == .v1 ? -hi : -hi - 1
+            for name in ["weights", "weights_pw"] {
+                guard let w = layer.variables[name] else { continue }
+                if let bad = w.integers.first(where: { $0 < lo || $0 > hi }) {
+                    throw AkidaModelError.invalidLayer(layer: layer.name, reason:
+                        "\(name): invalid value \(bad). \(bad < lo ? "Minimum authorized value is \(lo)" : "Maximum authorized value is \(hi)") for weights_bits \(bits)")
+                }
+            }
+        }
     }
 
     /// Names unique, inbounds refer to earlier layers (topological order), a first layer exists.
@@ -223,6 +248,7 @@ public enum AkidaModelError: Error, CustomStringConvertible, Equatable {
     case missingVariable(layer: String, variable: String)
     case invalidLayer(layer: String, reason: String)
     case invalidInput(String)
+    case cancelled
 
     public var description: String {
         switch self {
@@ -232,6 +258,7 @@ public enum AkidaModelError: Error, CustomStringConvertible, Equatable {
         case .missingVariable(let l, let v): return "layer '\(l)': missing variable '\(v)'"
         case .invalidLayer(let l, let r): return "layer '\(l)': \(r)"
         case .invalidInput(let s): return s
+        case .cancelled: return "inference cancelled"
         }
     }
 }

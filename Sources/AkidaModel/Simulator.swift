@@ -58,7 +58,7 @@ public final class AkidaSimulator: @unchecked Sendable {
     public let model: AkidaModel
     let layers: [CompiledLayer]
     /// Maximum number of threads a batch is split over.
-    public var maxThreads: Int
+    public let maxThreads: Int
 
     /// Compiles and checks the model (shapes, variables, parameters). Throws AkidaModelError.
     public init(model: AkidaModel, maxThreads: Int = 0) throws {
@@ -89,9 +89,12 @@ public final class AkidaSimulator: @unchecked Sendable {
 
     /// The engine entry point for `predict` commands and endpoints: predict when the model allows
     /// it (or `forward` when asked or when it does not), with the share of zero values of every
-    /// layer's output over the batch when `layerSparsity` is set.
-    public func infer(_ input: NDArray, forwardOnly: Bool = false, layerSparsity: Bool = false) throws -> AkidaRunResult {
-        let result = try run(input, keepLayers: false, countZeros: layerSparsity)
+    /// layer's output over the batch when `layerSparsity` is set. `progress(done, total)` is called
+    /// after each sample (serially, from worker threads); returning false cancels the run, which
+    /// then throws `AkidaModelError.cancelled`.
+    public func infer(_ input: NDArray, forwardOnly: Bool = false, layerSparsity: Bool = false,
+                      progress: ((_ done: Int, _ total: Int) -> Bool)? = nil) throws -> AkidaRunResult {
+        let result = try run(input, keepLayers: false, countZeros: layerSparsity, progress: progress)
         let output = !forwardOnly && canPredict ? try predict(fromForward: result.output) : result.output
         return AkidaRunResult(output: output, usedPredict: !forwardOnly && canPredict, layerSparsity: result.sparsity)
     }
@@ -155,22 +158,31 @@ public final class AkidaSimulator: @unchecked Sendable {
             throw AkidaModelError.invalidInput("Unsupported input type \(input.dtype.rawValue). Input type should be \(allowed.map(\.rawValue).joined(separator: " or ")).")
         }
         if input.dtype == .float32 {
-            let values = input.floats().scalars
+            let values = input.bytes.withUnsafeBytes { raw in
+                (0..<input.count).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self))) }
+            }
             if let bad = values.first(where: { !$0.isFinite }) {
                 throw AkidaModelError.invalidInput("Input values must be finite numbers. Got \(bad).")
             }
             return (shape[0], [], values)
         }
-        let ints = try input.integers().scalars
-        if let range, let bad = ints.first(where: { !range.contains($0) }) {
+        let ints: [Int32] = input.bytes.withUnsafeBytes { raw in
+            switch input.dtype {
+            case .uint8: return raw.map { Int32($0) }
+            case .int8: return raw.map { Int32(Int8(bitPattern: $0)) }
+            default: return (0..<input.count).map { Int32(Int16(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 2, as: Int16.self))) }
+            }
+        }
+        if let range, let bad = ints.first(where: { !range.contains(Int64($0)) }) {
             throw AkidaModelError.invalidInput("Input values must be in the range (\(range.lowerBound), \(range.upperBound)). Got \(bad).")
         }
-        return (shape[0], ints.map { Int32(truncatingIfNeeded: $0) }, [])
+        return (shape[0], ints, [])
     }
 
     // MARK: Batch execution
 
-    func run(_ input: NDArray, keepLayers: Bool, countZeros: Bool = false) throws -> AkidaInference {
+    func run(_ input: NDArray, keepLayers: Bool, countZeros: Bool = false,
+             progress: ((Int, Int) -> Bool)? = nil) throws -> AkidaInference {
         let (n, inInts, inFloats) = try prepareInput(input)
         let inCount = model.inputShape.reduce(1, *)
         let keep = layers.indices.map { keepLayers || $0 == layers.count - 1 }
@@ -182,6 +194,7 @@ public final class AkidaSimulator: @unchecked Sendable {
         let workers = max(1, min(maxThreads, n))
         var failure: Error?
         var zeros = [Int](repeating: 0, count: layers.count)
+        var done = 0, cancelled = false
         let lock = DispatchQueue(label: "akida.simulator.error")
         inInts.withUnsafeBufferPointer { intsIn in
             inFloats.withUnsafeBufferPointer { floatsIn in
@@ -193,10 +206,18 @@ public final class AkidaSimulator: @unchecked Sendable {
                     var localZeros = [Int](repeating: 0, count: layers.count)
                     do {
                         for s in lo..<hi {
+                            if let progress {
+                                let stop = lock.sync { () -> Bool in
+                                    if !cancelled && done > 0 { cancelled = !progress(done, n) }
+                                    return cancelled
+                                }
+                                if stop { throw AkidaModelError.cancelled }
+                            }
                             let sampleInts = intsIn.isEmpty ? nil : UnsafeBufferPointer(rebasing: intsIn[s * inCount..<(s + 1) * inCount])
                             let sampleFloats = floatsIn.isEmpty ? nil : UnsafeBufferPointer(rebasing: floatsIn[s * inCount..<(s + 1) * inCount])
                             try ws.runSample(layers: layers, ints: sampleInts, floats: sampleFloats)
                             if countZeros { ws.countZeros(into: &localZeros) }
+                            if progress != nil { lock.sync { done += 1 } }
                             for (i, r) in results.enumerated() {
                                 guard let r else { continue }
                                 let c = layers[i].outCount
@@ -215,6 +236,7 @@ public final class AkidaSimulator: @unchecked Sendable {
             }
         }
         if let failure { throw failure }
+        if let progress, !progress(n, n) { throw AkidaModelError.cancelled }
         var outputs: [(name: String, tensor: AkidaTensor)] = []
         for (i, r) in results.enumerated() {
             guard let r else { continue }

@@ -61,3 +61,39 @@ final class SummaryJSONTests: XCTestCase {
         }
     }
 }
+
+final class VariableValidationTests: XCTestCase {
+    func testLowerStoredBitwidthIsRefusedAsAkidaDoes() throws {
+        let c = try XCTUnwrap(AkidaCase.all().first { $0.name == "mlp" })
+        var model = try c.model()
+        let index = try XCTUnwrap(model.layers.firstIndex { $0.name == "dense_0" })
+        model.layers[index].variables["weights"]?.bitwidth = 4
+        XCTAssertThrowsError(try model.validateVariables()) { error in
+            XCTAssertTrue("\(error)".contains("must be higher or equal to the actual bitwidth (8) of weights from the layer 'dense_0'"), "\(error)")
+        }
+    }
+
+    func testWeightsOutsideWeightsBitsAreRefused() throws {
+        let v2 = try XCTUnwrap(AkidaCase.all().first { $0.name == "ds_cnn_kws_844" })
+        var model = try v2.model()
+        let index = try XCTUnwrap(model.layers.firstIndex { $0.parameters["weights_bits"] == 4 })
+        var w = try XCTUnwrap(model.layers[index].variables["weights"])
+        w.values = .integers([-9] + w.integers.dropFirst())
+        w.bitwidth = 8
+        model.layers[index].variables["weights"] = w
+        XCTAssertThrowsError(try model.validateVariables()) { error in
+            XCTAssertTrue("\(error)".contains("Minimum authorized value is -8"), "\(error)")
+        }
+        // Akida 1.0 weights are symmetric: -8 is out of range for 4 bits.
+        let v1 = try XCTUnwrap(AkidaCase.all().first { $0.name == "v1_convnet" })
+        var m1 = try v1.model()
+        let i1 = try XCTUnwrap(m1.layers.firstIndex { $0.parameters["weights_bits"] == 4 })
+        var w1 = try XCTUnwrap(m1.layers[i1].variables["weights"])
+        w1.values = .integers([-8] + w1.integers.dropFirst())
+        w1.bitwidth = 8
+        m1.layers[i1].variables["weights"] = w1
+        XCTAssertThrowsError(try m1.validateVariables()) { error in
+            XCTAssertTrue("\(error)".contains("Minimum authorized value is -7"), "\(error)")
+        }
+    }
+}

@@ -174,3 +174,55 @@ final class WideAccumulationTests: XCTestCase {
         }
     }
 }
+
+/// Hostile parameter values never crash: the simulator refuses the model or runs it.
+final class RobustnessTests: XCTestCase {
+    func testOutOfRangeParametersAreRejectedOrRun() throws {
+        for name in ["residual_add", "v1_convnet", "mlp"] {
+            let c = try XCTUnwrap(AkidaCase.all().first { $0.name == name })
+            let model = try c.model()
+            let inputs = try c.inputs()
+            let head = try NDArray(dtype: inputs.dtype, shape: [1] + inputs.shape.dropFirst(),
+                                   bytes: Array(inputs.bytes[0..<inputs.bytes.count / inputs.shape[0]]))
+            for (li, layer) in model.layers.enumerated() {
+                for key in layer.parameters.keys {
+                    for value in [-1_000_000, -1, 0, 3, 40, 1 << 40] {
+                        var broken = model
+                        broken.layers[li].parameters[key] = value
+                        if let sim = try? AkidaSimulator(model: broken) {
+                            _ = try? sim.forward(head)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    func testInconsistentDeclaredShapesAreRejected() throws {
+        let c = try XCTUnwrap(AkidaCase.all().first { $0.name == "residual_add" })
+        var model = try c.model()
+        model.layers[2].outputShape = [12, 12, 17]
+        XCTAssertThrowsError(try AkidaSimulator(model: model)) { error in
+            XCTAssertTrue("\(error)".contains(model.layers[2].name), "\(error)")
+        }
+    }
+}
+
+final class ProgressTests: XCTestCase {
+    func testProgressReachesTheBatchSizeAndCanCancel() throws {
+        let c = try XCTUnwrap(AkidaCase.all().first { $0.name == "digits_trained" })
+        let sim = try AkidaSimulator(model: c.model(), maxThreads: 2)
+        let inputs = try c.inputs()
+        var last = 0
+        _ = try sim.infer(inputs) { done, total in
+            XCTAssertEqual(total, inputs.shape[0])
+            XCTAssertGreaterThanOrEqual(done, last)
+            last = done
+            return true
+        }
+        XCTAssertEqual(last, inputs.shape[0])
+        XCTAssertThrowsError(try sim.infer(inputs) { done, _ in done < 10 }) { error in
+            XCTAssertEqual(error as? AkidaModelError, .cancelled)
+        }
+    }
+}
