@@ -2,6 +2,7 @@
 // returns the dequantized outputs (plus the float tail after a Dequantizer). Every layer is
 // parsed once at construction — integer weights included — so a model is validated before
 // it is run and repeated predictions pay only for the arithmetic.
+import Foundation
 import KerasGraph
 import Tensors
 
@@ -70,6 +71,7 @@ public struct QuantizedEngine {
         case "QuantizedRescaling": return try RescalingOp(layer)
         case "InputQuantizer": return try InputQuantizerOp(layer)
         case "Dequantizer": return DequantizerOp()
+        case "QuantizedActivation": return try QuantizedActivationOp(layer)
         default:
             if layer.className.hasPrefix("Custom>") || layer.baseClassName.hasPrefix("Quantized") {
                 throw QuantizedModelError.unsupportedLayer(layer: layer.name, className: layer.className)
@@ -79,7 +81,33 @@ public struct QuantizedEngine {
     }
 
     /// Runs the model and returns its outputs as float32 arrays (dequantized), one per model output.
-    public func predict(_ input: NDArray) throws -> [NDArray] {
+    /// Samples are independent, so a batch is split into up to `threads` slices run concurrently.
+    public func predict(_ input: NDArray, threads: Int = ProcessInfo.processInfo.activeProcessorCount) throws -> [NDArray] {
+        let n = input.shape.first ?? 0
+        let parts = max(1, min(threads, n / 8))
+        guard parts > 1 else { return try predictSlice(input) }
+        let sampleBytes = input.shape.dropFirst().reduce(1, *) * input.dtype.byteSize
+        let bounds = (0...parts).map { $0 * n / parts }
+        var results = [Result<[NDArray], Error>?](repeating: nil, count: parts)
+        let lock = NSLock()
+        DispatchQueue.concurrentPerform(iterations: parts) { p in
+            let result = Result {
+                let slice = try NDArray(dtype: input.dtype, shape: [bounds[p + 1] - bounds[p]] + input.shape.dropFirst(),
+                                        bytes: Array(input.bytes[(bounds[p] * sampleBytes)..<(bounds[p + 1] * sampleBytes)]))
+                return try predictSlice(slice)
+            }
+            lock.lock()
+            results[p] = result
+            lock.unlock()
+        }
+        let slices = try results.map { try $0!.get() }
+        return try (0..<slices[0].count).map { o in
+            let first = slices[0][o]
+            return try NDArray(dtype: first.dtype, shape: [n] + first.shape.dropFirst(), bytes: slices.flatMap { $0[o].bytes })
+        }
+    }
+
+    func predictSlice(_ input: NDArray) throws -> [NDArray] {
         let values = try evaluate(input, keepAll: false)
         return try model.outputs.map { ref in
             guard let i = model.layers.firstIndex(where: { $0.name == ref.layer }), let v = values[i] else {
@@ -165,5 +193,12 @@ extension QuantizerError {
         case .channelMismatch(let variable, let count, let channels):
             return "'\(variable)' holds \(count) values for a tensor of \(channels) channels"
         }
+    }
+}
+
+extension QuantizedModel {
+    /// Runs the model on a batch (`model.predict` semantics); one float32 array per model output.
+    public func predict(_ input: NDArray) throws -> [NDArray] {
+        try QuantizedEngine(model: self).predict(input)
     }
 }

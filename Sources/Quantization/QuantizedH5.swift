@@ -23,22 +23,12 @@ extension QuantizedModel {
                     throw QuantizedModelError.invalidModel(layer: node.name,
                         reason: "variable '\(weight.name)' is \(weight.array.dtype.rawValue); float variables expected")
                 }
-                return QuantizedVariable(name: Self.relativeName(weight.name, layer: node.name),
-                                         value: weight.array.floats())
+                return QuantizedVariable(name: node.relativeWeightName(weight.name), value: weight.array.floats())
             }
             return QuantizedLayer(name: node.name, className: node.className, config: node.config,
                                   inputs: node.inputs, variables: variables)
         }
         self.init(name: graph.name, layers: layers, inputs: graph.inputs, outputs: graph.outputs)
-    }
-
-    /// `conv_0/output_quantizer/range_max:0` → `output_quantizer/range_max`; a name saved inside a
-    /// nested model (`block_conv/kernel:0` for layer `block_conv`) is handled the same way.
-    static func relativeName(_ fullName: String, layer: String) -> String {
-        var n = Substring(fullName)
-        if let colon = n.lastIndex(of: ":") { n = n[..<colon] }
-        if n.hasPrefix(layer + "/") { n = n.dropFirst(layer.count + 1) }
-        return String(n)
     }
 
     /// The model in tf_keras legacy-HDF5 form, ready for `KerasH5.write`.
@@ -71,5 +61,18 @@ extension QuantizedModel {
             ])),
         ])
         return KerasModelFile(modelConfig: config, weights: weights, layerNames: layers.map(\.name))
+    }
+}
+
+extension QuantizedModel {
+    /// True when a saved model holds QuantizeML layers (`Custom>Quantized*`, `Custom>InputQuantizer`)
+    /// or legacy CNN2SNN quantized layers, i.e. when it should run on the quantized engine.
+    public static func isQuantized(_ file: KerasModelFile) -> Bool {
+        guard let graph = try? LayerGraph(file: file) else { return false }
+        return graph.nodes.contains { node in
+            let base = node.baseClassName
+            if node.className.hasPrefix("Custom>") { return base.hasPrefix("Quantized") || base == "InputQuantizer" }
+            return base.hasPrefix("Quantized") && (node.config["quantizer"] != nil || node.config["bitwidth"] != nil)
+        }
     }
 }

@@ -15,7 +15,15 @@ struct ConfigCommand: ParsableCommand {
 
     func run() throws {
         let file = try KerasH5.read(URL(fileURLWithPath: model))
+        guard QuantizedModel.isQuantized(file) else { throw NotQuantized(path: model) }
         let quantized = try QuantizedModel(file: file)
         print(quantized.dumpConfig().serialized(pretty: true))
+    }
+}
+
+struct NotQuantized: Error, CustomStringConvertible {
+    let path: String
+    var description: String {
+        "\(path) holds no quantized layers: it is a float model; quantize it first (spikeforge quantize)"
     }
 }

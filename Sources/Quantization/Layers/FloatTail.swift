@@ -36,16 +36,18 @@ func softmax(_ t: Tensor<Float>) -> Tensor<Float> {
 struct FloatLayerOp: LayerOp {
     let layer: QuantizedLayer
     let kernelD: [Double]
+    let pointwiseD: [Double]
 
     init(_ layer: QuantizedLayer) throws {
         self.layer = layer
-        let supported = ["Conv2D", "DepthwiseConv2D", "Dense", "ReLU", "Activation", "Softmax",
+        let supported = ["Conv2D", "DepthwiseConv2D", "SeparableConv2D", "Dense", "ReLU", "Activation", "Softmax",
                          "GlobalAveragePooling2D", "MaxPooling2D", "Flatten", "Reshape", "Dropout"]
         guard supported.contains(layer.baseClassName) else {
             throw QuantizedModelError.unsupportedLayer(layer: layer.name, className: layer.className)
         }
         let kernel = layer.variable("kernel") ?? layer.variable("depthwise_kernel")
         kernelD = kernel?.scalars.map(Double.init) ?? []
+        pointwiseD = layer.variable("pointwise_kernel")?.scalars.map(Double.init) ?? []
     }
 
     func forward(_ inputs: [QValue]) throws -> QValue {
@@ -57,7 +59,7 @@ struct FloatLayerOp: LayerOp {
         }
         var y: Tensor<Float>
         switch layer.baseClassName {
-        case "Conv2D", "DepthwiseConv2D":
+        case "Conv2D", "DepthwiseConv2D", "SeparableConv2D":
             try r.requireChannelsLast()
             guard x.rank == 4, let k = layer.variable("kernel") ?? layer.variable("depthwise_kernel"), k.rank == 4 else {
                 throw r.fail("expects a 4-D input and kernel")
@@ -66,12 +68,22 @@ struct FloatLayerOp: LayerOp {
             let s = try r.pair("strides"), d = (try? r.pair("dilation_rate")) ?? (1, 1), same = try r.padding()
             let rows = WindowAxis(input: h, kernel: k.shape[0], stride: s.0, dilation: d.0, same: same)
             let cols = WindowAxis(input: w, kernel: k.shape[1], stride: s.1, dilation: d.1, same: same)
-            let depthwise = layer.baseClassName == "DepthwiseConv2D"
+            let depthwise = layer.baseClassName != "Conv2D"
             guard k.shape[2] == c, !depthwise || k.shape[3] == 1 else { throw r.fail("kernel \(k.shape) does not fit input \(x.shape)") }
-            let a = depthwise
-                ? depthwiseConv2d(x.scalars, n: n, h: h, w: w, c: c, kernel: kernelD, rows: rows, cols: cols)
-                : conv2d(x.scalars, n: n, h: h, w: w, c: c, kernel: kernelD, filters: k.shape[3], rows: rows, cols: cols)
-            y = Tensor(shape: [n, rows.output, cols.output, depthwise ? c : k.shape[3]], scalars: a.map { Float($0) })
+            if depthwise {
+                let a = depthwiseConv2d(x.scalars, n: n, h: h, w: w, c: c, kernel: kernelD, rows: rows, cols: cols)
+                y = Tensor(shape: [n, rows.output, cols.output, c], scalars: a.map { Float($0) })
+                if layer.baseClassName == "SeparableConv2D" {
+                    guard let p = layer.variable("pointwise_kernel"), p.rank == 4, p.shape[2] == c else {
+                        throw r.fail("pointwise kernel does not fit \(c) channels")
+                    }
+                    let b = matmul(y.scalars, rows: y.count / max(c, 1), k: c, kernel: pointwiseD, units: p.shape[3])
+                    y = Tensor(shape: [n, rows.output, cols.output, p.shape[3]], scalars: b.map { Float($0) })
+                }
+            } else {
+                let a = conv2d(x.scalars, n: n, h: h, w: w, c: c, kernel: kernelD, filters: k.shape[3], rows: rows, cols: cols)
+                y = Tensor(shape: [n, rows.output, cols.output, k.shape[3]], scalars: a.map { Float($0) })
+            }
             y = try biasAndActivation(y, r)
         case "Dense":
             guard let k = layer.variable("kernel"), k.rank == 2, x.shape.last == k.shape[0] else { throw r.fail("kernel does not fit input \(x.shape)") }

@@ -11,7 +11,8 @@ enum LegacyLayers {
     static func isLegacy(_ layer: QuantizedLayer) -> Bool {
         guard !layer.className.hasPrefix("Custom>"), layer.quantConfig == nil else { return false }
         switch layer.baseClassName {
-        case "QuantizedConv2D", "QuantizedDense", "QuantizedDepthwiseConv2D": return layer.config["quantizer"] != nil
+        case "QuantizedConv2D", "QuantizedDense", "QuantizedDepthwiseConv2D", "QuantizedSeparableConv2D":
+            return layer.config["quantizer"] != nil
         case "QuantizedReLU", "ActivationDiscreteRelu": return layer.config["bitwidth"] != nil
         default: return false
         }
@@ -32,22 +33,38 @@ enum LegacyLayers {
             }
             return StaircaseReLUOp(step: step, levels: levels)
         default:
-            guard let q = layer.config["quantizer"], let cls = q["class_name"]?.string,
-                  let bits = q["config"]?["bitwidth"]?.int, bits > 1 else {
-                throw r.fail("the legacy weight quantizer has no class_name/bitwidth")
-            }
-            let perAxis: Bool
-            switch cls {
-            case "MaxQuantizer": perAxis = false
-            case "MaxPerAxisQuantizer": perAxis = true
-            default: throw r.fail("legacy weight quantizer \(cls) is not supported (MaxQuantizer, MaxPerAxisQuantizer)")
-            }
-            let kernelName = layer.baseClassName == "QuantizedDepthwiseConv2D" ? "depthwise_kernel" : "kernel"
             var float = layer
             float.className = String(layer.baseClassName.dropFirst("Quantized".count))
-            float.setVariable(kernelName, fakeQuantize(try r.variable(kernelName), bits: bits, perAxis: perAxis))
+            switch layer.baseClassName {
+            case "QuantizedDepthwiseConv2D":
+                try fakeQuantize(&float, "depthwise_kernel", with: "quantizer", r)
+                // The legacy depthwise layer ignores its bias.
+                float.variables.removeAll { $0.name == "bias" }
+            case "QuantizedSeparableConv2D":
+                let dwQuantizer = layer.config["quantizer_dw"].map { $0.isNull } == false ? "quantizer_dw" : "quantizer"
+                try fakeQuantize(&float, "depthwise_kernel", with: dwQuantizer, r)
+                try fakeQuantize(&float, "pointwise_kernel", with: "quantizer", r)
+            default:
+                try fakeQuantize(&float, "kernel", with: "quantizer", r)
+            }
             return try FloatLayerOp(float)
         }
+    }
+
+    /// Replaces a kernel by its fake-quantized copy, as the config's quantizer computes it.
+    static func fakeQuantize(_ layer: inout QuantizedLayer, _ kernel: String, with quantizer: String,
+                             _ r: LayerConfigReader) throws {
+        guard let q = layer.config[quantizer], let cls = q["class_name"]?.string,
+              let bits = q["config"]?["bitwidth"]?.int, bits > 1 else {
+            throw r.fail("the legacy weight quantizer '\(quantizer)' has no class_name/bitwidth")
+        }
+        let perAxis: Bool
+        switch cls {
+        case "MaxQuantizer": perAxis = false
+        case "MaxPerAxisQuantizer": perAxis = true
+        default: throw r.fail("legacy weight quantizer \(cls) is not supported (MaxQuantizer, MaxPerAxisQuantizer)")
+        }
+        layer.setVariable(kernel, fakeQuantize(try r.variable(kernel), bits: bits, perAxis: perAxis))
     }
 
     /// `clip(round(w · sf), −kmax, kmax) / sf` with `sf = clip(kmax / max|w|, 0, 1000)`.

@@ -234,8 +234,7 @@ struct WeightLayerOp: LayerOp {
         return s.combined(w) { $0 * $1 }
     }
 
-    func convolve(_ x0: QTensor) throws -> QTensor {
-        var x = x0
+    func convolve(_ x: QTensor) throws -> QTensor {
         let (n, h, w, c) = try nhwc(x.shape)
         let kh = weights.shape[0], kw = weights.shape[1], f = weights.shape[3]
         guard weights.shape[2] == c else { throw shapeError(x.shape) }
@@ -262,9 +261,8 @@ struct WeightLayerOp: LayerOp {
         } double: {
             conv2d(x.values, n: n, h: h, w: w, c: c, kernel: $0, filters: f, rows: rows, cols: cols, padValue: pad)
         }
-        x.values = []
         return QTensor(values: payload(a, bits: bufferBits), shape: [n, rows.output, cols.output, f],
-                       valueBits: bufferBits, fracBits: x0.fracBits, scales: try productScales(x0, weights.scales))
+                       valueBits: bufferBits, fracBits: x.fracBits, scales: try productScales(x, weights.scales))
     }
 
     func shapeError(_ shape: [Int]) -> QuantizedModelError {

@@ -73,14 +73,6 @@ public struct QTensor: Equatable, Sendable {
         fracBits.isUniform && (scales.map { $0.isScalar } ?? true)
     }
 
-    /// The same tensor with its payload saturated to `bits` value bits.
-    func saturated(to bits: Int) -> QTensor {
-        var t = self
-        t.valueBits = bits
-        saturate(&t.values, bits)
-        return t
-    }
-
     /// The float value (QuantizeML's Dequantizer): `f32(f32(V / 2^fb) · S)`.
     public func dequantized() -> [Float] {
         let c = channels
@@ -121,12 +113,15 @@ public struct QTensor: Equatable, Sendable {
 /// Round half to even (tf.math.round).
 @inline(__always) func rne(_ x: Float) -> Float { x.rounded(.toNearestOrEven) }
 
-/// floor without a libm call (baseline x86-64 has no SSE4.1 round): exact for every float,
-/// since floats of magnitude ≥ 2^23 are already integral.
+/// floor without a libm call (baseline x86-64 has no SSE4.1 round) and without branches, so
+/// loops vectorise: a float32 has at most 24 significant bits, so in Double `(d + 1.5·2^52) −
+/// 1.5·2^52` rounds it to an integer exactly; ±inf and NaN pass through.
 @inline(__always) func floorFast(_ x: Float) -> Float {
-    guard abs(x) < 8_388_608 else { return x }
-    let t = Float(Int32(x))
-    return t > x ? t - 1 : t
+    let d = Double(x)
+    let magic = 6_755_399_441_055_744.0
+    let r = (d + magic) - magic
+    let f = r > d ? r - 1 : r
+    return abs(d) < 4_503_599_627_370_496.0 ? Float(f) : x
 }
 
 /// Round half up (floor(x + 0.5) in float32): every rescale right shift.
