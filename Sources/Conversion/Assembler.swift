@@ -344,7 +344,7 @@ struct AkidaAssembler {
         if let relu = block.relu { try setMaxValue(&variables, w, record(relu), channels: filters) }
         try setOutputV2(&variables, w, block, bufferBits: bb, channels: filters, scales: true)
         let layer = AkidaLayer(name: name, type: type, parameters: params, variables: variables,
-                               inbounds: type == .inputConv2D ? inbounds : inbounds, inputShapes: [input], outputShape: output)
+                               inbounds: inbounds, inputShapes: [input], outputShape: output)
         append(layer, signed: params["output_bits"]! > 4, outputBits: params["output_bits"]!)
     }
 
