@@ -309,8 +309,8 @@ struct AkidaAssembler {
         let w = VariableWriter(layer: name), r = record(conv)
         var kernel = try kernel(conv)
         if type != .inputConv2D { kernel = KernelOps.flipSpatial(kernel) }
-        let kernelShape = type == .depthwiseConv2D ? [params["kernel_size"]!, params["kernel_size"]!, cin, 1]
-                                                   : [params["kernel_size"]!, params["kernel_size"]!, cin, filters]
+        let k = conv.kernelSize[0]
+        let kernelShape = type == .depthwiseConv2D ? [k, k, cin, 1] : [k, k, cin, filters]
         var variables: [String: AkidaVariable] = [
             "weights": try w.ints("weights", .int8, shape: kernelShape, w.broadcast("weights", kernel.values, to: kernelShape, fallback: 0)),
         ]
@@ -345,7 +345,7 @@ struct AkidaAssembler {
         try setOutputV2(&variables, w, block, bufferBits: bb, channels: filters, scales: true)
         let layer = AkidaLayer(name: name, type: type, parameters: params, variables: variables,
                                inbounds: inbounds, inputShapes: [input], outputShape: output)
-        append(layer, signed: params["output_bits"]! > 4, outputBits: params["output_bits"]!)
+        append(layer, signed: (params["output_bits"] ?? bb) > 4, outputBits: params["output_bits"] ?? bb)
     }
 
     private mutating func addDenseV2(_ block: MatchedBlock, inbounds: [String]) throws {
@@ -374,7 +374,7 @@ struct AkidaAssembler {
         try setOutputV2(&variables, w, block, bufferBits: bb, channels: units, scales: true)
         append(AkidaLayer(name: name, type: .dense1D, parameters: params, variables: variables, inbounds: inbounds,
                           inputShapes: [input], outputShape: output),
-               signed: params["output_bits"]! > 4, outputBits: params["output_bits"]!)
+               signed: (params["output_bits"] ?? bb) > 4, outputBits: params["output_bits"] ?? bb)
     }
 
     private mutating func addAdd(_ block: MatchedBlock, inbounds: [String]) throws {
@@ -395,7 +395,7 @@ struct AkidaAssembler {
         try setOutputV2(&variables, w, block, bufferBits: bb, channels: c, scales: false)
         append(AkidaLayer(name: name, type: .add, parameters: params, variables: variables, inbounds: inbounds,
                           inputShapes: inputs, outputShape: first),
-               signed: true, outputBits: params["output_bits"]!)
+               signed: true, outputBits: params["output_bits"] ?? bb)
     }
 
     private mutating func addConcatenate(_ block: MatchedBlock, inbounds: [String]) throws {
@@ -561,7 +561,7 @@ struct AkidaAssembler {
         try setOutputV1(&variables, w, block, threshold: threshold, params: params, channels: output[2])
         append(AkidaLayer(name: name, type: type, parameters: params, variables: variables, inbounds: inbounds,
                           inputShapes: [input], outputShape: output),
-               signed: false, outputBits: params["act_bits"]!, activation: params["activation"] == 1)
+               signed: false, outputBits: params["act_bits"] ?? 1, activation: params["activation"] == 1)
     }
 
     private mutating func addDenseV1(_ block: MatchedBlock, inbounds: [String]) throws {
@@ -602,7 +602,7 @@ struct AkidaAssembler {
         try setOutputV1(&variables, w, block, threshold: threshold, params: params, channels: units)
         append(AkidaLayer(name: name, type: .fullyConnected, parameters: params, variables: variables, inbounds: inbounds,
                           inputShapes: [input], outputShape: output),
-               signed: false, outputBits: params["act_bits"]!, activation: params["activation"] == 1)
+               signed: false, outputBits: params["act_bits"] ?? 1, activation: params["activation"] == 1)
     }
 
     /// Threshold and act_step from the block's output quantizer (Akida 1.0 neurons fire when the
