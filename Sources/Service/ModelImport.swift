@@ -23,6 +23,8 @@ enum ModelImport {
         let executable = inspector(service.configuration)
         let timeout = TimeInterval(service.configuration.inspectTimeoutSeconds)
         let scratch = service.blobs.temporaryDirectory
+        service.log(executable.map { "uploaded models are parsed by '\($0.path) inspect' in a child process" }
+                    ?? "uploaded models are parsed in-process (no spikeforge executable; set inspect_executable)")
         for format in ModelFormat.allCases {
             service.describeModels(format: format) { upload in
                 let info = try executable.map { try describeInChild(upload.file, executable: $0, timeout: timeout, scratch: scratch) }
