@@ -13,9 +13,12 @@ final class Exchange {
     private var buffered: [UInt8] = []
     private var bufferLimit = 0
     private var upload: UploadStream?
-    /// Bytes thrown away after a failure; past `drainLimit` the connection is dropped.
+    /// Bytes thrown away after a failure; past `drainLimit` the connection is dropped without an
+    /// answer. libmicrohttpd 0.9.x cannot answer before the body ends, so a body whose declared
+    /// length passed the early checks is read to its end to deliver the 400/413; a chunked body
+    /// of unknown length is cut off after 64 MiB.
     private var drained = 0
-    private let drainLimit = 64 << 20
+    private var drainLimit = 64 << 20
     var status = 0
     var bytesSent = 0
     var finished = false
@@ -45,6 +48,7 @@ final class Exchange {
         do {
             try router.guardRequest?(request)
             let declared = request.header("content-length").flatMap { Int($0) }
+            drainLimit = max(drainLimit, declared ?? 0)
             switch entry.handler {
             case .buffered(let maxBody, _):
                 bufferLimit = maxBody ?? defaultBodyLimit

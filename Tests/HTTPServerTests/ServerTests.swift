@@ -47,6 +47,11 @@ final class ServerTests: XCTestCase {
             Response(status: 200, headers: [("Content-Type", "application/octet-stream")], body: .bytes(request.body))
         }
         router.add(.GET, "/query") { request in .json(request.query) }
+        router.add(.POST, "/greet") { request in
+            struct Greeting: Codable { let name: String; let times: Int }
+            let greeting = try request.decodeJSON(Greeting.self)
+            return .json(["text": Array(repeating: "hi \(greeting.name)", count: greeting.times).joined(separator: " ")])
+        }
         router.add(.GET, "/boom") { _ in throw HTTPProblem(status: 422, detail: "layer dense is not supported", extra: ["layer": "dense"]) }
         router.add(.GET, "/file") { [unowned self] _ in .file(self.fileURL.path, contentType: "application/octet-stream") }
         router.upload(.POST, "/upload", maxBytes: { 200_000 }) { [unowned self] _ in
@@ -137,6 +142,17 @@ final class ServerTests: XCTestCase {
         XCTAssertEqual(refused.status, 413)
         XCTAssertEqual(refused.headers["content-type"], "application/problem+json")
         XCTAssertEqual(refused.object["limit"] as? Int, 1024)
+    }
+
+    func testJSONBodies() throws {
+        let ok = try send("POST", "/greet", headers: ["Content-Type": "application/json"], body: Array("{\"name\":\"ada\",\"times\":2}".utf8))
+        XCTAssertEqual(ok.status, 200, ok.text)
+        XCTAssertEqual(ok.object["text"] as? String, "hi ada hi ada")
+        let missing = try send("POST", "/greet", headers: ["Content-Type": "application/json"], body: Array("{\"name\":\"ada\"}".utf8))
+        XCTAssertEqual(missing.status, 400)
+        XCTAssertTrue((missing.object["detail"] as? String ?? "").contains("times"), missing.text)
+        let wrongType = try send("POST", "/greet", headers: ["Content-Type": "text/plain"], body: Array("{}".utf8))
+        XCTAssertEqual(wrongType.status, 415)
     }
 
     func testRawUploadStreamsToSink() throws {
@@ -261,7 +277,7 @@ final class ServerTests: XCTestCase {
         let routes = Set(server.router.routes.map { "\($0.method) \($0.pattern)" })
         XCTAssertTrue(routes.contains("GET /items/{id}"))
         XCTAssertTrue(routes.contains("POST /upload"))
-        XCTAssertEqual(server.router.routes.count, 9)
+        XCTAssertEqual(server.router.routes.count, 10)
     }
 }
 
