@@ -172,6 +172,13 @@ struct AkidaAssembler {
                activation: block.relu != nil)
     }
 
+    /// Takes over layers built elsewhere (the legacy path), for the Akida 1.0 post-processing.
+    mutating func replaceLayers(_ built: [AkidaLayer]) {
+        layers = built
+        for l in built { emitted[l.name] = Emitted(signed: false, outputBits: l.parameters["act_bits"] ?? 1,
+                                                   activation: l.parameters["activation"] == 1) }
+    }
+
     private func record(_ l: QLayer) -> RecordedLayer { records[l.name] }
 
     private func kernel(_ l: QLayer, _ key: String = "kernel") throws -> IntTensor {
@@ -217,8 +224,8 @@ struct AkidaAssembler {
     /// Max pool / global average parameters: (pool_type, size, stride, padding-or-nil).
     private func poolParameters(_ block: MatchedBlock) -> (type: Int, size: [Int], stride: [Int], padding: Int?) {
         if let pool = block.maxPool {
-            let size = pool.ints("pool_size") ?? [2, 2]
-            let stride = pool.config["strides"].flatMap { $0.isNull ? nil : pool.ints("strides") } ?? size
+            let size = pool.pair("pool_size") ?? [2, 2]
+            let stride = pool.config["strides"].flatMap { $0.isNull ? nil : pool.pair("strides") } ?? size
             return (1, size, stride, pool.padding == "same" ? 1 : 0)
         }
         if block.gap != nil { return (2, [-1, -1], [-1, -1], nil) }
@@ -252,7 +259,7 @@ struct AkidaAssembler {
             throw engineError(name, "Strides > kernel size are not supported", fix: "use strides no larger than the kernel")
         }
         if let pool = block.maxPool {
-            let size = pool.ints("pool_size") ?? [2, 2], stride = pool.ints("strides") ?? size
+            let size = pool.pair("pool_size") ?? [2, 2], stride = pool.pair("strides") ?? size
             if stride[0] > size[0] || stride[1] > size[1] {
                 throw engineError(pool.name, "Parameter pool_stride cannot be higher than pool_size.",
                                   fix: "use pooling strides no larger than the pool size")
@@ -302,8 +309,8 @@ struct AkidaAssembler {
         let w = VariableWriter(layer: name), r = record(conv)
         var kernel = try kernel(conv)
         if type != .inputConv2D { kernel = KernelOps.flipSpatial(kernel) }
-        let kernelShape = type == .depthwiseConv2D ? [params["kernel_size"]!, params["kernel_size"]!, cin, 1]
-                                                   : [params["kernel_size"]!, params["kernel_size"]!, cin, filters]
+        let k = conv.kernelSize[0]
+        let kernelShape = type == .depthwiseConv2D ? [k, k, cin, 1] : [k, k, cin, filters]
         var variables: [String: AkidaVariable] = [
             "weights": try w.ints("weights", .int8, shape: kernelShape, w.broadcast("weights", kernel.values, to: kernelShape, fallback: 0)),
         ]
@@ -337,8 +344,8 @@ struct AkidaAssembler {
         if let relu = block.relu { try setMaxValue(&variables, w, record(relu), channels: filters) }
         try setOutputV2(&variables, w, block, bufferBits: bb, channels: filters, scales: true)
         let layer = AkidaLayer(name: name, type: type, parameters: params, variables: variables,
-                               inbounds: type == .inputConv2D ? inbounds : inbounds, inputShapes: [input], outputShape: output)
-        append(layer, signed: params["output_bits"]! > 4, outputBits: params["output_bits"]!)
+                               inbounds: inbounds, inputShapes: [input], outputShape: output)
+        append(layer, signed: (params["output_bits"] ?? bb) > 4, outputBits: params["output_bits"] ?? bb)
     }
 
     private mutating func addDenseV2(_ block: MatchedBlock, inbounds: [String]) throws {
@@ -367,7 +374,7 @@ struct AkidaAssembler {
         try setOutputV2(&variables, w, block, bufferBits: bb, channels: units, scales: true)
         append(AkidaLayer(name: name, type: .dense1D, parameters: params, variables: variables, inbounds: inbounds,
                           inputShapes: [input], outputShape: output),
-               signed: params["output_bits"]! > 4, outputBits: params["output_bits"]!)
+               signed: (params["output_bits"] ?? bb) > 4, outputBits: params["output_bits"] ?? bb)
     }
 
     private mutating func addAdd(_ block: MatchedBlock, inbounds: [String]) throws {
@@ -388,7 +395,7 @@ struct AkidaAssembler {
         try setOutputV2(&variables, w, block, bufferBits: bb, channels: c, scales: false)
         append(AkidaLayer(name: name, type: .add, parameters: params, variables: variables, inbounds: inbounds,
                           inputShapes: inputs, outputShape: first),
-               signed: true, outputBits: params["output_bits"]!)
+               signed: true, outputBits: params["output_bits"] ?? bb)
     }
 
     private mutating func addConcatenate(_ block: MatchedBlock, inbounds: [String]) throws {
@@ -554,7 +561,7 @@ struct AkidaAssembler {
         try setOutputV1(&variables, w, block, threshold: threshold, params: params, channels: output[2])
         append(AkidaLayer(name: name, type: type, parameters: params, variables: variables, inbounds: inbounds,
                           inputShapes: [input], outputShape: output),
-               signed: false, outputBits: params["act_bits"]!, activation: params["activation"] == 1)
+               signed: false, outputBits: params["act_bits"] ?? 1, activation: params["activation"] == 1)
     }
 
     private mutating func addDenseV1(_ block: MatchedBlock, inbounds: [String]) throws {
@@ -595,7 +602,7 @@ struct AkidaAssembler {
         try setOutputV1(&variables, w, block, threshold: threshold, params: params, channels: units)
         append(AkidaLayer(name: name, type: .fullyConnected, parameters: params, variables: variables, inbounds: inbounds,
                           inputShapes: [input], outputShape: output),
-               signed: false, outputBits: params["act_bits"]!, activation: params["activation"] == 1)
+               signed: false, outputBits: params["act_bits"] ?? 1, activation: params["activation"] == 1)
     }
 
     /// Threshold and act_step from the block's output quantizer (Akida 1.0 neurons fire when the
@@ -610,7 +617,7 @@ struct AkidaAssembler {
             let scales = try w.broadcast("act_step", r.outputScales?.values, to: [channels], fallback: 1)
             actStep = (0..<channels).map { Float(pow2(Double(-shifts[$0]))) / Float(scales[$0]) }
             if params["activation"] == 1 {
-                threshold = (0..<channels).map { threshold[$0] + Int64(roundHalfEven(0.5 * actStep[$0])) }
+                threshold = try (0..<channels).map { threshold[$0] + (try integral(roundHalfEven(0.5 * actStep[$0]), layer: w.layer, what: "a threshold")) }
                 let factor = Float(pow2(Double((params["act_bits"] ?? 4) - 4)))
                 actStep = actStep.map { $0 * factor }
             }
@@ -649,9 +656,9 @@ struct AkidaAssembler {
             layers[index].variables["act_step"] = try w.floats("act_step", shape: actStep.shape, new)
             if l.parameters["activation"] == 1, let t = l.variables["threshold"] {
                 let factor = Float(pow2(Double((l.parameters["act_bits"] ?? 4) - 4)))
-                let updated = (0..<t.integers.count).map { i -> Int64 in
+                let updated = try (0..<t.integers.count).map { i -> Int64 in
                     let effect = roundHalfEven(0.5 * (new[i] - old[i])) / factor
-                    return Int64(t.integers[i]) + Int64(effect.rounded(.towardZero))
+                    return Int64(t.integers[i]) + (try integral(effect.rounded(.towardZero), layer: l.name, what: "a threshold"))
                 }
                 layers[index].variables["threshold"] = try w.ints("threshold", .int32, shape: t.shape, updated)
             }
@@ -662,8 +669,8 @@ struct AkidaAssembler {
                     fix: "re-quantize with larger activation ranges for '\(l.name)'", referenceType: "ValueError")
             }
             let channels = weights.shape[2], filters = weights.shape[3]
-            let scaled = weights.integers.enumerated().map { i, v -> Int64 in
-                Int64((Float(v) / ratio[(i / filters) % channels]).rounded(.down))
+            let scaled = try weights.integers.enumerated().map { i, v -> Int64 in
+                try integral((Float(v) / ratio[(i / filters) % channels]).rounded(.down), layer: next.name, what: "a weight")
             }
             layers[index + 1].variables["weights"] = try VariableWriter(layer: next.name)
                 .ints("weights", .int8, shape: weights.shape, scaled)

@@ -49,7 +49,7 @@ extension QGraph {
                 fix: "build the model with data_format='channels_last'"))
         }
         for l in layers {
-            if let d = l.ints("dilation_rate"), d != [1, 1] {
+            if let d = l.pair("dilation_rate"), d != [1, 1] {
                 problems.append(ConversionError(kind: .structure, layer: l.name, rule: "no-dilation",
                     message: "Unsupported dilation rate \(pythonTuple(d)) in layer '\(l.name)'.",
                     fix: "use dilation_rate=1; Akida has no dilated convolutions", referenceType: "ValueError"))

@@ -45,8 +45,14 @@ public struct QLayer: Sendable {
         return nil
     }
 
-    var kernelSize: [Int] { ints("kernel_size") ?? [1, 1] }
-    var strides: [Int] { ints("strides") ?? [1, 1] }
+    /// A 2-D parameter (kernel, strides, pool): a single value stands for both axes.
+    func pair(_ key: String) -> [Int]? {
+        guard let v = ints(key), let first = v.first else { return nil }
+        return v.count >= 2 ? [first, v[1]] : [first, first]
+    }
+
+    public var kernelSize: [Int] { pair("kernel_size") ?? [1, 1] }
+    public var strides: [Int] { pair("strides") ?? [1, 1] }
     var padding: String { config["padding"]?.string ?? "valid" }
     var hasPaddingValue: Bool { config["padding_value"].map { !$0.isNull } ?? false }
     var useBias: Bool { config["use_bias"]?.bool ?? true }
@@ -142,8 +148,8 @@ public struct QGraph: Sendable {
             return [d0, d1, channels]
         case "QuantizedMaxPool2D", "MaxPooling2D":
             guard input.count == 3 else { return nil }
-            let p = l.ints("pool_size") ?? [2, 2]
-            let s = l.ints("strides") ?? p
+            let p = l.pair("pool_size") ?? [2, 2]
+            let s = l.pair("strides") ?? p
             let same = l.padding == "same"
             return [Geometry.outputSize(input[0], kernel: p[0], stride: s[0], same: same),
                     Geometry.outputSize(input[1], kernel: p[1], stride: s[1], same: same), input[2]]

@@ -187,7 +187,7 @@ extension QGraph {
         }
         func poolParams(_ pool: QLayer) {
             guard pool.config["strides"].map({ !$0.isNull }) ?? false else { return }
-            let size = pool.ints("pool_size") ?? [2, 2], strides = pool.ints("strides") ?? size
+            let size = pool.pair("pool_size") ?? [2, 2], strides = pool.pair("strides") ?? size
             if size.count == 2 && size[0] != size[1] {
                 problems.append(ConversionError(kind: .parameter, layer: pool.name, rule: "square-pooling",
                     message: "In Akida v2 \(pool.name) should have square pooling",

@@ -46,8 +46,8 @@ enum Recorder {
                 if x.scales == nil { x.scales = ChannelParam(scalar: 1) }
                 if let mv = layer.config["max_value"]?.double {
                     let bits = layer.quantConfig?["max_value_quantizer"]?["bitwidth"]?.int ?? 8
-                    let (m, shift) = aligned([Float(mv)], onto: x.fracBits, scales: x.scales, targetBits: x.valueBits,
-                                             bits: bits, signed: false)
+                    let (m, shift) = try aligned([Float(mv)], onto: x.fracBits, scales: x.scales, targetBits: x.valueBits,
+                                             bits: bits, signed: false, layer: layer.name)
                     r.maxValue = IntTensor(shape: [m.count], values: m)
                     r.maxValueShift = IntTensor(shape: [shift.count], values: shift)
                 }
@@ -63,15 +63,16 @@ enum Recorder {
                 let fa = a.fracBits, fb = b.fracBits
                 let n = max(fa.values.count, fb.values.count)
                 let target = (0..<n).map { max(fa[$0], fb[$0]) }
-                r.aShift = IntTensor(shape: [n], values: (0..<n).map { Int64(target[$0] - fa[$0]) })
-                r.bShift = IntTensor(shape: [n], values: (0..<n).map { Int64(target[$0] - fb[$0]) })
+                r.aShift = IntTensor(shape: [n], values: try (0..<n).map { try integral(target[$0] - fa[$0], layer: layer.name, what: "a_shift") })
+                r.bShift = IntTensor(shape: [n], values: try (0..<n).map { try integral(target[$0] - fb[$0], layer: layer.name, what: "b_shift") })
                 try recordOutput(&r, layer, accFrac: ChannelParam(perChannel: target), accScales: nil, output: out)
             case "InputQuantizer":
                 guard let q = out else { continue }
                 r.fracBits = q.fracBits.values.map(Double.init)
                 if layer.config["signed"]?.bool == false {
                     let c = q.channels
-                    r.zeroPoints = IntTensor(shape: [c], values: (0..<c).map { Int64(q.values[$0]) })
+                    guard q.values.count >= c else { continue }
+                    r.zeroPoints = IntTensor(shape: [c], values: try (0..<c).map { try integral(q.values[$0], layer: layer.name, what: "zero point") })
                 }
             case "Dequantizer":
                 guard let x = inputs.first ?? nil else { continue }
@@ -115,15 +116,15 @@ enum Recorder {
         var inputFrac = x.fracBits
         if cls != "QuantizedDepthwiseConv2D" && !x.fracBits.isUniform {
             let top = x.fracBits.maximum
-            r.inputShift = IntTensor(shape: [x.fracBits.values.count], values: x.fracBits.values.map { Int64(top - $0) })
+            r.inputShift = IntTensor(shape: [x.fracBits.values.count], values: try x.fracBits.values.map { try integral(top - $0, layer: layer.name, what: "input shift") })
             inputFrac = ChannelParam(scalar: top)
         }
         switch cls {
         case "QuantizedSeparableConv2D":
             let dwBits = qc?["dw_weight_quantizer"]?["bitwidth"]?.int ?? 8
             let pwBits = qc?["pw_weight_quantizer"]?["bitwidth"]?.int ?? 8
-            let dw = quantizeWeights(try variable("depthwise_kernel"), bits: dwBits, perChannel: .tensor)
-            let pw = quantizeWeights(try variable("pointwise_kernel"), bits: pwBits, perChannel: .last)
+            let dw = try quantizeWeights(try variable("depthwise_kernel"), bits: dwBits, perChannel: .tensor, layer: layer.name)
+            let pw = try quantizeWeights(try variable("pointwise_kernel"), bits: pwBits, perChannel: .last, layer: layer.name)
             r.weights["depthwise_kernel"] = dw.ints
             r.weights["pointwise_kernel"] = pw.ints
             accFrac = inputFrac
@@ -131,8 +132,8 @@ enum Recorder {
         default:
             let bits = qc?["weight_quantizer"]?["bitwidth"]?.int ?? 8
             let depthwise = cls == "QuantizedDepthwiseConv2D"
-            let w = quantizeWeights(try variable(depthwise ? "depthwise_kernel" : "kernel"), bits: bits,
-                                    perChannel: depthwise ? .depthwise : .last)
+            let w = try quantizeWeights(try variable(depthwise ? "depthwise_kernel" : "kernel"), bits: bits,
+                                    perChannel: depthwise ? .depthwise : .last, layer: layer.name)
             r.weights["kernel"] = w.ints
             accFrac = inputFrac
             let ws = ChannelParam(perChannel: w.scales)
@@ -144,14 +145,14 @@ enum Recorder {
             }
             if let pv = layer.config["padding_value"], !pv.isNull {
                 let values = (pv.array ?? [pv]).compactMap { $0.double.map(Float.init) }
-                let (p, _) = aligned(values, onto: inputFrac, scales: x.scales, targetBits: bufferBits, bits: bits, signed: true)
+                let (p, _) = try aligned(values, onto: inputFrac, scales: x.scales, targetBits: bufferBits, bits: bits, signed: true, layer: layer.name)
                 r.paddingValue = IntTensor(shape: [p.count], values: p)
             }
         }
         if layer.config["use_bias"]?.bool ?? true, let bias = layer.variable("bias") {
             let bits = qc?["bias_quantizer"]?["bitwidth"]?.int ?? 8
             let signed = qc?["bias_quantizer"]?["signed"]?.bool ?? true
-            let (b, shift) = aligned(bias.scalars, onto: accFrac, scales: accScales, targetBits: bufferBits, bits: bits, signed: signed)
+            let (b, shift) = try aligned(bias.scalars, onto: accFrac, scales: accScales, targetBits: bufferBits, bits: bits, signed: signed, layer: layer.name)
             r.bias = IntTensor(shape: [b.count], values: b)
             r.biasShift = IntTensor(shape: [shift.count], values: shift)
         }
@@ -173,17 +174,17 @@ enum Recorder {
             let fq = combined.map { Float(scaleBits) - ceilLog2($0) }
             let (lo, hi) = bounds(scaleBits)
             let q = combined.combined(fq) { min(max(($0 * pow2f($1)).rounded(.toNearestOrEven), lo), hi) }
-            r.outputScales = IntTensor(shape: [q.values.count], values: q.values.map { Int64($0) })
+            r.outputScales = IntTensor(shape: [q.values.count], values: try q.values.map { try integral($0, layer: layer.name, what: "output scale") })
             frac = accFrac.combined(fq) { $0 + $1 }
         }
         let shift = out.fracBits.combined(frac) { $0 - $1 }
-        r.outputShift = IntTensor(shape: [shift.values.count], values: shift.values.map { Int64($0) })
+        r.outputShift = IntTensor(shape: [shift.values.count], values: try shift.values.map { try integral($0, layer: layer.name, what: "output shift") })
     }
 
     private enum Axis { case last, depthwise, tensor }
 
     /// WeightQuantizer: per-channel `S = max(max|W| · (1/(2^vb − 1)), 1e-6)`, `W_q = sat(RNE(W / S))`.
-    private static func quantizeWeights(_ w: Tensor<Float>, bits: Int, perChannel axis: Axis) -> (ints: IntTensor, scales: [Float]) {
+    private static func quantizeWeights(_ w: Tensor<Float>, bits: Int, perChannel axis: Axis, layer: String) throws -> (ints: IntTensor, scales: [Float]) {
         let vb = bits - 1, shape = w.shape, last = shape.last ?? 1
         let depthChannels = shape.count >= 2 ? shape[shape.count - 2] : 1
         let count = axis == .last ? last : (axis == .depthwise ? depthChannels : 1)
@@ -199,14 +200,16 @@ enum Recorder {
         let reciprocal = 1 / (pow2f(Float(vb)) - 1)
         let scales = ranges.map { max($0 * reciprocal, Float(1e-6)) }
         let (lo, hi) = bounds(vb)
-        let values = w.scalars.enumerated().map { i, v in Int64(min(max((v / scales[channel(i)]).rounded(.toNearestOrEven), lo), hi)) }
+        let values = try w.scalars.enumerated().map { i, v in
+            try integral(min(max((v / scales[channel(i)]).rounded(.toNearestOrEven), lo), hi), layer: layer, what: "a weight")
+        }
         return (IntTensor(shape: shape, values: values), scales)
     }
 
     /// AlignedWeightQuantizer onto a tensor with frac bits `frac` and `scales`: the upscaled
     /// integers (saturated to `targetBits`) and the left shift applied to each.
     private static func aligned(_ b: [Float], onto frac: ChannelParam, scales: ChannelParam?, targetBits: Int,
-                                bits: Int, signed: Bool) -> ([Int64], [Int64]) {
+                                bits: Int, signed: Bool, layer: String) throws -> ([Int64], [Int64]) {
         let vb = signed ? bits - 1 : bits
         let s = scales ?? ChannelParam(scalar: 1)
         let bParam = b.count == 1 ? ChannelParam(scalar: b[0]) : ChannelParam(perChannel: b)
@@ -220,8 +223,8 @@ enum Recorder {
         for i in 0..<n {
             let q = min(max((scaled[i] * pow2f(fbB[i])).rounded(.toNearestOrEven), lo), hi)
             let shift = frac[i] - fbB[i]
-            values.append(Int64(min(max((q * pow2f(shift) + 0.5).rounded(.down), tlo), thi)))
-            shifts.append(Int64(shift))
+            values.append(try integral(min(max((q * pow2f(shift) + 0.5).rounded(.down), tlo), thi), layer: layer, what: "an aligned value"))
+            shifts.append(try integral(shift, layer: layer, what: "an alignment shift"))
         }
         return (values, shifts)
     }
@@ -242,7 +245,10 @@ enum Recorder {
 
 extension Converter {
     /// Converts a QuantizeML-quantized model (as read from its .h5) for `target`.
+    /// Models quantized with the legacy `cnn2snn.quantize` always become Akida 1.0 models, whatever
+    /// the target, as with the reference.
     public static func convert(quantized: QuantizedModel, target: AkidaTarget) throws -> ConversionOutput {
+        if LegacyConverter.isLegacy(quantized) { return try LegacyConverter.convert(quantized) }
         let graph = QGraph(quantized: quantized)
         // Model-level and pattern refusals do not need the recorded integers: report them first.
         _ = try plan(graph: graph, target: target)
@@ -251,6 +257,10 @@ extension Converter {
 
     /// Every problem preventing the conversion of a quantized model for `target`.
     public static func checkCompatibility(quantized: QuantizedModel, target: AkidaTarget) -> [Problem] {
+        if LegacyConverter.isLegacy(quantized) {
+            do { _ = try LegacyConverter.convert(quantized); return [] } catch let error as ConversionError { return [error.problem] }
+            catch { return [Recorder.failure(quantized.name, "\(error)").problem] }
+        }
         let graph = QGraph(quantized: quantized)
         do {
             return checkCompatibility(graph: graph, records: try Recorder.record(quantized), target: target)

@@ -48,7 +48,7 @@ struct VariableWriter {
 enum KernelOps {
     /// Flips both spatial axes of a (kh, kw, C, F) kernel: Akida convolutions are true convolutions.
     static func flipSpatial(_ w: IntTensor) -> IntTensor {
-        guard w.shape.count == 4 else { return w }
+        guard w.shape.count == 4, w.values.count == w.shape.reduce(1, *) else { return w }
         let kh = w.shape[0], kw = w.shape[1], inner = w.shape[2] * w.shape[3]
         var out = w.values
         for i in 0..<kh {
@@ -72,6 +72,7 @@ enum KernelOps {
     /// Flatten of (D0, D1, C) is permuted to (C, D1, D0, U) order.
     static func columnMajorDense(_ w: IntTensor, d0: Int, d1: Int, c: Int) -> [Int64] {
         let units = w.shape.last ?? 1
+        guard w.values.count == d0 * d1 * c * units else { return w.values }
         var out = [Int64](repeating: 0, count: w.values.count)
         for x in 0..<d0 { for y in 0..<d1 { for ch in 0..<c {
             let src = ((x * d1 + y) * c + ch) * units, dst = ((ch * d1 + y) * d0 + x) * units
@@ -79,6 +80,21 @@ enum KernelOps {
         } } }
         return out
     }
+}
+
+/// A float known to hold an integer, or an error naming the layer when it is not finite (a
+/// corrupt model variable).
+func integral(_ x: Float, layer: String, what: String) throws -> Int64 {
+    try integral(Double(x), layer: layer, what: what)
+}
+
+func integral(_ x: Double, layer: String, what: String) throws -> Int64 {
+    guard x.isFinite, abs(x) < 9.2e18 else {
+        throw ConversionError(kind: .invalidArgument, layer: layer, rule: "quantized-model",
+            message: "\(what) of \(layer) is not a finite number (\(x))",
+            fix: "the model's float variables are corrupt; re-quantize it", referenceType: "ValueError")
+    }
+    return Int64(x)
 }
 
 /// Python's `round` on numpy floats: half to even.

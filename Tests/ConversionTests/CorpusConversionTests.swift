@@ -245,3 +245,48 @@ final class QuantizedModelConversionTests: XCTestCase {
         XCTAssertEqual(refused, 25)
     }
 }
+
+final class LegacyConversionTests: XCTestCase {
+    /// A model quantized with the legacy cnn2snn.quantize converts to the reference's Akida 1.0 JSON
+    /// and predicts akida's outputs.
+    func testLegacyModelConvertsLikeTheReference() throws {
+        let dir = Fixtures.corpusCase("seed_upgrade_legacy")
+        let model = try QuantizedModel(file: KerasH5.read(dir.appendingPathComponent("quantized.h5")))
+        let output = try Converter.convert(quantized: model, target: .v1)
+        let want = try AkidaJSON.read(contentsOf: dir.appendingPathComponent("akida_v1.json"))
+        XCTAssertNil(firstDifference(output.model, want))
+        let inputs = try NPY.read(contentsOf: dir.appendingPathComponent("inputs_akida.npy"))
+        let got = try AkidaSimulator(model: output.model).predict(inputs)
+        XCTAssertEqual(got.ndarray(), try NPY.read(contentsOf: dir.appendingPathComponent("akida_v1_out.npy")))
+    }
+}
+
+final class RobustnessTests: XCTestCase {
+    /// Corrupt variables and configs give errors naming a layer, never a crash.
+    func testCorruptModelsAreRefusedWithoutCrashing() throws {
+        let dir = Fixtures.corpusCase("ds_cnn_kws")
+        let model = try QuantizedModel(file: KerasH5.read(dir.appendingPathComponent("quantized.h5")))
+        // A NaN weight.
+        var nan = model
+        let i = try XCTUnwrap(nan.layers.firstIndex { $0.baseClassName == "QuantizedConv2D" })
+        var kernel = try XCTUnwrap(nan.layers[i].variable("kernel"))
+        kernel.scalars[0] = .nan
+        nan.layers[i].setVariable("kernel", kernel)
+        XCTAssertThrowsError(try Converter.convert(quantized: nan, target: .v2)) { error in
+            XCTAssertNotNil((error as? ConversionError)?.layer ?? nil, "\(error)")
+        }
+        XCTAssertFalse(Converter.checkCompatibility(quantized: nan, target: .v2).isEmpty)
+        // Records whose shapes do not match the layers.
+        let graph = try ConversionFixtures.graph("ds_cnn_kws")
+        var records = try ConversionFixtures.records("ds_cnn_kws")
+        for (name, var r) in records.layers {
+            if let k = r.weights["kernel"] { r.weights["kernel"] = IntTensor(shape: k.shape, values: Array(k.values.dropLast())) }
+            records.layers[name] = r
+        }
+        XCTAssertThrowsError(try Converter.convert(graph: graph, records: records, target: .v2))
+        XCTAssertFalse(Converter.checkCompatibility(graph: graph, records: records, target: .v2).isEmpty)
+        // A one-element kernel_size / strides is read as a square kernel.
+        XCTAssertEqual(QLayer(name: "c", className: "QuantizedConv2D",
+                              config: try JSONValue(parsing: #"{"kernel_size": [3], "strides": 2}"#), inbounds: []).kernelSize, [3, 3])
+    }
+}
