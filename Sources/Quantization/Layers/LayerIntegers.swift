@@ -14,7 +14,8 @@ public struct LayerIntegers: Equatable, Sendable {
     /// Bias aligned on the accumulator's frac bits, and the left shift that aligned it.
     public var bias: [Float]?
     public var biasShift: [Float]?
-    /// Per-channel left shift that expands a per-axis input to per-tensor frac bits.
+    /// Per-channel left shift that expands a per-axis input to per-tensor frac bits (weight
+    /// layers: per-axis inputs only; GlobalAveragePooling2D and Flatten: always).
     public var inputShift: [Float]?
     /// Padding value of a convolution that pads itself, aligned on its input.
     public var paddingValue: [Float]?
@@ -31,7 +32,7 @@ public struct LayerIntegers: Equatable, Sendable {
     public var fracBits: [Float]?
     /// Dequantizer: the scales of its QFloat input.
     public var scales: [Float]?
-    /// Unsigned InputQuantizer: the zero-point payload, one per input channel.
+    /// Unsigned InputQuantizer: the zero-point payload (one value, or one per channel).
     public var zeroPoints: [Float]?
 
     public init() {}
@@ -41,6 +42,12 @@ public struct LayerIntegers: Equatable, Sendable {
         outputScales = o.scales?.values
         outputShift = o.shift.values
     }
+}
+
+/// The left shifts that expand `x` to its largest frac bits.
+func expandShifts(_ x: QTensor) -> [Float] {
+    let top = x.fracBits.maximum
+    return x.fracBits.values.map { top - $0 }
 }
 
 /// A layer whose integer quantities depend on its inputs' quantization.
@@ -75,8 +82,7 @@ extension WeightLayerOp: IntegerDeriving {
         r.kernel = Tensor(shape: weights.shape, scalars: weights.values)
         r.pointwiseKernel = pointwise.map { Tensor(shape: $0.shape, scalars: $0.values) }
         if kind != .depthwise, case .quantized(let q) = input, !q.fracBits.isUniform {
-            let top = q.fracBits.maximum
-            r.inputShift = q.fracBits.values.map { top - $0 }
+            r.inputShift = expandShifts(q)
         }
         r.paddingValue = try alignedPadding(x)?.values.values
         let scales = try accumulatorScales(x)
@@ -109,6 +115,7 @@ extension GlobalAveragePoolOp: IntegerDeriving {
         var x = try adapted(inputs)
         x.scales = meanScales(x)
         var r = LayerIntegers()
+        if case .quantized(let q) = inputs[0] { r.inputShift = expandShifts(q) }
         r.setOutput(x, oq)
         return r
     }
@@ -131,9 +138,15 @@ extension InputQuantizerOp: IntegerDeriving {
     func integers(_ inputs: [QValue]) throws -> LayerIntegers? {
         var r = LayerIntegers()
         r.fracBits = spec.fracBits.values
-        if let z = spec.zeroPoints {
-            r.zeroPoints = (0..<(inputs[0].shape.last ?? 1)).map { z[$0] }
-        }
+        r.zeroPoints = spec.zeroPoints?.values
+        return r
+    }
+}
+
+extension FlattenOp: IntegerDeriving {
+    func integers(_ inputs: [QValue]) throws -> LayerIntegers? {
+        var r = LayerIntegers()
+        r.inputShift = expandShifts(try expectQuantized(inputs[0], layer: name))
         return r
     }
 }
