@@ -348,13 +348,19 @@ struct AkidaAssembler {
         append(layer, signed: (params["output_bits"] ?? bb) > 4, outputBits: params["output_bits"] ?? bb)
     }
 
-    private mutating func addDenseV2(_ block: MatchedBlock, inbounds: [String]) throws {
-        let dense = block.main, name = dense.name
+    /// Input and output shapes of a dense block (Akida 3-D shapes).
+    private func denseShapes(_ block: MatchedBlock, inbounds: [String]) throws -> (input: [Int], output: [Int]) {
         guard let input = shapes(of: inbounds).first else {
-            throw ConversionError(kind: .structure, layer: name, rule: "shape-inference", message: "cannot infer the input shape of \(name)",
+            throw ConversionError(kind: .structure, layer: block.main.name, rule: "shape-inference",
+                                  message: "cannot infer the input shape of \(block.main.name)",
                                   fix: "check the model configuration", referenceType: "ValueError")
         }
-        let output = try outputShape(of: block)
+        return (input, try outputShape(of: block))
+    }
+
+    private mutating func addDenseV2(_ block: MatchedBlock, inbounds: [String]) throws {
+        let dense = block.main, name = dense.name
+        let (input, output) = try denseShapes(block, inbounds: inbounds)
         let units = output[2], features = input.reduce(1, *)
         let bb = dense.neuralBufferBits, oq = block.outputQuantizer
         let relu = block.layers.last?.className == "QuantizedReLU" ? block.layers.last : nil
@@ -570,11 +576,7 @@ struct AkidaAssembler {
 
     private mutating func addDenseV1(_ block: MatchedBlock, inbounds: [String]) throws {
         let dense = block.main, name = dense.name
-        guard let input = shapes(of: inbounds).first else {
-            throw ConversionError(kind: .structure, layer: name, rule: "shape-inference", message: "cannot infer the input shape of \(name)",
-                                  fix: "check the model configuration", referenceType: "ValueError")
-        }
-        let output = try outputShape(of: block)
+        let (input, output) = try denseShapes(block, inbounds: inbounds)
         let units = output[2], features = input.reduce(1, *)
         let bits = dense.weightBits()
         if ![1, 2, 4].contains(bits) {
