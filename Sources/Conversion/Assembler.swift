@@ -348,13 +348,19 @@ struct AkidaAssembler {
         append(layer, signed: (params["output_bits"] ?? bb) > 4, outputBits: params["output_bits"] ?? bb)
     }
 
-    private mutating func addDenseV2(_ block: MatchedBlock, inbounds: [String]) throws {
-        let dense = block.main, name = dense.name
+    /// Input and output shapes of a dense block (Akida 3-D shapes).
+    private func denseShapes(_ block: MatchedBlock, inbounds: [String]) throws -> (input: [Int], output: [Int]) {
         guard let input = shapes(of: inbounds).first else {
-            throw ConversionError(kind: .structure, layer: name, rule: "shape-inference", message: "cannot infer the input shape of \(name)",
+            throw ConversionError(kind: .structure, layer: block.main.name, rule: "shape-inference",
+                                  message: "cannot infer the input shape of \(block.main.name)",
                                   fix: "check the model configuration", referenceType: "ValueError")
         }
-        let output = try outputShape(of: block)
+        return (input, try outputShape(of: block))
+    }
+
+    private mutating func addDenseV2(_ block: MatchedBlock, inbounds: [String]) throws {
+        let dense = block.main, name = dense.name
+        let (input, output) = try denseShapes(block, inbounds: inbounds)
         let units = output[2], features = input.reduce(1, *)
         let bb = dense.neuralBufferBits, oq = block.outputQuantizer
         let relu = block.layers.last?.className == "QuantizedReLU" ? block.layers.last : nil
@@ -456,25 +462,29 @@ struct AkidaAssembler {
     }
 
     private func setBias(_ variables: inout [String: AkidaVariable], _ w: VariableWriter, _ r: RecordedLayer, channels: Int) throws {
-        var bias: [Int64]? = nil, shift: [Int64]? = nil
-        if let b = r.bias {
-            let s = r.biasShift?.values ?? [0]
-            bias = KernelOps.shiftRight(b.values, by: s)
-            shift = s
-        }
-        variables["bias"] = try w.ints("bias", .int8, shape: [channels], w.broadcast("bias", bias, to: [channels], fallback: 0))
-        variables["bias_shift"] = try w.ints("bias_shift", .uint8, shape: [channels], w.broadcast("bias_shift", shift, to: [channels], fallback: 0))
+        try setAligned(&variables, w, r.bias, shift: r.biasShift, names: ("bias", "bias_shift"), .int8,
+                       fallbacks: (0, 0), channels: channels)
     }
 
     private func setMaxValue(_ variables: inout [String: AkidaVariable], _ w: VariableWriter, _ r: RecordedLayer, channels: Int) throws {
-        var value: [Int64]? = nil, shift: [Int64]? = nil
-        if let m = r.maxValue {
-            let s = r.maxValueShift?.values ?? [0]
-            value = KernelOps.shiftRight(m.values, by: s)
-            shift = s
+        try setAligned(&variables, w, r.maxValue, shift: r.maxValueShift, names: ("max_value", "max_value_shift"), .uint8,
+                       fallbacks: (127, 31), channels: channels)
+    }
+
+    /// A value QuantizeML aligned by a left shift (bias, ReLU max value): Akida stores it shifted
+    /// back right, with the shift.
+    private func setAligned(_ variables: inout [String: AkidaVariable], _ w: VariableWriter, _ aligned: IntTensor?, shift: IntTensor?,
+                            names: (value: String, shift: String), _ dtype: AkidaDType, fallbacks: (Int64, Int64), channels: Int) throws {
+        var value: [Int64]? = nil, shifts: [Int64]? = nil
+        if let aligned {
+            let s = shift?.values ?? [0]
+            value = KernelOps.shiftRight(aligned.values, by: s)
+            shifts = s
         }
-        variables["max_value"] = try w.ints("max_value", .uint8, shape: [channels], w.broadcast("max_value", value, to: [channels], fallback: 127))
-        variables["max_value_shift"] = try w.ints("max_value_shift", .uint8, shape: [channels], w.broadcast("max_value_shift", shift, to: [channels], fallback: 31))
+        variables[names.value] = try w.ints(names.value, dtype, shape: [channels],
+                                            w.broadcast(names.value, value, to: [channels], fallback: fallbacks.0))
+        variables[names.shift] = try w.ints(names.shift, .uint8, shape: [channels],
+                                            w.broadcast(names.shift, shifts, to: [channels], fallback: fallbacks.1))
     }
 
     private func setOutputV2(_ variables: inout [String: AkidaVariable], _ w: VariableWriter, _ block: MatchedBlock,
@@ -566,11 +576,7 @@ struct AkidaAssembler {
 
     private mutating func addDenseV1(_ block: MatchedBlock, inbounds: [String]) throws {
         let dense = block.main, name = dense.name
-        guard let input = shapes(of: inbounds).first else {
-            throw ConversionError(kind: .structure, layer: name, rule: "shape-inference", message: "cannot infer the input shape of \(name)",
-                                  fix: "check the model configuration", referenceType: "ValueError")
-        }
-        let output = try outputShape(of: block)
+        let (input, output) = try denseShapes(block, inbounds: inbounds)
         let units = output[2], features = input.reduce(1, *)
         let bits = dense.weightBits()
         if ![1, 2, 4].contains(bits) {

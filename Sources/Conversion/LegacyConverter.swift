@@ -148,22 +148,11 @@ enum LegacyConverter {
         return Float(layer.config["max_value"]?.double ?? Double(levels)) / levels
     }
 
-    /// `MaxQuantizer` / `MaxPerAxisQuantizer`: the scale factor `clip(kmax / max|W|, 0, 1000)`
-    /// and the weights `clip(round(W·sf), ±kmax) / sf`.
+    /// The legacy weight quantizer's fake-quantized weights and its scale factor per output channel.
     private static func quantized(_ layer: QuantizedLayer, _ w: Tensor<Float>) -> (values: [Float], scale: [Float]) {
-        let bits = weightBits(layer)
         let perAxis = layer.config["quantizer"]?["class_name"]?.string == "MaxPerAxisQuantizer"
-        let kmax = Float(pow(2.0, Double(bits - 1)) - 1)
-        let last = w.shape.last ?? 1
-        var ranges = [Float](repeating: 0, count: perAxis ? last : 1)
-        for (i, v) in w.scalars.enumerated() { let c = perAxis ? i % last : 0; ranges[c] = max(ranges[c], abs(v)) }
-        if perAxis { ranges = ranges.map { max($0, 1e-10) } }
-        let scale = ranges.map { min(max(kmax / $0, 0), 1000) }
-        let values = w.scalars.enumerated().map { i, v -> Float in
-            let s = scale[perAxis ? i % last : 0]
-            return min(max((v * s).rounded(.toNearestOrEven), -kmax), kmax) / s
-        }
-        return (values, perAxis ? scale : Array(repeating: scale[0], count: last))
+        let (weights, factors) = legacyFakeQuantize(w, bits: weightBits(layer), perAxis: perAxis)
+        return (weights.scalars, perAxis ? factors : Array(repeating: factors[0], count: w.shape.last ?? 1))
     }
 
     private static func build(_ p: Pending, step: Float?, bits: Int?, inputScale: Float, graph: QGraph,

@@ -158,18 +158,23 @@ public struct QuantizedEngine {
             guard !ins.isEmpty else {
                 throw QuantizedModelError.invalidModel(layer: layer.name, reason: "layer has no input")
             }
-            do {
-                values[i] = try ops[i].forward(ins)
-            } catch let e as FixedPointError {
-                throw QuantizedModelError.arithmetic(layer: layer.name, reason: e.message)
-            } catch let e as QuantizerError {
-                throw QuantizedModelError.arithmetic(layer: layer.name, reason: e.message)
-            }
+            values[i] = try reportingLayer(layer.name) { try ops[i].forward(ins) }
             if !keepAll {
                 for p in inputIndices[i] where lastUse[p] == i { values[p] = nil }
             }
         }
         return values
+    }
+
+    /// Runs `body` on behalf of layer `name`: arithmetic errors name the layer.
+    func reportingLayer<T>(_ name: String, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let e as FixedPointError {
+            throw QuantizedModelError.arithmetic(layer: name, reason: e.message)
+        } catch let e as QuantizerError {
+            throw QuantizedModelError.arithmetic(layer: name, reason: e.message)
+        }
     }
 }
 

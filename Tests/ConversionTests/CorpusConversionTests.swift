@@ -10,6 +10,7 @@ import KerasGraph
 import KerasHDF5
 import Quantization
 import NumPyIO
+import Tensors
 import TestSupport
 import XCTest
 
@@ -288,5 +289,49 @@ final class RobustnessTests: XCTestCase {
         // A one-element kernel_size / strides is read as a square kernel.
         XCTAssertEqual(QLayer(name: "c", className: "QuantizedConv2D",
                               config: try JSONValue(parsing: #"{"kernel_size": [3], "strides": 2}"#), inbounds: []).kernelSize, [3, 3])
+    }
+}
+
+final class LayerIntegersTests: XCTestCase {
+    /// The integers the Quantization engine derives per layer equal what QuantizeML's recorders
+    /// held in the reference run (the quantities the converter reads).
+    func testLayerIntegersEqualTheReferenceRecorders() throws {
+        var layers = 0
+        for name in try ConversionFixtures.cases() {
+            let model = try QuantizedModel(file: KerasH5.read(Fixtures.corpusCase(name).appendingPathComponent("quantized.h5")))
+            let input = try XCTUnwrap(model.inputs.first.flatMap { model.layer(named: $0) }, name)
+            let shape = [1] + (input.config["batch_input_shape"]?.array ?? []).dropFirst().map { $0.int ?? 1 }
+            let dtype = DType(rawValue: input.config["dtype"]?.string ?? "float32") ?? .float32
+            let zeros = try NDArray(dtype: dtype, shape: shape, bytes: [UInt8](repeating: 0, count: shape.reduce(1, *) * dtype.byteSize))
+            let got = try QuantizedEngine(model: model).layerIntegers(zeros)
+            for (layer, want) in try ConversionFixtures.records(name).layers {
+                let label = "\(name) \(layer)"
+                let g = got[layer] ?? LayerIntegers()
+                func check(_ w: IntTensor?, _ v: [Float]?, shape: [Int]? = nil, _ entry: String) {
+                    guard let w else { return }
+                    XCTAssertEqual(v?.map { Int64(exactly: $0) ?? .min }, w.values, "\(label) \(entry)")
+                    if let shape { XCTAssertEqual(shape, w.shape, "\(label) \(entry) shape") }
+                }
+                let separable = g.pointwiseKernel != nil
+                check(want.weights["kernel"], separable ? nil : g.kernel?.scalars, shape: g.kernel?.shape, "kernel")
+                check(want.weights["depthwise_kernel"], separable ? g.kernel?.scalars : nil, shape: g.kernel?.shape, "depthwise_kernel")
+                check(want.weights["pointwise_kernel"], g.pointwiseKernel?.scalars, shape: g.pointwiseKernel?.shape, "pointwise_kernel")
+                check(want.bias, g.bias, "bias")
+                check(want.biasShift, g.biasShift, "bias_shift")
+                check(want.inputShift, g.inputShift, "input_shift")
+                check(want.paddingValue, g.paddingValue, "padding_value")
+                check(want.maxValue, g.maxValue, "max_value")
+                check(want.maxValueShift, g.maxValueShift, "max_value_shift")
+                check(want.outputScales, g.outputScales, "output_scales")
+                check(want.outputShift, g.outputShift, "output_shift")
+                check(want.aShift, g.aShift, "a_shift")
+                check(want.bShift, g.bShift, "b_shift")
+                check(want.zeroPoints, g.zeroPoints, "zero_points")
+                if let f = want.fracBits { XCTAssertEqual(g.fracBits?.map(Double.init), f, "\(label) frac_bits") }
+                if let s = want.scales { XCTAssertEqual(g.scales, s, "\(label) scales") }
+                layers += 1
+            }
+        }
+        XCTAssertGreaterThan(layers, 100)
     }
 }

@@ -64,22 +64,25 @@ enum LegacyLayers {
         case "MaxPerAxisQuantizer": perAxis = true
         default: throw r.fail("legacy weight quantizer \(cls) is not supported (MaxQuantizer, MaxPerAxisQuantizer)")
         }
-        layer.setVariable(kernel, fakeQuantize(try r.variable(kernel), bits: bits, perAxis: perAxis))
+        layer.setVariable(kernel, legacyFakeQuantize(try r.variable(kernel), bits: bits, perAxis: perAxis).weights)
     }
+}
 
-    /// `clip(round(w · sf), −kmax, kmax) / sf` with `sf = clip(kmax / max|w|, 0, 1000)`.
-    static func fakeQuantize(_ w: Tensor<Float>, bits: Int, perAxis: Bool) -> Tensor<Float> {
-        let kmax = Float(pow(2.0, Double(bits - 1)) - 1)
-        let c = perAxis ? (w.shape.last ?? 1) : 1
-        var ranges = [Float](repeating: 0, count: c)
-        for (i, v) in w.scalars.enumerated() { ranges[i % c] = max(ranges[i % c], abs(v)) }
-        if perAxis { ranges = ranges.map { min(max($0, 1e-10), .greatestFiniteMagnitude) } }
-        let factors = ranges.map { min(max(kmax / $0, 0), 1000) }
-        return Tensor(shape: w.shape, scalars: w.scalars.enumerated().map { i, v in
-            let sf = factors[i % c]
-            return min(max((v * sf).rounded(.toNearestOrEven), -kmax), kmax) / sf
-        })
-    }
+/// The legacy cnn2snn `MaxQuantizer` (`perAxis` false) / `MaxPerAxisQuantizer` (per last axis):
+/// scale factors `sf = clip(kmax / max|w|, 0, 1000)` with `kmax = 2^(bits−1) − 1`, and the
+/// fake-quantized weights `clip(round(w · sf), −kmax, kmax) / sf` (one factor, or one per channel).
+public func legacyFakeQuantize(_ w: Tensor<Float>, bits: Int, perAxis: Bool) -> (weights: Tensor<Float>, scaleFactors: [Float]) {
+    let kmax = Float(pow(2.0, Double(bits - 1)) - 1)
+    let c = perAxis ? (w.shape.last ?? 1) : 1
+    var ranges = [Float](repeating: 0, count: c)
+    for (i, v) in w.scalars.enumerated() { ranges[i % c] = max(ranges[i % c], abs(v)) }
+    if perAxis { ranges = ranges.map { min(max($0, 1e-10), .greatestFiniteMagnitude) } }
+    let factors = ranges.map { min(max(kmax / $0, 0), 1000) }
+    let weights = Tensor(shape: w.shape, scalars: w.scalars.enumerated().map { i, v in
+        let sf = factors[i % c]
+        return min(max((v * sf).rounded(.toNearestOrEven), -kmax), kmax) / sf
+    })
+    return (weights, factors)
 }
 
 /// `step · clip(ceil((x − step/2) / step), 0, levels)`.

@@ -70,7 +70,7 @@ func addBias(_ acc: inout QTensor, bias: Tensor<Float>?, bits: Int, signed: Bool
     guard bias.count == acc.channels else {
         throw QuantizerError.channelMismatch(variable: "bias", count: bias.count, channels: acc.channels)
     }
-    let b = try alignedQuantize(bias.scalars, bIsScalar: bias.shape.isEmpty, onto: acc, bits: bits, signed: signed)
+    let b = try alignedQuantize(bias.scalars, bIsScalar: bias.shape.isEmpty, onto: acc, bits: bits, signed: signed).values
     let c = acc.channels
     for i in acc.values.indices { acc.values[i] += b[i % c] }
     saturate(&acc.values, acc.valueBits)
@@ -180,8 +180,7 @@ struct WeightLayerOp: LayerOp {
                 matmul(x.values, rows: rows, k: k, kernel: $0, units: units)
             }
             acc = QTensor(values: payload(a, bits: bufferBits), shape: Array(x.shape.dropLast()) + [units],
-                          valueBits: bufferBits, fracBits: x.fracBits,
-                          scales: try productScales(x, weights.scales))
+                          valueBits: bufferBits, fracBits: x.fracBits, scales: try accumulatorScales(x))
         case .conv:
             acc = try convolve(x)
         case .depthwise:
@@ -195,7 +194,7 @@ struct WeightLayerOp: LayerOp {
                 depthwiseConv2d(x.values, n: n, h: h, w: w, c: c, kernel: $0, rows: rows, cols: cols)
             }
             acc = QTensor(values: payload(a, bits: bufferBits), shape: [n, rows.output, cols.output, c],
-                          valueBits: bufferBits, fracBits: x.fracBits, scales: ChannelParam(perChannel: weights.scales))
+                          valueBits: bufferBits, fracBits: x.fracBits, scales: try accumulatorScales(x))
         case .separable:
             guard x.isPerTensor else { throw QuantizedModelError.arithmetic(layer: name, reason: "input must be per-tensor") }
             let (n, h, w, c) = try nhwc(x.shape)
@@ -215,18 +214,22 @@ struct WeightLayerOp: LayerOp {
             } double: {
                 matmul(d, rows: positions, k: c, kernel: $0, units: f)
             }
-            let s = weights.scales[0]
             acc = QTensor(values: payload(a, bits: bufferBits), shape: [n, rows.output, cols.output, f],
-                          valueBits: bufferBits, fracBits: x.fracBits,
-                          scales: ChannelParam(perChannel: pw.scales.map { s * $0 }))
+                          valueBits: bufferBits, fracBits: x.fracBits, scales: try accumulatorScales(x))
         }
         try addBias(&acc, bias: bias, bits: biasBits, signed: biasSigned)
         return .quantized(try applyOutputQuantizer(acc, oq))
     }
 
-    /// Scales of an accumulator: the input's scales times the weight scales (S_X = 1 for FixedPoints).
-    func productScales(_ x: QTensor, _ ws: [Float]) throws -> ChannelParam {
-        let w = ChannelParam(perChannel: ws)
+    /// Scales of the accumulator: the input's scales times the weight scales (S_X = 1 for
+    /// FixedPoints); a separable layer multiplies its depthwise and pointwise weight scales.
+    func accumulatorScales(_ x: QTensor) throws -> ChannelParam {
+        switch kind {
+        case .depthwise: return ChannelParam(perChannel: weights.scales)
+        case .separable: return ChannelParam(perChannel: (pointwise?.scales ?? []).map { weights.scales[0] * $0 })
+        case .conv, .dense: break
+        }
+        let w = ChannelParam(perChannel: weights.scales)
         guard let s = x.scales else { return w }
         guard s.values.count == 1 else {
             throw QuantizedModelError.arithmetic(layer: name, reason: "a QFloat input with per-channel scales is not per-tensor")
@@ -239,16 +242,8 @@ struct WeightLayerOp: LayerOp {
         let kh = weights.shape[0], kw = weights.shape[1], f = weights.shape[3]
         guard weights.shape[2] == c else { throw shapeError(x.shape) }
         let rows: WindowAxis, cols: WindowAxis
-        var pad: [Float]? = nil
-        if let pv = paddingValue {
-            guard x.isQFloat else {
-                throw QuantizedModelError.arithmetic(layer: name, reason: "a padding value needs a QFloat input")
-            }
-            guard pv.count == 1 || pv.count == c else {
-                throw QuantizedModelError.invalidModel(layer: name, reason: "padding_value has \(pv.count) values for \(c) channels")
-            }
-            let p = try alignedQuantize(pv, bIsScalar: false, onto: x, bits: weightBits, signed: true)
-            pad = p.values
+        let pad = try alignedPadding(x)?.values.values
+        if pad != nil {
             rows = WindowAxis(explicitSameInput: h, kernel: kh, stride: strides.0, dilation: dilation.0)
             cols = WindowAxis(explicitSameInput: w, kernel: kw, stride: strides.1, dilation: dilation.1)
         } else {
@@ -262,7 +257,19 @@ struct WeightLayerOp: LayerOp {
             conv2d(x.values, n: n, h: h, w: w, c: c, kernel: $0, filters: f, rows: rows, cols: cols, padValue: pad)
         }
         return QTensor(values: payload(a, bits: bufferBits), shape: [n, rows.output, cols.output, f],
-                       valueBits: bufferBits, fracBits: x.fracBits, scales: try productScales(x, weights.scales))
+                       valueBits: bufferBits, fracBits: x.fracBits, scales: try accumulatorScales(x))
+    }
+
+    /// The padding value aligned on the (adapted) input, with the shifts that aligned it.
+    func alignedPadding(_ x: QTensor) throws -> (values: ChannelParam, shifts: [Float])? {
+        guard let pv = paddingValue, kind == .conv else { return nil }
+        guard x.isQFloat else {
+            throw QuantizedModelError.arithmetic(layer: name, reason: "a padding value needs a QFloat input")
+        }
+        guard pv.count == 1 || pv.count == x.channels else {
+            throw QuantizedModelError.invalidModel(layer: name, reason: "padding_value has \(pv.count) values for \(x.channels) channels")
+        }
+        return try alignedQuantize(pv, bIsScalar: false, onto: x, bits: weightBits, signed: true)
     }
 
     func shapeError(_ shape: [Int]) -> QuantizedModelError {
@@ -296,12 +303,23 @@ struct ReLUOp: LayerOp {
         }
     }
 
-    func forward(_ inputs: [QValue]) throws -> QValue {
+    /// The input as the ReLU sees it: a QFloat (scale 1 for a FixedPoint).
+    func adapted(_ inputs: [QValue]) throws -> QTensor {
         var x = try adaptInput(inputs[0], layer: name, bits: bufferBits, expand: false)
         if x.scales == nil { x.scales = ChannelParam(scalar: 1) }
+        return x
+    }
+
+    /// `max_value` aligned on the input, with the shift that aligned it.
+    func alignedMaxValue(_ x: QTensor) throws -> (values: ChannelParam, shifts: [Float])? {
+        guard let mv = maxValue else { return nil }
+        return try alignedQuantize([mv], bIsScalar: true, onto: x, bits: maxValueBits, signed: false)
+    }
+
+    func forward(_ inputs: [QValue]) throws -> QValue {
+        var x = try adapted(inputs)
         let c = x.channels
-        if let mv = maxValue {
-            let m = try alignedQuantize([mv], bIsScalar: true, onto: x, bits: maxValueBits, signed: false)
+        if let m = try alignedMaxValue(x)?.values {
             for i in x.values.indices { x.values[i] = min(max(x.values[i], 0), m[i % c]) }
         } else {
             for i in x.values.indices { x.values[i] = max(x.values[i], 0) }
@@ -354,15 +372,25 @@ struct GlobalAveragePoolOp: LayerOp {
         oq = try r.outputQuantizer()
     }
 
-    func forward(_ inputs: [QValue]) throws -> QValue {
+    /// The input expanded to per-tensor frac bits, as a 4-D tensor.
+    func adapted(_ inputs: [QValue]) throws -> QTensor {
         let x = try adaptInput(inputs[0], layer: name, bits: bufferBits, expand: true)
         guard x.shape.count == 4 else { throw QuantizedModelError.invalidInput("layer '\(name)' expects a 4-D input") }
+        return x
+    }
+
+    /// The mean's scales: the input's divided by the number of positions summed.
+    func meanScales(_ x: QTensor) -> ChannelParam {
+        let count = x.shape[1] * x.shape[2]
+        return x.scales.map { $0.map { mode.divide($0, byConstant: Float(count)) } } ?? ChannelParam(scalar: Float(1.0 / Double(count)))
+    }
+
+    func forward(_ inputs: [QValue]) throws -> QValue {
+        let x = try adapted(inputs)
         let (n, h, w, c) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
         let sums = payload(spatialSum(x.values, n: n, h: h, w: w, c: c).map { Float($0) }, bits: bufferBits)
-        let count = h * w
-        let scales = x.scales.map { $0.map { mode.divide($0, byConstant: Float(count)) } } ?? ChannelParam(scalar: Float(1.0 / Double(count)))
         let out = QTensor(values: sums, shape: keepDims ? [n, 1, 1, c] : [n, c], valueBits: bufferBits,
-                          fracBits: x.fracBits, scales: scales)
+                          fracBits: x.fracBits, scales: meanScales(x))
         return .quantized(try applyOutputQuantizer(out, oq))
     }
 }
@@ -383,7 +411,8 @@ struct AddOp: LayerOp {
         oq = try r.outputQuantizer()
     }
 
-    func forward(_ inputs: [QValue]) throws -> QValue {
+    /// The two FixedPoint operands.
+    func operands(_ inputs: [QValue]) throws -> (QTensor, QTensor) {
         guard inputs.count == 2 else {
             throw QuantizedModelError.arithmetic(layer: name, reason: "QuantizedAdd takes exactly 2 inputs, got \(inputs.count)")
         }
@@ -394,6 +423,11 @@ struct AddOp: LayerOp {
         guard a.shape == b.shape else {
             throw QuantizedModelError.invalidInput("layer '\(name)' adds tensors of shapes \(a.shape) and \(b.shape)")
         }
+        return (a, b)
+    }
+
+    func forward(_ inputs: [QValue]) throws -> QValue {
+        let (a, b) = try operands(inputs)
         let a2 = try a.rescaled(to: a.fracBits.combined(b.fracBits, max), bits: bufferBits)
         let b2 = try b.rescaled(to: b.fracBits.combined(a2.fracBits, max), bits: bufferBits)
         var y = a2

@@ -117,31 +117,39 @@ func conv2d<Acc: Accumulator>(_ x: [Float], n: Int, h: Int, w: Int, c: Int, kern
     return out
 }
 
+/// Visits every tap of every output window of an (N, H, W, ·) input that falls inside the
+/// input: `visit(output pixel, input pixel, tap)`, pixels counted row-major over (N, H, W) and
+/// taps over (kh, kw).
+@inline(__always) func forEachInsideTap(n: Int, h: Int, w: Int, rows: WindowAxis, cols: WindowAxis,
+                                        _ visit: (_ output: Int, _ input: Int, _ tap: Int) -> Void) {
+    let oh = rows.output, ow = cols.output
+    for b in 0..<n {
+        for oy in 0..<oh {
+            for ox in 0..<ow {
+                let o = (b * oh + oy) * ow + ox
+                for ky in 0..<rows.kernel {
+                    let iy = rows.source(oy, ky)
+                    guard iy >= 0 && iy < h else { continue }
+                    for kx in 0..<cols.kernel {
+                        let ix = cols.source(ox, kx)
+                        guard ix >= 0 && ix < w else { continue }
+                        visit(o, (b * h + iy) * w + ix, ky * cols.kernel + kx)
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// Depthwise convolution (multiplier 1) of x (N, H, W, C) with kernel (kh, kw, C, 1).
 func depthwiseConv2d<Acc: Accumulator>(_ x: [Float], n: Int, h: Int, w: Int, c: Int, kernel: [Acc],
                      rows: WindowAxis, cols: WindowAxis) -> [Acc] {
-    let oh = rows.output, ow = cols.output
-    var out = [Acc](repeating: 0, count: n * oh * ow * c)
+    var out = [Acc](repeating: 0, count: n * rows.output * cols.output * c)
     x.withUnsafeBufferPointer { xb in
         kernel.withUnsafeBufferPointer { kb in
             out.withUnsafeMutableBufferPointer { ob in
-                for b in 0..<n {
-                    for oy in 0..<oh {
-                        for ox in 0..<ow {
-                            let o = ((b * oh + oy) * ow + ox) * c
-                            for ky in 0..<rows.kernel {
-                                let iy = rows.source(oy, ky)
-                                guard iy >= 0 && iy < h else { continue }
-                                for kx in 0..<cols.kernel {
-                                    let ix = cols.source(ox, kx)
-                                    guard ix >= 0 && ix < w else { continue }
-                                    let xbase = ((b * h + iy) * w + ix) * c
-                                    let kbase = (ky * cols.kernel + kx) * c
-                                    Acc.multiplyAdd(ob.baseAddress! + o, xb.baseAddress! + xbase, kb.baseAddress! + kbase, c)
-                                }
-                            }
-                        }
-                    }
+                forEachInsideTap(n: n, h: h, w: w, rows: rows, cols: cols) { o, i, tap in
+                    Acc.multiplyAdd(ob.baseAddress! + o * c, xb.baseAddress! + i * c, kb.baseAddress! + tap * c, c)
                 }
             }
         }
@@ -170,24 +178,9 @@ func matmul<Acc: Accumulator>(_ x: [Float], rows: Int, k: Int, kernel: [Acc], un
 
 /// Max pooling; positions outside the input never win (TensorFlow semantics).
 func maxPool2d(_ x: [Float], n: Int, h: Int, w: Int, c: Int, rows: WindowAxis, cols: WindowAxis) -> [Float] {
-    let oh = rows.output, ow = cols.output
-    var out = [Float](repeating: -.infinity, count: n * oh * ow * c)
-    for b in 0..<n {
-        for oy in 0..<oh {
-            for ox in 0..<ow {
-                let o = ((b * oh + oy) * ow + ox) * c
-                for ky in 0..<rows.kernel {
-                    let iy = rows.source(oy, ky)
-                    guard iy >= 0 && iy < h else { continue }
-                    for kx in 0..<cols.kernel {
-                        let ix = cols.source(ox, kx)
-                        guard ix >= 0 && ix < w else { continue }
-                        let xbase = ((b * h + iy) * w + ix) * c
-                        for ch in 0..<c { out[o + ch] = max(out[o + ch], x[xbase + ch]) }
-                    }
-                }
-            }
-        }
+    var out = [Float](repeating: -.infinity, count: n * rows.output * cols.output * c)
+    forEachInsideTap(n: n, h: h, w: w, rows: rows, cols: cols) { o, i, _ in
+        for ch in 0..<c { out[o * c + ch] = max(out[o * c + ch], x[i * c + ch]) }
     }
     return out
 }

@@ -70,8 +70,10 @@ func quantizeWeights(_ w: Tensor<Float>, bits: Int, axis: WeightAxis, mode: Refe
 
 /// AlignedWeightQuantizer: quantizes `b` (0-d, or one value per channel) onto the frac bits,
 /// scales and value bits of `other` (a QFloat accumulator). Returns the aligned payload, one
-/// value per channel of the result (a single value when everything is scalar).
-func alignedQuantize(_ b: [Float], bIsScalar: Bool, onto other: QTensor, bits: Int, signed: Bool) throws -> ChannelParam {
+/// value per channel of the result (a single value when everything is scalar), and the left
+/// shift that aligned each value.
+func alignedQuantize(_ b: [Float], bIsScalar: Bool, onto other: QTensor, bits: Int,
+                     signed: Bool) throws -> (values: ChannelParam, shifts: [Float]) {
     let vb = signed ? bits - 1 : bits
     let scales = other.scales ?? ChannelParam(scalar: 1)
     let bParam = bIsScalar ? ChannelParam(scalar: b.first ?? 0) : ChannelParam(perChannel: b)
@@ -88,7 +90,8 @@ func alignedQuantize(_ b: [Float], bIsScalar: Bool, onto other: QTensor, bits: I
                         fracBits: ChannelParam(perChannel: (0..<n).map { fbB[$0] }))
     let target = ChannelParam(perChannel: (0..<n).map { other.fracBits[$0] })
     let aligned = try fixed.rescaled(to: target, bits: other.valueBits)
-    return isScalar ? ChannelParam(scalar: aligned.values[0]) : ChannelParam(perChannel: aligned.values)
+    let values = isScalar ? ChannelParam(scalar: aligned.values[0]) : ChannelParam(perChannel: aligned.values)
+    return (values, (0..<n).map { target[$0] - fbB[$0] })
 }
 
 /// `QFloat.quantize_scales`: 8-bit mantissas `Q` and their frac bits (not clamped).
@@ -129,7 +132,7 @@ func outputQuantize(_ x: QTensor, _ oq: OutputQuantizerSpec) throws -> QTensor {
     guard x.valueBits > vbOut else { throw QuantizerError.pointless(inBits: x.valueBits, outBits: vbOut) }
     var p = x
     if let s = x.scales {
-        let (q, fq) = quantizeScales(s.combined(oq.rescalingRate) { $0 * $1 }, bits: oq.scaleBits)
+        let (q, fq) = outputScaleMantissas(s, oq)
         let c = x.channels
         let (lo, hi) = saturationBounds(oq.bufferBitwidth)
         var v = x.values
@@ -144,8 +147,31 @@ func outputQuantize(_ x: QTensor, _ oq: OutputQuantizerSpec) throws -> QTensor {
         p = QTensor(values: v, shape: x.shape, valueBits: oq.bufferBitwidth,
                     fracBits: x.fracBits.combined(fq) { $0 + $1 }, scales: nil)
     }
-    let fbOut = oq.rangeMax.map { maxFracBits(vbOut, $0) }
-    return try p.rescaled(to: fbOut, bits: vbOut)
+    return try p.rescaled(to: outputFracBits(oq), bits: vbOut)
+}
+
+/// The scales of a QFloat reaching an OutputQuantizer (times the equalization rate), quantized.
+func outputScaleMantissas(_ scales: ChannelParam, _ oq: OutputQuantizerSpec) -> (q: ChannelParam, fracBits: ChannelParam) {
+    quantizeScales(scales.combined(oq.rescalingRate) { $0 * $1 }, bits: oq.scaleBits)
+}
+
+/// The frac bits of an OutputQuantizer's result, given by its calibrated `range_max`.
+func outputFracBits(_ oq: OutputQuantizerSpec) -> ChannelParam {
+    oq.rangeMax.map { maxFracBits(oq.valueBits, $0) }
+}
+
+/// The integers an OutputQuantizer applies to `x`: the scale mantissas (QFloat inputs only) and
+/// the shift from the (scaled) input frac bits to the output frac bits.
+func outputQuantizerIntegers(_ x: QTensor, _ oq: OutputQuantizerSpec?) -> (scales: ChannelParam?, shift: ChannelParam)? {
+    guard let oq else { return nil }
+    var frac = x.fracBits
+    var mantissas: ChannelParam?
+    if let s = x.scales {
+        let (q, fq) = outputScaleMantissas(s, oq)
+        mantissas = q
+        frac = frac.combined(fq) { $0 + $1 }
+    }
+    return (mantissas, outputFracBits(oq).combined(frac) { $0 - $1 })
 }
 
 /// A parsed InputQuantizer.
@@ -165,18 +191,30 @@ func inputQuantize(_ x: [Float], shape: [Int], _ iq: InputQuantizerSpec) throws 
         throw QuantizerError.channelMismatch(variable: name, count: p.values.count, channels: shape.last ?? 1)
     }
     let vb = iq.valueBits
-    let range = iq.signed
-        ? iq.rangeMax.combined(iq.rangeMin) { max(abs($0), abs($1)) }
-        : iq.rangeMax.combined(iq.rangeMin) { $0 - $1 }
-    let fb = range.map { maxFracBits(vb, $0) }
+    let fb = iq.fracBits
     let c = shape.last ?? 1
     var values = quantizeValues(x, channels: c, bits: vb, fracBits: fb)
-    if iq.signed {
+    guard let z = iq.zeroPoints else {
         return QTensor(values: values, shape: shape, valueBits: vb, fracBits: fb)
     }
-    let zeroPoint = iq.rangeMin.map { -$0 / Float(1.0) }
     let (lo, hi) = saturationBounds(vb)
-    let z = zeroPoint.combined(fb) { min(max(rne($0 * pow2($1)), lo), hi) }
     for i in values.indices { values[i] = min(max(values[i] + z[i % c], lo), hi) }
     return QTensor(values: values, shape: shape, valueBits: vb, fracBits: fb, scales: ChannelParam(scalar: 1))
+}
+
+extension InputQuantizerSpec {
+    /// Frac bits of the quantized inputs, from the calibrated range.
+    var fracBits: ChannelParam {
+        let range = signed
+            ? rangeMax.combined(rangeMin) { max(abs($0), abs($1)) }
+            : rangeMax.combined(rangeMin) { $0 - $1 }
+        return range.map { maxFracBits(valueBits, $0) }
+    }
+
+    /// Unsigned inputs only: the payload of the zero point `−range_min`.
+    var zeroPoints: ChannelParam? {
+        guard !signed else { return nil }
+        let (lo, hi) = saturationBounds(valueBits)
+        return rangeMin.map { -$0 / Float(1.0) }.combined(fracBits) { min(max(rne($0 * pow2($1)), lo), hi) }
+    }
 }
