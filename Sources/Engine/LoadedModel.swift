@@ -20,18 +20,42 @@ public enum ModelKind: String, Codable, Sendable {
     case akida
 }
 
-/// The container format of a model file, recognised from its first bytes.
-public enum ModelFormat: String, Codable, Sendable {
-    case hdf5, fbz, akidaJSON = "akida-json"
+/// The container format of a model file, recognised from its first bytes. The raw values are
+/// what the service stores with each model.
+public enum ModelFormat: String, CaseIterable, Codable, Sendable {
+    /// tf_keras legacy HDF5 (`model.save("m.h5")`), float or quantized.
+    case h5
+    /// SpikeForge's Akida model container (docs/fbz.md).
+    case fbz
+    /// An Akida model in akida's `model_to_json` schema.
+    case json
 
-    /// The format of a file starting with `head`, or nil when it is none of the three.
+    static let hdf5Magic: [UInt8] = [0x89, 0x48, 0x44, 0x46, 0x0D, 0x0A, 0x1A, 0x0A]
+
+    /// The format of a file starting with `head`, or nil when it is none of the three. HDF5
+    /// allows a user block, so its signature may also sit at 512, 1024, 2048 … bytes.
     public static func detect(_ head: [UInt8]) -> ModelFormat? {
-        if head.starts(with: [0x89, 0x48, 0x44, 0x46, 0x0D, 0x0A, 0x1A, 0x0A]) { return .hdf5 }
         if FBZ.hasMagic(head) { return .fbz }
+        var offset = 0
+        while offset + hdf5Magic.count <= head.count {
+            if head[offset..<(offset + hdf5Magic.count)].elementsEqual(hdf5Magic) { return .h5 }
+            offset = offset == 0 ? 512 : offset * 2
+        }
         if let first = head.first(where: { ![0x20, 0x09, 0x0A, 0x0D, 0xEF, 0xBB, 0xBF].contains($0) }), first == UInt8(ascii: "{") {
-            return .akidaJSON
+            return .json
         }
         return nil
+    }
+
+    /// The format of the file at `url`, from its first bytes.
+    public static func of(_ url: URL) throws -> ModelFormat {
+        let handle = try FileHandle(forReadingFrom: url)
+        let head = [UInt8](try handle.read(upToCount: 4096) ?? Data())
+        try? handle.close()
+        guard let format = detect(head) else {
+            throw EngineError.unrecognisedFile("\(url.lastPathComponent) is not a model file: expected a tf_keras .h5 (HDF5), a SpikeForge .fbz or an Akida JSON model")
+        }
+        return format
     }
 }
 
@@ -63,16 +87,10 @@ public enum LoadedModel {
 
     /// Loads the model file at `url`, whatever its kind.
     public static func load(contentsOf url: URL) throws -> LoadedModel {
-        let handle = try FileHandle(forReadingFrom: url)
-        let head = [UInt8](try handle.read(upToCount: 64) ?? Data())
-        try? handle.close()
-        guard let format = ModelFormat.detect(head) else {
-            throw EngineError.unrecognisedFile("\(url.lastPathComponent) is not a model file: expected a tf_keras .h5 (HDF5), a SpikeForge .fbz or an Akida JSON model")
-        }
-        switch format {
-        case .hdf5: return try keras(KerasH5.read(url))
+        switch try ModelFormat.of(url) {
+        case .h5: return try keras(KerasH5.read(url))
         case .fbz: return .akida(try FBZ.read(contentsOf: url))
-        case .akidaJSON: return .akida(try AkidaJSON.read(contentsOf: url))
+        case .json: return .akida(try AkidaJSON.read(contentsOf: url))
         }
     }
 

@@ -42,7 +42,7 @@ public struct ModelInfo: Codable, Equatable, Sendable {
 
     public init(keras description: KerasGraph.ModelDescription) {
         kind = description.kind == .quantized ? .quantized : .float
-        format = .hdf5
+        format = .h5
         name = description.name
         modelClass = description.modelClass
         let tensor = { (t: KerasGraph.ModelDescription.TensorInfo) in TensorInfo(name: t.name, shape: t.shape, dtype: t.dtype) }
@@ -94,9 +94,9 @@ public enum ModelDocument {
 
     public static func read(contentsOf url: URL) throws -> ModelDocument {
         switch try ModelFormat.of(url) {
-        case .hdf5: return try keras(KerasH5.read(url))
+        case .h5: return try keras(KerasH5.read(url))
         case .fbz: return .akida(try FBZ.read(contentsOf: url), .fbz)
-        case .akidaJSON: return .akida(try AkidaJSON.read(contentsOf: url), .akidaJSON)
+        case .json: return .akida(try AkidaJSON.read(contentsOf: url), .json)
         }
     }
 
@@ -129,18 +129,6 @@ public enum ModelDocument {
     }
 }
 
-extension ModelFormat {
-    /// The format of the file at `url`, from its first bytes.
-    public static func of(_ url: URL) throws -> ModelFormat {
-        let handle = try FileHandle(forReadingFrom: url)
-        let head = [UInt8](try handle.read(upToCount: 64) ?? Data())
-        try? handle.close()
-        guard let format = detect(head) else {
-            throw EngineError.unrecognisedFile("\(url.lastPathComponent) is not a model file: expected a tf_keras .h5 (HDF5), a SpikeForge .fbz or an Akida JSON model")
-        }
-        return format
-    }
-}
 
 /// What quantize and calibrate produce.
 public struct QuantizeOutcome {

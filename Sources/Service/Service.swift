@@ -2,6 +2,7 @@
 // owns start-up and graceful shutdown, and is where engine modules plug in job kinds
 // (`register(kind:…)`) and model describers (`describeModels(format:…)`).
 import Dispatch
+import Engine
 import Foundation
 import HTTPServer
 import Persistence

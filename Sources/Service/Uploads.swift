@@ -1,42 +1,14 @@
 // Service: model and dataset uploads — bodies stream into a BlobWriter (temp file + sha256), are
 // checked before they become visible (model format by magic bytes, .npy/.npz headers), then
 // committed atomically into the content-addressed blob store and recorded in the store.
+import Engine
 import Foundation
 import HTTPServer
 import NumPyIO
 import Persistence
 import Tensors
 
-public enum ModelFormat: String, CaseIterable, Sendable {
-    /// tf_keras legacy HDF5 (`model.save("m.h5")`).
-    case h5
-    /// SpikeForge's Akida model container.
-    case fbz
-    /// A JSON model (Akida `model_to_json` or a Keras model config).
-    case json
-
-    static let hdf5Magic: [UInt8] = [0x89, 0x48, 0x44, 0x46, 0x0D, 0x0A, 0x1A, 0x0A]
-    /// The .fbz container's magic (owned by AkidaFormats' FBZ; repeated here so detection needs no decoder).
-    static let fbzMagic: [UInt8] = [0x89, 0x53, 0x46, 0x42, 0x5A, 0x0D, 0x0A, 0x1A]
-
-    /// Detects the format from the first bytes of a file. HDF5 allows a user block, so its
-    /// signature may also sit at 512, 1024, 2048 … bytes.
-    public static func detect(_ head: [UInt8]) -> ModelFormat? {
-        func has(_ magic: [UInt8], at offset: Int) -> Bool {
-            head.count >= offset + magic.count && Array(head[offset..<(offset + magic.count)]) == magic
-        }
-        if has(fbzMagic, at: 0) { return .fbz }
-        var offset = 0
-        while offset + hdf5Magic.count <= head.count {
-            if has(hdf5Magic, at: offset) { return .h5 }
-            offset = offset == 0 ? 512 : offset * 2
-        }
-        if let first = head.first(where: { ![0x20, 0x09, 0x0A, 0x0D, 0xEF, 0xBB, 0xBF].contains($0) }), first == UInt8(ascii: "{") {
-            return .json
-        }
-        return nil
-    }
-
+extension ModelFormat {
     var defaultKind: String {
         switch self {
         case .h5: return "keras"

@@ -43,7 +43,7 @@ final class ModelDocumentTests: XCTestCase {
             XCTAssertEqual(document.summaryText, try text(file(c, "akida_v2_summary.txt")), c)
             let info = document.info
             XCTAssertEqual(info.kind, .akida, c)
-            XCTAssertEqual(info.format, .akidaJSON, c)
+            XCTAssertEqual(info.format, .json, c)
             XCTAssertEqual(info.layers.map { "\($0.name):\($0.className)" }, v2["layers"] as? [String], c)
             XCTAssertEqual(info.inputs.first?.shape, [nil] + ((v2["input_shape"] as? [Int]) ?? []).map { Optional($0) }, c)
             XCTAssertEqual(info.outputs.first?.shape, [nil] + ((v2["output_shape"] as? [Int]) ?? []).map { Optional($0) }, c)
