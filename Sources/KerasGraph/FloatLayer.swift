@@ -98,6 +98,13 @@ func makeCompute(_ spec: LayerSpec, inputShapes: [[Int]], weights: [String: Tens
             try activation.apply(Kernels.conv2D(x[0], kernel: kernel, bias: bias, strides: (strides[0], strides[1]),
                                                 padding: padding))
         }
+    case .paddedConv2D(_, let k, let strides, let values, _):
+        // Padded explicitly, then 'valid' windows and the bias, as the reference layer computes.
+        let padding = geometry(k, strides, .same)
+        return { x in
+            try Kernels.conv2D(Kernels.pad2D(x[0], padding: padding, values: values), kernel: kernel, bias: bias,
+                               strides: (strides[0], strides[1]), padding: .zero)
+        }
     case .depthwiseConv2D(_, let k, let strides, let mode, _, let activation):
         let padding = geometry(k, strides, mode)
         let dw = weights["depthwise_kernel"] ?? kernel

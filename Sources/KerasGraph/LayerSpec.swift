@@ -34,6 +34,9 @@ public enum PoolKind: String, Sendable, Codable {
 public enum LayerSpec: Equatable, Sendable {
     case input(shape: [Int], dtype: DType)
     case conv2D(filters: Int, kernel: [Int], strides: [Int], padding: PaddingMode, useBias: Bool, activation: ActivationFunction)
+    /// quantizeml's PaddedConv2D: 'same' windows over an input padded with `paddingValue`
+    /// (one value or one per input channel), then a bias and no activation.
+    case paddedConv2D(filters: Int, kernel: [Int], strides: [Int], paddingValue: [Float], useBias: Bool)
     case depthwiseConv2D(multiplier: Int, kernel: [Int], strides: [Int], padding: PaddingMode, useBias: Bool,
                          activation: ActivationFunction)
     case separableConv2D(filters: Int, multiplier: Int, kernel: [Int], strides: [Int], padding: PaddingMode,
@@ -96,6 +99,18 @@ public enum LayerSpec: Equatable, Sendable {
             self = .conv2D(filters: try reader.positiveInt("filters"), kernel: try reader.pair("kernel_size"),
                            strides: try reader.pair("strides", default: 1), padding: try reader.padding(),
                            useBias: reader.bool("use_bias", default: true), activation: try reader.activation())
+        case "PaddedConv2D":
+            try reader.requireSimpleConvolution()
+            let (filters, kernel, strides) = (try reader.positiveInt("filters"), try reader.pair("kernel_size"),
+                                              try reader.pair("strides", default: 1))
+            let useBias = reader.bool("use_bias", default: true)
+            if let raw = config["padding_value"], !raw.isNull {
+                self = .paddedConv2D(filters: filters, kernel: kernel, strides: strides,
+                                     paddingValue: try reader.floats("padding_value", default: 0), useBias: useBias)
+            } else {
+                self = .conv2D(filters: filters, kernel: kernel, strides: strides, padding: try reader.padding(),
+                               useBias: useBias, activation: .linear)
+            }
         case "DepthwiseConv2D":
             try reader.requireSimpleConvolution()
             self = .depthwiseConv2D(multiplier: try reader.positiveInt("depth_multiplier", default: 1),
@@ -228,6 +243,12 @@ public enum LayerSpec: Equatable, Sendable {
              .separableConv2D(let filters, _, let kernel, let strides, let padding, _, _):
             let (h, w) = try window(kernel, strides, padding)
             return [h, w, filters]
+        case .paddedConv2D(let filters, let kernel, let strides, let values, _):
+            let (h, w) = try window(kernel, strides, .same)
+            guard values.count == 1 || values.count == inputs[0][2] else {
+                throw fail("\(values.count) padding values for \(inputs[0][2]) input channels")
+            }
+            return [h, w, filters]
         case .depthwiseConv2D(let multiplier, let kernel, let strides, let padding, _, _):
             let (h, w) = try window(kernel, strides, padding)
             return [h, w, inputs[0][2] * multiplier]
@@ -290,7 +311,7 @@ public enum LayerSpec: Equatable, Sendable {
     public func weightSlots(_ inputs: [[Int]]) -> [WeightSlot] {
         let channels = inputs.first?.last ?? 0
         switch self {
-        case .conv2D(let filters, let kernel, _, _, let useBias, _):
+        case .conv2D(let filters, let kernel, _, _, let useBias, _), .paddedConv2D(let filters, let kernel, _, _, let useBias):
             return [WeightSlot(name: "kernel", shape: [kernel[0], kernel[1], channels, filters], trainable: true)]
                 + (useBias ? [WeightSlot(name: "bias", shape: [filters], trainable: true)] : [])
         case .depthwiseConv2D(let m, let kernel, _, _, let useBias, _):

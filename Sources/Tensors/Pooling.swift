@@ -78,12 +78,21 @@ extension Kernels {
 
     /// Pads the spatial axes of an NHWC tensor with `value`.
     public static func pad2D(_ input: Tensor<Float>, padding: Padding2D, value: Float = 0) throws -> Tensor<Float> {
-        guard input.rank == 4, padding.top >= 0, padding.bottom >= 0, padding.left >= 0, padding.right >= 0 else {
-            throw TensorError.shapeMismatch("pad2D expects an NHWC input and non-negative padding, got \(input.shape), \(padding)")
+        try pad2D(input, padding: padding, values: [value])
+    }
+
+    /// Pads with one value, or one value per channel.
+    public static func pad2D(_ input: Tensor<Float>, padding: Padding2D, values: [Float]) throws -> Tensor<Float> {
+        guard input.rank == 4, padding.top >= 0, padding.bottom >= 0, padding.left >= 0, padding.right >= 0,
+              values.count == 1 || values.count == input.shape[3] else {
+            throw TensorError.shapeMismatch("pad2D expects an NHWC input, non-negative padding and one value or one per channel, got \(input.shape), \(padding), \(values.count) values")
         }
         let (n, h, w, c) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
         let ph = h + padding.top + padding.bottom, pw = w + padding.left + padding.right
-        var out = [Float](repeating: value, count: n * ph * pw * c)
+        var out = [Float](repeating: values[0], count: n * ph * pw * c)
+        if values.count > 1 {
+            for i in out.indices { out[i] = values[i % c] }
+        }
         input.scalars.withUnsafeBufferPointer { x in
             out.withUnsafeMutableBufferPointer { o in
                 guard let xp = x.baseAddress, let op = o.baseAddress else { return }

@@ -60,17 +60,6 @@ final class QuantizePipelineCorpusTests: XCTestCase {
         }
     }
 
-    /// akidanet_tiny (14 blocks): our float engine's calibrated maxima differ from TensorFlow's
-    /// in the last bits (different summation order; measured against the reference's observers:
-    /// 4 ulps at conv_0/relu, at most 16 ulps anywhere), so the rescaling rates and equalized
-    /// kernels differ by ~1e-6 relative; one 8-bit activation first rounds differently at
-    /// `pw_separable_6/relu` and the difference grows downstream. Measured: every layer before
-    /// it is bit-exact, later 8-bit ReLU outputs (those with an OutputQuantizer) are within
-    /// 7 LSB of the reference. Every other case is bit-exact at every layer.
-    static let inexact: [String: (firstDivergence: String, activationLSB: Double)] = [
-        "akidanet_tiny": ("pw_separable_6/relu", 7),
-    ]
-
     /// Integer outputs of every quantized layer on the dumped inputs equal quant_layers.npz.
     func checkIntegerOutputs(_ c: String, _ model: QuantizedModel) throws {
         let meta = try Fixtures.meta(c)
@@ -81,20 +70,14 @@ final class QuantizePipelineCorpusTests: XCTestCase {
         let outputs = try QuantizedEngine(model: model).layerOutputs(batch)
         let want = Dictionary(try NPZ.read(contentsOf: file(c, "quant_layers.npz")).map { ($0.name, $0.array) },
                               uniquingKeysWith: { a, _ in a })
-        var diverged = false
         for layer in model.layers {
             guard let expected = want["\(layer.name):values"] else { continue }
-            if layer.name == Self.inexact[c]?.firstDivergence { diverged = true }
             guard case .quantized(let q)? = outputs[layer.name] else {
                 XCTFail("\(c): layer \(layer.name) gave no quantized output")
                 continue
             }
             let diff = zip(q.values, expected.doubles()).map { abs(Double($0) - $1) }.max() ?? 0
-            if !diverged {
-                XCTAssertEqual(diff, 0, "\(c): integer outputs of \(layer.name) differ from quant_layers.npz by up to \(diff)")
-            } else if layer.baseClassName == "QuantizedReLU", layer.quantConfig?["output_quantizer"] != nil, let bound = Self.inexact[c]?.activationLSB {
-                XCTAssertLessThanOrEqual(diff, bound, "\(c): \(layer.name) beyond the documented bound")
-            }
+            XCTAssertEqual(diff, 0, "\(c): integer outputs of \(layer.name) differ from quant_layers.npz by up to \(diff)")
         }
     }
 

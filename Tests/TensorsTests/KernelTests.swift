@@ -107,6 +107,11 @@ final class KernelTests: XCTestCase {
         let padded = try Kernels.pad2D(ones([1, 1, 1, 1]), padding: Padding2D(top: 1, bottom: 0, left: 0, right: 2))
         XCTAssertEqual(padded.shape, [1, 2, 3, 1])
         XCTAssertEqual(padded.scalars, [0, 0, 0, 1, 0, 0])
+        // One padding value per channel (quantizeml's PaddedConv2D); the input pixel is kept.
+        let perChannel = try Kernels.pad2D(iota([1, 1, 1, 2]), padding: Padding2D(top: 0, bottom: 0, left: 1, right: 0),
+                                           values: [7, -7])
+        XCTAssertEqual(perChannel.scalars, [7, -7, 0, 1])
+        XCTAssertThrowsError(try Kernels.pad2D(iota([1, 1, 1, 2]), padding: .zero, values: [1, 2, 3]))
         let joined = try Kernels.concatenate([iota([2, 2]), ones([2, 1])], axis: 1)
         XCTAssertEqual(joined.scalars, [0, 1, 1, 2, 3, 1])
         XCTAssertEqual(try Kernels.add([iota([3]), iota([3]), ones([3])]).scalars, [1, 3, 5])

@@ -135,7 +135,7 @@ public enum Calibrator {
 
         let floatModel: FloatModel
         do {
-            floatModel = try FloatModel(graph: calibrationGraph(plan.sanitized))
+            floatModel = try FloatModel(graph: plan.sanitized)
         } catch {
             throw QuantizationError.calibration("the sanitized float model cannot run: \(error)")
         }
@@ -168,32 +168,6 @@ public enum Calibrator {
             }
         }
         return warnings
-    }
-
-    /// The sanitized graph in float-engine terms: an explicitly padded convolution (padding
-    /// value p) is `Rescaling(1, −p)` followed by a zero-padded 'same' convolution whose bias
-    /// gains `Σ kernel·p` — the same function.
-    public static func calibrationGraph(_ g: LayerGraph) throws -> LayerGraph {
-        var out = g
-        for node in g.nodes where node.className == "PaddedConv2D" {
-            var conv = node
-            let pv = node.config["padding_value"]?.array?.compactMap(\.double) ?? [0]
-            conv.className = "Conv2D"
-            conv.setConfig("padding", .string("same"))
-            if case .object(var pairs) = conv.config { pairs.removeAll { $0.0 == "padding_value" }; conv.config = .object(pairs) }
-            if pv.contains(where: { $0 != 0 }) {
-                try Sanitizer.foldOffset(pv, into: &conv)
-                let name = out.uniqueName("\(node.name)_padding_shift")
-                let offsets: JSONValue = pv.count == 1 ? .number(-pv[0]) : .array(pv.map { .number(-$0) })
-                let shift = GraphNode(name: name, className: "Rescaling",
-                                      config: .object(LayerTemplates.base(name) + [("scale", .number(1)), ("offset", offsets)]),
-                                      inputs: node.inputs, weights: [])
-                conv.inputs = [TensorRef(layer: name)]
-                out.nodes.insert(shift, at: out.index(of: node.name) ?? 0)
-            }
-            out[node.name] = conv
-        }
-        return out
     }
 
     static func shaped(_ v: [Float], like node: GraphNode, _ name: String) -> Tensor<Float> {
