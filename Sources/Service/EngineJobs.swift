@@ -127,17 +127,6 @@ enum EngineJobs {
 
     static func baseName(_ name: String) -> String { (name as NSString).deletingPathExtension }
 
-    /// Calibration options over a stored dataset, reporting progress and stopping on cancel.
-    static func calibration(_ samples: NDArray?, numSamples: Int?, batchSize: Int?, epochs: Int, seed: Int?,
-                            _ context: JobContext) -> CalibrationOptions {
-        CalibrationOptions(samples: samples, numSamples: numSamples ?? samples?.shape.first ?? 1024, batchSize: batchSize,
-                           epochs: epochs, seed: UInt64(seed ?? 0)) { progress in
-            try? context.progress(phase: "calibration", done: progress.epoch * progress.steps + progress.step,
-                                  total: progress.steps * epochs)
-            return !context.isInterrupted
-        }
-    }
-
     static func storeQuantized(_ outcome: QuantizeOutcome, name: String, parent: String, _ context: JobContext,
                                _ environment: JobEnvironment) throws -> String {
         let file = environment.scratchFile(suffix: ".h5")
@@ -149,38 +138,57 @@ enum EngineJobs {
     }
 }
 
+/// The calibration part of quantize and calibrate jobs:
+/// {dataset_id?, num_samples?, batch_size?, epochs?, seed?}.
+struct CalibrationParams {
+    static let keys = ["dataset_id", "num_samples", "batch_size", "epochs", "seed"]
+    var dataset: DatasetRecord?
+    var numSamples: Int?, batchSize: Int?, epochs: Int, seed: Int?
+
+    init(_ p: JobParams, _ environment: JobEnvironment) throws {
+        dataset = try p.string("dataset_id").map { try environment.dataset($0) }
+        numSamples = try p.int("num_samples", 1...10_000_000)
+        batchSize = try p.int("batch_size", 1...1_000_000)
+        epochs = try p.int("epochs", 1...1000) ?? 1
+        seed = try p.int("seed", 0...Int(Int32.max))
+    }
+
+    /// Calibration options over the stored dataset, reporting progress and stopping on cancel.
+    func options(_ context: JobContext, _ environment: JobEnvironment) throws -> CalibrationOptions {
+        let samples = try dataset.map { try EngineJobs.array($0, environment) }
+        let epochs = self.epochs
+        return CalibrationOptions(samples: samples, numSamples: numSamples ?? samples?.shape.first ?? 1024, batchSize: batchSize,
+                                  epochs: epochs, seed: UInt64(seed ?? 0)) { progress in
+            try? context.progress(phase: "calibration", done: progress.epoch * progress.steps + progress.step,
+                                  total: progress.steps * epochs)
+            return !context.isInterrupted
+        }
+    }
+}
+
 /// quantize: {model_id, qparams?, q_config?, dataset_id?, num_samples?, batch_size?, epochs?, seed?, name?}
 struct QuantizeJob {
     var model: ModelRecord
     var params: QuantizationParams
     var qConfig: JSONValue?
-    var dataset: DatasetRecord?
-    var numSamples: Int?, batchSize: Int?, epochs: Int, seed: Int?
+    var calibration: CalibrationParams
     var name: String
 
     init(_ text: String, _ environment: JobEnvironment) throws {
-        let p = try JobParams(text, type: "quantize", allowed: ["model_id", "qparams", "q_config", "dataset_id", "num_samples",
-                                                               "batch_size", "epochs", "seed", "name"])
+        let p = try JobParams(text, type: "quantize", allowed: ["model_id", "qparams", "q_config", "name"] + CalibrationParams.keys)
         model = try environment.model(try p.required("model_id"))
         try EngineJobs.requireKind(model, "float", p, "quantize float models; recalibrate quantized ones with a 'calibrate' job")
         do { params = try p.jsonObject("qparams").map { try QuantizationParams(json: $0) } ?? .default } catch let error as QuantizationError {
             throw p.invalid("qparams: \(error)")
         }
         qConfig = try p.jsonObject("q_config")
-        dataset = try p.string("dataset_id").map { try environment.dataset($0) }
-        numSamples = try p.int("num_samples", 1...10_000_000)
-        batchSize = try p.int("batch_size", 1...1_000_000)
-        epochs = try p.int("epochs", 1...1000) ?? 1
-        seed = try p.int("seed", 0...Int(Int32.max))
+        calibration = try CalibrationParams(p, environment)
         name = try p.string("name") ?? EngineJobs.baseName(model.name) + "-quantized.h5"
     }
 
     func run(_ context: JobContext, _ environment: JobEnvironment) throws -> String {
         try context.progress(phase: "loading", done: 0, total: 1)
-        let samples = try dataset.map { try EngineJobs.array($0, environment) }
-        let options = QuantizeOptions(params: params, qConfig: qConfig,
-                                      calibration: EngineJobs.calibration(samples, numSamples: numSamples, batchSize: batchSize,
-                                                                          epochs: epochs, seed: seed, context))
+        let options = QuantizeOptions(params: params, qConfig: qConfig, calibration: try calibration.options(context, environment))
         let outcome = try EngineJobs.run("Quantization failed", context) {
             try ModelOperations.quantize(floatAt: try environment.file(model.sha256), options: options)
         }
@@ -195,13 +203,11 @@ struct CalibrateJob {
     var model: ModelRecord
     var float: ModelRecord
     var params: QuantizationParams
-    var dataset: DatasetRecord?
-    var numSamples: Int?, batchSize: Int?, epochs: Int, seed: Int?
+    var calibration: CalibrationParams
     var name: String
 
     init(_ text: String, _ environment: JobEnvironment) throws {
-        let p = try JobParams(text, type: "calibrate", allowed: ["model_id", "float_model_id", "dataset_id", "qparams", "num_samples",
-                                                                "batch_size", "epochs", "seed", "name"])
+        let p = try JobParams(text, type: "calibrate", allowed: ["model_id", "float_model_id", "qparams", "name"] + CalibrationParams.keys)
         model = try environment.model(try p.required("model_id"))
         try EngineJobs.requireKind(model, "quantized", p, "quantize a float model first")
         guard let floatID = try p.string("float_model_id") ?? model.parentModelID else {
@@ -217,18 +223,13 @@ struct CalibrateJob {
         do { params = try qparams.map { try QuantizationParams(json: $0) } ?? .default } catch let error as QuantizationError {
             throw p.invalid("qparams: \(error)")
         }
-        dataset = try p.string("dataset_id").map { try environment.dataset($0) }
-        numSamples = try p.int("num_samples", 1...10_000_000)
-        batchSize = try p.int("batch_size", 1...1_000_000)
-        epochs = try p.int("epochs", 1...1000) ?? 1
-        seed = try p.int("seed", 0...Int(Int32.max))
+        calibration = try CalibrationParams(p, environment)
         name = try p.string("name") ?? EngineJobs.baseName(model.name) + "-calibrated.h5"
     }
 
     func run(_ context: JobContext, _ environment: JobEnvironment) throws -> String {
         try context.progress(phase: "loading", done: 0, total: 1)
-        let samples = try dataset.map { try EngineJobs.array($0, environment) }
-        let options = EngineJobs.calibration(samples, numSamples: numSamples, batchSize: batchSize, epochs: epochs, seed: seed, context)
+        let options = try calibration.options(context, environment)
         let outcome = try EngineJobs.run("Calibration failed", context) {
             try ModelOperations.calibrate(quantizedAt: try environment.file(model.sha256), floatAt: try environment.file(float.sha256),
                                           params: params, options: options)
