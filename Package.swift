@@ -7,10 +7,23 @@
 import Foundation
 import PackageDescription
 
-// Opt-in CPU tuning of the numeric kernels, e.g. SPIKEFORGE_TARGET_CPU=haswell (AVX2/FMA): about
-// twice the float throughput on such machines; the default build runs on any x86-64/arm64.
-let kernelSettings: [SwiftSetting] = ProcessInfo.processInfo.environment["SPIKEFORGE_TARGET_CPU"]
-    .map { [.unsafeFlags(["-target-cpu", $0])] } ?? []
+// CPU target of the numeric kernels (module Tensors). The float GEMM sums with fused
+// multiply-adds in TensorFlow's order (bit-exact calibration needs it); without an FMA-capable
+// target every multiply-add is a libm call and float inference is ~10x slower. So the build uses
+// `haswell` (AVX2 + FMA) when the building machine has both, else the portable baseline.
+// SPIKEFORGE_TARGET_CPU=<cpu> overrides (e.g. `x86-64` for a binary that runs on any x86-64).
+func kernelTargetCPU() -> String? {
+    if let cpu = ProcessInfo.processInfo.environment["SPIKEFORGE_TARGET_CPU"] { return cpu.isEmpty ? nil : cpu }
+    #if arch(x86_64) && os(Linux)
+    guard let cpuinfo = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+          let flags = cpuinfo.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return nil }
+    let set = Set(flags.split(separator: " "))
+    return set.contains("fma") && set.contains("avx2") ? "haswell" : nil
+    #else
+    return nil
+    #endif
+}
+let kernelSettings: [SwiftSetting] = kernelTargetCPU().map { [.unsafeFlags(["-target-cpu", $0])] } ?? []
 
 let package = Package(
     name: "SpikeForge",

@@ -48,8 +48,8 @@ enum ModelImport {
             try? FileManager.default.removeItem(at: stdoutURL)
             try? FileManager.default.removeItem(at: stderrURL)
         }
-        FileManager.default.createFile(atPath: stdoutURL.path, contents: nil)
-        FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: stdoutURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
         let out = try FileHandle(forWritingTo: stdoutURL)
         let err = try FileHandle(forWritingTo: stderrURL)
         defer { try? out.close(); try? err.close() }
