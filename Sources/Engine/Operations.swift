@@ -12,12 +12,8 @@ import Tensors
 
 /// What a model is, for every kind: inputs, outputs and layers with class, shape and parameters.
 public struct ModelInfo: Codable, Equatable, Sendable {
-    public struct TensorInfo: Codable, Equatable, Sendable {
-        public var name: String
-        /// `nil` for the batch axis.
-        public var shape: [Int?]?
-        public var dtype: String
-    }
+    /// Keras and Akida models describe their tensors alike.
+    public typealias TensorInfo = KerasGraph.ModelDescription.TensorInfo
 
     public struct Layer: Codable, Equatable, Sendable {
         public var name: String
@@ -45,9 +41,8 @@ public struct ModelInfo: Codable, Equatable, Sendable {
         format = .h5
         name = description.name
         modelClass = description.modelClass
-        let tensor = { (t: KerasGraph.ModelDescription.TensorInfo) in TensorInfo(name: t.name, shape: t.shape, dtype: t.dtype) }
-        inputs = description.inputs.map(tensor)
-        outputs = description.outputs.map(tensor)
+        inputs = description.inputs
+        outputs = description.outputs
         layers = description.layers.map {
             Layer(name: $0.name, className: $0.className, inputs: $0.inputs, outputShape: $0.outputShape, params: $0.params)
         }

@@ -13,6 +13,12 @@ public struct ModelDescription: Codable, Equatable, Sendable {
         /// `nil` for the batch axis; the whole shape is `nil` when it cannot be inferred.
         public var shape: [Int?]?
         public var dtype: String
+
+        public init(name: String, shape: [Int?]?, dtype: String) {
+            self.name = name
+            self.shape = shape
+            self.dtype = dtype
+        }
     }
 
     public struct Layer: Codable, Equatable, Sendable {
