@@ -42,19 +42,22 @@ let package = Package(
         .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
 
+        // The error vocabulary every user-facing error adopts (leaf: no dependencies).
+        .target(name: "Diagnostics"),
+
         // Tensors and kernels.
         .target(name: "Tensors", swiftSettings: kernelSettings),
 
         // Formats.
-        .target(name: "NumPyIO", dependencies: ["Tensors", "CZlib"]),
-        .target(name: "KerasHDF5", dependencies: ["Tensors", "KerasGraph", "CHDF5"]),
-        .target(name: "AkidaFormats", dependencies: ["Tensors", "AkidaModel", "CZlib"]),
+        .target(name: "NumPyIO", dependencies: ["Diagnostics", "Tensors", "CZlib"]),
+        .target(name: "KerasHDF5", dependencies: ["Diagnostics", "Tensors", "KerasGraph", "CHDF5"]),
+        .target(name: "AkidaFormats", dependencies: ["Diagnostics", "Tensors", "AkidaModel", "CZlib"]),
 
         // Engine.
-        .target(name: "KerasGraph", dependencies: ["Tensors"]),
-        .target(name: "Quantization", dependencies: ["Tensors", "KerasGraph"]),
-        .target(name: "AkidaModel", dependencies: ["Tensors"]),
-        .target(name: "Conversion", dependencies: ["Tensors", "KerasGraph", "Quantization", "AkidaModel"]),
+        .target(name: "KerasGraph", dependencies: ["Diagnostics", "Tensors"]),
+        .target(name: "Quantization", dependencies: ["Diagnostics", "Tensors", "KerasGraph"]),
+        .target(name: "AkidaModel", dependencies: ["Diagnostics", "Tensors"]),
+        .target(name: "Conversion", dependencies: ["Diagnostics", "Tensors", "KerasGraph", "Quantization", "AkidaModel"]),
 
         // The façade the CLI and the service share: load any model kind, run, describe.
         .target(name: "Engine", dependencies: [
