@@ -18,9 +18,8 @@ func pythonTuple(_ values: [Int?]) -> String {
     return items.count == 1 ? "(\(items[0]),)" : "(" + items.joined(separator: ", ") + ")"
 }
 
-extension QGraph {
-    /// Model-level checks in the reference's order. `collectAll` keeps going after a failure
-    /// (compatibility report); otherwise the first failure is thrown.
+extension QuantizedKerasGraph {
+    /// Model-level checks in the reference's order; each element is one problem.
     func globalProblems(target: AkidaTarget) -> [ConversionError] {
         var problems: [ConversionError] = []
         if layers.allSatisfy({ skippableClasses.contains($0.className) || $0.className == "Dequantizer" }) {
@@ -70,10 +69,10 @@ extension QGraph {
     /// Splits the model into blocks, input to output. The first Dequantizer ends the model; the
     /// layers after it are returned separately (they stay in float and are not converted).
     /// On v1, `problems` collects the pairs of layers that cannot share or end a block.
-    func splitIntoBlocks(target: AkidaTarget, problems: inout [ConversionError]) -> (blocks: [[QLayer]], dropped: [QLayer]) {
+    func splitIntoBlocks(target: AkidaTarget, problems: inout [ConversionError]) -> (blocks: [[QuantizedKerasLayer]], dropped: [QuantizedKerasLayer]) {
         var kept = layers
-        var dropped: [QLayer] = []
-        var blocks: [[QLayer]] = []
+        var dropped: [QuantizedKerasLayer] = []
+        var blocks: [[QuantizedKerasLayer]] = []
         if let deq = layers.firstIndex(where: { $0.className == "Dequantizer" }) {
             kept = Array(layers[..<deq])
             dropped = Array(layers[(deq + 1)...])
@@ -98,14 +97,14 @@ extension QGraph {
         return (blocks.reversed(), dropped)
     }
 
-    private func isEndOfBlock(_ l: QLayer, blocks: [[QLayer]]) -> Bool {
+    private func isEndOfBlock(_ l: QuantizedKerasLayer, blocks: [[QuantizedKerasLayer]]) -> Bool {
         if blocks.isEmpty { return true }
         let outs = outbounds(l.name)
         if outs.count != 1 { return true }
         return blocks.contains { $0.first?.name == outs[0] }
     }
 
-    private func searchV2(_ target: QLayer) -> [QLayer] {
+    private func searchV2(_ target: QuantizedKerasLayer) -> [QuantizedKerasLayer] {
         guard target.inbounds.count == 1, let previous = layer(target.inbounds[0]) else { return [target] }
         if let oq = previous.outputQuantizer, oq.bitwidth < 9 { return [target] }
         if previous.inbounds.count > 1 { return [target] }
@@ -114,7 +113,7 @@ extension QGraph {
         return searchV2(previous) + [target]
     }
 
-    private func searchV1(_ target: QLayer, problems: inout [ConversionError]) -> [QLayer] {
+    private func searchV1(_ target: QuantizedKerasLayer, problems: inout [ConversionError]) -> [QuantizedKerasLayer] {
         guard let first = target.inbounds.first, let previous = layer(first) else { return [target] }
         if previous.outputQuantizer != nil {
             if previous.className != "QuantizedReLU" {
@@ -129,7 +128,7 @@ extension QGraph {
     }
 
     /// The layers of a block that must match a pattern (skippable ones removed).
-    func significantLayers(_ block: [QLayer]) -> [QLayer] {
+    func significantLayers(_ block: [QuantizedKerasLayer]) -> [QuantizedKerasLayer] {
         block.filter { l in
             if skippableClasses.contains(l.className) { return false }
             if l.className == "QuantizedReshape" {

@@ -1,8 +1,10 @@
-// ConversionError and Problem: every refusal of the converter names the offending layer, the
-// rule it breaks and what the user can do. `referenceMessage` carries the text the reference
-// (cnn2snn 2.19.3) prints for the same refusal, so users can search for it.
+// ConversionError: every refusal of the converter names the offending layer, the rule it breaks
+// and what the user can do. `referenceMessage` carries the text the reference (cnn2snn 2.19.3)
+// prints for the same refusal, so users can search for it.
+import Diagnostics
+
 /// Why a quantized model cannot be converted.
-public struct ConversionError: Error, Equatable, Sendable, CustomStringConvertible {
+public struct ConversionError: UserFacingError, Equatable, Sendable {
     public enum Kind: String, Sendable, Equatable {
         /// Model-level structure (inputs, outputs, data format, dilation, inbound counts).
         case structure
@@ -23,12 +25,13 @@ public struct ConversionError: Error, Equatable, Sendable, CustomStringConvertib
     public var kind: Kind
     /// The Keras layer at fault (nil for model-wide problems).
     public var layer: String?
-    /// A short stable identifier of the broken rule, e.g. `v1-unbounded-relu`.
-    public var rule: String
+    /// A short stable identifier of the broken rule, e.g. `v1-unbounded-relu` (always set; optional
+    /// as `UserFacingError` declares it).
+    public var rule: String?
     /// The message as the reference words it (exception type prefix excluded).
     public var message: String
-    /// What to change so that conversion succeeds.
-    public var fix: String
+    /// What to change so that conversion succeeds (always set).
+    public var fix: String?
     /// The Python exception type the reference raises for this refusal.
     public var referenceType: String
     /// The block's layers when the error was raised while building a block (the reference prefixes
@@ -63,43 +66,25 @@ public struct ConversionError: Error, Equatable, Sendable, CustomStringConvertib
     /// `<ExceptionType>: <message>` exactly as the reference's `*_error.txt` files hold it.
     public var referenceMessage: String { "\(referenceType): \(fullMessage)" }
 
+    public var problemType: ProblemType { .conversionFailed }
+
     public var description: String {
+        let rule = rule ?? ""
         var text = fullMessage
         if let layer { text = "layer '\(layer)' [\(rule)]: " + text } else { text = "[\(rule)]: " + text }
-        return text + "\nHow to fix: " + fix
+        return text + "\nHow to fix: " + (fix ?? "")
     }
 
     /// This error as an entry of a compatibility report.
-    public var problem: Problem {
-        Problem(layer: layer, rule: rule, message: fullMessage, fix: fix, kind: kind)
+    public var compatibilityProblem: CompatibilityProblem {
+        CompatibilityProblem(layer: layer, rule: rule ?? "", message: fullMessage, fix: fix ?? "", kind: kind)
     }
 
     /// The same error attributed to a block being built (reference error wrapping).
-    func wrapped(in blockLayers: [QLayer]) -> ConversionError {
+    func wrapped(in blockLayers: [QuantizedKerasLayer]) -> ConversionError {
         guard block.isEmpty else { return self }
         var e = self
         e.block = blockLayers.map { ($0.name, $0.className) }
         return e
-    }
-}
-
-/// One reason a model cannot be converted for a target, as reported by `checkCompatibility`.
-public struct Problem: Equatable, Sendable, CustomStringConvertible {
-    public var layer: String?
-    public var rule: String
-    public var message: String
-    public var fix: String
-    public var kind: ConversionError.Kind
-
-    public init(layer: String?, rule: String, message: String, fix: String, kind: ConversionError.Kind) {
-        self.layer = layer
-        self.rule = rule
-        self.message = message
-        self.fix = fix
-        self.kind = kind
-    }
-
-    public var description: String {
-        "\(layer.map { "layer '\($0)'" } ?? "model") [\(rule)]: \(message)\n  fix: \(fix)"
     }
 }

@@ -12,7 +12,7 @@ public enum Converter {
     /// Converts a quantized graph whose recorded quantities are given. Throws the first problem the
     /// reference would raise, in its order: model checks, block splitting, block patterns and
     /// their checks, then each block's construction (these errors name the whole block).
-    public static func convert(graph: QGraph, records: QuantizationRecord, target: AkidaTarget) throws -> ConversionOutput {
+    public static func convert(graph: QuantizedKerasGraph, records: QuantizationRecord, target: AkidaTarget) throws -> ConversionOutput {
         let plan = try plan(graph: graph, target: target)
         var assembler = AkidaAssembler(graph: graph, records: records, target: target)
         for block in plan.blocks {
@@ -43,7 +43,7 @@ public enum Converter {
         var warnings: [String]
     }
 
-    static func plan(graph: QGraph, target: AkidaTarget) throws -> Plan {
+    static func plan(graph: QuantizedKerasGraph, target: AkidaTarget) throws -> Plan {
         if let problem = graph.globalProblems(target: target).first { throw problem }
         var splitProblems: [ConversionError] = []
         let (blocks, dropped) = graph.splitIntoBlocks(target: target, problems: &splitProblems)
@@ -55,14 +55,14 @@ public enum Converter {
             guard let m = graph.match(significant, previous: matched, target: target) else {
                 throw graph.invalidBlockError(significant, target: target)
             }
-            if let problem = graph.blockChecks(m, target: target).first { throw problem }
+            if let problem = m.converter.check(m, in: graph, target: target).first { throw problem }
             matched.append(m)
         }
         return Plan(blocks: matched, warnings: dropped.isEmpty ? [] : [stopWarning(graph: graph, dropped: dropped)])
     }
 
     /// The reference's warning when layers after the first Dequantizer are left out.
-    static func stopWarning(graph: QGraph, dropped: [QLayer]) -> String {
+    static func stopWarning(graph: QuantizedKerasGraph, dropped: [QuantizedKerasLayer]) -> String {
         let deqIndex = graph.layers.firstIndex { $0.className == "Dequantizer" } ?? 0
         let atLayer = deqIndex > 0 ? " at layer \(graph.layers[deqIndex - 1].name)" : ""
         let rule = "==================================================="

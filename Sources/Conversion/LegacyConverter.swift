@@ -31,7 +31,7 @@ enum LegacyConverter {
     }
 
     static func convert(_ model: QuantizedModel) throws -> ConversionOutput {
-        let graph = QGraph(quantized: model)
+        let graph = QuantizedKerasGraph(quantized: model)
         guard let inputName = model.inputs.first, let inputShape = graph.modelInputShape, inputShape.count == 3 else {
             throw error(nil, "legacy-input", "legacy CNN2SNN models need a (height, width, channels) input",
                         fix: "re-quantize the model with QuantizeML")
@@ -82,8 +82,8 @@ enum LegacyConverter {
                 pending = Pending(neural: layer, type: type,
                                   params: type == .fullyConnected ? ["units": layer.config["units"]?.int ?? 0, "weights_bits": bits] : convParams(layer))
             case "MaxPooling2D", "MaxPool2D":
-                let size = QLayer(name: layer.name, className: layer.className, config: layer.config, inbounds: []).pair("pool_size") ?? [2, 2]
-                let stride = QLayer(name: layer.name, className: layer.className, config: layer.config, inbounds: []).pair("strides") ?? size
+                let size = QuantizedKerasLayer(name: layer.name, className: layer.className, config: layer.config, inbounds: []).pair("pool_size") ?? [2, 2]
+                let stride = QuantizedKerasLayer(name: layer.name, className: layer.className, config: layer.config, inbounds: []).pair("strides") ?? size
                 pending?.params["pool_type"] = 1
                 pending?.params["pooling_width"] = size[0]
                 pending?.params["pooling_height"] = size[1]
@@ -134,7 +134,7 @@ enum LegacyConverter {
     }
 
     private static func convParams(_ layer: QuantizedLayer) -> [String: Int] {
-        let q = QLayer(name: layer.name, className: layer.className, config: layer.config, inbounds: [])
+        let q = QuantizedKerasLayer(name: layer.name, className: layer.className, config: layer.config, inbounds: [])
         return ["act_bits": 1, "activation": 1, "filters": layer.config["filters"]?.int ?? 0,
                 "kernel_height": q.kernelSize[1], "kernel_width": q.kernelSize[0], "padding": q.padding == "same" ? 1 : 0,
                 "pool_type": 0, "pooling_height": -1, "pooling_stride_x": -1, "pooling_stride_y": -1, "pooling_width": -1,
@@ -155,7 +155,7 @@ enum LegacyConverter {
         return (weights.scalars, perAxis ? factors : Array(repeating: factors[0], count: w.shape.last ?? 1))
     }
 
-    private static func build(_ p: Pending, step: Float?, bits: Int?, inputScale: Float, graph: QGraph,
+    private static func build(_ p: Pending, step: Float?, bits: Int?, inputScale: Float, graph: QuantizedKerasGraph,
                               previous: AkidaLayer?) throws -> AkidaLayer {
         let layer = p.neural, name = layer.name
         guard let kernel = layer.variable("kernel") else {
@@ -163,7 +163,7 @@ enum LegacyConverter {
         }
         let (wq, delta) = quantized(layer, kernel)
         let units = kernel.shape.last ?? 1
-        let input = previous?.outputShape ?? graph.inputShape(QLayer(name: name, className: layer.className, config: layer.config,
+        let input = previous?.outputShape ?? graph.inputShape(QuantizedKerasLayer(name: name, className: layer.className, config: layer.config,
                                                                      inbounds: layer.inputs.map(\.layer))).map { Array($0.suffix(3)) } ?? []
         guard let outShape = graph.shape(p.gap?.name ?? name) else {
             throw error(name, "shape-inference", "cannot infer the output shape of \(name)", fix: "check the model configuration")
@@ -191,7 +191,7 @@ enum LegacyConverter {
         let bias = layer.config["use_bias"]?.bool ?? true ? (layer.variable("bias")?.scalars ?? []) : []
         let threshold32: Float = step.map { $0 * 0.5 } ?? 0
         let actStepKeras: Double = step.map { s in Double(Float(s * Float(pow(2.0, Double(bits ?? 4)))) / 16) } ?? 1
-        let gapFactor = p.gap.flatMap { graph.inputShape(QLayer(name: $0.name, className: $0.className, config: $0.config, inbounds: $0.inputs.map(\.layer))) }
+        let gapFactor = p.gap.flatMap { graph.inputShape(QuantizedKerasLayer(name: $0.name, className: $0.className, config: $0.config, inbounds: $0.inputs.map(\.layer))) }
             .map { $0.count == 3 ? $0[0] * $0[1] : 1 } ?? 1
         var thresholds: [Int64] = [], actSteps: [Float] = []
         for u in 0..<units {

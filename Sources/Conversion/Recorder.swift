@@ -77,35 +77,35 @@ extension Converter {
     /// the target, as with the reference.
     public static func convert(quantized: QuantizedModel, target: AkidaTarget) throws -> ConversionOutput {
         if LegacyConverter.isLegacy(quantized) { return try LegacyConverter.convert(quantized) }
-        let graph = QGraph(quantized: quantized)
+        let graph = QuantizedKerasGraph(quantized: quantized)
         // Model-level and pattern refusals do not need the recorded integers: report them first.
         _ = try plan(graph: graph, target: target)
         return try convert(graph: graph, records: try Recorder.record(quantized), target: target)
     }
 
     /// Every problem preventing the conversion of a quantized model for `target`.
-    public static func checkCompatibility(quantized: QuantizedModel, target: AkidaTarget) -> [Problem] {
+    public static func checkCompatibility(quantized: QuantizedModel, target: AkidaTarget) -> [CompatibilityProblem] {
         if LegacyConverter.isLegacy(quantized) {
-            do { _ = try LegacyConverter.convert(quantized); return [] } catch let error as ConversionError { return [error.problem] }
-            catch { return [Recorder.failure(quantized.name, "\(error)").problem] }
+            do { _ = try LegacyConverter.convert(quantized); return [] } catch let error as ConversionError { return [error.compatibilityProblem] }
+            catch { return [Recorder.failure(quantized.name, "\(error)").compatibilityProblem] }
         }
-        let graph = QGraph(quantized: quantized)
+        let graph = QuantizedKerasGraph(quantized: quantized)
         do {
             return checkCompatibility(graph: graph, records: try Recorder.record(quantized), target: target)
         } catch let error as ConversionError {
-            return graph.structuralProblems(target: target) + [error.problem]
+            return graph.structuralProblems(target: target) + [error.compatibilityProblem]
         } catch {
             return graph.structuralProblems(target: target)
-                + [Recorder.failure(quantized.name, "\(error)").problem]
+                + [Recorder.failure(quantized.name, "\(error)").compatibilityProblem]
         }
     }
 }
 
-extension QGraph {
+extension QuantizedKerasGraph {
     /// A graph over a quantized model's layers.
     public init(quantized: QuantizedModel) {
         self.init(name: quantized.name,
-                  layers: quantized.layers.map { QLayer(name: $0.name, className: $0.className, config: $0.config,
+                  layers: quantized.layers.map { QuantizedKerasLayer(name: $0.name, className: $0.className, config: $0.config,
                                                         inbounds: $0.inputs.map(\.layer)) },
                   inputNames: quantized.inputs, outputNames: quantized.outputs.map(\.layer))
     }

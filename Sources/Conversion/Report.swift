@@ -3,9 +3,9 @@ import KerasGraph
 
 public struct CompatibilityReport: Sendable {
     public var target: AkidaTarget
-    public var problems: [Problem]
+    public var problems: [CompatibilityProblem]
 
-    public init(target: AkidaTarget, problems: [Problem]) {
+    public init(target: AkidaTarget, problems: [CompatibilityProblem]) {
         self.target = target
         self.problems = problems
     }

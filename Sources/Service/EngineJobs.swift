@@ -113,7 +113,7 @@ enum EngineJobs {
             try context.checkpoint()  // a cancelled calibration ends in an engine error: report the cancel
             var extensions: [String: String] = [:]
             if let conversion = error as? ConversionError {
-                extensions = ["rule": conversion.rule, "fix": conversion.fix]
+                extensions = ["rule": conversion.rule ?? "", "fix": conversion.fix ?? ""]
                 if let layer = conversion.layer { extensions["layer"] = layer }
             }
             throw Persistence.Problem(type: ServiceProblems.base + "engine", title: title, status: 422, detail: "\(error)",

@@ -17,10 +17,10 @@ import XCTest
 enum ConversionFixtures {
     static let root = Fixtures.root.appendingPathComponent("conversion")
 
-    static func graph(_ name: String) throws -> QGraph {
+    static func graph(_ name: String) throws -> QuantizedKerasGraph {
         let text = try String(contentsOf: root.appendingPathComponent("\(name).model_config.json"), encoding: .utf8)
         let file = KerasModelFile(modelConfig: try JSONValue(parsing: text), weights: [:], layerNames: [])
-        return QGraph(graph: try LayerGraph(file: file))
+        return QuantizedKerasGraph(graph: try LayerGraph(file: file))
     }
 
     static func records(_ name: String) throws -> QuantizationRecord {
@@ -287,7 +287,7 @@ final class RobustnessTests: XCTestCase {
         XCTAssertThrowsError(try Converter.convert(graph: graph, records: records, target: .v2))
         XCTAssertFalse(Converter.checkCompatibility(graph: graph, records: records, target: .v2).isEmpty)
         // A one-element kernel_size / strides is read as a square kernel.
-        XCTAssertEqual(QLayer(name: "c", className: "QuantizedConv2D",
+        XCTAssertEqual(QuantizedKerasLayer(name: "c", className: "QuantizedConv2D",
                               config: try JSONValue(parsing: #"{"kernel_size": [3], "strides": 2}"#), inbounds: []).kernelSize, [3, 3])
     }
 }

@@ -4,7 +4,7 @@
 import KerasGraph
 
 /// One layer of the quantized Keras model.
-public struct QLayer: Sendable {
+public struct QuantizedKerasLayer: Sendable {
     public var name: String
     /// Class name without registration prefix (`QuantizedConv2D`, `InputQuantizer`, `InputLayer`).
     public var className: String
@@ -73,11 +73,11 @@ struct OutputQuantizerConfig: Equatable {
 }
 
 /// The quantized model as an ordered, navigable graph with shapes.
-public struct QGraph: Sendable {
+public struct QuantizedKerasGraph: Sendable {
     public var name: String
     /// "Sequential" or "Functional".
     public var modelClass: String
-    public var layers: [QLayer]
+    public var layers: [QuantizedKerasLayer]
     public var inputNames: [String]
     public var outputNames: [String]
     /// Keras output shape of every layer, batch excluded (nil when it cannot be inferred).
@@ -85,7 +85,7 @@ public struct QGraph: Sendable {
     var outbound: [String: [String]] = [:]
     private var index: [String: Int] = [:]
 
-    public init(name: String, modelClass: String = "Functional", layers: [QLayer], inputNames: [String],
+    public init(name: String, modelClass: String = "Functional", layers: [QuantizedKerasLayer], inputNames: [String],
                 outputNames: [String]) {
         self.name = name
         self.modelClass = modelClass
@@ -100,18 +100,18 @@ public struct QGraph: Sendable {
     /// A graph over the flattened layer graph of a saved model.
     public init(graph: LayerGraph) {
         self.init(name: graph.name, modelClass: graph.modelClass,
-                  layers: graph.nodes.map { QLayer(name: $0.name, className: $0.className, config: $0.config,
+                  layers: graph.nodes.map { QuantizedKerasLayer(name: $0.name, className: $0.className, config: $0.config,
                                                    inbounds: $0.inputs.map(\.layer)) },
                   inputNames: graph.inputs, outputNames: graph.outputs.map(\.layer))
     }
 
-    func layer(_ name: String) -> QLayer? { index[name].map { layers[$0] } }
+    func layer(_ name: String) -> QuantizedKerasLayer? { index[name].map { layers[$0] } }
     func position(_ name: String) -> Int? { index[name] }
     func shape(_ name: String) -> [Int]? { shapes[name] }
     func outbounds(_ name: String) -> [String] { outbound[name] ?? [] }
 
     /// Keras input shape of a layer (output shape of its first inbound).
-    func inputShape(_ layer: QLayer) -> [Int]? {
+    func inputShape(_ layer: QuantizedKerasLayer) -> [Int]? {
         if layer.className == "InputLayer" { return shapes[layer.name] }
         return layer.inbounds.first.flatMap { shapes[$0] }
     }
@@ -124,7 +124,7 @@ public struct QGraph: Sendable {
         inputNames.first.flatMap { layer($0)?.config["dtype"]?.string } ?? "float32"
     }
 
-    private func inferShape(_ l: QLayer) -> [Int]? {
+    private func inferShape(_ l: QuantizedKerasLayer) -> [Int]? {
         if l.className == "InputLayer" {
             guard let dims = l.config["batch_input_shape"]?.array ?? l.config["batch_shape"]?.array else { return nil }
             let rest = dims.dropFirst().map { $0.int ?? -1 }
