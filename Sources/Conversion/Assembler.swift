@@ -43,15 +43,20 @@ struct AkidaAssembler {
             }
             if let c = current {
                 guard layer(named: c.name) != nil else {
-                    throw ConversionError(kind: .structure, layer: root.name, rule: "inbound-resolution",
+                    throw ConversionError(
+                        kind: .structure, layer: root.name, rule: "inbound-resolution",
                         message: "Cannot resolve inbound layers for \(root.name).",
-                        fix: "'\(c.name)' produces no Akida layer; make sure every branch feeding '\(root.name)' ends with a convertible block")
+                        fix:
+                            "'\(c.name)' produces no Akida layer; make sure every branch feeding '\(root.name)' ends "
+                            + "with a convertible block"
+                    )
                 }
                 names.append(c.name)
             } else if let input = layers.first(where: { $0.type == .inputData }) {
                 names.append(input.name)
             } else if root.inbounds.count > 1 {
-                throw ConversionError(kind: .structure, layer: root.name, rule: "inbound-resolution",
+                throw ConversionError(
+                    kind: .structure, layer: root.name, rule: "inbound-resolution",
                     message: "Cannot resolve inbound layers for \(root.name).",
                     fix: "feed '\(root.name)' from quantized layers only")
             }
@@ -71,7 +76,8 @@ struct AkidaAssembler {
     /// Keras output shape of a block, as the 3-D Akida shape.
     func outputShape(of block: MatchedBlock) throws -> [Int] {
         guard let last = block.layers.last, let shape = graph.shape(last.name) else {
-            throw ConversionError(kind: .structure, layer: block.main.name, rule: "shape-inference",
+            throw ConversionError(
+                kind: .structure, layer: block.main.name, rule: "shape-inference",
                 message: "cannot infer the output shape of \(block.main.name)",
                 fix: "check the layer configuration in the model file", referenceType: "ValueError")
         }
@@ -80,7 +86,8 @@ struct AkidaAssembler {
 
     func pad3(_ shape: [Int], layer: String) throws -> [Int] {
         guard shape.count <= 3 else {
-            throw ConversionError(kind: .structure, layer: layer, rule: "input-rank",
+            throw ConversionError(
+                kind: .structure, layer: layer, rule: "input-rank",
                 message: "input shape must not exceed 3 dimensions.Receives \(pythonTuple(shape.map { Optional($0) }))",
                 fix: "reshape to (height, width, channels) or (features,)", referenceType: "ValueError")
         }
@@ -91,7 +98,8 @@ struct AkidaAssembler {
 
     mutating func add(_ block: MatchedBlock) throws {
         var inbounds = try resolveInbounds(block.root)
-        if !block.isInput && (layers.isEmpty || (inbounds.count == 1 && layer(named: inbounds[0])?.type == .quantizer)) {
+        if !block.isInput && (layers.isEmpty || (inbounds.count == 1 && layer(named: inbounds[0])?.type == .quantizer))
+        {
             inbounds = [try addInputData(after: inbounds)]
         }
         try block.converter.build(block, inbounds: inbounds, into: &self)
@@ -102,27 +110,34 @@ struct AkidaAssembler {
     mutating func addStandIn(_ blockLayers: [QuantizedKerasLayer], main: QuantizedKerasLayer) {
         let name = main.name
         guard layer(named: name) == nil, let last = blockLayers.last, let shape = graph.shape(last.name),
-              let output = try? pad3(shape, layer: name) else { return }
+            let output = try? pad3(shape, layer: name)
+        else { return }
         let inbounds = ((try? resolveInbounds(blockLayers[0])) ?? []).filter { layer(named: $0) != nil }
         let inputs = shapes(of: inbounds)
-        append(AkidaLayer(name: name, type: target == .v1 ? .convolutional : .conv2D, parameters: [:], variables: [:],
-                          inbounds: inbounds, inputShapes: inputs.isEmpty ? [output] : inputs, outputShape: output),
-               signed: target == .v2, outputBits: last.outputQuantizer?.bitwidth ?? 8,
-               activation: blockLayers.contains { $0.className == "QuantizedReLU" })
+        append(
+            AkidaLayer(
+                name: name, type: target == .v1 ? .convolutional : .conv2D, parameters: [:], variables: [:],
+                inbounds: inbounds, inputShapes: inputs.isEmpty ? [output] : inputs, outputShape: output),
+            signed: target == .v2, outputBits: last.outputQuantizer?.bitwidth ?? 8,
+            activation: blockLayers.contains { $0.className == "QuantizedReLU" })
     }
 
     /// Takes over layers built elsewhere (the legacy path), for the Akida 1.0 post-processing.
     mutating func replaceLayers(_ built: [AkidaLayer]) {
         layers = built
-        for l in built { emitted[l.name] = Emitted(signed: false, outputBits: l.parameters["act_bits"] ?? 1,
-                                                   activation: l.parameters["activation"] == 1) }
+        for l in built {
+            emitted[l.name] = Emitted(
+                signed: false, outputBits: l.parameters["act_bits"] ?? 1,
+                activation: l.parameters["activation"] == 1)
+        }
     }
 
     func record(_ l: QuantizedKerasLayer) -> RecordedLayer { records[l.name] }
 
     func kernel(_ l: QuantizedKerasLayer, _ key: String = "kernel") throws -> IntTensor {
         guard let w = record(l).weights[key] else {
-            throw ConversionError(kind: .invalidArgument, layer: l.name, rule: "missing-weights",
+            throw ConversionError(
+                kind: .invalidArgument, layer: l.name, rule: "missing-weights",
                 message: "no quantized \(key) recorded for \(l.name)",
                 fix: "the quantized model lacks this layer's weights; re-quantize it", referenceType: "ValueError")
         }

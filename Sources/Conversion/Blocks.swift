@@ -23,43 +23,66 @@ extension QuantizedKerasGraph {
     func globalProblems(target: AkidaTarget) -> [ConversionError] {
         var problems: [ConversionError] = []
         if layers.allSatisfy({ skippableClasses.contains($0.className) || $0.className == "Dequantizer" }) {
-            problems.append(ConversionError(kind: .structure, layer: nil, rule: "only-skippable-layers",
-                message: "Cannot convert model with only skippable layers.",
-                fix: "quantize the model first: only QuantizeML layers (QuantizedConv2D, QuantizedDense, ...) become Akida layers"))
+            problems.append(
+                ConversionError(
+                    kind: .structure, layer: nil, rule: "only-skippable-layers",
+                    message: "Cannot convert model with only skippable layers.",
+                    fix:
+                        "quantize the model first: only QuantizeML layers (QuantizedConv2D, QuantizedDense, ...) "
+                        + "become Akida layers"
+                ))
         }
         if inputNames.count > 1 {
-            problems.append(ConversionError(kind: .structure, layer: nil, rule: "single-input",
-                message: "Model must have only one input layer. Receives inputs \(pythonList(inputNames)).",
-                fix: "Akida models take a single input; split the model or merge its inputs before quantization"))
+            problems.append(
+                ConversionError(
+                    kind: .structure, layer: nil, rule: "single-input",
+                    message: "Model must have only one input layer. Receives inputs \(pythonList(inputNames)).",
+                    fix: "Akida models take a single input; split the model or merge its inputs before quantization"))
         }
         if outputNames.count != 1 {
-            problems.append(ConversionError(kind: .structure, layer: nil, rule: "single-output",
-                message: "Model must have only one output layer. Receivesoutputs \(pythonList(outputNames)).",
-                fix: "keep a single output: convert each head as its own model"))
+            problems.append(
+                ConversionError(
+                    kind: .structure, layer: nil, rule: "single-output",
+                    message: "Model must have only one output layer. Receivesoutputs \(pythonList(outputNames)).",
+                    fix: "keep a single output: convert each head as its own model"))
         }
         if let shape = modelInputShape, shape.count != 1 && shape.count != 3 {
-            problems.append(ConversionError(kind: .structure, layer: inputNames.first, rule: "input-rank",
-                message: "Input shape of model must be 2-D or 4-D (batch size + 1-D or 3-D tensors). Receives input shape \(pythonTuple([nil] + shape.map { Optional($0) })).",
-                fix: "reshape the input to (features,) or (height, width, channels)"))
+            problems.append(
+                ConversionError(
+                    kind: .structure, layer: inputNames.first, rule: "input-rank",
+                    message:
+                        "Input shape of model must be 2-D or 4-D (batch size + 1-D or 3-D tensors). Receives input "
+                        + "shape \(pythonTuple([nil] + shape.map { Optional($0) })).",
+                    fix: "reshape the input to (features,) or (height, width, channels)"))
         }
         for l in layers where l.config["data_format"]?.string == "channels_first" {
-            problems.append(ConversionError(kind: .structure, layer: l.name, rule: "channels-last",
-                message: "Unsupported data format 'channels_first' in layer '\(l.name)'.",
-                fix: "build the model with data_format='channels_last'"))
+            problems.append(
+                ConversionError(
+                    kind: .structure, layer: l.name, rule: "channels-last",
+                    message: "Unsupported data format 'channels_first' in layer '\(l.name)'.",
+                    fix: "build the model with data_format='channels_last'"))
         }
         for l in layers {
             if let d = l.pair("dilation_rate"), d != [1, 1] {
-                problems.append(ConversionError(kind: .structure, layer: l.name, rule: "no-dilation",
-                    message: "Unsupported dilation rate \(pythonTuple(d)) in layer '\(l.name)'.",
-                    fix: "use dilation_rate=1; Akida has no dilated convolutions", referenceType: "ValueError"))
+                problems.append(
+                    ConversionError(
+                        kind: .structure, layer: l.name, rule: "no-dilation",
+                        message: "Unsupported dilation rate \(pythonTuple(d)) in layer '\(l.name)'.",
+                        fix: "use dilation_rate=1; Akida has no dilated convolutions", referenceType: "ValueError"))
             }
         }
         if target == .v1 {
-            for l in layers where !l.inbounds.isEmpty && l.className != "QuantizedConcatenate" && l.className != "Concatenate" {
+            for l in layers
+            where !l.inbounds.isEmpty && l.className != "QuantizedConcatenate" && l.className != "Concatenate" {
                 if l.inbounds.count != 1 {
-                    problems.append(ConversionError(kind: .structure, layer: l.name, rule: "v1-single-inbound",
-                        message: "Layer \(l.name) must have only one inbound layer. Receives \(l.inbounds.count).",
-                        fix: "Akida 1.0 only runs sequential models: remove residual connections (\(l.className)) or target Akida 2.0"))
+                    problems.append(
+                        ConversionError(
+                            kind: .structure, layer: l.name, rule: "v1-single-inbound",
+                            message: "Layer \(l.name) must have only one inbound layer. Receives \(l.inbounds.count).",
+                            fix:
+                                "Akida 1.0 only runs sequential models: remove residual connections (\(l.className)) "
+                                + "or target Akida 2.0"
+                        ))
                 }
             }
         }
@@ -69,7 +92,9 @@ extension QuantizedKerasGraph {
     /// Splits the model into blocks, input to output. The first Dequantizer ends the model; the
     /// layers after it are returned separately (they stay in float and are not converted).
     /// On v1, `problems` collects the pairs of layers that cannot share or end a block.
-    func splitIntoBlocks(target: AkidaTarget, problems: inout [ConversionError]) -> (blocks: [[QuantizedKerasLayer]], dropped: [QuantizedKerasLayer]) {
+    func splitIntoBlocks(
+        target: AkidaTarget, problems: inout [ConversionError]
+    ) -> (blocks: [[QuantizedKerasLayer]], dropped: [QuantizedKerasLayer]) {
         var kept = layers
         var dropped: [QuantizedKerasLayer] = []
         var blocks: [[QuantizedKerasLayer]] = []
@@ -89,9 +114,14 @@ extension QuantizedKerasGraph {
                 blocks.append(block)
                 taken.formUnion(block.map(\.name))
             } else if !taken.contains(l.name) {
-                problems.append(ConversionError(kind: .structure, layer: l.name, rule: "block-membership",
-                    message: "Impossible to append \(l.name) into a block.",
-                    fix: "layer '\(l.name)' feeds a layer of another branch in the middle of a block; insert a layer that ends a block (with an output quantizer) after it"))
+                problems.append(
+                    ConversionError(
+                        kind: .structure, layer: l.name, rule: "block-membership",
+                        message: "Impossible to append \(l.name) into a block.",
+                        fix:
+                            "layer '\(l.name)' feeds a layer of another branch in the middle of a block; insert a "
+                            + "layer that ends a block (with an output quantizer) after it"
+                    ))
             }
         }
         return (blocks.reversed(), dropped)
@@ -117,9 +147,17 @@ extension QuantizedKerasGraph {
         guard let first = target.inbounds.first, let previous = layer(first) else { return [target] }
         if previous.outputQuantizer != nil {
             if previous.className != "QuantizedReLU" {
-                problems.append(ConversionError(kind: .structure, layer: previous.name, rule: "v1-block-boundary",
-                    message: "Model incompatible with akida v1 version. The layer \(previous.name) followed by \(target.name) is not valid.",
-                    fix: "on Akida 1.0 only a ReLU may end a block (carry an output quantizer): quantize '\(previous.name)' (\(previous.className)) without output quantizer, end the block with a bounded ReLU, or target Akida 2.0"))
+                problems.append(
+                    ConversionError(
+                        kind: .structure, layer: previous.name, rule: "v1-block-boundary",
+                        message:
+                            "Model incompatible with akida v1 version. The layer \(previous.name) followed by "
+                            + "\(target.name) is not valid.",
+                        fix:
+                            "on Akida 1.0 only a ReLU may end a block (carry an output quantizer): quantize "
+                            + "'\(previous.name)' (\(previous.className)) without output quantizer, end the "
+                            + "block with a bounded ReLU, or target Akida 2.0"
+                    ))
             }
             return [target]
         }

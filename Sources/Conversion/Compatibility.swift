@@ -40,7 +40,9 @@ extension QuantizedKerasGraph {
 
 extension Converter {
     /// Every problem that prevents converting `graph` for `target`; empty when it converts.
-    public static func checkCompatibility(graph: QuantizedKerasGraph, records: QuantizationRecord, target: AkidaTarget) -> [CompatibilityProblem] {
+    public static func checkCompatibility(
+        graph: QuantizedKerasGraph, records: QuantizationRecord, target: AkidaTarget
+    ) -> [CompatibilityProblem] {
         var (problems, sequence) = graph.structuralAnalysis(target: target)
         var assembler = AkidaAssembler(graph: graph, records: records, target: target)
         for analyzed in sequence {
@@ -54,20 +56,26 @@ extension Converter {
                 problems.append(error.wrapped(in: block.layers))
                 assembler.addStandIn(block.layers, main: block.main)
             } catch {
-                problems.append(ConversionError(kind: .engine, layer: block.main.name, rule: "internal",
-                    message: "\(error)", fix: "report this model to the SpikeForge maintainers"))
+                problems.append(
+                    ConversionError(
+                        kind: .engine, layer: block.main.name, rule: "internal",
+                        message: "\(error)", fix: "report this model to the SpikeForge maintainers"))
                 assembler.addStandIn(block.layers, main: block.main)
             }
         }
         if problems.isEmpty && target == .v1 {
-            do { _ = try assembler.equalizeV1ActSteps() } catch let error as ConversionError { problems.append(error) } catch {}
+            do { _ = try assembler.equalizeV1ActSteps() } catch let error as ConversionError {
+                problems.append(error)
+            } catch {}
         }
         return unique(problems)
     }
 
     static func unique(_ problems: [ConversionError]) -> [CompatibilityProblem] {
         var seen = Set<String>()
-        return problems.map(\.compatibilityProblem).filter { seen.insert("\($0.layer ?? "")|\($0.rule)|\($0.message)").inserted }
+        return problems.map(\.compatibilityProblem).filter {
+            seen.insert("\($0.layer ?? "")|\($0.rule)|\($0.message)").inserted
+        }
     }
 }
 

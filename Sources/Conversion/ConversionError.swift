@@ -38,8 +38,10 @@ public struct ConversionError: UserFacingError, Equatable, Sendable {
     /// these as `Layers 'a', 'b': unsupported type [A, B]: `).
     public var block: [(name: String, className: String)]
 
-    public init(kind: Kind, layer: String?, rule: String, message: String, fix: String,
-                referenceType: String = "RuntimeError", block: [(name: String, className: String)] = []) {
+    public init(
+        kind: Kind, layer: String?, rule: String, message: String, fix: String,
+        referenceType: String = "RuntimeError", block: [(name: String, className: String)] = []
+    ) {
         self.kind = kind
         self.layer = layer
         self.rule = rule

@@ -12,7 +12,9 @@ public enum Converter {
     /// Converts a quantized graph whose recorded quantities are given. Throws the first problem the
     /// reference would raise, in its order: model checks, block splitting, block patterns and
     /// their checks, then each block's construction (these errors name the whole block).
-    public static func convert(graph: QuantizedKerasGraph, records: QuantizationRecord, target: AkidaTarget) throws -> ConversionOutput {
+    public static func convert(
+        graph: QuantizedKerasGraph, records: QuantizationRecord, target: AkidaTarget
+    ) throws -> ConversionOutput {
         let plan = try plan(graph: graph, target: target)
         var assembler = AkidaAssembler(graph: graph, records: records, target: target)
         for block in plan.blocks {
@@ -26,14 +28,18 @@ public enum Converter {
         if target == .v1 { warnings += try assembler.equalizeV1ActSteps() }
         let layers = assembler.layers
         guard let first = layers.first, let last = layers.last else {
-            throw ConversionError(kind: .structure, layer: nil, rule: "only-skippable-layers",
+            throw ConversionError(
+                kind: .structure, layer: nil, rule: "only-skippable-layers",
                 message: "Cannot convert model with only skippable layers.",
                 fix: "quantize the model first: only QuantizeML layers become Akida layers")
         }
-        let v1Types: Set<AkidaLayerType> = [.inputConvolutional, .convolutional, .separableConvolutional, .fullyConnected]
+        let v1Types: Set<AkidaLayerType> = [
+            .inputConvolutional, .convolutional, .separableConvolutional, .fullyConnected,
+        ]
         let ip: AkidaIPVersion = layers.contains { v1Types.contains($0.type) } ? .v1 : .v2
-        let model = try AkidaModel(ipVersion: ip, layers: layers, inputShape: first.inputShapes.first ?? first.outputShape,
-                                   outputShape: last.outputShape)
+        let model = try AkidaModel(
+            ipVersion: ip, layers: layers, inputShape: first.inputShapes.first ?? first.outputShape,
+            outputShape: last.outputShape)
         return ConversionOutput(model: model, warnings: warnings)
     }
 
@@ -69,6 +75,9 @@ public enum Converter {
         var table = "___________________________________________________\nLayer (type)\n\(rule)\n"
         for l in dropped { table += "\(l.name) (\(l.className))\n" }
         table += "\(rule)\n"
-        return "Conversion stops \(atLayer) because of a dequantizer. The end of the model is ignored:\n \(table). \n This can be expected for model heads (e.g. softmax for classification) but could also mean that processing layers were not quantized."
+        return
+            "Conversion stops \(atLayer) because of a dequantizer. The end of the model is ignored:\n \(table). \n "
+            + "This can be expected for model heads (e.g. softmax for classification) but could also mean that "
+            + "processing layers were not quantized."
     }
 }

@@ -44,7 +44,9 @@ extension QuantizedKerasGraph {
         return MatchedBlock(converter: converter, layers: significant)
     }
 
-    private func inputConverter(_ classes: [String], previous: [MatchedBlock], target: AkidaTarget) -> (any BlockConverter)? {
+    private func inputConverter(
+        _ classes: [String], previous: [MatchedBlock], target: AkidaTarget
+    ) -> (any BlockConverter)? {
         var earlier = previous
         if let first = earlier.first, first.converter is InputQuantizerConverter {
             let q = first.root
@@ -65,11 +67,16 @@ extension QuantizedKerasGraph {
         let described = significant.map { "\($0.className) (\($0.name))" }.joined(separator: "\n")
         let listing = PatternTables.compatiblePatterns(for: significant.map(\.className), target: target)
         let chain = significant.map(\.className).joined(separator: " > ")
-        return ConversionError(kind: .invalidBlock, layer: significant.first?.name, rule: "block-pattern",
-            message: "Invalid block found during conversion:\n \(described)\nCompatible patterns that contain the faulty layers are:\n\(listing)",
-            fix: "the chain \(chain) has no \(target == .v1 ? "Akida 1.0" : "Akida 2.0") layer; rearrange it into one of the listed patterns"
+        return ConversionError(
+            kind: .invalidBlock, layer: significant.first?.name, rule: "block-pattern",
+            message:
+                "Invalid block found during conversion:\n \(described)\nCompatible patterns that contain the faulty "
+                + "layers are:\n\(listing)",
+            fix:
+                "the chain \(chain) has no \(target == .v1 ? "Akida 1.0" : "Akida 2.0") layer; rearrange it into one "
+                + "of the listed patterns"
                 + (target == .v2 && significant.contains { $0.className == "QuantizedSeparableConv2D" }
-                   ? " (Akida 2.0 needs separable convolutions unfused into DepthwiseConv2D + 1x1 Conv2D)" : "")
+                    ? " (Akida 2.0 needs separable convolutions unfused into DepthwiseConv2D + 1x1 Conv2D)" : "")
                 + (target == .v1 ? " or target Akida 2.0" : ""))
     }
 }

@@ -22,19 +22,25 @@ extension AkidaAssembler {
                 let factor = Float(pow2(Double((l.parameters["act_bits"] ?? 4) - 4)))
                 let updated = try (0..<t.integers.count).map { i -> Int64 in
                     let effect = roundHalfEven(0.5 * (new[i] - old[i])) / factor
-                    return Int64(t.integers[i]) + (try integral(effect.rounded(.towardZero), layer: l.name, what: "a threshold"))
+                    return Int64(t.integers[i])
+                        + (try integral(effect.rounded(.towardZero), layer: l.name, what: "a threshold"))
                 }
                 layers[index].variables["threshold"] = try w.ints("threshold", .int32, shape: t.shape, updated)
             }
             let next = layers[index + 1]
-            guard let weights = next.variables["weights"], weights.shape.count == 4, weights.shape[2] == ratio.count else {
-                throw ConversionError(kind: .registerOverflow, layer: l.name, rule: "v1-act-step",
-                    message: "act_step of \(l.name) exceeds the hardware limit \(Int(limit)) and cannot be moved into \(next.name)",
+            guard let weights = next.variables["weights"], weights.shape.count == 4, weights.shape[2] == ratio.count
+            else {
+                throw ConversionError(
+                    kind: .registerOverflow, layer: l.name, rule: "v1-act-step",
+                    message:
+                        "act_step of \(l.name) exceeds the hardware limit \(Int(limit)) and cannot be moved into "
+                        + "\(next.name)",
                     fix: "re-quantize with larger activation ranges for '\(l.name)'", referenceType: "ValueError")
             }
             let channels = weights.shape[2], filters = weights.shape[3]
             let scaled = try weights.integers.enumerated().map { i, v -> Int64 in
-                try integral((Float(v) / ratio[(i / filters) % channels]).rounded(.down), layer: next.name, what: "a weight")
+                try integral(
+                    (Float(v) / ratio[(i / filters) % channels]).rounded(.down), layer: next.name, what: "a weight")
             }
             layers[index + 1].variables["weights"] = try VariableWriter(layer: next.name)
                 .ints("weights", .int8, shape: weights.shape, scaled)
@@ -46,7 +52,10 @@ extension AkidaAssembler {
             if t.integers.contains(where: { $0 > limit }) {
                 layers[index].variables["threshold"] = try VariableWriter(layer: l.name)
                     .ints("threshold", .int32, shape: t.shape, t.integers.map { Int64(min($0, limit)) })
-                warnings.append("The \(l.name) layer holds very high threshold values which are not compatible with the hardware. Those are clipped to the maximum supported value \(limit). Continuing execution.")
+                warnings.append(
+                    "The \(l.name) layer holds very high threshold values which are not compatible with the hardware. "
+                        + "Those are clipped to the maximum supported value \(limit). Continuing execution."
+                )
             }
         }
         return warnings

@@ -24,8 +24,9 @@ public struct QuantizedKerasLayer: Sendable {
     /// The output quantizer attached to the layer (`out_quantizer`), if its quant_config has one.
     var outputQuantizer: OutputQuantizerConfig? {
         guard let oq = quantConfig?["output_quantizer"], !oq.isNull else { return nil }
-        return OutputQuantizerConfig(bitwidth: oq["bitwidth"]?.int ?? 8, signed: oq["signed"]?.bool ?? true,
-                                     bufferBitwidth: oq["buffer_bitwidth"]?.int ?? 32)
+        return OutputQuantizerConfig(
+            bitwidth: oq["bitwidth"]?.int ?? 8, signed: oq["signed"]?.bool ?? true,
+            bufferBitwidth: oq["buffer_bitwidth"]?.int ?? 32)
     }
 
     /// Bitwidth of a weight quantizer (`weight_quantizer`, `dw_weight_quantizer`, `pw_weight_quantizer`).
@@ -85,8 +86,10 @@ public struct QuantizedKerasGraph: Sendable {
     var outbound: [String: [String]] = [:]
     private var index: [String: Int] = [:]
 
-    public init(name: String, modelClass: String = "Functional", layers: [QuantizedKerasLayer], inputNames: [String],
-                outputNames: [String]) {
+    public init(
+        name: String, modelClass: String = "Functional", layers: [QuantizedKerasLayer], inputNames: [String],
+        outputNames: [String]
+    ) {
         self.name = name
         self.modelClass = modelClass
         self.layers = layers
@@ -99,10 +102,14 @@ public struct QuantizedKerasGraph: Sendable {
 
     /// A graph over the flattened layer graph of a saved model.
     public init(graph: LayerGraph) {
-        self.init(name: graph.name, modelClass: graph.modelClass,
-                  layers: graph.nodes.map { QuantizedKerasLayer(name: $0.name, className: $0.className, config: $0.config,
-                                                   inbounds: $0.inputs.map(\.layer)) },
-                  inputNames: graph.inputs, outputNames: graph.outputs.map(\.layer))
+        self.init(
+            name: graph.name, modelClass: graph.modelClass,
+            layers: graph.nodes.map {
+                QuantizedKerasLayer(
+                    name: $0.name, className: $0.className, config: $0.config,
+                    inbounds: $0.inputs.map(\.layer))
+            },
+            inputNames: graph.inputs, outputNames: graph.outputs.map(\.layer))
     }
 
     func layer(_ name: String) -> QuantizedKerasLayer? { index[name].map { layers[$0] } }

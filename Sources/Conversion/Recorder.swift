@@ -8,9 +8,11 @@ import Tensors
 
 enum Recorder {
     static func failure(_ layer: String, _ reason: String) -> ConversionError {
-        ConversionError(kind: .invalidArgument, layer: layer, rule: "quantized-model",
-                        message: reason, fix: "the quantized model is not usable; re-quantize it with SpikeForge or QuantizeML 1.2.5",
-                        referenceType: "ValueError")
+        ConversionError(
+            kind: .invalidArgument, layer: layer, rule: "quantized-model",
+            message: reason,
+            fix: "the quantized model is not usable; re-quantize it with SpikeForge or QuantizeML 1.2.5",
+            referenceType: "ValueError")
     }
 
     /// Recorded quantities of every layer of `model`.
@@ -30,10 +32,15 @@ enum Recorder {
 
     private static func recorded(_ i: LayerIntegers, layer: String) throws -> RecordedLayer {
         func ints(_ v: [Float]?, _ what: String) throws -> IntTensor? {
-            try v.map { IntTensor(shape: [$0.count], values: try $0.map { try integral($0, layer: layer, what: what) }) }
+            try v.map {
+                IntTensor(shape: [$0.count], values: try $0.map { try integral($0, layer: layer, what: what) })
+            }
         }
         func kernel(_ t: Tensor<Float>?) throws -> IntTensor? {
-            try t.map { IntTensor(shape: $0.shape, values: try $0.scalars.map { try integral($0, layer: layer, what: "a weight") }) }
+            try t.map {
+                IntTensor(
+                    shape: $0.shape, values: try $0.scalars.map { try integral($0, layer: layer, what: "a weight") })
+            }
         }
         var r = RecordedLayer()
         if let pw = try kernel(i.pointwiseKernel) {
@@ -67,7 +74,8 @@ enum Recorder {
         let dims = (input.config["batch_input_shape"]?.array ?? []).dropFirst().map { $0.int ?? 1 }
         let dtype = DType(rawValue: input.config["dtype"]?.string ?? "float32") ?? .float32
         let shape = [1] + dims
-        return try NDArray(dtype: dtype, shape: shape, bytes: [UInt8](repeating: 0, count: shape.reduce(1, *) * dtype.byteSize))
+        return try NDArray(
+            dtype: dtype, shape: shape, bytes: [UInt8](repeating: 0, count: shape.reduce(1, *) * dtype.byteSize))
     }
 }
 
@@ -86,8 +94,9 @@ extension Converter {
     /// Every problem preventing the conversion of a quantized model for `target`.
     public static func checkCompatibility(quantized: QuantizedModel, target: AkidaTarget) -> [CompatibilityProblem] {
         if LegacyConverter.isLegacy(quantized) {
-            do { _ = try LegacyConverter.convert(quantized); return [] } catch let error as ConversionError { return [error.compatibilityProblem] }
-            catch { return [Recorder.failure(quantized.name, "\(error)").compatibilityProblem] }
+            do { _ = try LegacyConverter.convert(quantized); return [] } catch let error as ConversionError {
+                return [error.compatibilityProblem]
+            } catch { return [Recorder.failure(quantized.name, "\(error)").compatibilityProblem] }
         }
         let graph = QuantizedKerasGraph(quantized: quantized)
         do {
@@ -104,9 +113,13 @@ extension Converter {
 extension QuantizedKerasGraph {
     /// A graph over a quantized model's layers.
     public init(quantized: QuantizedModel) {
-        self.init(name: quantized.name,
-                  layers: quantized.layers.map { QuantizedKerasLayer(name: $0.name, className: $0.className, config: $0.config,
-                                                        inbounds: $0.inputs.map(\.layer)) },
-                  inputNames: quantized.inputs, outputNames: quantized.outputs.map(\.layer))
+        self.init(
+            name: quantized.name,
+            layers: quantized.layers.map {
+                QuantizedKerasLayer(
+                    name: $0.name, className: $0.className, config: $0.config,
+                    inbounds: $0.inputs.map(\.layer))
+            },
+            inputNames: quantized.inputs, outputNames: quantized.outputs.map(\.layer))
     }
 }

@@ -105,7 +105,9 @@ public struct QuantizationRecord: Equatable, Sendable {
     }
 
     private static func malformed(_ reason: String) -> ConversionError {
-        ConversionError(kind: .invalidArgument, layer: nil, rule: "record-format", message: "malformed quantization record: \(reason)",
-                        fix: "produce the record with the same tool version", referenceType: "ValueError")
+        ConversionError(
+            kind: .invalidArgument, layer: nil, rule: "record-format",
+            message: "malformed quantization record: \(reason)",
+            fix: "produce the record with the same tool version", referenceType: "ValueError")
     }
 }

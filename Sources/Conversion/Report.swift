@@ -17,15 +17,19 @@ public struct CompatibilityReport: Sendable {
         .object([
             ("akida_version", .string(target.rawValue)),
             ("compatible", .bool(compatible)),
-            ("problems", .array(problems.map { p in
-                .object([
-                    ("layer", p.layer.map { .string($0) } ?? .null),
-                    ("rule", .string(p.rule)),
-                    ("kind", .string(p.kind.rawValue)),
-                    ("message", .string(p.message)),
-                    ("fix", .string(p.fix)),
-                ])
-            })),
+            (
+                "problems",
+                .array(
+                    problems.map { p in
+                        .object([
+                            ("layer", p.layer.map { .string($0) } ?? .null),
+                            ("rule", .string(p.rule)),
+                            ("kind", .string(p.kind.rawValue)),
+                            ("message", .string(p.message)),
+                            ("fix", .string(p.fix)),
+                        ])
+                    })
+            ),
         ])
     }
 

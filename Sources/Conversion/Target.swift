@@ -21,7 +21,8 @@ public enum AkidaTarget: String, Sendable, Equatable, CaseIterable, CustomString
     public static func fromEnvironment(_ environment: [String: String]) throws -> AkidaTarget {
         guard let value = environment[environmentVariable] else { return .v2 }
         guard let target = AkidaTarget(rawValue: value) else {
-            throw ConversionError(kind: .invalidArgument, layer: nil, rule: "target-version",
+            throw ConversionError(
+                kind: .invalidArgument, layer: nil, rule: "target-version",
                 message: "\(environmentVariable)=\(value) must be one of ['v1', 'v2']",
                 fix: "set \(environmentVariable) to v1 or v2, or unset it to target Akida 2.0")
         }

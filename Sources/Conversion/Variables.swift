@@ -9,9 +9,15 @@ struct VariableWriter {
 
     func overflow(_ variable: String, _ value: Int64, _ dtype: AkidaDType, why: String = "") -> ConversionError {
         let range = dtype.integerRange
-        return ConversionError(kind: .registerOverflow, layer: layer, rule: "register-range",
-            message: "value \(value) of variable '\(variable)' does not fit its \(dtype.rawValue) register [\(range.lowerBound), \(range.upperBound)]" + why,
-            fix: "re-quantize with fewer bits for this layer's outputs (output_bits / last_output_bits below 16) or a larger buffer, so that '\(variable)' stays in range",
+        return ConversionError(
+            kind: .registerOverflow, layer: layer, rule: "register-range",
+            message:
+                "value \(value) of variable '\(variable)' does not fit its \(dtype.rawValue) register "
+                + "[\(range.lowerBound), \(range.upperBound)]"
+                + why,
+            fix:
+                "re-quantize with fewer bits for this layer's outputs (output_bits / last_output_bits below 16) or a "
+                + "larger buffer, so that '\(variable)' stays in range",
             referenceType: "ValueError")
     }
 
@@ -21,8 +27,11 @@ struct VariableWriter {
         guard let source else { return Array(repeating: fallback, count: count) }
         if source.count == 1 { return Array(repeating: source[0], count: count) }
         guard source.count == count else {
-            throw ConversionError(kind: .engine, layer: layer, rule: "variable-shape",
-                message: "cannot reshape array of size \(source.count) into shape \(pythonTuple(shape.map { Optional($0) })) for variable '\(variable)'",
+            throw ConversionError(
+                kind: .engine, layer: layer, rule: "variable-shape",
+                message:
+                    "cannot reshape array of size \(source.count) into shape "
+                    + "\(pythonTuple(shape.map { Optional($0) })) for variable '\(variable)'",
                 fix: "the quantized model's '\(variable)' does not match the Akida layer; re-quantize the model",
                 referenceType: "ValueError")
         }
@@ -40,7 +49,9 @@ struct VariableWriter {
     }
 
     /// A variable from an optional recorded tensor, broadcast, with a default.
-    func ints(_ variable: String, _ dtype: AkidaDType, shape: [Int], from source: IntTensor?, fallback: Int64) throws -> AkidaVariable {
+    func ints(
+        _ variable: String, _ dtype: AkidaDType, shape: [Int], from source: IntTensor?, fallback: Int64
+    ) throws -> AkidaVariable {
         try ints(variable, dtype, shape: shape, broadcast(variable, source?.values, to: shape, fallback: fallback))
     }
 }
@@ -74,10 +85,14 @@ enum KernelOps {
         let units = w.shape.last ?? 1
         guard w.values.count == d0 * d1 * c * units else { return w.values }
         var out = [Int64](repeating: 0, count: w.values.count)
-        for x in 0..<d0 { for y in 0..<d1 { for ch in 0..<c {
-            let src = ((x * d1 + y) * c + ch) * units, dst = ((ch * d1 + y) * d0 + x) * units
-            for u in 0..<units { out[dst + u] = w.values[src + u] }
-        } } }
+        for x in 0..<d0 {
+            for y in 0..<d1 {
+                for ch in 0..<c {
+                    let src = ((x * d1 + y) * c + ch) * units, dst = ((ch * d1 + y) * d0 + x) * units
+                    for u in 0..<units { out[dst + u] = w.values[src + u] }
+                }
+            }
+        }
         return out
     }
 }
@@ -90,7 +105,8 @@ func integral(_ x: Float, layer: String, what: String) throws -> Int64 {
 
 func integral(_ x: Double, layer: String, what: String) throws -> Int64 {
     guard x.isFinite, abs(x) < 9.2e18 else {
-        throw ConversionError(kind: .invalidArgument, layer: layer, rule: "quantized-model",
+        throw ConversionError(
+            kind: .invalidArgument, layer: layer, rule: "quantized-model",
             message: "\(what) of \(layer) is not a finite number (\(x))",
             fix: "the model's float variables are corrupt; re-quantize it", referenceType: "ValueError")
     }

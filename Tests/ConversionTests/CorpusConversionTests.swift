@@ -8,8 +8,8 @@ import Conversion
 import Foundation
 import KerasGraph
 import KerasHDF5
-import Quantization
 import NumPyIO
+import Quantization
 import Tensors
 import TestSupport
 import XCTest
@@ -38,7 +38,8 @@ enum ConversionFixtures {
     static func expected(_ name: String, _ target: AkidaTarget) -> (json: String?, error: String?) {
         let dir = Fixtures.corpusCase(name)
         let json = try? String(contentsOf: dir.appendingPathComponent("akida_\(target.rawValue).json"), encoding: .utf8)
-        let error = try? String(contentsOf: dir.appendingPathComponent("akida_\(target.rawValue)_error.txt"), encoding: .utf8)
+        let error = try? String(
+            contentsOf: dir.appendingPathComponent("akida_\(target.rawValue)_error.txt"), encoding: .utf8)
         return (json, error)
     }
 }
@@ -63,7 +64,9 @@ func firstDifference(_ got: AkidaModel, _ want: AkidaModel) -> String? {
             if gv != wv {
                 let gi = gv.floats, wi = wv.floats
                 let at = zip(gi, wi).enumerated().first { $0.element.0 != $0.element.1 }
-                return "\(g.name).\(key): \(gv.dtype)/\(gv.bitwidth)/\(gv.shape) vs \(wv.dtype)/\(wv.bitwidth)/\(wv.shape); first diff "
+                return
+                    "\(g.name).\(key): \(gv.dtype)/\(gv.bitwidth)/\(gv.shape) vs "
+                    + "\(wv.dtype)/\(wv.bitwidth)/\(wv.shape); first diff "
                     + (at.map { "at \($0.offset): \($0.element.0) != \($0.element.1)" } ?? "none")
             }
         }
@@ -100,8 +103,9 @@ final class CorpusConversionTests: XCTestCase {
                         XCTFail("\(label): refused, but the reference converted it: \(error)")
                         continue
                     }
-                    XCTAssertEqual(error.referenceMessage.trimmingCharacters(in: .whitespacesAndNewlines),
-                                   want.trimmingCharacters(in: .whitespacesAndNewlines), label)
+                    XCTAssertEqual(
+                        error.referenceMessage.trimmingCharacters(in: .whitespacesAndNewlines),
+                        want.trimmingCharacters(in: .whitespacesAndNewlines), label)
                     refused.append(label)
                 }
             }
@@ -128,8 +132,9 @@ final class CompatibilityTests: XCTestCase {
                 }
                 let wanted = try XCTUnwrap(expected.error, label)
                     .split(separator: ":", maxSplits: 1)[1].trimmingCharacters(in: .whitespacesAndNewlines)
-                XCTAssertTrue(report.contains { $0.message.trimmingCharacters(in: .whitespacesAndNewlines) == wanted },
-                              "\(label): \(report) lacks \(wanted)")
+                XCTAssertTrue(
+                    report.contains { $0.message.trimmingCharacters(in: .whitespacesAndNewlines) == wanted },
+                    "\(label): \(report) lacks \(wanted)")
                 XCTAssertTrue(report.allSatisfy { !$0.fix.isEmpty }, label)
             }
         }
@@ -138,8 +143,9 @@ final class CompatibilityTests: XCTestCase {
     /// A model with several faults for Akida 1.0 gets all of them, each naming its layer.
     func testEveryProblemIsReported() throws {
         let graph = try ConversionFixtures.graph("seed_float_input")
-        let report = Converter.checkCompatibility(graph: graph, records: try ConversionFixtures.records("seed_float_input"),
-                                                  target: .v1)
+        let report = Converter.checkCompatibility(
+            graph: graph, records: try ConversionFixtures.records("seed_float_input"),
+            target: .v1)
         let rules = report.map(\.rule)
         // dw_1 carries an output quantizer (a block boundary Akida 1.0 refuses), relu_0/relu_1 are
         // unbounded and the 8-bit convolutions exceed Akida 1.0's 4-bit weights.
@@ -186,7 +192,8 @@ final class RegisterLimitTests: XCTestCase {
             let e = error as? ConversionError
             XCTAssertEqual(e?.kind, .registerOverflow)
             XCTAssertEqual(e?.layer, "dense_0")
-            XCTAssertTrue(e?.message.contains("300") == true && e?.message.contains("output_scales") == true, "\(error)")
+            XCTAssertTrue(
+                e?.message.contains("300") == true && e?.message.contains("output_scales") == true, "\(error)")
         }
     }
 
@@ -211,7 +218,8 @@ final class TargetTests: XCTestCase {
         XCTAssertEqual(try AkidaTarget.fromEnvironment([:]), .v2)
         XCTAssertEqual(try AkidaTarget.fromEnvironment(["CNN2SNN_TARGET_AKIDA_VERSION": "v1"]), .v1)
         XCTAssertThrowsError(try AkidaTarget.fromEnvironment(["CNN2SNN_TARGET_AKIDA_VERSION": "v3"])) { error in
-            XCTAssertEqual((error as? ConversionError)?.message, "CNN2SNN_TARGET_AKIDA_VERSION=v3 must be one of ['v1', 'v2']")
+            XCTAssertEqual(
+                (error as? ConversionError)?.message, "CNN2SNN_TARGET_AKIDA_VERSION=v3 must be one of ['v1', 'v2']")
         }
     }
 }
@@ -222,7 +230,8 @@ final class QuantizedModelConversionTests: XCTestCase {
     func testQuantizedH5ConvertsLikeTheReference() throws {
         var equal = 0, refused = 0
         for name in try ConversionFixtures.cases() {
-            let model = try QuantizedModel(file: KerasH5.read(Fixtures.corpusCase(name).appendingPathComponent("quantized.h5")))
+            let model = try QuantizedModel(
+                file: KerasH5.read(Fixtures.corpusCase(name).appendingPathComponent("quantized.h5")))
             for target in AkidaTarget.allCases {
                 let expected = ConversionFixtures.expected(name, target)
                 let label = "\(name) \(target.rawValue)"
@@ -236,8 +245,9 @@ final class QuantizedModelConversionTests: XCTestCase {
                     }
                 } catch let error as ConversionError {
                     let want = try XCTUnwrap(expected.error, "\(label): \(error)")
-                    XCTAssertEqual(error.referenceMessage.trimmingCharacters(in: .whitespacesAndNewlines),
-                                   want.trimmingCharacters(in: .whitespacesAndNewlines), label)
+                    XCTAssertEqual(
+                        error.referenceMessage.trimmingCharacters(in: .whitespacesAndNewlines),
+                        want.trimmingCharacters(in: .whitespacesAndNewlines), label)
                     refused += 1
                 }
             }
@@ -281,14 +291,19 @@ final class RobustnessTests: XCTestCase {
         let graph = try ConversionFixtures.graph("ds_cnn_kws")
         var records = try ConversionFixtures.records("ds_cnn_kws")
         for (name, var r) in records.layers {
-            if let k = r.weights["kernel"] { r.weights["kernel"] = IntTensor(shape: k.shape, values: Array(k.values.dropLast())) }
+            if let k = r.weights["kernel"] {
+                r.weights["kernel"] = IntTensor(shape: k.shape, values: Array(k.values.dropLast()))
+            }
             records.layers[name] = r
         }
         XCTAssertThrowsError(try Converter.convert(graph: graph, records: records, target: .v2))
         XCTAssertFalse(Converter.checkCompatibility(graph: graph, records: records, target: .v2).isEmpty)
         // A one-element kernel_size / strides is read as a square kernel.
-        XCTAssertEqual(QuantizedKerasLayer(name: "c", className: "QuantizedConv2D",
-                              config: try JSONValue(parsing: #"{"kernel_size": [3], "strides": 2}"#), inbounds: []).kernelSize, [3, 3])
+        XCTAssertEqual(
+            QuantizedKerasLayer(
+                name: "c", className: "QuantizedConv2D",
+                config: try JSONValue(parsing: #"{"kernel_size": [3], "strides": 2}"#), inbounds: []
+            ).kernelSize, [3, 3])
     }
 }
 
@@ -298,11 +313,13 @@ final class LayerIntegersTests: XCTestCase {
     func testLayerIntegersEqualTheReferenceRecorders() throws {
         var layers = 0
         for name in try ConversionFixtures.cases() {
-            let model = try QuantizedModel(file: KerasH5.read(Fixtures.corpusCase(name).appendingPathComponent("quantized.h5")))
+            let model = try QuantizedModel(
+                file: KerasH5.read(Fixtures.corpusCase(name).appendingPathComponent("quantized.h5")))
             let input = try XCTUnwrap(model.inputs.first.flatMap { model.layer(named: $0) }, name)
             let shape = [1] + (input.config["batch_input_shape"]?.array ?? []).dropFirst().map { $0.int ?? 1 }
             let dtype = DType(rawValue: input.config["dtype"]?.string ?? "float32") ?? .float32
-            let zeros = try NDArray(dtype: dtype, shape: shape, bytes: [UInt8](repeating: 0, count: shape.reduce(1, *) * dtype.byteSize))
+            let zeros = try NDArray(
+                dtype: dtype, shape: shape, bytes: [UInt8](repeating: 0, count: shape.reduce(1, *) * dtype.byteSize))
             let got = try QuantizedEngine(model: model).layerIntegers(zeros)
             for (layer, want) in try ConversionFixtures.records(name).layers {
                 let label = "\(name) \(layer)"
@@ -314,8 +331,12 @@ final class LayerIntegersTests: XCTestCase {
                 }
                 let separable = g.pointwiseKernel != nil
                 check(want.weights["kernel"], separable ? nil : g.kernel?.scalars, shape: g.kernel?.shape, "kernel")
-                check(want.weights["depthwise_kernel"], separable ? g.kernel?.scalars : nil, shape: g.kernel?.shape, "depthwise_kernel")
-                check(want.weights["pointwise_kernel"], g.pointwiseKernel?.scalars, shape: g.pointwiseKernel?.shape, "pointwise_kernel")
+                check(
+                    want.weights["depthwise_kernel"], separable ? g.kernel?.scalars : nil, shape: g.kernel?.shape,
+                    "depthwise_kernel")
+                check(
+                    want.weights["pointwise_kernel"], g.pointwiseKernel?.scalars, shape: g.pointwiseKernel?.shape,
+                    "pointwise_kernel")
                 check(want.bias, g.bias, "bias")
                 check(want.biasShift, g.biasShift, "bias_shift")
                 check(want.inputShift, g.inputShift, "input_shift")

@@ -15,11 +15,15 @@ extension AkidaAssembler {
         let add = block.root, name = add.name
         let inputs = shapes(of: inbounds)
         guard let first = inputs.first else {
-            throw ConversionError(kind: .structure, layer: name, rule: "inbound-resolution", message: "Cannot resolve inbound layers for \(name).",
-                                  fix: "feed '\(name)' from quantized layers only")
+            throw ConversionError(
+                kind: .structure, layer: name, rule: "inbound-resolution",
+                message: "Cannot resolve inbound layers for \(name).",
+                fix: "feed '\(name)' from quantized layers only")
         }
         let bb = add.configuredBufferBitwidth, oq = block.outputQuantizer
-        let params = ["buffer_bits": bb, "output_bits": oq?.bitwidth ?? bb, "post_op_buffer_bits": oq?.bufferBitwidth ?? 32]
+        let params = [
+            "buffer_bits": bb, "output_bits": oq?.bitwidth ?? bb, "post_op_buffer_bits": oq?.bufferBitwidth ?? 32,
+        ]
         try bufferChecks(name, params)
         let w = VariableWriter(layer: name), r = record(add), c = first[2]
         var variables: [String: AkidaVariable] = [
@@ -27,8 +31,10 @@ extension AkidaAssembler {
             "b_shift": try w.ints("b_shift", .uint8, shape: [c], from: r.bShift, fallback: 0),
         ]
         try setOutputV2(&variables, w, block, bufferBits: bb, channels: c, scales: false)
-        append(AkidaLayer(name: name, type: .add, parameters: params, variables: variables, inbounds: inbounds,
-                          inputShapes: inputs, outputShape: first),
-               signed: true, outputBits: params["output_bits"] ?? bb)
+        append(
+            AkidaLayer(
+                name: name, type: .add, parameters: params, variables: variables, inbounds: inbounds,
+                inputShapes: inputs, outputShape: first),
+            signed: true, outputBits: params["output_bits"] ?? bb)
     }
 }

@@ -15,16 +15,20 @@ extension AkidaAssembler {
         let name = block.root.name
         let facts = inbounds.compactMap { emitted[$0] }
         if Set(facts.map(\.signed)).count > 1 {
-            throw engineError(name, "All Concatenate inbound layers should produce the same signs",
-                              fix: "quantize every input of '\(name)' with the same signedness")
+            throw engineError(
+                name, "All Concatenate inbound layers should produce the same signs",
+                fix: "quantize every input of '\(name)' with the same signedness")
         }
         if Set(facts.map(\.outputBits)).count > 1 {
-            throw engineError(name, "All Concatenate inbound layers should have the same output_bits",
-                              fix: "quantize every input of '\(name)' with the same bitwidth")
+            throw engineError(
+                name, "All Concatenate inbound layers should have the same output_bits",
+                fix: "quantize every input of '\(name)' with the same bitwidth")
         }
         let output = try outputShape(of: block)
-        append(AkidaLayer(name: name, type: .concatenate, parameters: [:], variables: [:], inbounds: inbounds,
-                          inputShapes: shapes(of: inbounds), outputShape: output),
-               signed: facts.first?.signed ?? true, outputBits: facts.first?.outputBits ?? 8)
+        append(
+            AkidaLayer(
+                name: name, type: .concatenate, parameters: [:], variables: [:], inbounds: inbounds,
+                inputShapes: shapes(of: inbounds), outputShape: output),
+            signed: facts.first?.signed ?? true, outputBits: facts.first?.outputBits ?? 8)
     }
 }

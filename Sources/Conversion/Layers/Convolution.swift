@@ -8,14 +8,20 @@ extension AkidaAssembler {
     mutating func addConvolutionV2(_ block: MatchedBlock, type: AkidaLayerType, inbounds: [String]) throws {
         let conv = block.root, name = conv.name
         if block.lut != nil {
-            throw ConversionError(kind: .unsupported, layer: name, rule: "lut-activation",
+            throw ConversionError(
+                kind: .unsupported, layer: name, rule: "lut-activation",
                 message: "LUT activations (QuantizedActivation) are not supported by SpikeForge's converter",
                 fix: "use a ReLU activation, or convert this model with cnn2snn", referenceType: "NotImplementedError")
         }
-        guard let input = type == .inputConv2D ? graph.inputShape(conv).map({ try? pad3($0, layer: name) }) ?? nil
-                                                   : shapes(of: inbounds).first else {
-            throw ConversionError(kind: .structure, layer: name, rule: "shape-inference", message: "cannot infer the input shape of \(name)",
-                                  fix: "check the model configuration", referenceType: "ValueError")
+        guard
+            let input = type == .inputConv2D
+                ? graph.inputShape(conv).map({ try? pad3($0, layer: name) }) ?? nil
+                : shapes(of: inbounds).first
+        else {
+            throw ConversionError(
+                kind: .structure, layer: name, rule: "shape-inference",
+                message: "cannot infer the input shape of \(name)",
+                fix: "check the model configuration", referenceType: "ValueError")
         }
         let output = try outputShape(of: block)
         let bb = conv.neuralBufferBits, oq = block.outputQuantizer
@@ -43,15 +49,19 @@ extension AkidaAssembler {
         let k = conv.kernelSize[0]
         let kernelShape = type == .depthwiseConv2D ? [k, k, cin, 1] : [k, k, cin, filters]
         var variables: [String: AkidaVariable] = [
-            "weights": try w.ints("weights", .int8, shape: kernelShape, w.broadcast("weights", kernel.values, to: kernelShape, fallback: 0)),
+            "weights": try w.ints(
+                "weights", .int8, shape: kernelShape,
+                w.broadcast("weights", kernel.values, to: kernelShape, fallback: 0))
         ]
         try setBias(&variables, w, r, channels: filters)
         if let shift = r.inputShift {
             if type == .inputConv2D {
                 if shift.values.contains(where: { $0 != 0 }) {
-                    throw ConversionError(kind: .parameter, layer: name, rule: "input-conv-input-shift",
+                    throw ConversionError(
+                        kind: .parameter, layer: name, rule: "input-conv-input-shift",
                         message: "InputConv2D layer must only have non-zero input shift.",
-                        fix: "quantize the input per-tensor so that '\(name)' needs no input alignment", referenceType: "ValueError")
+                        fix: "quantize the input per-tensor so that '\(name)' needs no input alignment",
+                        referenceType: "ValueError")
                 }
             }
         }
@@ -60,34 +70,46 @@ extension AkidaAssembler {
         }
         let padding = r.paddingValue?.values ?? [0]
         if padding.contains(where: { $0 < 0 || $0 > 255 }) {
-            throw ConversionError(kind: .registerOverflow, layer: name, rule: "padding-value",
-                message: "padding_value must be an uint8 value", fix: "the padding value of '\(name)' must lie in [0, 255]",
+            throw ConversionError(
+                kind: .registerOverflow, layer: name, rule: "padding-value",
+                message: "padding_value must be an uint8 value",
+                fix: "the padding value of '\(name)' must lie in [0, 255]",
                 referenceType: "ValueError")
         }
         if type == .inputConv2D {
-            variables["padding_value"] = try w.ints("padding_value", .uint8, shape: [cin], from: IntTensor(shape: [padding.count], values: padding), fallback: 0)
+            variables["padding_value"] = try w.ints(
+                "padding_value", .uint8, shape: [cin], from: IntTensor(shape: [padding.count], values: padding),
+                fallback: 0)
         } else if padding.contains(where: { $0 != 0 }) {
-            throw ConversionError(kind: .parameter, layer: name, rule: "padding-value",
+            throw ConversionError(
+                kind: .parameter, layer: name, rule: "padding-value",
                 message: "Conv2D padding value must be zero. Got \(numpyArray(padding)).",
-                fix: "only the input convolution may pad with a non-zero value; quantize the input as signed or make '\(name)' the first layer",
+                fix:
+                    "only the input convolution may pad with a non-zero value; quantize the input as signed or make "
+                    + "'\(name)' the first layer",
                 referenceType: "ValueError")
         }
         if let relu = block.relu { try setMaxValue(&variables, w, record(relu), channels: filters) }
         try setOutputV2(&variables, w, block, bufferBits: bb, channels: filters, scales: true)
-        let layer = AkidaLayer(name: name, type: type, parameters: params, variables: variables,
-                               inbounds: inbounds, inputShapes: [input], outputShape: output)
+        let layer = AkidaLayer(
+            name: name, type: type, parameters: params, variables: variables,
+            inbounds: inbounds, inputShapes: [input], outputShape: output)
         append(layer, signed: (params["output_bits"] ?? bb) > 4, outputBits: params["output_bits"] ?? bb)
     }
-
 
     /// The Akida 1.0 convolution of a block: `type` is `.inputConvolutional`, `.convolutional` or
     /// `.separableConvolutional`.
     mutating func addConvolutionV1(_ block: MatchedBlock, type: AkidaLayerType, inbounds: [String]) throws {
         let conv = block.root, name = conv.name
-        guard let input = type == .inputConvolutional ? graph.inputShape(conv).map({ try? pad3($0, layer: name) }) ?? nil
-                                                      : shapes(of: inbounds).first else {
-            throw ConversionError(kind: .structure, layer: name, rule: "shape-inference", message: "cannot infer the input shape of \(name)",
-                                  fix: "check the model configuration", referenceType: "ValueError")
+        guard
+            let input = type == .inputConvolutional
+                ? graph.inputShape(conv).map({ try? pad3($0, layer: name) }) ?? nil
+                : shapes(of: inbounds).first
+        else {
+            throw ConversionError(
+                kind: .structure, layer: name, rule: "shape-inference",
+                message: "cannot infer the input shape of \(name)",
+                fix: "check the model configuration", referenceType: "ValueError")
         }
         let output = try outputShape(of: block)
         let pool = poolParameters(block)
@@ -102,13 +124,16 @@ extension AkidaAssembler {
         let r = record(conv)
         let padding = r.paddingValue?.values ?? [0]
         if padding.contains(where: { $0 < 0 || $0 > 255 }) {
-            throw ConversionError(kind: .registerOverflow, layer: name, rule: "padding-value",
-                message: "padding_value must be an uint8 value", fix: "the padding value of '\(name)' must lie in [0, 255]",
+            throw ConversionError(
+                kind: .registerOverflow, layer: name, rule: "padding-value",
+                message: "padding_value must be an uint8 value",
+                fix: "the padding value of '\(name)' must lie in [0, 255]",
                 referenceType: "ValueError")
         }
         if type == .inputConvolutional {
             if Set(padding).count > 1 {
-                throw ConversionError(kind: .parameter, layer: name, rule: "padding-value",
+                throw ConversionError(
+                    kind: .parameter, layer: name, rule: "padding-value",
                     message: "InputConvolutional cannot have per-axis padding value. Got \(numpyArray(padding)).",
                     fix: "quantize the input per-tensor (one zero point for all channels)", referenceType: "ValueError")
             }
@@ -117,7 +142,8 @@ extension AkidaAssembler {
             params["input_width"] = input[0]
             params["padding_value"] = Int(padding[0])
         } else if padding.contains(where: { $0 != 0 }) {
-            throw ConversionError(kind: .parameter, layer: name, rule: "padding-value",
+            throw ConversionError(
+                kind: .parameter, layer: name, rule: "padding-value",
                 message: "Convolutional padding value must be zero. Got \(numpyArray(padding)).",
                 fix: "only the input convolution may pad with a non-zero value", referenceType: "ValueError")
         }
@@ -133,21 +159,28 @@ extension AkidaAssembler {
         if type == .separableConvolutional {
             let dw = KernelOps.flipSpatial(try kernel(conv, "depthwise_kernel"))
             let pw = try kernel(conv, "pointwise_kernel")
-            variables["weights"] = try w.ints("weights", .int8, shape: [k[0], k[1], input[2], 1], w.broadcast("weights", dw.values, to: [k[0], k[1], input[2], 1], fallback: 0))
-            variables["weights_pw"] = try w.ints("weights_pw", .int8, shape: [1, 1, input[2], output[2]], w.broadcast("weights_pw", pw.values, to: [1, 1, input[2], output[2]], fallback: 0))
+            variables["weights"] = try w.ints(
+                "weights", .int8, shape: [k[0], k[1], input[2], 1],
+                w.broadcast("weights", dw.values, to: [k[0], k[1], input[2], 1], fallback: 0))
+            variables["weights_pw"] = try w.ints(
+                "weights_pw", .int8, shape: [1, 1, input[2], output[2]],
+                w.broadcast("weights_pw", pw.values, to: [1, 1, input[2], output[2]], fallback: 0))
         } else {
             var kernel = try kernel(conv)
             if type == .convolutional { kernel = KernelOps.flipSpatial(kernel) }
             let shape = [k[0], k[1], input[2], output[2]]
-            variables["weights"] = try w.ints("weights", .int8, shape: shape, w.broadcast("weights", kernel.values, to: shape, fallback: 0))
+            variables["weights"] = try w.ints(
+                "weights", .int8, shape: shape, w.broadcast("weights", kernel.values, to: shape, fallback: 0))
         }
         var threshold = try w.broadcast("threshold", r.bias?.values.map { -$0 }, to: [output[2]], fallback: 0)
         if let gap = block.gap, let gapInput = graph.inputShape(gap), gapInput.count == 3 {
             threshold = threshold.map { $0 * Int64(gapInput[0] * gapInput[1]) }
         }
         try setOutputV1(&variables, w, block, threshold: threshold, params: params, channels: output[2])
-        append(AkidaLayer(name: name, type: type, parameters: params, variables: variables, inbounds: inbounds,
-                          inputShapes: [input], outputShape: output),
-               signed: false, outputBits: params["act_bits"] ?? 1, activation: params["activation"] == 1)
+        append(
+            AkidaLayer(
+                name: name, type: type, parameters: params, variables: variables, inbounds: inbounds,
+                inputShapes: [input], outputShape: output),
+            signed: false, outputBits: params["act_bits"] ?? 1, activation: params["activation"] == 1)
     }
 }

@@ -38,9 +38,10 @@ extension AkidaAssembler {
     /// Input and output shapes of a dense block (Akida 3-D shapes).
     fileprivate func denseShapes(_ block: MatchedBlock, inbounds: [String]) throws -> (input: [Int], output: [Int]) {
         guard let input = shapes(of: inbounds).first else {
-            throw ConversionError(kind: .structure, layer: block.main.name, rule: "shape-inference",
-                                  message: "cannot infer the input shape of \(block.main.name)",
-                                  fix: "check the model configuration", referenceType: "ValueError")
+            throw ConversionError(
+                kind: .structure, layer: block.main.name, rule: "shape-inference",
+                message: "cannot infer the input shape of \(block.main.name)",
+                fix: "check the model configuration", referenceType: "ValueError")
         }
         return (input, try outputShape(of: block))
     }
@@ -59,15 +60,19 @@ extension AkidaAssembler {
         let w = VariableWriter(layer: name), r = record(dense)
         let kernel = try kernel(dense)
         var variables: [String: AkidaVariable] = [
-            "weights": try w.ints("weights", .int8, shape: [features, units], w.broadcast("weights", kernel.values, to: [features, units], fallback: 0)),
+            "weights": try w.ints(
+                "weights", .int8, shape: [features, units],
+                w.broadcast("weights", kernel.values, to: [features, units], fallback: 0)),
             "input_shift": try w.ints("input_shift", .uint8, shape: [features], from: r.inputShift, fallback: 0),
         ]
         try setBias(&variables, w, r, channels: units)
         if let relu { try setMaxValue(&variables, w, record(relu), channels: units) }
         try setOutputV2(&variables, w, block, bufferBits: bb, channels: units, scales: true)
-        append(AkidaLayer(name: name, type: .dense1D, parameters: params, variables: variables, inbounds: inbounds,
-                          inputShapes: [input], outputShape: output),
-               signed: (params["output_bits"] ?? bb) > 4, outputBits: params["output_bits"] ?? bb)
+        append(
+            AkidaLayer(
+                name: name, type: .dense1D, parameters: params, variables: variables, inbounds: inbounds,
+                inputShapes: [input], outputShape: output),
+            signed: (params["output_bits"] ?? bb) > 4, outputBits: params["output_bits"] ?? bb)
     }
 
     fileprivate mutating func addDenseV1(_ block: MatchedBlock, inbounds: [String]) throws {
@@ -76,8 +81,11 @@ extension AkidaAssembler {
         let units = output[2], features = input.reduce(1, *)
         let bits = dense.weightBits()
         if ![1, 2, 4].contains(bits) {
-            throw ConversionError(kind: .parameter, layer: name, rule: "weight-bits",
-                message: "FullyConnected layer only supports 1, 2 or 4 weight bits value.                               Received weight_bits=\(bits).",
+            throw ConversionError(
+                kind: .parameter, layer: name, rule: "weight-bits",
+                message:
+                    "FullyConnected layer only supports 1, 2 or 4 weight bits value.                               "
+                    + "Received weight_bits=\(bits).",
                 fix: "quantize the weights of '\(name)' with 1, 2 or 4 bits", referenceType: "ValueError")
         }
         var params = ["act_bits": 1, "activation": 0, "units": units, "weights_bits": bits]
@@ -88,22 +96,29 @@ extension AkidaAssembler {
         let w = VariableWriter(layer: name), r = record(dense)
         let kernel = try kernel(dense)
         var values = kernel.values
-        if let first = block.layers.first, let blockInput = graph.inputShape(first), let denseInput = graph.inputShape(dense),
-           blockInput != denseInput {
+        if let first = block.layers.first, let blockInput = graph.inputShape(first),
+            let denseInput = graph.inputShape(dense),
+            blockInput != denseInput
+        {
             guard blockInput.count == 3 else {
-                throw ConversionError(kind: .structure, layer: name, rule: "dense-flat-input",
+                throw ConversionError(
+                    kind: .structure, layer: name, rule: "dense-flat-input",
                     message: "not enough values to unpack (expected 4, got \(blockInput.count + 1))",
                     fix: "flatten a (height, width, channels) tensor before '\(name)'", referenceType: "ValueError")
             }
             values = KernelOps.columnMajorDense(kernel, d0: blockInput[0], d1: blockInput[1], c: blockInput[2])
         }
         var variables: [String: AkidaVariable] = [
-            "weights": try w.ints("weights", .int8, shape: [1, 1, features, units], w.broadcast("weights", values, to: [1, 1, features, units], fallback: 0)),
+            "weights": try w.ints(
+                "weights", .int8, shape: [1, 1, features, units],
+                w.broadcast("weights", values, to: [1, 1, features, units], fallback: 0))
         ]
         let threshold = try w.broadcast("threshold", r.bias?.values.map { -$0 }, to: [units], fallback: 0)
         try setOutputV1(&variables, w, block, threshold: threshold, params: params, channels: units)
-        append(AkidaLayer(name: name, type: .fullyConnected, parameters: params, variables: variables, inbounds: inbounds,
-                          inputShapes: [input], outputShape: output),
-               signed: false, outputBits: params["act_bits"] ?? 1, activation: params["activation"] == 1)
+        append(
+            AkidaLayer(
+                name: name, type: .fullyConnected, parameters: params, variables: variables, inbounds: inbounds,
+                inputShapes: [input], outputShape: output),
+            signed: false, outputBits: params["act_bits"] ?? 1, activation: params["activation"] == 1)
     }
 }

@@ -8,9 +8,12 @@ struct DequantizerConverter: BlockConverter {
     func check(_ block: MatchedBlock, in graph: QuantizedKerasGraph, target: AkidaTarget) -> [ConversionError] {
         let deq = block.root
         guard deq.inbounds.count > 1 else { return [] }
-        return [ConversionError(kind: .structure, layer: deq.name, rule: "dequantizer-single-inbound",
-            message: "Multi-inbounds in \(deq.name) is not supported.",
-            fix: "dequantize each branch separately")]
+        return [
+            ConversionError(
+                kind: .structure, layer: deq.name, rule: "dequantizer-single-inbound",
+                message: "Multi-inbounds in \(deq.name) is not supported.",
+                fix: "dequantize each branch separately")
+        ]
     }
 
     func build(_ block: MatchedBlock, inbounds: [String], into assembler: inout AkidaAssembler) throws {
@@ -27,9 +30,12 @@ extension AkidaAssembler {
         let frac = r.fracBits ?? [0]
         let scales = r.scales ?? [1]
         let n = max(frac.count, scales.count)
-        guard (frac.count == 1 || frac.count == n) && (scales.count == 1 || scales.count == n)
-                && (n == 1 || n == channels) else {
-            throw ConversionError(kind: .engine, layer: deq.name, rule: "variable-shape",
+        guard
+            (frac.count == 1 || frac.count == n) && (scales.count == 1 || scales.count == n)
+                && (n == 1 || n == channels)
+        else {
+            throw ConversionError(
+                kind: .engine, layer: deq.name, rule: "variable-shape",
                 message: "cannot broadcast dequantizer scales of size \(n) to \(channels) channels",
                 fix: "re-quantize the model", referenceType: "ValueError")
         }
@@ -43,21 +49,25 @@ extension AkidaAssembler {
     fileprivate mutating func addDequantizer(_ block: MatchedBlock, inbounds: [String]) throws {
         let deq = block.root
         guard let input = shapes(of: inbounds).first else {
-            throw ConversionError(kind: .structure, layer: deq.name, rule: "inbound-resolution",
-                                  message: "Cannot resolve inbound layers for \(deq.name).", fix: "dequantize a quantized layer")
+            throw ConversionError(
+                kind: .structure, layer: deq.name, rule: "inbound-resolution",
+                message: "Cannot resolve inbound layers for \(deq.name).", fix: "dequantize a quantized layer")
         }
         let w = VariableWriter(layer: deq.name)
         let scales = try dequantizerScales(deq, channels: input[2])
-        append(AkidaLayer(name: deq.name, type: .dequantizer, parameters: [:],
-                          variables: ["scales": try w.floats("scales", shape: [input[2]], scales)],
-                          inbounds: inbounds, inputShapes: [input], outputShape: input),
-               signed: true, outputBits: 32)
+        append(
+            AkidaLayer(
+                name: deq.name, type: .dequantizer, parameters: [:],
+                variables: ["scales": try w.floats("scales", shape: [input[2]], scales)],
+                inbounds: inbounds, inputShapes: [input], outputShape: input),
+            signed: true, outputBits: 32)
     }
 
     /// layer has no activation.
     fileprivate mutating func foldDequantizerV1(_ block: MatchedBlock) throws {
         guard let index = layers.indices.last, emitted[layers[index].name]?.activation == false,
-              let actStep = layers[index].variables["act_step"] else { return }
+            let actStep = layers[index].variables["act_step"]
+        else { return }
         let scales = try dequantizerScales(block.root, channels: actStep.shape.reduce(1, *))
         let values = zip(actStep.floats, scales).map { $0 / $1 }
         layers[index].variables["act_step"] = try VariableWriter(layer: layers[index].name)

@@ -9,8 +9,10 @@ struct InputConv2DConverter: BlockConverter {
             ["QuantizedConv2D", "QuantizedReLU"], ["QuantizedConv2D", "QuantizedMaxPool2D", "QuantizedReLU"],
         ]
         if target == .v1 { return relu }
-        return relu + [["QuantizedConv2D", "QuantizedActivation"],
-                       ["QuantizedConv2D", "QuantizedMaxPool2D", "QuantizedActivation"]]
+        return relu + [
+            ["QuantizedConv2D", "QuantizedActivation"],
+            ["QuantizedConv2D", "QuantizedMaxPool2D", "QuantizedActivation"],
+        ]
     }
 
     func check(_ block: MatchedBlock, in graph: QuantizedKerasGraph, target: AkidaTarget) -> [ConversionError] {
@@ -26,9 +28,13 @@ struct InputConv2DConverter: BlockConverter {
             checks.square("InputConv2D")
         case .v1:
             if let input = graph.inputShape(conv), let c = input.last, c != 1 && c != 3 {
-                checks.append(ConversionError(kind: .parameter, layer: conv.name, rule: "v1-input-channels",
-                    message: "InputConvolutional layer can only handle image like inputs (i.e 3-D or 1-D input shape). Received: \(pythonTuple(input.map { Optional($0) })).",
-                    fix: "feed 1- or 3-channel images", referenceType: "ValueError"))
+                checks.append(
+                    ConversionError(
+                        kind: .parameter, layer: conv.name, rule: "v1-input-channels",
+                        message:
+                            "InputConvolutional layer can only handle image like inputs (i.e 3-D or 1-D input shape). "
+                            + "Received: \(pythonTuple(input.map { Optional($0) })).",
+                        fix: "feed 1- or 3-channel images", referenceType: "ValueError"))
             }
             checks.weightBits("weight_quantizer", allowed: [4, 8], message: bitsMessage)
             if block.layers.count > 1, block.layers[1].className == "QuantizedMaxPool2D" {

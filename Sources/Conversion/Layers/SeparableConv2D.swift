@@ -21,10 +21,12 @@ struct SeparableConv2DConverter: BlockConverter {
         }
         let pw = conv.weightBits("pw_weight_quantizer")
         if pw != conv.weightBits("dw_weight_quantizer") {
-            checks.append(ConversionError(kind: .parameter, layer: conv.name, rule: "weight-bits",
-                message: "SeparableConvolutional layer pointwise weights should also be 4 bits. Received: \(pw).",
-                fix: "quantize depthwise and pointwise weights of '\(conv.name)' with the same bitwidth",
-                referenceType: "ValueError"))
+            checks.append(
+                ConversionError(
+                    kind: .parameter, layer: conv.name, rule: "weight-bits",
+                    message: "SeparableConvolutional layer pointwise weights should also be 4 bits. Received: \(pw).",
+                    fix: "quantize depthwise and pointwise weights of '\(conv.name)' with the same bitwidth",
+                    referenceType: "ValueError"))
         }
         checks.poolingV1()
         return checks.problems
