@@ -96,6 +96,4 @@ extension AkidaAssembler {
         variables["threshold"] = try w.ints("threshold", .int32, shape: [channels], threshold)
         variables["act_step"] = try w.floats("act_step", shape: [channels], actStep)
     }
-
-    /// Akida 1.0 has no Dequantizer layer: its scales fold into the last layer's act_step when that
 }

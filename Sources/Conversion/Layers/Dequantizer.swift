@@ -63,6 +63,7 @@ extension AkidaAssembler {
             signed: true, outputBits: 32)
     }
 
+    /// Akida 1.0 has no Dequantizer layer: its scales fold into the last layer's act_step when that
     /// layer has no activation.
     fileprivate mutating func foldDequantizerV1(_ block: MatchedBlock) throws {
         guard let index = layers.indices.last, emitted[layers[index].name]?.activation == false,
