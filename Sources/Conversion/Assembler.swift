@@ -29,7 +29,7 @@ struct AkidaAssembler {
     // MARK: inbounds
 
     /// Keras layers that never name an Akida layer: the walk to a block's inbound steps over them.
-    static let transparent: Set<String> = [
+    private static let transparent: Set<String> = [
         "QuantizedDropout", "QuantizedFlatten", "QuantizedReshape", "QuantizedRescaling", "QuantizedReLU",
         "QuantizedMaxPool2D", "QuantizedGlobalAveragePooling2D", "QuantizedActivation", "InputLayer",
     ]

@@ -13,16 +13,7 @@ extension AkidaAssembler {
                 message: "LUT activations (QuantizedActivation) are not supported by SpikeForge's converter",
                 fix: "use a ReLU activation, or convert this model with cnn2snn", referenceType: "NotImplementedError")
         }
-        guard
-            let input = type == .inputConv2D
-                ? graph.inputShape(conv).map({ try? pad3($0, layer: name) }) ?? nil
-                : shapes(of: inbounds).first
-        else {
-            throw ConversionError(
-                kind: .structure, layer: name, rule: "shape-inference",
-                message: "cannot infer the input shape of \(name)",
-                fix: "check the model configuration", referenceType: "ValueError")
-        }
+        let input = try convolutionInput(conv, fromModelInput: type == .inputConv2D, inbounds: inbounds)
         let output = try outputShape(of: block)
         let bb = conv.neuralBufferBits, oq = block.outputQuantizer
         let pool = poolParameters(block)
@@ -68,14 +59,7 @@ extension AkidaAssembler {
         if type != .inputConv2D {
             variables["input_shift"] = try w.ints("input_shift", .uint8, shape: [cin], from: r.inputShift, fallback: 0)
         }
-        let padding = r.paddingValue?.values ?? [0]
-        if padding.contains(where: { $0 < 0 || $0 > 255 }) {
-            throw ConversionError(
-                kind: .registerOverflow, layer: name, rule: "padding-value",
-                message: "padding_value must be an uint8 value",
-                fix: "the padding value of '\(name)' must lie in [0, 255]",
-                referenceType: "ValueError")
-        }
+        let padding = try paddingValue(name, r)
         if type == .inputConv2D {
             variables["padding_value"] = try w.ints(
                 "padding_value", .uint8, shape: [cin], from: IntTensor(shape: [padding.count], values: padding),
@@ -101,16 +85,7 @@ extension AkidaAssembler {
     /// `.separableConvolutional`.
     mutating func addConvolutionV1(_ block: MatchedBlock, type: AkidaLayerType, inbounds: [String]) throws {
         let conv = block.root, name = conv.name
-        guard
-            let input = type == .inputConvolutional
-                ? graph.inputShape(conv).map({ try? pad3($0, layer: name) }) ?? nil
-                : shapes(of: inbounds).first
-        else {
-            throw ConversionError(
-                kind: .structure, layer: name, rule: "shape-inference",
-                message: "cannot infer the input shape of \(name)",
-                fix: "check the model configuration", referenceType: "ValueError")
-        }
+        let input = try convolutionInput(conv, fromModelInput: type == .inputConvolutional, inbounds: inbounds)
         let output = try outputShape(of: block)
         let pool = poolParameters(block)
         let k = conv.kernelSize, s = conv.strides
@@ -122,14 +97,7 @@ extension AkidaAssembler {
             "pooling_width": pool.size[0], "stride_x": s[0], "stride_y": s[1], "weights_bits": conv.weightBits(bitsKey),
         ]
         let r = record(conv)
-        let padding = r.paddingValue?.values ?? [0]
-        if padding.contains(where: { $0 < 0 || $0 > 255 }) {
-            throw ConversionError(
-                kind: .registerOverflow, layer: name, rule: "padding-value",
-                message: "padding_value must be an uint8 value",
-                fix: "the padding value of '\(name)' must lie in [0, 255]",
-                referenceType: "ValueError")
-        }
+        let padding = try paddingValue(name, r)
         if type == .inputConvolutional {
             if Set(padding).count > 1 {
                 throw ConversionError(
@@ -182,5 +150,38 @@ extension AkidaAssembler {
                 name: name, type: type, parameters: params, variables: variables, inbounds: inbounds,
                 inputShapes: [input], outputShape: output),
             signed: false, outputBits: params["act_bits"] ?? 1, activation: params["activation"] == 1)
+    }
+
+    /// The 3-D input shape of a convolution: the model input's for an input convolution, else its
+    /// inbound layer's output shape.
+    private func convolutionInput(
+        _ conv: QuantizedKerasLayer, fromModelInput: Bool, inbounds: [String]
+    ) throws
+        -> [Int]
+    {
+        guard
+            let input = fromModelInput
+                ? graph.inputShape(conv).map({ try? pad3($0, layer: conv.name) }) ?? nil
+                : shapes(of: inbounds).first
+        else {
+            throw ConversionError(
+                kind: .structure, layer: conv.name, rule: "shape-inference",
+                message: "cannot infer the input shape of \(conv.name)",
+                fix: "check the model configuration", referenceType: "ValueError")
+        }
+        return input
+    }
+
+    /// The recorded padding value of a convolution (0 when it pads with zeros), checked to fit uint8.
+    private func paddingValue(_ name: String, _ r: RecordedLayer) throws -> [Int64] {
+        let padding = r.paddingValue?.values ?? [0]
+        if padding.contains(where: { $0 < 0 || $0 > 255 }) {
+            throw ConversionError(
+                kind: .registerOverflow, layer: name, rule: "padding-value",
+                message: "padding_value must be an uint8 value",
+                fix: "the padding value of '\(name)' must lie in [0, 255]",
+                referenceType: "ValueError")
+        }
+        return padding
     }
 }
