@@ -101,14 +101,9 @@ enum LegacyConverter {
                     params: type == .fullyConnected
                         ? ["units": layer.config["units"]?.int ?? 0, "weights_bits": bits] : convParams(layer))
             case "MaxPooling2D", "MaxPool2D":
-                let size =
-                    QuantizedKerasLayer(
-                        name: layer.name, className: layer.className, config: layer.config, inbounds: []
-                    ).pair("pool_size") ?? [2, 2]
-                let stride =
-                    QuantizedKerasLayer(
-                        name: layer.name, className: layer.className, config: layer.config, inbounds: []
-                    ).pair("strides") ?? size
+                let pool = QuantizedKerasLayer(layer)
+                let size = pool.pair("pool_size") ?? [2, 2]
+                let stride = pool.pair("strides") ?? size
                 pending?.params["pool_type"] = 1
                 pending?.params["pooling_width"] = size[0]
                 pending?.params["pooling_height"] = size[1]
@@ -169,7 +164,7 @@ enum LegacyConverter {
     }
 
     private static func convParams(_ layer: QuantizedLayer) -> [String: Int] {
-        let q = QuantizedKerasLayer(name: layer.name, className: layer.className, config: layer.config, inbounds: [])
+        let q = QuantizedKerasLayer(layer)
         return [
             "act_bits": 1, "activation": 1, "filters": layer.config["filters"]?.int ?? 0,
             "kernel_height": q.kernelSize[1], "kernel_width": q.kernelSize[0], "padding": q.padding == "same" ? 1 : 0,
@@ -205,11 +200,7 @@ enum LegacyConverter {
         let (wq, delta) = quantized(layer, kernel)
         let units = kernel.shape.last ?? 1
         let input =
-            previous?.outputShape ?? graph.inputShape(
-                QuantizedKerasLayer(
-                    name: name, className: layer.className, config: layer.config,
-                    inbounds: layer.inputs.map(\.layer))
-            ).map { Array($0.suffix(3)) } ?? []
+            previous?.outputShape ?? graph.inputShape(QuantizedKerasLayer(layer)).map { Array($0.suffix(3)) } ?? []
         guard let outShape = graph.shape(p.gap?.name ?? name) else {
             throw error(
                 name, "shape-inference", "cannot infer the output shape of \(name)",
@@ -255,11 +246,7 @@ enum LegacyConverter {
         let threshold32: Float = step.map { $0 * 0.5 } ?? 0
         let actStepKeras: Double = step.map { s in Double(Float(s * Float(pow(2.0, Double(bits ?? 4)))) / 16) } ?? 1
         let gapFactor =
-            p.gap.flatMap {
-                graph.inputShape(
-                    QuantizedKerasLayer(
-                        name: $0.name, className: $0.className, config: $0.config, inbounds: $0.inputs.map(\.layer)))
-            }
+            p.gap.flatMap { graph.inputShape(QuantizedKerasLayer($0)) }
             .map { $0.count == 3 ? $0[0] * $0[1] : 1 } ?? 1
         var thresholds: [Int64] = [], actSteps: [Float] = []
         for u in 0..<units {

@@ -115,11 +115,15 @@ extension QuantizedKerasGraph {
     public init(quantized: QuantizedModel) {
         self.init(
             name: quantized.name,
-            layers: quantized.layers.map {
-                QuantizedKerasLayer(
-                    name: $0.name, className: $0.className, config: $0.config,
-                    inbounds: $0.inputs.map(\.layer))
-            },
+            layers: quantized.layers.map(QuantizedKerasLayer.init),
             inputNames: quantized.inputs, outputNames: quantized.outputs.map(\.layer))
+    }
+}
+
+extension QuantizedKerasLayer {
+    /// The converter's view of a quantized model's layer.
+    init(_ layer: QuantizedLayer) {
+        self.init(
+            name: layer.name, className: layer.className, config: layer.config, inbounds: layer.inputs.map(\.layer))
     }
 }
