@@ -1,4 +1,4 @@
-// KerasView: the quantized Keras graph as the converter reads it — layers in model order with
+// QuantizedKerasGraph: the converter's view of the quantized Keras graph — layers in model order with
 // their QuantizeML class, config, quant_config, inbound and outbound layers, and the Keras output
 // shape of every layer (inferred from the configs, batch dimension excluded).
 import KerasGraph
