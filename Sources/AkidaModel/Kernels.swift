@@ -33,6 +33,22 @@
     return v << k
 }
 
+/// ⌈a / b⌉ for b > 0.
+@inline(__always) func ceilDiv(_ a: Int64, _ b: Int64) -> Int64 {
+    let q = a / b
+    return (a % b != 0 && a > 0) ? q + 1 : q
+}
+
+/// Signed range of a `bits`-bit value (1...64 bits).
+@inline(__always) func bounds(_ bits: Int) -> (Int64, Int64) {
+    bits >= 64 ? (Int64.min, Int64.max) : (-(Int64(1) << (bits - 1)), (Int64(1) << (bits - 1)) - 1)
+}
+
+// Branch-free max/min/clamp for values well inside ±2^62 (differences cannot overflow).
+@inline(__always) func maxBF(_ v: Int64, _ lo: Int64) -> Int64 { let d = v &- lo; return lo &+ (d & ~(d >> 63)) }
+@inline(__always) func minBF(_ v: Int64, _ hi: Int64) -> Int64 { let d = v &- hi; return hi &+ (d & (d >> 63)) }
+@inline(__always) func clampBF(_ v: Int64, _ lo: Int64, _ hi: Int64) -> Int64 { minBF(maxBF(v, lo), hi) }
+
 // MARK: Geometry (reference section 7.6)
 
 /// One spatial axis of a window operation: input size, window, stride, padding and output size.

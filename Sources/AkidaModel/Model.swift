@@ -26,15 +26,7 @@ public enum AkidaLayerType: String, Sendable, Equatable, CaseIterable {
     case fullyConnected = "FullyConnected"
 
     /// The type name as `Model.summary()` prints it (akida abbreviates the 1.0 names).
-    public var summaryName: String {
-        switch self {
-        case .inputConvolutional: return "InputConv."
-        case .convolutional: return "Conv."
-        case .separableConvolutional: return "Sep.Conv."
-        case .fullyConnected: return "Fully."
-        default: return rawValue
-        }
-    }
+    public var summaryName: String { definition.summaryName }
 }
 
 /// Element type of an Akida variable.
@@ -239,26 +231,4 @@ public struct AkidaModel: Sendable, Equatable {
     }
 
     public func layer(named name: String) -> AkidaLayer? { layers.first { $0.name == name } }
-}
-
-public enum AkidaModelError: Error, CustomStringConvertible, Equatable {
-    case invalidVariable(String)
-    case invalidGraph(String)
-    case missingParameter(layer: String, parameter: String)
-    case missingVariable(layer: String, variable: String)
-    case invalidLayer(layer: String, reason: String)
-    case invalidInput(String)
-    case cancelled
-
-    public var description: String {
-        switch self {
-        case .invalidVariable(let s): return "invalid Akida variable: \(s)"
-        case .invalidGraph(let s): return "invalid Akida model graph: \(s)"
-        case .missingParameter(let l, let p): return "layer '\(l)': missing parameter '\(p)'"
-        case .missingVariable(let l, let v): return "layer '\(l)': missing variable '\(v)'"
-        case .invalidLayer(let l, let r): return "layer '\(l)': \(r)"
-        case .invalidInput(let s): return s
-        case .cancelled: return "inference cancelled"
-        }
-    }
 }

@@ -77,13 +77,10 @@ public final class AkidaSimulator: @unchecked Sendable {
 
     /// Whether `predict` applies (v2: last layer is a Dequantizer; v1: last layer has no activation).
     public var canPredict: Bool {
-        guard let last = layers.last else { return false }
-        switch last.op {
-        case .dequantizer: return model.ipVersion == .v2
-        case .neural(let n):
-            if case .v1(_, _, _, let activation, _, _) = n.post { return !activation }
-            return false
-        default: return false
+        switch layers.last?.step.prediction ?? .unavailable {
+        case .identity: return model.ipVersion == .v2
+        case .potentials: return true
+        case .unavailable: return false
         }
     }
 
@@ -114,15 +111,15 @@ public final class AkidaSimulator: @unchecked Sendable {
     public func predict(fromForward out: AkidaTensor) throws -> AkidaTensor {
         guard let last = layers.last else { throw AkidaModelError.invalidGraph("the model has no layers") }
         if model.ipVersion == .v2 {
-            guard case .dequantizer = last.op else {
+            guard case .identity = last.step.prediction else {
                 throw AkidaModelError.invalidInput("predict needs a Dequantizer as last layer (layer '\(last.name)' is not); use forward")
             }
             return out
         }
-        guard case .neural(let n) = last.op, case .v1(let threshold, let actStep, _, let activation, _, _) = n.post, !activation else {
+        guard case .potentials(let threshold, let actStep) = last.step.prediction else {
             throw AkidaModelError.invalidInput("predict needs an Akida 1.0 model whose last layer has no activation; use forward")
         }
-        let c = n.outChannels
+        let c = actStep.count
         let floats = out.integers.enumerated().map { i, p in
             (Float(p) - Float(threshold[i % c])) / actStep[i % c]
         }
@@ -141,16 +138,8 @@ public final class AkidaSimulator: @unchecked Sendable {
             throw AkidaModelError.invalidInput(
                 "Input shape must be (N,\(want.map(String.init).joined(separator: ","))) but got (\(input.shape.map(String.init).joined(separator: ",")))")
         }
-        let first = layers[0]
-        let allowed: [DType]
-        var range: ClosedRange<Int64>? = nil
-        switch first.op {
-        case .quantizer(_, _, _, let signed): allowed = signed ? [.int8, .float32] : [.uint8, .float32]
-        case .inputData(let bits, let signed):
-            allowed = signed ? [.int8] : [.uint8]
-            if bits < 8 { range = signed ? -(Int64(1) << (bits - 1))...(Int64(1) << (bits - 1)) - 1 : 0...(Int64(1) << bits) - 1 }
-        default: allowed = [.uint8]
-        }
+        let rule = layers[0].step.inputRule
+        let allowed = rule.dtypes, range = rule.range
         guard [.int8, .uint8, .int16, .float32].contains(input.dtype) else {
             throw AkidaModelError.invalidInput("Input dtype should be int8, uint8, int16 or float32 (got \(input.dtype.rawValue))")
         }
