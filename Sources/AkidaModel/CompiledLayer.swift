@@ -101,7 +101,8 @@ extension CompiledLayer {
         guard inbounds.count == expectedInputs, inbounds.count == layer.inbounds.count else {
             throw AkidaModelError.invalidLayer(
                 layer: layer.name,
-                reason: "\(layer.type.rawValue) expects \(expectedInputs) inbound layer(s), has \(layer.inbounds.count)")
+                reason: "\(layer.type.rawValue) expects \(expectedInputs) inbound layer(s), has \(layer.inbounds.count)"
+            )
         }
         let inShapes = inbounds.map { compiled[$0].outShape }
         // The first layer reads the model input, whose shape the input validation enforces.

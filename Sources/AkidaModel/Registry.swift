@@ -51,8 +51,9 @@ extension AkidaLayerDefinition {
     public static var summaryName: String { type.rawValue }
 
     public static func summaryRow(_ layer: AkidaLayer) -> AkidaSummaryLayer {
-        AkidaSummaryLayer(name: layer.name, type: summaryName, outputShape: layer.outputShape,
-                          kernelShapes: layer.variables["weights"].map { [$0.shape] } ?? [])
+        AkidaSummaryLayer(
+            name: layer.name, type: summaryName, outputShape: layer.outputShape,
+            kernelShapes: layer.variables["weights"].map { [$0.shape] } ?? [])
     }
 
     public static func parameter(named name: String) -> AkidaParameterSpec? {

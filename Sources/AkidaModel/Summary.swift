@@ -53,7 +53,8 @@ public struct AkidaSummary: Sendable, Equatable {
             title: "Model Summary",
             header: ["Input shape", "Output shape", "Sequences", "Layers"],
             rows: [[pythonList(inputShape), pythonList(outputShape), String(sequences.count), String(layerCount)]],
-            banners: nil).render()
+            banners: nil
+        ).render()
         guard !sequences.isEmpty else { return out }
         var rows: [[String]] = []
         var banners: [String?] = []
@@ -69,8 +70,10 @@ public struct AkidaSummary: Sendable, Equatable {
             }
         }
         out += "\n"
-        out += SummaryTable(title: nil, header: ["Layer (type)", "Output shape", "Kernel shape"],
-                            rows: rows, banners: banners).render()
+        out += SummaryTable(
+            title: nil, header: ["Layer (type)", "Output shape", "Kernel shape"],
+            rows: rows, banners: banners
+        ).render()
         return out
     }
 }
@@ -108,7 +111,8 @@ struct SummaryTable {
                 let isPass = banner.contains("pass")
                 if !isPass { out += "\n" }
                 let half = max(Double(total - banner.count) / 2, 1)
-                out += String(repeating: "=", count: Int((half - 1).rounded(.up))) + " " + banner + " "
+                out +=
+                    String(repeating: "=", count: Int((half - 1).rounded(.up))) + " " + banner + " "
                     + String(repeating: "=", count: Int((half - 1).rounded(.down))) + "\n"
                 if !isPass { out += "\n" }
             } else if r > 0 && row[0] != rows[0][0] {

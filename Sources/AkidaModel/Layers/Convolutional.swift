@@ -5,7 +5,8 @@ enum ConvolutionalLayer: NeuralLayer {
     static let type = AkidaLayerType.convolutional
     static let traits = NeuralTraits(kind: .conv, generation: .v1, flipsKernel: true)
     static let parameters = [AkidaParameterSpec("filters")] + NeuralSpecs.v1Window + NeuralSpecs.v1Output
-    static let variables = [AkidaVariableSpec("weights", .int8, shape: "(kernel_width, kernel_height, C, filters)")]
+    static let variables =
+        [AkidaVariableSpec("weights", .int8, shape: "(kernel_width, kernel_height, C, filters)")]
         + NeuralSpecs.v1Activation
     static let summaryName = "Conv."
 }

@@ -5,8 +5,9 @@ enum Dense1DLayer: NeuralLayer {
     static let type = AkidaLayerType.dense1D
     static let traits = NeuralTraits(kind: .dense, generation: .v2, flipsKernel: false, shiftsInput: true)
     static let parameters = [AkidaParameterSpec("units")] + NeuralSpecs.v2Output(bufferBits: 28, activation: 0)
-    static let variables = [
-        AkidaVariableSpec("input_shift", .uint8, shape: "(D0 * D1 * C,)", defaultValue: 0),
-        AkidaVariableSpec("weights", .int8, shape: "(D0 * D1 * C, units)"),
-    ] + NeuralSpecs.v2Scaling
+    static let variables =
+        [
+            AkidaVariableSpec("input_shift", .uint8, shape: "(D0 * D1 * C,)", defaultValue: 0),
+            AkidaVariableSpec("weights", .int8, shape: "(D0 * D1 * C, units)"),
+        ] + NeuralSpecs.v2Scaling
 }

@@ -21,8 +21,11 @@ enum InputDataLayer: SimulatedLayer {
 
     static func compile(_ r: LayerReader) throws -> CompiledLayer {
         let bits = try r.bits("input_bits")
-        let shape = try r.dims([try r.p("input_width"), try r.p("input_height"), try r.p("input_channels")], "input shape")
-        if r.isFirst && shape != r.inShape { throw r.fail("input shape \(shape) differs from the model's \(r.inShape)") }
+        let shape = try r.dims(
+            [try r.p("input_width"), try r.p("input_height"), try r.p("input_channels")], "input shape")
+        if r.isFirst && shape != r.inShape {
+            throw r.fail("input shape \(shape) differs from the model's \(r.inShape)")
+        }
         let signed = AkidaLayer.isSignedInput(bits: bits)
         return r.compiled(
             InputDataStep(bits: bits, signed: signed), outShape: r.isFirst ? shape : r.inShape,

@@ -20,7 +20,8 @@ enum QuantizerLayer: SimulatedLayer {
     static func compile(_ r: LayerReader) throws -> CompiledLayer {
         let bits = try r.bits("output_bits"), signed = try r.p("output_signed") != 0
         guard bits == 4 || bits == 8 else { throw r.fail("Quantizer output_bits must be 4 or 8, got \(bits)") }
-        let shape = try r.dims([try r.p("input_width"), try r.p("input_height"), try r.p("input_channels")], "input shape")
+        let shape = try r.dims(
+            [try r.p("input_width"), try r.p("input_height"), try r.p("input_channels")], "input shape")
         if shape != r.inShape { throw r.fail("input shape \(shape) differs from its input \(r.inShape)") }
         let step = QuantizerStep(
             scales: try r.floats("scales", count: shape[2]), zeroPoints: try r.ints("zero_points", count: shape[2]),

@@ -4,7 +4,9 @@
 
 extension Workspace {
     /// Runs `loop` with the kernel and accumulator of the narrowest exact precision.
-    private func accumulate<L: Accumulation>(_ weights: KernelWeights, maxInput: Int64, shifted: Bool = false, _ loop: L) {
+    private func accumulate<L: Accumulation>(
+        _ weights: KernelWeights, maxInput: Int64, shifted: Bool = false, _ loop: L
+    ) {
         weights.w16.withUnsafeBufferPointer { w in
             switch weights.precision(maxInput: maxInput, shifted: shifted) {
             case .products16: loop.run(w, Lanes(scratch: lanes32), Int16.self)
@@ -14,7 +16,9 @@ extension Workspace {
         }
     }
 
-    func runNeural(_ n: Neural, input: UnsafeBufferPointer<Int32>, out: UnsafeMutableBufferPointer<Int32>, name: String) throws {
+    func runNeural(
+        _ n: Neural, input: UnsafeBufferPointer<Int32>, out: UnsafeMutableBufferPointer<Int32>, name: String
+    ) throws {
         var x = input
         var inputMax = maxAbs(input)
         // Input shifts: folded into the products ((x << s)·w = (x·w) << s) when no shifted input
@@ -27,7 +31,9 @@ extension Workspace {
                 shiftProducts = true
             } else {
                 let m = n.inputShift.count
-                for k in 0..<input.count { shifted[k] = Int32(satS(satShl(Int64(input[k]), Int(n.inputShift[k % m])), bb)) }
+                for k in 0..<input.count {
+                    shifted[k] = Int32(satS(satShl(Int64(input[k]), Int(n.inputShift[k % m])), bb))
+                }
                 x = UnsafeBufferPointer(rebasing: shifted[0..<input.count])
                 inputMax = maxAbs(x)
             }
@@ -39,8 +45,9 @@ extension Workspace {
             let productShifts = shiftProducts ? shiftTable.baseAddress : nil
             switch n.kind {
             case .dense:
-                accumulate(n.weights, maxInput: inputMax, shifted: productShifts != nil,
-                           DenseLoop(x: x, rows: 1, n: x.count, u: f, acc: acc, shifts: productShifts))
+                accumulate(
+                    n.weights, maxInput: inputMax, shifted: productShifts != nil,
+                    DenseLoop(x: x, rows: 1, n: x.count, u: f, acc: acc, shifts: productShifts))
             case .conv, .depthwise, .separable:
                 var src = x, p1 = d1
                 let p0size = n.a0.paddedSize, p1size = n.a1.paddedSize
@@ -63,23 +70,29 @@ extension Workspace {
                     p1 = p1size
                 }
                 if n.kind == .conv {
-                    accumulate(n.weights, maxInput: max(inputMax, n.maxPadValue), shifted: productShifts != nil,
-                               ConvLoop(x: src, p1: p1, c: c, k0: n.k0, k1: n.k1, f: f, a0: n.a0, a1: n.a1, acc: acc,
-                                        shifts: productShifts))
+                    accumulate(
+                        n.weights, maxInput: max(inputMax, n.maxPadValue), shifted: productShifts != nil,
+                        ConvLoop(
+                            x: src, p1: p1, c: c, k0: n.k0, k1: n.k1, f: f, a0: n.a0, a1: n.a1, acc: acc,
+                            shifts: productShifts))
                 } else {
-                    accumulate(n.weights, maxInput: max(inputMax, n.maxPadValue),
-                               DepthwiseLoop(x: src, p1: p1, c: c, k0: n.k0, k1: n.k1, a0: n.a0, a1: n.a1, acc: acc))
+                    accumulate(
+                        n.weights, maxInput: max(inputMax, n.maxPadValue),
+                        DepthwiseLoop(x: src, p1: p1, c: c, k0: n.k0, k1: n.k1, a0: n.a0, a1: n.a1, acc: acc))
                 }
                 if n.kind == .separable {
                     // Pointwise stage on the exact depthwise sums.
                     for k in 0..<grid * c {
                         guard let v = Int32(exactly: acc[k]) else {
-                            throw AkidaModelError.invalidLayer(layer: name, reason: "depthwise sum \(acc[k]) exceeds 32 bits")
+                            throw AkidaModelError.invalidLayer(
+                                layer: name, reason: "depthwise sum \(acc[k]) exceeds 32 bits")
                         }
                         stage[k] = v
                     }
                     let d = UnsafeBufferPointer(rebasing: stage[0..<grid * c])
-                    accumulate(n.pointwise, maxInput: maxAbs(d), DenseLoop(x: d, rows: grid, n: c, u: f, acc: acc, shifts: nil))
+                    accumulate(
+                        n.pointwise, maxInput: maxAbs(d), DenseLoop(x: d, rows: grid, n: c, u: f, acc: acc, shifts: nil)
+                    )
                 }
             }
         }
@@ -91,7 +104,9 @@ extension Workspace {
         let f = n.outChannels
         switch n.post {
         case .v2(let v2):
-            let (bias, early, bb, pob, ob) = (v2.bias, v2.biasBeforeSaturation, v2.bufferBits, v2.postOpBits, v2.outputBits)
+            let (bias, early, bb, pob, ob) = (
+                v2.bias, v2.biasBeforeSaturation, v2.bufferBits, v2.postOpBits, v2.outputBits
+            )
             let (relu, clip, scales, shifts) = (v2.relu, v2.clip, v2.scales, v2.shifts)
             let (bbLo, bbHi) = bounds(bb), (pobLo, pobHi) = bounds(pob)
             let (obLo, obHi) = ob <= 4 ? (Int64(0), (Int64(1) << ob) - 1) : bounds(ob)

@@ -11,7 +11,9 @@ final class AddTests: XCTestCase {
             inbounds: ["input"], inputShapes: [[1, 1, 1]], outputShape: [1, 1, 1])
     }
 
-    private func add(bufferBits: Int, aShift: Int32, outputShift: Int32, inbounds: [String] = ["input", "b"]) throws
+    private func add(
+        bufferBits: Int, aShift: Int32, outputShift: Int32, inbounds: [String] = ["input", "b"]
+    ) throws
         -> AkidaLayer
     {
         AkidaLayer(
@@ -26,7 +28,9 @@ final class AddTests: XCTestCase {
 
     func testShiftedInputsSaturateToBufferBits() throws {
         // bb 8, a << 1: (100, -100) → sat8(200) - 100 = 27; (-100, 100) → -128 + 100 = -28; (-1, 1) → -1.
-        let m = try model([inputData([1, 1, 1]), try copy(weight: -1), try add(bufferBits: 8, aShift: 1, outputShift: 0)])
+        let m = try model([
+            inputData([1, 1, 1]), try copy(weight: -1), try add(bufferBits: 8, aShift: 1, outputShift: 0),
+        ])
         let out = try AkidaSimulator(model: m).forward(batch([[100], [-100], [-1]], shape: [1, 1, 1]))
         XCTAssertEqual(out.integers, [27, -28, -1])
         XCTAssertEqual(out.dtype, .int8)
@@ -34,7 +38,9 @@ final class AddTests: XCTestCase {
 
     func testOutputShiftRoundsHalfUp() throws {
         // bb 32, shift -1: (1, 1) → 1; (3, 3) → 3; (100, 100) → 100; (-3, -3) → -3.
-        let m = try model([inputData([1, 1, 1]), try copy(weight: 1), try add(bufferBits: 32, aShift: 0, outputShift: -1)])
+        let m = try model([
+            inputData([1, 1, 1]), try copy(weight: 1), try add(bufferBits: 32, aShift: 0, outputShift: -1),
+        ])
         let out = try AkidaSimulator(model: m).forward(batch([[1], [3], [100], [-3]], shape: [1, 1, 1]))
         XCTAssertEqual(out.integers, [1, 3, 100, -3])
     }
@@ -42,7 +48,8 @@ final class AddTests: XCTestCase {
     func testSummaryRowAndInboundCount() throws {
         let single = try add(bufferBits: 8, aShift: 0, outputShift: 0, inbounds: ["input"])
         XCTAssertEqual(AkidaLayerType.add.definition.summaryRow(single).type, "Add")
-        XCTAssertEqual(compileError(try model([inputData([1, 1, 1]), single])),
-                       "layer 'add': Add expects 2 inbound layer(s), has 1")
+        XCTAssertEqual(
+            compileError(try model([inputData([1, 1, 1]), single])),
+            "layer 'add': Add expects 2 inbound layer(s), has 1")
     }
 }

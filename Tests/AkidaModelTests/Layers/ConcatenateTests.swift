@@ -4,12 +4,15 @@ import XCTest
 
 final class ConcatenateTests: XCTestCase {
     private func concatenate(_ inbounds: [String], _ inputShapes: [[Int]], _ outputShape: [Int]) -> AkidaLayer {
-        AkidaLayer(name: "cat", type: .concatenate, parameters: [:], variables: [:], inbounds: inbounds,
-                   inputShapes: inputShapes, outputShape: outputShape)
+        AkidaLayer(
+            name: "cat", type: .concatenate, parameters: [:], variables: [:], inbounds: inbounds,
+            inputShapes: inputShapes, outputShape: outputShape)
     }
 
     func testChannelsJoinInInboundOrder() throws {
-        let m = try model([inputData([1, 2, 2]), concatenate(["input", "input"], [[1, 2, 2], [1, 2, 2]], [1, 2, 4])])
+        let m = try model([
+            inputData([1, 2, 2]), concatenate(["input", "input"], [[1, 2, 2], [1, 2, 2]], [1, 2, 4]),
+        ])
         let out = try AkidaSimulator(model: m).forward(batch([[3, -4, 5, 6]], shape: [1, 2, 2]))
         XCTAssertEqual(out.integers, [3, -4, 3, -4, 5, 6, 5, 6])
         XCTAssertEqual(out.dtype, .int8)
@@ -22,7 +25,8 @@ final class ConcatenateTests: XCTestCase {
             inbounds: ["input"], inputShapes: [[2, 2, 1]], outputShape: [1, 1, 1])
         let cat = concatenate(["input", "d"], [[2, 2, 1], [1, 1, 1]], [2, 2, 2])
         XCTAssertEqual(AkidaLayerType.concatenate.definition.summaryRow(cat).kernelShapes, [])
-        XCTAssertEqual(compileError(try model([inputData([2, 2, 1]), dense, cat])),
-                       "layer 'cat': Concatenate inputs must have the same spatial dimensions, got [[2, 2, 1], [1, 1, 1]]")
+        XCTAssertEqual(
+            compileError(try model([inputData([2, 2, 1]), dense, cat])),
+            "layer 'cat': Concatenate inputs must have the same spatial dimensions, got [[2, 2, 1], [1, 1, 1]]")
     }
 }

@@ -4,8 +4,10 @@ import AkidaModel
 import XCTest
 
 final class DepthwiseConv2DTests: XCTestCase {
-    private func depthwise(shape: [Int], params: [String: Int] = [:], variables: [String: AkidaVariable] = [:],
-                           weightShape: [Int] = [1, 1, 1, 1], outputShape: [Int]) throws -> AkidaLayer {
+    private func depthwise(
+        shape: [Int], params: [String: Int] = [:], variables: [String: AkidaVariable] = [:],
+        weightShape: [Int] = [1, 1, 1, 1], outputShape: [Int]
+    ) throws -> AkidaLayer {
         var vars = variables
         vars["weights"] = try ints(.int8, weightShape, [Int32](repeating: 1, count: weightShape.reduce(1, *)))
         return AkidaLayer(
@@ -28,8 +30,9 @@ final class DepthwiseConv2DTests: XCTestCase {
     func testGlobalAveragePoolingSumsAfterRelu() throws {
         // [[-10, 3], [5, 7]]: 5 without ReLU, 15 with ReLU.
         for (relu, expected) in [(0, Int32(5)), (1, 15)] {
-            let layer = try depthwise(shape: [2, 2, 1], params: ["activation": relu, "pool_type": 2],
-                                      outputShape: [1, 1, 1])
+            let layer = try depthwise(
+                shape: [2, 2, 1], params: ["activation": relu, "pool_type": 2],
+                outputShape: [1, 1, 1])
             let out = try AkidaSimulator(model: model([inputData([2, 2, 1]), layer]))
                 .forward(batch([[-10, 3, 5, 7]], shape: [2, 2, 1]))
             XCTAssertEqual(out.integers, [expected], "activation \(relu)")
@@ -39,7 +42,8 @@ final class DepthwiseConv2DTests: XCTestCase {
     func testSummaryRowAndWeightShape() throws {
         let layer = try depthwise(shape: [1, 1, 1], weightShape: [1, 1, 1, 2], outputShape: [1, 1, 1])
         XCTAssertEqual(AkidaLayerType.depthwiseConv2D.definition.summaryRow(layer).type, "DepthwiseConv2D")
-        XCTAssertEqual(compileError(try model([inputData([1, 1, 1]), layer])),
-                       "layer 'dw': weights shape [1, 1, 1, 2] must be [1, 1, 1, 1]")
+        XCTAssertEqual(
+            compileError(try model([inputData([1, 1, 1]), layer])),
+            "layer 'dw': weights shape [1, 1, 1, 2] must be [1, 1, 1, 1]")
     }
 }

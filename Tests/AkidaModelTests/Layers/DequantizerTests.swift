@@ -22,7 +22,8 @@ final class DequantizerTests: XCTestCase {
     func testSummaryRowAndScalesCount() throws {
         let layer = try dequantizer([0.5], count: 1)
         XCTAssertEqual(AkidaLayerType.dequantizer.definition.summaryRow(layer).kernelShapes, [])
-        XCTAssertEqual(compileError(try model([inputData([1, 1, 2]), layer])),
-                       "layer 'dq': variable 'scales' must hold 2 values, has shape [1]")
+        XCTAssertEqual(
+            compileError(try model([inputData([1, 1, 2]), layer])),
+            "layer 'dq': variable 'scales' must hold 2 values, has shape [1]")
     }
 }

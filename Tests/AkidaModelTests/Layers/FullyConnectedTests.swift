@@ -26,7 +26,8 @@ final class FullyConnectedTests: XCTestCase {
     func testSummaryRowAndWeightShape() throws {
         let layer = try dense(weightShape: [4, 1])
         XCTAssertEqual(AkidaLayerType.fullyConnected.definition.summaryRow(layer).type, "Fully.")
-        XCTAssertEqual(compileError(try model([inputData([2, 1, 2], bits: 4), layer], .v1)),
-                       "layer 'fc': weights shape [4, 1] must be [1, 1, 4, 1] for input [2, 1, 2]")
+        XCTAssertEqual(
+            compileError(try model([inputData([2, 1, 2], bits: 4), layer], .v1)),
+            "layer 'fc': weights shape [4, 1] must be [1, 1, 4, 1] for input [2, 1, 2]")
     }
 }

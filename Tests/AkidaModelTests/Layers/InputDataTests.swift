@@ -5,13 +5,15 @@ import XCTest
 
 final class InputDataTests: XCTestCase {
     func testInputIsSignedFromFiveBits() {
-        XCTAssertEqual((1...9).map { AkidaLayer.isSignedInput(bits: $0) },
-                       [false, false, false, false, true, true, true, true, true])
+        XCTAssertEqual(
+            (1...9).map { AkidaLayer.isSignedInput(bits: $0) },
+            [false, false, false, false, true, true, true, true, true])
     }
 
     func testSummaryRowHasNoKernel() {
         let row = AkidaLayerType.inputData.definition.summaryRow(inputData([2, 3, 1]))
-        XCTAssertEqual(row, AkidaSummaryLayer(name: "input", type: "InputData", outputShape: [2, 3, 1], kernelShapes: []))
+        XCTAssertEqual(
+            row, AkidaSummaryLayer(name: "input", type: "InputData", outputShape: [2, 3, 1], kernelShapes: []))
     }
 
     func testInputPassesThroughWithinItsRange() throws {

@@ -10,8 +10,9 @@ final class SeparableConvolutionalTests: XCTestCase {
             "act_step": try floats([1], [2]),
         ]
         if pointwise { variables["weights_pw"] = try ints(.int8, [1, 1, 1, 1], [1]) }
-        return AkidaLayer(name: "sep", type: .separableConvolutional, parameters: v1Parameters(["activation": 0]),
-                          variables: variables, inbounds: ["input"], inputShapes: [[1, 16, 1]], outputShape: [1, 16, 1])
+        return AkidaLayer(
+            name: "sep", type: .separableConvolutional, parameters: v1Parameters(["activation": 0]),
+            variables: variables, inbounds: ["input"], inputShapes: [[1, 16, 1]], outputShape: [1, 16, 1])
     }
 
     func testForwardGivesPotentialsAndPredictScalesThem() throws {
@@ -26,7 +27,8 @@ final class SeparableConvolutionalTests: XCTestCase {
         let row = AkidaLayerType.separableConvolutional.definition.summaryRow(try separable())
         XCTAssertEqual(row.type, "Sep.Conv.")
         XCTAssertEqual(row.kernelShapes, [[1, 1, 1, 1], [1, 1, 1, 1]])
-        XCTAssertEqual(compileError(try model([inputData([1, 16, 1], bits: 4), try separable(pointwise: false)], .v1)),
-                       "layer 'sep': missing variable 'weights_pw'")
+        XCTAssertEqual(
+            compileError(try model([inputData([1, 16, 1], bits: 4), try separable(pointwise: false)], .v1)),
+            "layer 'sep': missing variable 'weights_pw'")
     }
 }
