@@ -33,6 +33,22 @@
     return v << k
 }
 
+/// ⌈a / b⌉ for b > 0.
+@inline(__always) func ceilDiv(_ a: Int64, _ b: Int64) -> Int64 {
+    let q = a / b
+    return (a % b != 0 && a > 0) ? q + 1 : q
+}
+
+/// Signed range of a `bits`-bit value (1...64 bits).
+@inline(__always) func bounds(_ bits: Int) -> (Int64, Int64) {
+    bits >= 64 ? (Int64.min, Int64.max) : (-(Int64(1) << (bits - 1)), (Int64(1) << (bits - 1)) - 1)
+}
+
+// Branch-free max/min/clamp for values well inside ±2^62 (differences cannot overflow).
+@inline(__always) func maxBF(_ v: Int64, _ lo: Int64) -> Int64 { let d = v &- lo; return lo &+ (d & ~(d >> 63)) }
+@inline(__always) func minBF(_ v: Int64, _ hi: Int64) -> Int64 { let d = v &- hi; return hi &+ (d & (d >> 63)) }
+@inline(__always) func clampBF(_ v: Int64, _ lo: Int64, _ hi: Int64) -> Int64 { minBF(maxBF(v, lo), hi) }
+
 // MARK: Geometry (reference section 7.6)
 
 /// One spatial axis of a window operation: input size, window, stride, padding and output size.
@@ -74,7 +90,8 @@ struct Lanes<A: FixedWidthInteger> {
 /// An accumulation loop over int8 weights (held as Int16), with products computed in P and
 /// sums in A.
 protocol Accumulation {
-    func run<A: FixedWidthInteger, P: FixedWidthInteger>(_ w: UnsafeBufferPointer<Int16>, _ lanes: Lanes<A>, _ product: P.Type)
+    func run<A: FixedWidthInteger, P: FixedWidthInteger>(
+        _ w: UnsafeBufferPointer<Int16>, _ lanes: Lanes<A>, _ product: P.Type)
 }
 
 /// acc[(o0 · out1 + o1) · F + f] = Σ x[o0·s0+i, o1·s1+j, c] · w[i, j, c, f]; `x` is the padded
@@ -86,7 +103,9 @@ struct ConvLoop: Accumulation {
     /// Per input channel left shift applied to each product (x << s)·w = (x·w) << s; nil: none.
     let shifts: UnsafePointer<Int32>?
 
-    func run<A: FixedWidthInteger, P: FixedWidthInteger>(_ w: UnsafeBufferPointer<Int16>, _ lanes: Lanes<A>, _ product: P.Type) {
+    func run<A: FixedWidthInteger, P: FixedWidthInteger>(
+        _ w: UnsafeBufferPointer<Int16>, _ lanes: Lanes<A>, _ product: P.Type
+    ) {
         let sp = lanes.scratch.baseAddress!
         for o0 in 0..<a0.output {
             for o1 in 0..<a1.output {
@@ -98,11 +117,13 @@ struct ConvLoop: Accumulation {
                         let wp = w.baseAddress! + (i * k1 + j) * c * f
                         for ch in 0..<c {
                             let xv = P(truncatingIfNeeded: xp[ch])
-                            if xv == 0 { continue }   // activations are sparse
+                            if xv == 0 { continue }  // activations are sparse
                             let wr = wp + ch * f
                             if let shifts {
                                 let sh = A(truncatingIfNeeded: shifts[ch])
-                                for q in 0..<f { sp[q] &+= A(truncatingIfNeeded: xv &* P(truncatingIfNeeded: wr[q])) &<< sh }
+                                for q in 0..<f {
+                                    sp[q] &+= A(truncatingIfNeeded: xv &* P(truncatingIfNeeded: wr[q])) &<< sh
+                                }
                             } else {
                                 for q in 0..<f { sp[q] &+= A(truncatingIfNeeded: xv &* P(truncatingIfNeeded: wr[q])) }
                             }
@@ -122,7 +143,9 @@ struct DepthwiseLoop: Accumulation {
     let a0: WindowAxis, a1: WindowAxis
     let acc: UnsafeMutableBufferPointer<Int64>
 
-    func run<A: FixedWidthInteger, P: FixedWidthInteger>(_ w: UnsafeBufferPointer<Int16>, _ lanes: Lanes<A>, _ product: P.Type) {
+    func run<A: FixedWidthInteger, P: FixedWidthInteger>(
+        _ w: UnsafeBufferPointer<Int16>, _ lanes: Lanes<A>, _ product: P.Type
+    ) {
         let sp = lanes.scratch.baseAddress!
         for o0 in 0..<a0.output {
             for o1 in 0..<a1.output {
@@ -132,7 +155,10 @@ struct DepthwiseLoop: Accumulation {
                     for j in 0..<k1 {
                         let xp = x.baseAddress! + (row + o1 * a1.stride + j) * c
                         let wp = w.baseAddress! + (i * k1 + j) * c
-                        for ch in 0..<c { sp[ch] &+= A(truncatingIfNeeded: P(truncatingIfNeeded: xp[ch]) &* P(truncatingIfNeeded: wp[ch])) }
+                        for ch in 0..<c {
+                            sp[ch] &+= A(
+                                truncatingIfNeeded: P(truncatingIfNeeded: xp[ch]) &* P(truncatingIfNeeded: wp[ch]))
+                        }
                     }
                 }
                 let out = acc.baseAddress! + (o0 * a1.output + o1) * c
@@ -149,7 +175,9 @@ struct DenseLoop: Accumulation {
     /// Per input element left shift applied to each product; nil: none.
     let shifts: UnsafePointer<Int32>?
 
-    func run<A: FixedWidthInteger, P: FixedWidthInteger>(_ w: UnsafeBufferPointer<Int16>, _ lanes: Lanes<A>, _ product: P.Type) {
+    func run<A: FixedWidthInteger, P: FixedWidthInteger>(
+        _ w: UnsafeBufferPointer<Int16>, _ lanes: Lanes<A>, _ product: P.Type
+    ) {
         let sp = lanes.scratch.baseAddress!
         for r in 0..<rows {
             for q in 0..<u { sp[q] = 0 }

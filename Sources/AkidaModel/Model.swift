@@ -26,15 +26,7 @@ public enum AkidaLayerType: String, Sendable, Equatable, CaseIterable {
     case fullyConnected = "FullyConnected"
 
     /// The type name as `Model.summary()` prints it (akida abbreviates the 1.0 names).
-    public var summaryName: String {
-        switch self {
-        case .inputConvolutional: return "InputConv."
-        case .convolutional: return "Conv."
-        case .separableConvolutional: return "Sep.Conv."
-        case .fullyConnected: return "Fully."
-        default: return rawValue
-        }
-    }
+    public var summaryName: String { definition.summaryName }
 }
 
 /// Element type of an Akida variable.
@@ -142,9 +134,11 @@ public struct AkidaLayer: Sendable, Equatable {
     public var inputShapes: [[Int]]
     public var outputShape: [Int]
 
-    public init(name: String, type: AkidaLayerType, parameters: [String: Int],
-                variables: [String: AkidaVariable], inbounds: [String],
-                inputShapes: [[Int]], outputShape: [Int]) {
+    public init(
+        name: String, type: AkidaLayerType, parameters: [String: Int],
+        variables: [String: AkidaVariable], inbounds: [String],
+        inputShapes: [[Int]], outputShape: [Int]
+    ) {
         self.name = name
         self.type = type
         self.parameters = parameters
@@ -185,8 +179,10 @@ public struct AkidaModel: Sendable, Equatable {
     /// The akida release whose schema and semantics this implementation follows.
     public static let referenceVersion = "2.19.3"
 
-    public init(akidaVersion: String = AkidaModel.referenceVersion, ipVersion: AkidaIPVersion,
-                layers: [AkidaLayer], inputShape: [Int], outputShape: [Int]) throws {
+    public init(
+        akidaVersion: String = AkidaModel.referenceVersion, ipVersion: AkidaIPVersion,
+        layers: [AkidaLayer], inputShape: [Int], outputShape: [Int]
+    ) throws {
         self.akidaVersion = akidaVersion
         self.ipVersion = ipVersion
         self.layers = layers
@@ -205,7 +201,8 @@ public struct AkidaModel: Sendable, Equatable {
                 let actual = AkidaVariable.minimalBitwidth(dtype: v.dtype, values: v.values)
                 guard v.bitwidth >= actual else {
                     throw AkidaModelError.invalidVariable(
-                        "The specified bitwidth (\(v.bitwidth)) must be higher or equal to the actual bitwidth (\(actual)) of \(name) from the layer '\(layer.name)'.")
+                        "The specified bitwidth (\(v.bitwidth)) must be higher or equal to the actual bitwidth "
+                            + "(\(actual)) of \(name) from the layer '\(layer.name)'.")
                 }
             }
             guard let bits = layer.parameters["weights_bits"], (1...8).contains(bits) else { continue }
@@ -213,8 +210,9 @@ public struct AkidaModel: Sendable, Equatable {
             for name in ["weights", "weights_pw"] {
                 guard let w = layer.variables[name] else { continue }
                 if let bad = w.integers.first(where: { $0 < lo || $0 > hi }) {
-                    throw AkidaModelError.invalidLayer(layer: layer.name, reason:
-                        "\(name): invalid value \(bad). \(bad < lo ? "Minimum authorized value is \(lo)" : "Maximum authorized value is \(hi)") for weights_bits \(bits)")
+                    let limit = bad < lo ? "Minimum authorized value is \(lo)" : "Maximum authorized value is \(hi)"
+                    throw AkidaModelError.invalidLayer(
+                        layer: layer.name, reason: "\(name): invalid value \(bad). \(limit) for weights_bits \(bits)")
                 }
             }
         }
@@ -239,26 +237,4 @@ public struct AkidaModel: Sendable, Equatable {
     }
 
     public func layer(named name: String) -> AkidaLayer? { layers.first { $0.name == name } }
-}
-
-public enum AkidaModelError: Error, CustomStringConvertible, Equatable {
-    case invalidVariable(String)
-    case invalidGraph(String)
-    case missingParameter(layer: String, parameter: String)
-    case missingVariable(layer: String, variable: String)
-    case invalidLayer(layer: String, reason: String)
-    case invalidInput(String)
-    case cancelled
-
-    public var description: String {
-        switch self {
-        case .invalidVariable(let s): return "invalid Akida variable: \(s)"
-        case .invalidGraph(let s): return "invalid Akida model graph: \(s)"
-        case .missingParameter(let l, let p): return "layer '\(l)': missing parameter '\(p)'"
-        case .missingVariable(let l, let v): return "layer '\(l)': missing variable '\(v)'"
-        case .invalidLayer(let l, let r): return "layer '\(l)': \(r)"
-        case .invalidInput(let s): return s
-        case .cancelled: return "inference cancelled"
-        }
-    }
 }

@@ -77,13 +77,10 @@ public final class AkidaSimulator: @unchecked Sendable {
 
     /// Whether `predict` applies (v2: last layer is a Dequantizer; v1: last layer has no activation).
     public var canPredict: Bool {
-        guard let last = layers.last else { return false }
-        switch last.op {
-        case .dequantizer: return model.ipVersion == .v2
-        case .neural(let n):
-            if case .v1(_, _, _, let activation, _, _) = n.post { return !activation }
-            return false
-        default: return false
+        switch layers.last?.step.prediction ?? .unavailable {
+        case .identity: return model.ipVersion == .v2
+        case .potentials: return true
+        case .unavailable: return false
         }
     }
 
@@ -92,8 +89,10 @@ public final class AkidaSimulator: @unchecked Sendable {
     /// layer's output over the batch when `layerSparsity` is set. `progress(done, total)` is called
     /// after each sample (serially, from worker threads); returning false cancels the run, which
     /// then throws `AkidaModelError.cancelled`.
-    public func infer(_ input: NDArray, forwardOnly: Bool = false, layerSparsity: Bool = false,
-                      progress: ((_ done: Int, _ total: Int) -> Bool)? = nil) throws -> AkidaRunResult {
+    public func infer(
+        _ input: NDArray, forwardOnly: Bool = false, layerSparsity: Bool = false,
+        progress: ((_ done: Int, _ total: Int) -> Bool)? = nil
+    ) throws -> AkidaRunResult {
         let result = try run(input, keepLayers: false, countZeros: layerSparsity, progress: progress)
         let output = !forwardOnly && canPredict ? try predict(fromForward: result.output) : result.output
         return AkidaRunResult(output: output, usedPredict: !forwardOnly && canPredict, layerSparsity: result.sparsity)
@@ -114,15 +113,17 @@ public final class AkidaSimulator: @unchecked Sendable {
     public func predict(fromForward out: AkidaTensor) throws -> AkidaTensor {
         guard let last = layers.last else { throw AkidaModelError.invalidGraph("the model has no layers") }
         if model.ipVersion == .v2 {
-            guard case .dequantizer = last.op else {
-                throw AkidaModelError.invalidInput("predict needs a Dequantizer as last layer (layer '\(last.name)' is not); use forward")
+            guard case .identity = last.step.prediction else {
+                throw AkidaModelError.invalidInput(
+                    "predict needs a Dequantizer as last layer (layer '\(last.name)' is not); use forward")
             }
             return out
         }
-        guard case .neural(let n) = last.op, case .v1(let threshold, let actStep, _, let activation, _, _) = n.post, !activation else {
-            throw AkidaModelError.invalidInput("predict needs an Akida 1.0 model whose last layer has no activation; use forward")
+        guard case .potentials(let threshold, let actStep) = last.step.prediction else {
+            throw AkidaModelError.invalidInput(
+                "predict needs an Akida 1.0 model whose last layer has no activation; use forward")
         }
-        let c = n.outChannels
+        let c = actStep.count
         let floats = out.integers.enumerated().map { i, p in
             (Float(p) - Float(threshold[i % c])) / actStep[i % c]
         }
@@ -138,28 +139,26 @@ public final class AkidaSimulator: @unchecked Sendable {
         // A (N, C) batch for a [1, 1, C] model is accepted as (N, 1, 1, C).
         if shape.count == 2, want.count == 3, want[0] == 1, want[1] == 1 { shape = [shape[0], 1, 1, shape[1]] }
         guard shape.count == 4, Array(shape[1...]) == want else {
+            let wanted = want.map(String.init).joined(separator: ","), got = input.shape.map(String.init)
             throw AkidaModelError.invalidInput(
-                "Input shape must be (N,\(want.map(String.init).joined(separator: ","))) but got (\(input.shape.map(String.init).joined(separator: ",")))")
+                "Input shape must be (N,\(wanted)) but got (\(got.joined(separator: ",")))")
         }
-        let first = layers[0]
-        let allowed: [DType]
-        var range: ClosedRange<Int64>? = nil
-        switch first.op {
-        case .quantizer(_, _, _, let signed): allowed = signed ? [.int8, .float32] : [.uint8, .float32]
-        case .inputData(let bits, let signed):
-            allowed = signed ? [.int8] : [.uint8]
-            if bits < 8 { range = signed ? -(Int64(1) << (bits - 1))...(Int64(1) << (bits - 1)) - 1 : 0...(Int64(1) << bits) - 1 }
-        default: allowed = [.uint8]
-        }
+        let rule = layers[0].step.inputRule
+        let allowed = rule.dtypes, range = rule.range
         guard [.int8, .uint8, .int16, .float32].contains(input.dtype) else {
-            throw AkidaModelError.invalidInput("Input dtype should be int8, uint8, int16 or float32 (got \(input.dtype.rawValue))")
+            throw AkidaModelError.invalidInput(
+                "Input dtype should be int8, uint8, int16 or float32 (got \(input.dtype.rawValue))")
         }
         guard allowed.contains(input.dtype) else {
-            throw AkidaModelError.invalidInput("Unsupported input type \(input.dtype.rawValue). Input type should be \(allowed.map(\.rawValue).joined(separator: " or ")).")
+            let types = allowed.map(\.rawValue).joined(separator: " or ")
+            throw AkidaModelError.invalidInput(
+                "Unsupported input type \(input.dtype.rawValue). Input type should be \(types).")
         }
         if input.dtype == .float32 {
             let values = input.bytes.withUnsafeBytes { raw in
-                (0..<input.count).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self))) }
+                (0..<input.count).map {
+                    Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self)))
+                }
             }
             if let bad = values.first(where: { !$0.isFinite }) {
                 throw AkidaModelError.invalidInput("Input values must be finite numbers. Got \(bad).")
@@ -170,19 +169,25 @@ public final class AkidaSimulator: @unchecked Sendable {
             switch input.dtype {
             case .uint8: return raw.map { Int32($0) }
             case .int8: return raw.map { Int32(Int8(bitPattern: $0)) }
-            default: return (0..<input.count).map { Int32(Int16(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 2, as: Int16.self))) }
+            default:
+                return (0..<input.count).map {
+                    Int32(Int16(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 2, as: Int16.self)))
+                }
             }
         }
         if let range, let bad = ints.first(where: { !range.contains(Int64($0)) }) {
-            throw AkidaModelError.invalidInput("Input values must be in the range (\(range.lowerBound), \(range.upperBound)). Got \(bad).")
+            throw AkidaModelError.invalidInput(
+                "Input values must be in the range (\(range.lowerBound), \(range.upperBound)). Got \(bad).")
         }
         return (shape[0], ints, [])
     }
 
     // MARK: Batch execution
 
-    func run(_ input: NDArray, keepLayers: Bool, countZeros: Bool = false,
-             progress: ((Int, Int) -> Bool)? = nil) throws -> AkidaInference {
+    func run(
+        _ input: NDArray, keepLayers: Bool, countZeros: Bool = false,
+        progress: ((Int, Int) -> Bool)? = nil
+    ) throws -> AkidaInference {
         let (n, inInts, inFloats) = try prepareInput(input)
         let inCount = model.inputShape.reduce(1, *)
         let keep = layers.indices.map { keepLayers || $0 == layers.count - 1 }
@@ -213,8 +218,12 @@ public final class AkidaSimulator: @unchecked Sendable {
                                 }
                                 if stop { throw AkidaModelError.cancelled }
                             }
-                            let sampleInts = intsIn.isEmpty ? nil : UnsafeBufferPointer(rebasing: intsIn[s * inCount..<(s + 1) * inCount])
-                            let sampleFloats = floatsIn.isEmpty ? nil : UnsafeBufferPointer(rebasing: floatsIn[s * inCount..<(s + 1) * inCount])
+                            let sampleInts =
+                                intsIn.isEmpty
+                                ? nil : UnsafeBufferPointer(rebasing: intsIn[s * inCount..<(s + 1) * inCount])
+                            let sampleFloats =
+                                floatsIn.isEmpty
+                                ? nil : UnsafeBufferPointer(rebasing: floatsIn[s * inCount..<(s + 1) * inCount])
                             try ws.runSample(layers: layers, ints: sampleInts, floats: sampleFloats)
                             if countZeros { ws.countZeros(into: &localZeros) }
                             if progress != nil { lock.sync { done += 1 } }
@@ -222,9 +231,11 @@ public final class AkidaSimulator: @unchecked Sendable {
                                 guard let r else { continue }
                                 let c = layers[i].outCount
                                 if r.isFloat {
-                                    r.floats.baseAddress!.advanced(by: s * c).update(from: ws.floatOut[i].baseAddress!, count: c)
+                                    r.floats.baseAddress!.advanced(by: s * c).update(
+                                        from: ws.floatOut[i].baseAddress!, count: c)
                                 } else {
-                                    r.ints.baseAddress!.advanced(by: s * c).update(from: ws.intOut[i].baseAddress!, count: c)
+                                    r.ints.baseAddress!.advanced(by: s * c).update(
+                                        from: ws.intOut[i].baseAddress!, count: c)
                                 }
                             }
                         }
@@ -241,14 +252,21 @@ public final class AkidaSimulator: @unchecked Sendable {
         for (i, r) in results.enumerated() {
             guard let r else { continue }
             let l = layers[i]
-            outputs.append((l.name, AkidaTensor(dtype: l.outDType, shape: [n] + l.outShape,
-                                                integers: r.isFloat ? [] : Array(r.ints), floats: r.isFloat ? Array(r.floats) : [])))
+            outputs.append(
+                (
+                    l.name,
+                    AkidaTensor(
+                        dtype: l.outDType, shape: [n] + l.outShape,
+                        integers: r.isFloat ? [] : Array(r.ints), floats: r.isFloat ? Array(r.floats) : [])
+                ))
         }
         let output = outputs[outputs.count - 1].tensor
         if !keepLayers { outputs = [] }
-        let sparsity = countZeros ? layers.indices.map { i in
-            (name: layers[i].name, zeroFraction: Double(zeros[i]) / Double(max(1, n * layers[i].outCount)))
-        } : []
+        let sparsity =
+            countZeros
+            ? layers.indices.map { i in
+                (name: layers[i].name, zeroFraction: Double(zeros[i]) / Double(max(1, n * layers[i].outCount)))
+            } : []
         return AkidaInference(output: output, layerOutputs: outputs, sparsity: sparsity)
     }
 }

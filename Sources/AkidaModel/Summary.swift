@@ -1,5 +1,6 @@
 // Model summary: the text of akida's Model.summary() for an unmapped model (one software
-// sequence) and the same information as a structured value for JSON output.
+// sequence) and the same information as a structured value for JSON output. Each layer's row
+// comes from its registry type.
 
 /// One row of the layers table.
 public struct AkidaSummaryLayer: Sendable, Equatable {
@@ -8,6 +9,13 @@ public struct AkidaSummaryLayer: Sendable, Equatable {
     public var outputShape: [Int]
     /// Shapes of the kernels (`weights`, then `weights_pw` for separable layers); empty when none.
     public var kernelShapes: [[Int]]
+
+    public init(name: String, type: String, outputShape: [Int], kernelShapes: [[Int]]) {
+        self.name = name
+        self.type = type
+        self.outputShape = outputShape
+        self.kernelShapes = kernelShapes
+    }
 }
 
 /// A sequence of layers run by one backend (unmapped models: a single software sequence).
@@ -32,11 +40,7 @@ public struct AkidaSummary: Sendable, Equatable {
         let body = model.layers.drop { $0.type == .inputData }
         if let first = body.first, let last = body.last {
             let name = first.name == last.name ? "SW/\(first.name)" : "SW/\(first.name)-\(last.name)"
-            let rows = body.map { layer -> AkidaSummaryLayer in
-                let kernels = ["weights", "weights_pw"].compactMap { layer.variables[$0]?.shape }
-                return AkidaSummaryLayer(name: layer.name, type: layer.type.summaryName,
-                                         outputShape: layer.outputShape, kernelShapes: kernels)
-            }
+            let rows = body.map { $0.type.definition.summaryRow($0) }
             sequences = [AkidaSummarySequence(name: name, backend: "Software", layers: rows)]
         } else {
             sequences = []
@@ -49,7 +53,8 @@ public struct AkidaSummary: Sendable, Equatable {
             title: "Model Summary",
             header: ["Input shape", "Output shape", "Sequences", "Layers"],
             rows: [[pythonList(inputShape), pythonList(outputShape), String(sequences.count), String(layerCount)]],
-            banners: nil).render()
+            banners: nil
+        ).render()
         guard !sequences.isEmpty else { return out }
         var rows: [[String]] = []
         var banners: [String?] = []
@@ -65,8 +70,10 @@ public struct AkidaSummary: Sendable, Equatable {
             }
         }
         out += "\n"
-        out += SummaryTable(title: nil, header: ["Layer (type)", "Output shape", "Kernel shape"],
-                            rows: rows, banners: banners).render()
+        out += SummaryTable(
+            title: nil, header: ["Layer (type)", "Output shape", "Kernel shape"],
+            rows: rows, banners: banners
+        ).render()
         return out
     }
 }
@@ -104,7 +111,8 @@ struct SummaryTable {
                 let isPass = banner.contains("pass")
                 if !isPass { out += "\n" }
                 let half = max(Double(total - banner.count) / 2, 1)
-                out += String(repeating: "=", count: Int((half - 1).rounded(.up))) + " " + banner + " "
+                out +=
+                    String(repeating: "=", count: Int((half - 1).rounded(.up))) + " " + banner + " "
                     + String(repeating: "=", count: Int((half - 1).rounded(.down))) + "\n"
                 if !isPass { out += "\n" }
             } else if r > 0 && row[0] != rows[0][0] {

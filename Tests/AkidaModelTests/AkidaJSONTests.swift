@@ -32,8 +32,9 @@ final class AkidaJSONTests: XCTestCase {
 
     func testVersionMismatchIsRefused() throws {
         let c = try XCTUnwrap(AkidaCase.all().first)
-        let text = try c.jsonText().replacingOccurrences(of: "\"Akida version\": \"2.19.3\"",
-                                                           with: "\"Akida version\": \"2.18.0\"")
+        let text = try c.jsonText().replacingOccurrences(
+            of: "\"Akida version\": \"2.19.3\"",
+            with: "\"Akida version\": \"2.18.0\"")
         XCTAssertThrowsError(try AkidaJSON.decode(text)) { error in
             XCTAssertTrue("\(error)".contains("2.18.0"), "\(error)")
         }
@@ -57,7 +58,8 @@ final class SummaryJSONTests: XCTestCase {
             let names = (sequences.first?["layers"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
             let text = try String(contentsOf: c.file("_summary.txt"), encoding: .utf8)
             for name in names { XCTAssertTrue(text.contains("\(name) ("), "\(c.label): \(name)") }
-            XCTAssertEqual(names.count, model.layers.filter { $0.type != .inputData || $0.inbounds.count > 0 }.count, c.label)
+            XCTAssertEqual(
+                names.count, model.layers.filter { $0.type != .inputData || $0.inbounds.count > 0 }.count, c.label)
         }
     }
 }
@@ -69,7 +71,10 @@ final class VariableValidationTests: XCTestCase {
         let index = try XCTUnwrap(model.layers.firstIndex { $0.name == "dense_0" })
         model.layers[index].variables["weights"]?.bitwidth = 4
         XCTAssertThrowsError(try model.validateVariables()) { error in
-            XCTAssertTrue("\(error)".contains("must be higher or equal to the actual bitwidth (8) of weights from the layer 'dense_0'"), "\(error)")
+            XCTAssertTrue(
+                "\(error)".contains(
+                    "must be higher or equal to the actual bitwidth (8) of weights from the layer 'dense_0'"),
+                "\(error)")
         }
     }
 

@@ -3,8 +3,8 @@ import AkidaFormats
 import AkidaModel
 import Foundation
 import NumPyIO
-import TestSupport
 import Tensors
+import TestSupport
 
 struct AkidaCase {
     let name: String

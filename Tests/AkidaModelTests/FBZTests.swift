@@ -12,7 +12,8 @@ final class FBZTests: XCTestCase {
             let back = try FBZ.decode(blob)
             XCTAssertEqual(back, model, c.label)
             XCTAssertEqual(AkidaJSON.encode(back), try c.jsonText(), c.label)
-            XCTAssertLessThan(blob.count, try c.jsonText().utf8.count / 3, "\(c.label): blob should be much smaller than JSON")
+            XCTAssertLessThan(
+                blob.count, try c.jsonText().utf8.count / 3, "\(c.label): blob should be much smaller than JSON")
         }
     }
 
@@ -85,7 +86,8 @@ final class FBZTests: XCTestCase {
             header.bodyLength = UInt64(length)
             header.storedLength = UInt64(length)
             header.bodyCRC = Blob.crc32(cut)
-            XCTAssertThrowsError(try FBZ.decode(header.bytes(payloadCRC: header.bodyCRC) + cut), "body cut at \(length)")
+            XCTAssertThrowsError(
+                try FBZ.decode(header.bytes(payloadCRC: header.bodyCRC) + cut), "body cut at \(length)")
         }
     }
 }

@@ -33,8 +33,9 @@ final class LayerOutputTests: XCTestCase {
             let samples = try XCTUnwrap(expected.first?.array.shape.first, c.label)
             let inputs = try c.inputs()
             let rowBytes = inputs.bytes.count / inputs.shape[0]
-            let head = try NDArray(dtype: inputs.dtype, shape: [samples] + inputs.shape.dropFirst(),
-                                   bytes: Array(inputs.bytes[0..<samples * rowBytes]))
+            let head = try NDArray(
+                dtype: inputs.dtype, shape: [samples] + inputs.shape.dropFirst(),
+                bytes: Array(inputs.bytes[0..<samples * rowBytes]))
             let run = try AkidaSimulator(model: c.model()).forwardAllLayers(head)
             XCTAssertEqual(run.layerOutputs.map(\.name), expected.map { $0.name }, c.label)
             for (name, tensor) in run.layerOutputs {
@@ -43,7 +44,9 @@ final class LayerOutputTests: XCTestCase {
                 if got != want {
                     let a = try got.integersOrFloats(), b = try want.integersOrFloats()
                     let diff = zip(a, b).filter { $0 != $1 }.count
-                    XCTFail("\(c.label) layer \(name): \(got.dtype)\(got.shape) vs \(want.dtype)\(want.shape), \(diff) values differ")
+                    XCTFail(
+                        "\(c.label) layer \(name): \(got.dtype)\(got.shape) vs \(want.dtype)\(want.shape), "
+                            + "\(diff) values differ")
                 }
             }
         }
@@ -140,29 +143,40 @@ final class InputValidationTests: XCTestCase {
 /// Accumulations beyond 32 bits (28-bit activations into a dense layer) follow reference 7.5:
 /// exact sums, then saturation to buffer_bits.
 final class WideAccumulationTests: XCTestCase {
-    private func dense(_ name: String, inbound: String, units: Int, inputs: Int, weight: Int32, outputShift: Int32) throws -> AkidaLayer {
+    private func dense(
+        _ name: String, inbound: String, units: Int, inputs: Int, weight: Int32, outputShift: Int32
+    ) throws -> AkidaLayer {
         func v(_ dtype: AkidaDType, _ shape: [Int], _ values: [Int32]) throws -> AkidaVariable {
             try AkidaVariable(dtype: dtype, shape: shape, values: .integers(values))
         }
-        let weights: [Int32] = (0..<inputs * units).map { i in units == inputs ? (i / units == i % units ? weight : 0) : weight }
+        let weights: [Int32] = (0..<inputs * units).map { i in
+            units == inputs ? (i / units == i % units ? weight : 0) : weight
+        }
         return AkidaLayer(
             name: name, type: .dense1D,
-            parameters: ["activation": 0, "buffer_bits": 32, "output_bits": 32, "post_op_buffer_bits": 32,
-                         "units": units, "weights_bits": 8],
-            variables: ["weights": try v(.int8, [inputs, units], weights),
-                        "output_shift": try v(.int8, [units], [Int32](repeating: outputShift, count: units))],
+            parameters: [
+                "activation": 0, "buffer_bits": 32, "output_bits": 32, "post_op_buffer_bits": 32,
+                "units": units, "weights_bits": 8,
+            ],
+            variables: [
+                "weights": try v(.int8, [inputs, units], weights),
+                "output_shift": try v(.int8, [units], [Int32](repeating: outputShift, count: units)),
+            ],
             inbounds: [inbound], inputShapes: [[1, 1, inputs]], outputShape: [1, 1, units])
     }
 
     func testSumsBeyond32BitsSaturateAtBufferBits() throws {
-        let input = AkidaLayer(name: "input", type: .inputData,
-                               parameters: ["input_bits": 8, "input_channels": 4, "input_height": 1, "input_width": 1, "input_signed": 1],
-                               variables: [:], inbounds: [], inputShapes: [[1, 1, 4]], outputShape: [1, 1, 4])
-        let model = try AkidaModel(ipVersion: .v2, layers: [
-            input,
-            try dense("widen", inbound: "input", units: 4, inputs: 4, weight: 1, outputShift: 20),
-            try dense("sum", inbound: "widen", units: 2, inputs: 4, weight: 127, outputShift: 0),
-        ], inputShape: [1, 1, 4], outputShape: [1, 1, 2])
+        let input = AkidaLayer(
+            name: "input", type: .inputData,
+            parameters: ["input_bits": 8, "input_channels": 4, "input_height": 1, "input_width": 1, "input_signed": 1],
+            variables: [:], inbounds: [], inputShapes: [[1, 1, 4]], outputShape: [1, 1, 4])
+        let model = try AkidaModel(
+            ipVersion: .v2,
+            layers: [
+                input,
+                try dense("widen", inbound: "input", units: 4, inputs: 4, weight: 1, outputShift: 20),
+                try dense("sum", inbound: "widen", units: 2, inputs: 4, weight: 127, outputShift: 0),
+            ], inputShape: [1, 1, 4], outputShape: [1, 1, 2])
         let samples: [[Int32]] = [[127, 127, 127, 127], [1, 1, 1, 1], [-128, -128, -128, -128], [100, -100, 3, 0]]
         let x = NDArray(Tensor(shape: [4, 1, 1, 4], scalars: samples.flatMap { $0 }), dtype: .int8)
         let out = try AkidaSimulator(model: model).forward(x)
@@ -182,8 +196,9 @@ final class RobustnessTests: XCTestCase {
             let c = try XCTUnwrap(AkidaCase.all().first { $0.name == name })
             let model = try c.model()
             let inputs = try c.inputs()
-            let head = try NDArray(dtype: inputs.dtype, shape: [1] + inputs.shape.dropFirst(),
-                                   bytes: Array(inputs.bytes[0..<inputs.bytes.count / inputs.shape[0]]))
+            let head = try NDArray(
+                dtype: inputs.dtype, shape: [1] + inputs.shape.dropFirst(),
+                bytes: Array(inputs.bytes[0..<inputs.bytes.count / inputs.shape[0]]))
             for (li, layer) in model.layers.enumerated() {
                 for key in layer.parameters.keys {
                     for value in [-1_000_000, -1, 0, 3, 40, 1 << 40] {
