@@ -62,8 +62,7 @@ extension AkidaAssembler {
             shape = q.outputShape
             bits = facts.outputBits
             name = "InputData_\(layers.count + 1)"
-            let inputSigned = bits >= 5
-            if inputSigned != facts.signed {
+            if AkidaLayer.isSignedInput(bits: bits) != facts.signed {
                 throw ConversionError(
                     kind: .engine, layer: qName, rule: "input-sign",
                     message: "InputData sign incompatible with previous layer.",
@@ -96,15 +95,16 @@ extension AkidaAssembler {
             }
             name = inputName
         }
+        let signed = AkidaLayer.isSignedInput(bits: bits)
         let params = [
             "input_bits": bits, "input_channels": shape[2], "input_height": shape[1],
-            "input_signed": bits >= 5 ? 1 : 0, "input_width": shape[0],
+            "input_signed": signed ? 1 : 0, "input_width": shape[0],
         ]
         append(
             AkidaLayer(
                 name: name, type: .inputData, parameters: params, variables: [:], inbounds: inbounds,
                 inputShapes: [shape], outputShape: shape),
-            signed: bits >= 5, outputBits: bits)
+            signed: signed, outputBits: bits)
         return name
     }
 
