@@ -1,6 +1,7 @@
 // FloatModel: float32 inference over a LayerGraph — built from a saved model or from a graph
 // a transform produced, run on batches, optionally returning intermediate layer outputs
 // (what calibration needs). Intermediate tensors are released as soon as no layer needs them.
+import Diagnostics
 import Foundation
 import Tensors
 
@@ -54,10 +55,10 @@ public final class FloatModel: @unchecked Sendable {
             return ModelTensorInfo(name: ref.layer, shape: [nil] + layers[i].outputShape, dtype: "float32")
         }
         let inputs = try graph.inputs.map { name -> ModelTensorInfo in
-            guard let i = index[name], case .input(let shape, let dtype) = layers[i].spec else {
+            guard let i = index[name], let input = layers[i].spec.layer as? InputLayer else {
                 throw GraphError.malformedConfig("model input '\(name)' is not an InputLayer")
             }
-            return ModelTensorInfo(name: name, shape: [nil] + shape, dtype: dtype.rawValue)
+            return ModelTensorInfo(name: name, shape: [nil] + input.shape, dtype: input.dtype.rawValue)
         }
         self.graph = graph
         self.layers = layers
@@ -131,7 +132,7 @@ public final class FloatModel: @unchecked Sendable {
         for (i, node) in graph.nodes.enumerated() {
             let layer = layers[i]
             var args: [Tensor<Float>] = []
-            if case .input = layer.spec, let position = graph.inputs.firstIndex(of: node.name) {
+            if layer.spec.layer is InputLayer, let position = graph.inputs.firstIndex(of: node.name) {
                 args = [inputs[position]]
             }
             for ref in node.inputs {
@@ -233,7 +234,7 @@ func integerRange(_ dtype: DType) -> ClosedRange<Float> {
     }
 }
 
-public enum FloatModelError: Error, CustomStringConvertible, Equatable {
+public enum FloatModelError: UserFacingError, Equatable {
     case invalidInput(String)
 
     public var description: String {
@@ -241,4 +242,6 @@ public enum FloatModelError: Error, CustomStringConvertible, Equatable {
         case .invalidInput(let s): return "invalid model input: \(s)"
         }
     }
+
+    public var problemType: ProblemType { .invalidInput }
 }

@@ -3,6 +3,7 @@
 // Functional used as a layer) expanded in place. Layers are kept generic — class name, config
 // JSON, inputs and weights — so that the float engine and the quantizer each interpret the
 // classes they know. Nothing in a model file is ever executed.
+import Diagnostics
 import Tensors
 
 /// One output tensor of a graph node.
@@ -107,7 +108,7 @@ public struct LayerGraph: Sendable {
     }
 }
 
-public enum GraphError: Error, CustomStringConvertible, Equatable {
+public enum GraphError: UserFacingError, Equatable {
     case malformedConfig(String)
     case unsupported(layer: String, className: String, reason: String)
 
@@ -115,6 +116,20 @@ public enum GraphError: Error, CustomStringConvertible, Equatable {
         switch self {
         case .malformedConfig(let s): return "malformed model_config: \(s)"
         case .unsupported(let layer, let cls, let reason): return "layer '\(layer)' (\(cls)): \(reason)"
+        }
+    }
+
+    public var problemType: ProblemType {
+        switch self {
+        case .malformedConfig: return .invalidModel
+        case .unsupported: return .unsupportedLayer
+        }
+    }
+
+    public var layer: String? {
+        switch self {
+        case .malformedConfig: return nil
+        case .unsupported(let layer, _, _): return layer
         }
     }
 }

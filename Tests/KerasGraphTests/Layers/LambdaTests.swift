@@ -1,0 +1,12 @@
+import XCTest
+import KerasGraph
+
+final class LambdaTests: XCTestCase {
+    func testRefusedAtEveryStage() {
+        let text = LayerTest.error("Lambda", #"{"function": ["4wEAAAAA", null, null]}"#)
+        XCTAssertTrue(text.contains("'odd_layer' (Lambda)") && text.contains("never executes"), text)
+        XCTAssertThrowsError(try LayerTest.registryShape("Lambda", "{}", [[2]])) {
+            XCTAssertTrue("\($0)".contains("never executes"))
+        }
+    }
+}

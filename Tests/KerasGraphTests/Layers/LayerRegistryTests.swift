@@ -1,0 +1,54 @@
+// The registry table: one type per class name, the supported list users see, the engine-wide
+// shape entry and the one "is quantized" predicate.
+import XCTest
+import Tensors
+import KerasGraph
+
+final class LayerRegistryTests: XCTestCase {
+    func testSupportedClassesInTheirListedOrder() {
+        XCTAssertEqual(LayerRegistry.supportedClasses, [
+            "InputLayer", "Conv2D", "DepthwiseConv2D", "SeparableConv2D", "Dense", "BatchNormalization", "ReLU",
+            "Activation", "Softmax", "MaxPooling2D", "AveragePooling2D", "GlobalAveragePooling2D",
+            "GlobalMaxPooling2D", "Flatten", "Reshape", "Dropout", "Rescaling", "ZeroPadding2D", "Add", "Concatenate",
+        ])
+        XCTAssertEqual(LayerSpec.supportedClasses, LayerRegistry.supportedClasses)
+    }
+
+    func testUnknownClassesListTheSupportedOnes() {
+        let text = LayerTest.error("GRU", #"{"units": 4}"#)
+        XCTAssertTrue(text.contains("'odd_layer' (GRU)") && text.contains("supported layers: InputLayer, Conv2D"), text)
+        XCTAssertThrowsError(try LayerTest.registryShape("Cropping2D", "{}", [[4, 4, 1]])) {
+            guard case GraphError.unsupported(let layer, let cls, _) = $0 else { return XCTFail("\($0)") }
+            XCTAssertEqual(layer, "layer")
+            XCTAssertEqual(cls, "Cropping2D")
+        }
+    }
+
+    func testRegistryShapeChecksSizesLikeTheFloatEngine() {
+        XCTAssertThrowsError(try LayerTest.registryShape("Dense", #"{"units": 2}"#, [[1 << 20, 1 << 20]])) {
+            XCTAssertTrue("\($0)".contains("larger than"))
+        }
+    }
+
+    func testQuantizedClasses() {
+        for cls in ["Custom>QuantizedConv2D", "QuantizedDense", "Custom>InputQuantizer", "Custom>Dequantizer",
+                    "ActivationDiscreteRelu", "QuantizedReLU"] {
+            XCTAssertTrue(LayerRegistry.isQuantizedClass(cls), cls)
+        }
+        for cls in ["Conv2D", "InputLayer", "ReLU", "Custom>PaddedConv2D", "Quantizer"] {
+            XCTAssertFalse(LayerRegistry.isQuantizedClass(cls), cls)
+        }
+    }
+
+    func testGraphIsQuantizedWhenOneLayerIs() throws {
+        let input = try LayerTest.node("InputLayer", #"{"batch_input_shape": [null, 2]}"#, inputs: 0)
+        let dense = try LayerTest.node("Dense", #"{"units": 1}"#)
+        let dequantizer = try LayerTest.node("Custom>Dequantizer", "{}")
+        func graph(_ nodes: [GraphNode]) -> LayerGraph {
+            LayerGraph(modelClass: "Functional", name: "m", nodes: nodes, inputs: ["input0"],
+                       outputs: [TensorRef(layer: nodes.last?.name ?? "")])
+        }
+        XCTAssertFalse(graph([input, dense]).isQuantized)
+        XCTAssertTrue(graph([input, dequantizer]).isQuantized)
+    }
+}
