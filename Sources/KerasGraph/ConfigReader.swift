@@ -32,9 +32,12 @@ public struct ConfigReader {
     /// An `(a, b)` pair given as a list or as one integer for both.
     public func pair(_ key: String, default value: Int? = nil) throws -> [Int] {
         let raw = config[key]
-        if let v = raw?.int ?? ((raw?.isNull ?? true) ? value : nil), v > 0, v <= LayerSpec.maxDimension { return [v, v] }
+        if let v = raw?.int ?? ((raw?.isNull ?? true) ? value : nil), v > 0, v <= LayerSpec.maxDimension {
+            return [v, v]
+        }
         guard let items = raw?.array, items.count == 2, let a = items[0].int, let b = items[1].int, a > 0, b > 0,
-              max(a, b) <= LayerSpec.maxDimension else {
+            max(a, b) <= LayerSpec.maxDimension
+        else {
             throw error("'\(key)' must be a positive integer or a pair of them, got \(raw ?? .null)")
         }
         return [a, b]
@@ -70,7 +73,10 @@ public struct ConfigReader {
             throw error("activation \(raw) is not a built-in Keras activation")
         }
         guard let f = ActivationFunction(kerasName: name) else {
-            throw error("activation '\(name)' is not supported; supported: \(ActivationFunction.kerasNames.joined(separator: ", "))")
+            throw error(
+                "activation '\(name)' is not supported; supported: "
+                    + ActivationFunction.kerasNames.joined(separator: ", ")
+            )
         }
         return f
     }
@@ -79,7 +85,9 @@ public struct ConfigReader {
     public func floats(_ key: String, default value: Float) throws -> [Float] {
         guard let raw = config[key], !raw.isNull else { return [value] }
         if let v = raw.double { return [Float(v)] }
-        guard let items = raw.array, !items.isEmpty else { throw error("'\(key)' must be a number or a list of numbers") }
+        guard let items = raw.array, !items.isEmpty else {
+            throw error("'\(key)' must be a number or a list of numbers")
+        }
         return try items.map { item in
             guard let v = item.double else { throw error("'\(key)' must be a number or a list of numbers") }
             return Float(v)
@@ -96,8 +104,9 @@ public struct ConfigReader {
                 return Padding2D(top: h, bottom: h, left: w, right: w)
             }
             if let hs = items[0].array, let ws = items[1].array, hs.count == 2, ws.count == 2,
-               let t = hs[0].int, let b = hs[1].int, let l = ws[0].int, let r = ws[1].int, min(t, b, l, r) >= 0,
-               max(t, b, l, r) <= limit {
+                let t = hs[0].int, let b = hs[1].int, let l = ws[0].int, let r = ws[1].int, min(t, b, l, r) >= 0,
+                max(t, b, l, r) <= limit
+            {
                 return Padding2D(top: t, bottom: b, left: l, right: r)
             }
         }

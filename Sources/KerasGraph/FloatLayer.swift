@@ -36,9 +36,12 @@ public struct FloatLayer: Sendable {
     /// Runs the layer on batches whose shapes are `[N] + inputShapes[i]`.
     public func callAsFunction(_ inputs: [Tensor<Float>]) throws -> Tensor<Float> {
         guard inputs.count == inputShapes.count,
-              zip(inputs, inputShapes).allSatisfy({ $0.shape.count == $1.count + 1 && Array($0.shape.dropFirst()) == $1 }),
-              Set(inputs.map { $0.shape.first ?? 0 }).count <= 1 else {
-            throw LayerError.invalidInput(layer: name, className: className,
+            zip(inputs, inputShapes).allSatisfy({ $0.shape.count == $1.count + 1 && Array($0.shape.dropFirst()) == $1 }
+            ),
+            Set(inputs.map { $0.shape.first ?? 0 }).count <= 1
+        else {
+            throw LayerError.invalidInput(
+                layer: name, className: className,
                 reason: "expects inputs of shapes \(inputShapes.map(shapeText)), got \(inputs.map { $0.shape })")
         }
         var args = inputs
@@ -59,15 +62,18 @@ struct WeightBinder {
     func tensors() throws -> [String: Tensor<Float>] {
         guard !slots.isEmpty else { return [:] }
         var result: [String: Tensor<Float>] = [:]
-        let byName = Dictionary(node.weights.map { (lastComponent(node.relativeWeightName($0.name)), $0) },
-                                uniquingKeysWith: { first, _ in first })
+        let byName = Dictionary(
+            node.weights.map { (lastComponent(node.relativeWeightName($0.name)), $0) },
+            uniquingKeysWith: { first, _ in first })
         let positional = byName.count < slots.count && node.weights.count == slots.count
         for (i, slot) in slots.enumerated() {
             guard let saved = positional ? node.weights[i] : byName[slot.name] else {
-                throw error("missing variable '\(slot.name)' of shape \(slot.shape) (saved: \(node.weights.map(\.name)))")
+                throw error(
+                    "missing variable '\(slot.name)' of shape \(slot.shape) (saved: \(node.weights.map(\.name)))")
             }
             guard saved.array.shape == slot.shape else {
-                throw error("'\(saved.name)' has shape \(saved.array.shape), expected \(slot.shape) for this layer's inputs")
+                throw error(
+                    "'\(saved.name)' has shape \(saved.array.shape), expected \(slot.shape) for this layer's inputs")
             }
             guard saved.array.dtype.isFloatingPoint else {
                 throw error("'\(saved.name)' is \(saved.array.dtype.rawValue), expected floating point")

@@ -48,7 +48,8 @@ public enum LayerRegistry {
         case .quantized, nil:
             throw GraphError.unsupported(
                 layer: reader.layer, className: reader.className,
-                reason: "not supported by the float engine; supported layers: \(supportedClasses.joined(separator: ", "))")
+                reason:
+                    "not supported by the float engine; supported layers: \(supportedClasses.joined(separator: ", "))")
         }
     }
 
@@ -58,7 +59,9 @@ public enum LayerRegistry {
     /// `batch_input_shape` or `batch_shape`. Throws for an unknown class (`GraphError.unsupported`)
     /// and for configs or inputs the class cannot take (`LayerError`); callers that tolerate
     /// unknown layers use `try?`.
-    public static func outputShape(className: String, config: JSONValue, inputs: [[Int]], layer: String) throws
+    public static func outputShape(
+        className: String, config: JSONValue, inputs: [[Int]], layer: String
+    ) throws
         -> [Int]
     {
         let base = baseName(className)
@@ -78,7 +81,8 @@ public enum LayerRegistry {
         case .refused(let reason):
             throw GraphError.unsupported(layer: layer, className: className, reason: reason)
         case nil:
-            throw GraphError.unsupported(layer: layer, className: className, reason: "no output shape rule for this class")
+            throw GraphError.unsupported(
+                layer: layer, className: className, reason: "no output shape rule for this class")
         }
         return try spec.outputShape(inputs, layer: layer, className: className)
     }

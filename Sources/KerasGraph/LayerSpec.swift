@@ -57,7 +57,8 @@ public struct LayerSpec: Sendable {
 
     /// The spec of `node`, or `GraphError.unsupported` for a class the engine does not run.
     public init(node: GraphNode) throws {
-        try self.init(className: node.baseClassName, config: node.config, layer: node.name, displayClass: node.className)
+        try self.init(
+            className: node.baseClassName, config: node.config, layer: node.name, displayClass: node.className)
     }
 
     /// The spec of a layer of class `className` (without registration prefix) and `config`.
@@ -87,7 +88,9 @@ public struct LayerSpec: Sendable {
         let shape = try self.layer.outputShape(context)
         guard elementCount(shape) != nil, shape.allSatisfy({ $0 > 0 }) else {
             throw context.error(
-                "output shape \(shapeText(shape)) is empty or larger than \(LayerSpec.maxSampleElements) values per sample")
+                "output shape \(shapeText(shape)) is empty or larger than \(LayerSpec.maxSampleElements) "
+                    + "values per sample"
+            )
         }
         return shape
     }
@@ -120,4 +123,3 @@ func featureAxis(_ axis: Int, rank: Int, fail: (String) -> LayerError) throws ->
 func shapeText(_ featureShape: [Int]) -> String {
     "(None, " + featureShape.map(String.init).joined(separator: ", ") + ")"
 }
-

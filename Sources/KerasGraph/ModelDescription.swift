@@ -63,9 +63,10 @@ public struct ModelDescription: Codable, Equatable, Sendable {
             if LayerRegistry.isQuantizedClass(node.className) {
                 shape = known.flatMap { quantizedOutputShape(node, $0) }
                 let (total, trainable) = savedParameterCounts(node)
-                layer = Layer(name: node.name, className: node.className, inputs: node.inputs.map(\.layer),
-                              outputShape: shape.map { [nil] + $0 }, params: total, trainableParams: trainable,
-                              kind: .quantized)
+                layer = Layer(
+                    name: node.name, className: node.className, inputs: node.inputs.map(\.layer),
+                    outputShape: shape.map { [nil] + $0 }, params: total, trainableParams: trainable,
+                    kind: .quantized)
             } else {
                 let spec = try LayerSpec(node: node)
                 var total: Int, trainable: Int
@@ -78,8 +79,9 @@ public struct ModelDescription: Codable, Equatable, Sendable {
                     (total, trainable) = savedParameterCounts(node)
                 }
                 if node.config["trainable"]?.bool == false { trainable = 0 }
-                layer = Layer(name: node.name, className: node.className, inputs: node.inputs.map(\.layer),
-                              outputShape: shape.map { [nil] + $0 }, params: total, trainableParams: trainable, kind: .float)
+                layer = Layer(
+                    name: node.name, className: node.className, inputs: node.inputs.map(\.layer),
+                    outputShape: shape.map { [nil] + $0 }, params: total, trainableParams: trainable, kind: .float)
             }
             shapes[node.name] = shape
             layers.append(layer)
@@ -90,11 +92,13 @@ public struct ModelDescription: Codable, Equatable, Sendable {
         self.kind = layers.contains { $0.kind == .quantized } ? .quantized : .float
         self.inputs = graph.inputs.map { name in
             let node = graph.node(named: name)
-            return TensorInfo(name: name, shape: byName[name]?.outputShape,
-                              dtype: node?.config["dtype"]?.string ?? "float32")
+            return TensorInfo(
+                name: name, shape: byName[name]?.outputShape,
+                dtype: node?.config["dtype"]?.string ?? "float32")
         }
         self.outputs = graph.outputs.map { ref in
-            TensorInfo(name: ref.layer, shape: ref.index == 0 ? byName[ref.layer]?.outputShape ?? nil : nil, dtype: "float32")
+            TensorInfo(
+                name: ref.layer, shape: ref.index == 0 ? byName[ref.layer]?.outputShape ?? nil : nil, dtype: "float32")
         }
         self.layers = layers
         self.totalParams = layers.reduce(0) { $0 + $1.params }

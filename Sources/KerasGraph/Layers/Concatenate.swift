@@ -10,7 +10,9 @@ public struct ConcatenateLayer: KerasLayerType {
     public let axis: Int
 
     public init(className: String, config reader: ConfigReader) throws {
-        guard let axis = (reader.config["axis"] ?? .number(-1)).int else { throw reader.error("axis must be an integer") }
+        guard let axis = (reader.config["axis"] ?? .number(-1)).int else {
+            throw reader.error("axis must be an integer")
+        }
         self.axis = axis
     }
 
@@ -29,7 +31,9 @@ public struct ConcatenateLayer: KerasLayerType {
         return out
     }
 
-    public func forward(_ inputs: ShapeInputs, outputShape: [Int], weights: [String: Tensor<Float>]) throws
+    public func forward(
+        _ inputs: ShapeInputs, outputShape: [Int], weights: [String: Tensor<Float>]
+    ) throws
         -> FloatForward
     {
         let a = try inputs.featureAxis(axis)

@@ -14,7 +14,9 @@ public struct QuantizerLayer: KerasLayerType {
 
     public func outputShape(_ inputs: ShapeInputs) throws -> [Int] { inputs.first }
 
-    public func forward(_ inputs: ShapeInputs, outputShape: [Int], weights: [String: Tensor<Float>]) throws
+    public func forward(
+        _ inputs: ShapeInputs, outputShape: [Int], weights: [String: Tensor<Float>]
+    ) throws
         -> FloatForward
     {
         throw inputs.error("a quantization layer runs on the quantized engine, not the float engine")

@@ -16,7 +16,8 @@ public struct RescalingLayer: KerasLayerType {
 
     public func outputShape(_ inputs: ShapeInputs) throws -> [Int] {
         let channels = inputs.first.last ?? 1
-        for (what, values) in [("scale", scale), ("offset", offset)] where values.count != 1 && values.count != channels {
+        for (what, values) in [("scale", scale), ("offset", offset)] where values.count != 1 && values.count != channels
+        {
             throw inputs.error("\(values.count) \(what) values do not broadcast over \(channels) channels")
         }
         return inputs.first

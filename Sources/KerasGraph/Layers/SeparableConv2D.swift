@@ -48,7 +48,8 @@ public struct SeparableConv2DLayer: KerasLayerType {
         let (strides, activation) = ((self.strides[0], self.strides[1]), self.activation)
         return { x in
             let d = try Kernels.depthwiseConv2D(x[0], kernel: depthwise, bias: nil, strides: strides, padding: padding)
-            return try activation.apply(Kernels.conv2D(d, kernel: pointwise, bias: bias, strides: (1, 1), padding: .zero))
+            return try activation.apply(
+                Kernels.conv2D(d, kernel: pointwise, bias: bias, strides: (1, 1), padding: .zero))
         }
     }
 }

@@ -21,7 +21,9 @@ public struct SoftmaxLayer: KerasLayerType {
         return inputs.first
     }
 
-    public func forward(_ inputs: ShapeInputs, outputShape: [Int], weights: [String: Tensor<Float>]) throws
+    public func forward(
+        _ inputs: ShapeInputs, outputShape: [Int], weights: [String: Tensor<Float>]
+    ) throws
         -> FloatForward
     {
         let a = try inputs.featureAxis(axis)

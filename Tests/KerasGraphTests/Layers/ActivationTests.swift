@@ -1,11 +1,14 @@
-import XCTest
-import Tensors
+// Tests of the Activation layer type: decoding, output shape (float and quantized class names), errors naming the
+// layer, a tiny forward
 import KerasGraph
+import Tensors
+import XCTest
 
 final class ActivationTests: XCTestCase {
     func testDecodeAndShape() throws {
-        XCTAssertEqual(try LayerTest.decode(ActivationLayer.self, "Activation", #"{"activation": "silu"}"#).function,
-                       .swish)
+        XCTAssertEqual(
+            try LayerTest.decode(ActivationLayer.self, "Activation", #"{"activation": "silu"}"#).function,
+            .swish)
         let registered = #"{"activation": {"class_name": "function", "config": "relu6"}}"#
         XCTAssertEqual(try LayerTest.decode(ActivationLayer.self, "Activation", registered).function, .relu6)
         XCTAssertEqual(try LayerTest.shape("Activation", #"{"activation": "tanh"}"#, [[2, 3]]), [2, 3])

@@ -1,6 +1,8 @@
-import XCTest
-import Tensors
+// Tests of the BatchNormalization layer type: decoding, output shape (float and quantized class names), errors naming
+// the layer, a tiny forward
 import KerasGraph
+import Tensors
+import XCTest
 
 final class BatchNormalizationTests: XCTestCase {
     func testDecodeShapeAndSlots() throws {
@@ -21,10 +23,13 @@ final class BatchNormalizationTests: XCTestCase {
 
     func testForwardUsesMovingStatistics() throws {
         let json = #"{"axis": -1, "epsilon": 0.0}"#
-        let out = try LayerTest.run("BatchNormalization", json, [Tensor(shape: [1, 2], scalars: [3, 3])], weights: [
-            "gamma": Tensor(shape: [2], scalars: [2, 1]), "beta": Tensor(shape: [2], scalars: [0, 1]),
-            "moving_mean": Tensor(shape: [2], scalars: [1, 3]), "moving_variance": Tensor(shape: [2], scalars: [4, 1]),
-        ])
+        let out = try LayerTest.run(
+            "BatchNormalization", json, [Tensor(shape: [1, 2], scalars: [3, 3])],
+            weights: [
+                "gamma": Tensor(shape: [2], scalars: [2, 1]), "beta": Tensor(shape: [2], scalars: [0, 1]),
+                "moving_mean": Tensor(shape: [2], scalars: [1, 3]),
+                "moving_variance": Tensor(shape: [2], scalars: [4, 1]),
+            ])
         XCTAssertEqual(out.scalars, [2, 1])
     }
 }

@@ -1,6 +1,8 @@
-import XCTest
-import Tensors
+// Tests of the Dense layer type: decoding, output shape (float and quantized class names), errors naming the layer, a
+// tiny forward
 import KerasGraph
+import Tensors
+import XCTest
 
 final class DenseTests: XCTestCase {
     func testDecodeShapeAndSlots() throws {
@@ -21,9 +23,11 @@ final class DenseTests: XCTestCase {
     }
 
     func testForward() throws {
-        let out = try LayerTest.run("Dense", #"{"units": 1}"#, [Tensor(shape: [1, 2], scalars: [2, 3])], weights: [
-            "kernel": Tensor(shape: [2, 1], scalars: [1, -1]), "bias": Tensor(shape: [1], scalars: [10]),
-        ])
+        let out = try LayerTest.run(
+            "Dense", #"{"units": 1}"#, [Tensor(shape: [1, 2], scalars: [2, 3])],
+            weights: [
+                "kernel": Tensor(shape: [2, 1], scalars: [1, -1]), "bias": Tensor(shape: [1], scalars: [10]),
+            ])
         XCTAssertEqual(out.scalars, [9])
     }
 }

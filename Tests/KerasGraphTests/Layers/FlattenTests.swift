@@ -1,6 +1,8 @@
-import XCTest
-import Tensors
+// Tests of the Flatten layer type: decoding, output shape (float and quantized class names), errors naming the layer,
+// a tiny forward
 import KerasGraph
+import Tensors
+import XCTest
 
 final class FlattenTests: XCTestCase {
     func testShape() throws {

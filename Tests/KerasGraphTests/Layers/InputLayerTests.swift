@@ -1,6 +1,8 @@
-import XCTest
-import Tensors
+// Tests of the InputLayer layer type: decoding, output shape (float and quantized class names), errors naming the
+// layer, a tiny forward
 import KerasGraph
+import Tensors
+import XCTest
 
 final class InputLayerTests: XCTestCase {
     func testDecodesBothShapeKeysAndDtype() throws {
@@ -22,14 +24,17 @@ final class InputLayerTests: XCTestCase {
         let dynamic = LayerTest.error("InputLayer", #"{"batch_input_shape": [null, null, 3]}"#, [])
         XCTAssertTrue(dynamic.contains("'odd_layer'") && dynamic.contains("fixed positive integers"), dynamic)
         XCTAssertTrue(LayerTest.error("InputLayer", "{}", []).contains("no batch_input_shape"))
-        XCTAssertTrue(LayerTest.error("InputLayer", #"{"batch_shape": [null, 2], "dtype": "bool"}"#, [])
-            .contains("'bool' is not numeric"))
+        XCTAssertTrue(
+            LayerTest.error("InputLayer", #"{"batch_shape": [null, 2], "dtype": "bool"}"#, [])
+                .contains("'bool' is not numeric"))
     }
 
     func testForwardPassesTheBatchThrough() throws {
         let input = try LayerTest.node("InputLayer", #"{"batch_input_shape": [null, 2]}"#, name: "in", inputs: 0)
-        let model = try FloatModel(graph: LayerGraph(modelClass: "Functional", name: "m", nodes: [input], inputs: ["in"],
-                                                     outputs: [TensorRef(layer: "in")]))
+        let model = try FloatModel(
+            graph: LayerGraph(
+                modelClass: "Functional", name: "m", nodes: [input], inputs: ["in"],
+                outputs: [TensorRef(layer: "in")]))
         let x = Tensor<Float>(shape: [2, 2], scalars: [1, 2, 3, 4])
         XCTAssertEqual(try model.forward([x]).outputs, [x])
     }

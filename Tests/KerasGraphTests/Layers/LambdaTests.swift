@@ -1,5 +1,6 @@
-import XCTest
+// Tests of the Lambda refusal, at decoding and in the registry's shape entry
 import KerasGraph
+import XCTest
 
 final class LambdaTests: XCTestCase {
     func testRefusedAtEveryStage() {

@@ -1,16 +1,19 @@
+import KerasGraph
+import Tensors
 // The registry table: one type per class name, the supported list users see, the engine-wide
 // shape entry and the one "is quantized" predicate.
 import XCTest
-import Tensors
-import KerasGraph
 
 final class LayerRegistryTests: XCTestCase {
     func testSupportedClassesInTheirListedOrder() {
-        XCTAssertEqual(LayerRegistry.supportedClasses, [
-            "InputLayer", "Conv2D", "DepthwiseConv2D", "SeparableConv2D", "Dense", "BatchNormalization", "ReLU",
-            "Activation", "Softmax", "MaxPooling2D", "AveragePooling2D", "GlobalAveragePooling2D",
-            "GlobalMaxPooling2D", "Flatten", "Reshape", "Dropout", "Rescaling", "ZeroPadding2D", "Add", "Concatenate",
-        ])
+        XCTAssertEqual(
+            LayerRegistry.supportedClasses,
+            [
+                "InputLayer", "Conv2D", "DepthwiseConv2D", "SeparableConv2D", "Dense", "BatchNormalization", "ReLU",
+                "Activation", "Softmax", "MaxPooling2D", "AveragePooling2D", "GlobalAveragePooling2D",
+                "GlobalMaxPooling2D", "Flatten", "Reshape", "Dropout", "Rescaling", "ZeroPadding2D", "Add",
+                "Concatenate",
+            ])
         XCTAssertEqual(LayerSpec.supportedClasses, LayerRegistry.supportedClasses)
     }
 
@@ -31,8 +34,10 @@ final class LayerRegistryTests: XCTestCase {
     }
 
     func testQuantizedClasses() {
-        for cls in ["Custom>QuantizedConv2D", "QuantizedDense", "Custom>InputQuantizer", "Custom>Dequantizer",
-                    "ActivationDiscreteRelu", "QuantizedReLU"] {
+        for cls in [
+            "Custom>QuantizedConv2D", "QuantizedDense", "Custom>InputQuantizer", "Custom>Dequantizer",
+            "ActivationDiscreteRelu", "QuantizedReLU",
+        ] {
             XCTAssertTrue(LayerRegistry.isQuantizedClass(cls), cls)
         }
         for cls in ["Conv2D", "InputLayer", "ReLU", "Custom>PaddedConv2D", "Quantizer"] {
@@ -45,8 +50,9 @@ final class LayerRegistryTests: XCTestCase {
         let dense = try LayerTest.node("Dense", #"{"units": 1}"#)
         let dequantizer = try LayerTest.node("Custom>Dequantizer", "{}")
         func graph(_ nodes: [GraphNode]) -> LayerGraph {
-            LayerGraph(modelClass: "Functional", name: "m", nodes: nodes, inputs: ["input0"],
-                       outputs: [TensorRef(layer: nodes.last?.name ?? "")])
+            LayerGraph(
+                modelClass: "Functional", name: "m", nodes: nodes, inputs: ["input0"],
+                outputs: [TensorRef(layer: nodes.last?.name ?? "")])
         }
         XCTAssertFalse(graph([input, dense]).isQuantized)
         XCTAssertTrue(graph([input, dequantizer]).isQuantized)

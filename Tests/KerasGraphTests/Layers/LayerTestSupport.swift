@@ -1,8 +1,8 @@
+import KerasGraph
+import Tensors
 // Helpers of the per-layer-type tests: one layer decoded, shaped or run from a class name and a
 // JSON config, as the float engine and the registry see it.
 import XCTest
-import Tensors
-import KerasGraph
 
 struct UnexpectedType: Error {
     let cls: String
@@ -10,10 +10,13 @@ struct UnexpectedType: Error {
 }
 
 enum LayerTest {
-    static func node(_ cls: String, _ json: String, name: String = "layer", inputs: Int = 1,
-                     weights: [NamedWeight] = []) throws -> GraphNode {
-        GraphNode(name: name, className: cls, config: try JSONValue(parsing: json),
-                  inputs: (0..<inputs).map { TensorRef(layer: "input\($0)") }, weights: weights)
+    static func node(
+        _ cls: String, _ json: String, name: String = "layer", inputs: Int = 1,
+        weights: [NamedWeight] = []
+    ) throws -> GraphNode {
+        GraphNode(
+            name: name, className: cls, config: try JSONValue(parsing: json),
+            inputs: (0..<inputs).map { TensorRef(layer: "input\($0)") }, weights: weights)
     }
 
     /// The decoded layer of the registered type `T`.
@@ -30,16 +33,20 @@ enum LayerTest {
 
     /// The output shape through the engine-wide registry entry (quantized classes included).
     static func registryShape(_ cls: String, _ json: String, _ inputs: [[Int]]) throws -> [Int] {
-        try LayerRegistry.outputShape(className: cls, config: try JSONValue(parsing: json), inputs: inputs,
-                                      layer: "layer")
+        try LayerRegistry.outputShape(
+            className: cls, config: try JSONValue(parsing: json), inputs: inputs,
+            layer: "layer")
     }
 
     /// Runs one float layer on `inputs` (batch axis included) with `weights` named `layer/<slot>:0`.
-    static func run(_ cls: String, _ json: String, _ inputs: [Tensor<Float>],
-                    weights: [String: Tensor<Float>] = [:]) throws -> Tensor<Float> {
+    static func run(
+        _ cls: String, _ json: String, _ inputs: [Tensor<Float>],
+        weights: [String: Tensor<Float>] = [:]
+    ) throws -> Tensor<Float> {
         let named = weights.map { NamedWeight(name: "layer/\($0.key):0", array: NDArray($0.value)) }
-        let layer = try FloatLayer(node: try node(cls, json, inputs: inputs.count, weights: named),
-                                   inputShapes: inputs.map { Array($0.shape.dropFirst()) })
+        let layer = try FloatLayer(
+            node: try node(cls, json, inputs: inputs.count, weights: named),
+            inputShapes: inputs.map { Array($0.shape.dropFirst()) })
         return try layer(inputs)
     }
 

@@ -1,6 +1,8 @@
-import XCTest
-import Tensors
+// Tests of the Pooling2D layer type: decoding, output shape (float and quantized class names), errors naming the
+// layer, a tiny forward
 import KerasGraph
+import Tensors
+import XCTest
 
 final class Pooling2DTests: XCTestCase {
     func testDecodeAndShape() throws {
@@ -9,12 +11,15 @@ final class Pooling2DTests: XCTestCase {
         XCTAssertEqual(max.strides, [2, 2])
         let avg = try LayerTest.decode(Pooling2DLayer.self, "AvgPool2D", #"{"pool_size": 3, "strides": 1}"#)
         XCTAssertEqual(avg.kind, .average)
-        XCTAssertEqual(try LayerTest.shape("MaxPooling2D", #"{"pool_size": 2, "padding": "same"}"#, [[5, 5, 3]]),
-                       [3, 3, 3])
-        XCTAssertEqual(try LayerTest.registryShape("Custom>QuantizedMaxPool2D", #"{"pool_size": 2}"#, [[5, 5, 3]]),
-                       [2, 2, 3])
-        XCTAssertEqual(try LayerTest.registryShape("QuantizedAveragePooling2D", #"{"pool_size": 2}"#, [[4, 4, 1]]),
-                       [2, 2, 1])
+        XCTAssertEqual(
+            try LayerTest.shape("MaxPooling2D", #"{"pool_size": 2, "padding": "same"}"#, [[5, 5, 3]]),
+            [3, 3, 3])
+        XCTAssertEqual(
+            try LayerTest.registryShape("Custom>QuantizedMaxPool2D", #"{"pool_size": 2}"#, [[5, 5, 3]]),
+            [2, 2, 3])
+        XCTAssertEqual(
+            try LayerTest.registryShape("QuantizedAveragePooling2D", #"{"pool_size": 2}"#, [[4, 4, 1]]),
+            [2, 2, 1])
     }
 
     func testErrorsNameTheLayer() {

@@ -1,6 +1,8 @@
-import XCTest
-import Tensors
+// Tests of the ReLU layer type: decoding, output shape (float and quantized class names), errors naming the layer, a
+// tiny forward
 import KerasGraph
+import Tensors
+import XCTest
 
 final class ReLUTests: XCTestCase {
     func testDecodeAndShape() throws {
@@ -16,7 +18,8 @@ final class ReLUTests: XCTestCase {
 
     func testErrorsNameTheLayer() {
         XCTAssertTrue(LayerTest.error("ReLU", #"{"max_value": -1}"#).contains("'odd_layer'"))
-        XCTAssertTrue(LayerTest.error("ReLU", #"{"negative_slope": -1}"#).contains("negative_slope must be non-negative"))
+        XCTAssertTrue(
+            LayerTest.error("ReLU", #"{"negative_slope": -1}"#).contains("negative_slope must be non-negative"))
     }
 
     func testForwardClampsAndLeaks() throws {

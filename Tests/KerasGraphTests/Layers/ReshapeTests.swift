@@ -1,13 +1,17 @@
-import XCTest
-import Tensors
+// Tests of the Reshape layer type: decoding, output shape (float and quantized class names), errors naming the layer,
+// a tiny forward
 import KerasGraph
+import Tensors
+import XCTest
 
 final class ReshapeTests: XCTestCase {
     func testDecodeAndShape() throws {
-        XCTAssertEqual(try LayerTest.decode(ReshapeLayer.self, "Reshape", #"{"target_shape": [2, -1]}"#).target, [2, -1])
+        XCTAssertEqual(
+            try LayerTest.decode(ReshapeLayer.self, "Reshape", #"{"target_shape": [2, -1]}"#).target, [2, -1])
         XCTAssertEqual(try LayerTest.shape("Reshape", #"{"target_shape": [2, -1]}"#, [[3, 4]]), [2, 6])
-        XCTAssertEqual(try LayerTest.registryShape("Custom>QuantizedReshape", #"{"target_shape": [12]}"#, [[3, 4]]),
-                       [12])
+        XCTAssertEqual(
+            try LayerTest.registryShape("Custom>QuantizedReshape", #"{"target_shape": [12]}"#, [[3, 4]]),
+            [12])
     }
 
     func testErrorsNameTheLayer() {

@@ -1,6 +1,8 @@
-import XCTest
-import Tensors
+// Tests of the SeparableConv2D layer type: decoding, output shape (float and quantized class names), errors naming
+// the layer, a tiny forward
 import KerasGraph
+import Tensors
+import XCTest
 
 final class SeparableConv2DTests: XCTestCase {
     func testDecodeShapeAndSlots() throws {
@@ -14,17 +16,20 @@ final class SeparableConv2DTests: XCTestCase {
     }
 
     func testErrorsNameTheLayer() {
-        let text = LayerTest.error("SeparableConv2D", #"{"filters": 2, "kernel_size": 1, "data_format": "channels_first"}"#)
+        let text = LayerTest.error(
+            "SeparableConv2D", #"{"filters": 2, "kernel_size": 1, "data_format": "channels_first"}"#)
         XCTAssertTrue(text.contains("'odd_layer'") && text.contains("channels_last"), text)
     }
 
     func testForwardIsDepthwiseThenPointwise() throws {
         let x = Tensor<Float>(shape: [1, 1, 1, 2], scalars: [1, 2])
-        let out = try LayerTest.run("SeparableConv2D", #"{"filters": 1, "kernel_size": 1}"#, [x], weights: [
-            "depthwise_kernel": Tensor(shape: [1, 1, 2, 1], scalars: [3, 4]),
-            "pointwise_kernel": Tensor(shape: [1, 1, 2, 1], scalars: [1, 10]),
-            "bias": Tensor(shape: [1], scalars: [1]),
-        ])
+        let out = try LayerTest.run(
+            "SeparableConv2D", #"{"filters": 1, "kernel_size": 1}"#, [x],
+            weights: [
+                "depthwise_kernel": Tensor(shape: [1, 1, 2, 1], scalars: [3, 4]),
+                "pointwise_kernel": Tensor(shape: [1, 1, 2, 1], scalars: [1, 10]),
+                "bias": Tensor(shape: [1], scalars: [1]),
+            ])
         XCTAssertEqual(out.scalars, [3 + 80 + 1])
     }
 }

@@ -1,6 +1,8 @@
-import XCTest
-import Tensors
+// Tests of the ZeroPadding2D layer type: decoding, output shape (float and quantized class names), errors naming the
+// layer, a tiny forward
 import KerasGraph
+import Tensors
+import XCTest
 
 final class ZeroPadding2DTests: XCTestCase {
     func testDecodeAndShape() throws {
@@ -16,8 +18,9 @@ final class ZeroPadding2DTests: XCTestCase {
     }
 
     func testForward() throws {
-        let out = try LayerTest.run("ZeroPadding2D", #"{"padding": [[0, 1], [1, 0]]}"#,
-                                    [Tensor(shape: [1, 1, 1, 1], scalars: [7])])
+        let out = try LayerTest.run(
+            "ZeroPadding2D", #"{"padding": [[0, 1], [1, 0]]}"#,
+            [Tensor(shape: [1, 1, 1, 1], scalars: [7])])
         XCTAssertEqual(out.shape, [1, 2, 2, 1])
         XCTAssertEqual(out.scalars, [0, 7, 0, 0])
     }
