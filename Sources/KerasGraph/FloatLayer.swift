@@ -112,3 +112,11 @@ func channelAffine(_ x: __owned Tensor<Float>, scale: [Float], offset: [Float]) 
     }
     return out
 }
+
+/// Reshapes each batch to `[N] + shape` (the values keep their order).
+func reshapeForward(_ shape: [Int]) -> FloatForward {
+    { x in
+        let t = x.removeLast()
+        return t.reshaped([t.shape.first ?? 0] + shape)
+    }
+}

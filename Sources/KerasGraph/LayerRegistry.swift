@@ -65,26 +65,40 @@ public enum LayerRegistry {
         -> [Int]
     {
         let base = baseName(className)
-        let reader = ConfigReader(config: config, layer: layer, className: className)
-        let spec: LayerSpec
+        let type: any KerasLayerType.Type
+        var config = config
         switch table[base] {
-        case .float(let type):
-            spec = LayerSpec(try type.init(className: base, config: reader))
-        case .quantized(let type):
+        case .float(let float):
+            type = float
+        case .quantized(let float):
+            type = float
             // QuantizeML saves a 'same' convolution as 'valid' plus the `padding_value` it pads with.
-            var quantized = config
             if let value = config["padding_value"], !value.isNull {
-                quantized = config.setting("padding", to: .string("same"))
+                config = config.setting("padding", to: .string("same"))
             }
-            let reader = ConfigReader(config: quantized, layer: layer, className: className)
-            spec = LayerSpec(try type.init(className: base, config: reader))
         case .refused(let reason):
             throw GraphError.unsupported(layer: layer, className: className, reason: reason)
         case nil:
             throw GraphError.unsupported(
                 layer: layer, className: className, reason: "no output shape rule for this class")
         }
-        return try spec.outputShape(inputs, layer: layer, className: className)
+        let reader = ConfigReader(config: config, layer: layer, className: className)
+        return try LayerSpec(type.init(className: base, config: reader))
+            .outputShape(inputs, layer: layer, className: className)
+    }
+
+    /// The output shape (batch axis excluded) of every node of `graph` whose shape can be told:
+    /// a node of an unknown class, with a config or inputs its class cannot take, or reading a
+    /// node without a shape is absent from the result.
+    public static func outputShapes(of graph: LayerGraph) -> [String: [Int]] {
+        var shapes: [String: [Int]] = [:]
+        for node in graph.nodes {
+            let inputs = node.inputs.compactMap { shapes[$0.layer] }
+            guard inputs.count == node.inputs.count else { continue }
+            shapes[node.name] = try? outputShape(
+                className: node.className, config: node.config, inputs: inputs, layer: node.name)
+        }
+        return shapes
     }
 
     /// Whether `className` (with or without registration prefix) is a quantized layer, i.e. one

@@ -16,11 +16,3 @@ public struct FlattenLayer: KerasLayerType {
         reshapeForward(outputShape)
     }
 }
-
-/// Reshapes each batch to `[N] + shape` (the values keep their order).
-func reshapeForward(_ shape: [Int]) -> FloatForward {
-    { x in
-        let t = x.removeLast()
-        return t.reshaped([t.shape.first ?? 0] + shape)
-    }
-}

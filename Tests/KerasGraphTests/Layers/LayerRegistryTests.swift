@@ -58,3 +58,25 @@ final class LayerRegistryTests: XCTestCase {
         XCTAssertTrue(graph([input, dequantizer]).isQuantized)
     }
 }
+
+extension LayerRegistryTests {
+    func testGraphShapesSkipWhatCannotBeTold() throws {
+        let nodes = [
+            try LayerTest.node("InputLayer", #"{"batch_shape": [null, 4, 4, 2]}"#, name: "in", inputs: 0),
+            GraphNode(
+                name: "conv", className: "Custom>QuantizedConv2D",
+                config: try JSONValue(parsing: #"{"filters": 3, "kernel_size": 3, "padding_value": [0.0]}"#),
+                inputs: [TensorRef(layer: "in")], weights: []),
+            GraphNode(
+                name: "crop", className: "Cropping2D", config: try JSONValue(parsing: "{}"),
+                inputs: [TensorRef(layer: "conv")], weights: []),
+            GraphNode(
+                name: "flat", className: "Flatten", config: try JSONValue(parsing: "{}"),
+                inputs: [TensorRef(layer: "crop")], weights: []),
+        ]
+        let graph = LayerGraph(
+            modelClass: "Functional", name: "m", nodes: nodes, inputs: ["in"],
+            outputs: [TensorRef(layer: "flat")])
+        XCTAssertEqual(LayerRegistry.outputShapes(of: graph), ["in": [4, 4, 2], "conv": [4, 4, 3]])
+    }
+}
