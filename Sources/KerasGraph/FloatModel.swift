@@ -1,6 +1,7 @@
 // FloatModel: float32 inference over a LayerGraph — built from a saved model or from a graph
 // a transform produced, run on batches, optionally returning intermediate layer outputs
 // (what calibration needs). Intermediate tensors are released as soon as no layer needs them.
+import Diagnostics
 import Foundation
 import Tensors
 
@@ -34,7 +35,8 @@ public final class FloatModel: @unchecked Sendable {
         for node in graph.nodes {
             let shapes = try node.inputs.map { ref -> [Int] in
                 guard ref.index == 0, let i = index[ref.layer] else {
-                    throw GraphError.malformedConfig("layer '\(node.name)' reads '\(ref)', which no earlier layer produces")
+                    throw GraphError.malformedConfig(
+                        "layer '\(node.name)' reads '\(ref)', which no earlier layer produces")
                 }
                 return layers[i].outputShape
             }
@@ -54,10 +56,10 @@ public final class FloatModel: @unchecked Sendable {
             return ModelTensorInfo(name: ref.layer, shape: [nil] + layers[i].outputShape, dtype: "float32")
         }
         let inputs = try graph.inputs.map { name -> ModelTensorInfo in
-            guard let i = index[name], case .input(let shape, let dtype) = layers[i].spec else {
+            guard let i = index[name], let input = layers[i].spec.layer as? InputLayer else {
                 throw GraphError.malformedConfig("model input '\(name)' is not an InputLayer")
             }
-            return ModelTensorInfo(name: name, shape: [nil] + shape, dtype: dtype.rawValue)
+            return ModelTensorInfo(name: name, shape: [nil] + input.shape, dtype: input.dtype.rawValue)
         }
         self.graph = graph
         self.layers = layers
@@ -95,8 +97,11 @@ public final class FloatModel: @unchecked Sendable {
     }
 
     /// Runs the model on float inputs; returns the model outputs and the captured layer outputs.
-    public func forward(_ inputs: [Tensor<Float>], capture: Set<String> = [])
-        throws -> (outputs: [Tensor<Float>], captured: [String: Tensor<Float>]) {
+    public func forward(
+        _ inputs: [Tensor<Float>], capture: Set<String> = []
+    )
+        throws -> (outputs: [Tensor<Float>], captured: [String: Tensor<Float>])
+    {
         if let unknown = capture.first(where: { index[$0] == nil }) {
             throw FloatModelError.invalidInput("cannot capture '\(unknown)': no layer has that name")
         }
@@ -112,7 +117,9 @@ public final class FloatModel: @unchecked Sendable {
             results.set(i, Result { try forwardSlice(inputs.map { batchSlice($0, range) }, capture: capture) })
         }
         let parts = try results.values()
-        let outputs = try (0..<self.outputs.count).map { o in try Kernels.concatenate(parts.map { $0.outputs[o] }, axis: 0) }
+        let outputs = try (0..<self.outputs.count).map { o in
+            try Kernels.concatenate(parts.map { $0.outputs[o] }, axis: 0)
+        }
         var captured: [String: Tensor<Float>] = [:]
         for name in capture {
             captured[name] = try Kernels.concatenate(parts.compactMap { $0.captured[name] }, axis: 0)
@@ -123,15 +130,18 @@ public final class FloatModel: @unchecked Sendable {
     /// Samples per slice of a large batch.
     static let sliceSize = 8
 
-    func forwardSlice(_ inputs: [Tensor<Float>], capture: Set<String>)
-        throws -> (outputs: [Tensor<Float>], captured: [String: Tensor<Float>]) {
+    func forwardSlice(
+        _ inputs: [Tensor<Float>], capture: Set<String>
+    )
+        throws -> (outputs: [Tensor<Float>], captured: [String: Tensor<Float>])
+    {
         var values = [Tensor<Float>?](repeating: nil, count: layers.count)
         var remaining = readers
         var captured: [String: Tensor<Float>] = [:]
         for (i, node) in graph.nodes.enumerated() {
             let layer = layers[i]
             var args: [Tensor<Float>] = []
-            if case .input = layer.spec, let position = graph.inputs.firstIndex(of: node.name) {
+            if layer.spec.layer is InputLayer, let position = graph.inputs.firstIndex(of: node.name) {
                 args = [inputs[position]]
             }
             for ref in node.inputs {
@@ -166,7 +176,9 @@ public final class FloatModel: @unchecked Sendable {
             let want = info.shape.dropFirst().map { $0 ?? 0 }
             guard t.rank == want.count + 1, Array(t.shape.dropFirst()) == want, t.shape.first == batch else {
                 throw FloatModelError.invalidInput(
-                    "input '\(info.name)' must have shape (N, \(want.map(String.init).joined(separator: ", "))) with the same N for every input, got \(t.shape)")
+                    "input '\(info.name)' must have shape (N, \(want.map(String.init).joined(separator: ", "))) "
+                        + "with the same N for every input, got \(t.shape)"
+                )
             }
         }
     }
@@ -183,9 +195,13 @@ public final class FloatModel: @unchecked Sendable {
             let t = array.floats()
             if let dtype = DType(rawValue: info.dtype), !dtype.isFloatingPoint, array.dtype != dtype {
                 let range = integerRange(dtype)
-                if let bad = t.scalars.first(where: { $0 != $0.rounded() || $0 < range.lowerBound || $0 > range.upperBound }) {
+                if let bad = t.scalars.first(where: {
+                    $0 != $0.rounded() || $0 < range.lowerBound || $0 > range.upperBound
+                }) {
                     throw FloatModelError.invalidInput(
-                        "input '\(info.name)' is \(info.dtype): every value must be an integer in \(Int(range.lowerBound))...\(Int(range.upperBound)), found \(bad)")
+                        "input '\(info.name)' is \(info.dtype): every value must be an integer in "
+                            + "\(Int(range.lowerBound))...\(Int(range.upperBound)), found \(bad)"
+                    )
                 }
             }
             return t
@@ -196,8 +212,9 @@ public final class FloatModel: @unchecked Sendable {
 /// Samples `range` of a batch tensor.
 func batchSlice(_ t: Tensor<Float>, _ range: Range<Int>) -> Tensor<Float> {
     let sample = t.shape.dropFirst().reduce(1, *)
-    return Tensor(shape: [range.count] + t.shape.dropFirst(),
-                  scalars: Array(t.scalars[(range.lowerBound * sample)..<(range.upperBound * sample)]))
+    return Tensor(
+        shape: [range.count] + t.shape.dropFirst(),
+        scalars: Array(t.scalars[(range.lowerBound * sample)..<(range.upperBound * sample)]))
 }
 
 /// Per-slice results written from concurrent workers.
@@ -233,7 +250,7 @@ func integerRange(_ dtype: DType) -> ClosedRange<Float> {
     }
 }
 
-public enum FloatModelError: Error, CustomStringConvertible, Equatable {
+public enum FloatModelError: UserFacingError, Equatable {
     case invalidInput(String)
 
     public var description: String {
@@ -241,4 +258,6 @@ public enum FloatModelError: Error, CustomStringConvertible, Equatable {
         case .invalidInput(let s): return "invalid model input: \(s)"
         }
     }
+
+    public var problemType: ProblemType { .invalidInput }
 }

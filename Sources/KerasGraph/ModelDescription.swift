@@ -60,12 +60,13 @@ public struct ModelDescription: Codable, Equatable, Sendable {
             let known = inputShapes.allSatisfy { $0 != nil } ? inputShapes.compactMap { $0 } : nil
             let layer: Layer
             var shape: [Int]?
-            if isQuantizationLayer(node.className) {
+            if LayerRegistry.isQuantizedClass(node.className) {
                 shape = known.flatMap { quantizedOutputShape(node, $0) }
                 let (total, trainable) = savedParameterCounts(node)
-                layer = Layer(name: node.name, className: node.className, inputs: node.inputs.map(\.layer),
-                              outputShape: shape.map { [nil] + $0 }, params: total, trainableParams: trainable,
-                              kind: .quantized)
+                layer = Layer(
+                    name: node.name, className: node.className, inputs: node.inputs.map(\.layer),
+                    outputShape: shape.map { [nil] + $0 }, params: total, trainableParams: trainable,
+                    kind: .quantized)
             } else {
                 let spec = try LayerSpec(node: node)
                 var total: Int, trainable: Int
@@ -78,8 +79,9 @@ public struct ModelDescription: Codable, Equatable, Sendable {
                     (total, trainable) = savedParameterCounts(node)
                 }
                 if node.config["trainable"]?.bool == false { trainable = 0 }
-                layer = Layer(name: node.name, className: node.className, inputs: node.inputs.map(\.layer),
-                              outputShape: shape.map { [nil] + $0 }, params: total, trainableParams: trainable, kind: .float)
+                layer = Layer(
+                    name: node.name, className: node.className, inputs: node.inputs.map(\.layer),
+                    outputShape: shape.map { [nil] + $0 }, params: total, trainableParams: trainable, kind: .float)
             }
             shapes[node.name] = shape
             layers.append(layer)
@@ -90,11 +92,13 @@ public struct ModelDescription: Codable, Equatable, Sendable {
         self.kind = layers.contains { $0.kind == .quantized } ? .quantized : .float
         self.inputs = graph.inputs.map { name in
             let node = graph.node(named: name)
-            return TensorInfo(name: name, shape: byName[name]?.outputShape,
-                              dtype: node?.config["dtype"]?.string ?? "float32")
+            return TensorInfo(
+                name: name, shape: byName[name]?.outputShape,
+                dtype: node?.config["dtype"]?.string ?? "float32")
         }
         self.outputs = graph.outputs.map { ref in
-            TensorInfo(name: ref.layer, shape: ref.index == 0 ? byName[ref.layer]?.outputShape ?? nil : nil, dtype: "float32")
+            TensorInfo(
+                name: ref.layer, shape: ref.index == 0 ? byName[ref.layer]?.outputShape ?? nil : nil, dtype: "float32")
         }
         self.layers = layers
         self.totalParams = layers.reduce(0) { $0 + $1.params }
@@ -105,25 +109,12 @@ public struct ModelDescription: Codable, Equatable, Sendable {
     public func layer(named name: String) -> Layer? { layers.first { $0.name == name } }
 }
 
-/// QuantizeML and CNN2SNN layer classes (`Custom>QuantizedConv2D`, `InputQuantizer`, ...).
-public func isQuantizationLayer(_ className: String) -> Bool {
-    let base = className.split(separator: ">").last.map(String.init) ?? className
-    return base.hasPrefix("Quantized") || ["InputQuantizer", "Dequantizer", "ActivationDiscreteRelu"].contains(base)
-}
-
 /// The output shape of a quantized layer: that of the float layer it stands for (value-only
 /// layers keep their input's shape), or nil when it cannot be told.
 func quantizedOutputShape(_ node: GraphNode, _ inputs: [[Int]]) -> [Int]? {
-    let base = node.baseClassName
-    let floatClass = base.hasPrefix("Quantized") ? String(base.dropFirst("Quantized".count)) : base
-    // QuantizeML stores a 'same' convolution as 'valid' plus the `padding_value` it pads with.
-    var config = node.config
-    if let value = config["padding_value"], !value.isNull { config = config.setting("padding", to: .string("same")) }
-    if let spec = try? LayerSpec(className: floatClass, config: config, layer: node.name),
-       let shape = try? spec.outputShape(inputs, layer: node.name, className: node.className) {
-        return shape
-    }
-    return inputs.count == 1 ? inputs[0] : nil
+    let shape = try? LayerRegistry.outputShape(
+        className: node.className, config: node.config, inputs: inputs, layer: node.name)
+    return shape ?? (inputs.count == 1 ? inputs[0] : nil)
 }
 
 /// Parameter counts from the saved variables (total, trainable): kernels, biases and batch-norm

@@ -1,0 +1,26 @@
+// Tests of the Activation layer type: decoding, output shape (float and quantized class names), errors naming the
+// layer, a tiny forward
+import KerasGraph
+import Tensors
+import XCTest
+
+final class ActivationTests: XCTestCase {
+    func testDecodeAndShape() throws {
+        XCTAssertEqual(
+            try LayerTest.decode(ActivationLayer.self, "Activation", #"{"activation": "silu"}"#).function,
+            .swish)
+        let registered = #"{"activation": {"class_name": "function", "config": "relu6"}}"#
+        XCTAssertEqual(try LayerTest.decode(ActivationLayer.self, "Activation", registered).function, .relu6)
+        XCTAssertEqual(try LayerTest.shape("Activation", #"{"activation": "tanh"}"#, [[2, 3]]), [2, 3])
+    }
+
+    func testErrorsNameTheLayer() {
+        let text = LayerTest.error("Activation", #"{"activation": "my_fn"}"#)
+        XCTAssertTrue(text.contains("'odd_layer' (Activation)") && text.contains("'my_fn' is not supported"), text)
+    }
+
+    func testForward() throws {
+        let x = Tensor<Float>(shape: [1, 3], scalars: [-1, 3, 7])
+        XCTAssertEqual(try LayerTest.run("Activation", #"{"activation": "relu6"}"#, [x]).scalars, [0, 3, 6])
+    }
+}
