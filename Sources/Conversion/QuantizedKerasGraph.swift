@@ -131,68 +131,10 @@ public struct QuantizedKerasGraph: Sendable {
         inputNames.first.flatMap { layer($0)?.config["dtype"]?.string } ?? "float32"
     }
 
+    /// The engine's one shape inference (KerasGraph's registry); nil where it cannot say.
     private func inferShape(_ l: QuantizedKerasLayer) -> [Int]? {
-        if l.className == "InputLayer" {
-            guard let dims = l.config["batch_input_shape"]?.array ?? l.config["batch_shape"]?.array else { return nil }
-            let rest = dims.dropFirst().map { $0.int ?? -1 }
-            return Array(rest)
-        }
-        guard let first = l.inbounds.first, let input = shapes[first] else { return nil }
-        switch l.className {
-        case "QuantizedConv2D", "QuantizedSeparableConv2D", "QuantizedDepthwiseConv2D", "Conv2D",
-             "DepthwiseConv2D", "SeparableConv2D":
-            guard input.count == 3 else { return nil }
-            let k = l.kernelSize, s = l.strides
-            let same = l.hasPaddingValue || l.padding == "same"
-            let d0 = Geometry.outputSize(input[0], kernel: k[0], stride: s[0], same: same)
-            let d1 = Geometry.outputSize(input[1], kernel: k[1], stride: s[1], same: same)
-            let channels: Int
-            if l.className.hasSuffix("DepthwiseConv2D") {
-                channels = input[2] * (l.config["depth_multiplier"]?.int ?? 1)
-            } else {
-                channels = l.config["filters"]?.int ?? input[2]
-            }
-            return [d0, d1, channels]
-        case "QuantizedMaxPool2D", "MaxPooling2D":
-            guard input.count == 3 else { return nil }
-            let p = l.pair("pool_size") ?? [2, 2]
-            let s = l.pair("strides") ?? p
-            let same = l.padding == "same"
-            return [Geometry.outputSize(input[0], kernel: p[0], stride: s[0], same: same),
-                    Geometry.outputSize(input[1], kernel: p[1], stride: s[1], same: same), input[2]]
-        case "QuantizedGlobalAveragePooling2D", "GlobalAveragePooling2D":
-            guard let c = input.last else { return nil }
-            return l.config["keepdims"]?.bool == true ? [1, 1, c] : [c]
-        case "QuantizedDense", "Dense":
-            guard let units = l.config["units"]?.int else { return nil }
-            return input.dropLast() + [units]
-        case "QuantizedFlatten", "Flatten":
-            return [input.reduce(1, *)]
-        case "QuantizedReshape", "Reshape":
-            guard var target = l.config["target_shape"]?.array?.compactMap({ $0.int }) else { return nil }
-            if let unknown = target.firstIndex(of: -1) {
-                let known = target.filter { $0 != -1 }.reduce(1, *)
-                target[unknown] = known == 0 ? 0 : input.reduce(1, *) / known
-            }
-            return target
-        case "QuantizedConcatenate", "Concatenate":
-            let inputs = l.inbounds.compactMap { shapes[$0] }
-            guard inputs.count == l.inbounds.count, var out = inputs.first else { return nil }
-            var axis = l.config["axis"]?.int ?? -1
-            if axis < 0 { axis += out.count + 1 } else { axis -= 1 }
-            guard axis >= 0 && axis < out.count else { return nil }
-            out[axis] = inputs.map { $0[axis] }.reduce(0, +)
-            return out
-        default:
-            return input
-        }
-    }
-}
-
-/// Convolution and pooling output sizes (TensorFlow "SAME"/"VALID" geometry).
-enum Geometry {
-    static func outputSize(_ n: Int, kernel: Int, stride: Int, same: Bool) -> Int {
-        guard stride > 0 else { return 0 }
-        return same ? (n + stride - 1) / stride : (n - kernel) / stride + 1
+        let inputs = l.inbounds.compactMap { shapes[$0] }
+        guard inputs.count == l.inbounds.count else { return nil }
+        return try? LayerRegistry.outputShape(className: l.className, config: l.config, inputs: inputs, layer: l.name)
     }
 }
