@@ -1,12 +1,13 @@
 // The model summary as JSON (the structured twin of akida's summary text).
 import AkidaModel
+import JSON
 
 extension AkidaSummary {
     /// {"input_shape", "output_shape", "sequence_count", "layer_count",
     ///  "sequences": [{"name", "backend", "layers": [{"name", "type", "output_shape", "kernel_shapes"}]}]}
     public var json: String {
-        func shape(_ s: [Int]) -> JSONTree { .array(s.map { .int(Int64($0)) }) }
-        let sequences: [JSONTree] = sequences.map { seq in
+        func shape(_ s: [Int]) -> JSONValue { .array(s.map { .integer(Int64($0)) }) }
+        let sequences: [JSONValue] = sequences.map { seq in
             .object([
                 ("name", .string(seq.name)),
                 ("backend", .string(seq.backend)),
@@ -20,12 +21,12 @@ extension AkidaSummary {
                 })),
             ])
         }
-        return JSONTree.object([
+        return JSONValue.object([
             ("input_shape", shape(inputShape)),
             ("output_shape", shape(outputShape)),
-            ("sequence_count", .int(Int64(self.sequences.count))),
-            ("layer_count", .int(Int64(layerCount))),
+            ("sequence_count", .integer(Int64(self.sequences.count))),
+            ("layer_count", .integer(Int64(layerCount))),
             ("sequences", .array(sequences)),
-        ]).serialized() + "\n"
+        ]).serialized(.akida) + "\n"
     }
 }
