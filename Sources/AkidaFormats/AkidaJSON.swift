@@ -61,10 +61,13 @@ public enum AkidaJSON {
     }
 
     static func tree(of layer: AkidaLayer) -> JSONValue {
-        var params: [(String, JSONValue)] = layer.parameters.keys.sorted().map { ($0, .integer(Int64(layer.parameters[$0]!))) }
+        var params: [(String, JSONValue)] = layer.parameters.keys.sorted().map {
+            ($0, .integer(Int64(layer.parameters[$0]!)))
+        }
         params.append(("layer_type", .string(layer.type.rawValue)))
         let vars: [(String, JSONValue)] = layer.variables.keys.sorted().map { ($0, tree(of: layer.variables[$0]!)) }
-        let inputShape: JSONValue = layer.inputShapes.count == 1
+        let inputShape: JSONValue =
+            layer.inputShapes.count == 1
             ? shapeTree(layer.inputShapes[0]) : .array(layer.inputShapes.map(shapeTree))
         return .object([
             ("name", .string(layer.name)),
@@ -97,10 +100,11 @@ public enum AkidaJSON {
         let inner = shape.dropFirst()
         let step = inner.reduce(1, *)
         if inner.isEmpty { return .array(Array(flat)) }
-        return .array((0..<first).map { i in
-            let start = flat.startIndex + i * step
-            return nest(flat[start..<start + step], shape: inner)
-        })
+        return .array(
+            (0..<first).map { i in
+                let start = flat.startIndex + i * step
+                return nest(flat[start..<start + step], shape: inner)
+            })
     }
 
     // MARK: Tree → model
@@ -112,23 +116,26 @@ public enum AkidaJSON {
         let reference = AkidaModel.referenceVersion.split(separator: ".")
         guard parts.count >= 2, parts[0] == reference[0], parts[1] == reference[1] else {
             throw AkidaFormatError.unsupportedVersion(
-                "model was saved with Akida \(version); this reader handles Akida \(reference[0]).\(reference[1]).x models")
+                "model was saved with Akida \(version); "
+                    + "this reader handles Akida \(reference[0]).\(reference[1]).x models")
         }
         let ipText = try string(tree, "IP version", "model")
         guard let ip = AkidaIPVersion(rawValue: ipText) else {
             throw AkidaFormatError.schema("unknown IP version '\(ipText)' (expected v1 or v2)")
         }
         if let learning = tree["learning"], learning != .null {
-            throw AkidaFormatError.schema("models with Akida on-chip learning are not supported ('learning' must be null)")
+            throw AkidaFormatError.schema(
+                "models with Akida on-chip learning are not supported ('learning' must be null)")
         }
         guard case .array(let layerTrees)? = tree["layers"] else {
             throw AkidaFormatError.schema("missing 'layers' array")
         }
         let layers = try layerTrees.map(layer(from:))
         do {
-            return try AkidaModel(akidaVersion: version, ipVersion: ip, layers: layers,
-                                  inputShape: try shape(tree["input_shape"], "model input_shape"),
-                                  outputShape: try shape(tree["output_shape"], "model output_shape"))
+            return try AkidaModel(
+                akidaVersion: version, ipVersion: ip, layers: layers,
+                inputShape: try shape(tree["input_shape"], "model input_shape"),
+                outputShape: try shape(tree["output_shape"], "model output_shape"))
         } catch let e as AkidaModelError {
             throw AkidaFormatError.schema(e.description)
         }
@@ -156,23 +163,32 @@ public enum AkidaJSON {
         guard let type else { throw AkidaFormatError.schema("layer '\(name)': missing parameter 'layer_type'") }
         var variables: [String: AkidaVariable] = [:]
         if case .object(let varPairs)? = tree["variables"] {
-            for (key, value) in varPairs { variables[key] = try variable(from: value, "layer '\(name)' variable '\(key)'") }
+            for (key, value) in varPairs {
+                variables[key] = try variable(from: value, "layer '\(name)' variable '\(key)'")
+            }
         }
         guard case .array(let inboundTrees)? = tree["inbounds"] else {
             throw AkidaFormatError.schema("layer '\(name)': missing 'inbounds' array")
         }
         let inbounds = try inboundTrees.map { t -> String in
-            guard case .string(let s) = t else { throw AkidaFormatError.schema("layer '\(name)': inbounds must be names") }
+            guard case .string(let s) = t else {
+                throw AkidaFormatError.schema("layer '\(name)': inbounds must be names")
+            }
             return s
         }
         let inputShapes: [[Int]]
-        if case .array(let items)? = tree["input_shape"], items.contains(where: { if case .array = $0 { return true }; return false }) {
+        if case .array(let items)? = tree["input_shape"],
+            items.contains(where: {
+                if case .array = $0 { return true }; return false
+            })
+        {
             inputShapes = try items.map { try shape($0, "layer '\(name)' input_shape") }
         } else {
             inputShapes = [try shape(tree["input_shape"], "layer '\(name)' input_shape")]
         }
-        return AkidaLayer(name: name, type: type, parameters: params, variables: variables, inbounds: inbounds,
-                          inputShapes: inputShapes, outputShape: try shape(tree["output_shape"], "layer '\(name)' output_shape"))
+        return AkidaLayer(
+            name: name, type: type, parameters: params, variables: variables, inbounds: inbounds,
+            inputShapes: inputShapes, outputShape: try shape(tree["output_shape"], "layer '\(name)' output_shape"))
     }
 
     static func variable(from tree: JSONValue, _ context: String) throws -> AkidaVariable {
@@ -190,20 +206,22 @@ public enum AkidaJSON {
         try flatten(data, shape: shape[...], into: &flat, context)
         let values: AkidaValues
         if dtype.isFloatingPoint {
-            values = .floats(try flat.map { t -> Float in
-                switch t {
-                case .float(let d): return Float(d)
-                case .integer(let i): return Float(i)
-                default: throw AkidaFormatError.schema("\(context): data must be numbers")
-                }
-            })
+            values = .floats(
+                try flat.map { t -> Float in
+                    switch t {
+                    case .float(let d): return Float(d)
+                    case .integer(let i): return Float(i)
+                    default: throw AkidaFormatError.schema("\(context): data must be numbers")
+                    }
+                })
         } else {
-            values = .integers(try flat.map { t -> Int32 in
-                guard case .integer(let i) = t, let v = Int32(exactly: i) else {
-                    throw AkidaFormatError.schema("\(context): data must be 32-bit integers")
-                }
-                return v
-            })
+            values = .integers(
+                try flat.map { t -> Int32 in
+                    guard case .integer(let i) = t, let v = Int32(exactly: i) else {
+                        throw AkidaFormatError.schema("\(context): data must be 32-bit integers")
+                    }
+                    return v
+                })
         }
         do {
             return try AkidaVariable(dtype: dtype, bitwidth: Int(bitwidth), shape: shape, values: values)
@@ -212,7 +230,9 @@ public enum AkidaJSON {
         }
     }
 
-    private static func flatten(_ tree: JSONValue, shape: ArraySlice<Int>, into out: inout [JSONValue], _ context: String) throws {
+    private static func flatten(
+        _ tree: JSONValue, shape: ArraySlice<Int>, into out: inout [JSONValue], _ context: String
+    ) throws {
         guard let first = shape.first else {
             out.append(tree)
             return
@@ -224,12 +244,16 @@ public enum AkidaJSON {
     }
 
     private static func string(_ tree: JSONValue, _ key: String, _ context: String) throws -> String {
-        guard case .string(let s)? = tree[key] else { throw AkidaFormatError.schema("\(context): missing string '\(key)'") }
+        guard case .string(let s)? = tree[key] else {
+            throw AkidaFormatError.schema("\(context): missing string '\(key)'")
+        }
         return s
     }
 
     private static func shape(_ tree: JSONValue?, _ context: String) throws -> [Int] {
-        guard case .array(let items)? = tree else { throw AkidaFormatError.schema("\(context) must be a list of integers") }
+        guard case .array(let items)? = tree else {
+            throw AkidaFormatError.schema("\(context) must be a list of integers")
+        }
         return try items.map { t -> Int in
             guard case .integer(let v) = t, v >= 0, v < 1 << 31 else {
                 throw AkidaFormatError.schema("\(context) must be a list of non-negative integers")

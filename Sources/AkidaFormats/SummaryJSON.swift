@@ -8,18 +8,15 @@ extension AkidaSummary {
     public var json: String {
         func shape(_ s: [Int]) -> JSONValue { .array(s.map { .integer(Int64($0)) }) }
         let sequences: [JSONValue] = sequences.map { seq in
-            .object([
-                ("name", .string(seq.name)),
-                ("backend", .string(seq.backend)),
-                ("layers", .array(seq.layers.map { l in
-                    .object([
-                        ("name", .string(l.name)),
-                        ("type", .string(l.type)),
-                        ("output_shape", shape(l.outputShape)),
-                        ("kernel_shapes", .array(l.kernelShapes.map(shape))),
-                    ])
-                })),
-            ])
+            let layers: [JSONValue] = seq.layers.map { l in
+                .object([
+                    ("name", .string(l.name)),
+                    ("type", .string(l.type)),
+                    ("output_shape", shape(l.outputShape)),
+                    ("kernel_shapes", .array(l.kernelShapes.map(shape))),
+                ])
+            }
+            return .object([("name", .string(seq.name)), ("backend", .string(seq.backend)), ("layers", .array(layers))])
         }
         return JSONValue.object([
             ("input_shape", shape(inputShape)),

@@ -33,13 +33,6 @@ extension JSONValue {
     public func serialized(pretty: Bool = false) -> String {
         serialized(pretty ? .indented : .compact)
     }
-
-    /// `s` as a JSON string literal, quotes included.
-    public static func quoted(_ s: String, asciiOnly: Bool = false) -> String {
-        var out = ""
-        JSONWriter(style: JSONStyle(indent: nil, asciiOnly: asciiOnly, akidaArrays: false)).writeString(s, into: &out)
-        return out
-    }
 }
 
 struct JSONWriter {

@@ -29,7 +29,9 @@ enum PythonFloat {
         let exponent = point - 1
         if (-4..<16).contains(exponent) {
             if point <= 0 { return sign + "0." + String(repeating: "0", count: -point) + String(digits) }
-            if point >= digits.count { return sign + String(digits) + String(repeating: "0", count: point - digits.count) + ".0" }
+            if point >= digits.count {
+                return sign + String(digits) + String(repeating: "0", count: point - digits.count) + ".0"
+            }
             return sign + String(digits[..<point]) + "." + String(digits[point...])
         }
         let fraction = digits.count > 1 ? "." + String(digits[1...]) : ""

@@ -9,7 +9,8 @@ final class FoundationValueTests: XCTestCase {
     func data(_ value: Any) throws -> [UInt8] { Array(try JSONValue(foundation: value).serialized(.compact).utf8) }
 
     func testRoundTripThroughFoundationParser() throws {
-        let parsed = try JSONSerialization.jsonObject(with: Data("{\"n\": 3, \"f\": 0.25, \"t\": true, \"no\": false, \"z\": null}".utf8))
+        let parsed = try JSONSerialization.jsonObject(
+            with: Data("{\"n\": 3, \"f\": 0.25, \"t\": true, \"no\": false, \"z\": null}".utf8))
         let value: [String: Any] = [
             "text": "quote \" backslash \\ newline \n tab \t bell \u{07} slash / é 日本",
             "int": 42, "negative": -7, "int64": Int64(1) << 40, "double": 1.5, "tiny": 1e-7,
@@ -36,8 +37,9 @@ final class FoundationValueTests: XCTestCase {
         XCTAssertTrue(text.contains("\"t\":true") && text.contains("\"no\":false"), text)
         XCTAssertTrue(text.contains("slash / é 日本"), "slashes and UTF-8 are written as they are")
         // Keys are sorted, so equal objects serialise identically.
-        XCTAssertEqual(String(decoding: try data(["b": 1, "a": 2, "c": ["y": 1, "x": 2]]), as: UTF8.self),
-                       "{\"a\":2,\"b\":1,\"c\":{\"x\":2,\"y\":1}}")
+        XCTAssertEqual(
+            String(decoding: try data(["b": 1, "a": 2, "c": ["y": 1, "x": 2]]), as: UTF8.self),
+            "{\"a\":2,\"b\":1,\"c\":{\"x\":2,\"y\":1}}")
         XCTAssertThrowsError(try data(["date": Date()]))
     }
 }

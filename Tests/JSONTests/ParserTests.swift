@@ -51,7 +51,8 @@ final class ParserTests: XCTestCase {
     }
 
     func testRoundTrips() throws {
-        let text = #"{"name": "conv/é", "shape": [null, 10, 49, 1], "scale": 0.00390625, "big": 1e+16,"#
+        let text =
+            #"{"name": "conv/é", "shape": [null, 10, 49, 1], "scale": 0.00390625, "big": 1e+16,"#
             + #" "neg": -0.0, "n": [], "o": {}, "flags": [true, false], "nested": [[1.5, 2], [3, 4e-07]]}"#
         let value = try JSONValue(parsing: text)
         for style in [JSONStyle.compact, .indented, .akida] {
@@ -60,8 +61,10 @@ final class ParserTests: XCTestCase {
             XCTAssertEqual(back, value)
             XCTAssertEqual(back.serialized(style), written, "a second round trip writes the same text")
         }
-        XCTAssertEqual(value.serialized(.compact), text.replacingOccurrences(of: ": ", with: ":")
-            .replacingOccurrences(of: ", ", with: ","))
+        XCTAssertEqual(
+            value.serialized(.compact),
+            text.replacingOccurrences(of: ": ", with: ":")
+                .replacingOccurrences(of: ", ", with: ","))
     }
 
     func testErrors() {

@@ -55,13 +55,15 @@ final class WriterTests: XCTestCase {
     ])
 
     func testCompactIsJSONDumpsWithoutSpaces() {
-        XCTAssertEqual(WriterTests.doc.serialized(.compact),
-                       #"{"a":[1,2.0,[]],"b":{},"c":{"d":null,"e":true,"f":"x"},"g":[{"h":1}],"i":[[1,2],[3,4]]}"#)
+        XCTAssertEqual(
+            WriterTests.doc.serialized(.compact),
+            #"{"a":[1,2.0,[]],"b":{},"c":{"d":null,"e":true,"f":"x"},"g":[{"h":1}],"i":[[1,2],[3,4]]}"#)
         XCTAssertEqual(WriterTests.doc.serialized(), WriterTests.doc.description)
     }
 
     func testIndentedIsJSONDumpsIndent2() {
-        let python = "{\n  \"a\": [\n    1,\n    2.0,\n    []\n  ],\n  \"b\": {},\n  \"c\": {\n    \"d\": null,\n"
+        let python =
+            "{\n  \"a\": [\n    1,\n    2.0,\n    []\n  ],\n  \"b\": {},\n  \"c\": {\n    \"d\": null,\n"
             + "    \"e\": true,\n    \"f\": \"x\"\n  },\n  \"g\": [\n    {\n      \"h\": 1\n    }\n  ],\n"
             + "  \"i\": [\n    [\n      1,\n      2\n    ],\n    [\n      3,\n      4\n    ]\n  ]\n}"
         XCTAssertEqual(WriterTests.doc.serialized(.indented), python)
@@ -70,7 +72,8 @@ final class WriterTests: XCTestCase {
 
     func testAkidaLayout() {
         // akida's model_to_json: numeric arrays on one line, other arrays close after their last item.
-        let akida = "{\n  \"a\": [1,2.0,[]],\n  \"b\": {},\n  \"c\": {\n    \"d\": null,\n    \"e\": true,\n"
+        let akida =
+            "{\n  \"a\": [1,2.0,[]],\n  \"b\": {},\n  \"c\": {\n    \"d\": null,\n    \"e\": true,\n"
             + "    \"f\": \"x\"\n  },\n  \"g\": [\n    {\n      \"h\": 1\n    }],\n  \"i\": [[1,2],[3,4]]\n}"
         XCTAssertEqual(WriterTests.doc.serialized(.akida), akida)
     }
@@ -78,11 +81,14 @@ final class WriterTests: XCTestCase {
     func testEscapingAsPython() {
         let text = "q\" b\\ n\n r\r t\t b\u{08} f\u{0C} bell\u{07} nul\u{00} us\u{1F} del\u{7F} slash/ é 日本 😀"
         // json.dumps(text, ensure_ascii=False)
-        XCTAssertEqual(JSONValue.string(text).serialized(.compact),
-                       #""q\" b\\ n\n r\r t\t b\b f\f bell\u0007 nul\u0000 us\u001f del"# + "\u{7F}" + #" slash/ é 日本 😀""#)
+        XCTAssertEqual(
+            JSONValue.string(text).serialized(.compact),
+            #""q\" b\\ n\n r\r t\t b\b f\f bell\u0007 nul\u0000 us\u001f del"# + "\u{7F}" + #" slash/ é 日本 😀""#)
         // json.dumps(text)
-        XCTAssertEqual(JSONValue.string(text).serialized(.akida),
-                       #""q\" b\\ n\n r\r t\t b\b f\f bell\u0007 nul\u0000 us\u001f del\u007f slash/ \u00e9 \u65e5\u672c \ud83d\ude00""#)
+        XCTAssertEqual(
+            JSONValue.string(text).serialized(.akida),
+            #""q\" b\\ n\n r\r t\t b\b f\f bell\u0007 nul\u0000 us\u001f del\u007f slash/ "#
+                + #"\u00e9 \u65e5\u672c \ud83d\ude00""#)
         XCTAssertEqual(JSONValue.object([("k\"é", .integer(1))]).serialized(.akida), "{\n  \"k\\\"\\u00e9\": 1\n}")
     }
 }
