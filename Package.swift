@@ -45,36 +45,42 @@ let package = Package(
         // The error vocabulary every user-facing error adopts (leaf: no dependencies).
         .target(name: "Diagnostics"),
 
+        // The one JSON tree, parser and writer (leaf: no dependencies).
+        .target(name: "JSON"),
+
         // Tensors and kernels.
         .target(name: "Tensors", swiftSettings: kernelSettings),
 
         // Formats.
         .target(name: "NumPyIO", dependencies: ["Diagnostics", "Tensors", "CZlib"]),
-        .target(name: "KerasHDF5", dependencies: ["Diagnostics", "Tensors", "KerasGraph", "CHDF5"]),
-        .target(name: "AkidaFormats", dependencies: ["Diagnostics", "Tensors", "AkidaModel", "CZlib"]),
+        .target(name: "KerasHDF5", dependencies: ["Diagnostics", "JSON", "Tensors", "KerasGraph", "CHDF5"]),
+        .target(name: "AkidaFormats", dependencies: ["Diagnostics", "JSON", "Tensors", "AkidaModel", "CZlib"]),
 
         // Engine.
-        .target(name: "KerasGraph", dependencies: ["Diagnostics", "Tensors"]),
-        .target(name: "Quantization", dependencies: ["Diagnostics", "Tensors", "KerasGraph"]),
+        .target(name: "KerasGraph", dependencies: ["Diagnostics", "JSON", "Tensors"]),
+        .target(name: "Quantization", dependencies: ["Diagnostics", "JSON", "Tensors", "KerasGraph"]),
         .target(name: "AkidaModel", dependencies: ["Diagnostics", "Tensors"]),
-        .target(name: "Conversion", dependencies: ["Diagnostics", "Tensors", "KerasGraph", "Quantization", "AkidaModel"]),
+        .target(name: "Conversion", dependencies: [
+            "Diagnostics", "JSON", "Tensors", "KerasGraph", "Quantization", "AkidaModel",
+        ]),
 
         // The façade the CLI and the service share: load any model kind, run, describe.
         .target(name: "Engine", dependencies: [
-            "Tensors", "NumPyIO", "KerasHDF5", "KerasGraph", "Quantization", "AkidaModel", "AkidaFormats", "Conversion",
+            "JSON", "Tensors", "NumPyIO", "KerasHDF5", "KerasGraph", "Quantization", "AkidaModel", "AkidaFormats",
+            "Conversion",
         ]),
 
         // Service.
-        .target(name: "HTTPServer", dependencies: ["CMicroHTTPD"]),
-        .target(name: "Persistence", dependencies: ["CSQLite"]),
+        .target(name: "HTTPServer", dependencies: ["JSON", "CMicroHTTPD"]),
+        .target(name: "Persistence", dependencies: ["JSON", "CSQLite"]),
         .target(name: "Service", dependencies: [
-            "HTTPServer", "Persistence", "Engine", "Tensors", "NumPyIO", "KerasHDF5", "KerasGraph",
+            "HTTPServer", "Persistence", "Engine", "JSON", "Tensors", "NumPyIO", "KerasHDF5", "KerasGraph",
             "Quantization", "AkidaModel", "AkidaFormats", "Conversion",
         ], resources: [.copy("Resources")]),
 
         // CLI.
         .executableTarget(name: "spikeforge", dependencies: [
-            "Service", "Engine", "Tensors", "NumPyIO", "KerasHDF5", "KerasGraph", "Quantization",
+            "Service", "Engine", "JSON", "Tensors", "NumPyIO", "KerasHDF5", "KerasGraph", "Quantization",
             "AkidaModel", "AkidaFormats", "Conversion",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
@@ -87,6 +93,7 @@ let package = Package(
 
         // Tests (public API only: the suite runs in release mode).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "JSONTests", dependencies: ["JSON", "TestSupport"]),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TestSupport"]),
         .testTarget(name: "FormatsTests", dependencies: ["NumPyIO", "KerasHDF5", "AkidaFormats", "TestSupport"]),
         .testTarget(name: "KerasGraphTests", dependencies: ["KerasGraph", "KerasHDF5", "NumPyIO", "TestSupport"]),

@@ -21,7 +21,9 @@ public enum FBZ {
     static let flagCompressed: UInt16 = 1
 
     /// Whether `bytes` starts like a .fbz blob.
-    public static func hasMagic(_ bytes: [UInt8]) -> Bool { bytes.count >= magic.count && Array(bytes[0..<magic.count]) == magic }
+    public static func hasMagic(_ bytes: [UInt8]) -> Bool {
+        bytes.count >= magic.count && Array(bytes[0..<magic.count]) == magic
+    }
 
     // MARK: Writing
 
@@ -63,8 +65,10 @@ public enum FBZ {
     public static func decode(_ blob: [UInt8], limits: FBZLimits = .default) throws -> AkidaModel {
         func bad(_ s: String) -> AkidaFormatError { .invalidBlob(s) }
         guard blob.count >= headerSize else {
-            throw bad(hasMagic(blob) || blob.isEmpty ? "truncated: \(blob.count) bytes, the header alone has \(headerSize)"
-                                                    : "not a .fbz file (bad magic)")
+            throw bad(
+                hasMagic(blob) || blob.isEmpty
+                    ? "truncated: \(blob.count) bytes, the header alone has \(headerSize)"
+                    : "not a .fbz file (bad magic)")
         }
         guard hasMagic(blob) else { throw bad("not a .fbz file (bad magic)") }
         var r = ByteReader(blob[...])
@@ -72,7 +76,9 @@ public enum FBZ {
         let version = try r.u16(), flags = try r.u16()
         let bodyLength = try r.u64(), storedLength = try r.u64()
         let bodyCRC = try r.u32(), payloadCRC = try r.u32(), headerCRC = try r.u32()
-        guard crc(Array(blob[0..<headerSize - 4])) == headerCRC else { throw bad("header checksum mismatch (corrupt file)") }
+        guard crc(Array(blob[0..<headerSize - 4])) == headerCRC else {
+            throw bad("header checksum mismatch (corrupt file)")
+        }
         guard version == formatVersion else {
             throw bad("format version \(version) is not supported (this reader handles version \(formatVersion))")
         }
@@ -84,7 +90,9 @@ public enum FBZ {
         guard storedLength <= available else {
             throw bad("truncated: payload needs \(storedLength) bytes, the file has \(available)")
         }
-        guard storedLength == available else { throw bad("\(available - storedLength) unexpected bytes after the payload") }
+        guard storedLength == available else {
+            throw bad("\(available - storedLength) unexpected bytes after the payload")
+        }
         let payload = Array(blob[headerSize...])
         guard crc(payload) == payloadCRC else { throw bad("payload checksum mismatch (corrupt file)") }
         let body: [UInt8]
@@ -92,7 +100,9 @@ public enum FBZ {
             var outLength = uLongf(bodyLength)
             var out = [UInt8](repeating: 0, count: Int(bodyLength))
             let status = out.withUnsafeMutableBufferPointer { o in
-                payload.withUnsafeBufferPointer { p in uncompress(o.baseAddress, &outLength, p.baseAddress, uLong(payload.count)) }
+                payload.withUnsafeBufferPointer { p in
+                    uncompress(o.baseAddress, &outLength, p.baseAddress, uLong(payload.count))
+                }
             }
             guard status == Z_OK, outLength == uLongf(bodyLength) else {
                 throw bad("compressed body is corrupt (zlib status \(status))")
@@ -166,7 +176,9 @@ public enum FBZ {
     static func decodeBody(_ body: [UInt8]) throws -> AkidaModel {
         var r = ByteReader(body[...])
         let version = try r.string()
-        guard let ip = AkidaIPVersion(rawValue: try r.string()) else { throw AkidaFormatError.invalidBlob("unknown IP version") }
+        guard let ip = AkidaIPVersion(rawValue: try r.string()) else {
+            throw AkidaFormatError.invalidBlob("unknown IP version")
+        }
         let inputShape = try r.shape(), outputShape = try r.shape()
         let layerCount = try r.count(minBytesEach: 8)
         var layers: [AkidaLayer] = []
@@ -189,7 +201,9 @@ public enum FBZ {
                     throw AkidaFormatError.invalidBlob("layer '\(name)' variable '\(key)': unknown dtype code \(code)")
                 }
                 let shape = try r.shape()
-                let count = try shapeCount(shape, available: r.remaining, elementSize: dtype == .float32 || dtype == .int32 ? 4 : dtype == .int16 || dtype == .uint16 ? 2 : 1)
+                let count = try shapeCount(
+                    shape, available: r.remaining,
+                    elementSize: dtype == .float32 || dtype == .int32 ? 4 : dtype == .int16 || dtype == .uint16 ? 2 : 1)
                 let values: AkidaValues
                 switch dtype {
                 case .float32: values = .floats(try (0..<count).map { _ in Float(bitPattern: try r.u32()) })
@@ -203,11 +217,16 @@ public enum FBZ {
             }
             let inbounds = try (0..<(try r.count(minBytesEach: 4))).map { _ in try r.string() }
             let inputShapes = try (0..<(try r.count(minBytesEach: 1))).map { _ in try r.shape() }
-            layers.append(AkidaLayer(name: name, type: type, parameters: params, variables: variables,
-                                     inbounds: inbounds, inputShapes: inputShapes, outputShape: try r.shape()))
+            layers.append(
+                AkidaLayer(
+                    name: name, type: type, parameters: params, variables: variables,
+                    inbounds: inbounds, inputShapes: inputShapes, outputShape: try r.shape()))
         }
-        guard r.remaining == 0 else { throw AkidaFormatError.invalidBlob("\(r.remaining) unexpected bytes after the last layer") }
-        return try AkidaModel(akidaVersion: version, ipVersion: ip, layers: layers, inputShape: inputShape, outputShape: outputShape)
+        guard r.remaining == 0 else {
+            throw AkidaFormatError.invalidBlob("\(r.remaining) unexpected bytes after the last layer")
+        }
+        return try AkidaModel(
+            akidaVersion: version, ipVersion: ip, layers: layers, inputShape: inputShape, outputShape: outputShape)
     }
 
     private static func shapeCount(_ shape: [Int], available: Int, elementSize: Int) throws -> Int {
@@ -258,7 +277,9 @@ struct ByteReader {
     mutating func u64() throws -> UInt64 { try take(8).reversed().reduce(0) { $0 << 8 | UInt64($1) } }
     mutating func string() throws -> String {
         let n = Int(try u32())
-        guard let s = String(validating: try take(n), as: UTF8.self) else { throw AkidaFormatError.invalidBlob("invalid UTF-8 in a name") }
+        guard let s = String(validating: try take(n), as: UTF8.self) else {
+            throw AkidaFormatError.invalidBlob("invalid UTF-8 in a name")
+        }
         return s
     }
     mutating func shape() throws -> [Int] {

@@ -13,7 +13,8 @@ public enum AkidaModelFile {
         if FBZ.hasMagic(bytes) { return try FBZ.decode(bytes, limits: limits) }
         let first = bytes.first { ![0x20, 0x0a, 0x0d, 0x09].contains($0) }
         guard first == UInt8(ascii: "{") else {
-            throw AkidaFormatError.invalidBlob("neither a .fbz blob nor akida JSON (the file starts with neither the .fbz magic nor '{')")
+            throw AkidaFormatError.invalidBlob(
+                "neither a .fbz blob nor akida JSON (the file starts with neither the .fbz magic nor '{')")
         }
         return try AkidaJSON.decode(bytes: bytes)
     }

@@ -1,6 +1,7 @@
 // HTTPServer: requests, responses, RFC 9457 problem details and JSON helpers.
 // Generic HTTP vocabulary shared by the router, the libmicrohttpd wrapper and applications.
 import Foundation
+import JSON
 
 public enum HTTPMethod: String, CaseIterable, Sendable {
     case GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS
@@ -96,7 +97,7 @@ public struct Response {
     public static func json(object: Any, status: Int = 200) -> Response {
         do {
             return Response(status: status, headers: [("Content-Type", "application/json")],
-                            body: .bytes(try JSONWriter.data(object) + [0x0A]))
+                            body: .bytes(Array(try JSONValue(foundation: object).serialized(.compact).utf8) + [0x0A]))
         } catch {
             return HTTPProblem(status: 500, detail: "response is not JSON-serialisable: \(error)").response()
         }
@@ -153,7 +154,8 @@ public struct HTTPProblem: Error, CustomStringConvertible {
     public func response(instance: String? = nil) -> Response {
         var object = jsonObject
         if let instance { object["instance"] = instance }
-        let data = (try? JSONWriter.data(object)) ?? Array("{\"status\":\(status)}".utf8)
+        let data = (try? JSONValue(foundation: object)).map { Array($0.serialized(.compact).utf8) }
+            ?? Array("{\"status\":\(status)}".utf8)
         return Response(status: status, headers: [("Content-Type", "application/problem+json")] + headers,
                         body: .bytes(data + [0x0A]))
     }

@@ -1,8 +1,9 @@
 // Records: the value types the store persists (models, datasets, jobs, job events), their IDs,
 // pages for keyset pagination, and the RFC 9457 problem object a failed job carries.
-// JSON-valued fields (params, result, description) travel as JSON text so this module stays
-// independent of any JSON tree type; the Service layer parses them with its own JSONValue.
+// JSON-valued fields (params, result, description) travel as JSON text; the Service layer
+// parses them as JSONValue.
 import Foundation
+import JSON
 
 // MARK: IDs
 
@@ -187,12 +188,12 @@ public struct Problem: Error, Equatable, Sendable, CustomStringConvertible {
 
     /// Compact JSON with the standard members first, then extensions sorted by name.
     public var json: String {
-        var parts = ["\"type\":\(jsonString(type))", "\"title\":\(jsonString(title))",
-                     "\"status\":\(status)", "\"detail\":\(jsonString(detail))"]
+        var pairs: [(String, JSONValue)] = [("type", .string(type)), ("title", .string(title)),
+                                            ("status", .integer(Int64(status))), ("detail", .string(detail))]
         for (key, value) in extensions.sorted(by: { $0.key < $1.key }) where !Problem.standardKeys.contains(key) {
-            parts.append("\(jsonString(key)):\(jsonString(value))")
+            pairs.append((key, .string(value)))
         }
-        return "{" + parts.joined(separator: ",") + "}"
+        return JSONValue.object(pairs).serialized(.compact)
     }
 
     static let standardKeys: Set<String> = ["type", "title", "status", "detail"]
@@ -217,22 +218,6 @@ public struct Problem: Error, Equatable, Sendable, CustomStringConvertible {
 /// Errors that know their problem object; job handlers' errors conform to fail jobs precisely.
 public protocol ProblemConvertible: Error {
     var problem: Problem { get }
-}
-
-func jsonString(_ s: String) -> String {
-    var out = "\""
-    for scalar in s.unicodeScalars {
-        switch scalar {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        default:
-            if scalar.value < 0x20 { out += String(format: "\\u%04x", scalar.value) } else { out.unicodeScalars.append(scalar) }
-        }
-    }
-    return out + "\""
 }
 
 /// JSON text validation and canonical form, through Foundation's parser.

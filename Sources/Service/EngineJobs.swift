@@ -6,6 +6,7 @@ import AkidaFormats
 import Conversion
 import Engine
 import Foundation
+import JSON
 import KerasGraph
 import NumPyIO
 import Persistence

@@ -6,6 +6,7 @@ import Conversion
 import Engine
 import Foundation
 import HTTPServer
+import JSON
 import KerasGraph
 import NumPyIO
 import Persistence

@@ -2,6 +2,7 @@
 // quantized model as indented JSON.
 import ArgumentParser
 import Foundation
+import JSON
 import KerasHDF5
 import Quantization
 

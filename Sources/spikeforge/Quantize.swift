@@ -2,6 +2,7 @@
 // and write the quantized .h5 (loadable by quantizeml). Warnings go to stderr.
 import ArgumentParser
 import Foundation
+import JSON
 import KerasGraph
 import KerasHDF5
 import NumPyIO

@@ -12,7 +12,7 @@ final class MutatedConfigTests: XCTestCase {
     /// Paths (keys and indices) of every number in `value`.
     func numberPaths(_ value: JSONValue, _ prefix: [JSONPathStep] = []) -> [[JSONPathStep]] {
         switch value {
-        case .number: return [prefix]
+        case .integer, .float: return [prefix]
         case .array(let items):
             return items.enumerated().flatMap { numberPaths($1, prefix + [.index($0)]) }
         case .object(let pairs):
