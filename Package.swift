@@ -1,7 +1,8 @@
 // swift-tools-version:6.0
 // SpikeForge: tf_keras model → QuantizeML quantization → Akida conversion, as a service and a CLI.
 // Module layout follows DESIGN.md §1; dependencies point downward only:
-//   spikeforge (CLI) → Service → {HTTPServer, Persistence, engine, formats}
+//   spikeforge (CLI) → Service → {HTTPServer, Jobs → Persistence, Engine, NumPyIO}
+//   Engine (the one door to the engine and formats) → engine models, formats
 //   formats (NumPyIO, KerasHDF5, AkidaFormats) → engine models → Tensors
 //   engine: Conversion → {Quantization → KerasGraph, AkidaModel} → Tensors
 import Foundation
@@ -61,21 +62,22 @@ let package = Package(
 
         // The façade the CLI and the service share: load any model kind, run, describe.
         .target(name: "Engine", dependencies: [
-            "Tensors", "NumPyIO", "KerasHDF5", "KerasGraph", "Quantization", "AkidaModel", "AkidaFormats", "Conversion",
+            "Diagnostics", "Tensors", "NumPyIO", "KerasHDF5", "KerasGraph", "Quantization", "AkidaModel", "AkidaFormats",
+            "Conversion",
         ]),
 
         // Service.
         .target(name: "HTTPServer", dependencies: ["CMicroHTTPD"]),
         .target(name: "Persistence", dependencies: ["CSQLite"]),
+        // The durable job runner over a Store.
+        .target(name: "Jobs", dependencies: ["Persistence"]),
         .target(name: "Service", dependencies: [
-            "HTTPServer", "Persistence", "Engine", "Tensors", "NumPyIO", "KerasHDF5", "KerasGraph",
-            "Quantization", "AkidaModel", "AkidaFormats", "Conversion",
+            "Diagnostics", "HTTPServer", "Persistence", "Jobs", "Engine", "NumPyIO",
         ], resources: [.copy("Resources")]),
 
         // CLI.
         .executableTarget(name: "spikeforge", dependencies: [
-            "Service", "Engine", "Tensors", "NumPyIO", "KerasHDF5", "KerasGraph", "Quantization",
-            "AkidaModel", "AkidaFormats", "Conversion",
+            "Service", "Engine",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -86,7 +88,7 @@ let package = Package(
                           path: "Benchmarks/akida"),
 
         // Tests (public API only: the suite runs in release mode).
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["CSQLite"], path: "Tests/TestSupport"),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TestSupport"]),
         .testTarget(name: "FormatsTests", dependencies: ["NumPyIO", "KerasHDF5", "AkidaFormats", "TestSupport"]),
         .testTarget(name: "KerasGraphTests", dependencies: ["KerasGraph", "KerasHDF5", "NumPyIO", "TestSupport"]),
@@ -96,7 +98,10 @@ let package = Package(
         .testTarget(name: "EngineTests", dependencies: ["Engine", "NumPyIO", "TestSupport"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "TestSupport"]),
         .testTarget(name: "PersistenceTests", dependencies: ["Persistence", "TestSupport"]),
-        .testTarget(name: "ServiceTests", dependencies: ["Service", "HTTPServer", "Persistence", "NumPyIO", "TestSupport"]),
+        .testTarget(name: "JobsTests", dependencies: ["Jobs", "Persistence", "TestSupport"]),
+        .testTarget(name: "ServiceTests", dependencies: [
+            "Service", "HTTPServer", "Persistence", "Jobs", "NumPyIO", "TestSupport",
+        ]),
     ],
     swiftLanguageModes: [.v5]
 )

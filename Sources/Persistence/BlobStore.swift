@@ -21,7 +21,7 @@ public struct BlobRef: Equatable, Hashable, Sendable, Codable {
 }
 
 public enum BlobError: Error, CustomStringConvertible, Equatable {
-    /// The stream exceeded the writer's limit (HTTP 413). The temp file is already removed.
+    /// The stream exceeded the writer's limit. The temp file is already removed.
     case tooLarge(limit: Int64)
     /// Not a 64-character lower-case hex SHA-256.
     case invalidDigest(String)

@@ -236,9 +236,8 @@ public final class SQLiteStore: Store, @unchecked Sendable {
         let progress = r.optionalText(4).map {
             JobProgress(phase: $0, done: Int(r.optionalInt(5) ?? 0), total: Int(r.optionalInt(6) ?? 0))
         }
-        let problem = try r.optionalText(8).map { try Problem(json: $0) }
         return JobRecord(id: r.text(0), type: r.text(1), state: state, paramsJSON: r.text(3), progress: progress,
-                         resultJSON: r.optionalText(7), error: problem, idempotencyKey: r.optionalText(9),
+                         resultJSON: r.optionalText(7), errorJSON: r.optionalText(8), idempotencyKey: r.optionalText(9),
                          cancelRequested: r.int(10) != 0, attempts: Int(r.int(11)), createdAt: date(r.int(12)),
                          startedAt: r.optionalInt(13).map(date), finishedAt: r.optionalInt(14).map(date),
                          updatedAt: date(r.int(15)))
@@ -256,7 +255,7 @@ public final class SQLiteStore: Store, @unchecked Sendable {
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """, [.text(job.id), .text(job.type), .text(job.state.rawValue), .text(job.paramsJSON),
                           SQLValue(job.progress?.phase), SQLValue(job.progress.map { Int64($0.done) }),
-                          SQLValue(job.progress.map { Int64($0.total) }), SQLValue(job.resultJSON), SQLValue(job.error?.json),
+                          SQLValue(job.progress.map { Int64($0.total) }), SQLValue(job.resultJSON), SQLValue(job.errorJSON),
                           SQLValue(job.idempotencyKey), .int(job.cancelRequested ? 1 : 0), .int(Int64(job.attempts)),
                           .int(millis(job.createdAt)), SQLValue(job.startedAt.map(millis)),
                           SQLValue(job.finishedAt.map(millis)), .int(millis(job.updatedAt))], "insert job")
@@ -336,7 +335,7 @@ public final class SQLiteStore: Store, @unchecked Sendable {
         }
     }
 
-    public func finishJob(id: String, state: JobState, resultJSON: String?, error: Problem?, at: Date) throws -> Bool {
+    public func finishJob(id: String, state: JobState, resultJSON: String?, failure: JobFailure?, at: Date) throws -> Bool {
         guard state.isTerminal else {
             throw StoreError.conflict("finishJob needs a terminal state, got \(state.rawValue)")
         }
@@ -345,10 +344,10 @@ public final class SQLiteStore: Store, @unchecked Sendable {
                 let changed = try connection.run("""
                     UPDATE jobs SET state = ?2, result = ?3, error = ?4, finished_at = ?5, updated_at = ?5
                     WHERE id = ?1 AND state = 'running'
-                    """, [.text(id), .text(state.rawValue), SQLValue(resultJSON), SQLValue(error?.json), .int(millis(at))],
+                    """, [.text(id), .text(state.rawValue), SQLValue(resultJSON), SQLValue(failure?.json), .int(millis(at))],
                     "finish job")
                 guard changed > 0 else { return false }
-                try appendEventLocked(jobID: id, kind: state.rawValue, message: error?.description ?? "job \(state.rawValue)", at: at)
+                try appendEventLocked(jobID: id, kind: state.rawValue, message: failure?.message ?? "job \(state.rawValue)", at: at)
                 return true
             }
         }
@@ -394,7 +393,7 @@ public final class SQLiteStore: Store, @unchecked Sendable {
         }
     }
 
-    public func recoverInterruptedJobs(maxAttempts: Int, at: Date) throws -> RecoveryReport {
+    public func recoverInterruptedJobs(maxAttempts: Int, at: Date, failure: (Int) -> JobFailure) throws -> RecoveryReport {
         try locked {
             try connection.transaction("recover interrupted jobs") {
                 var report = RecoveryReport()
@@ -409,12 +408,10 @@ public final class SQLiteStore: Store, @unchecked Sendable {
                         try appendEventLocked(jobID: id, kind: "cancelled", message: "interrupted by a restart after a cancel request", at: at)
                         report.cancelled.append(id)
                     } else if attempts >= maxAttempts {
-                        let problem = Problem(type: JobQueue.problemTypeBase + "interrupted", title: "Job interrupted too often",
-                                              status: 500,
-                                              detail: "the job was started \(attempts) times and each run ended with the process dying; it is not retried again. Check the server log, then submit it again.")
+                        let failed = failure(attempts)
                         try connection.run("UPDATE jobs SET state = 'failed', error = ?2, finished_at = ?3, updated_at = ?3 WHERE id = ?1",
-                                           [.text(id), .text(problem.json), .int(now)], "recover: fail")
-                        try appendEventLocked(jobID: id, kind: "failed", message: problem.detail, at: at)
+                                           [.text(id), .text(failed.json), .int(now)], "recover: fail")
+                        try appendEventLocked(jobID: id, kind: "failed", message: failed.message, at: at)
                         report.failed.append(id)
                     } else {
                         try connection.run("UPDATE jobs SET state = 'queued', started_at = NULL, updated_at = ?2 WHERE id = ?1",

@@ -2,6 +2,7 @@
 // sha256 and fails when the bytes on disk no longer match their name (bit rot, a bad disk, a
 // hand-edited data directory). An optional rate limit keeps background scrubs from starving uploads.
 import Foundation
+import Jobs
 import Persistence
 
 enum ChecksumJob {

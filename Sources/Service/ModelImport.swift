@@ -29,7 +29,7 @@ enum ModelImport {
             service.describeModels(format: format) { upload in
                 let info = try executable.map { try describeInChild(upload.file, executable: $0, timeout: timeout, scratch: scratch) }
                     ?? describeInProcess(upload.file)
-                return ModelDescription(kind: info.kind.rawValue, descriptionJSON: info.json)
+                return ModelDescription(kind: info.kind, descriptionJSON: info.json)
             }
         }
     }

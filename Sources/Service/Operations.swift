@@ -3,6 +3,7 @@
 // and the status page's location next to the binary.
 import Foundation
 import HTTPServer
+import Jobs
 import Persistence
 
 /// Request counters by (method, route, status); routes are patterns so label cardinality stays bounded.

@@ -2,6 +2,7 @@
 // page. Every route here must appear in openapi.yaml (a test compares both).
 import Foundation
 import HTTPServer
+import Jobs
 import Persistence
 
 extension Service {

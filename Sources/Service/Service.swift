@@ -5,6 +5,7 @@ import Dispatch
 import Engine
 import Foundation
 import HTTPServer
+import Jobs
 import Persistence
 
 /// What a job handler may use besides its `JobContext`: the stores and record helpers.
@@ -59,7 +60,10 @@ public struct JobEnvironment {
         let head = [UInt8](handle.readData(ofLength: BlobWriter.headCapacity))
         try handle.close()
         let size = Int64((try FileManager.default.attributesOfItem(atPath: file.path)[.size] as? NSNumber)?.int64Value ?? 0)
-        let summary = try DatasetCheck.inspect(head: head, file: file, size: size, maxBytes: Int.max)
+        let summary: DatasetCheck.Summary
+        do { summary = try DatasetCheck.inspect(head: head, file: file, size: size, maxBytes: Int.max) } catch {
+            throw ServiceProblems.http(error)
+        }
         let ref = try blobs.put(contentsOf: file)
         return try store.insertDataset(DatasetRecord(name: name, dtype: summary.dtype, shape: summary.shape,
                                                      sha256: ref.sha256, size: ref.size))
@@ -82,9 +86,9 @@ public struct ModelUpload {
 
 /// What a describer learnt about a model: its kind and a JSON object (layers, input shape, …).
 public struct ModelDescription {
-    public var kind: String
+    public var kind: ModelKind
     public var descriptionJSON: String
-    public init(kind: String, descriptionJSON: String) {
+    public init(kind: ModelKind, descriptionJSON: String) {
         self.kind = kind
         self.descriptionJSON = descriptionJSON
     }

@@ -6,17 +6,8 @@ import Foundation
 import HTTPServer
 import NumPyIO
 import Persistence
-import Tensors
 
 extension ModelFormat {
-    var defaultKind: String {
-        switch self {
-        case .h5: return "keras"
-        case .fbz: return "akida"
-        case .json: return "json"
-        }
-    }
-
     var contentType: String {
         switch self {
         case .h5: return "application/x-hdf5"
@@ -74,18 +65,20 @@ extension Service {
             }
             let name = try uploadName(request, upload, fallback: "model.\(format.rawValue)")
             if format == .json { try Service.checkJSON(writer.temporaryURL) }
-            var description = ModelDescription(kind: format.defaultKind, descriptionJSON: "{}")
-            if let describe = describer(for: format) {
-                do {
-                    description = try describe(ModelUpload(file: writer.temporaryURL, format: format, name: name, size: writer.bytesWritten))
-                } catch {
-                    var problem = ServiceProblems.http(error)
-                    if problem.status >= 500 { problem.status = 422 }  // the file is what failed to parse
-                    throw problem
-                }
+            guard let describe = describer(for: format) else {
+                throw Service.invalidUpload("Unsupported model format", "this server reads no \(format.rawValue) models")
+            }
+            let description: ModelDescription
+            do {
+                let upload = ModelUpload(file: writer.temporaryURL, format: format, name: name, size: writer.bytesWritten)
+                description = try describe(upload)
+            } catch {
+                var problem = ServiceProblems.http(error)
+                if problem.status >= 500 { problem.status = 422 }  // the file is what failed to parse
+                throw problem
             }
             let ref = try writer.commit()
-            let model = try store.insertModel(ModelRecord(name: name, format: format.rawValue, kind: description.kind,
+            let model = try store.insertModel(ModelRecord(name: name, format: format.rawValue, kind: description.kind.rawValue,
                                                           sha256: ref.sha256, size: ref.size,
                                                           descriptionJSON: description.descriptionJSON))
             var response = Response.json(object: Representation.model(model), status: 201)
@@ -131,9 +124,7 @@ enum DatasetCheck {
     static let npyMagic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]
     static let zipMagic: [UInt8] = [0x50, 0x4B, 0x03, 0x04]
 
-    static func invalid(_ detail: String) -> HTTPProblem {
-        HTTPProblem(status: 422, title: "Invalid tensor file", detail: detail, type: ServiceProblems.base + "invalid-tensor")
-    }
+    static func invalid(_ detail: String) -> DatasetError { DatasetError(detail) }
 
     static func inspect(head: [UInt8], file: URL, size: Int64, maxBytes: Int) throws -> Summary {
         if head.starts(with: npyMagic) {
@@ -144,8 +135,7 @@ enum DatasetCheck {
                 defer { try? handle.close() }
                 prefix = [UInt8](handle.readData(ofLength: 65_536 + 12))
             }
-            let header: NPYHeader
-            do { header = try NPY.parseHeader(prefix) } catch let error as NumPyError { throw invalid(error.description) }
+            let header = try NPY.parseHeader(prefix)
             let expected = Int64(header.dataOffset) + Int64(header.dataByteCount)
             guard size == expected else {
                 let have = size - Int64(header.dataOffset)
@@ -159,14 +149,7 @@ enum DatasetCheck {
         if head.starts(with: zipMagic) {
             // NumPyIO decodes the archive in memory (bounded by the upload limit); members are
             // checked exactly as a later job would read them.
-            let arrays: [(name: String, array: NDArray)]
-            do {
-                arrays = try NPZ.read(contentsOf: file, limits: NPZLimits(maxTotalBytes: maxBytes))
-            } catch let error as NPZError {
-                throw invalid(error.description)
-            } catch let error as NumPyError {
-                throw invalid(error.description)
-            }
+            let arrays = try NPZ.read(contentsOf: file, limits: NPZLimits(maxTotalBytes: maxBytes))
             guard let first = arrays.first else { throw invalid("the .npz archive holds no arrays") }
             return Summary(dtype: first.array.dtype.rawValue, shape: first.array.shape, isArchive: true,
                            arrays: arrays.map { ($0.name, $0.array.dtype.rawValue, $0.array.shape) })

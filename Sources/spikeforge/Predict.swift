@@ -2,10 +2,8 @@
 // writes the outputs as .npy (one output) or .npz (one entry per output). Loading and running
 // are separate functions so other model kinds can be dispatched by file type.
 import ArgumentParser
-import Foundation
 import Engine
-import NumPyIO
-import Tensors
+import Foundation
 
 struct Predict: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -52,10 +50,7 @@ enum PredictRunner {
     }
 
     static func readInputs(_ url: URL) throws -> [(name: String, array: NDArray)] {
-        if url.pathExtension.lowercased() == "npz" {
-            return try NPZ.read(contentsOf: url)
-        }
-        return [("", try NPY.read(contentsOf: url))]
+        try TensorFiles.arrays(contentsOf: url)
     }
 
     /// The arrays for inputs `names`: by name when every name is present, else in file order.
@@ -70,13 +65,6 @@ enum PredictRunner {
     }
 
     static func writeOutputs(_ outputs: [(name: String, array: NDArray)], to url: URL) throws {
-        if url.pathExtension.lowercased() == "npz" {
-            try NPZ.write(outputs, to: url)
-            return
-        }
-        guard outputs.count == 1 else {
-            throw PredictError.badFile("the model has \(outputs.count) outputs: write them to a .npz file")
-        }
-        try NPY.write(outputs[0].array, to: url)
+        try TensorFiles.write(outputs, to: url)
     }
 }

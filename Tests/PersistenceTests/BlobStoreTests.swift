@@ -2,6 +2,7 @@
 // clean-up and concurrent writers.
 import Foundation
 import Persistence
+import TestSupport
 import XCTest
 
 final class BlobStoreTests: XCTestCase {

@@ -2,6 +2,7 @@
 // with coreutils sha256sum on random data.
 import Foundation
 import Persistence
+import TestSupport
 import XCTest
 
 final class SHA256Tests: XCTestCase {

@@ -2,6 +2,7 @@
 // databases, CRUD, foreign keys, keyset pagination and idempotency keys.
 import Foundation
 import Persistence
+import TestSupport
 import XCTest
 
 final class SQLiteStoreTests: XCTestCase {
@@ -126,25 +127,16 @@ final class SQLiteStoreTests: XCTestCase {
         XCTAssertEqual(counts[.running], 1)
         XCTAssertEqual(counts[.failed], 0)
 
-        let problem = Problem(type: "urn:test", title: "Bad layer", status: 422, detail: "Lambda layers are rejected",
-                              extensions: ["layer": "lambda_1"])
-        XCTAssertTrue(try store.finishJob(id: a.job.id, state: .failed, resultJSON: nil, error: problem, at: Date()))
-        XCTAssertFalse(try store.finishJob(id: a.job.id, state: .succeeded, resultJSON: "{}", error: nil, at: Date()))
+        let failure = JobFailure(json: #"{"detail":"Lambda layers are rejected","layer":"lambda_1","title":"Bad layer"}"#,
+                                 message: "Bad layer: Lambda layers are rejected")
+        XCTAssertTrue(try store.finishJob(id: a.job.id, state: .failed, resultJSON: nil, failure: failure, at: Date()))
+        XCTAssertFalse(try store.finishJob(id: a.job.id, state: .succeeded, resultJSON: "{}", failure: nil, at: Date()))
         let failed = try XCTUnwrap(store.job(id: a.job.id))
         XCTAssertEqual(failed.state, .failed)
-        XCTAssertEqual(failed.error, problem)
+        XCTAssertEqual(failed.errorJSON, failure.json)
         XCTAssertEqual(failed.attempts, 1)
         XCTAssertNotNil(failed.finishedAt)
         XCTAssertEqual(try store.jobEvents(jobID: a.job.id, afterID: nil, limit: 100).map(\.kind),
                        ["submitted", "started", "failed"])
-    }
-
-    func testProblemJSONRoundTrip() throws {
-        let p = Problem(type: "urn:x", title: "T \"quoted\"", status: 409, detail: "line\nbreak", extensions: ["layer": "conv_1"])
-        let parsed = try JSONSerialization.jsonObject(with: Data(p.json.utf8)) as? [String: Any]
-        XCTAssertEqual(parsed?["title"] as? String, "T \"quoted\"")
-        XCTAssertEqual(parsed?["status"] as? Int, 409)
-        XCTAssertEqual(parsed?["layer"] as? String, "conv_1")
-        XCTAssertEqual(try Problem(json: p.json), p)
     }
 }

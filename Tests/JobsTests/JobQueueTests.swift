@@ -1,7 +1,9 @@
 // JobQueueTests: the job engine on a real SQLite file — lifecycle, failure problems, idempotency,
 // cancellation, graceful shutdown, crash recovery and concurrent submits.
 import Foundation
+import Jobs
 import Persistence
+import TestSupport
 import XCTest
 
 /// A latch a handler waits on, so tests decide when a job may proceed.
@@ -91,11 +93,11 @@ final class JobQueueTests: XCTestCase {
         XCTAssertTrue(queue.waitUntilIdle(timeout: 10))
         let ja = try XCTUnwrap(store.job(id: a))
         XCTAssertEqual(ja.state, .failed)
-        XCTAssertEqual(ja.error, LayerError().problem)
+        XCTAssertEqual(ja.problem, LayerError().problem)
         let jb = try XCTUnwrap(store.job(id: b))
         XCTAssertEqual(jb.state, .failed)
-        XCTAssertEqual(jb.error?.status, 500)
-        XCTAssertTrue(jb.error?.detail.contains("disk on fire") ?? false)
+        XCTAssertEqual(jb.problem?.status, 500)
+        XCTAssertTrue(jb.problem?.detail.contains("disk on fire") ?? false)
         XCTAssertEqual(try store.job(id: c)?.state, .failed)
         XCTAssertNil(ja.resultJSON)
         queue.shutdown()
@@ -251,7 +253,7 @@ final class JobQueueTests: XCTestCase {
         XCTAssertTrue(queue.waitUntilIdle(timeout: 10))
         XCTAssertEqual(try store.jobCountsByState()[.succeeded], 3)
         XCTAssertEqual(attempts["job_crashedcrashedcrashe"], 2, "a recovered job runs as its next attempt")
-        XCTAssertEqual(try store.job(id: "job_poisonpoisonpoisonp")?.error?.title, "Job interrupted too often")
+        XCTAssertEqual(try store.job(id: "job_poisonpoisonpoisonp")?.problem?.title, "Job interrupted too often")
         XCTAssertEqual(try store.job(id: "job_cancelledcancelledc")?.state, .cancelled)
         queue.shutdown()
     }
