@@ -1,7 +1,6 @@
 // SQLiteStore: jobs and job events — every state transition is one conditional UPDATE ("from
 // state X to Y") inside a transaction that also appends the job's event, so concurrent callers
 // never both win and the event log never disagrees with the row.
-import CSQLite
 import Foundation
 
 extension SQLiteStore {

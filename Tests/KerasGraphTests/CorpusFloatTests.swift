@@ -27,7 +27,7 @@ struct FloatComparison {
 final class CorpusFloatTests: XCTestCase {
     static let refused = ["neg_lambda": "lambda", "neg_lstm": "lstm"]
 
-    func file(_ name: String, _ case_: String) -> URL { Fixtures.corpusCase(case_).appendingPathComponent(name) }
+    func file(_ name: String, _ case_: String) -> URL { Fixtures.file(case_, name) }
 
     func model(_ case_: String) throws -> KerasModelFile { try KerasH5.read(file("model.h5", case_)) }
 

@@ -14,12 +14,12 @@ enum CorpusCase {
     /// Cases with a QuantizeML quantized.h5 (the legacy CNN2SNN case is covered separately).
     static func quantizedCases() throws -> [String] {
         try Fixtures.corpusCases().filter { name in
-            FileManager.default.fileExists(atPath: Fixtures.corpusCase(name).appendingPathComponent("quantized.h5").path)
+            Fixtures.has(name, "quantized.h5")
                 && name != legacyCase
         }
     }
 
-    static func file(_ name: String, _ file: String) -> URL { Fixtures.corpusCase(name).appendingPathComponent(file) }
+    static func file(_ name: String, _ file: String) -> URL { Fixtures.file(name, file) }
 
     static func npy(_ name: String, _ file: String) throws -> NDArray {
         try NPY.read(contentsOf: Self.file(name, file))

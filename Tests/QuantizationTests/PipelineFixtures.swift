@@ -7,7 +7,7 @@ import Quantization
 import TestSupport
 
 enum PipelineFixtures {
-    static func file(_ c: String, _ name: String) -> URL { Fixtures.corpusCase(c).appendingPathComponent(name) }
+    static func file(_ c: String, _ name: String) -> URL { Fixtures.file(c, name) }
 
     static func options(for c: String) throws -> QuantizeOptions {
         let meta = try Fixtures.meta(c)

@@ -161,7 +161,7 @@ final class JobTests: XCTestCase {
 
     func testEnvironmentStoresJobOutputs() throws {
         let environment = harness.service.environment
-        let source = Fixtures.corpusCase("digits_trained").appendingPathComponent("float_out.npy")
+        let source = Fixtures.file("digits_trained", "float_out.npy")
         let scratch = environment.scratchFile(suffix: ".npy")
         try FileManager.default.copyItem(at: source, to: scratch)
         let dataset = try environment.storeDataset(contentsOf: scratch, name: "outputs.npy")
@@ -170,9 +170,9 @@ final class JobTests: XCTestCase {
         XCTAssertTrue((files["float_out.npy"] as? String ?? "").hasSuffix("\(dataset.dtype) [\(dataset.shape.map(String.init).joined(separator: ", "))]"))
         XCTAssertEqual(dataset.sha256, try Oracle.sha256sum(source))
 
-        let parent = try harness.uploadMultipart("/v1/models", file: [UInt8](try Data(contentsOf: Fixtures.corpusCase("digits_trained").appendingPathComponent("model.h5"))), filename: "float.h5")
+        let parent = try harness.uploadMultipart("/v1/models", file: try Fixtures.bytes("digits_trained", "model.h5"), filename: "float.h5")
         let parentID = try XCTUnwrap(parent.object["id"] as? String)
-        let derived = try environment.storeModel(contentsOf: Fixtures.corpusCase("digits_trained").appendingPathComponent("quantized.h5"),
+        let derived = try environment.storeModel(contentsOf: Fixtures.file("digits_trained", "quantized.h5"),
                                                  name: "quantized.h5", format: "h5", kind: "keras-quantized", parent: parentID, sourceJob: nil)
         let fetched = try harness.send("GET", "/v1/models/\(derived.id)").object
         XCTAssertEqual(fetched["parentModelId"] as? String, parentID)

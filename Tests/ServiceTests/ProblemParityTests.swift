@@ -13,7 +13,7 @@ final class ProblemParityTests: XCTestCase {
     override func tearDown() { harness.close() }
 
     func upload(_ path: String, _ caseName: String, _ name: String) throws -> String {
-        let bytes = [UInt8](try Data(contentsOf: Fixtures.corpusCase(caseName).appendingPathComponent(name)))
+        let bytes = try Fixtures.bytes(caseName, name)
         let response = try harness.uploadMultipart(path, file: bytes, filename: name)
         XCTAssertEqual(response.status, 201, response.text)
         return try XCTUnwrap(response.object["id"] as? String, response.text)
@@ -24,7 +24,7 @@ final class ProblemParityTests: XCTestCase {
     func testPredictRouteAndInferJobReportTheSameProblem() throws {
         let modelID = try upload("/v1/models", "mlp", "model.h5")
         let datasetID = try upload("/v1/datasets", "ds_cnn_kws", "inputs.npy")
-        let inputs = [UInt8](try Data(contentsOf: Fixtures.corpusCase("ds_cnn_kws").appendingPathComponent("inputs.npy")))
+        let inputs = try Fixtures.bytes("ds_cnn_kws", "inputs.npy")
 
         let sync = try harness.send(
             "POST", "/v1/models/\(modelID)/predict",

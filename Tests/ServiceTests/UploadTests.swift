@@ -15,7 +15,7 @@ final class UploadTests: XCTestCase {
     override func tearDown() { harness.close() }
 
     func testMultipartModelUploadIsStoredByContent() throws {
-        let url = Fixtures.corpusCase("digits_trained").appendingPathComponent("model.h5")
+        let url = Fixtures.file("digits_trained", "model.h5")
         let bytes = [UInt8](try Data(contentsOf: url))
         let response = try harness.uploadMultipart("/v1/models", file: bytes, filename: "digits.h5")
         XCTAssertEqual(response.status, 201, response.text)
@@ -43,7 +43,7 @@ final class UploadTests: XCTestCase {
     }
 
     func testRawUploadsWithNameParameter() throws {
-        let npy = Fixtures.corpusCase("digits_trained").appendingPathComponent("calibration.npy")
+        let npy = Fixtures.file("digits_trained", "calibration.npy")
         let bytes = [UInt8](try Data(contentsOf: npy))
         let response = try harness.send("POST", "/v1/datasets?name=calib.npy",
                                         headers: ["Content-Type": "application/octet-stream"], body: bytes)
@@ -59,7 +59,7 @@ final class UploadTests: XCTestCase {
         XCTAssertEqual(response.object["shape"] as? [Int], shape)
         XCTAssertEqual(response.object["dtype"] as? String, dtype)
 
-        let json = [UInt8](try Data(contentsOf: Fixtures.corpusCase("mlp").appendingPathComponent("akida_v2.json")))
+        let json = try Fixtures.bytes("mlp", "akida_v2.json")
         let model = try harness.send("POST", "/v1/models?name=net.json", headers: ["Content-Type": "application/octet-stream"], body: json)
         XCTAssertEqual(model.status, 201, model.text)
         XCTAssertEqual(model.object["format"] as? String, "json")
@@ -68,7 +68,7 @@ final class UploadTests: XCTestCase {
         let notAkida = try harness.send("POST", "/v1/models?name=net.json", headers: ["Content-Type": "application/octet-stream"], body: keras)
         XCTAssertEqual(notAkida.status, 422, "a JSON model must be Akida JSON: \(notAkida.text)")
 
-        let npz = Fixtures.corpusCase("digits_trained").appendingPathComponent("quant_layers.npz")
+        let npz = Fixtures.file("digits_trained", "quant_layers.npz")
         let archive = try harness.uploadMultipart("/v1/datasets", file: [UInt8](try Data(contentsOf: npz)), filename: "layers.npz")
         XCTAssertEqual(archive.status, 201, archive.text)
         XCTAssertGreaterThan((archive.object["arrays"] as? [Any])?.count ?? 0, 0)
@@ -103,7 +103,7 @@ final class UploadTests: XCTestCase {
     }
 
     func testMalformedTensorsAre422WithDetail() throws {
-        let npy = [UInt8](try Data(contentsOf: Fixtures.corpusCase("digits_trained").appendingPathComponent("calibration.npy")))
+        let npy = try Fixtures.bytes("digits_trained", "calibration.npy")
         let truncated = try harness.uploadMultipart("/v1/datasets", file: Array(npy.prefix(npy.count - 10)), filename: "t.npy")
         XCTAssertEqual(truncated.status, 422)
         XCTAssertEqual(truncated.headers["content-type"], "application/problem+json")
