@@ -38,8 +38,9 @@ public struct ModelInfo: Codable, Equatable, Sendable {
         inputs = description.inputs
         outputs = description.outputs
         layers = description.layers.map {
-            Layer(name: $0.name, className: $0.className, inputs: $0.inputs, outputShape: $0.outputShape,
-                  params: $0.params)
+            Layer(
+                name: $0.name, className: $0.className, inputs: $0.inputs, outputShape: $0.outputShape,
+                params: $0.params)
         }
         totalParams = description.totalParams
         akidaIPVersion = nil
@@ -59,13 +60,15 @@ public struct ModelInfo: Codable, Equatable, Sendable {
         }
         inputs = [TensorInfo(name: first?.name ?? "input", shape: [nil] + model.inputShape, dtype: inputDType)]
         outputs = [
-            TensorInfo(name: model.layers.last?.name ?? "output", shape: [nil] + model.outputShape,
-                       dtype: model.layers.last?.type == .dequantizer ? "float32" : "int32")
+            TensorInfo(
+                name: model.layers.last?.name ?? "output", shape: [nil] + model.outputShape,
+                dtype: model.layers.last?.type == .dequantizer ? "float32" : "int32")
         ]
         layers = model.layers.map { layer in
-            Layer(name: layer.name, className: layer.type.rawValue, inputs: layer.inbounds,
-                  outputShape: [nil] + layer.outputShape.map { Optional($0) },
-                  params: ModelInfo.parameterVariables.reduce(0) { $0 + (layer.variables[$1]?.values.count ?? 0) })
+            Layer(
+                name: layer.name, className: layer.type.rawValue, inputs: layer.inbounds,
+                outputShape: [nil] + layer.outputShape.map { Optional($0) },
+                params: ModelInfo.parameterVariables.reduce(0) { $0 + (layer.variables[$1]?.values.count ?? 0) })
         }
         totalParams = layers.reduce(0) { $0 + $1.params }
         akidaIPVersion = model.ipVersion.rawValue

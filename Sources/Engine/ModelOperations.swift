@@ -44,7 +44,8 @@ public enum ModelOperations {
         let params = try request.params()
         let model = try quantizedModel(at: quantized)
         return try outcome(
-            Quantizer.calibrate(model, float: KerasH5.read(float), params: params, options: request.calibration.options))
+            Quantizer.calibrate(model, float: KerasH5.read(float), params: params, options: request.calibration.options)
+        )
     }
 
     static func outcome(_ result: QuantizationResult) throws -> QuantizeOutcome {

@@ -7,7 +7,8 @@ public struct JobInterrupted: Error, CustomStringConvertible, Equatable {
     public enum Reason: String, Sendable { case cancelled, shutdown }
     public var reason: Reason
     public var description: String {
-        reason == .cancelled ? "job: cancelled by request" : "job: stopped because the server is shutting down; it will run again"
+        reason == .cancelled
+            ? "job: cancelled by request" : "job: stopped because the server is shutting down; it will run again"
     }
 }
 
@@ -35,13 +36,17 @@ public enum JobError: Error, CustomStringConvertible, Equatable {
         case .invalidIdempotencyKey(let k):
             return "jobs: invalid Idempotency-Key '\(k.prefix(64))': use 1-255 printable ASCII characters"
         case .idempotencyKeyReused(let key, let id):
-            return "jobs: Idempotency-Key '\(key)' was already used for job \(id) with a different type or params; use a new key"
+            return
+                "jobs: Idempotency-Key '\(key)' was already used for job \(id) with a different type or params; "
+                + "use a new key"
         case .notFound(let id):
             return "jobs: no job \(id)"
         case .alreadyFinished(let id, let state):
             return "jobs: job \(id) already \(state.rawValue); only queued or running jobs can be cancelled"
         case .shuttingDown:
-            return "jobs: the server is shutting down and accepts no new jobs; retry against another instance or after restart"
+            return
+                "jobs: the server is shutting down and accepts no new jobs; retry against another instance or "
+                + "after restart"
         }
     }
 }

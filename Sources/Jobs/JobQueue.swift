@@ -20,8 +20,12 @@ public final class JobQueue: @unchecked Sendable {
         public var maxAttempts: Int
         public var logger: @Sendable (String) -> Void
 
-        public init(workers: Int = 2, progressInterval: TimeInterval = 0.25, maxAttempts: Int = 5,
-                    logger: @escaping @Sendable (String) -> Void = { FileHandle.standardError.write(Data(("spikeforge: " + $0 + "\n").utf8)) }) {
+        public init(
+            workers: Int = 2, progressInterval: TimeInterval = 0.25, maxAttempts: Int = 5,
+            logger: @escaping @Sendable (String) -> Void = {
+                FileHandle.standardError.write(Data(("spikeforge: " + $0 + "\n").utf8))
+            }
+        ) {
             self.workers = max(1, workers)
             self.progressInterval = max(0, progressInterval)
             self.maxAttempts = max(1, maxAttempts)
@@ -80,8 +84,12 @@ public final class JobQueue: @unchecked Sendable {
         let report = try store.recoverInterruptedJobs(maxAttempts: configuration.maxAttempts, at: Date()) {
             Self.interrupted(attempts: $0).failure
         }
-        for id in report.requeued { configuration.logger("job \(id) was left running by a previous process; queued again") }
-        for id in report.failed { configuration.logger("job \(id) was interrupted \(configuration.maxAttempts) times; marked failed") }
+        for id in report.requeued {
+            configuration.logger("job \(id) was left running by a previous process; queued again")
+        }
+        for id in report.failed {
+            configuration.logger("job \(id) was interrupted \(configuration.maxAttempts) times; marked failed")
+        }
         let queued = try store.queuedJobIDs()
         lock.lock(); defer { lock.unlock() }
         guard accepting, !started else { return report }
@@ -111,7 +119,8 @@ public final class JobQueue: @unchecked Sendable {
             return try repeated(existing, type: type, params: params, key: key)
         }
         guard known else { throw JobError.unknownType(type, known: types) }
-        let (job, inserted) = try store.insertJob(JobRecord(type: type, paramsJSON: params, idempotencyKey: idempotencyKey))
+        let (job, inserted) = try store.insertJob(
+            JobRecord(type: type, paramsJSON: params, idempotencyKey: idempotencyKey))
         if !inserted, let key = idempotencyKey { return try repeated(job, type: type, params: params, key: key) }
         lock.lock(); defer { lock.unlock() }
         submitted += 1
@@ -193,9 +202,10 @@ public final class JobQueue: @unchecked Sendable {
     public func metrics() throws -> JobMetrics {
         let byState = try store.jobCountsByState()
         lock.lock(); defer { lock.unlock() }
-        return JobMetrics(jobsByState: byState, queueDepth: pending.count, running: running.count,
-                          workers: configuration.workers, submitted: submitted,
-                          finishedByOutcome: finishedByOutcome, durations: durations)
+        return JobMetrics(
+            jobsByState: byState, queueDepth: pending.count, running: running.count,
+            workers: configuration.workers, submitted: submitted,
+            finishedByOutcome: finishedByOutcome, durations: durations)
     }
 
     // MARK: workers
@@ -253,8 +263,10 @@ public final class JobQueue: @unchecked Sendable {
         if let handler {
             outcome = Result { try handler(context) }
         } else {
-            outcome = .failure(Problem(type: Self.problemTypeBase + "unknown-type", title: "Unknown job type", status: 422,
-                                       detail: "no handler is registered for job type '\(job.type)' in this build"))
+            outcome = .failure(
+                Problem(
+                    type: Self.problemTypeBase + "unknown-type", title: "Unknown job type", status: 422,
+                    detail: "no handler is registered for job type '\(job.type)' in this build"))
         }
         context.flush()
         let finalState: String
@@ -263,8 +275,9 @@ public final class JobQueue: @unchecked Sendable {
             if let result = JSONText.canonical(text, requireObject: false) {
                 finalState = finish(id, .succeeded, result: result, error: nil)
             } else {
-                let problem = Problem(type: Self.problemTypeBase + "invalid-result", title: "Job produced an invalid result",
-                                      status: 500, detail: "the \(job.type) handler returned text that is not JSON: \(text.prefix(120))")
+                let problem = Problem(
+                    type: Self.problemTypeBase + "invalid-result", title: "Job produced an invalid result",
+                    status: 500, detail: "the \(job.type) handler returned text that is not JSON: \(text.prefix(120))")
                 finalState = finish(id, .failed, result: nil, error: problem)
             }
         case .failure(let error as JobInterrupted) where error.reason == .cancelled:
@@ -291,8 +304,9 @@ public final class JobQueue: @unchecked Sendable {
     public static func problem(for error: Error, jobType: String) -> Problem {
         if let problem = error as? Problem { return problem }
         if let convertible = error as? ProblemConvertible { return convertible.problem }
-        return Problem(type: problemTypeBase + "job-failed", title: "Job failed", status: 500,
-                       detail: "the \(jobType) job failed: \(error)")
+        return Problem(
+            type: problemTypeBase + "job-failed", title: "Job failed", status: 500,
+            detail: "the \(jobType) job failed: \(error)")
     }
 
     /// The problem of a job that was started `attempts` times and each run ended with the process dying.

@@ -207,7 +207,8 @@ public enum JSONText {
 
     /// Compact JSON text of a Foundation JSON value, keys sorted, slashes unescaped.
     public static func fragment(_ value: Any) -> String {
-        guard let data = try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .fragmentsAllowed, .withoutEscapingSlashes]) else {
+        let options: JSONSerialization.WritingOptions = [.sortedKeys, .fragmentsAllowed, .withoutEscapingSlashes]
+        guard let data = try? JSONSerialization.data(withJSONObject: value, options: options) else {
             return "null"
         }
         return String(decoding: data, as: UTF8.self)

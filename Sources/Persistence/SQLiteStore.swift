@@ -63,7 +63,7 @@ public final class SQLiteStore: Store, @unchecked Sendable {
         );
         CREATE INDEX datasets_by_created ON datasets (created_at, id);
         CREATE INDEX datasets_by_sha256 ON datasets (sha256);
-        """,
+        """
     ]
 
     public static var schemaVersion: Int { migrations.count }
@@ -79,8 +79,9 @@ public final class SQLiteStore: Store, @unchecked Sendable {
         try connection.exec("PRAGMA busy_timeout = 5000", "set busy timeout")
         let mode = try connection.query("PRAGMA journal_mode = WAL", [], "enable WAL") { $0.text(0) }
         guard mode.first?.lowercased() == "wal" else {
-            throw StoreError.database(operation: "enable WAL", code: SQLITE_ERROR,
-                                      message: "journal_mode is \(mode.first ?? "?") (the file system may not support WAL)")
+            throw StoreError.database(
+                operation: "enable WAL", code: SQLITE_ERROR,
+                message: "journal_mode is \(mode.first ?? "?") (the file system may not support WAL)")
         }
         try connection.exec("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON", "configure connection")
         try migrate()
@@ -137,12 +138,17 @@ public final class SQLiteStore: Store, @unchecked Sendable {
         var stored = model
         stored.createdAt = roundedDate(model.createdAt)
         try locked {
-            try connection.run("""
-                INSERT INTO models (id, name, format, kind, sha256, size, description, created_at, parent_model_id, source_job_id)
+            try connection.run(
+                """
+                INSERT INTO models (id, name, format, kind, sha256, size, description, created_at, parent_model_id,
+                                    source_job_id)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, [.text(model.id), .text(model.name), .text(model.format), .text(model.kind), .text(model.sha256),
-                      .int(model.size), .text(model.descriptionJSON), .int(millis(model.createdAt)),
-                      SQLValue(model.parentModelID), SQLValue(model.sourceJobID)], "insert model")
+                """,
+                [
+                    .text(model.id), .text(model.name), .text(model.format), .text(model.kind), .text(model.sha256),
+                    .int(model.size), .text(model.descriptionJSON), .int(millis(model.createdAt)),
+                    SQLValue(model.parentModelID), SQLValue(model.sourceJobID),
+                ], "insert model")
         }
         return stored
     }
@@ -151,15 +157,18 @@ public final class SQLiteStore: Store, @unchecked Sendable {
         "id, name, format, kind, sha256, size, description, created_at, parent_model_id, source_job_id"
 
     private func decodeModel(_ r: SQLiteConnection.Row) -> ModelRecord {
-        ModelRecord(id: r.text(0), name: r.text(1), format: r.text(2), kind: r.text(3), sha256: r.text(4),
-                    size: r.int(5), descriptionJSON: r.text(6), createdAt: date(r.int(7)),
-                    parentModelID: r.optionalText(8), sourceJobID: r.optionalText(9))
+        ModelRecord(
+            id: r.text(0), name: r.text(1), format: r.text(2), kind: r.text(3), sha256: r.text(4),
+            size: r.int(5), descriptionJSON: r.text(6), createdAt: date(r.int(7)),
+            parentModelID: r.optionalText(8), sourceJobID: r.optionalText(9))
     }
 
     public func model(id: String) throws -> ModelRecord? {
         try locked {
-            try connection.query("SELECT \(Self.modelColumns) FROM models WHERE id = ?", [.text(id)], "read model",
-                                 row: decodeModel).first
+            try connection.query(
+                "SELECT \(Self.modelColumns) FROM models WHERE id = ?", [.text(id)], "read model",
+                row: decodeModel
+            ).first
         }
     }
 
@@ -179,10 +188,14 @@ public final class SQLiteStore: Store, @unchecked Sendable {
         stored.createdAt = roundedDate(dataset.createdAt)
         let shape = "[" + dataset.shape.map(String.init).joined(separator: ",") + "]"
         try locked {
-            try connection.run("""
+            try connection.run(
+                """
                 INSERT INTO datasets (id, name, dtype, shape, sha256, size, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-                """, [.text(dataset.id), .text(dataset.name), .text(dataset.dtype), .text(shape),
-                      .text(dataset.sha256), .int(dataset.size), .int(millis(dataset.createdAt))], "insert dataset")
+                """,
+                [
+                    .text(dataset.id), .text(dataset.name), .text(dataset.dtype), .text(shape),
+                    .text(dataset.sha256), .int(dataset.size), .int(millis(dataset.createdAt)),
+                ], "insert dataset")
         }
         return stored
     }
@@ -192,21 +205,27 @@ public final class SQLiteStore: Store, @unchecked Sendable {
     private func decodeDataset(_ r: SQLiteConnection.Row) throws -> DatasetRecord {
         let shapeText = r.text(3)
         guard let dims = (try? JSONSerialization.jsonObject(with: Data(shapeText.utf8))) as? [NSNumber] else {
-            throw StoreError.corruptRow("dataset \(r.text(0)) has shape '\(shapeText)', expected a JSON array of integers")
+            throw StoreError.corruptRow(
+                "dataset \(r.text(0)) has shape '\(shapeText)', expected a JSON array of integers")
         }
-        return DatasetRecord(id: r.text(0), name: r.text(1), dtype: r.text(2), shape: dims.map { $0.intValue },
-                             sha256: r.text(4), size: r.int(5), createdAt: date(r.int(6)))
+        return DatasetRecord(
+            id: r.text(0), name: r.text(1), dtype: r.text(2), shape: dims.map { $0.intValue },
+            sha256: r.text(4), size: r.int(5), createdAt: date(r.int(6)))
     }
 
     public func dataset(id: String) throws -> DatasetRecord? {
         try locked {
-            try connection.query("SELECT \(Self.datasetColumns) FROM datasets WHERE id = ?", [.text(id)], "read dataset",
-                                 row: decodeDataset).first
+            try connection.query(
+                "SELECT \(Self.datasetColumns) FROM datasets WHERE id = ?", [.text(id)], "read dataset",
+                row: decodeDataset
+            ).first
         }
     }
 
     public func listDatasets(_ page: PageRequest) throws -> Page<DatasetRecord> {
-        try list(table: "datasets", columns: Self.datasetColumns, conditions: [], args: [], page: page, decode: decodeDataset)
+        try list(
+            table: "datasets", columns: Self.datasetColumns, conditions: [], args: [], page: page, decode: decodeDataset
+        )
     }
 
     public func deleteDataset(id: String) throws -> Bool {
@@ -215,17 +234,22 @@ public final class SQLiteStore: Store, @unchecked Sendable {
 
     public func isBlobReferenced(sha256: String) throws -> Bool {
         try locked {
-            let n = try connection.query("""
-                SELECT (SELECT COUNT(*) FROM models WHERE sha256 = ?1) + (SELECT COUNT(*) FROM datasets WHERE sha256 = ?1)
-                """, [.text(sha256)], "count blob references") { $0.int(0) }
+            let n = try connection.query(
+                """
+                SELECT (SELECT COUNT(*) FROM models WHERE sha256 = ?1)
+                     + (SELECT COUNT(*) FROM datasets WHERE sha256 = ?1)
+                """, [.text(sha256)], "count blob references"
+            ) { $0.int(0) }
             return (n.first ?? 0) > 0
         }
     }
 
     // MARK: keyset pagination (newest first, ties broken by id)
 
-    func list<T>(table: String, columns: String, conditions: [String], args: [SQLValue], page: PageRequest,
-                         decode: (SQLiteConnection.Row) throws -> T) throws -> Page<T> {
+    func list<T>(
+        table: String, columns: String, conditions: [String], args: [SQLValue], page: PageRequest,
+        decode: (SQLiteConnection.Row) throws -> T
+    ) throws -> Page<T> {
         var conditions = conditions
         var args = args
         if let cursor = page.cursor {

@@ -84,9 +84,13 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
         case .database(let op, let code, let message):
             return "store: SQLite error \(code) during \(op): \(message)"
         case .schemaTooNew(let found, let supported):
-            return "store: the database schema is version \(found) but this build supports up to \(supported); run a newer SpikeForge or use another data directory"
+            return
+                "store: the database schema is version \(found) but this build supports up to \(supported); run "
+                + "a newer SpikeForge or use another data directory"
         case .migrationFailed(let version, let message):
-            return "store: migration to schema version \(version) failed: \(message); the database was left at the previous version"
+            return
+                "store: migration to schema version \(version) failed: \(message); the database was left at the "
+                + "previous version"
         case .conflict(let what):
             return "store: conflict: \(what)"
         case .invalidCursor(let c):

@@ -9,23 +9,32 @@ import Persistence
 
 enum EngineJobs {
     static func register(on service: Service) {
-        service.register(kind: "quantize", validate: { _ = try QuantizeJob($0, $1) }, handler: { context, environment in
-            try QuantizeJob(context.paramsJSON, environment).run(context, environment)
-        })
-        service.register(kind: "calibrate", validate: { _ = try CalibrateJob($0, $1) }, handler: { context, environment in
-            try CalibrateJob(context.paramsJSON, environment).run(context, environment)
-        })
-        service.register(kind: "convert", validate: { _ = try ConvertJob($0, $1) }, handler: { context, environment in
-            try ConvertJob(context.paramsJSON, environment).run(context, environment)
-        })
-        service.register(kind: "infer", validate: { _ = try InferJob($0, $1) }, handler: { context, environment in
-            try InferJob(context.paramsJSON, environment).run(context, environment)
-        })
+        service.register(
+            kind: "quantize", validate: { _ = try QuantizeJob($0, $1) },
+            handler: { context, environment in
+                try QuantizeJob(context.paramsJSON, environment).run(context, environment)
+            })
+        service.register(
+            kind: "calibrate", validate: { _ = try CalibrateJob($0, $1) },
+            handler: { context, environment in
+                try CalibrateJob(context.paramsJSON, environment).run(context, environment)
+            })
+        service.register(
+            kind: "convert", validate: { _ = try ConvertJob($0, $1) },
+            handler: { context, environment in
+                try ConvertJob(context.paramsJSON, environment).run(context, environment)
+            })
+        service.register(
+            kind: "infer", validate: { _ = try InferJob($0, $1) },
+            handler: { context, environment in
+                try InferJob(context.paramsJSON, environment).run(context, environment)
+            })
     }
 
     static func requireKind(_ model: ModelRecord, _ kind: ModelKind, _ params: JobParams, _ hint: String) throws {
         guard model.kind == kind.rawValue else {
-            throw params.invalid("model \(model.id) is a \(model.kind) model; \(params.type) needs a \(kind) model (\(hint))")
+            throw params.invalid(
+                "model \(model.id) is a \(model.kind) model; \(params.type) needs a \(kind) model (\(hint))")
         }
     }
 
@@ -122,7 +131,8 @@ struct CalibrateJob {
             float, .float, p, "float_model_id must name the float model the quantized model came from")
         var qparams = try p.jsonObject("qparams")
         if qparams == nil, let source = model.sourceJobID, let job = try environment.store.job(id: source),
-           let original = try? JSONValue(parsing: job.paramsJSON) {
+            let original = try? JSONValue(parsing: job.paramsJSON)
+        {
             qparams = original["qparams"].flatMap { $0.isNull ? nil : $0 }
         }
         self.qparams = try p.qparams(qparams)
@@ -221,7 +231,8 @@ struct InferJob {
         defer { try? FileManager.default.removeItem(at: file) }
         try TensorFiles.write(outputs, to: file)
         let record = try environment.storeDataset(
-            contentsOf: file, name: name ?? EngineJobs.baseName(dataset.name) + "-outputs" + (several ? ".npz" : ".npy"))
+            contentsOf: file, name: name ?? EngineJobs.baseName(dataset.name) + "-outputs" + (several ? ".npz" : ".npy")
+        )
         let shapes = outputs.map {
             ["name": $0.name, "shape": $0.array.shape, "dtype": $0.array.dtype.rawValue] as [String: Any]
         }

@@ -36,44 +36,58 @@ final class LoadedModelCache {
 extension Service {
     func registerEngineRoutes() {
         let cache = LoadedModelCache()
-        router.add(.GET, "/v1/models/{id}/summary", engineMapped { [unowned self] request in
-            let model = try model(request)
-            let document = try ModelDocument.read(contentsOf: try environment.file(model.sha256))
-            switch request.query["format"] ?? "text" {
-            case "json": return .text(document.summaryJSON, contentType: "application/json")
-            case "text": return .text(document.summaryText)
-            case let other: throw ServiceProblems.badQuery("format must be text or json, got '\(other)'")
-            }
-        })
-        router.add(.GET, "/v1/models/{id}/config", engineMapped { [unowned self] request in
-            let model = try model(request)
-            guard model.kind == ModelKind.quantized.rawValue else {
-                throw EngineError.wrongKind(
-                    "model \(model.id) is a \(model.kind) model: only quantized models have a q_config; "
-                        + "quantize it first (a 'quantize' job)")
-            }
-            let config = try ModelOperations.qConfig(at: try environment.file(model.sha256))
-            return .text(config.serialized(pretty: true), contentType: "application/json")
-        })
-        router.add(.POST, "/v1/models/{id}/check", engineMapped { [unowned self] request in
-            let model = try model(request)
-            guard model.kind == ModelKind.quantized.rawValue else {
-                throw EngineError.wrongKind(
-                    "model \(model.id) is a \(model.kind) model: only quantized models can be checked for conversion")
-            }
-            let target = try akidaTarget(request.query["akida_version"])
-            let report = try ModelOperations.check(quantizedAt: try environment.file(model.sha256), target: target)
-            return .text(report.json, contentType: "application/json")
-        })
-        router.add(.POST, "/v1/models/{id}/predict", maxBody: configuration.maxPredictBytes, engineMapped { [unowned self] request in
-            let model = try model(request)
-            let inputs = try Service.predictInputs(request.body)
-            let loaded = try cache.model(model.sha256) { try LoadedModel.load(contentsOf: try environment.file(model.sha256)) }
-            let arrays = try Service.match(inputs, to: loaded.inputNames)
-            let wantsJSON = (request.header("accept") ?? "").lowercased().contains("application/json")
-            let result = try loaded.predict(arrays, layerSparsity: wantsJSON && loaded.kind == .akida)
-            return wantsJSON ? .json(object: Service.predictionJSON(result)) : try Service.predictionFile(result, accept: request.header("accept"))
-        })
+        router.add(
+            .GET, "/v1/models/{id}/summary",
+            engineMapped { [unowned self] request in
+                let model = try model(request)
+                let document = try ModelDocument.read(contentsOf: try environment.file(model.sha256))
+                switch request.query["format"] ?? "text" {
+                case "json": return .text(document.summaryJSON, contentType: "application/json")
+                case "text": return .text(document.summaryText)
+                case let other: throw ServiceProblems.badQuery("format must be text or json, got '\(other)'")
+                }
+            })
+        router.add(
+            .GET, "/v1/models/{id}/config",
+            engineMapped { [unowned self] request in
+                let model = try model(request)
+                guard model.kind == ModelKind.quantized.rawValue else {
+                    throw EngineError.wrongKind(
+                        "model \(model.id) is a \(model.kind) model: only quantized models have a q_config; "
+                            + "quantize it first (a 'quantize' job)")
+                }
+                let config = try ModelOperations.qConfig(at: try environment.file(model.sha256))
+                return .text(config.serialized(pretty: true), contentType: "application/json")
+            })
+        router.add(
+            .POST, "/v1/models/{id}/check",
+            engineMapped { [unowned self] request in
+                let model = try model(request)
+                guard model.kind == ModelKind.quantized.rawValue else {
+                    throw EngineError.wrongKind(
+                        "model \(model.id) is a \(model.kind) model: only quantized models can be checked for "
+                            + "conversion"
+                    )
+                }
+                let target = try akidaTarget(request.query["akida_version"])
+                let report = try ModelOperations.check(quantizedAt: try environment.file(model.sha256), target: target)
+                return .text(report.json, contentType: "application/json")
+            })
+        router.add(
+            .POST, "/v1/models/{id}/predict", maxBody: configuration.maxPredictBytes,
+            engineMapped { [unowned self] request in
+                let model = try model(request)
+                let inputs = try Service.predictInputs(request.body)
+                let loaded = try cache.model(model.sha256) {
+                    try LoadedModel.load(contentsOf: try environment.file(model.sha256))
+                }
+                let arrays = try Service.match(inputs, to: loaded.inputNames)
+                let wantsJSON = (request.header("accept") ?? "").lowercased().contains("application/json")
+                let result = try loaded.predict(arrays, layerSparsity: wantsJSON && loaded.kind == .akida)
+                return wantsJSON
+                    ? .json(object: Service.predictionJSON(result))
+                    : try Service.predictionFile(result, accept: request.header("accept"))
+            })
     }
 
     func akidaTarget(_ text: String?) throws -> AkidaTarget {
@@ -90,15 +104,18 @@ extension Service {
         switch request.query["format"] ?? "" {
         case "":
             let format = ModelFormat(rawValue: model.format)
-            return try download(model.sha256, name: model.name, contentType: format?.contentType ?? "application/octet-stream")
+            return try download(
+                model.sha256, name: model.name, contentType: format?.contentType ?? "application/octet-stream")
         case "json":
             guard model.kind == ModelKind.akida.rawValue else {
                 throw EngineError.wrongKind(
                     "model \(model.id) is a \(model.kind) model: only Akida models download as Akida JSON")
             }
-            var response = Response.text(try ModelOperations.akidaJSON(at: try environment.file(model.sha256)), contentType: "application/json")
+            var response = Response.text(
+                try ModelOperations.akidaJSON(at: try environment.file(model.sha256)), contentType: "application/json")
             let base = (model.name as NSString).deletingPathExtension
-            response.setHeader("Content-Disposition", "attachment; filename=\"\(base.replacingOccurrences(of: "\"", with: "")).json\"")
+            response.setHeader(
+                "Content-Disposition", "attachment; filename=\"\(base.replacingOccurrences(of: "\"", with: "")).json\"")
             return response
         case let other:
             throw ServiceProblems.badQuery("format must be json (or absent for the stored file), got '\(other)'")
@@ -111,8 +128,10 @@ extension Service {
     static func predictInputs(_ body: [UInt8]) throws -> [(name: String, array: NDArray)] {
         if body.starts(with: DatasetCheck.zipMagic) { return try NPZ.decode(body) }
         guard body.starts(with: DatasetCheck.npyMagic) else {
-            throw DatasetError(body.isEmpty ? "send the input batch as the body (.npy, or .npz for several inputs)"
-                : "the body is not a NumPy file: expected .npy (starts with \\x93NUMPY) or .npz")
+            throw DatasetError(
+                body.isEmpty
+                    ? "send the input batch as the body (.npy, or .npz for several inputs)"
+                    : "the body is not a NumPy file: expected .npy (starts with \\x93NUMPY) or .npz")
         }
         return [("", try NPY.decode(body))]
     }
@@ -123,7 +142,10 @@ extension Service {
         let named = names.compactMap { byName[$0] }
         if named.count == names.count { return named }
         guard arrays.count == names.count else {
-            throw DatasetError("the model takes \(names.count) input(s) (\(names.joined(separator: ", "))), the body holds \(arrays.count) array(s)")
+            throw DatasetError(
+                "the model takes \(names.count) input(s) (\(names.joined(separator: ", "))), the body holds "
+                    + "\(arrays.count) array(s)"
+            )
         }
         return arrays.map(\.array)
     }
@@ -131,23 +153,31 @@ extension Service {
     static func predictionJSON(_ result: InferenceResult) -> [String: Any] {
         var object: [String: Any] = [
             "outputs": result.outputs.map { output -> [String: Any] in
-                ["name": output.name, "shape": output.array.shape, "dtype": output.array.dtype.rawValue,
-                 "values": output.array.doubles().map { $0.isFinite ? $0 as Any : NSNull() }]
-            },
+                [
+                    "name": output.name, "shape": output.array.shape, "dtype": output.array.dtype.rawValue,
+                    "values": output.array.doubles().map { $0.isFinite ? $0 as Any : NSNull() },
+                ]
+            }
         ]
         if !result.layerSparsity.isEmpty {
-            object["layerSparsity"] = result.layerSparsity.map { ["name": $0.name, "zeroFraction": $0.zeroFraction] as [String: Any] }
+            object["layerSparsity"] = result.layerSparsity.map {
+                ["name": $0.name, "zeroFraction": $0.zeroFraction] as [String: Any]
+            }
         }
         return object
     }
 
     /// One output as `.npy`; several as `.npz` (one entry per output name).
     static func predictionFile(_ result: InferenceResult, accept: String?) throws -> Response {
-        let contentType = (accept ?? "").lowercased().contains("application/x-npy") ? "application/x-npy" : "application/octet-stream"
+        let contentType =
+            (accept ?? "").lowercased().contains("application/x-npy") ? "application/x-npy" : "application/octet-stream"
         if result.outputs.count == 1 {
-            return Response(status: 200, headers: [("Content-Type", contentType)], body: .bytes(NPY.encode(result.outputs[0].array)))
+            return Response(
+                status: 200, headers: [("Content-Type", contentType)], body: .bytes(NPY.encode(result.outputs[0].array))
+            )
         }
-        return Response(status: 200, headers: [("Content-Type", "application/zip")],
-                        body: .bytes(try NPZ.encode(result.outputs.map { ($0.name, $0.array) })))
+        return Response(
+            status: 200, headers: [("Content-Type", "application/zip")],
+            body: .bytes(try NPZ.encode(result.outputs.map { ($0.name, $0.array) })))
     }
 }

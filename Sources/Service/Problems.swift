@@ -82,7 +82,9 @@ enum ServiceProblems {
                     status: 400, title: "Invalid query parameter", detail: error.description,
                     type: base + "invalid-query")
             }
-            if case .conflict = error { return HTTPProblem(status: 409, detail: error.description, type: base + "conflict") }
+            if case .conflict = error {
+                return HTTPProblem(status: 409, detail: error.description, type: base + "conflict")
+            }
             return HTTPProblem(status: 500, detail: error.description, type: base + "storage")
         case let error as UserFacingError:
             return http(problem(error))
@@ -101,7 +103,8 @@ enum ServiceProblems {
     static func http(_ error: BlobError) -> HTTPProblem {
         switch error {
         case .tooLarge(let limit):
-            return HTTPProblem(status: 413, detail: error.description, type: base + "too-large", extra: ["limit": limit])
+            return HTTPProblem(
+                status: 413, detail: error.description, type: base + "too-large", extra: ["limit": limit])
         case .notFound, .invalidDigest:
             return HTTPProblem(status: 404, detail: error.description, type: base + "not-found")
         case .writerClosed, .io:

@@ -27,7 +27,9 @@ enum Representation {
 
     /// Stored JSON text back to a JSON value (NSNull when absent or unreadable).
     static func json(_ text: String?) -> Any {
-        guard let text, let value = try? JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed]) else {
+        guard let text,
+            let value = try? JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed])
+        else {
             return NSNull()
         }
         return value

@@ -25,10 +25,16 @@ struct CheckCommand: ParsableCommand {
         } else if problems.isEmpty {
             print("The model is compatible with Akida \(target == .v1 ? "1.0" : "2.0").")
         } else {
-            print("\(problems.count) problem\(problems.count == 1 ? "" : "s") prevent conversion for Akida \(target == .v1 ? "1.0" : "2.0"):")
+            print(
+                "\(problems.count) problem\(problems.count == 1 ? "" : "s") prevent conversion for Akida "
+                    + "\(target == .v1 ? "1.0" : "2.0"):"
+            )
             for (i, p) in problems.enumerated() {
                 print("\n\(i + 1). \(p.layer.map { "layer '\($0)'" } ?? "model") [\(p.rule)]")
-                print("   " + p.message.trimmingCharacters(in: .whitespacesAndNewlines).replacingOccurrences(of: "\n", with: "\n   "))
+                print(
+                    "   "
+                        + p.message.trimmingCharacters(in: .whitespacesAndNewlines).replacingOccurrences(
+                            of: "\n", with: "\n   "))
                 print("   fix: \(p.fix)")
             }
         }

@@ -6,8 +6,10 @@ import Foundation
 
 /// The target of a conversion: `--akida-version`, else CNN2SNN_TARGET_AKIDA_VERSION, else v2.
 struct AkidaVersionOption: ParsableArguments {
-    @Option(name: .customLong("akida-version"),
-            help: "Target Akida version: v1 (Akida 1.0) or v2 (Akida 2.0). Default: $CNN2SNN_TARGET_AKIDA_VERSION, else v2.")
+    @Option(
+        name: .customLong("akida-version"),
+        help: "Target Akida version: v1 (Akida 1.0) or v2 (Akida 2.0). Default: $CNN2SNN_TARGET_AKIDA_VERSION, else v2."
+    )
     var akidaVersion: String?
 
     func target() throws -> AkidaTarget {
@@ -53,7 +55,8 @@ struct ConvertCommand: ParsableCommand {
         var out = output ?? (model as NSString).deletingPathExtension + ".fbz"
         if (out as NSString).pathExtension.isEmpty { out += ".fbz" }
         let outURL = URL(fileURLWithPath: out)
-        try FileManager.default.createDirectory(at: outURL.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            at: outURL.deletingLastPathComponent(), withIntermediateDirectories: true)
         try result.save(to: outURL)
         if let json {
             try result.saveJSON(to: URL(fileURLWithPath: json))

@@ -8,12 +8,15 @@ import Foundation
 struct Predict: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "predict",
-        abstract: "Run inference on a batch of inputs (.npy) and write the outputs (.npy, or .npz for several outputs).")
+        abstract: "Run inference on a batch of inputs (.npy) and write the outputs (.npy, or .npz for several outputs)."
+    )
 
     @Option(name: .shortAndLong, help: "The model file: float or quantized tf_keras .h5, Akida .fbz or Akida JSON.")
     var model: String
 
-    @Option(name: .shortAndLong, help: "Input batch: .npy, or .npz with one array per model input (by input name, else in order); NHWC.")
+    @Option(
+        name: .shortAndLong,
+        help: "Input batch: .npy, or .npz with one array per model input (by input name, else in order); NHWC.")
     var input: String
 
     @Option(name: .shortAndLong, help: "Where to write the outputs: .npy (single-output models) or .npz.")
@@ -45,7 +48,9 @@ enum PredictRunner {
     }
 
     /// Runs `model` on named input arrays; returns named outputs.
-    static func predict(_ model: LoadedModel, inputs: [(name: String, array: NDArray)]) throws -> [(name: String, array: NDArray)] {
+    static func predict(
+        _ model: LoadedModel, inputs: [(name: String, array: NDArray)]
+    ) throws -> [(name: String, array: NDArray)] {
         try model.predict(try match(inputs, to: model.inputNames)).outputs
     }
 
@@ -59,7 +64,10 @@ enum PredictRunner {
         let named = names.compactMap { byName[$0] }
         if named.count == names.count { return named }
         guard arrays.count >= names.count else {
-            throw PredictError.badFile("the model takes \(names.count) inputs (\(names.joined(separator: ", "))), the file holds \(arrays.count)")
+            throw PredictError.badFile(
+                "the model takes \(names.count) inputs (\(names.joined(separator: ", "))), the file holds "
+                    + "\(arrays.count)"
+            )
         }
         return arrays.prefix(names.count).map(\.array)
     }

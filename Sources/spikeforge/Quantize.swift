@@ -12,8 +12,9 @@ struct QuantizeCommand: ParsableCommand {
     @Option(name: [.customShort("m"), .long], help: "Float tf_keras model (.h5).")
     var model: String
 
-    @Option(name: [.customLong("iq", withSingleDash: true), .customLong("input-weight-bits")],
-            help: "Weight bits of the first weight layer.")
+    @Option(
+        name: [.customLong("iq", withSingleDash: true), .customLong("input-weight-bits")],
+        help: "Weight bits of the first weight layer.")
     var inputWeightBits: Int?
 
     @Option(name: [.customLong("wq", withSingleDash: true), .customLong("weight-bits")], help: "Weight bits.")
@@ -25,13 +26,17 @@ struct QuantizeCommand: ParsableCommand {
     @Option(name: .long, help: "QuantizationParams as a JSON file (reference field names); -iq/-wq/-aq override it.")
     var qparams: String?
 
-    @Option(name: .customLong("q-config"), help: "Per-layer quant_config JSON (dump_config format); wins for the layers it names.")
+    @Option(
+        name: .customLong("q-config"),
+        help: "Per-layer quant_config JSON (dump_config format); wins for the layers it names.")
     var qConfig: String?
 
     @Option(name: .long, help: "Calibration samples (.npy). Without it, random samples are drawn.")
     var samples: String?
 
-    @Option(name: .customLong("num-samples"), help: "Number of calibration samples (default: all given samples, or 1024 random).")
+    @Option(
+        name: .customLong("num-samples"),
+        help: "Number of calibration samples (default: all given samples, or 1024 random).")
     var numSamples: Int?
 
     @Option(name: .customLong("batch-size"), help: "Calibration batch size.")
@@ -46,7 +51,9 @@ struct QuantizeCommand: ParsableCommand {
     func run() throws {
         let qparamsValue = try qparams.map { try JSONValue(parsing: Data(contentsOf: URL(fileURLWithPath: $0))) }
         let qConfigValue = try qConfig.map { try JSONValue(parsing: Data(contentsOf: URL(fileURLWithPath: $0))) }
-        let sampleArray = try samples.map { try TensorFiles.firstArray(contentsOf: URL(fileURLWithPath: $0), subject: $0) }
+        let sampleArray = try samples.map {
+            try TensorFiles.firstArray(contentsOf: URL(fileURLWithPath: $0), subject: $0)
+        }
         var lastReported = -1
         let calibration = CalibrationRequest(
             samples: sampleArray, numSamples: numSamples, batchSize: batchSize, epochs: epochs,

@@ -14,7 +14,8 @@ final class LoadedModelTests: XCTestCase {
         for c in cases {
             let model = try LoadedModel.load(contentsOf: Fixtures.file(c, "model.h5"))
             XCTAssertEqual(model.kind, .float, c)
-            let got = try model.predict([NPY.read(contentsOf: Fixtures.file(c, "inputs.npy"))]).outputs[0].array.floats().scalars
+            let got = try model.predict([NPY.read(contentsOf: Fixtures.file(c, "inputs.npy"))]).outputs[0].array
+                .floats().scalars
             let want = try NPY.read(contentsOf: Fixtures.file(c, "float_out.npy")).floats().scalars
             XCTAssertEqual(got.count, want.count, c)
             let atol = 1e-4 * (want.map { abs($0) }.max() ?? 0)
@@ -28,7 +29,8 @@ final class LoadedModelTests: XCTestCase {
         for c in cases {
             let model = try LoadedModel.load(contentsOf: Fixtures.file(c, "quantized.h5"))
             XCTAssertEqual(model.kind, .quantized, c)
-            let got = try model.predict([NPY.read(contentsOf: Fixtures.file(c, "inputs.npy"))]).outputs[0].array.floats().scalars
+            let got = try model.predict([NPY.read(contentsOf: Fixtures.file(c, "inputs.npy"))]).outputs[0].array
+                .floats().scalars
             let want = try NPY.read(contentsOf: Fixtures.file(c, "quant_out.npy")).floats().scalars
             XCTAssertEqual(got.count, want.count, c)
             // Exact up to the final dequantisation's 1-ulp float noise (corpus README); a float

@@ -26,8 +26,9 @@ final class ModelDocumentTests: XCTestCase {
 
             let quantized = try ModelDocument.read(contentsOf: Fixtures.file(c, "quantized.h5")).info
             XCTAssertEqual(quantized.kind, .quantized, c)
-            XCTAssertEqual(quantized.layers.map { "\($0.name):\($0.className.split(separator: ">").last ?? "")" },
-                           meta["quantized_layers"] as? [String], c)
+            XCTAssertEqual(
+                quantized.layers.map { "\($0.name):\($0.className.split(separator: ">").last ?? "")" },
+                meta["quantized_layers"] as? [String], c)
         }
     }
 
@@ -41,8 +42,10 @@ final class ModelDocumentTests: XCTestCase {
             XCTAssertEqual(info.kind, .akida, c)
             XCTAssertEqual(info.format, .json, c)
             XCTAssertEqual(info.layers.map { "\($0.name):\($0.className)" }, v2["layers"] as? [String], c)
-            XCTAssertEqual(info.inputs.first?.shape, [nil] + ((v2["input_shape"] as? [Int]) ?? []).map { Optional($0) }, c)
-            XCTAssertEqual(info.outputs.first?.shape, [nil] + ((v2["output_shape"] as? [Int]) ?? []).map { Optional($0) }, c)
+            XCTAssertEqual(
+                info.inputs.first?.shape, [nil] + ((v2["input_shape"] as? [Int]) ?? []).map { Optional($0) }, c)
+            XCTAssertEqual(
+                info.outputs.first?.shape, [nil] + ((v2["output_shape"] as? [Int]) ?? []).map { Optional($0) }, c)
         }
     }
 
@@ -54,11 +57,16 @@ final class ModelDocumentTests: XCTestCase {
             XCTAssertEqual(ours as? NSDictionary, reference as? NSDictionary, c)
 
             let converted = try ModelOperations.convert(quantizedAt: Fixtures.file(c, "quantized.h5"), target: .v2)
-            XCTAssertEqual(ModelDocument.akida(converted.model, .fbz).summaryText, try text(Fixtures.file(c, "akida_v2_summary.txt")), c)
-            XCTAssertTrue(try ModelOperations.check(quantizedAt: Fixtures.file(c, "quantized.h5"), target: .v2).compatible, c)
+            XCTAssertEqual(
+                ModelDocument.akida(converted.model, .fbz).summaryText,
+                try text(Fixtures.file(c, "akida_v2_summary.txt")), c)
+            XCTAssertTrue(
+                try ModelOperations.check(quantizedAt: Fixtures.file(c, "quantized.h5"), target: .v2).compatible, c)
         }
         XCTAssertThrowsError(try ModelOperations.qConfig(at: Fixtures.file("mlp", "model.h5"))) { error in
-            XCTAssertEqual(error as? EngineError, .wrongKind("the model is not a quantized Keras model; quantize a float model first"))
+            XCTAssertEqual(
+                error as? EngineError,
+                .wrongKind("the model is not a quantized Keras model; quantize a float model first"))
         }
     }
 }

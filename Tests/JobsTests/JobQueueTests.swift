@@ -76,8 +76,10 @@ final class JobQueueTests: XCTestCase {
     func testFailureCarriesAProblemObject() throws {
         struct LayerError: ProblemConvertible {
             var problem: Problem {
-                Problem(type: "urn:spikeforge:problem:incompatible-layer", title: "Incompatible layer", status: 422,
-                        detail: "layer 'lambda' is a Lambda layer; rebuild the model without it", extensions: ["layer": "lambda"])
+                Problem(
+                    type: "urn:spikeforge:problem:incompatible-layer", title: "Incompatible layer", status: 422,
+                    detail: "layer 'lambda' is a Lambda layer; rebuild the model without it",
+                    extensions: ["layer": "lambda"])
             }
         }
         struct PlainError: Error, CustomStringConvertible { var description: String { "disk on fire" } }
@@ -152,13 +154,16 @@ final class JobQueueTests: XCTestCase {
         XCTAssertTrue(first.created)
         XCTAssertFalse(second.created)
         XCTAssertEqual(first.job.id, second.job.id)
-        XCTAssertThrowsError(try queue.submit(type: "noop", paramsJSON: #"{"a": 2}"#, idempotencyKey: "key-1")) { error in
+        XCTAssertThrowsError(try queue.submit(type: "noop", paramsJSON: #"{"a": 2}"#, idempotencyKey: "key-1")) {
+            error in
             XCTAssertEqual(error as? JobError, .idempotencyKeyReused(key: "key-1", existingJobID: first.job.id))
         }
         XCTAssertTrue(queue.waitUntilIdle(timeout: 10))
         XCTAssertEqual(try store.jobCountsByState()[.succeeded], 1)
         // After the job finished, the key still answers with it.
-        XCTAssertEqual(try queue.submit(type: "noop", paramsJSON: "{\"a\":1,\"b\":2}", idempotencyKey: "key-1").job.state, .succeeded)
+        XCTAssertEqual(
+            try queue.submit(type: "noop", paramsJSON: "{\"a\":1,\"b\":2}", idempotencyKey: "key-1").job.state,
+            .succeeded)
         queue.shutdown()
     }
 
@@ -232,7 +237,9 @@ final class JobQueueTests: XCTestCase {
         }
         // Another crashed job written directly, as an older process would have left it, plus one that
         // was cancelled while running and one that already crashed the process five times.
-        try rawSQL(dbPath, """
+        try rawSQL(
+            dbPath,
+            """
             INSERT INTO jobs (id, type, state, params, attempts, cancel_requested, created_at, started_at, updated_at)
             VALUES ('job_crashedcrashedcrashe', 'work', 'running', '{}', 1, 0, 1, 2, 2),
                    ('job_cancelledcancelledc', 'work', 'running', '{}', 1, 1, 1, 2, 2),

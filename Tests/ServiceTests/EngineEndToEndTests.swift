@@ -14,7 +14,8 @@ final class EngineEndToEndTests: XCTestCase {
     /// The built `spikeforge` next to the test bundle: uploads are then parsed in a child process,
     /// as in production. Without it (a partial build) they are parsed in-process.
     static var spikeforgeExecutable: String? {
-        let candidate = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("spikeforge")
+        let candidate = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+            .appendingPathComponent("spikeforge")
         return FileManager.default.isExecutableFile(atPath: candidate.path) ? candidate.path : nil
     }
 
@@ -36,13 +37,17 @@ final class EngineEndToEndTests: XCTestCase {
         let submitted = try harness.json("POST", "/v1/jobs", ["type": type, "params": params])
         XCTAssertEqual(submitted.status, 202, submitted.text)
         let id = try XCTUnwrap(submitted.object["id"] as? String, submitted.text)
-        let job = try harness.waitForJob(id, timeout: 300) { ["succeeded", "failed", "cancelled"].contains($0["state"] as? String ?? "") }
+        let job = try harness.waitForJob(id, timeout: 300) {
+            ["succeeded", "failed", "cancelled"].contains($0["state"] as? String ?? "")
+        }
         XCTAssertEqual(job["state"] as? String, "succeeded", "\(type) job: \(job)")
         return job
     }
 
     func predict(_ modelID: String, _ body: [UInt8], accept: String) throws -> HTTPClientResponse {
-        try harness.send("POST", "/v1/models/\(modelID)/predict", headers: ["Content-Type": "application/octet-stream", "Accept": accept], body: body)
+        try harness.send(
+            "POST", "/v1/models/\(modelID)/predict",
+            headers: ["Content-Type": "application/octet-stream", "Accept": accept], body: body)
     }
 
     func testMLPPipelineMatchesReference() throws { try pipeline("mlp") }
@@ -60,9 +65,12 @@ final class EngineEndToEndTests: XCTestCase {
         let float = try upload("/v1/models", try Fixtures.bytes(name, "model.h5"), "model.h5")
         let floatID = try XCTUnwrap(float["id"] as? String)
         XCTAssertEqual(float["kind"] as? String, "float")
-        let description = try XCTUnwrap(harness.send("GET", "/v1/models/\(floatID)").object["description"] as? [String: Any])
+        let description = try XCTUnwrap(
+            harness.send("GET", "/v1/models/\(floatID)").object["description"] as? [String: Any])
         let layers = try XCTUnwrap(description["layers"] as? [[String: Any]])
-        XCTAssertEqual(layers.map { "\($0["name"] as? String ?? ""):\($0["className"] as? String ?? "")" }, modelMeta["layers"] as? [String])
+        XCTAssertEqual(
+            layers.map { "\($0["name"] as? String ?? ""):\($0["className"] as? String ?? "")" },
+            modelMeta["layers"] as? [String])
         XCTAssertEqual(description["totalParams"] as? Int, modelMeta["params"] as? Int)
         let summary = try harness.send("GET", "/v1/models/\(floatID)/summary")
         XCTAssertEqual(summary.status, 200)
@@ -70,7 +78,8 @@ final class EngineEndToEndTests: XCTestCase {
         XCTAssertEqual(try harness.send("GET", "/v1/models/\(floatID)/config").status, 409)
 
         // Float predict within the corpus tolerance.
-        let floatOut = try NPY.decode(try predict(floatID, try Fixtures.bytes(name, "inputs.npy"), accept: "application/x-npy").body)
+        let floatOut = try NPY.decode(
+            try predict(floatID, try Fixtures.bytes(name, "inputs.npy"), accept: "application/x-npy").body)
         let want = try NPY.decode(try Fixtures.bytes(name, "float_out.npy"))
         XCTAssertEqual(floatOut.shape, want.shape)
         let tolerance = try XCTUnwrap((meta["tolerances"] as? [String: Any])?["float_out"] as? [String: Any])
@@ -80,17 +89,21 @@ final class EngineEndToEndTests: XCTestCase {
         }
 
         // Quantize with the reference's arguments and calibration samples.
-        let samples = try upload("/v1/datasets", try Fixtures.bytes(name, try XCTUnwrap(args["samples"] as? String)), "calibration.npy")
+        let samples = try upload(
+            "/v1/datasets", try Fixtures.bytes(name, try XCTUnwrap(args["samples"] as? String)), "calibration.npy")
         var params: [String: Any] = ["model_id": floatID, "dataset_id": try XCTUnwrap(samples["id"] as? String)]
         for key in ["qparams", "q_config", "num_samples", "batch_size", "epochs"] where !(args[key] is NSNull) {
             params[key] = args[key]
         }
         let quantizeJob = try runJob("quantize", params)
-        let quantizedID = try XCTUnwrap((quantizeJob["result"] as? [String: Any])?["model_id"] as? String, "\(quantizeJob)")
+        let quantizedID = try XCTUnwrap(
+            (quantizeJob["result"] as? [String: Any])?["model_id"] as? String, "\(quantizeJob)")
         let calibrationSteps = try XCTUnwrap(args["num_samples"] as? Int) / max(1, args["batch_size"] as? Int ?? 1)
         let progress = quantizeJob["progress"] as? [String: Any]
         XCTAssertEqual(progress?["phase"] as? String, "calibration")
-        XCTAssertEqual(progress?["total"] as? Int, calibrationSteps * (args["epochs"] as? Int ?? 1), "one progress step per calibration batch")
+        XCTAssertEqual(
+            progress?["total"] as? Int, calibrationSteps * (args["epochs"] as? Int ?? 1),
+            "one progress step per calibration batch")
         let quantized = harness.getObject("/v1/models/\(quantizedID)")
         XCTAssertEqual(quantized["kind"] as? String, "quantized")
         XCTAssertEqual(quantized["parentModelId"] as? String, floatID)
@@ -106,9 +119,14 @@ final class EngineEndToEndTests: XCTestCase {
         XCTAssertEqual(Array(h5.body.prefix(4)), [0x89, 0x48, 0x44, 0x46])
 
         // Recalibration against the float parent gives a new quantized model.
-        let calibrateJob = try runJob("calibrate", ["model_id": quantizedID, "dataset_id": params["dataset_id"] as Any,
-                                                    "num_samples": params["num_samples"] as Any, "batch_size": params["batch_size"] as Any])
-        let recalibratedID = try XCTUnwrap((calibrateJob["result"] as? [String: Any])?["model_id"] as? String, "\(calibrateJob)")
+        let calibrateJob = try runJob(
+            "calibrate",
+            [
+                "model_id": quantizedID, "dataset_id": params["dataset_id"] as Any,
+                "num_samples": params["num_samples"] as Any, "batch_size": params["batch_size"] as Any,
+            ])
+        let recalibratedID = try XCTUnwrap(
+            (calibrateJob["result"] as? [String: Any])?["model_id"] as? String, "\(calibrateJob)")
         XCTAssertEqual(harness.getObject("/v1/models/\(recalibratedID)")["parentModelId"] as? String, quantizedID)
 
         // Compatibility: as the reference, for Akida 2.0 and (where it refused) not for 1.0.
@@ -125,12 +143,14 @@ final class EngineEndToEndTests: XCTestCase {
         let akida = harness.getObject("/v1/models/\(akidaID)")
         XCTAssertEqual(akida["kind"] as? String, "akida")
         XCTAssertEqual(akida["format"] as? String, "fbz")
-        XCTAssertEqual(try harness.send("GET", "/v1/models/\(akidaID)/summary").text,
-                       String(decoding: try Fixtures.bytes(name, "akida_v2_summary.txt"), as: UTF8.self))
+        XCTAssertEqual(
+            try harness.send("GET", "/v1/models/\(akidaID)/summary").text,
+            String(decoding: try Fixtures.bytes(name, "akida_v2_summary.txt"), as: UTF8.self))
         let json = try harness.send("GET", "/v1/models/\(akidaID)/download?format=json")
         XCTAssertEqual(json.status, 200)
-        XCTAssertEqual(json.json() as? NSDictionary,
-                       try JSONSerialization.jsonObject(with: Data(try Fixtures.bytes(name, "akida_v2.json"))) as? NSDictionary)
+        XCTAssertEqual(
+            json.json() as? NSDictionary,
+            try JSONSerialization.jsonObject(with: Data(try Fixtures.bytes(name, "akida_v2.json"))) as? NSDictionary)
 
         let akidaInputs = try Fixtures.bytes(name, try XCTUnwrap(meta["akida_input_file"] as? String))
         let reference = try NPY.decode(try Fixtures.bytes(name, "akida_v2_out.npy"))
@@ -146,7 +166,8 @@ final class EngineEndToEndTests: XCTestCase {
 
         // The same batch as an infer job: the outputs become a dataset.
         let inputs = try upload("/v1/datasets", akidaInputs, "inputs.npy")
-        let inferJob = try runJob("infer", ["model_id": akidaID, "dataset_id": try XCTUnwrap(inputs["id"] as? String), "batch_size": 3])
+        let inferJob = try runJob(
+            "infer", ["model_id": akidaID, "dataset_id": try XCTUnwrap(inputs["id"] as? String), "batch_size": 3])
         let outputsID = try XCTUnwrap((inferJob["result"] as? [String: Any])?["dataset_id"] as? String, "\(inferJob)")
         XCTAssertEqual(try NPY.decode(try harness.send("GET", "/v1/datasets/\(outputsID)/download").body), reference)
     }
@@ -155,8 +176,10 @@ final class EngineEndToEndTests: XCTestCase {
         let model = try Fixtures.bytes("mlp", "model.h5")
         var flipped = model
         for i in stride(from: 64, to: flipped.count, by: 97) { flipped[i] ^= 0x5A }
-        for (label, bytes) in [("truncated", Array(model.prefix(model.count / 2))), ("bit-flipped", flipped),
-                               ("header only", Array(model.prefix(8)))] {
+        for (label, bytes) in [
+            ("truncated", Array(model.prefix(model.count / 2))), ("bit-flipped", flipped),
+            ("header only", Array(model.prefix(8))),
+        ] {
             let response = try harness.uploadMultipart("/v1/models", file: bytes, filename: "\(label).h5")
             XCTAssertEqual(response.status, 422, "\(label): \(response.text)")
             XCTAssertEqual(response.headers["content-type"], "application/problem+json")
@@ -169,7 +192,8 @@ final class EngineEndToEndTests: XCTestCase {
             XCTAssertEqual(response.status, 422, "\(label): \(response.text)")
             XCTAssertTrue((response.object["detail"] as? String ?? "").contains(mentions), "\(label): \(response.text)")
         }
-        XCTAssertEqual((try harness.send("GET", "/v1/models").object["items"] as? [Any])?.count, 0, "nothing refused is stored")
+        XCTAssertEqual(
+            (try harness.send("GET", "/v1/models").object["items"] as? [Any])?.count, 0, "nothing refused is stored")
         XCTAssertEqual(try harness.send("GET", "/healthz").status, 200)
     }
 
@@ -177,24 +201,37 @@ final class EngineEndToEndTests: XCTestCase {
     func testQuantizeIsCancelledDuringCalibration() throws {
         let float = try upload("/v1/models", try Fixtures.bytes("ds_cnn_kws", "model.h5"), "model.h5")
         let samples = try upload("/v1/datasets", try Fixtures.bytes("ds_cnn_kws", "calibration.npy"), "calibration.npy")
-        let submitted = try harness.json("POST", "/v1/jobs", ["type": "quantize", "params": [
-            "model_id": try XCTUnwrap(float["id"] as? String), "dataset_id": try XCTUnwrap(samples["id"] as? String),
-            "batch_size": 1, "epochs": 1000]])
+        let submitted = try harness.json(
+            "POST", "/v1/jobs",
+            [
+                "type": "quantize",
+                "params": [
+                    "model_id": try XCTUnwrap(float["id"] as? String),
+                    "dataset_id": try XCTUnwrap(samples["id"] as? String),
+                    "batch_size": 1, "epochs": 1000,
+                ],
+            ])
         XCTAssertEqual(submitted.status, 202, submitted.text)
         let id = try XCTUnwrap(submitted.object["id"] as? String)
-        let calibrating = try harness.waitForJob(id, timeout: 120) { ($0["progress"] as? [String: Any])?["phase"] as? String == "calibration" }
+        let calibrating = try harness.waitForJob(id, timeout: 120) {
+            ($0["progress"] as? [String: Any])?["phase"] as? String == "calibration"
+        }
         XCTAssertEqual(calibrating["state"] as? String, "running", "\(calibrating)")
         XCTAssertEqual(try harness.send("DELETE", "/v1/jobs/\(id)").status, 202)
         let cancelled = try harness.waitForJob(id, timeout: 60) { $0["state"] as? String != "running" }
         XCTAssertEqual(cancelled["state"] as? String, "cancelled", "\(cancelled)")
-        XCTAssertEqual((try harness.send("GET", "/v1/models").object["items"] as? [Any])?.count, 1, "no model from a cancelled job")
+        XCTAssertEqual(
+            (try harness.send("GET", "/v1/models").object["items"] as? [Any])?.count, 1, "no model from a cancelled job"
+        )
     }
 
     /// The parser runs in a child process: a crashing or hanging parser costs a 422, not the server.
     func testCrashingAndHangingParsersAreContained() throws {
         let scripts = harness.directory.appendingPathComponent("scripts")
         try FileManager.default.createDirectory(at: scripts, withIntermediateDirectories: true)
-        for (script, body, expected) in [("crash.sh", "kill -SEGV $$", "crashed the parser"), ("hang.sh", "exec sleep 60", "longer than 1 s")] {
+        for (script, body, expected) in [
+            ("crash.sh", "kill -SEGV $$", "crashed the parser"), ("hang.sh", "exec sleep 60", "longer than 1 s"),
+        ] {
             let path = scripts.appendingPathComponent(script)
             try Data("#!/bin/sh\n\(body)\n".utf8).write(to: path)
             try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path.path)
@@ -203,7 +240,8 @@ final class EngineEndToEndTests: XCTestCase {
                 configuration.inspectTimeoutSeconds = 1
             }
             defer { contained.close() }
-            let response = try contained.uploadMultipart("/v1/models", file: try Fixtures.bytes("mlp", "model.h5"), filename: "model.h5")
+            let response = try contained.uploadMultipart(
+                "/v1/models", file: try Fixtures.bytes("mlp", "model.h5"), filename: "model.h5")
             XCTAssertEqual(response.status, 422, response.text)
             XCTAssertTrue((response.object["detail"] as? String ?? "").contains(expected), response.text)
             XCTAssertEqual(try contained.send("GET", "/healthz").status, 200)

@@ -36,7 +36,9 @@ final class ProblemParityTests: XCTestCase {
             "POST", "/v1/jobs", ["type": "infer", "params": ["model_id": modelID, "dataset_id": datasetID]])
         XCTAssertEqual(submitted.status, 202, submitted.text)
         let id = try XCTUnwrap(submitted.object["id"] as? String)
-        let job = try harness.waitForJob(id, timeout: 60) { ["succeeded", "failed"].contains($0["state"] as? String ?? "") }
+        let job = try harness.waitForJob(id, timeout: 60) {
+            ["succeeded", "failed"].contains($0["state"] as? String ?? "")
+        }
         XCTAssertEqual(job["state"] as? String, "failed", "\(job)")
         let jobProblem = try XCTUnwrap(job["error"] as? [String: Any], "\(job)")
 
@@ -51,8 +53,10 @@ final class ProblemParityTests: XCTestCase {
     /// A wrong model kind is the same 409 problem on every route that refuses it.
     func testWrongModelKindIsOneProblemType() throws {
         let modelID = try upload("/v1/models", "mlp", "model.h5")
-        for (method, path) in [("GET", "/v1/models/\(modelID)/config"), ("POST", "/v1/models/\(modelID)/check"),
-                               ("GET", "/v1/models/\(modelID)/download?format=json")] {
+        for (method, path) in [
+            ("GET", "/v1/models/\(modelID)/config"), ("POST", "/v1/models/\(modelID)/check"),
+            ("GET", "/v1/models/\(modelID)/download?format=json"),
+        ] {
             let response = try harness.send(method, path)
             XCTAssertEqual(response.status, 409, "\(path): \(response.text)")
             XCTAssertEqual(response.object["type"] as? String, "urn:spikeforge:problem:wrong-model-kind", path)
