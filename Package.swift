@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 // SpikeForge: tf_keras model → QuantizeML quantization → Akida conversion, as a service and a CLI.
 // Module layout follows DESIGN.md §1; dependencies point downward only:
-//   spikeforge (CLI) → Service → {HTTPServer, Jobs → Persistence, Engine, NumPyIO}
+//   spikeforge (CLI) → Service → {HTTPServer, Jobs → Persistence, Engine}
 //   Engine (the one door to the engine and formats) → engine models, formats
 //   formats (NumPyIO, KerasHDF5, AkidaFormats) → engine models → Tensors
 //   engine: Conversion → {Quantization → KerasGraph, AkidaModel} → Tensors
@@ -72,7 +72,7 @@ let package = Package(
         // The durable job runner over a Store.
         .target(name: "Jobs", dependencies: ["Persistence"]),
         .target(name: "Service", dependencies: [
-            "Diagnostics", "HTTPServer", "Persistence", "Jobs", "Engine", "NumPyIO",
+            "Diagnostics", "HTTPServer", "Persistence", "Jobs", "Engine",
         ], resources: [.copy("Resources")]),
 
         // CLI.

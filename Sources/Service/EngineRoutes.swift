@@ -4,7 +4,6 @@
 import Engine
 import Foundation
 import HTTPServer
-import NumPyIO
 import Persistence
 
 /// A few recently used models, kept loaded for predict (keyed by blob sha256, so never stale).
@@ -77,7 +76,7 @@ extension Service {
             .POST, "/v1/models/{id}/predict", maxBody: configuration.maxPredictBytes,
             engineMapped { [unowned self] request in
                 let model = try model(request)
-                let inputs = try Service.predictInputs(request.body)
+                let inputs = try TensorFiles.decode(request.body)
                 let loaded = try cache.model(model.sha256) {
                     try LoadedModel.load(contentsOf: try environment.file(model.sha256))
                 }
@@ -124,18 +123,6 @@ extension Service {
 
     // MARK: - prediction bodies
 
-    /// A `.npy` body (one input) or `.npz` (one array per input, by name or in order).
-    static func predictInputs(_ body: [UInt8]) throws -> [(name: String, array: NDArray)] {
-        if body.starts(with: DatasetCheck.zipMagic) { return try NPZ.decode(body) }
-        guard body.starts(with: DatasetCheck.npyMagic) else {
-            throw DatasetError(
-                body.isEmpty
-                    ? "send the input batch as the body (.npy, or .npz for several inputs)"
-                    : "the body is not a NumPy file: expected .npy (starts with \\x93NUMPY) or .npz")
-        }
-        return [("", try NPY.decode(body))]
-    }
-
     /// The arrays for inputs `names`: by name when every name is present, else in order.
     static func match(_ arrays: [(name: String, array: NDArray)], to names: [String]) throws -> [NDArray] {
         let byName = Dictionary(arrays.map { ($0.name, $0.array) }, uniquingKeysWith: { first, _ in first })
@@ -173,11 +160,12 @@ extension Service {
             (accept ?? "").lowercased().contains("application/x-npy") ? "application/x-npy" : "application/octet-stream"
         if result.outputs.count == 1 {
             return Response(
-                status: 200, headers: [("Content-Type", contentType)], body: .bytes(NPY.encode(result.outputs[0].array))
+                status: 200, headers: [("Content-Type", contentType)],
+                body: .bytes(TensorFiles.npy(result.outputs[0].array))
             )
         }
         return Response(
             status: 200, headers: [("Content-Type", "application/zip")],
-            body: .bytes(try NPZ.encode(result.outputs.map { ($0.name, $0.array) })))
+            body: .bytes(try TensorFiles.npz(result.outputs.map { ($0.name, $0.array) })))
     }
 }

@@ -71,8 +71,8 @@ public struct JobEnvironment {
         try handle.close()
         let size = Int64(
             (try FileManager.default.attributesOfItem(atPath: file.path)[.size] as? NSNumber)?.int64Value ?? 0)
-        let summary: DatasetCheck.Summary
-        do { summary = try DatasetCheck.inspect(head: head, file: file, size: size, maxBytes: Int.max) } catch {
+        let summary: TensorFileSummary
+        do { summary = try TensorFiles.inspect(head: head, file: file, size: size, maxBytes: Int.max) } catch {
             throw ServiceProblems.http(error)
         }
         let ref = try blobs.put(contentsOf: file)

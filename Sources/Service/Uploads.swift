@@ -4,7 +4,6 @@
 import Engine
 import Foundation
 import HTTPServer
-import NumPyIO
 import Persistence
 
 extension ModelFormat {
@@ -109,7 +108,7 @@ extension Service {
     func beginDatasetUpload(_ request: Request) throws -> UploadSink {
         let writer = try blobs.makeWriter(limit: Int64(configuration.maxUploadBytes))
         return BlobUploadSink(writer: writer) { [unowned self] writer, upload in
-            let summary = try DatasetCheck.inspect(
+            let summary = try TensorFiles.inspect(
                 head: writer.head, file: writer.temporaryURL, size: writer.bytesWritten,
                 maxBytes: configuration.maxUploadBytes)
             let name = try uploadName(request, upload, fallback: summary.isArchive ? "dataset.npz" : "dataset.npy")
@@ -126,58 +125,5 @@ extension Service {
             response.setHeader("Location", "/v1/datasets/\(dataset.id)")
             return response
         }
-    }
-}
-
-/// Validation of uploaded tensors: the header must describe exactly the bytes that follow.
-enum DatasetCheck {
-    struct Summary {
-        var dtype: String
-        var shape: [Int]
-        var isArchive: Bool
-        var arrays: [(name: String, dtype: String, shape: [Int])]
-    }
-
-    static let npyMagic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]
-    static let zipMagic: [UInt8] = [0x50, 0x4B, 0x03, 0x04]
-
-    static func invalid(_ detail: String) -> DatasetError { DatasetError(detail) }
-
-    static func inspect(head: [UInt8], file: URL, size: Int64, maxBytes: Int) throws -> Summary {
-        if head.starts(with: npyMagic) {
-            var prefix = head
-            if head.count >= 12, head.count < size {
-                // A header longer than the writer's head: read up to the format's header limit.
-                let handle = try FileHandle(forReadingFrom: file)
-                defer { try? handle.close() }
-                prefix = [UInt8](handle.readData(ofLength: 65_536 + 12))
-            }
-            let header = try NPY.parseHeader(prefix)
-            let expected = Int64(header.dataOffset) + Int64(header.dataByteCount)
-            guard size == expected else {
-                let have = size - Int64(header.dataOffset)
-                throw invalid(
-                    size < expected
-                        ? "malformed .npy: data is truncated: shape \(header.shape) of \(header.dtype.rawValue) "
-                            + "needs \(header.dataByteCount) bytes, the file has \(have)"
-                        : "malformed .npy: \(size - expected) unexpected bytes after the array data")
-            }
-            return Summary(
-                dtype: header.dtype.rawValue, shape: header.shape, isArchive: false,
-                arrays: [("array", header.dtype.rawValue, header.shape)])
-        }
-        if head.starts(with: zipMagic) {
-            // NumPyIO decodes the archive in memory (bounded by the upload limit); members are
-            // checked exactly as a later job would read them.
-            let arrays = try NPZ.read(contentsOf: file, limits: NPZLimits(maxTotalBytes: maxBytes))
-            guard let first = arrays.first else { throw invalid("the .npz archive holds no arrays") }
-            return Summary(
-                dtype: first.array.dtype.rawValue, shape: first.array.shape, isArchive: true,
-                arrays: arrays.map { ($0.name, $0.array.dtype.rawValue, $0.array.shape) })
-        }
-        throw invalid(
-            size == 0
-                ? "the uploaded file is empty"
-                : "not a NumPy file: expected .npy (starts with \\x93NUMPY) or .npz (a zip archive)")
     }
 }

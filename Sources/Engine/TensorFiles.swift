@@ -1,12 +1,13 @@
 // Engine: tensors as the front ends exchange them — a stored dataset's first array, an input
-// batch from .npy/.npz, outputs written back as .npy/.npz — and batches along the first axis
-// (sliced on raw bytes, so any dtype), for running a dataset through a model in steps.
+// batch from a .npy/.npz file or request body, outputs written back as .npy/.npz — and the check
+// an uploaded tensor file passes before it is stored.
 import Foundation
 import NumPyIO
 import Tensors
 
 /// Reading and writing the tensor files datasets, inputs and outputs live in.
 public enum TensorFiles {
+    static let npyMagic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]
     static let zipMagic: [UInt8] = [0x50, 0x4B, 0x03, 0x04]
 
     /// The first array of a .npy or .npz dataset file (told apart by content); `subject` names the
@@ -41,28 +42,22 @@ public enum TensorFiles {
         }
         try NPY.write(arrays[0].array, to: url)
     }
-}
 
-/// Batches along the first axis, on raw bytes (any dtype).
-public enum BatchRows {
-    /// Rows `rows` of `array`.
-    public static func slice(_ array: NDArray, _ rows: Range<Int>) throws -> NDArray {
-        let count = array.shape.first ?? 0
-        let rowBytes = count == 0 ? 0 : array.bytes.count / count
-        var shape = array.shape
-        shape[0] = rows.count
-        let bytes = Array(array.bytes[(rows.lowerBound * rowBytes)..<(rows.upperBound * rowBytes)])
-        return try NDArray(dtype: array.dtype, shape: shape, bytes: bytes)
-    }
-
-    /// `b`'s rows after `a`'s.
-    public static func append(_ a: NDArray, _ b: NDArray) throws -> NDArray {
-        guard a.dtype == b.dtype, a.shape.dropFirst() == b.shape.dropFirst(), !a.shape.isEmpty else {
-            throw TensorError.shapeMismatch(
-                "batch outputs disagree: \(a.dtype.rawValue) \(a.shape) vs \(b.dtype.rawValue) \(b.shape)")
+    /// An input batch sent as bytes: a .npy (one input) or a .npz (one array per input).
+    public static func decode(_ body: [UInt8]) throws -> [(name: String, array: NDArray)] {
+        if body.starts(with: zipMagic) { return try NPZ.decode(body) }
+        guard body.starts(with: npyMagic) else {
+            throw DatasetError(
+                body.isEmpty
+                    ? "send the input batch as the body (.npy, or .npz for several inputs)"
+                    : "the body is not a NumPy file: expected .npy (starts with \\x93NUMPY) or .npz")
         }
-        var shape = a.shape
-        shape[0] += b.shape[0]
-        return try NDArray(dtype: a.dtype, shape: shape, bytes: a.bytes + b.bytes)
+        return [("", try NPY.decode(body))]
     }
+
+    /// One array as .npy bytes.
+    public static func npy(_ array: NDArray) -> [UInt8] { NPY.encode(array) }
+
+    /// Named arrays as .npz bytes.
+    public static func npz(_ arrays: [(name: String, array: NDArray)]) throws -> [UInt8] { try NPZ.encode(arrays) }
 }
