@@ -33,9 +33,6 @@ public final class JobQueue: @unchecked Sendable {
         }
     }
 
-    /// Prefix of the `type` URI of problems this engine creates itself.
-    public static let problemTypeBase = Problem.typeBase
-
     public let store: Store
     public let configuration: Configuration
     let progressIntervalNanos: UInt64
@@ -265,7 +262,7 @@ public final class JobQueue: @unchecked Sendable {
         } else {
             outcome = .failure(
                 Problem(
-                    type: Self.problemTypeBase + "unknown-type", title: "Unknown job type", status: 422,
+                    type: Problem.typeBase + "unknown-type", title: "Unknown job type", status: 422,
                     detail: "no handler is registered for job type '\(job.type)' in this build"))
         }
         context.flush()
@@ -276,7 +273,7 @@ public final class JobQueue: @unchecked Sendable {
                 finalState = finish(id, .succeeded, result: result, error: nil)
             } else {
                 let problem = Problem(
-                    type: Self.problemTypeBase + "invalid-result", title: "Job produced an invalid result",
+                    type: Problem.typeBase + "invalid-result", title: "Job produced an invalid result",
                     status: 500, detail: "the \(job.type) handler returned text that is not JSON: \(text.prefix(120))")
                 finalState = finish(id, .failed, result: nil, error: problem)
             }
@@ -305,14 +302,14 @@ public final class JobQueue: @unchecked Sendable {
         if let problem = error as? Problem { return problem }
         if let convertible = error as? ProblemConvertible { return convertible.problem }
         return Problem(
-            type: problemTypeBase + "job-failed", title: "Job failed", status: 500,
+            type: Problem.typeBase + "job-failed", title: "Job failed", status: 500,
             detail: "the \(jobType) job failed: \(error)")
     }
 
     /// The problem of a job that was started `attempts` times and each run ended with the process dying.
     static func interrupted(attempts: Int) -> Problem {
         Problem(
-            type: problemTypeBase + "interrupted", title: "Job interrupted too often", status: 500,
+            type: Problem.typeBase + "interrupted", title: "Job interrupted too often", status: 500,
             detail: "the job was started \(attempts) times and each run ended with the process dying; "
                 + "it is not retried again. Check the server log, then submit it again.")
     }
