@@ -95,7 +95,7 @@ let package = Package(
         .testTarget(name: "QuantizationTests", dependencies: ["Quantization", "KerasHDF5", "NumPyIO", "TestSupport"]),
         .testTarget(name: "AkidaModelTests", dependencies: ["AkidaModel", "AkidaFormats", "NumPyIO", "TestSupport"]),
         .testTarget(name: "ConversionTests", dependencies: ["Conversion", "KerasHDF5", "AkidaFormats", "NumPyIO", "TestSupport"]),
-        .testTarget(name: "EngineTests", dependencies: ["Engine", "NumPyIO", "TestSupport"]),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "Diagnostics", "NumPyIO", "TestSupport"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "TestSupport"]),
         .testTarget(name: "PersistenceTests", dependencies: ["Persistence", "TestSupport"]),
         .testTarget(name: "JobsTests", dependencies: ["Jobs", "Persistence", "TestSupport"]),
