@@ -77,7 +77,7 @@ let package = Package(
 
         // CLI.
         .executableTarget(name: "spikeforge", dependencies: [
-            "Service", "Engine",
+            "Service", "Engine", "Diagnostics",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

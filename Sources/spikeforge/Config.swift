@@ -1,6 +1,7 @@
 // `spikeforge config -m quantized.h5`: prints the q_config (QuantizeML dump_config) of a
 // quantized model as indented JSON.
 import ArgumentParser
+import Diagnostics
 import Engine
 import Foundation
 
@@ -21,9 +22,10 @@ struct ConfigCommand: ParsableCommand {
     }
 }
 
-struct NotQuantized: Error, CustomStringConvertible {
+struct NotQuantized: UserFacingError {
     let path: String
     var description: String {
         "\(path) holds no quantized layers: it is a float model; quantize it first (spikeforge quantize)"
     }
+    var problemType: ProblemType { .wrongModelKind }
 }

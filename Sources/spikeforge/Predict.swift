@@ -2,6 +2,7 @@
 // writes the outputs as .npy (one output) or .npz (one entry per output). Loading and running
 // are separate functions so other model kinds can be dispatched by file type.
 import ArgumentParser
+import Diagnostics
 import Engine
 import Foundation
 
@@ -32,7 +33,7 @@ struct Predict: ParsableCommand {
     }
 }
 
-enum PredictError: Error, CustomStringConvertible {
+enum PredictError: UserFacingError {
     case badFile(String)
 
     var description: String {
@@ -40,6 +41,8 @@ enum PredictError: Error, CustomStringConvertible {
         case .badFile(let s): return s
         }
     }
+
+    var problemType: ProblemType { .invalidInput }
 }
 
 enum PredictRunner {
