@@ -1,7 +1,8 @@
 // swift-tools-version:6.0
 // SpikeForge: tf_keras model → QuantizeML quantization → Akida conversion, as a service and a CLI.
 // Module layout follows DESIGN.md §1; dependencies point downward only:
-//   spikeforge (CLI) → Service → {HTTPServer, Persistence, engine, formats}
+//   spikeforge (CLI) → Service → {HTTPServer, Jobs → Persistence, Engine}
+//   Engine (the one door to the engine and formats) → engine models, formats
 //   formats (NumPyIO, KerasHDF5, AkidaFormats) → engine models → Tensors
 //   engine: Conversion → {Quantization → KerasGraph, AkidaModel} → Tensors
 import Foundation
@@ -66,22 +67,23 @@ let package = Package(
 
         // The façade the CLI and the service share: load any model kind, run, describe.
         .target(name: "Engine", dependencies: [
-            "JSON", "Tensors", "NumPyIO", "KerasHDF5", "KerasGraph", "Quantization", "AkidaModel", "AkidaFormats",
+            "Diagnostics", "JSON", "Tensors", "NumPyIO", "KerasHDF5", "KerasGraph", "Quantization", "AkidaModel",
+            "AkidaFormats",
             "Conversion",
         ]),
 
         // Service.
         .target(name: "HTTPServer", dependencies: ["JSON", "CMicroHTTPD"]),
         .target(name: "Persistence", dependencies: ["JSON", "CSQLite"]),
+        // The durable job runner over a Store.
+        .target(name: "Jobs", dependencies: ["JSON", "Persistence"]),
         .target(name: "Service", dependencies: [
-            "HTTPServer", "Persistence", "Engine", "JSON", "Tensors", "NumPyIO", "KerasHDF5", "KerasGraph",
-            "Quantization", "AkidaModel", "AkidaFormats", "Conversion",
+            "Diagnostics", "JSON", "HTTPServer", "Persistence", "Jobs", "Engine",
         ], resources: [.copy("Resources")]),
 
         // CLI.
         .executableTarget(name: "spikeforge", dependencies: [
-            "Service", "Engine", "JSON", "Tensors", "NumPyIO", "KerasHDF5", "KerasGraph", "Quantization",
-            "AkidaModel", "AkidaFormats", "Conversion",
+            "Service", "Engine", "Diagnostics", "JSON",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -92,7 +94,7 @@ let package = Package(
                           path: "Benchmarks/akida"),
 
         // Tests (public API only: the suite runs in release mode).
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["CSQLite"], path: "Tests/TestSupport"),
         .testTarget(name: "JSONTests", dependencies: ["JSON", "TestSupport"]),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TestSupport"]),
         .testTarget(name: "FormatsTests", dependencies: ["NumPyIO", "KerasHDF5", "AkidaFormats", "TestSupport"]),
@@ -100,10 +102,13 @@ let package = Package(
         .testTarget(name: "QuantizationTests", dependencies: ["Quantization", "KerasHDF5", "NumPyIO", "TestSupport"]),
         .testTarget(name: "AkidaModelTests", dependencies: ["AkidaModel", "AkidaFormats", "NumPyIO", "TestSupport"]),
         .testTarget(name: "ConversionTests", dependencies: ["Conversion", "KerasHDF5", "AkidaFormats", "NumPyIO", "TestSupport"]),
-        .testTarget(name: "EngineTests", dependencies: ["Engine", "NumPyIO", "TestSupport"]),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "Diagnostics", "NumPyIO", "TestSupport"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "TestSupport"]),
         .testTarget(name: "PersistenceTests", dependencies: ["Persistence", "TestSupport"]),
-        .testTarget(name: "ServiceTests", dependencies: ["Service", "HTTPServer", "Persistence", "NumPyIO", "TestSupport"]),
+        .testTarget(name: "JobsTests", dependencies: ["Jobs", "Persistence", "TestSupport"]),
+        .testTarget(name: "ServiceTests", dependencies: [
+            "Service", "HTTPServer", "Persistence", "Jobs", "NumPyIO", "TestSupport",
+        ]),
     ],
     swiftLanguageModes: [.v5]
 )

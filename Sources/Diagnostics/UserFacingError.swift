@@ -24,6 +24,8 @@ public enum ProblemType: String, Sendable, CaseIterable {
     case invalidInput = "invalid-input"
     /// The Akida model (JSON/.fbz) is malformed.
     case invalidAkidaModel = "invalid-akida-model"
+    /// The operation does not apply to this kind of model (e.g. converting a float model).
+    case wrongModelKind = "wrong-model-kind"
 }
 
 /// An error a user can act on. Adopted by conversion, quantization, float layer, format and
@@ -61,6 +63,7 @@ extension ProblemType {
         case .invalidTensor: return "Invalid tensor file"
         case .invalidInput: return "Invalid input"
         case .invalidAkidaModel: return "Invalid Akida model"
+        case .wrongModelKind: return "Not available for this kind of model"
         }
     }
 }

@@ -26,7 +26,10 @@ extension LoadedModel {
     /// Runs the model on one array per input.
     public func predict(_ inputs: [NDArray], layerSparsity: Bool = false) throws -> InferenceResult {
         guard inputs.count == inputNames.count else {
-            throw EngineError.badInput("the model takes \(inputNames.count) input(s) (\(inputNames.joined(separator: ", "))), got \(inputs.count)")
+            throw EngineError.badInput(
+                "the model takes \(inputNames.count) input(s) (\(inputNames.joined(separator: ", "))), got "
+                    + "\(inputs.count)"
+            )
         }
         switch self {
         case .float(let m, _):
@@ -39,8 +42,9 @@ extension LoadedModel {
         case .akida(let m):
             let input = try akidaInput(inputs[0], shape: m.inputShape)
             let result = try AkidaSimulator(model: m).infer(input, layerSparsity: layerSparsity)
-            return InferenceResult(outputs: [(m.layers.last?.name ?? "output", result.output.ndarray())],
-                                   layerSparsity: result.layerSparsity)
+            return InferenceResult(
+                outputs: [(m.layers.last?.name ?? "output", result.output.ndarray())],
+                layerSparsity: result.layerSparsity)
         }
     }
 

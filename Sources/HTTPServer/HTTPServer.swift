@@ -42,7 +42,7 @@ public struct Request {
     }
 
     /// Decodes the JSON body; malformed bodies become a 400 problem naming the decoding error.
-    public func decodeJSON<T: Decodable>(_ type: T.Type, decoder: JSONDecoder = JSON.decoder) throws -> T {
+    public func decodeJSON<T: Decodable>(_ type: T.Type, decoder: JSONDecoder = JSONCoders.decoder) throws -> T {
         if let contentType = header("content-type"),
            !contentType.lowercased().hasPrefix("application/json"), !contentType.lowercased().contains("+json") {
             throw HTTPProblem(status: 415, detail: "expected Content-Type application/json, got \(contentType)")
@@ -50,7 +50,7 @@ public struct Request {
         do {
             return try decoder.decode(T.self, from: Data(body))
         } catch let error as DecodingError {
-            throw HTTPProblem(status: 400, title: "Malformed JSON body", detail: JSON.describe(error))
+            throw HTTPProblem(status: 400, title: "Malformed JSON body", detail: JSONCoders.describe(error))
         } catch {
             throw HTTPProblem(status: 400, title: "Malformed JSON body", detail: "\(error)")
         }
@@ -84,7 +84,7 @@ public struct Response {
         headers.append((name, value))
     }
 
-    public static func json<T: Encodable>(_ value: T, status: Int = 200, encoder: JSONEncoder = JSON.encoder) -> Response {
+    public static func json<T: Encodable>(_ value: T, status: Int = 200, encoder: JSONEncoder = JSONCoders.encoder) -> Response {
         do {
             let data = try encoder.encode(value)
             return Response(status: status, headers: [("Content-Type", "application/json")], body: .bytes([UInt8](data) + [0x0A]))
@@ -193,7 +193,7 @@ public enum HTTPStatus {
 }
 
 /// Shared JSON coders: sorted keys, ISO 8601 dates, no escaped slashes.
-public enum JSON {
+public enum JSONCoders {
     public static var encoder: JSONEncoder {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

@@ -3,6 +3,7 @@
 // held whole in memory; commit() makes the bytes durable (fsync) and then visible in one atomic
 // rename, so a blob path either does not exist or holds exactly the bytes its name promises.
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -21,7 +22,7 @@ public struct BlobRef: Equatable, Hashable, Sendable, Codable {
 }
 
 public enum BlobError: Error, CustomStringConvertible, Equatable {
-    /// The stream exceeded the writer's limit (HTTP 413). The temp file is already removed.
+    /// The stream exceeded the writer's limit. The temp file is already removed.
     case tooLarge(limit: Int64)
     /// Not a 64-character lower-case hex SHA-256.
     case invalidDigest(String)
@@ -34,7 +35,9 @@ public enum BlobError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         switch self {
         case .tooLarge(let limit):
-            return "blob store: the upload exceeds the size limit of \(limit) bytes; send a smaller file or raise the limit in the configuration"
+            return
+                "blob store: the upload exceeds the size limit of \(limit) bytes; send a smaller file or raise "
+                + "the limit in the configuration"
         case .invalidDigest(let d):
             return "blob store: '\(d.prefix(80))' is not a SHA-256 digest (64 lower-case hex characters)"
         case .notFound(let sha):
@@ -58,7 +61,7 @@ public final class BlobStore: @unchecked Sendable {
         self.dataDirectory = dataDirectory
         blobsDirectory = dataDirectory.appendingPathComponent("blobs")
         temporaryDirectory = dataDirectory.appendingPathComponent("tmp")
-                try? FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true)
+        try? FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true)
         for dir in [blobsDirectory, temporaryDirectory] where mkdir(dir.path, 0o755) != 0 && errno != EEXIST {
             throw BlobError.io(operation: "create directory", path: dir.path, errno: errno)
         }
@@ -84,7 +87,8 @@ public final class BlobStore: @unchecked Sendable {
     public func location(of sha256: String) throws -> URL {
         guard SHA256.isHexDigest(sha256) else { throw BlobError.invalidDigest(sha256) }
         let utf8 = Array(sha256.utf8)
-        return blobsDirectory
+        return
+            blobsDirectory
             .appendingPathComponent(String(decoding: utf8[0..<2], as: UTF8.self))
             .appendingPathComponent(String(decoding: utf8[2...], as: UTF8.self))
     }

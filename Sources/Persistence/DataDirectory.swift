@@ -4,6 +4,7 @@
 // one's running jobs and delete its in-flight temp files. The kernel drops the lock when the process
 // dies (even on kill -9), so a restart after a crash never finds it held.
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -18,9 +19,12 @@ public enum DataDirectoryError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         switch self {
         case .inUse(let path):
-            return "data directory: \(path) is in use by another SpikeForge process; stop it or choose another --data-dir"
+            return
+                "data directory: \(path) is in use by another SpikeForge process; stop it or choose another --data-dir"
         case .cannotLock(let path, let code):
-            return "data directory: cannot create the lock file \(path): \(String(cString: strerror(code))) (errno \(code))"
+            return
+                "data directory: cannot create the lock file \(path): \(String(cString: strerror(code))) (errno "
+                + "\(code))"
         }
     }
 }

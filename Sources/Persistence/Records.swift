@@ -1,9 +1,8 @@
 // Records: the value types the store persists (models, datasets, jobs, job events), their IDs,
-// pages for keyset pagination, and the RFC 9457 problem object a failed job carries.
-// JSON-valued fields (params, result, description) travel as JSON text; the Service layer
-// parses them as JSONValue.
+// and pages for keyset pagination. JSON-valued fields (params, result, error, description) travel
+// as JSON text so this module stays independent of any JSON tree type and of what the layers
+// above put in them (the job runner owns the shape of a job's error object).
 import Foundation
-import JSON
 
 // MARK: IDs
 
@@ -28,7 +27,7 @@ public enum RecordID {
     public static func newJob() -> String { make(prefix: jobPrefix) }
 
     /// True when `id` has the given prefix followed by exactly the random part this module generates,
-    /// so the HTTP layer can answer 404 for malformed IDs without a query.
+    /// so callers can reject malformed IDs without a query.
     public static func isValid(_ id: String, prefix: String) -> Bool {
         guard id.hasPrefix(prefix) else { return false }
         let rest = id.utf8.dropFirst(prefix.utf8.count)
@@ -105,8 +104,8 @@ public struct JobRecord: Equatable, Sendable {
     public var progress: JobProgress?
     /// JSON text returned by the handler when the job succeeded.
     public var resultJSON: String?
-    /// Why the job failed (or was cancelled), as an RFC 9457 problem object.
-    public var error: Problem?
+    /// Why the job failed, as JSON text of an object (the job runner writes and reads it).
+    public var errorJSON: String?
     public var idempotencyKey: String?
     /// A cancel was requested while the job was running; it stops at its next progress point.
     public var cancelRequested: Bool
@@ -118,11 +117,11 @@ public struct JobRecord: Equatable, Sendable {
     public var updatedAt: Date
 
     public init(id: String = RecordID.newJob(), type: String, state: JobState = .queued, paramsJSON: String = "{}",
-                progress: JobProgress? = nil, resultJSON: String? = nil, error: Problem? = nil,
+                progress: JobProgress? = nil, resultJSON: String? = nil, errorJSON: String? = nil,
                 idempotencyKey: String? = nil, cancelRequested: Bool = false, attempts: Int = 0,
                 createdAt: Date = Date(), startedAt: Date? = nil, finishedAt: Date? = nil, updatedAt: Date? = nil) {
         self.id = id; self.type = type; self.state = state; self.paramsJSON = paramsJSON
-        self.progress = progress; self.resultJSON = resultJSON; self.error = error
+        self.progress = progress; self.resultJSON = resultJSON; self.errorJSON = errorJSON
         self.idempotencyKey = idempotencyKey; self.cancelRequested = cancelRequested; self.attempts = attempts
         self.createdAt = createdAt; self.startedAt = startedAt; self.finishedAt = finishedAt
         self.updatedAt = updatedAt ?? createdAt
@@ -166,64 +165,23 @@ public struct Page<Item: Sendable>: Sendable {
     public init(items: [Item], nextCursor: String?) { self.items = items; self.nextCursor = nextCursor }
 }
 
-// MARK: problems
+// MARK: failures
 
-/// An RFC 9457 problem object. Handlers throw it (or a `ProblemConvertible` error) to fail a job
-/// with a message the user can act on; the HTTP layer serves it as application/problem+json.
-public struct Problem: Error, Equatable, Sendable, CustomStringConvertible {
-    public var type: String
-    public var title: String
-    public var status: Int
-    public var detail: String
-    /// Extension members such as `layer` or `rule`.
-    public var extensions: [String: String]
-
-    public init(type: String = "about:blank", title: String, status: Int, detail: String,
-                extensions: [String: String] = [:]) {
-        self.type = type; self.title = title; self.status = status; self.detail = detail
-        self.extensions = extensions
+/// What the store records when a job fails: the error object (JSON text) and the one-line
+/// message of the job's `failed` event.
+public struct JobFailure: Equatable, Sendable {
+    public var json: String
+    public var message: String
+    public init(json: String, message: String) {
+        self.json = json
+        self.message = message
     }
-
-    public var description: String { "\(title) (\(status)): \(detail)" }
-
-    /// Compact JSON with the standard members first, then extensions sorted by name.
-    public var json: String {
-        var pairs: [(String, JSONValue)] = [("type", .string(type)), ("title", .string(title)),
-                                            ("status", .integer(Int64(status))), ("detail", .string(detail))]
-        for (key, value) in extensions.sorted(by: { $0.key < $1.key }) where !Problem.standardKeys.contains(key) {
-            pairs.append((key, .string(value)))
-        }
-        return JSONValue.object(pairs).serialized(.compact)
-    }
-
-    static let standardKeys: Set<String> = ["type", "title", "status", "detail"]
-
-    /// Parses a problem object; non-string extension values are kept as their JSON text.
-    public init(json: String) throws {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] else {
-            throw StoreError.corruptRow("problem object is not a JSON object: \(json.prefix(200))")
-        }
-        type = object["type"] as? String ?? "about:blank"
-        title = object["title"] as? String ?? ""
-        status = (object["status"] as? NSNumber)?.intValue ?? 500
-        detail = object["detail"] as? String ?? ""
-        var ext: [String: String] = [:]
-        for (key, value) in object where !Problem.standardKeys.contains(key) {
-            if let s = value as? String { ext[key] = s } else { ext[key] = JSONText.fragment(value) }
-        }
-        extensions = ext
-    }
-}
-
-/// Errors that know their problem object; job handlers' errors conform to fail jobs precisely.
-public protocol ProblemConvertible: Error {
-    var problem: Problem { get }
 }
 
 /// JSON text validation and canonical form, through Foundation's parser.
-enum JSONText {
+public enum JSONText {
     /// Parses `text` and re-serialises it compactly with sorted keys; nil when it is not JSON.
-    static func canonical(_ text: String, requireObject: Bool) -> String? {
+    public static func canonical(_ text: String, requireObject: Bool) -> String? {
         guard let value = try? JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed]) else {
             return nil
         }
@@ -231,8 +189,10 @@ enum JSONText {
         return fragment(value)
     }
 
-    static func fragment(_ value: Any) -> String {
-        guard let data = try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .fragmentsAllowed, .withoutEscapingSlashes]) else {
+    /// Compact JSON text of a Foundation JSON value, keys sorted, slashes unescaped.
+    public static func fragment(_ value: Any) -> String {
+        let options: JSONSerialization.WritingOptions = [.sortedKeys, .fragmentsAllowed, .withoutEscapingSlashes]
+        guard let data = try? JSONSerialization.data(withJSONObject: value, options: options) else {
             return "null"
         }
         return String(decoding: data, as: UTF8.self)

@@ -63,13 +63,13 @@ public final class SQLiteStore: Store, @unchecked Sendable {
         );
         CREATE INDEX datasets_by_created ON datasets (created_at, id);
         CREATE INDEX datasets_by_sha256 ON datasets (sha256);
-        """,
+        """
     ]
 
     public static var schemaVersion: Int { migrations.count }
 
     public let path: String
-    private let connection: SQLiteConnection
+    let connection: SQLiteConnection
     private let lock = NSLock()
 
     /// Opens (creating if needed) the database file and brings its schema up to date.
@@ -79,8 +79,9 @@ public final class SQLiteStore: Store, @unchecked Sendable {
         try connection.exec("PRAGMA busy_timeout = 5000", "set busy timeout")
         let mode = try connection.query("PRAGMA journal_mode = WAL", [], "enable WAL") { $0.text(0) }
         guard mode.first?.lowercased() == "wal" else {
-            throw StoreError.database(operation: "enable WAL", code: SQLITE_ERROR,
-                                      message: "journal_mode is \(mode.first ?? "?") (the file system may not support WAL)")
+            throw StoreError.database(
+                operation: "enable WAL", code: SQLITE_ERROR,
+                message: "journal_mode is \(mode.first ?? "?") (the file system may not support WAL)")
         }
         try connection.exec("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON", "configure connection")
         try migrate()
@@ -121,7 +122,7 @@ public final class SQLiteStore: Store, @unchecked Sendable {
     }
 
     @discardableResult
-    private func locked<T>(_ body: () throws -> T) rethrows -> T {
+    func locked<T>(_ body: () throws -> T) rethrows -> T {
         lock.lock()
         defer { lock.unlock() }
         return try body()
@@ -137,12 +138,17 @@ public final class SQLiteStore: Store, @unchecked Sendable {
         var stored = model
         stored.createdAt = roundedDate(model.createdAt)
         try locked {
-            try connection.run("""
-                INSERT INTO models (id, name, format, kind, sha256, size, description, created_at, parent_model_id, source_job_id)
+            try connection.run(
+                """
+                INSERT INTO models (id, name, format, kind, sha256, size, description, created_at, parent_model_id,
+                                    source_job_id)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, [.text(model.id), .text(model.name), .text(model.format), .text(model.kind), .text(model.sha256),
-                      .int(model.size), .text(model.descriptionJSON), .int(millis(model.createdAt)),
-                      SQLValue(model.parentModelID), SQLValue(model.sourceJobID)], "insert model")
+                """,
+                [
+                    .text(model.id), .text(model.name), .text(model.format), .text(model.kind), .text(model.sha256),
+                    .int(model.size), .text(model.descriptionJSON), .int(millis(model.createdAt)),
+                    SQLValue(model.parentModelID), SQLValue(model.sourceJobID),
+                ], "insert model")
         }
         return stored
     }
@@ -151,15 +157,18 @@ public final class SQLiteStore: Store, @unchecked Sendable {
         "id, name, format, kind, sha256, size, description, created_at, parent_model_id, source_job_id"
 
     private func decodeModel(_ r: SQLiteConnection.Row) -> ModelRecord {
-        ModelRecord(id: r.text(0), name: r.text(1), format: r.text(2), kind: r.text(3), sha256: r.text(4),
-                    size: r.int(5), descriptionJSON: r.text(6), createdAt: date(r.int(7)),
-                    parentModelID: r.optionalText(8), sourceJobID: r.optionalText(9))
+        ModelRecord(
+            id: r.text(0), name: r.text(1), format: r.text(2), kind: r.text(3), sha256: r.text(4),
+            size: r.int(5), descriptionJSON: r.text(6), createdAt: date(r.int(7)),
+            parentModelID: r.optionalText(8), sourceJobID: r.optionalText(9))
     }
 
     public func model(id: String) throws -> ModelRecord? {
         try locked {
-            try connection.query("SELECT \(Self.modelColumns) FROM models WHERE id = ?", [.text(id)], "read model",
-                                 row: decodeModel).first
+            try connection.query(
+                "SELECT \(Self.modelColumns) FROM models WHERE id = ?", [.text(id)], "read model",
+                row: decodeModel
+            ).first
         }
     }
 
@@ -179,10 +188,14 @@ public final class SQLiteStore: Store, @unchecked Sendable {
         stored.createdAt = roundedDate(dataset.createdAt)
         let shape = "[" + dataset.shape.map(String.init).joined(separator: ",") + "]"
         try locked {
-            try connection.run("""
+            try connection.run(
+                """
                 INSERT INTO datasets (id, name, dtype, shape, sha256, size, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-                """, [.text(dataset.id), .text(dataset.name), .text(dataset.dtype), .text(shape),
-                      .text(dataset.sha256), .int(dataset.size), .int(millis(dataset.createdAt))], "insert dataset")
+                """,
+                [
+                    .text(dataset.id), .text(dataset.name), .text(dataset.dtype), .text(shape),
+                    .text(dataset.sha256), .int(dataset.size), .int(millis(dataset.createdAt)),
+                ], "insert dataset")
         }
         return stored
     }
@@ -192,21 +205,27 @@ public final class SQLiteStore: Store, @unchecked Sendable {
     private func decodeDataset(_ r: SQLiteConnection.Row) throws -> DatasetRecord {
         let shapeText = r.text(3)
         guard let dims = (try? JSONSerialization.jsonObject(with: Data(shapeText.utf8))) as? [NSNumber] else {
-            throw StoreError.corruptRow("dataset \(r.text(0)) has shape '\(shapeText)', expected a JSON array of integers")
+            throw StoreError.corruptRow(
+                "dataset \(r.text(0)) has shape '\(shapeText)', expected a JSON array of integers")
         }
-        return DatasetRecord(id: r.text(0), name: r.text(1), dtype: r.text(2), shape: dims.map { $0.intValue },
-                             sha256: r.text(4), size: r.int(5), createdAt: date(r.int(6)))
+        return DatasetRecord(
+            id: r.text(0), name: r.text(1), dtype: r.text(2), shape: dims.map { $0.intValue },
+            sha256: r.text(4), size: r.int(5), createdAt: date(r.int(6)))
     }
 
     public func dataset(id: String) throws -> DatasetRecord? {
         try locked {
-            try connection.query("SELECT \(Self.datasetColumns) FROM datasets WHERE id = ?", [.text(id)], "read dataset",
-                                 row: decodeDataset).first
+            try connection.query(
+                "SELECT \(Self.datasetColumns) FROM datasets WHERE id = ?", [.text(id)], "read dataset",
+                row: decodeDataset
+            ).first
         }
     }
 
     public func listDatasets(_ page: PageRequest) throws -> Page<DatasetRecord> {
-        try list(table: "datasets", columns: Self.datasetColumns, conditions: [], args: [], page: page, decode: decodeDataset)
+        try list(
+            table: "datasets", columns: Self.datasetColumns, conditions: [], args: [], page: page, decode: decodeDataset
+        )
     }
 
     public func deleteDataset(id: String) throws -> Bool {
@@ -215,244 +234,22 @@ public final class SQLiteStore: Store, @unchecked Sendable {
 
     public func isBlobReferenced(sha256: String) throws -> Bool {
         try locked {
-            let n = try connection.query("""
-                SELECT (SELECT COUNT(*) FROM models WHERE sha256 = ?1) + (SELECT COUNT(*) FROM datasets WHERE sha256 = ?1)
-                """, [.text(sha256)], "count blob references") { $0.int(0) }
+            let n = try connection.query(
+                """
+                SELECT (SELECT COUNT(*) FROM models WHERE sha256 = ?1)
+                     + (SELECT COUNT(*) FROM datasets WHERE sha256 = ?1)
+                """, [.text(sha256)], "count blob references"
+            ) { $0.int(0) }
             return (n.first ?? 0) > 0
-        }
-    }
-
-    // MARK: jobs
-
-    private static let jobColumns = """
-        id, type, state, params, progress_phase, progress_done, progress_total, result, error, idempotency_key, \
-        cancel_requested, attempts, created_at, started_at, finished_at, updated_at
-        """
-
-    private func decodeJob(_ r: SQLiteConnection.Row) throws -> JobRecord {
-        guard let state = JobState(rawValue: r.text(2)) else {
-            throw StoreError.corruptRow("job \(r.text(0)) has unknown state '\(r.text(2))'")
-        }
-        let progress = r.optionalText(4).map {
-            JobProgress(phase: $0, done: Int(r.optionalInt(5) ?? 0), total: Int(r.optionalInt(6) ?? 0))
-        }
-        let problem = try r.optionalText(8).map { try Problem(json: $0) }
-        return JobRecord(id: r.text(0), type: r.text(1), state: state, paramsJSON: r.text(3), progress: progress,
-                         resultJSON: r.optionalText(7), error: problem, idempotencyKey: r.optionalText(9),
-                         cancelRequested: r.int(10) != 0, attempts: Int(r.int(11)), createdAt: date(r.int(12)),
-                         startedAt: r.optionalInt(13).map(date), finishedAt: r.optionalInt(14).map(date),
-                         updatedAt: date(r.int(15)))
-    }
-
-    public func insertJob(_ job: JobRecord) throws -> (job: JobRecord, inserted: Bool) {
-        try locked {
-            try connection.transaction("insert job") {
-                if let key = job.idempotencyKey, let existing = try jobByKeyLocked(key) {
-                    return (existing, false)
-                }
-                try connection.run("""
-                    INSERT INTO jobs (id, type, state, params, progress_phase, progress_done, progress_total, result, error,
-                                      idempotency_key, cancel_requested, attempts, created_at, started_at, finished_at, updated_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """, [.text(job.id), .text(job.type), .text(job.state.rawValue), .text(job.paramsJSON),
-                          SQLValue(job.progress?.phase), SQLValue(job.progress.map { Int64($0.done) }),
-                          SQLValue(job.progress.map { Int64($0.total) }), SQLValue(job.resultJSON), SQLValue(job.error?.json),
-                          SQLValue(job.idempotencyKey), .int(job.cancelRequested ? 1 : 0), .int(Int64(job.attempts)),
-                          .int(millis(job.createdAt)), SQLValue(job.startedAt.map(millis)),
-                          SQLValue(job.finishedAt.map(millis)), .int(millis(job.updatedAt))], "insert job")
-                try appendEventLocked(jobID: job.id, kind: "submitted", message: "\(job.type) job submitted", at: job.createdAt)
-                guard let stored = try jobLocked(job.id) else {
-                    throw StoreError.corruptRow("job \(job.id) vanished right after insert")
-                }
-                return (stored, true)
-            }
-        }
-    }
-
-    private func jobLocked(_ id: String) throws -> JobRecord? {
-        try connection.query("SELECT \(Self.jobColumns) FROM jobs WHERE id = ?", [.text(id)], "read job", row: decodeJob).first
-    }
-
-    private func jobByKeyLocked(_ key: String) throws -> JobRecord? {
-        try connection.query("SELECT \(Self.jobColumns) FROM jobs WHERE idempotency_key = ?", [.text(key)],
-                             "read job by idempotency key", row: decodeJob).first
-    }
-
-    public func job(id: String) throws -> JobRecord? {
-        try locked { try jobLocked(id) }
-    }
-
-    public func job(idempotencyKey: String) throws -> JobRecord? {
-        try locked { try jobByKeyLocked(idempotencyKey) }
-    }
-
-    public func listJobs(_ filter: JobFilter, _ page: PageRequest) throws -> Page<JobRecord> {
-        var conditions: [String] = []
-        var args: [SQLValue] = []
-        if let state = filter.state { conditions.append("state = ?"); args.append(.text(state.rawValue)) }
-        if let type = filter.type { conditions.append("type = ?"); args.append(.text(type)) }
-        return try list(table: "jobs", columns: Self.jobColumns, conditions: conditions, args: args, page: page, decode: decodeJob)
-    }
-
-    public func queuedJobIDs() throws -> [String] {
-        try locked {
-            try connection.query("SELECT id FROM jobs WHERE state = 'queued' ORDER BY created_at, id", [],
-                                 "list queued jobs") { $0.text(0) }
-        }
-    }
-
-    public func jobCountsByState() throws -> [JobState: Int] {
-        try locked {
-            var counts = Dictionary(uniqueKeysWithValues: JobState.allCases.map { ($0, 0) })
-            try connection.query("SELECT state, COUNT(*) FROM jobs GROUP BY state", [], "count jobs by state") { r in
-                if let state = JobState(rawValue: r.text(0)) { counts[state] = Int(r.int(1)) }
-            }
-            return counts
-        }
-    }
-
-    public func claimJob(id: String, at: Date) throws -> JobRecord? {
-        try locked {
-            try connection.transaction("claim job") {
-                let changed = try connection.run("""
-                    UPDATE jobs SET state = 'running', attempts = attempts + 1, started_at = ?2, finished_at = NULL,
-                                    updated_at = ?2
-                    WHERE id = ?1 AND state = 'queued'
-                    """, [.text(id), .int(millis(at))], "claim job")
-                guard changed > 0, let job = try jobLocked(id) else { return nil }
-                try appendEventLocked(jobID: id, kind: "started", message: "attempt \(job.attempts) started", at: at)
-                return job
-            }
-        }
-    }
-
-    public func updateJobProgress(id: String, _ progress: JobProgress, at: Date) throws {
-        try locked {
-            _ = try connection.run("""
-                UPDATE jobs SET progress_phase = ?2, progress_done = ?3, progress_total = ?4, updated_at = ?5
-                WHERE id = ?1 AND state = 'running'
-                """, [.text(id), .text(progress.phase), .int(Int64(progress.done)), .int(Int64(progress.total)),
-                      .int(millis(at))], "update job progress")
-        }
-    }
-
-    public func finishJob(id: String, state: JobState, resultJSON: String?, error: Problem?, at: Date) throws -> Bool {
-        guard state.isTerminal else {
-            throw StoreError.conflict("finishJob needs a terminal state, got \(state.rawValue)")
-        }
-        return try locked {
-            try connection.transaction("finish job") {
-                let changed = try connection.run("""
-                    UPDATE jobs SET state = ?2, result = ?3, error = ?4, finished_at = ?5, updated_at = ?5
-                    WHERE id = ?1 AND state = 'running'
-                    """, [.text(id), .text(state.rawValue), SQLValue(resultJSON), SQLValue(error?.json), .int(millis(at))],
-                    "finish job")
-                guard changed > 0 else { return false }
-                try appendEventLocked(jobID: id, kind: state.rawValue, message: error?.description ?? "job \(state.rawValue)", at: at)
-                return true
-            }
-        }
-    }
-
-    public func requeueJob(id: String, at: Date) throws -> Bool {
-        try locked {
-            try connection.transaction("requeue job") {
-                let changed = try connection.run("""
-                    UPDATE jobs SET state = 'queued', started_at = NULL, updated_at = ?2 WHERE id = ?1 AND state = 'running'
-                    """, [.text(id), .int(millis(at))], "requeue job")
-                guard changed > 0 else { return false }
-                try appendEventLocked(jobID: id, kind: "requeued", message: "stopped at a safe point for shutdown; queued again", at: at)
-                return true
-            }
-        }
-    }
-
-    public func cancelQueuedJob(id: String, at: Date) throws -> Bool {
-        try locked {
-            try connection.transaction("cancel queued job") {
-                let changed = try connection.run("""
-                    UPDATE jobs SET state = 'cancelled', cancel_requested = 1, finished_at = ?2, updated_at = ?2
-                    WHERE id = ?1 AND state = 'queued'
-                    """, [.text(id), .int(millis(at))], "cancel queued job")
-                guard changed > 0 else { return false }
-                try appendEventLocked(jobID: id, kind: "cancelled", message: "cancelled before it started", at: at)
-                return true
-            }
-        }
-    }
-
-    public func requestCancel(id: String, at: Date) throws -> Bool {
-        try locked {
-            try connection.transaction("request cancel") {
-                let changed = try connection.run("""
-                    UPDATE jobs SET cancel_requested = 1, updated_at = ?2 WHERE id = ?1 AND state = 'running'
-                    """, [.text(id), .int(millis(at))], "request cancel")
-                guard changed > 0 else { return false }
-                try appendEventLocked(jobID: id, kind: "cancel-requested", message: "stops at its next progress point", at: at)
-                return true
-            }
-        }
-    }
-
-    public func recoverInterruptedJobs(maxAttempts: Int, at: Date) throws -> RecoveryReport {
-        try locked {
-            try connection.transaction("recover interrupted jobs") {
-                var report = RecoveryReport()
-                let running = try connection.query(
-                    "SELECT id, cancel_requested, attempts FROM jobs WHERE state = 'running' ORDER BY created_at, id", [],
-                    "list interrupted jobs") { ($0.text(0), $0.int(1) != 0, Int($0.int(2))) }
-                let now = Int64(millis(at))
-                for (id, cancelRequested, attempts) in running {
-                    if cancelRequested {
-                        try connection.run("UPDATE jobs SET state = 'cancelled', finished_at = ?2, updated_at = ?2 WHERE id = ?1",
-                                           [.text(id), .int(now)], "recover: cancel")
-                        try appendEventLocked(jobID: id, kind: "cancelled", message: "interrupted by a restart after a cancel request", at: at)
-                        report.cancelled.append(id)
-                    } else if attempts >= maxAttempts {
-                        let problem = Problem(type: JobQueue.problemTypeBase + "interrupted", title: "Job interrupted too often",
-                                              status: 500,
-                                              detail: "the job was started \(attempts) times and each run ended with the process dying; it is not retried again. Check the server log, then submit it again.")
-                        try connection.run("UPDATE jobs SET state = 'failed', error = ?2, finished_at = ?3, updated_at = ?3 WHERE id = ?1",
-                                           [.text(id), .text(problem.json), .int(now)], "recover: fail")
-                        try appendEventLocked(jobID: id, kind: "failed", message: problem.detail, at: at)
-                        report.failed.append(id)
-                    } else {
-                        try connection.run("UPDATE jobs SET state = 'queued', started_at = NULL, updated_at = ?2 WHERE id = ?1",
-                                           [.text(id), .int(now)], "recover: requeue")
-                        try appendEventLocked(jobID: id, kind: "recovered", message: "left running by a previous process; queued again", at: at)
-                        report.requeued.append(id)
-                    }
-                }
-                return report
-            }
-        }
-    }
-
-    // MARK: job events
-
-    public func appendJobEvent(jobID: String, kind: String, message: String, at: Date) throws {
-        try locked { try appendEventLocked(jobID: jobID, kind: kind, message: message, at: at) }
-    }
-
-    private func appendEventLocked(jobID: String, kind: String, message: String, at: Date) throws {
-        try connection.run("INSERT INTO job_events (job_id, time, kind, message) VALUES (?, ?, ?, ?)",
-                           [.text(jobID), .int(millis(at)), .text(kind), .text(message)], "append job event")
-    }
-
-    public func jobEvents(jobID: String, afterID: Int64?, limit: Int) throws -> [JobEvent] {
-        try locked {
-            try connection.query("""
-                SELECT id, job_id, time, kind, message FROM job_events WHERE job_id = ? AND id > ? ORDER BY id LIMIT ?
-                """, [.text(jobID), .int(afterID ?? 0), .int(Int64(max(limit, 0)))], "read job events") { r in
-                JobEvent(id: r.int(0), jobID: r.text(1), time: date(r.int(2)), kind: r.text(3), message: r.text(4))
-            }
         }
     }
 
     // MARK: keyset pagination (newest first, ties broken by id)
 
-    private func list<T>(table: String, columns: String, conditions: [String], args: [SQLValue], page: PageRequest,
-                         decode: (SQLiteConnection.Row) throws -> T) throws -> Page<T> {
+    func list<T>(
+        table: String, columns: String, conditions: [String], args: [SQLValue], page: PageRequest,
+        decode: (SQLiteConnection.Row) throws -> T
+    ) throws -> Page<T> {
         var conditions = conditions
         var args = args
         if let cursor = page.cursor {

@@ -38,8 +38,8 @@ public protocol Store: AnyObject, Sendable {
     func claimJob(id: String, at: Date) throws -> JobRecord?
     /// Persists progress of a running job (no-op for other states).
     func updateJobProgress(id: String, _ progress: JobProgress, at: Date) throws
-    /// running → succeeded | failed | cancelled, with result or problem. Returns false when not running.
-    func finishJob(id: String, state: JobState, resultJSON: String?, error: Problem?, at: Date) throws -> Bool
+    /// running → succeeded | failed | cancelled, with result or failure. Returns false when not running.
+    func finishJob(id: String, state: JobState, resultJSON: String?, failure: JobFailure?, at: Date) throws -> Bool
     /// running → queued (a graceful shutdown stopped it at a safe point). Returns false when not running.
     func requeueJob(id: String, at: Date) throws -> Bool
     /// queued → cancelled. Returns false when the job is not queued.
@@ -48,8 +48,8 @@ public protocol Store: AnyObject, Sendable {
     func requestCancel(id: String, at: Date) throws -> Bool
     /// Start-up recovery after a crash, applied to every job left `running`: one with a pending
     /// cancel becomes `cancelled`; one started `maxAttempts` times already becomes `failed`
-    /// (it probably crashes the process); any other returns to `queued`.
-    func recoverInterruptedJobs(maxAttempts: Int, at: Date) throws -> RecoveryReport
+    /// (it probably crashes the process) with the failure `failure(attempts)`; any other returns to `queued`.
+    func recoverInterruptedJobs(maxAttempts: Int, at: Date, failure: (Int) -> JobFailure) throws -> RecoveryReport
 
     // MARK: job events
     func appendJobEvent(jobID: String, kind: String, message: String, at: Date) throws
@@ -84,9 +84,13 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
         case .database(let op, let code, let message):
             return "store: SQLite error \(code) during \(op): \(message)"
         case .schemaTooNew(let found, let supported):
-            return "store: the database schema is version \(found) but this build supports up to \(supported); run a newer SpikeForge or use another data directory"
+            return
+                "store: the database schema is version \(found) but this build supports up to \(supported); run "
+                + "a newer SpikeForge or use another data directory"
         case .migrationFailed(let version, let message):
-            return "store: migration to schema version \(version) failed: \(message); the database was left at the previous version"
+            return
+                "store: migration to schema version \(version) failed: \(message); the database was left at the "
+                + "previous version"
         case .conflict(let what):
             return "store: conflict: \(what)"
         case .invalidCursor(let c):

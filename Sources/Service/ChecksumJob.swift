@@ -2,6 +2,7 @@
 // sha256 and fails when the bytes on disk no longer match their name (bit rot, a bad disk, a
 // hand-edited data directory). An optional rate limit keeps background scrubs from starving uploads.
 import Foundation
+import Jobs
 import Persistence
 
 enum ChecksumJob {
@@ -16,12 +17,15 @@ enum ChecksumJob {
     }
 
     static func register(on service: Service) {
-        service.register(kind: kind, validate: { params, environment in _ = try parse(params, environment) },
-                         handler: { context, environment in try run(context, environment) })
+        service.register(
+            kind: kind, validate: { params, environment in _ = try parse(params, environment) },
+            handler: { context, environment in try run(context, environment) })
     }
 
     static func invalid(_ detail: String) -> Problem {
-        Problem(type: ServiceProblems.base + "invalid-params", title: "Invalid checksum parameters", status: 422, detail: detail)
+        Problem(
+            type: ServiceProblems.base + "invalid-params", title: "Invalid checksum parameters", status: 422,
+            detail: detail)
     }
 
     /// params: exactly one of {"model": id}, {"dataset": id}; optional "maxMiBPerSecond" > 0.
@@ -30,7 +34,8 @@ enum ChecksumJob {
             throw invalid("params must be a JSON object")
         }
         if let unknown = object.keys.first(where: { !["model", "dataset", "maxMiBPerSecond"].contains($0) }) {
-            throw invalid("unknown parameter '\(unknown)'; checksum takes 'model' or 'dataset' and optionally 'maxMiBPerSecond'")
+            throw invalid(
+                "unknown parameter '\(unknown)'; checksum takes 'model' or 'dataset' and optionally 'maxMiBPerSecond'")
         }
         var rate: Double?
         if let value = object["maxMiBPerSecond"] {
@@ -43,7 +48,8 @@ enum ChecksumJob {
         case (let id as String, nil):
             return Parameters(sha256: try environment.model(id).sha256, subject: "model \(id)", maxMiBPerSecond: rate)
         case (nil, let id as String):
-            return Parameters(sha256: try environment.dataset(id).sha256, subject: "dataset \(id)", maxMiBPerSecond: rate)
+            return Parameters(
+                sha256: try environment.dataset(id).sha256, subject: "dataset \(id)", maxMiBPerSecond: rate)
         default:
             throw invalid("give exactly one of 'model' or 'dataset' (an id string)")
         }
@@ -71,9 +77,12 @@ enum ChecksumJob {
         }
         let digest = hasher.finalize()
         guard digest == parameters.sha256 else {
-            throw Problem(type: ServiceProblems.base + "blob-corrupt", title: "Stored bytes are corrupt", status: 500,
-                          detail: "\(parameters.subject): the blob stored as sha256 \(parameters.sha256) now hashes to \(digest); restore it from a backup or upload it again",
-                          extensions: ["expected": parameters.sha256, "actual": digest])
+            throw Problem(
+                type: ServiceProblems.base + "blob-corrupt", title: "Stored bytes are corrupt", status: 500,
+                detail:
+                    "\(parameters.subject): the blob stored as sha256 \(parameters.sha256) now hashes to "
+                    + "\(digest); restore it from a backup or upload it again",
+                extensions: ["expected": parameters.sha256, "actual": digest])
         }
         let result: [String: Any] = ["sha256": digest, "size": size, "intact": true, "subject": parameters.subject]
         let data = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])

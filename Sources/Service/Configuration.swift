@@ -45,7 +45,9 @@ public struct ServiceConfiguration: Equatable, Sendable {
     public static func environmentName(_ key: String) -> String { "SPIKEFORGE_" + key.uppercased() }
 
     /// Defaults ← file (if any) ← environment.
-    public static func load(file: String?, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ServiceConfiguration {
+    public static func load(
+        file: String?, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws -> ServiceConfiguration {
         var configuration = ServiceConfiguration()
         if let file {
             let data: Data
@@ -70,7 +72,11 @@ public struct ServiceConfiguration: Equatable, Sendable {
         }
         for (key, value) in object {
             guard let setting = ServiceConfiguration.settings.first(where: { $0.key == key }) else {
-                throw ConfigurationError(message: "unknown key '\(key)' in \(source); known keys: \(ServiceConfiguration.keys.joined(separator: ", "))")
+                throw ConfigurationError(
+                    message:
+                        "unknown key '\(key)' in \(source); known keys: "
+                        + "\(ServiceConfiguration.keys.joined(separator: ", "))"
+                )
             }
             try setting.setJSON(&self, value, "\(source) key '\(key)'")
         }
@@ -79,10 +85,12 @@ public struct ServiceConfiguration: Equatable, Sendable {
 
     public func validate() throws {
         guard (0...65535).contains(port) else { throw ConfigurationError(message: "port \(port) is outside 0...65535") }
-        for (name, value) in [("workers", workers), ("http_threads", httpThreads), ("connection_limit", connectionLimit),
-                              ("max_upload_bytes", maxUploadBytes), ("max_json_body_bytes", maxJSONBodyBytes),
-                              ("job_max_attempts", jobMaxAttempts),
-                              ("max_predict_bytes", maxPredictBytes), ("inspect_timeout_seconds", inspectTimeoutSeconds)] where value < 1 {
+        for (name, value) in [
+            ("workers", workers), ("http_threads", httpThreads), ("connection_limit", connectionLimit),
+            ("max_upload_bytes", maxUploadBytes), ("max_json_body_bytes", maxJSONBodyBytes),
+            ("job_max_attempts", jobMaxAttempts),
+            ("max_predict_bytes", maxPredictBytes), ("inspect_timeout_seconds", inspectTimeoutSeconds),
+        ] where value < 1 {
             throw ConfigurationError(message: "\(name) must be at least 1 (got \(value))")
         }
         guard !dataDir.isEmpty else { throw ConfigurationError(message: "data_dir must not be empty") }
@@ -106,55 +114,69 @@ public struct ServiceConfiguration: Equatable, Sendable {
     }
 
     static func int(_ key: String, _ path: WritableKeyPath<ServiceConfiguration, Int>) -> Setting {
-        Setting(key: key, get: { $0[keyPath: path] },
-                setJSON: { configuration, value, source in
-                    guard let number = value as? NSNumber, !isJSONBoolean(value), number.doubleValue == number.doubleValue.rounded(),
-                          abs(number.doubleValue) < 1e18 else {
-                        throw ConfigurationError(message: "\(source) must be an integer")
-                    }
-                    configuration[keyPath: path] = number.intValue
-                },
-                setText: { configuration, text, source in
-                    guard let value = Int(text.trimmingCharacters(in: .whitespaces)) else {
-                        throw ConfigurationError(message: "\(source) must be an integer, got '\(text)'")
-                    }
-                    configuration[keyPath: path] = value
-                })
+        Setting(
+            key: key, get: { $0[keyPath: path] },
+            setJSON: { configuration, value, source in
+                guard let number = value as? NSNumber, !isJSONBoolean(value),
+                    number.doubleValue == number.doubleValue.rounded(),
+                    abs(number.doubleValue) < 1e18
+                else {
+                    throw ConfigurationError(message: "\(source) must be an integer")
+                }
+                configuration[keyPath: path] = number.intValue
+            },
+            setText: { configuration, text, source in
+                guard let value = Int(text.trimmingCharacters(in: .whitespaces)) else {
+                    throw ConfigurationError(message: "\(source) must be an integer, got '\(text)'")
+                }
+                configuration[keyPath: path] = value
+            })
     }
 
     static func string(_ key: String, _ path: WritableKeyPath<ServiceConfiguration, String>) -> Setting {
-        Setting(key: key, get: { $0[keyPath: path] },
-                setJSON: { configuration, value, source in
-                    guard let text = value as? String else { throw ConfigurationError(message: "\(source) must be a string") }
-                    configuration[keyPath: path] = text
-                },
-                setText: { configuration, text, _ in configuration[keyPath: path] = text })
+        Setting(
+            key: key, get: { $0[keyPath: path] },
+            setJSON: { configuration, value, source in
+                guard let text = value as? String else {
+                    throw ConfigurationError(message: "\(source) must be a string")
+                }
+                configuration[keyPath: path] = text
+            },
+            setText: { configuration, text, _ in configuration[keyPath: path] = text })
     }
 
     static func bool(_ key: String, _ path: WritableKeyPath<ServiceConfiguration, Bool>) -> Setting {
-        Setting(key: key, get: { $0[keyPath: path] },
-                setJSON: { configuration, value, source in
-                    guard isJSONBoolean(value), let flag = value as? Bool else { throw ConfigurationError(message: "\(source) must be true or false") }
-                    configuration[keyPath: path] = flag
-                },
-                setText: { configuration, text, source in
-                    switch text.lowercased() {
-                    case "1", "true", "yes", "on": configuration[keyPath: path] = true
-                    case "0", "false", "no", "off": configuration[keyPath: path] = false
-                    default: throw ConfigurationError(message: "\(source) must be true or false, got '\(text)'")
-                    }
-                })
+        Setting(
+            key: key, get: { $0[keyPath: path] },
+            setJSON: { configuration, value, source in
+                guard isJSONBoolean(value), let flag = value as? Bool else {
+                    throw ConfigurationError(message: "\(source) must be true or false")
+                }
+                configuration[keyPath: path] = flag
+            },
+            setText: { configuration, text, source in
+                switch text.lowercased() {
+                case "1", "true", "yes", "on": configuration[keyPath: path] = true
+                case "0", "false", "no", "off": configuration[keyPath: path] = false
+                default: throw ConfigurationError(message: "\(source) must be true or false, got '\(text)'")
+                }
+            })
     }
 
     static func strings(_ key: String, _ path: WritableKeyPath<ServiceConfiguration, [String]>) -> Setting {
-        Setting(key: key, get: { $0[keyPath: path] },
-                setJSON: { configuration, value, source in
-                    guard let list = value as? [String] else { throw ConfigurationError(message: "\(source) must be a list of strings") }
-                    configuration[keyPath: path] = list
-                },
-                setText: { configuration, text, _ in
-                    configuration[keyPath: path] = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-                })
+        Setting(
+            key: key, get: { $0[keyPath: path] },
+            setJSON: { configuration, value, source in
+                guard let list = value as? [String] else {
+                    throw ConfigurationError(message: "\(source) must be a list of strings")
+                }
+                configuration[keyPath: path] = list
+            },
+            setText: { configuration, text, _ in
+                configuration[keyPath: path] = text.split(separator: ",").map {
+                    $0.trimmingCharacters(in: .whitespaces)
+                }.filter { !$0.isEmpty }
+            })
     }
 
     static let settings: [Setting] = [

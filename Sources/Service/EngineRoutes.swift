@@ -1,16 +1,11 @@
 // Service: the model routes backed by the engine — summary, q_config, downloads in the model's
 // formats, compatibility check and synchronous prediction (bodies up to `max_predict_bytes`; bigger
 // batches go through an `infer` job). Loaded models are cached by content hash.
-import AkidaFormats
-import Conversion
 import Engine
 import Foundation
 import HTTPServer
 import JSON
-import KerasGraph
-import NumPyIO
 import Persistence
-import Tensors
 
 /// A few recently used models, kept loaded for predict (keyed by blob sha256, so never stale).
 final class LoadedModelCache {
@@ -38,82 +33,68 @@ final class LoadedModelCache {
     }
 }
 
-enum EngineProblems {
-    static func wrongKind(_ detail: String) -> HTTPProblem {
-        HTTPProblem(status: 409, title: "Not available for this kind of model", detail: detail, type: ServiceProblems.base + "wrong-model-kind")
-    }
-
-    static func badTarget(_ text: String) -> HTTPProblem {
-        ServiceProblems.badQuery("akida_version must be v1 or v2, got '\(text)'")
-    }
-
-    /// Engine errors: bad files or inputs are the client's (422), a wrong kind is a conflict (409).
-    static func http(_ error: Error) -> HTTPProblem {
-        switch error {
-        case let error as EngineError:
-            if case .wrongKind(let detail) = error { return wrongKind(detail) }
-            return HTTPProblem(status: 422, title: "Invalid input", detail: error.description, type: ServiceProblems.base + "invalid-input")
-        case is HTTPProblem, is Persistence.Problem, is ProblemConvertible, is HTTPProblemConvertible, is JobError, is BlobError,
-             is StoreError, is NumPyError, is NPZError:
-            return ServiceProblems.http(error)
-        default:
-            // Model and tensor errors from the engine describe what in the input is wrong.
-            return HTTPProblem(status: 422, title: "The model cannot process this request", detail: "\(error)",
-                               type: ServiceProblems.base + "engine")
-        }
-    }
-}
-
-/// Route handlers over the engine; engine errors become 409/422 problems.
-func engineMapped(_ handler: @escaping (Request) throws -> Response) -> (Request) throws -> Response {
-    { request in
-        do { return try handler(request) } catch { throw EngineProblems.http(error) }
-    }
-}
-
 extension Service {
     func registerEngineRoutes() {
         let cache = LoadedModelCache()
-        router.add(.GET, "/v1/models/{id}/summary", engineMapped { [unowned self] request in
-            let model = try model(request)
-            let document = try ModelDocument.read(contentsOf: try environment.file(model.sha256))
-            switch request.query["format"] ?? "text" {
-            case "json": return .text(document.summaryJSON, contentType: "application/json")
-            case "text": return .text(document.summaryText)
-            case let other: throw ServiceProblems.badQuery("format must be text or json, got '\(other)'")
-            }
-        })
-        router.add(.GET, "/v1/models/{id}/config", engineMapped { [unowned self] request in
-            let model = try model(request)
-            guard model.kind == "quantized" else {
-                throw EngineProblems.wrongKind("model \(model.id) is a \(model.kind) model: only quantized models have a q_config; quantize it first (a 'quantize' job)")
-            }
-            return .text(try ModelOperations.qConfig(at: try environment.file(model.sha256)).serialized(pretty: true),
-                         contentType: "application/json")
-        })
-        router.add(.POST, "/v1/models/{id}/check", engineMapped { [unowned self] request in
-            let model = try model(request)
-            guard model.kind == "quantized" else {
-                throw EngineProblems.wrongKind("model \(model.id) is a \(model.kind) model: only quantized models can be checked for conversion")
-            }
-            let target = try akidaTarget(request.query["akida_version"])
-            let report = try ModelOperations.check(quantizedAt: try environment.file(model.sha256), target: target)
-            return .text(report.json, contentType: "application/json")
-        })
-        router.add(.POST, "/v1/models/{id}/predict", maxBody: configuration.maxPredictBytes, engineMapped { [unowned self] request in
-            let model = try model(request)
-            let inputs = try Service.predictInputs(request.body)
-            let loaded = try cache.model(model.sha256) { try LoadedModel.load(contentsOf: try environment.file(model.sha256)) }
-            let arrays = try Service.match(inputs, to: loaded.inputNames)
-            let wantsJSON = (request.header("accept") ?? "").lowercased().contains("application/json")
-            let result = try loaded.predict(arrays, layerSparsity: wantsJSON && loaded.kind == .akida)
-            return wantsJSON ? .json(object: Service.predictionJSON(result)) : try Service.predictionFile(result, accept: request.header("accept"))
-        })
+        router.add(
+            .GET, "/v1/models/{id}/summary",
+            engineMapped { [unowned self] request in
+                let model = try model(request)
+                let document = try ModelDocument.read(contentsOf: try environment.file(model.sha256))
+                switch request.query["format"] ?? "text" {
+                case "json": return .text(document.summaryJSON, contentType: "application/json")
+                case "text": return .text(document.summaryText)
+                case let other: throw ServiceProblems.badQuery("format must be text or json, got '\(other)'")
+                }
+            })
+        router.add(
+            .GET, "/v1/models/{id}/config",
+            engineMapped { [unowned self] request in
+                let model = try model(request)
+                guard model.kind == ModelKind.quantized.rawValue else {
+                    throw EngineError.wrongKind(
+                        "model \(model.id) is a \(model.kind) model: only quantized models have a q_config; "
+                            + "quantize it first (a 'quantize' job)")
+                }
+                let config = try ModelOperations.qConfig(at: try environment.file(model.sha256))
+                return .text(config.serialized(pretty: true), contentType: "application/json")
+            })
+        router.add(
+            .POST, "/v1/models/{id}/check",
+            engineMapped { [unowned self] request in
+                let model = try model(request)
+                guard model.kind == ModelKind.quantized.rawValue else {
+                    throw EngineError.wrongKind(
+                        "model \(model.id) is a \(model.kind) model: only quantized models can be checked for "
+                            + "conversion"
+                    )
+                }
+                let target = try akidaTarget(request.query["akida_version"])
+                let report = try ModelOperations.check(quantizedAt: try environment.file(model.sha256), target: target)
+                return .text(report.json, contentType: "application/json")
+            })
+        router.add(
+            .POST, "/v1/models/{id}/predict", maxBody: configuration.maxPredictBytes,
+            engineMapped { [unowned self] request in
+                let model = try model(request)
+                let inputs = try TensorFiles.decode(request.body)
+                let loaded = try cache.model(model.sha256) {
+                    try LoadedModel.load(contentsOf: try environment.file(model.sha256))
+                }
+                let arrays = try Service.match(inputs, to: loaded.inputNames)
+                let wantsJSON = (request.header("accept") ?? "").lowercased().contains("application/json")
+                let result = try loaded.predict(arrays, layerSparsity: wantsJSON && loaded.kind == .akida)
+                return wantsJSON
+                    ? .json(object: Service.predictionJSON(result))
+                    : try Service.predictionFile(result, accept: request.header("accept"))
+            })
     }
 
     func akidaTarget(_ text: String?) throws -> AkidaTarget {
         guard let text, !text.isEmpty else { return .v2 }
-        guard let target = AkidaTarget(argument: text) else { throw EngineProblems.badTarget(text) }
+        guard let target = AkidaTarget(argument: text) else {
+            throw ServiceProblems.badQuery("akida_version must be v1 or v2, got '\(text)'")
+        }
         return target
     }
 
@@ -123,14 +104,18 @@ extension Service {
         switch request.query["format"] ?? "" {
         case "":
             let format = ModelFormat(rawValue: model.format)
-            return try download(model.sha256, name: model.name, contentType: format?.contentType ?? "application/octet-stream")
+            return try download(
+                model.sha256, name: model.name, contentType: format?.contentType ?? "application/octet-stream")
         case "json":
-            guard model.kind == "akida" else {
-                throw EngineProblems.wrongKind("model \(model.id) is a \(model.kind) model: only Akida models download as Akida JSON")
+            guard model.kind == ModelKind.akida.rawValue else {
+                throw EngineError.wrongKind(
+                    "model \(model.id) is a \(model.kind) model: only Akida models download as Akida JSON")
             }
-            var response = Response.text(try ModelOperations.akidaJSON(at: try environment.file(model.sha256)), contentType: "application/json")
+            var response = Response.text(
+                try ModelOperations.akidaJSON(at: try environment.file(model.sha256)), contentType: "application/json")
             let base = (model.name as NSString).deletingPathExtension
-            response.setHeader("Content-Disposition", "attachment; filename=\"\(base.replacingOccurrences(of: "\"", with: "")).json\"")
+            response.setHeader(
+                "Content-Disposition", "attachment; filename=\"\(base.replacingOccurrences(of: "\"", with: "")).json\"")
             return response
         case let other:
             throw ServiceProblems.badQuery("format must be json (or absent for the stored file), got '\(other)'")
@@ -139,23 +124,16 @@ extension Service {
 
     // MARK: - prediction bodies
 
-    /// A `.npy` body (one input) or `.npz` (one array per input, by name or in order).
-    static func predictInputs(_ body: [UInt8]) throws -> [(name: String, array: NDArray)] {
-        if body.starts(with: DatasetCheck.zipMagic) { return try NPZ.decode(body) }
-        guard body.starts(with: DatasetCheck.npyMagic) else {
-            throw DatasetCheck.invalid(body.isEmpty ? "send the input batch as the body (.npy, or .npz for several inputs)"
-                : "the body is not a NumPy file: expected .npy (starts with \\x93NUMPY) or .npz")
-        }
-        return [("", try NPY.decode(body))]
-    }
-
     /// The arrays for inputs `names`: by name when every name is present, else in order.
     static func match(_ arrays: [(name: String, array: NDArray)], to names: [String]) throws -> [NDArray] {
         let byName = Dictionary(arrays.map { ($0.name, $0.array) }, uniquingKeysWith: { first, _ in first })
         let named = names.compactMap { byName[$0] }
         if named.count == names.count { return named }
         guard arrays.count == names.count else {
-            throw DatasetCheck.invalid("the model takes \(names.count) input(s) (\(names.joined(separator: ", "))), the body holds \(arrays.count) array(s)")
+            throw DatasetError(
+                "the model takes \(names.count) input(s) (\(names.joined(separator: ", "))), the body holds "
+                    + "\(arrays.count) array(s)"
+            )
         }
         return arrays.map(\.array)
     }
@@ -163,23 +141,32 @@ extension Service {
     static func predictionJSON(_ result: InferenceResult) -> [String: Any] {
         var object: [String: Any] = [
             "outputs": result.outputs.map { output -> [String: Any] in
-                ["name": output.name, "shape": output.array.shape, "dtype": output.array.dtype.rawValue,
-                 "values": output.array.doubles().map { $0.isFinite ? $0 as Any : NSNull() }]
-            },
+                [
+                    "name": output.name, "shape": output.array.shape, "dtype": output.array.dtype.rawValue,
+                    "values": output.array.doubles().map { $0.isFinite ? $0 as Any : NSNull() },
+                ]
+            }
         ]
         if !result.layerSparsity.isEmpty {
-            object["layerSparsity"] = result.layerSparsity.map { ["name": $0.name, "zeroFraction": $0.zeroFraction] as [String: Any] }
+            object["layerSparsity"] = result.layerSparsity.map {
+                ["name": $0.name, "zeroFraction": $0.zeroFraction] as [String: Any]
+            }
         }
         return object
     }
 
     /// One output as `.npy`; several as `.npz` (one entry per output name).
     static func predictionFile(_ result: InferenceResult, accept: String?) throws -> Response {
-        let contentType = (accept ?? "").lowercased().contains("application/x-npy") ? "application/x-npy" : "application/octet-stream"
+        let contentType =
+            (accept ?? "").lowercased().contains("application/x-npy") ? "application/x-npy" : "application/octet-stream"
         if result.outputs.count == 1 {
-            return Response(status: 200, headers: [("Content-Type", contentType)], body: .bytes(NPY.encode(result.outputs[0].array)))
+            return Response(
+                status: 200, headers: [("Content-Type", contentType)],
+                body: .bytes(TensorFiles.npy(result.outputs[0].array))
+            )
         }
-        return Response(status: 200, headers: [("Content-Type", "application/zip")],
-                        body: .bytes(try NPZ.encode(result.outputs.map { ($0.name, $0.array) })))
+        return Response(
+            status: 200, headers: [("Content-Type", "application/zip")],
+            body: .bytes(try TensorFiles.npz(result.outputs.map { ($0.name, $0.array) })))
     }
 }

@@ -23,13 +23,17 @@ enum ModelImport {
         let executable = inspector(service.configuration)
         let timeout = TimeInterval(service.configuration.inspectTimeoutSeconds)
         let scratch = service.blobs.temporaryDirectory
-        service.log(executable.map { "uploaded models are parsed by '\($0.path) inspect' in a child process" }
-                    ?? "uploaded models are parsed in-process (no spikeforge executable; set inspect_executable)")
+        service.log(
+            executable.map { "uploaded models are parsed by '\($0.path) inspect' in a child process" }
+                ?? "uploaded models are parsed in-process (no spikeforge executable; set inspect_executable)")
         for format in ModelFormat.allCases {
             service.describeModels(format: format) { upload in
-                let info = try executable.map { try describeInChild(upload.file, executable: $0, timeout: timeout, scratch: scratch) }
+                let info =
+                    try executable.map {
+                        try describeInChild(upload.file, executable: $0, timeout: timeout, scratch: scratch)
+                    }
                     ?? describeInProcess(upload.file)
-                return ModelDescription(kind: info.kind.rawValue, descriptionJSON: info.json)
+                return ModelDescription(kind: info.kind, descriptionJSON: info.json)
             }
         }
     }
@@ -67,10 +71,14 @@ enum ModelImport {
             // Foundation reports the end only once every inheritor of its status socket is gone;
             // a grandchild (a wrapper script's) may outlive the kill, so do not wait for it long.
             _ = finished.wait(timeout: .now() + 2)
-            throw invalid("parsing the model took longer than \(Int(timeout)) s and was stopped; the file is probably malformed")
+            throw invalid(
+                "parsing the model took longer than \(Int(timeout)) s and was stopped; the file is probably malformed")
         }
         if process.terminationReason == .uncaughtSignal {
-            throw invalid("the model file crashed the parser (signal \(process.terminationStatus)); it is malformed or not a supported model")
+            throw invalid(
+                "the model file crashed the parser (signal \(process.terminationStatus)); it is malformed or "
+                    + "not a supported model"
+            )
         }
         guard process.terminationStatus == 0 else {
             let text = (try? String(contentsOf: stderrURL, encoding: .utf8)) ?? ""
@@ -85,7 +93,9 @@ enum ModelImport {
 
     /// ArgumentParser prints "Error: <description>" (and sometimes a usage line); keep the message.
     static func cleaned(_ stderr: String) -> String {
-        let lines = stderr.split(separator: "\n").map { String($0) }.filter { !$0.hasPrefix("Usage:") && !$0.hasPrefix("  See '") }
+        let lines = stderr.split(separator: "\n").map { String($0) }.filter {
+            !$0.hasPrefix("Usage:") && !$0.hasPrefix("  See '")
+        }
         var text = lines.joined(separator: "\n").trimmingCharacters(in: .whitespacesAndNewlines)
         if text.hasPrefix("Error: ") { text.removeFirst("Error: ".count) }
         return text.isEmpty ? "the model could not be parsed" : text

@@ -3,6 +3,7 @@
 // and the status page's location next to the binary.
 import Foundation
 import HTTPServer
+import Jobs
 import Persistence
 
 /// Request counters by (method, route, status); routes are patterns so label cardinality stays bounded.
@@ -39,13 +40,17 @@ extension Service {
         let parts = header.split(separator: " ", maxSplits: 1)
         if parts.count == 2, parts[0].lowercased() == "bearer" {
             let offered = Array(parts[1].trimmingCharacters(in: .whitespaces).utf8)
-            if configuration.authTokens.contains(where: { Service.constantTimeEqual(Array($0.utf8), offered) }) { return }
+            if configuration.authTokens.contains(where: { Service.constantTimeEqual(Array($0.utf8), offered) }) {
+                return
+            }
         }
-        throw HTTPProblem(status: 401, detail: header.isEmpty
-                              ? "this server requires a bearer token on /v1: send 'Authorization: Bearer <token>'"
-                              : "the bearer token is not valid for this server",
-                          type: ServiceProblems.base + "unauthorized",
-                          headers: [("WWW-Authenticate", "Bearer realm=\"spikeforge\"")])
+        throw HTTPProblem(
+            status: 401,
+            detail: header.isEmpty
+                ? "this server requires a bearer token on /v1: send 'Authorization: Bearer <token>'"
+                : "the bearer token is not valid for this server",
+            type: ServiceProblems.base + "unauthorized",
+            headers: [("WWW-Authenticate", "Bearer realm=\"spikeforge\"")])
     }
 
     /// Compares without an early exit so response timing does not reveal how much of a token matched.
@@ -71,8 +76,11 @@ extension Service {
         if !jobs.isAccepting || isStopping { ready = false }
         if isStopping { checks["server"] = "shutting down" }
         guard ready else {
-            throw HTTPProblem(status: 503, title: "Not ready", detail: "not ready: \(checks.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", "))",
-                              type: ServiceProblems.base + "not-ready", extra: ["checks": checks])
+            let states = checks.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+            throw HTTPProblem(
+                status: 503, title: "Not ready",
+                detail: "not ready: \(states.joined(separator: ", "))",
+                type: ServiceProblems.base + "not-ready", extra: ["checks": checks])
         }
         return .json(object: ["status": "ready", "checks": checks])
     }
@@ -82,18 +90,26 @@ extension Service {
             text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
                 .replacingOccurrences(of: "\n", with: "\\n")
         }
-        func number(_ value: Double) -> String { value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value) }
+        func number(_ value: Double) -> String {
+            value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
+        }
         var lines: [String] = []
         let requests = metrics.snapshot()
         lines.append("# HELP spikeforge_http_requests_total HTTP requests by method, route pattern and status.")
         lines.append("# TYPE spikeforge_http_requests_total counter")
-        for (key, count, _) in requests {
-            lines.append("spikeforge_http_requests_total{method=\"\(key.method)\",route=\"\(label(key.route))\",status=\"\(key.status)\"} \(count)")
+        func labels(_ key: RequestMetrics.Key) -> String {
+            "method=\"\(key.method)\",route=\"\(label(key.route))\",status=\"\(key.status)\""
         }
-        lines.append("# HELP spikeforge_http_request_duration_seconds_sum Time spent serving requests by method, route and status.")
+        for (key, count, _) in requests {
+            lines.append("spikeforge_http_requests_total{\(labels(key))} \(count)")
+        }
+        lines.append(
+            "# HELP spikeforge_http_request_duration_seconds_sum Time spent serving requests by method, route "
+                + "and status."
+        )
         lines.append("# TYPE spikeforge_http_request_duration_seconds_sum counter")
         for (key, _, seconds) in requests {
-            lines.append("spikeforge_http_request_duration_seconds_sum{method=\"\(key.method)\",route=\"\(label(key.route))\",status=\"\(key.status)\"} \(seconds)")
+            lines.append("spikeforge_http_request_duration_seconds_sum{\(labels(key))} \(seconds)")
         }
 
         let job = try jobs.metrics()
@@ -123,9 +139,11 @@ extension Service {
         lines.append("# TYPE spikeforge_job_duration_seconds histogram")
         for (type, histogram) in job.durations.sorted(by: { $0.key < $1.key }) {
             for (bound, count) in zip(DurationHistogram.bounds, histogram.cumulativeCounts) {
-                lines.append("spikeforge_job_duration_seconds_bucket{type=\"\(label(type))\",le=\"\(number(bound))\"} \(count)")
+                lines.append(
+                    "spikeforge_job_duration_seconds_bucket{type=\"\(label(type))\",le=\"\(number(bound))\"} \(count)")
             }
-            lines.append("spikeforge_job_duration_seconds_bucket{type=\"\(label(type))\",le=\"+Inf\"} \(histogram.count)")
+            lines.append(
+                "spikeforge_job_duration_seconds_bucket{type=\"\(label(type))\",le=\"+Inf\"} \(histogram.count)")
             lines.append("spikeforge_job_duration_seconds_sum{type=\"\(label(type))\"} \(histogram.sum)")
             lines.append("spikeforge_job_duration_seconds_count{type=\"\(label(type))\"} \(histogram.count)")
         }
@@ -140,7 +158,9 @@ enum StatusPage {
     static let bundleName = "SpikeForge_Service.resources"
 
     static func load() -> [UInt8] {
-        var directories = [Bundle.main.bundleURL, Bundle.main.executableURL?.deletingLastPathComponent()].compactMap { $0 }
+        var directories = [Bundle.main.bundleURL, Bundle.main.executableURL?.deletingLastPathComponent()].compactMap {
+            $0
+        }
         if let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
             directories.append(URL(fileURLWithPath: exe).deletingLastPathComponent())
         }
@@ -151,10 +171,11 @@ enum StatusPage {
                 }
             }
         }
-        return Array("""
-        <!doctype html><meta charset="utf-8"><title>SpikeForge</title>
-        <p>SpikeForge is running, but its status page was not installed: copy the \(bundleName)
-        directory next to the spikeforge binary. The API is under <a href="/v1/jobs">/v1</a>.</p>
-        """.utf8)
+        return Array(
+            """
+            <!doctype html><meta charset="utf-8"><title>SpikeForge</title>
+            <p>SpikeForge is running, but its status page was not installed: copy the \(bundleName)
+            directory next to the spikeforge binary. The API is under <a href="/v1/jobs">/v1</a>.</p>
+            """.utf8)
     }
 }

@@ -1,5 +1,6 @@
 // Service: the JSON shapes of models, datasets, jobs and job events on the wire (see openapi.yaml).
 import Foundation
+import Jobs
 import Persistence
 
 enum Representation {
@@ -26,7 +27,9 @@ enum Representation {
 
     /// Stored JSON text back to a JSON value (NSNull when absent or unreadable).
     static func json(_ text: String?) -> Any {
-        guard let text, let value = try? JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed]) else {
+        guard let text,
+            let value = try? JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed])
+        else {
             return NSNull()
         }
         return value
@@ -65,7 +68,7 @@ enum Representation {
         return [
             "id": job.id, "type": job.type, "state": job.state.rawValue,
             "params": json(job.paramsJSON), "progress": progress, "result": json(job.resultJSON),
-            "error": job.error.map { problem($0) } ?? NSNull(),
+            "error": job.problem.map { problem($0) } ?? NSNull(),
             "idempotencyKey": job.idempotencyKey ?? NSNull(), "cancelRequested": job.cancelRequested,
             "attempts": job.attempts, "createdAt": date(job.createdAt), "startedAt": date(job.startedAt),
             "finishedAt": date(job.finishedAt), "updatedAt": date(job.updatedAt),

@@ -2,6 +2,7 @@
 // page. Every route here must appear in openapi.yaml (a test compares both).
 import Foundation
 import HTTPServer
+import Jobs
 import Persistence
 
 extension Service {
@@ -9,61 +10,87 @@ extension Service {
         router.guardRequest = { [unowned self] request in try self.authorize(request) }
 
         router.add(.GET, "/") { [unowned self] _ in
-            Response(status: 200, headers: [("Content-Type", "text/html; charset=utf-8"), ("Cache-Control", "no-cache")],
-                     body: .bytes(statusPage))
+            Response(
+                status: 200, headers: [("Content-Type", "text/html; charset=utf-8"), ("Cache-Control", "no-cache")],
+                body: .bytes(statusPage))
         }
         router.add(.GET, "/healthz") { _ in .json(object: ["status": "ok"]) }
         router.add(.GET, "/readyz", mapped { [unowned self] _ in try readiness() })
-        router.add(.GET, "/metrics", mapped { [unowned self] _ in
-            .text(try prometheusText(), contentType: "text/plain; version=0.0.4; charset=utf-8")
-        })
+        router.add(
+            .GET, "/metrics",
+            mapped { [unowned self] _ in
+                .text(try prometheusText(), contentType: "text/plain; version=0.0.4; charset=utf-8")
+            })
 
         let maxUpload = configuration.maxUploadBytes
         router.upload(.POST, "/v1/models", maxBytes: { maxUpload }) { [unowned self] request in
             do { return try beginModelUpload(request) } catch { throw ServiceProblems.http(error) }
         }
-        router.add(.GET, "/v1/models", mapped { [unowned self] request in
-            .json(object: Representation.page(try store.listModels(try pageRequest(request)), Representation.model))
-        })
-        router.add(.GET, "/v1/models/{id}", mapped { [unowned self] request in
-            .json(object: Representation.model(try model(request)))
-        })
-        router.add(.GET, "/v1/models/{id}/download", engineMapped { [unowned self] request in try modelDownload(request) })
+        router.add(
+            .GET, "/v1/models",
+            mapped { [unowned self] request in
+                .json(object: Representation.page(try store.listModels(try pageRequest(request)), Representation.model))
+            })
+        router.add(
+            .GET, "/v1/models/{id}",
+            mapped { [unowned self] request in
+                .json(object: Representation.model(try model(request)))
+            })
+        router.add(
+            .GET, "/v1/models/{id}/download", engineMapped { [unowned self] request in try modelDownload(request) })
 
         router.upload(.POST, "/v1/datasets", maxBytes: { maxUpload }) { [unowned self] request in
             do { return try beginDatasetUpload(request) } catch { throw ServiceProblems.http(error) }
         }
-        router.add(.GET, "/v1/datasets", mapped { [unowned self] request in
-            .json(object: Representation.page(try store.listDatasets(try pageRequest(request)), Representation.dataset))
-        })
-        router.add(.GET, "/v1/datasets/{id}", mapped { [unowned self] request in
-            .json(object: Representation.dataset(try dataset(request)))
-        })
-        router.add(.GET, "/v1/datasets/{id}/download", mapped { [unowned self] request in
-            let dataset = try dataset(request)
-            return try download(dataset.sha256, name: dataset.name, contentType: "application/octet-stream")
-        })
+        router.add(
+            .GET, "/v1/datasets",
+            mapped { [unowned self] request in
+                .json(
+                    object: Representation.page(
+                        try store.listDatasets(try pageRequest(request)), Representation.dataset))
+            })
+        router.add(
+            .GET, "/v1/datasets/{id}",
+            mapped { [unowned self] request in
+                .json(object: Representation.dataset(try dataset(request)))
+            })
+        router.add(
+            .GET, "/v1/datasets/{id}/download",
+            mapped { [unowned self] request in
+                let dataset = try dataset(request)
+                return try download(dataset.sha256, name: dataset.name, contentType: "application/octet-stream")
+            })
 
         router.add(.GET, "/v1/job-types") { [unowned self] _ in .json(object: ["types": jobs.registeredTypes]) }
         router.add(.POST, "/v1/jobs", mapped { [unowned self] request in try submitJob(request) })
         router.add(.GET, "/v1/jobs", mapped { [unowned self] request in try listJobs(request) })
-        router.add(.GET, "/v1/jobs/{id}", mapped { [unowned self] request in
-            .json(object: Representation.job(try job(request)))
-        })
-        router.add(.DELETE, "/v1/jobs/{id}", mapped { [unowned self] request in
-            let id = try job(request).id
-            let job = try jobs.cancel(id: id)
-            return .json(object: Representation.job(job), status: job.state == .cancelled ? 200 : 202)
-        })
-        router.add(.GET, "/v1/jobs/{id}/events", mapped { [unowned self] request in
-            let id = try job(request).id
-            let after = try request.query["after"].map { text -> Int64 in
-                guard let value = Int64(text) else { throw ServiceProblems.badQuery("after must be an event id (integer), got '\(text)'") }
-                return value
-            }
-            let limit = try integer(request, "limit", default: 200, range: 1...1000)
-            return .json(object: ["items": try store.jobEvents(jobID: id, afterID: after, limit: limit).map(Representation.event)])
-        })
+        router.add(
+            .GET, "/v1/jobs/{id}",
+            mapped { [unowned self] request in
+                .json(object: Representation.job(try job(request)))
+            })
+        router.add(
+            .DELETE, "/v1/jobs/{id}",
+            mapped { [unowned self] request in
+                let id = try job(request).id
+                let job = try jobs.cancel(id: id)
+                return .json(object: Representation.job(job), status: job.state == .cancelled ? 200 : 202)
+            })
+        router.add(
+            .GET, "/v1/jobs/{id}/events",
+            mapped { [unowned self] request in
+                let id = try job(request).id
+                let after = try request.query["after"].map { text -> Int64 in
+                    guard let value = Int64(text) else {
+                        throw ServiceProblems.badQuery("after must be an event id (integer), got '\(text)'")
+                    }
+                    return value
+                }
+                let limit = try integer(request, "limit", default: 200, range: 1...1000)
+                return .json(object: [
+                    "items": try store.jobEvents(jobID: id, afterID: after, limit: limit).map(Representation.event)
+                ])
+            })
     }
 
     // MARK: - lookups
@@ -102,14 +129,16 @@ extension Service {
     func integer(_ request: Request, _ name: String, default value: Int, range: ClosedRange<Int>) throws -> Int {
         guard let text = request.query[name] else { return value }
         guard let number = Int(text), range.contains(number) else {
-            throw ServiceProblems.badQuery("\(name) must be an integer in \(range.lowerBound)...\(range.upperBound), got '\(text)'")
+            throw ServiceProblems.badQuery(
+                "\(name) must be an integer in \(range.lowerBound)...\(range.upperBound), got '\(text)'")
         }
         return number
     }
 
     func pageRequest(_ request: Request) throws -> PageRequest {
-        PageRequest(limit: try integer(request, "limit", default: 50, range: 1...PageRequest.maxLimit),
-                    cursor: request.query["cursor"].flatMap { $0.isEmpty ? nil : $0 })
+        PageRequest(
+            limit: try integer(request, "limit", default: 50, range: 1...PageRequest.maxLimit),
+            cursor: request.query["cursor"].flatMap { $0.isEmpty ? nil : $0 })
     }
 
     // MARK: - jobs
@@ -117,7 +146,9 @@ extension Service {
     /// The body of POST /v1/jobs: `{"type": "...", "params": {...}}`.
     static func parseSubmission(_ request: Request) throws -> (type: String, params: String) {
         func bad(_ detail: String) -> HTTPProblem {
-            HTTPProblem(status: 400, title: "Malformed job request", detail: detail, type: ServiceProblems.base + "invalid-body")
+            HTTPProblem(
+                status: 400, title: "Malformed job request", detail: detail, type: ServiceProblems.base + "invalid-body"
+            )
         }
         if let contentType = request.header("content-type"), !contentType.lowercased().hasPrefix("application/json") {
             throw HTTPProblem(status: 415, detail: "send the job as application/json, not \(contentType)")
@@ -131,7 +162,9 @@ extension Service {
         guard let type = object["type"] as? String, !type.isEmpty else { throw bad("'type' (a string) is required") }
         let params = object["params"] ?? [String: Any]()
         guard params is [String: Any],
-              let data = try? JSONSerialization.data(withJSONObject: params, options: [.sortedKeys, .withoutEscapingSlashes]) else {
+            let data = try? JSONSerialization.data(
+                withJSONObject: params, options: [.sortedKeys, .withoutEscapingSlashes])
+        else {
             throw bad("'params' must be a JSON object")
         }
         return (type, String(decoding: data, as: UTF8.self))
@@ -159,11 +192,13 @@ extension Service {
         var filter = JobFilter()
         if let state = request.query["state"], !state.isEmpty {
             guard let parsed = JobState(rawValue: state) else {
-                throw ServiceProblems.badQuery("state must be one of \(JobState.allCases.map(\.rawValue).joined(separator: ", ")), got '\(state)'")
+                throw ServiceProblems.badQuery(
+                    "state must be one of \(JobState.allCases.map(\.rawValue).joined(separator: ", ")), got '\(state)'")
             }
             filter.state = parsed
         }
         if let type = request.query["type"], !type.isEmpty { filter.type = type }
-        return .json(object: Representation.page(try store.listJobs(filter, try pageRequest(request)), Representation.job))
+        return .json(
+            object: Representation.page(try store.listJobs(filter, try pageRequest(request)), Representation.job))
     }
 }

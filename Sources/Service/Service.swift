@@ -5,6 +5,7 @@ import Dispatch
 import Engine
 import Foundation
 import HTTPServer
+import Jobs
 import Persistence
 
 /// What a job handler may use besides its `JobContext`: the stores and record helpers.
@@ -34,23 +35,33 @@ public struct JobEnvironment {
     }
 
     /// Stores bytes a job produced (e.g. a converted .fbz) as a new model derived from `parent`.
-    public func storeModel(_ data: Data, name: String, format: String, kind: String, descriptionJSON: String = "{}",
-                           parent: String?, sourceJob: String?) throws -> ModelRecord {
-        try insertModel(try blobs.put(data), name: name, format: format, kind: kind,
-                        descriptionJSON: descriptionJSON, parent: parent, sourceJob: sourceJob)
+    public func storeModel(
+        _ data: Data, name: String, format: String, kind: String, descriptionJSON: String = "{}",
+        parent: String?, sourceJob: String?
+    ) throws -> ModelRecord {
+        try insertModel(
+            try blobs.put(data), name: name, format: format, kind: kind,
+            descriptionJSON: descriptionJSON, parent: parent, sourceJob: sourceJob)
     }
 
     /// Same for a file the job wrote (see `scratchFile`); the file is copied into the blob store.
-    public func storeModel(contentsOf file: URL, name: String, format: String, kind: String, descriptionJSON: String = "{}",
-                           parent: String?, sourceJob: String?) throws -> ModelRecord {
-        try insertModel(try blobs.put(contentsOf: file), name: name, format: format, kind: kind,
-                        descriptionJSON: descriptionJSON, parent: parent, sourceJob: sourceJob)
+    public func storeModel(
+        contentsOf file: URL, name: String, format: String, kind: String, descriptionJSON: String = "{}",
+        parent: String?, sourceJob: String?
+    ) throws -> ModelRecord {
+        try insertModel(
+            try blobs.put(contentsOf: file), name: name, format: format, kind: kind,
+            descriptionJSON: descriptionJSON, parent: parent, sourceJob: sourceJob)
     }
 
-    private func insertModel(_ ref: BlobRef, name: String, format: String, kind: String, descriptionJSON: String,
-                             parent: String?, sourceJob: String?) throws -> ModelRecord {
-        try store.insertModel(ModelRecord(name: name, format: format, kind: kind, sha256: ref.sha256, size: ref.size,
-                                          descriptionJSON: descriptionJSON, parentModelID: parent, sourceJobID: sourceJob))
+    private func insertModel(
+        _ ref: BlobRef, name: String, format: String, kind: String, descriptionJSON: String,
+        parent: String?, sourceJob: String?
+    ) throws -> ModelRecord {
+        try store.insertModel(
+            ModelRecord(
+                name: name, format: format, kind: kind, sha256: ref.sha256, size: ref.size,
+                descriptionJSON: descriptionJSON, parentModelID: parent, sourceJobID: sourceJob))
     }
 
     /// Stores a .npy/.npz a job wrote (e.g. inference outputs) as a dataset, validated like an upload.
@@ -58,11 +69,17 @@ public struct JobEnvironment {
         let handle = try FileHandle(forReadingFrom: file)
         let head = [UInt8](handle.readData(ofLength: BlobWriter.headCapacity))
         try handle.close()
-        let size = Int64((try FileManager.default.attributesOfItem(atPath: file.path)[.size] as? NSNumber)?.int64Value ?? 0)
-        let summary = try DatasetCheck.inspect(head: head, file: file, size: size, maxBytes: Int.max)
+        let size = Int64(
+            (try FileManager.default.attributesOfItem(atPath: file.path)[.size] as? NSNumber)?.int64Value ?? 0)
+        let summary: TensorFileSummary
+        do { summary = try TensorFiles.inspect(head: head, file: file, size: size, maxBytes: Int.max) } catch {
+            throw ServiceProblems.http(error)
+        }
         let ref = try blobs.put(contentsOf: file)
-        return try store.insertDataset(DatasetRecord(name: name, dtype: summary.dtype, shape: summary.shape,
-                                                     sha256: ref.sha256, size: ref.size))
+        return try store.insertDataset(
+            DatasetRecord(
+                name: name, dtype: summary.dtype, shape: summary.shape,
+                sha256: ref.sha256, size: ref.size))
     }
 
     /// A fresh path in the data directory's temp area for a job's intermediate files; whatever a
@@ -82,9 +99,9 @@ public struct ModelUpload {
 
 /// What a describer learnt about a model: its kind and a JSON object (layers, input shape, …).
 public struct ModelDescription {
-    public var kind: String
+    public var kind: ModelKind
     public var descriptionJSON: String
-    public init(kind: String, descriptionJSON: String) {
+    public init(kind: ModelKind, descriptionJSON: String) {
         self.kind = kind
         self.descriptionJSON = descriptionJSON
     }
@@ -122,12 +139,15 @@ public final class Service {
     public init(configuration: ServiceConfiguration) throws {
         try configuration.validate()
         self.configuration = configuration
-        dataDirectory = try DataDirectory(url: URL(fileURLWithPath: configuration.dataDir, isDirectory: true).standardizedFileURL)
+        dataDirectory = try DataDirectory(
+            url: URL(fileURLWithPath: configuration.dataDir, isDirectory: true).standardizedFileURL)
         blobs = dataDirectory.blobs
         store = dataDirectory.store
         let logger = log
-        jobs = JobQueue(store: store, configuration: JobQueue.Configuration(
-            workers: configuration.workers, maxAttempts: configuration.jobMaxAttempts, logger: { logger($0) }))
+        jobs = JobQueue(
+            store: store,
+            configuration: JobQueue.Configuration(
+                workers: configuration.workers, maxAttempts: configuration.jobMaxAttempts, logger: { logger($0) }))
         statusPage = StatusPage.load()
         registerRoutes()
         ChecksumJob.register(on: self)
@@ -138,8 +158,10 @@ public final class Service {
 
     /// Adds a job kind. `validate` runs when the job is submitted (throw to refuse with 422);
     /// `handler` runs on a worker and returns the result as JSON text.
-    public func register(kind: String, validate: ((String, JobEnvironment) throws -> Void)? = nil,
-                         handler: @escaping (JobContext, JobEnvironment) throws -> String) {
+    public func register(
+        kind: String, validate: ((String, JobEnvironment) throws -> Void)? = nil,
+        handler: @escaping (JobContext, JobEnvironment) throws -> String
+    ) {
         let environment = self.environment
         lock.lock()
         kinds[kind] = JobKind(validate: validate)
@@ -169,18 +191,22 @@ public final class Service {
     public func start() throws {
         let report = try jobs.start()
         if !report.requeued.isEmpty { log("recovered \(report.requeued.count) interrupted job(s)") }
-        let options = ServerOptions(host: configuration.host, port: configuration.port, threads: configuration.httpThreads,
-                                    connectionLimit: configuration.connectionLimit,
-                                    perIPConnectionLimit: configuration.perIPConnectionLimit,
-                                    connectionTimeout: configuration.connectionTimeoutSeconds,
-                                    maxBodyBytes: configuration.maxJSONBodyBytes)
+        let options = ServerOptions(
+            host: configuration.host, port: configuration.port, threads: configuration.httpThreads,
+            connectionLimit: configuration.connectionLimit,
+            perIPConnectionLimit: configuration.perIPConnectionLimit,
+            connectionTimeout: configuration.connectionTimeoutSeconds,
+            maxBodyBytes: configuration.maxJSONBodyBytes)
         let server = HTTPServer(options: options, router: router)
         if !configuration.accessLog { server.accessLog = nil }
         let metrics = self.metrics
         server.onRequestCompleted = { metrics.record($0) }
         try server.start()
         self.server = server
-        log("listening on http://\(configuration.host):\(server.port) (data in \(configuration.dataDir), \(configuration.workers) workers, auth \(configuration.authTokens.isEmpty ? "off" : "on"))")
+        log(
+            "listening on http://\(configuration.host):\(server.port) (data in \(configuration.dataDir), "
+                + "\(configuration.workers) workers, auth \(configuration.authTokens.isEmpty ? "off" : "on"))"
+        )
     }
 
     /// Graceful stop: no new connections, in-flight requests finish, running jobs stop at their next
@@ -194,7 +220,10 @@ public final class Service {
         let timeout = TimeInterval(configuration.shutdownTimeoutSeconds)
         server?.stop(drainTimeout: timeout)
         if !jobs.shutdown(timeout: timeout) {
-            log("some jobs did not reach a safe point within \(Int(timeout)) s; they will be recovered at the next start")
+            log(
+                "some jobs did not reach a safe point within \(Int(timeout)) s; they will be recovered at the "
+                    + "next start"
+            )
         }
         log("stopped")
     }

@@ -1,6 +1,7 @@
 // `spikeforge check`: every reason a quantized .h5 cannot be converted for an Akida version.
 import ArgumentParser
-import Conversion
+import Engine
+import Foundation
 
 struct CheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -17,16 +18,23 @@ struct CheckCommand: ParsableCommand {
 
     func run() throws {
         let target = try version.target()
-        let problems = Converter.checkCompatibility(quantized: try readQuantizedModel(model), target: target)
+        let report = try ModelOperations.check(quantizedAt: try existingFile(model), target: target)
+        let problems = report.problems
         if jsonOutput {
-            print(CompatibilityReport(target: target, problems: problems).json)
+            print(report.json)
         } else if problems.isEmpty {
             print("The model is compatible with Akida \(target == .v1 ? "1.0" : "2.0").")
         } else {
-            print("\(problems.count) problem\(problems.count == 1 ? "" : "s") prevent conversion for Akida \(target == .v1 ? "1.0" : "2.0"):")
+            print(
+                "\(problems.count) problem\(problems.count == 1 ? "" : "s") prevent conversion for Akida "
+                    + "\(target == .v1 ? "1.0" : "2.0"):"
+            )
             for (i, p) in problems.enumerated() {
                 print("\n\(i + 1). \(p.layer.map { "layer '\($0)'" } ?? "model") [\(p.rule)]")
-                print("   " + p.message.trimmingCharacters(in: .whitespacesAndNewlines).replacingOccurrences(of: "\n", with: "\n   "))
+                print(
+                    "   "
+                        + p.message.trimmingCharacters(in: .whitespacesAndNewlines).replacingOccurrences(
+                            of: "\n", with: "\n   "))
                 print("   fix: \(p.fix)")
             }
         }

@@ -1,10 +1,10 @@
 // `spikeforge config -m quantized.h5`: prints the q_config (QuantizeML dump_config) of a
 // quantized model as indented JSON.
 import ArgumentParser
+import Diagnostics
+import Engine
 import Foundation
 import JSON
-import KerasHDF5
-import Quantization
 
 struct ConfigCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -15,16 +15,18 @@ struct ConfigCommand: ParsableCommand {
     var model: String
 
     func run() throws {
-        let file = try KerasH5.read(URL(fileURLWithPath: model))
-        guard QuantizedModel.isQuantized(file) else { throw NotQuantized(path: model) }
-        let quantized = try QuantizedModel(file: file)
-        print(quantized.dumpConfig().serialized(pretty: true))
+        let config: JSONValue
+        do { config = try ModelOperations.qConfig(at: URL(fileURLWithPath: model)) } catch EngineError.wrongKind {
+            throw NotQuantized(path: model)
+        }
+        print(config.serialized(pretty: true))
     }
 }
 
-struct NotQuantized: Error, CustomStringConvertible {
+struct NotQuantized: UserFacingError {
     let path: String
     var description: String {
         "\(path) holds no quantized layers: it is a float model; quantize it first (spikeforge quantize)"
     }
+    var problemType: ProblemType { .wrongModelKind }
 }

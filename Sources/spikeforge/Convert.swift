@@ -1,16 +1,15 @@
 // `spikeforge convert`: the reference CLI's conversion of a quantized .h5 into an Akida model
 // (.fbz, optionally Akida JSON); the target option shared with `spikeforge check`.
-import AkidaFormats
 import ArgumentParser
-import Conversion
+import Engine
 import Foundation
-import KerasHDF5
-import Quantization
 
 /// The target of a conversion: `--akida-version`, else CNN2SNN_TARGET_AKIDA_VERSION, else v2.
 struct AkidaVersionOption: ParsableArguments {
-    @Option(name: .customLong("akida-version"),
-            help: "Target Akida version: v1 (Akida 1.0) or v2 (Akida 2.0). Default: $CNN2SNN_TARGET_AKIDA_VERSION, else v2.")
+    @Option(
+        name: .customLong("akida-version"),
+        help: "Target Akida version: v1 (Akida 1.0) or v2 (Akida 2.0). Default: $CNN2SNN_TARGET_AKIDA_VERSION, else v2."
+    )
     var akidaVersion: String?
 
     func target() throws -> AkidaTarget {
@@ -24,11 +23,11 @@ struct AkidaVersionOption: ParsableArguments {
     }
 }
 
-/// Reads a quantized model file, with a clear error for a missing file.
-func readQuantizedModel(_ path: String) throws -> QuantizedModel {
+/// The file at `path`, with a clear error when it is missing.
+func existingFile(_ path: String) throws -> URL {
     let url = URL(fileURLWithPath: path)
     guard FileManager.default.fileExists(atPath: url.path) else { throw ValidationError("no such file: \(path)") }
-    return try QuantizedModel(file: KerasH5.read(url))
+    return url
 }
 
 struct ConvertCommand: ParsableCommand {
@@ -49,18 +48,18 @@ struct ConvertCommand: ParsableCommand {
 
     func run() throws {
         let target = try version.target()
-        let quantized = try readQuantizedModel(model)
-        let result = try Converter.convert(quantized: quantized, target: target)
+        let result = try ModelOperations.convert(quantizedAt: try existingFile(model), target: target)
         for warning in result.warnings {
             FileHandle.standardError.write(Data("UserWarning: \(warning)\n".utf8))
         }
         var out = output ?? (model as NSString).deletingPathExtension + ".fbz"
         if (out as NSString).pathExtension.isEmpty { out += ".fbz" }
         let outURL = URL(fileURLWithPath: out)
-        try FileManager.default.createDirectory(at: outURL.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try AkidaModelFile.save(result.model, to: outURL)
+        try FileManager.default.createDirectory(
+            at: outURL.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try result.save(to: outURL)
         if let json {
-            try AkidaJSON.write(result.model, to: URL(fileURLWithPath: json))
+            try result.saveJSON(to: URL(fileURLWithPath: json))
         }
         print("Model successfully converted and saved as \(out).")
     }

@@ -2,20 +2,22 @@
 // writes the outputs as .npy (one output) or .npz (one entry per output). Loading and running
 // are separate functions so other model kinds can be dispatched by file type.
 import ArgumentParser
-import Foundation
+import Diagnostics
 import Engine
-import NumPyIO
-import Tensors
+import Foundation
 
 struct Predict: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "predict",
-        abstract: "Run inference on a batch of inputs (.npy) and write the outputs (.npy, or .npz for several outputs).")
+        abstract: "Run inference on a batch of inputs (.npy) and write the outputs (.npy, or .npz for several outputs)."
+    )
 
     @Option(name: .shortAndLong, help: "The model file: float or quantized tf_keras .h5, Akida .fbz or Akida JSON.")
     var model: String
 
-    @Option(name: .shortAndLong, help: "Input batch: .npy, or .npz with one array per model input (by input name, else in order); NHWC.")
+    @Option(
+        name: .shortAndLong,
+        help: "Input batch: .npy, or .npz with one array per model input (by input name, else in order); NHWC.")
     var input: String
 
     @Option(name: .shortAndLong, help: "Where to write the outputs: .npy (single-output models) or .npz.")
@@ -31,7 +33,7 @@ struct Predict: ParsableCommand {
     }
 }
 
-enum PredictError: Error, CustomStringConvertible {
+enum PredictError: UserFacingError {
     case badFile(String)
 
     var description: String {
@@ -39,6 +41,8 @@ enum PredictError: Error, CustomStringConvertible {
         case .badFile(let s): return s
         }
     }
+
+    var problemType: ProblemType { .invalidInput }
 }
 
 enum PredictRunner {
@@ -47,15 +51,14 @@ enum PredictRunner {
     }
 
     /// Runs `model` on named input arrays; returns named outputs.
-    static func predict(_ model: LoadedModel, inputs: [(name: String, array: NDArray)]) throws -> [(name: String, array: NDArray)] {
+    static func predict(
+        _ model: LoadedModel, inputs: [(name: String, array: NDArray)]
+    ) throws -> [(name: String, array: NDArray)] {
         try model.predict(try match(inputs, to: model.inputNames)).outputs
     }
 
     static func readInputs(_ url: URL) throws -> [(name: String, array: NDArray)] {
-        if url.pathExtension.lowercased() == "npz" {
-            return try NPZ.read(contentsOf: url)
-        }
-        return [("", try NPY.read(contentsOf: url))]
+        try TensorFiles.arrays(contentsOf: url)
     }
 
     /// The arrays for inputs `names`: by name when every name is present, else in file order.
@@ -64,19 +67,15 @@ enum PredictRunner {
         let named = names.compactMap { byName[$0] }
         if named.count == names.count { return named }
         guard arrays.count >= names.count else {
-            throw PredictError.badFile("the model takes \(names.count) inputs (\(names.joined(separator: ", "))), the file holds \(arrays.count)")
+            throw PredictError.badFile(
+                "the model takes \(names.count) inputs (\(names.joined(separator: ", "))), the file holds "
+                    + "\(arrays.count)"
+            )
         }
         return arrays.prefix(names.count).map(\.array)
     }
 
     static func writeOutputs(_ outputs: [(name: String, array: NDArray)], to url: URL) throws {
-        if url.pathExtension.lowercased() == "npz" {
-            try NPZ.write(outputs, to: url)
-            return
-        }
-        guard outputs.count == 1 else {
-            throw PredictError.badFile("the model has \(outputs.count) outputs: write them to a .npz file")
-        }
-        try NPY.write(outputs[0].array, to: url)
+        try TensorFiles.write(outputs, to: url)
     }
 }

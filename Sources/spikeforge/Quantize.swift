@@ -1,12 +1,9 @@
 // `spikeforge quantize`: quantize and calibrate a float tf_keras .h5 with QuantizeML semantics
 // and write the quantized .h5 (loadable by quantizeml). Warnings go to stderr.
 import ArgumentParser
+import Engine
 import Foundation
 import JSON
-import KerasGraph
-import KerasHDF5
-import NumPyIO
-import Quantization
 
 struct QuantizeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -16,8 +13,9 @@ struct QuantizeCommand: ParsableCommand {
     @Option(name: [.customShort("m"), .long], help: "Float tf_keras model (.h5).")
     var model: String
 
-    @Option(name: [.customLong("iq", withSingleDash: true), .customLong("input-weight-bits")],
-            help: "Weight bits of the first weight layer.")
+    @Option(
+        name: [.customLong("iq", withSingleDash: true), .customLong("input-weight-bits")],
+        help: "Weight bits of the first weight layer.")
     var inputWeightBits: Int?
 
     @Option(name: [.customLong("wq", withSingleDash: true), .customLong("weight-bits")], help: "Weight bits.")
@@ -29,13 +27,17 @@ struct QuantizeCommand: ParsableCommand {
     @Option(name: .long, help: "QuantizationParams as a JSON file (reference field names); -iq/-wq/-aq override it.")
     var qparams: String?
 
-    @Option(name: .customLong("q-config"), help: "Per-layer quant_config JSON (dump_config format); wins for the layers it names.")
+    @Option(
+        name: .customLong("q-config"),
+        help: "Per-layer quant_config JSON (dump_config format); wins for the layers it names.")
     var qConfig: String?
 
     @Option(name: .long, help: "Calibration samples (.npy). Without it, random samples are drawn.")
     var samples: String?
 
-    @Option(name: .customLong("num-samples"), help: "Number of calibration samples (default: all given samples, or 1024 random).")
+    @Option(
+        name: .customLong("num-samples"),
+        help: "Number of calibration samples (default: all given samples, or 1024 random).")
     var numSamples: Int?
 
     @Option(name: .customLong("batch-size"), help: "Calibration batch size.")
@@ -48,19 +50,16 @@ struct QuantizeCommand: ParsableCommand {
     var output: String
 
     func run() throws {
-        var params = QuantizationParams.default
-        if let path = qparams {
-            params = try QuantizationParams(json: JSONValue(parsing: Data(contentsOf: URL(fileURLWithPath: path))))
-        }
-        if let b = inputWeightBits { params.inputWeightBits = b }
-        if let b = weightBits { params.weightBits = b }
-        if let b = activationBits { params.activationBits = b }
+        let qparamsValue = try qparams.map { try JSONValue(parsing: Data(contentsOf: URL(fileURLWithPath: $0))) }
         let qConfigValue = try qConfig.map { try JSONValue(parsing: Data(contentsOf: URL(fileURLWithPath: $0))) }
-        let sampleArray = try samples.map { try NPY.read(contentsOf: URL(fileURLWithPath: $0)) }
-        let count = numSamples ?? sampleArray?.shape.first ?? 1024
+        let sampleArray = try samples.map {
+            try TensorFiles.firstArray(contentsOf: URL(fileURLWithPath: $0), subject: $0)
+        }
         var lastReported = -1
-        let calibration = CalibrationOptions(samples: sampleArray, numSamples: count, batchSize: batchSize, epochs: epochs,
-                                             seed: UInt64(Date().timeIntervalSince1970)) { p in
+        let calibration = CalibrationRequest(
+            samples: sampleArray, numSamples: numSamples, batchSize: batchSize, epochs: epochs,
+            seed: UInt64(Date().timeIntervalSince1970)
+        ) { p in
             let percent = p.steps == 0 ? 100 : 100 * p.step / p.steps
             if percent / 10 != lastReported {
                 lastReported = percent / 10
@@ -68,13 +67,15 @@ struct QuantizeCommand: ParsableCommand {
             }
             return true
         }
-        let options = QuantizeOptions(params: params, qConfig: qConfigValue, calibration: calibration)
-        let file = try KerasH5.read(URL(fileURLWithPath: model))
-        let result = try Quantizer.quantize(file, options: options)
+        let request = QuantizeRequest(
+            qparams: qparamsValue, inputWeightBits: inputWeightBits, weightBits: weightBits,
+            activationBits: activationBits, qConfig: qConfigValue, calibration: calibration)
+        let result = try ModelOperations.quantize(floatAt: URL(fileURLWithPath: model), request: request)
         for warning in result.warnings {
-            FileHandle.standardError.write(Data("warning: \(warning.message)\n".utf8))
+            FileHandle.standardError.write(Data("warning: \(warning)\n".utf8))
         }
-        try KerasH5.write(result.model.kerasModelFile(), to: URL(fileURLWithPath: output))
-        print("quantized \(result.model.layers.count) layers (\(result.fullyQuantized ? "fully" : "partially") quantized) -> \(output)")
+        try result.save(to: URL(fileURLWithPath: output))
+        let extent = result.fullyQuantized ? "fully" : "partially"
+        print("quantized \(result.model.layers.count) layers (\(extent) quantized) -> \(output)")
     }
 }

@@ -24,13 +24,15 @@ struct Serve: ParsableCommand {
     var printConfig = false
 
     func run() throws {
-        var settings = try ServiceConfiguration.load(file: config ?? ProcessInfo.processInfo.environment["SPIKEFORGE_CONFIG"])
+        var settings = try ServiceConfiguration.load(
+            file: config ?? ProcessInfo.processInfo.environment["SPIKEFORGE_CONFIG"])
         if let host { settings.host = host }
         if let port { settings.port = port }
         if let dataDir { settings.dataDir = dataDir }
         try settings.validate()
         if printConfig {
-            let data = try JSONSerialization.data(withJSONObject: settings.jsonObject(), options: [.prettyPrinted, .sortedKeys])
+            let data = try JSONSerialization.data(
+                withJSONObject: settings.jsonObject(), options: [.prettyPrinted, .sortedKeys])
             print(String(decoding: data, as: UTF8.self))
             return
         }

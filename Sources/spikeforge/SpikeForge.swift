@@ -6,6 +6,8 @@ struct SpikeForge: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "spikeforge",
         abstract: "Convert tf_keras models to Akida models: quantize, convert, summarise, simulate.",
-        subcommands: [Serve.self, Inspect.self, Predict.self, QuantizeCommand.self, ConfigCommand.self,
-                      SummaryCommand.self, ConvertCommand.self, CheckCommand.self])
+        subcommands: [
+            Serve.self, Inspect.self, Predict.self, QuantizeCommand.self, ConfigCommand.self,
+            SummaryCommand.self, ConvertCommand.self, CheckCommand.self,
+        ])
 }

@@ -1,7 +1,6 @@
 // `spikeforge summary`: akida's Model.summary() text (or JSON) for an Akida model file.
-import AkidaFormats
-import AkidaModel
 import ArgumentParser
+import Engine
 import Foundation
 
 struct SummaryCommand: ParsableCommand {
@@ -20,7 +19,7 @@ struct SummaryCommand: ParsableCommand {
         guard FileManager.default.fileExists(atPath: url.path) else {
             throw ValidationError("no such file: \(model)")
         }
-        let summary = AkidaSummary(model: try AkidaModelFile.load(contentsOf: url))
-        print(json ? summary.json : summary.text, terminator: "")
+        let document = try ModelDocument.akida(contentsOf: url)
+        print(json ? document.summaryJSON : document.summaryText, terminator: "")
     }
 }

@@ -230,8 +230,7 @@ final class QuantizedModelConversionTests: XCTestCase {
     func testQuantizedH5ConvertsLikeTheReference() throws {
         var equal = 0, refused = 0
         for name in try ConversionFixtures.cases() {
-            let model = try QuantizedModel(
-                file: KerasH5.read(Fixtures.corpusCase(name).appendingPathComponent("quantized.h5")))
+            let model = try QuantizedModel(file: KerasH5.read(Fixtures.file(name, "quantized.h5")))
             for target in AkidaTarget.allCases {
                 let expected = ConversionFixtures.expected(name, target)
                 let label = "\(name) \(target.rawValue)"
@@ -313,8 +312,7 @@ final class LayerIntegersTests: XCTestCase {
     func testLayerIntegersEqualTheReferenceRecorders() throws {
         var layers = 0
         for name in try ConversionFixtures.cases() {
-            let model = try QuantizedModel(
-                file: KerasH5.read(Fixtures.corpusCase(name).appendingPathComponent("quantized.h5")))
+            let model = try QuantizedModel(file: KerasH5.read(Fixtures.file(name, "quantized.h5")))
             let input = try XCTUnwrap(model.inputs.first.flatMap { model.layer(named: $0) }, name)
             let shape = [1] + (input.config["batch_input_shape"]?.array ?? []).dropFirst().map { $0.int ?? 1 }
             let dtype = DType(rawValue: input.config["dtype"]?.string ?? "float32") ?? .float32

@@ -10,16 +10,13 @@ import XCTest
 final class LoadedModelTests: XCTestCase {
     let cases = ["mlp", "ds_cnn_kws", "residual_add", "seed_float_input"]
 
-    func file(_ caseName: String, _ name: String) -> URL {
-        Fixtures.corpusCase(caseName).appendingPathComponent(name)
-    }
-
     func testFloatModelsMatchTfKeras() throws {
         for c in cases {
-            let model = try LoadedModel.load(contentsOf: file(c, "model.h5"))
+            let model = try LoadedModel.load(contentsOf: Fixtures.file(c, "model.h5"))
             XCTAssertEqual(model.kind, .float, c)
-            let got = try model.predict([NPY.read(contentsOf: file(c, "inputs.npy"))]).outputs[0].array.floats().scalars
-            let want = try NPY.read(contentsOf: file(c, "float_out.npy")).floats().scalars
+            let got = try model.predict([NPY.read(contentsOf: Fixtures.file(c, "inputs.npy"))]).outputs[0].array
+                .floats().scalars
+            let want = try NPY.read(contentsOf: Fixtures.file(c, "float_out.npy")).floats().scalars
             XCTAssertEqual(got.count, want.count, c)
             let atol = 1e-4 * (want.map { abs($0) }.max() ?? 0)
             for (g, w) in zip(got, want) {
@@ -30,10 +27,11 @@ final class LoadedModelTests: XCTestCase {
 
     func testQuantizedModelsMatchQuantizeML() throws {
         for c in cases {
-            let model = try LoadedModel.load(contentsOf: file(c, "quantized.h5"))
+            let model = try LoadedModel.load(contentsOf: Fixtures.file(c, "quantized.h5"))
             XCTAssertEqual(model.kind, .quantized, c)
-            let got = try model.predict([NPY.read(contentsOf: file(c, "inputs.npy"))]).outputs[0].array.floats().scalars
-            let want = try NPY.read(contentsOf: file(c, "quant_out.npy")).floats().scalars
+            let got = try model.predict([NPY.read(contentsOf: Fixtures.file(c, "inputs.npy"))]).outputs[0].array
+                .floats().scalars
+            let want = try NPY.read(contentsOf: Fixtures.file(c, "quant_out.npy")).floats().scalars
             XCTAssertEqual(got.count, want.count, c)
             // Exact up to the final dequantisation's 1-ulp float noise (corpus README); a float
             // softmax tail (ds_cnn_kws) follows the float rule.
@@ -48,10 +46,10 @@ final class LoadedModelTests: XCTestCase {
         for c in cases {
             let meta = try Fixtures.meta(c)
             let inputFile = meta["akida_input_file"] as? String ?? "inputs.npy"
-            let model = try LoadedModel.load(contentsOf: file(c, "akida_v2.json"))
+            let model = try LoadedModel.load(contentsOf: Fixtures.file(c, "akida_v2.json"))
             XCTAssertEqual(model.kind, .akida, c)
-            let result = try model.predict([NPY.read(contentsOf: file(c, inputFile))], layerSparsity: true)
-            let want = try NPY.read(contentsOf: file(c, "akida_v2_out.npy"))
+            let result = try model.predict([NPY.read(contentsOf: Fixtures.file(c, inputFile))], layerSparsity: true)
+            let want = try NPY.read(contentsOf: Fixtures.file(c, "akida_v2_out.npy"))
             XCTAssertEqual(result.outputs[0].array.floats().scalars, want.floats().scalars, c)
             XCTAssertFalse(result.layerSparsity.isEmpty, c)
         }

@@ -178,14 +178,14 @@ final class KerasH5Tests: XCTestCase {
             (try XCTUnwrap(files["plain"]), "no model_config"),
             (try XCTUnwrap(files["weights_only"]), "weights-only"),
             (try XCTUnwrap(files["userblock"]), "no model_config"),
-            (Fixtures.corpusCase("mlp").appendingPathComponent("inputs.npy"), "no HDF5 signature"),
+            (Fixtures.file("mlp", "inputs.npy"), "no HDF5 signature"),
         ]
         for (url, fragment) in cases {
             XCTAssertThrowsError(try KerasH5.read(url), url.lastPathComponent) { error in
                 XCTAssertTrue("\(error)".contains(fragment), "\(url.lastPathComponent): \(error)")
             }
         }
-        let model = Fixtures.corpusCase("ds_cnn_kws").appendingPathComponent("model.h5")
+        let model = Fixtures.file("ds_cnn_kws", "model.h5")
         XCTAssertThrowsError(try KerasH5.read(model, limits: KerasH5Limits(maxArrayBytes: 1000))) { error in
             guard case KerasH5Error.limitExceeded(let detail) = error else { return XCTFail("\(error)") }
             XCTAssertTrue(detail.contains("/model_weights/conv_0/conv_0/kernel:0"), detail)
@@ -206,14 +206,14 @@ final class KerasH5Tests: XCTestCase {
     func testProbeRecognisesHDF5FromTheSuperblock() throws {
         let files = try h5pyFiles()
         XCTAssertTrue(HDF5Probe.isPlausibleHDF5(at: try XCTUnwrap(files["userblock"])))
-        let url = Fixtures.corpusCase("mlp").appendingPathComponent("model.h5")
+        let url = Fixtures.file("mlp", "model.h5")
         XCTAssertTrue(HDF5Probe.isPlausibleHDF5(at: url))
         let bytes = [UInt8](try Data(contentsOf: url))
         XCTAssertNil(HDF5Probe.problem(prefix: bytes, fileSize: bytes.count))
         let truncated = Array(bytes.prefix(bytes.count - 100))
         XCTAssertTrue(HDF5Probe.problem(prefix: truncated, fileSize: truncated.count)?.contains("truncated") == true)
         XCTAssertFalse(HDF5Probe.isPlausibleHDF5(prefix: Array("PK\u{3}\u{4} zip".utf8), fileSize: 8))
-        XCTAssertFalse(HDF5Probe.isPlausibleHDF5(at: Fixtures.corpusCase("mlp").appendingPathComponent("inputs.npy")))
+        XCTAssertFalse(HDF5Probe.isPlausibleHDF5(at: Fixtures.file("mlp", "inputs.npy")))
         var badVersion = bytes
         badVersion[8] = 9
         XCTAssertTrue(HDF5Probe.problem(prefix: badVersion, fileSize: badVersion.count)?.contains("version 9") == true)

@@ -5,7 +5,7 @@ import TestSupport
 
 final class NPYTests: XCTestCase {
     func testReadsCorpusInputsAndRoundTrips() throws {
-        let url = Fixtures.corpusCase("ds_cnn_kws").appendingPathComponent("inputs.npy")
+        let url = Fixtures.file("ds_cnn_kws", "inputs.npy")
         let bytes = [UInt8](try Data(contentsOf: url))
         let array = try NPY.decode(bytes)
         XCTAssertEqual(array.dtype, .uint8)

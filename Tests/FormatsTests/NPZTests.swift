@@ -10,7 +10,7 @@ final class NPZTests: XCTestCase {
     func testReadsEveryCorpusQuantLayersArchive() throws {
         var checked = 0
         for name in try Fixtures.corpusCases() {
-            let url = Fixtures.corpusCase(name).appendingPathComponent("quant_layers.npz")
+            let url = Fixtures.file(name, "quant_layers.npz")
             guard FileManager.default.fileExists(atPath: url.path) else { continue }
             let meta = try Fixtures.meta(name)
             let layers = try XCTUnwrap(meta["quant_layers"] as? [String: [String: Any]], name)
@@ -80,7 +80,7 @@ final class NPZTests: XCTestCase {
     }
 
     func testRoundTripsStoredAndDeflatedThroughFiles() throws {
-        let url = Fixtures.corpusCase("ds_cnn_kws").appendingPathComponent("quant_layers.npz")
+        let url = Fixtures.file("ds_cnn_kws", "quant_layers.npz")
         let original = try NPZ.read(contentsOf: url)
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("npz-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -131,7 +131,7 @@ final class NPZTests: XCTestCase {
     /// Truncated and bit-flipped copies of a corpus archive and a corpus .npy: each one
     /// either parses or throws; none crashes or hangs.
     func testCorruptedArchivesAndArraysNeverCrash() throws {
-        let npz = [UInt8](try Data(contentsOf: Fixtures.corpusCase("mlp").appendingPathComponent("quant_layers.npz")))
+        let npz = try Fixtures.bytes("mlp", "quant_layers.npz")
         var parsed = 0, rejected = 0
         for bytes in Mutations.corrupted(npz, count: 300, seed: 0x5EED_0001) {
             do { _ = try NPZ.decode(bytes); parsed += 1 } catch { rejected += 1 }
@@ -139,7 +139,7 @@ final class NPZTests: XCTestCase {
         XCTAssertEqual(parsed + rejected, 300)
         XCTAssertGreaterThan(rejected, 200)
 
-        let npy = [UInt8](try Data(contentsOf: Fixtures.corpusCase("mlp").appendingPathComponent("inputs.npy")))
+        let npy = try Fixtures.bytes("mlp", "inputs.npy")
         parsed = 0; rejected = 0
         for bytes in Mutations.corrupted(npy, count: 300, seed: 0x5EED_0002, hotPrefix: 128) {
             do { _ = try NPY.decode(bytes); parsed += 1 } catch { rejected += 1 }

@@ -27,9 +27,7 @@ struct FloatComparison {
 final class CorpusFloatTests: XCTestCase {
     static let refused = ["neg_lambda": "lambda", "neg_lstm": "lstm"]
 
-    func file(_ name: String, _ case_: String) -> URL { Fixtures.corpusCase(case_).appendingPathComponent(name) }
-
-    func model(_ case_: String) throws -> KerasModelFile { try KerasH5.read(file("model.h5", case_)) }
+    func model(_ case_: String) throws -> KerasModelFile { try KerasH5.read(Fixtures.file(case_, "model.h5")) }
 
     func positiveCases() throws -> [String] {
         try Fixtures.corpusCases().filter { CorpusFloatTests.refused[$0] == nil }
@@ -39,8 +37,8 @@ final class CorpusFloatTests: XCTestCase {
         var report: [String] = []
         for name in try positiveCases() {
             let model = try FloatModel(file: try self.model(name))
-            let inputs = try NPY.read(contentsOf: file("inputs.npy", name))
-            let want = try NPY.read(contentsOf: file("float_out.npy", name)).floats()
+            let inputs = try NPY.read(contentsOf: Fixtures.file(name, "inputs.npy"))
+            let want = try NPY.read(contentsOf: Fixtures.file(name, "float_out.npy")).floats()
             let got = try model.predict(inputs)
             XCTAssertEqual(got.shape, want.shape, name)
             let tolerances = (try Fixtures.meta(name)["tolerances"] as? [String: Any])?["float_out"] as? [String: Any]
@@ -76,7 +74,7 @@ final class CorpusFloatTests: XCTestCase {
     func testSummaryTextEqualsKeras() throws {
         for name in try positiveCases() {
             let text = try KerasSummary.text(graph: try LayerGraph(file: try model(name)))
-            let want = try String(contentsOf: file("float_summary.txt", name), encoding: .utf8)
+            let want = try String(contentsOf: Fixtures.file(name, "float_summary.txt"), encoding: .utf8)
             XCTAssertEqual(text, want, name)
         }
     }
@@ -107,7 +105,7 @@ final class CorpusFloatTests: XCTestCase {
         XCTAssertGreaterThan(cases.count, 20)
         for name in cases {
             let caseName = String(name.dropLast(4))
-            let graph = try LayerGraph(file: try KerasH5.read(file("quantized.h5", caseName)))
+            let graph = try LayerGraph(file: try KerasH5.read(Fixtures.file(caseName, "quantized.h5")))
             let want = try String(contentsOf: dir.appendingPathComponent(name), encoding: .utf8)
             XCTAssertEqual(try KerasSummary.text(graph: graph), want, caseName)
         }
@@ -115,8 +113,8 @@ final class CorpusFloatTests: XCTestCase {
 
     /// Quantized models are described too (kind, shapes from the float layers they stand for).
     func testQuantizedModelsAreDescribed() throws {
-        for name in try positiveCases() where FileManager.default.fileExists(atPath: file("quantized.h5", name).path) {
-            let d = try ModelDescription(file: try KerasH5.read(file("quantized.h5", name)))
+        for name in try positiveCases() where Fixtures.has(name, "quantized.h5") {
+            let d = try ModelDescription(file: try KerasH5.read(Fixtures.file(name, "quantized.h5")))
             XCTAssertEqual(d.kind, .quantized, name)
             let floatOut = (try Fixtures.meta(name)["model"] as? [String: Any])?["output_shape"] as? [Any]
             XCTAssertEqual(d.outputs.first?.shape ?? nil, floatOut?.map { $0 as? Int }, name)
@@ -128,7 +126,7 @@ final class CorpusFloatTests: XCTestCase {
     func testCapturedLayersEqualTruncatedGraphs() throws {
         let graph = try LayerGraph(file: try model("float_zoo"))
         let model = try FloatModel(graph: graph)
-        let x = try model.prepareInputs([try NPY.read(contentsOf: file("inputs.npy", "float_zoo"))])
+        let x = try model.prepareInputs([try NPY.read(contentsOf: Fixtures.file("float_zoo", "inputs.npy"))])
         let captured = try model.run(x, capture: ["conv_0", "concat", "dense_1"])
         XCTAssertEqual(Set(captured.keys), ["conv_0", "concat", "dense_1"])
         XCTAssertEqual(captured["conv_0"]?.shape, [8, 21, 21, 8])
@@ -143,7 +141,7 @@ final class CorpusFloatTests: XCTestCase {
 
         // The softmax of the captured logits is the model output.
         let probabilities = try model.forward(x).outputs[0]
-        let want = try NPY.read(contentsOf: file("float_out.npy", "float_zoo")).floats()
+        let want = try NPY.read(contentsOf: Fixtures.file("float_zoo", "float_out.npy")).floats()
         XCTAssertLessThanOrEqual(FloatComparison(got: probabilities, want: want, atol: 1e-5).worstRatio, 1)
         XCTAssertThrowsError(try model.run(x, capture: ["no_such_layer"]))
     }
@@ -151,7 +149,7 @@ final class CorpusFloatTests: XCTestCase {
     /// Batches larger than a slice run slice by slice; rows and captured layers come back in order.
     func testLargeBatchesEqualSmallOnes() throws {
         let model = try FloatModel(file: try self.model("digits_trained"))
-        let all = try model.prepareInputs([try NPY.read(contentsOf: file("inputs.npy", "digits_trained"))])[0]
+        let all = try model.prepareInputs([try NPY.read(contentsOf: Fixtures.file("digits_trained", "inputs.npy"))])[0]
         let n = all.shape[0]
         XCTAssertGreaterThan(n, 20)
         let whole = try model.forward([all], capture: ["relu_0"])
@@ -170,7 +168,7 @@ final class CorpusFloatTests: XCTestCase {
     func testParameterCountsFollowKeras() throws {
         // Per-layer counts against the Param # column tf_keras printed.
         let model = try FloatModel(file: try self.model("float_zoo"))
-        let summary = try String(contentsOf: file("float_summary.txt", "float_zoo"), encoding: .utf8)
+        let summary = try String(contentsOf: Fixtures.file("float_zoo", "float_summary.txt"), encoding: .utf8)
         for layer in model.layers {
             let row = summary.split(separator: "\n").first { $0.hasPrefix(" \(layer.name) (") }
             let column = row.map { String($0.dropFirst(66).prefix(11)).trimmingCharacters(in: .whitespaces) }
@@ -188,7 +186,7 @@ final class CorpusFloatTests: XCTestCase {
         let frac = NDArray(Tensor<Float>(shape: [1, 49, 10, 1], scalars: Array(repeating: 0.5, count: 490)))
         XCTAssertThrowsError(try model.predict(frac)) { XCTAssertTrue("\($0)".contains("uint8")) }
         // Integral floats are accepted and equal the uint8 result.
-        let inputs = try NPY.read(contentsOf: file("inputs.npy", "ds_cnn_kws"))
+        let inputs = try NPY.read(contentsOf: Fixtures.file("ds_cnn_kws", "inputs.npy"))
         let asFloat = NDArray(inputs.floats())
         XCTAssertEqual(try model.predict(asFloat), try model.predict(inputs))
         // Empty batch.

@@ -2,6 +2,7 @@
 // clean-up and concurrent writers.
 import Foundation
 import Persistence
+import TestSupport
 import XCTest
 
 final class BlobStoreTests: XCTestCase {
@@ -43,8 +44,10 @@ final class BlobStoreTests: XCTestCase {
         XCTAssertEqual(a, b)
         let shards = try FileManager.default.contentsOfDirectory(atPath: store.blobsDirectory.path)
         XCTAssertEqual(shards.count, 1)
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(
-            atPath: store.blobsDirectory.appendingPathComponent(shards[0]).path).count, 1)
+        XCTAssertEqual(
+            try FileManager.default.contentsOfDirectory(
+                atPath: store.blobsDirectory.appendingPathComponent(shards[0]).path
+            ).count, 1)
         XCTAssertEqual(try tempFiles(store), [])
     }
 
@@ -116,7 +119,9 @@ final class BlobStoreTests: XCTestCase {
                 let writer = try store.makeWriter()
                 // Even writers share content; odd ones write their own.
                 let seed = i % 2 == 0 ? 0 : i
-                for chunk in 0..<16 { try writer.write([UInt8](repeating: UInt8(truncatingIfNeeded: seed &+ chunk), count: 4096)) }
+                for chunk in 0..<16 {
+                    try writer.write([UInt8](repeating: UInt8(truncatingIfNeeded: seed &+ chunk), count: 4096))
+                }
                 let ref = try writer.commit()
                 lock.lock(); refs[i] = ref; lock.unlock()
             } catch {
@@ -129,7 +134,9 @@ final class BlobStoreTests: XCTestCase {
         for (i, ref) in refs {
             let seed = i % 2 == 0 ? 0 : i
             var expected = [UInt8]()
-            for chunk in 0..<16 { expected += [UInt8](repeating: UInt8(truncatingIfNeeded: seed &+ chunk), count: 4096) }
+            for chunk in 0..<16 {
+                expected += [UInt8](repeating: UInt8(truncatingIfNeeded: seed &+ chunk), count: 4096)
+            }
             XCTAssertEqual(try store.read(ref.sha256), Data(expected))
         }
         XCTAssertEqual(try tempFiles(store), [])

@@ -1,6 +1,7 @@
 // DataDirectoryTests: the directory lock that keeps a second server off a live data directory.
 import Foundation
 import Persistence
+import TestSupport
 import XCTest
 
 final class DataDirectoryTests: XCTestCase {

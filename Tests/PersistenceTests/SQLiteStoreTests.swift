@@ -2,6 +2,7 @@
 // databases, CRUD, foreign keys, keyset pagination and idempotency keys.
 import Foundation
 import Persistence
+import TestSupport
 import XCTest
 
 final class SQLiteStoreTests: XCTestCase {
@@ -14,12 +15,18 @@ final class SQLiteStoreTests: XCTestCase {
         let store = try SQLiteStore(dataDirectory: dir)
         XCTAssertEqual(try store.currentSchemaVersion(), SQLiteStore.schemaVersion)
         XCTAssertEqual(try rawInt(dbPath, "PRAGMA user_version"), Int64(SQLiteStore.schemaVersion))
-        XCTAssertEqual(try rawInt(dbPath, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name IN ('models','datasets','jobs','job_events')"), 4)
+        XCTAssertEqual(
+            try rawInt(
+                dbPath,
+                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name IN "
+                    + "('models','datasets','jobs','job_events')"
+            ), 4)
         // WAL is a property of the file: a second connection sees it.
         XCTAssertTrue(FileManager.default.fileExists(atPath: dbPath + "-wal"))
         // Foreign keys are enforced on the store's connection.
-        let orphan = ModelRecord(name: "q", format: "h5", kind: "keras-quantized", sha256: SHA256.hash([1]), size: 1,
-                                 parentModelID: RecordID.newModel())
+        let orphan = ModelRecord(
+            name: "q", format: "h5", kind: "keras-quantized", sha256: SHA256.hash([1]), size: 1,
+            parentModelID: RecordID.newModel())
         XCTAssertThrowsError(try store.insertModel(orphan)) { error in
             guard case .conflict = error as? StoreError else { return XCTFail("\(error)") }
         }
@@ -27,8 +34,10 @@ final class SQLiteStoreTests: XCTestCase {
 
     func testReopenKeepsDataAndSchemaVersion() throws {
         var store: SQLiteStore? = try SQLiteStore(dataDirectory: dir)
-        let model = try store!.insertModel(ModelRecord(name: "m", format: "h5", kind: "keras-float",
-                                                        sha256: SHA256.hash([1]), size: 10))
+        let model = try store!.insertModel(
+            ModelRecord(
+                name: "m", format: "h5", kind: "keras-float",
+                sha256: SHA256.hash([1]), size: 10))
         store = nil
         let reopened = try SQLiteStore(dataDirectory: dir)
         XCTAssertEqual(try reopened.currentSchemaVersion(), SQLiteStore.schemaVersion)
@@ -39,23 +48,32 @@ final class SQLiteStoreTests: XCTestCase {
         _ = try SQLiteStore(dataDirectory: dir)
         try rawSQL(dbPath, "PRAGMA user_version = \(SQLiteStore.schemaVersion + 1)")
         XCTAssertThrowsError(try SQLiteStore(dataDirectory: dir)) { error in
-            XCTAssertEqual(error as? StoreError, .schemaTooNew(found: SQLiteStore.schemaVersion + 1, supported: SQLiteStore.schemaVersion))
+            XCTAssertEqual(
+                error as? StoreError,
+                .schemaTooNew(found: SQLiteStore.schemaVersion + 1, supported: SQLiteStore.schemaVersion))
         }
     }
 
     func testModelAndDatasetCRUD() throws {
         let store = try SQLiteStore(dataDirectory: dir)
-        let parent = try store.insertModel(ModelRecord(name: "float", format: "h5", kind: "keras-float", sha256: SHA256.hash([1]),
-                                                       size: 100, descriptionJSON: #"{"layers":3,"input":[28,28,1]}"#))
+        let parent = try store.insertModel(
+            ModelRecord(
+                name: "float", format: "h5", kind: "keras-float", sha256: SHA256.hash([1]),
+                size: 100, descriptionJSON: #"{"layers":3,"input":[28,28,1]}"#))
         let job = try store.insertJob(JobRecord(type: "quantize")).job
-        let child = try store.insertModel(ModelRecord(name: "quantized", format: "h5", kind: "keras-quantized",
-                                                      sha256: SHA256.hash([2]), size: 90, parentModelID: parent.id,
-                                                      sourceJobID: job.id))
+        let child = try store.insertModel(
+            ModelRecord(
+                name: "quantized", format: "h5", kind: "keras-quantized",
+                sha256: SHA256.hash([2]), size: 90, parentModelID: parent.id,
+                sourceJobID: job.id))
         XCTAssertTrue(RecordID.isValid(child.id, prefix: RecordID.modelPrefix))
         XCTAssertEqual(try store.model(id: child.id), child)
         XCTAssertNil(try store.model(id: RecordID.newModel()))
-        XCTAssertThrowsError(try store.insertModel(ModelRecord(name: "bad", format: "h5", kind: "x", sha256: SHA256.hash([3]),
-                                                               size: 1, descriptionJSON: "not json")))
+        XCTAssertThrowsError(
+            try store.insertModel(
+                ModelRecord(
+                    name: "bad", format: "h5", kind: "x", sha256: SHA256.hash([3]),
+                    size: 1, descriptionJSON: "not json")))
         XCTAssertThrowsError(try store.insertModel(child)) { error in
             guard case .conflict = error as? StoreError else { return XCTFail("\(error)") }
         }
@@ -66,8 +84,10 @@ final class SQLiteStoreTests: XCTestCase {
         XCTAssertNil(try store.model(id: child.id)?.parentModelID)
         XCTAssertFalse(try store.isBlobReferenced(sha256: SHA256.hash([1])))
 
-        let ds = try store.insertDataset(DatasetRecord(name: "calib.npy", dtype: "<f4", shape: [64, 28, 28, 1],
-                                                       sha256: SHA256.hash([4]), size: 200_832))
+        let ds = try store.insertDataset(
+            DatasetRecord(
+                name: "calib.npy", dtype: "<f4", shape: [64, 28, 28, 1],
+                sha256: SHA256.hash([4]), size: 200_832))
         XCTAssertTrue(RecordID.isValid(ds.id, prefix: RecordID.datasetPrefix))
         XCTAssertEqual(try store.dataset(id: ds.id), ds)
         XCTAssertTrue(try store.isBlobReferenced(sha256: SHA256.hash([4])))
@@ -81,9 +101,12 @@ final class SQLiteStoreTests: XCTestCase {
         var inserted: [DatasetRecord] = []
         // Several records share a timestamp so the id tie-break is exercised.
         for i in 0..<25 {
-            inserted.append(try store.insertDataset(DatasetRecord(name: "d\(i)", dtype: "|u1", shape: [i],
-                                                                  sha256: SHA256.hash([UInt8(i)]), size: Int64(i),
-                                                                  createdAt: base.addingTimeInterval(Double(i / 3)))))
+            inserted.append(
+                try store.insertDataset(
+                    DatasetRecord(
+                        name: "d\(i)", dtype: "|u1", shape: [i],
+                        sha256: SHA256.hash([UInt8(i)]), size: Int64(i),
+                        createdAt: base.addingTimeInterval(Double(i / 3)))))
         }
         var seen: [DatasetRecord] = []
         var cursor: String?
@@ -126,25 +149,18 @@ final class SQLiteStoreTests: XCTestCase {
         XCTAssertEqual(counts[.running], 1)
         XCTAssertEqual(counts[.failed], 0)
 
-        let problem = Problem(type: "urn:test", title: "Bad layer", status: 422, detail: "Lambda layers are rejected",
-                              extensions: ["layer": "lambda_1"])
-        XCTAssertTrue(try store.finishJob(id: a.job.id, state: .failed, resultJSON: nil, error: problem, at: Date()))
-        XCTAssertFalse(try store.finishJob(id: a.job.id, state: .succeeded, resultJSON: "{}", error: nil, at: Date()))
+        let failure = JobFailure(
+            json: #"{"detail":"Lambda layers are rejected","layer":"lambda_1","title":"Bad layer"}"#,
+            message: "Bad layer: Lambda layers are rejected")
+        XCTAssertTrue(try store.finishJob(id: a.job.id, state: .failed, resultJSON: nil, failure: failure, at: Date()))
+        XCTAssertFalse(try store.finishJob(id: a.job.id, state: .succeeded, resultJSON: "{}", failure: nil, at: Date()))
         let failed = try XCTUnwrap(store.job(id: a.job.id))
         XCTAssertEqual(failed.state, .failed)
-        XCTAssertEqual(failed.error, problem)
+        XCTAssertEqual(failed.errorJSON, failure.json)
         XCTAssertEqual(failed.attempts, 1)
         XCTAssertNotNil(failed.finishedAt)
-        XCTAssertEqual(try store.jobEvents(jobID: a.job.id, afterID: nil, limit: 100).map(\.kind),
-                       ["submitted", "started", "failed"])
-    }
-
-    func testProblemJSONRoundTrip() throws {
-        let p = Problem(type: "urn:x", title: "T \"quoted\"", status: 409, detail: "line\nbreak", extensions: ["layer": "conv_1"])
-        let parsed = try JSONSerialization.jsonObject(with: Data(p.json.utf8)) as? [String: Any]
-        XCTAssertEqual(parsed?["title"] as? String, "T \"quoted\"")
-        XCTAssertEqual(parsed?["status"] as? Int, 409)
-        XCTAssertEqual(parsed?["layer"] as? String, "conv_1")
-        XCTAssertEqual(try Problem(json: p.json), p)
+        XCTAssertEqual(
+            try store.jobEvents(jobID: a.job.id, afterID: nil, limit: 100).map(\.kind),
+            ["submitted", "started", "failed"])
     }
 }

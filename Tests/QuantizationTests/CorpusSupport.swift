@@ -14,20 +14,18 @@ enum CorpusCase {
     /// Cases with a QuantizeML quantized.h5 (the legacy CNN2SNN case is covered separately).
     static func quantizedCases() throws -> [String] {
         try Fixtures.corpusCases().filter { name in
-            FileManager.default.fileExists(atPath: Fixtures.corpusCase(name).appendingPathComponent("quantized.h5").path)
+            Fixtures.has(name, "quantized.h5")
                 && name != legacyCase
         }
     }
 
-    static func file(_ name: String, _ file: String) -> URL { Fixtures.corpusCase(name).appendingPathComponent(file) }
-
     static func npy(_ name: String, _ file: String) throws -> NDArray {
-        try NPY.read(contentsOf: Self.file(name, file))
+        try NPY.read(contentsOf: Fixtures.file(name, file))
     }
 
     static func npz(_ name: String, _ file: String) throws -> [String: NDArray] {
         var out: [String: NDArray] = [:]
-        for entry in try NPZ.read(contentsOf: Self.file(name, file)) {
+        for entry in try NPZ.read(contentsOf: Fixtures.file(name, file)) {
             out[entry.name.hasSuffix(".npy") ? String(entry.name.dropLast(4)) : entry.name] = entry.array
         }
         return out
@@ -43,7 +41,7 @@ enum CorpusCase {
 
 /// A case's quantized.h5, imported.
 func loadQuantizedModel(_ name: String) throws -> QuantizedModel {
-    try QuantizedModel(file: KerasH5.read(CorpusCase.file(name, "quantized.h5")))
+    try QuantizedModel(file: KerasH5.read(Fixtures.file(name, "quantized.h5")))
 }
 
 /// Compares a layer output with the reference dump; returns a description of the first difference.

@@ -1,4 +1,4 @@
-// Corpus access for the quantize() tests: case files, the quantize arguments of meta.json as
+// Corpus access for the quantize() tests: the quantize arguments of meta.json as
 // QuantizeOptions, and the cases quantized with quantizeml.models.quantize.
 import Foundation
 import KerasGraph
@@ -7,8 +7,6 @@ import Quantization
 import TestSupport
 
 enum PipelineFixtures {
-    static func file(_ c: String, _ name: String) -> URL { Fixtures.corpusCase(c).appendingPathComponent(name) }
-
     static func options(for c: String) throws -> QuantizeOptions {
         let meta = try Fixtures.meta(c)
         let args = meta["quantize_args"] as? [String: Any] ?? [:]
@@ -16,9 +14,9 @@ enum PipelineFixtures {
         let params = try QuantizationParams(json: JSONValue(parsing: qp))
         var qConfig: JSONValue?
         if let name = args["q_config"] as? String {
-            qConfig = try JSONValue(parsing: Data(contentsOf: file(c, name)))
+            qConfig = try JSONValue(parsing: Data(contentsOf: Fixtures.file(c, name)))
         }
-        let samples = try NPY.read(contentsOf: file(c, "calibration.npy"))
+        let samples = try NPY.read(contentsOf: Fixtures.file(c, "calibration.npy"))
         let calibration = CalibrationOptions(samples: samples, numSamples: args["num_samples"] as? Int ?? 1024,
                                              batchSize: args["batch_size"] as? Int, epochs: args["epochs"] as? Int ?? 1)
         return QuantizeOptions(params: params, qConfig: qConfig, calibration: calibration)
@@ -28,7 +26,7 @@ enum PipelineFixtures {
         try Fixtures.corpusCases().filter { c in
             let args = try Fixtures.meta(c)["quantize_args"] as? [String: Any]
             return args?["function"] as? String == "quantizeml.models.quantize"
-                && FileManager.default.fileExists(atPath: file(c, "quantized.h5").path)
+                && Fixtures.has(c, "quantized.h5")
         }
     }
 

@@ -11,8 +11,8 @@ final class QConfigTextTests: XCTestCase {
         let cases = try CorpusCase.quantizedCases()
         XCTAssertFalse(cases.isEmpty)
         for name in cases {
-            let model = try QuantizedModel(file: try KerasH5.read(CorpusCase.file(name, "quantized.h5")))
-            let want = try String(contentsOf: CorpusCase.file(name, "q_config.json"), encoding: .utf8)
+            let model = try QuantizedModel(file: try KerasH5.read(Fixtures.file(name, "quantized.h5")))
+            let want = try String(contentsOf: Fixtures.file(name, "q_config.json"), encoding: .utf8)
             XCTAssertEqual(model.dumpConfig().serialized(pretty: true) + "\n", want, name)
         }
     }

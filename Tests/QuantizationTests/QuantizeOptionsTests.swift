@@ -10,7 +10,7 @@ import TestSupport
 import XCTest
 
 final class QuantizeOptionsTests: XCTestCase {
-    func model(_ c: String) throws -> KerasModelFile { try KerasH5.read(PipelineFixtures.file(c, "model.h5")) }
+    func model(_ c: String) throws -> KerasModelFile { try KerasH5.read(Fixtures.file(c, "model.h5")) }
 
     func testProgressPerStepAndCancellation() throws {
         var options = try PipelineFixtures.options(for: "mlp")  // 64 samples, batch 16: 4 steps
@@ -28,7 +28,7 @@ final class QuantizeOptionsTests: XCTestCase {
         let options = QuantizeOptions(calibration: CalibrationOptions(samples: nil, numSamples: 8, batchSize: 4, seed: 3))
         let result = try Quantizer.quantize(model("mlp_uint8"), options: options)
         XCTAssertEqual(result.warnings.first?.kind, .perAxisRandomSamples)
-        XCTAssertEqual(result.qConfig, try JSONValue(parsing: Data(contentsOf: PipelineFixtures.file("mlp_uint8", "q_config.json"))))
+        XCTAssertEqual(result.qConfig, try JSONValue(parsing: Data(contentsOf: Fixtures.file("mlp_uint8", "q_config.json"))))
         // The uint8 InputQuantizer saw values in 0...255: its range is non-trivial.
         let iq = try XCTUnwrap(result.model.layers.first { $0.baseClassName == "InputQuantizer" })
         XCTAssertGreaterThan(iq.variable("range_max")?.scalars.first ?? 0, 1)
@@ -50,7 +50,7 @@ final class QuantizeOptionsTests: XCTestCase {
     }
 
     func testRequantizeAndQConfigPrecedence() throws {
-        let quantized = try KerasH5.read(PipelineFixtures.file("mlp", "quantized.h5"))
+        let quantized = try KerasH5.read(Fixtures.file("mlp", "quantized.h5"))
         XCTAssertThrowsError(try Quantizer.quantize(quantized)) { error in
             XCTAssertTrue("\(error)".contains("Requantizing a model is not supported"))
         }
@@ -70,7 +70,7 @@ final class QuantizeOptionsTests: XCTestCase {
 final class RecalibrationTests: XCTestCase {
     func testCalibratingThePreparedModelEqualsQuantize() throws {
         for c in ["mlp_uint8", "seed_uint8_typed"] {
-            let file = try KerasH5.read(PipelineFixtures.file(c, "model.h5"))
+            let file = try KerasH5.read(Fixtures.file(c, "model.h5"))
             let options = try PipelineFixtures.options(for: c)
             let direct = try Quantizer.quantize(file, options: options)
             let plan = try Quantizer.prepare(LayerGraph(file: file), options: options)

@@ -11,13 +11,12 @@ import TestSupport
 import XCTest
 
 final class QuantizePipelineCorpusTests: XCTestCase {
-    func file(_ c: String, _ name: String) -> URL { PipelineFixtures.file(c, name) }
     func options(for c: String) throws -> QuantizeOptions { try PipelineFixtures.options(for: c) }
     func quantizedCases() throws -> [String] { try PipelineFixtures.quantizedCases() }
 
     /// Layer names and classes of the reference's quantized model, nested models expanded.
     func expectedLayers(_ c: String) throws -> [String] {
-        let q = try LayerGraph(file: KerasH5.read(file(c, "quantized.h5")))
+        let q = try LayerGraph(file: KerasH5.read(Fixtures.file(c, "quantized.h5")))
         return q.nodes.map { "\($0.name):\($0.baseClassName)" }
     }
 
@@ -34,11 +33,11 @@ final class QuantizePipelineCorpusTests: XCTestCase {
 
     func testQuantizeReproducesReference() throws {
         for c in try quantizedCases() {
-            let result = try Quantizer.quantize(KerasH5.read(file(c, "model.h5")), options: options(for: c))
-            let wantConfig = try JSONValue(parsing: Data(contentsOf: file(c, "q_config.json")))
+            let result = try Quantizer.quantize(KerasH5.read(Fixtures.file(c, "model.h5")), options: options(for: c))
+            let wantConfig = try JSONValue(parsing: Data(contentsOf: Fixtures.file(c, "q_config.json")))
             XCTAssertEqual(result.qConfig, wantConfig, "\(c): q_config\n got \(result.qConfig)\nwant \(wantConfig)")
 
-            let reference = try QuantizedModel(file: KerasH5.read(file(c, "quantized.h5")))
+            let reference = try QuantizedModel(file: KerasH5.read(Fixtures.file(c, "quantized.h5")))
             let got = result.model.layers.map { "\($0.name):\($0.baseClassName)" }
             XCTAssertEqual(got, try expectedLayers(c), "\(c): layers")
             for layer in reference.layers {
@@ -68,9 +67,9 @@ final class QuantizePipelineCorpusTests: XCTestCase {
     /// A float tail after the Dequantizer (softmax) follows the float rule.
     func checkDequantizedOutputs(_ c: String, _ model: QuantizedModel) throws {
         let meta = try Fixtures.meta(c)
-        let inputs = try NPY.read(contentsOf: file(c, "inputs.npy"))
+        let inputs = try NPY.read(contentsOf: Fixtures.file(c, "inputs.npy"))
         let got = try QuantizedEngine(model: model).predict(inputs)[0].floats().scalars
-        let want = try NPY.read(contentsOf: file(c, "quant_out.npy")).floats().scalars
+        let want = try NPY.read(contentsOf: Fixtures.file(c, "quant_out.npy")).floats().scalars
         XCTAssertEqual(got.count, want.count, "\(c): output size")
         let tolerances = (meta["tolerances"] as? [String: Any])?["quant_out"] as? [String: Any]
         if model.layers.last?.baseClassName == "Dequantizer", let steps = tolerances?["output_step"] as? [Double], !steps.isEmpty {
@@ -87,12 +86,12 @@ final class QuantizePipelineCorpusTests: XCTestCase {
     /// Integer outputs of every quantized layer on the dumped inputs equal quant_layers.npz.
     func checkIntegerOutputs(_ c: String, _ model: QuantizedModel) throws {
         let meta = try Fixtures.meta(c)
-        let inputs = try NPY.read(contentsOf: file(c, "inputs.npy"))
+        let inputs = try NPY.read(contentsOf: Fixtures.file(c, "inputs.npy"))
         let n = (meta["layer_dump_samples"] as? Int) ?? inputs.shape[0]
         let row = inputs.shape.dropFirst().reduce(1, *) * inputs.dtype.byteSize
         let batch = try NDArray(dtype: inputs.dtype, shape: [n] + inputs.shape.dropFirst(), bytes: Array(inputs.bytes[0..<(n * row)]))
         let outputs = try QuantizedEngine(model: model).layerOutputs(batch)
-        let want = Dictionary(try NPZ.read(contentsOf: file(c, "quant_layers.npz")).map { ($0.name, $0.array) },
+        let want = Dictionary(try NPZ.read(contentsOf: Fixtures.file(c, "quant_layers.npz")).map { ($0.name, $0.array) },
                               uniquingKeysWith: { a, _ in a })
         for layer in model.layers {
             guard let expected = want["\(layer.name):values"] else { continue }
@@ -109,8 +108,8 @@ final class QuantizePipelineCorpusTests: XCTestCase {
         // seed_qconfig: dump_config after quantizing with the qparams alone (no q_config).
         var options = try options(for: "seed_qconfig")
         options.qConfig = nil
-        let result = try Quantizer.quantize(KerasH5.read(file("seed_qconfig", "model.h5")), options: options)
-        XCTAssertEqual(result.qConfig, try JSONValue(parsing: Data(contentsOf: file("seed_qconfig", "q_config_first_pass.json"))))
+        let result = try Quantizer.quantize(KerasH5.read(Fixtures.file("seed_qconfig", "model.h5")), options: options)
+        XCTAssertEqual(result.qConfig, try JSONValue(parsing: Data(contentsOf: Fixtures.file("seed_qconfig", "q_config_first_pass.json"))))
     }
 
     func testRefusedModelsNameLayerAndRule() throws {
@@ -120,10 +119,10 @@ final class QuantizePipelineCorpusTests: XCTestCase {
             ("neg_lambda", "Unserializable layers", "Lambda"),
         ]
         for (c, rule, layer) in expected {
-            let reference = try String(contentsOf: file(c, "quantize_error.txt"), encoding: .utf8)
+            let reference = try String(contentsOf: Fixtures.file(c, "quantize_error.txt"), encoding: .utf8)
             XCTAssertTrue(reference.contains(rule), "\(c): the reference error is \(reference)")
             do {
-                let model = try KerasH5.read(file(c, "model.h5"))
+                let model = try KerasH5.read(Fixtures.file(c, "model.h5"))
                 _ = try Quantizer.quantize(model, options: options(for: c))
                 XCTFail("\(c): quantization should fail")
             } catch {

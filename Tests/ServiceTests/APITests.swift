@@ -38,11 +38,14 @@ final class APITests: XCTestCase {
         XCTAssertEqual(anonymous.headers["content-type"], "application/problem+json")
         XCTAssertEqual(anonymous.headers["www-authenticate"], "Bearer realm=\"spikeforge\"")
         XCTAssertEqual(try harness.send("GET", "/v1/jobs", headers: ["Authorization": "Bearer wrong"]).status, 401)
-        XCTAssertEqual(try harness.send("GET", "/v1/jobs", headers: ["Authorization": "Bearer s3cret-token"]).status, 200)
-        XCTAssertEqual(try harness.send("GET", "/v1/models", headers: ["Authorization": "bearer second-token"]).status, 200)
+        XCTAssertEqual(
+            try harness.send("GET", "/v1/jobs", headers: ["Authorization": "Bearer s3cret-token"]).status, 200)
+        XCTAssertEqual(
+            try harness.send("GET", "/v1/models", headers: ["Authorization": "bearer second-token"]).status, 200)
         // Uploads are refused before their body is read.
-        let upload = try harness.send("POST", "/v1/models", headers: ["Content-Type": "application/octet-stream"],
-                                      body: [UInt8](repeating: 1, count: 200_000), expectContinue: true)
+        let upload = try harness.send(
+            "POST", "/v1/models", headers: ["Content-Type": "application/octet-stream"],
+            body: [UInt8](repeating: 1, count: 200_000), expectContinue: true)
         XCTAssertEqual(upload.status, 401)
         // Probes, metrics and the page stay open for load balancers and browsers.
         XCTAssertEqual(try harness.send("GET", "/healthz").status, 200)
@@ -63,8 +66,11 @@ final class APITests: XCTestCase {
         let metrics = try harness.send("GET", "/metrics")
         XCTAssertTrue(metrics.headers["content-type"]?.hasPrefix("text/plain") ?? false)
         let lines = Set(metrics.text.split(separator: "\n").map(String.init))
-        XCTAssertTrue(lines.contains("spikeforge_http_requests_total{method=\"GET\",route=\"/v1/jobs\",status=\"200\"} 3"), metrics.text)
-        XCTAssertTrue(lines.contains("spikeforge_http_requests_total{method=\"GET\",route=\"/v1/jobs/{id}\",status=\"404\"} 1"))
+        XCTAssertTrue(
+            lines.contains("spikeforge_http_requests_total{method=\"GET\",route=\"/v1/jobs\",status=\"200\"} 3"),
+            metrics.text)
+        XCTAssertTrue(
+            lines.contains("spikeforge_http_requests_total{method=\"GET\",route=\"/v1/jobs/{id}\",status=\"404\"} 1"))
         XCTAssertTrue(lines.contains("spikeforge_jobs{state=\"queued\"} 0"))
         XCTAssertTrue(lines.contains("spikeforge_job_queue_depth 0"))
         XCTAssertTrue(lines.contains("# TYPE spikeforge_job_duration_seconds histogram"))
@@ -126,8 +132,10 @@ final class APITests: XCTestCase {
         let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: file)) as? [String: Any])
         XCTAssertEqual(Set(object.keys), Set(ServiceConfiguration.keys), "the file lists every key")
 
-        let environment = ["SPIKEFORGE_PORT": "9090", "SPIKEFORGE_AUTH_TOKENS": "a, b", "SPIKEFORGE_ACCESS_LOG": "off",
-                           "SPIKEFORGE_DATA_DIR": "/var/lib/spikeforge"]
+        let environment = [
+            "SPIKEFORGE_PORT": "9090", "SPIKEFORGE_AUTH_TOKENS": "a, b", "SPIKEFORGE_ACCESS_LOG": "off",
+            "SPIKEFORGE_DATA_DIR": "/var/lib/spikeforge",
+        ]
         let layered = try ServiceConfiguration.load(file: file.path, environment: environment)
         XCTAssertEqual(layered.port, 9090)
         XCTAssertEqual(layered.authTokens, ["a", "b"])
@@ -135,7 +143,8 @@ final class APITests: XCTestCase {
         XCTAssertEqual(layered.dataDir, "/var/lib/spikeforge")
         XCTAssertEqual(layered.workers, fromFile.workers)
 
-        XCTAssertThrowsError(try ServiceConfiguration.load(file: nil, environment: ["SPIKEFORGE_WORKERS": "many"])) { error in
+        XCTAssertThrowsError(try ServiceConfiguration.load(file: nil, environment: ["SPIKEFORGE_WORKERS": "many"])) {
+            error in
             XCTAssertTrue("\(error)".contains("SPIKEFORGE_WORKERS"))
         }
         var small = ServiceConfiguration()
@@ -158,7 +167,9 @@ final class APITests: XCTestCase {
         var inPaths = false
         var currentPath: String?
         for line in text.components(separatedBy: "\n") {
-            if !line.hasPrefix(" ") && !line.isEmpty && !line.hasPrefix("#") { inPaths = line.hasPrefix("paths:") ; currentPath = nil; continue }
+            if !line.hasPrefix(" ") && !line.isEmpty && !line.hasPrefix("#") {
+                inPaths = line.hasPrefix("paths:"); currentPath = nil; continue
+            }
             guard inPaths else { continue }
             if line.hasPrefix("  /") && !line.hasPrefix("   ") {
                 currentPath = String(line.dropFirst(2).prefix { $0 != ":" })

@@ -11,9 +11,11 @@ final class ServerProcess {
 
     /// The spikeforge binary next to the test bundle (scripts/test.sh builds it first).
     static var binary: URL {
-        let candidates = [Bundle.main.bundleURL.deletingLastPathComponent(), Bundle.main.bundleURL,
-                          URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent(),
-                          URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().deletingLastPathComponent()]
+        let candidates = [
+            Bundle.main.bundleURL.deletingLastPathComponent(), Bundle.main.bundleURL,
+            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent(),
+            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().deletingLastPathComponent(),
+        ]
         for directory in candidates {
             let url = directory.appendingPathComponent("spikeforge")
             if FileManager.default.isExecutableFile(atPath: url.path) { return url }
@@ -24,7 +26,11 @@ final class ServerProcess {
     init(dataDir: URL, environment: [String: String]) throws {
         let binary = ServerProcess.binary
         guard FileManager.default.isExecutableFile(atPath: binary.path) else {
-            throw ServerError(message: "no spikeforge binary at \(binary.path): run `swift build -c release --product spikeforge` (scripts/test.sh does)")
+            throw ServerError(
+                message:
+                    "no spikeforge binary at \(binary.path): run `swift build -c release --product spikeforge` "
+                    + "(scripts/test.sh does)"
+            )
         }
         log = dataDir.appendingPathComponent("server-\(UUID().uuidString).log")
         try FileManager.default.createDirectory(at: dataDir, withIntermediateDirectories: true)
@@ -46,7 +52,8 @@ final class ServerProcess {
             }
             usleep(20_000)
         }
-        throw ServerError(message: "spikeforge serve did not start: \((try? String(contentsOf: log, encoding: .utf8)) ?? "")")
+        throw ServerError(
+            message: "spikeforge serve did not start: \((try? String(contentsOf: log, encoding: .utf8)) ?? "")")
     }
 
     func send(_ method: String, _ path: String, json: Any? = nil) throws -> HTTPClientResponse {
@@ -81,8 +88,9 @@ final class CrashRecoveryTests: XCTestCase {
         header.append(0x0A)
         var bytes: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59, 1, 0, UInt8(header.count), 0] + header
         bytes += (0..<count).map { UInt8(truncatingIfNeeded: $0 &* 2_654_435_761 >> 13) }
-        let response = try HTTPClient.send(port: server.port, method: "POST", path: "/v1/datasets?name=noise.npy",
-                                           headers: ["Content-Type": "application/octet-stream"], body: bytes)
+        let response = try HTTPClient.send(
+            port: server.port, method: "POST", path: "/v1/datasets?name=noise.npy",
+            headers: ["Content-Type": "application/octet-stream"], body: bytes)
         XCTAssertEqual(response.status, 201, response.text)
         return try XCTUnwrap(response.object["id"] as? String)
     }
@@ -106,7 +114,8 @@ final class CrashRecoveryTests: XCTestCase {
         let dataset = try uploadNoise(first, mebibytes: 3)
         var ids: [String] = []
         for _ in 0..<3 {
-            let response = try first.send("POST", "/v1/jobs", json: ["type": "checksum", "params": ["dataset": dataset, "maxMiBPerSecond": 2]])
+            let response = try first.send(
+                "POST", "/v1/jobs", json: ["type": "checksum", "params": ["dataset": dataset, "maxMiBPerSecond": 2]])
             XCTAssertEqual(response.status, 202, response.text)
             ids.append(try XCTUnwrap(response.object["id"] as? String))
         }
@@ -118,7 +127,9 @@ final class CrashRecoveryTests: XCTestCase {
         defer { second.kill(SIGTERM) }
         let log = try String(contentsOf: second.log, encoding: .utf8)
         XCTAssertTrue(log.contains("job \(ids[0]) was left running"), log)
-        let finished = try waitUntil(60) { try ids.allSatisfy { try state(second, $0)["state"] as? String == "succeeded" } }
+        let finished = try waitUntil(60) {
+            try ids.allSatisfy { try state(second, $0)["state"] as? String == "succeeded" }
+        }
         let views = try ids.map { try state(second, $0) }
         XCTAssertTrue(finished, "every accepted job finishes after the restart: \(views)")
         let resumed = try state(second, ids[0])
@@ -130,7 +141,10 @@ final class CrashRecoveryTests: XCTestCase {
         let environment = ["SPIKEFORGE_WORKERS": "1", "SPIKEFORGE_ACCESS_LOG": "false"]
         let first = try ServerProcess(dataDir: dataDir, environment: environment)
         let dataset = try uploadNoise(first, mebibytes: 4)
-        let id = try XCTUnwrap(try first.send("POST", "/v1/jobs", json: ["type": "checksum", "params": ["dataset": dataset, "maxMiBPerSecond": 1]]).object["id"] as? String)
+        let id = try XCTUnwrap(
+            try first.send(
+                "POST", "/v1/jobs", json: ["type": "checksum", "params": ["dataset": dataset, "maxMiBPerSecond": 1]]
+            ).object["id"] as? String)
         XCTAssertTrue(try waitUntil(10) { try state(first, id)["state"] as? String == "running" })
         first.kill(SIGTERM)
         XCTAssertEqual(first.process.terminationStatus, 0, "graceful exit")

@@ -11,7 +11,8 @@ final class Harness {
     var port: Int { service.port }
 
     init(_ adjust: (inout ServiceConfiguration) -> Void = { _ in }) throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("spikeforge-test-\(UUID().uuidString)")
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "spikeforge-test-\(UUID().uuidString)")
         var configuration = ServiceConfiguration()
         configuration.port = 0
         configuration.dataDir = directory.path
@@ -27,29 +28,45 @@ final class Harness {
         try? FileManager.default.removeItem(at: directory)
     }
 
-    func send(_ method: String, _ path: String, headers: [String: String] = [:], body: [UInt8] = [],
-              expectContinue: Bool = false) throws -> HTTPClientResponse {
-        try HTTPClient.send(port: port, method: method, path: path, headers: headers, body: body, expectContinue: expectContinue)
+    func send(
+        _ method: String, _ path: String, headers: [String: String] = [:], body: [UInt8] = [],
+        expectContinue: Bool = false
+    ) throws -> HTTPClientResponse {
+        try HTTPClient.send(
+            port: port, method: method, path: path, headers: headers, body: body, expectContinue: expectContinue)
     }
 
-    func json(_ method: String, _ path: String, _ object: Any, headers: [String: String] = [:]) throws -> HTTPClientResponse {
+    func json(
+        _ method: String, _ path: String, _ object: Any, headers: [String: String] = [:]
+    ) throws -> HTTPClientResponse {
         let body = try JSONSerialization.data(withJSONObject: object)
-        return try send(method, path, headers: headers.merging(["Content-Type": "application/json"]) { a, _ in a }, body: [UInt8](body))
+        return try send(
+            method, path, headers: headers.merging(["Content-Type": "application/json"]) { a, _ in a },
+            body: [UInt8](body))
     }
 
-    func uploadMultipart(_ path: String, file: [UInt8], filename: String, headers: [String: String] = [:],
-                         expectContinue: Bool = false) throws -> HTTPClientResponse {
+    func uploadMultipart(
+        _ path: String, file: [UInt8], filename: String, headers: [String: String] = [:],
+        expectContinue: Bool = false
+    ) throws -> HTTPClientResponse {
         let boundary = "sfTestBoundary\(UUID().uuidString.prefix(8))"
-        var body = Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"\(filename)\"\r\nContent-Type: application/octet-stream\r\n\r\n".utf8)
+        let partHeader =
+            "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; "
+            + "filename=\"\(filename)\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+        var body = Array(partHeader.utf8)
         body += file
         body += Array("\r\n--\(boundary)--\r\n".utf8)
-        return try send("POST", path, headers: headers.merging(["Content-Type": "multipart/form-data; boundary=\(boundary)"]) { a, _ in a },
-                        body: body, expectContinue: expectContinue)
+        return try send(
+            "POST", path,
+            headers: headers.merging(["Content-Type": "multipart/form-data; boundary=\(boundary)"]) { a, _ in a },
+            body: body, expectContinue: expectContinue)
     }
 
     /// Polls a job until `done` holds for it (or the timeout passes); returns the last view.
-    func waitForJob(_ id: String, timeout: TimeInterval = 30, headers: [String: String] = [:],
-                    until done: ([String: Any]) -> Bool) throws -> [String: Any] {
+    func waitForJob(
+        _ id: String, timeout: TimeInterval = 30, headers: [String: String] = [:],
+        until done: ([String: Any]) -> Bool
+    ) throws -> [String: Any] {
         let deadline = Date().addingTimeInterval(timeout)
         var last: [String: Any] = [:]
         while Date() < deadline {
@@ -84,4 +101,5 @@ enum Oracle {
 }
 
 /// The repository root, found from this file's location.
-let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent()

@@ -21,7 +21,9 @@ final class JobTests: XCTestCase {
         var headerBytes = Array(header.utf8)
         while (10 + headerBytes.count + 1) % 64 != 0 { headerBytes.append(0x20) }
         headerBytes.append(0x0A)
-        var bytes: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59, 1, 0, UInt8(headerBytes.count & 0xff), UInt8(headerBytes.count >> 8)]
+        var bytes: [UInt8] = [
+            0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59, 1, 0, UInt8(headerBytes.count & 0xff), UInt8(headerBytes.count >> 8),
+        ]
         bytes += headerBytes
         var state: UInt32 = 12345
         bytes.reserveCapacity(bytes.count + count * 4)
@@ -31,9 +33,12 @@ final class JobTests: XCTestCase {
         }
         let file = harness.directory.appendingPathComponent("upload-\(UUID().uuidString).npy")
         try Data(bytes).write(to: file)
-        let response = try harness.send("POST", "/v1/datasets?name=noise.npy", headers: ["Content-Type": "application/octet-stream"], body: bytes)
+        let response = try harness.send(
+            "POST", "/v1/datasets?name=noise.npy", headers: ["Content-Type": "application/octet-stream"], body: bytes)
         XCTAssertEqual(response.status, 201, response.text)
-        return (try XCTUnwrap(response.object["id"] as? String), try XCTUnwrap(response.object["sha256"] as? String), file)
+        return (
+            try XCTUnwrap(response.object["id"] as? String), try XCTUnwrap(response.object["sha256"] as? String), file
+        )
     }
 
     func testChecksumJobVerifiesAndDetectsCorruption() throws {
@@ -54,13 +59,16 @@ final class JobTests: XCTestCase {
         for key in ["createdAt", "startedAt", "finishedAt"] { XCTAssertNotNil(done[key] as? String, key) }
 
         // Flip one byte of the stored blob: the next checksum fails with a problem naming both digests.
-        let blob = harness.directory.appendingPathComponent("blobs/\(dataset.sha256.prefix(2))/\(dataset.sha256.dropFirst(2))")
+        let blob = harness.directory.appendingPathComponent(
+            "blobs/\(dataset.sha256.prefix(2))/\(dataset.sha256.dropFirst(2))")
         let handle = try FileHandle(forUpdating: blob)
         try handle.seek(toOffset: 1000)
         try handle.write(contentsOf: Data([0xFF]))
         try handle.close()
         let again = try harness.json("POST", "/v1/jobs", ["type": "checksum", "params": ["dataset": dataset.id]])
-        let failed = try harness.waitForJob(try XCTUnwrap(again.object["id"] as? String)) { ($0["state"] as? String) == "failed" }
+        let failed = try harness.waitForJob(try XCTUnwrap(again.object["id"] as? String)) {
+            ($0["state"] as? String) == "failed"
+        }
         XCTAssertEqual(failed["state"] as? String, "failed")
         let problem = try XCTUnwrap(failed["error"] as? [String: Any])
         XCTAssertEqual(problem["type"] as? String, "urn:spikeforge:problem:blob-corrupt")
@@ -75,14 +83,17 @@ final class JobTests: XCTestCase {
         let unknownType = try harness.json("POST", "/v1/jobs", ["type": "teleport", "params": [:]])
         XCTAssertEqual(unknownType.status, 422)
         XCTAssertTrue((unknownType.object["detail"] as? String ?? "").contains("checksum"), "lists the known types")
-        let missing = try harness.json("POST", "/v1/jobs", ["type": "checksum", "params": ["model": "mdl_00000000000000000000"]])
+        let missing = try harness.json(
+            "POST", "/v1/jobs", ["type": "checksum", "params": ["model": "mdl_00000000000000000000"]])
         XCTAssertEqual(missing.status, 422)
         XCTAssertEqual(missing.object["model"] as? String, "mdl_00000000000000000000")
-        let notObject = try harness.send("POST", "/v1/jobs", headers: ["Content-Type": "application/json"], body: Array("[1]".utf8))
+        let notObject = try harness.send(
+            "POST", "/v1/jobs", headers: ["Content-Type": "application/json"], body: Array("[1]".utf8))
         XCTAssertEqual(notObject.status, 400)
         XCTAssertEqual(notObject.headers["content-type"], "application/problem+json")
-        let tooBig = try harness.send("POST", "/v1/jobs", headers: ["Content-Type": "application/json"],
-                                      body: [UInt8](repeating: 0x20, count: (1 << 20) + 1), expectContinue: true)
+        let tooBig = try harness.send(
+            "POST", "/v1/jobs", headers: ["Content-Type": "application/json"],
+            body: [UInt8](repeating: 0x20, count: (1 << 20) + 1), expectContinue: true)
         XCTAssertEqual(tooBig.status, 413)
         XCTAssertEqual(try harness.send("GET", "/v1/jobs/job_doesnotexist").status, 404)
     }
@@ -99,8 +110,9 @@ final class JobTests: XCTestCase {
         XCTAssertEqual(second.headers["idempotent-replayed"], "true")
         let other = try harness.json("POST", "/v1/jobs", request, headers: ["Idempotency-Key": "nightly-scrub-2"])
         XCTAssertNotEqual(other.object["id"] as? String, first.object["id"] as? String)
-        let reused = try harness.json("POST", "/v1/jobs", ["type": "checksum", "params": ["dataset": dataset.id, "maxMiBPerSecond": 5]],
-                                      headers: ["Idempotency-Key": "nightly-scrub-1"])
+        let reused = try harness.json(
+            "POST", "/v1/jobs", ["type": "checksum", "params": ["dataset": dataset.id, "maxMiBPerSecond": 5]],
+            headers: ["Idempotency-Key": "nightly-scrub-1"])
         XCTAssertEqual(reused.status, 422)
         let listed = try harness.send("GET", "/v1/jobs?type=checksum").object["items"] as? [[String: Any]]
         XCTAssertEqual(listed?.count, 2)
@@ -136,12 +148,18 @@ final class JobTests: XCTestCase {
         let dataset = try uploadDataset(mebibytes: 1)
         var ids: [String] = []
         for _ in 0..<5 {
-            ids.append(try XCTUnwrap(try harness.json("POST", "/v1/jobs", ["type": "checksum", "params": ["dataset": dataset.id]]).object["id"] as? String))
+            ids.append(
+                try XCTUnwrap(
+                    try harness.json("POST", "/v1/jobs", ["type": "checksum", "params": ["dataset": dataset.id]])
+                        .object["id"] as? String))
         }
         var seen: [String] = []
         var cursor: String?
         repeat {
-            let path = "/v1/jobs?limit=2" + (cursor.map { "&cursor=\($0.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? $0)" } ?? "")
+            let path =
+                "/v1/jobs?limit=2"
+                + (cursor.map { "&cursor=\($0.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? $0)" }
+                    ?? "")
             let page = try harness.send("GET", path).object
             let items = try XCTUnwrap(page["items"] as? [[String: Any]])
             XCTAssertLessThanOrEqual(items.count, 2)
@@ -155,25 +173,30 @@ final class JobTests: XCTestCase {
         XCTAssertEqual(try harness.send("GET", "/v1/jobs?cursor=garbage").status, 400)
         XCTAssertEqual((try harness.send("GET", "/v1/jobs?type=quantize").object["items"] as? [Any])?.count, 0)
         for id in ids { _ = try harness.waitForJob(id) { ($0["state"] as? String) == "succeeded" } }
-        let succeeded = try harness.send("GET", "/v1/jobs?state=succeeded&limit=100").object["items"] as? [[String: Any]]
+        let succeeded =
+            try harness.send("GET", "/v1/jobs?state=succeeded&limit=100").object["items"] as? [[String: Any]]
         XCTAssertEqual(succeeded?.count, 5)
     }
 
     func testEnvironmentStoresJobOutputs() throws {
         let environment = harness.service.environment
-        let source = Fixtures.corpusCase("digits_trained").appendingPathComponent("float_out.npy")
+        let source = Fixtures.file("digits_trained", "float_out.npy")
         let scratch = environment.scratchFile(suffix: ".npy")
         try FileManager.default.copyItem(at: source, to: scratch)
         let dataset = try environment.storeDataset(contentsOf: scratch, name: "outputs.npy")
         // meta.json describes float_out.npy as "... float32 [360, 10]".
         let files = try XCTUnwrap(try Fixtures.meta("digits_trained")["files"] as? [String: Any])
-        XCTAssertTrue((files["float_out.npy"] as? String ?? "").hasSuffix("\(dataset.dtype) [\(dataset.shape.map(String.init).joined(separator: ", "))]"))
+        XCTAssertTrue(
+            (files["float_out.npy"] as? String ?? "").hasSuffix(
+                "\(dataset.dtype) [\(dataset.shape.map(String.init).joined(separator: ", "))]"))
         XCTAssertEqual(dataset.sha256, try Oracle.sha256sum(source))
 
-        let parent = try harness.uploadMultipart("/v1/models", file: [UInt8](try Data(contentsOf: Fixtures.corpusCase("digits_trained").appendingPathComponent("model.h5"))), filename: "float.h5")
+        let parent = try harness.uploadMultipart(
+            "/v1/models", file: try Fixtures.bytes("digits_trained", "model.h5"), filename: "float.h5")
         let parentID = try XCTUnwrap(parent.object["id"] as? String)
-        let derived = try environment.storeModel(contentsOf: Fixtures.corpusCase("digits_trained").appendingPathComponent("quantized.h5"),
-                                                 name: "quantized.h5", format: "h5", kind: "keras-quantized", parent: parentID, sourceJob: nil)
+        let derived = try environment.storeModel(
+            contentsOf: Fixtures.file("digits_trained", "quantized.h5"),
+            name: "quantized.h5", format: "h5", kind: "keras-quantized", parent: parentID, sourceJob: nil)
         let fetched = try harness.send("GET", "/v1/models/\(derived.id)").object
         XCTAssertEqual(fetched["parentModelId"] as? String, parentID)
         XCTAssertEqual(fetched["kind"] as? String, "keras-quantized")

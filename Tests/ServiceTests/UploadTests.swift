@@ -15,7 +15,7 @@ final class UploadTests: XCTestCase {
     override func tearDown() { harness.close() }
 
     func testMultipartModelUploadIsStoredByContent() throws {
-        let url = Fixtures.corpusCase("digits_trained").appendingPathComponent("model.h5")
+        let url = Fixtures.file("digits_trained", "model.h5")
         let bytes = [UInt8](try Data(contentsOf: url))
         let response = try harness.uploadMultipart("/v1/models", file: bytes, filename: "digits.h5")
         XCTAssertEqual(response.status, 201, response.text)
@@ -39,14 +39,17 @@ final class UploadTests: XCTestCase {
         let sha = try XCTUnwrap(model["sha256"] as? String)
         let blob = harness.directory.appendingPathComponent("blobs/\(sha.prefix(2))/\(sha.dropFirst(2))")
         XCTAssertEqual(try Data(contentsOf: blob), Data(bytes))
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: harness.directory.appendingPathComponent("tmp").path), [])
+        XCTAssertEqual(
+            try FileManager.default.contentsOfDirectory(atPath: harness.directory.appendingPathComponent("tmp").path),
+            [])
     }
 
     func testRawUploadsWithNameParameter() throws {
-        let npy = Fixtures.corpusCase("digits_trained").appendingPathComponent("calibration.npy")
+        let npy = Fixtures.file("digits_trained", "calibration.npy")
         let bytes = [UInt8](try Data(contentsOf: npy))
-        let response = try harness.send("POST", "/v1/datasets?name=calib.npy",
-                                        headers: ["Content-Type": "application/octet-stream"], body: bytes)
+        let response = try harness.send(
+            "POST", "/v1/datasets?name=calib.npy",
+            headers: ["Content-Type": "application/octet-stream"], body: bytes)
         XCTAssertEqual(response.status, 201, response.text)
         XCTAssertEqual(response.object["name"] as? String, "calib.npy")
         XCTAssertEqual(response.object["sha256"] as? String, try Oracle.sha256sum(npy))
@@ -54,30 +57,36 @@ final class UploadTests: XCTestCase {
         let files = try XCTUnwrap(try Fixtures.meta("digits_trained")["files"] as? [String: Any])
         let described = try XCTUnwrap(files["calibration.npy"] as? String)
         let open = try XCTUnwrap(described.lastIndex(of: "["))
-        let shape = described[described.index(after: open)...].dropLast().split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        let shape = described[described.index(after: open)...].dropLast().split(separator: ",").compactMap {
+            Int($0.trimmingCharacters(in: .whitespaces))
+        }
         let dtype = described[..<open].split(separator: " ").last.map(String.init)
         XCTAssertEqual(response.object["shape"] as? [Int], shape)
         XCTAssertEqual(response.object["dtype"] as? String, dtype)
 
-        let json = [UInt8](try Data(contentsOf: Fixtures.corpusCase("mlp").appendingPathComponent("akida_v2.json")))
-        let model = try harness.send("POST", "/v1/models?name=net.json", headers: ["Content-Type": "application/octet-stream"], body: json)
+        let json = try Fixtures.bytes("mlp", "akida_v2.json")
+        let model = try harness.send(
+            "POST", "/v1/models?name=net.json", headers: ["Content-Type": "application/octet-stream"], body: json)
         XCTAssertEqual(model.status, 201, model.text)
         XCTAssertEqual(model.object["format"] as? String, "json")
         XCTAssertEqual(model.object["kind"] as? String, "akida")
         let keras = Array("{\"class_name\": \"Sequential\", \"config\": {}}".utf8)
-        let notAkida = try harness.send("POST", "/v1/models?name=net.json", headers: ["Content-Type": "application/octet-stream"], body: keras)
+        let notAkida = try harness.send(
+            "POST", "/v1/models?name=net.json", headers: ["Content-Type": "application/octet-stream"], body: keras)
         XCTAssertEqual(notAkida.status, 422, "a JSON model must be Akida JSON: \(notAkida.text)")
 
-        let npz = Fixtures.corpusCase("digits_trained").appendingPathComponent("quant_layers.npz")
-        let archive = try harness.uploadMultipart("/v1/datasets", file: [UInt8](try Data(contentsOf: npz)), filename: "layers.npz")
+        let npz = Fixtures.file("digits_trained", "quant_layers.npz")
+        let archive = try harness.uploadMultipart(
+            "/v1/datasets", file: [UInt8](try Data(contentsOf: npz)), filename: "layers.npz")
         XCTAssertEqual(archive.status, 201, archive.text)
         XCTAssertGreaterThan((archive.object["arrays"] as? [Any])?.count ?? 0, 0)
     }
 
     func testOversizeUploadsAre413AndLeaveNoTempFile() throws {
         let big = [UInt8](repeating: 0x89, count: (1 << 20) + 200_000)
-        let raw = try harness.send("POST", "/v1/models?name=big", headers: ["Content-Type": "application/octet-stream"],
-                                   body: big, expectContinue: true)
+        let raw = try harness.send(
+            "POST", "/v1/models?name=big", headers: ["Content-Type": "application/octet-stream"],
+            body: big, expectContinue: true)
         XCTAssertEqual(raw.status, 413)
         XCTAssertEqual(raw.headers["content-type"], "application/problem+json")
         // Multipart: the declared length passes the early check, the streamed file part does not.
@@ -86,25 +95,31 @@ final class UploadTests: XCTestCase {
         let multipart = try harness.uploadMultipart("/v1/models", file: slightlyBig, filename: "big.h5")
         XCTAssertEqual(multipart.status, 413, multipart.text)
         XCTAssertEqual(multipart.object["status"] as? Int, 413)
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: harness.directory.appendingPathComponent("tmp").path), [])
+        XCTAssertEqual(
+            try FileManager.default.contentsOfDirectory(atPath: harness.directory.appendingPathComponent("tmp").path),
+            [])
         XCTAssertEqual((try harness.send("GET", "/v1/models").object["items"] as? [Any])?.count, 0)
     }
 
     func testMalformedMultipartIs400() throws {
-        let body = Array("--abc\r\nContent-Disposition: form-data; name=\"file\"; filename=\"m.h5\"\r\n\r\n\u{89}HDF".utf8)
-        let response = try harness.send("POST", "/v1/models", headers: ["Content-Type": "multipart/form-data; boundary=abc"], body: body)
+        let body = Array(
+            "--abc\r\nContent-Disposition: form-data; name=\"file\"; filename=\"m.h5\"\r\n\r\n\u{89}HDF".utf8)
+        let response = try harness.send(
+            "POST", "/v1/models", headers: ["Content-Type": "multipart/form-data; boundary=abc"], body: body)
         XCTAssertEqual(response.status, 400)
         XCTAssertEqual(response.headers["content-type"], "application/problem+json")
         XCTAssertTrue((response.object["detail"] as? String ?? "").contains("closing boundary"), response.text)
         let noFile = Array("--abc\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nhi\r\n--abc--\r\n".utf8)
-        let second = try harness.send("POST", "/v1/datasets", headers: ["Content-Type": "multipart/form-data; boundary=abc"], body: noFile)
+        let second = try harness.send(
+            "POST", "/v1/datasets", headers: ["Content-Type": "multipart/form-data; boundary=abc"], body: noFile)
         XCTAssertEqual(second.status, 400)
         XCTAssertTrue((second.object["detail"] as? String ?? "").contains("no file part"), second.text)
     }
 
     func testMalformedTensorsAre422WithDetail() throws {
-        let npy = [UInt8](try Data(contentsOf: Fixtures.corpusCase("digits_trained").appendingPathComponent("calibration.npy")))
-        let truncated = try harness.uploadMultipart("/v1/datasets", file: Array(npy.prefix(npy.count - 10)), filename: "t.npy")
+        let npy = try Fixtures.bytes("digits_trained", "calibration.npy")
+        let truncated = try harness.uploadMultipart(
+            "/v1/datasets", file: Array(npy.prefix(npy.count - 10)), filename: "t.npy")
         XCTAssertEqual(truncated.status, 422)
         XCTAssertEqual(truncated.headers["content-type"], "application/problem+json")
         XCTAssertTrue((truncated.object["detail"] as? String ?? "").contains("truncated"), truncated.text)

@@ -1,4 +1,6 @@
-// TestSupport: locating the fixtures copied from ../shared/corpus into Tests/Fixtures.
+// TestSupport: the one corpus loader of every test target — locating the fixtures copied from
+// ../shared/corpus into Tests/Fixtures, a case's files (as URLs or bytes), its meta.json, and the
+// cases that have a given file.
 import Foundation
 
 public enum Fixtures {
@@ -12,6 +14,21 @@ public enum Fixtures {
 
     /// Directory of one corpus case.
     public static func corpusCase(_ name: String) -> URL { corpus.appendingPathComponent(name) }
+
+    /// A file of one corpus case.
+    public static func file(_ caseName: String, _ name: String) -> URL {
+        corpusCase(caseName).appendingPathComponent(name)
+    }
+
+    /// The bytes of a file of one corpus case.
+    public static func bytes(_ caseName: String, _ name: String) throws -> [UInt8] {
+        [UInt8](try Data(contentsOf: file(caseName, name)))
+    }
+
+    /// True when the case has the file.
+    public static func has(_ caseName: String, _ name: String) -> Bool {
+        FileManager.default.fileExists(atPath: file(caseName, name).path)
+    }
 
     /// Names of every case in the corpus, from index.json.
     public static func corpusCases() throws -> [String] {

@@ -1,10 +1,9 @@
-// Shared helpers for the Persistence tests: temp data directories and raw SQLite access for
-// simulating what another process (or an older/newer build) left in the database file.
+// TestSupport: scratch directories, polling and random bytes for any test target, and raw SQLite
+// access for simulating what another process (or an older/newer build) left in a database file.
 import CSQLite
 import Foundation
-import XCTest
 
-func makeTempDirectory(_ name: String = #function) throws -> URL {
+public func makeTempDirectory(_ name: String = #function) throws -> URL {
     let safe = name.filter { $0.isLetter || $0.isNumber }
     let dir = FileManager.default.temporaryDirectory
         .appendingPathComponent("spikeforge-persistence-\(safe)-\(UUID().uuidString)")
@@ -13,7 +12,7 @@ func makeTempDirectory(_ name: String = #function) throws -> URL {
 }
 
 /// Executes SQL on the database file through a separate connection, like another process would.
-func rawSQL(_ path: String, _ sql: String) throws {
+public func rawSQL(_ path: String, _ sql: String) throws {
     var db: OpaquePointer?
     guard sqlite3_open(path, &db) == SQLITE_OK else { throw NSError(domain: "sqlite", code: 1) }
     defer { sqlite3_close(db) }
@@ -27,7 +26,7 @@ func rawSQL(_ path: String, _ sql: String) throws {
 }
 
 /// Reads one integer (first column of the first row) through a separate connection.
-func rawInt(_ path: String, _ sql: String) throws -> Int64 {
+public func rawInt(_ path: String, _ sql: String) throws -> Int64 {
     var db: OpaquePointer?
     guard sqlite3_open(path, &db) == SQLITE_OK else { throw NSError(domain: "sqlite", code: 1) }
     defer { sqlite3_close(db) }
@@ -39,7 +38,7 @@ func rawInt(_ path: String, _ sql: String) throws -> Int64 {
 }
 
 /// Polls `condition` until it holds or `timeout` passes.
-func eventually(timeout: TimeInterval = 10, _ condition: () throws -> Bool) rethrows -> Bool {
+public func eventually(timeout: TimeInterval = 10, _ condition: () throws -> Bool) rethrows -> Bool {
     let deadline = Date().addingTimeInterval(timeout)
     while Date() < deadline {
         if try condition() { return true }
@@ -49,7 +48,7 @@ func eventually(timeout: TimeInterval = 10, _ condition: () throws -> Bool) reth
 }
 
 /// `count` random bytes, drawn eight at a time.
-func randomBytes(_ count: Int) -> [UInt8] {
+public func randomBytes(_ count: Int) -> [UInt8] {
     var rng = SystemRandomNumberGenerator()
     var out = [UInt8]()
     out.reserveCapacity(count + 8)

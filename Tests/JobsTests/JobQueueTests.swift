@@ -1,7 +1,9 @@
 // JobQueueTests: the job engine on a real SQLite file — lifecycle, failure problems, idempotency,
 // cancellation, graceful shutdown, crash recovery and concurrent submits.
 import Foundation
+import Jobs
 import Persistence
+import TestSupport
 import XCTest
 
 /// A latch a handler waits on, so tests decide when a job may proceed.
@@ -74,8 +76,10 @@ final class JobQueueTests: XCTestCase {
     func testFailureCarriesAProblemObject() throws {
         struct LayerError: ProblemConvertible {
             var problem: Problem {
-                Problem(type: "urn:spikeforge:problem:incompatible-layer", title: "Incompatible layer", status: 422,
-                        detail: "layer 'lambda' is a Lambda layer; rebuild the model without it", extensions: ["layer": "lambda"])
+                Problem(
+                    type: "urn:spikeforge:problem:incompatible-layer", title: "Incompatible layer", status: 422,
+                    detail: "layer 'lambda' is a Lambda layer; rebuild the model without it",
+                    extensions: ["layer": "lambda"])
             }
         }
         struct PlainError: Error, CustomStringConvertible { var description: String { "disk on fire" } }
@@ -91,11 +95,11 @@ final class JobQueueTests: XCTestCase {
         XCTAssertTrue(queue.waitUntilIdle(timeout: 10))
         let ja = try XCTUnwrap(store.job(id: a))
         XCTAssertEqual(ja.state, .failed)
-        XCTAssertEqual(ja.error, LayerError().problem)
+        XCTAssertEqual(ja.problem, LayerError().problem)
         let jb = try XCTUnwrap(store.job(id: b))
         XCTAssertEqual(jb.state, .failed)
-        XCTAssertEqual(jb.error?.status, 500)
-        XCTAssertTrue(jb.error?.detail.contains("disk on fire") ?? false)
+        XCTAssertEqual(jb.problem?.status, 500)
+        XCTAssertTrue(jb.problem?.detail.contains("disk on fire") ?? false)
         XCTAssertEqual(try store.job(id: c)?.state, .failed)
         XCTAssertNil(ja.resultJSON)
         queue.shutdown()
@@ -150,13 +154,16 @@ final class JobQueueTests: XCTestCase {
         XCTAssertTrue(first.created)
         XCTAssertFalse(second.created)
         XCTAssertEqual(first.job.id, second.job.id)
-        XCTAssertThrowsError(try queue.submit(type: "noop", paramsJSON: #"{"a": 2}"#, idempotencyKey: "key-1")) { error in
+        XCTAssertThrowsError(try queue.submit(type: "noop", paramsJSON: #"{"a": 2}"#, idempotencyKey: "key-1")) {
+            error in
             XCTAssertEqual(error as? JobError, .idempotencyKeyReused(key: "key-1", existingJobID: first.job.id))
         }
         XCTAssertTrue(queue.waitUntilIdle(timeout: 10))
         XCTAssertEqual(try store.jobCountsByState()[.succeeded], 1)
         // After the job finished, the key still answers with it.
-        XCTAssertEqual(try queue.submit(type: "noop", paramsJSON: "{\"a\":1,\"b\":2}", idempotencyKey: "key-1").job.state, .succeeded)
+        XCTAssertEqual(
+            try queue.submit(type: "noop", paramsJSON: "{\"a\":1,\"b\":2}", idempotencyKey: "key-1").job.state,
+            .succeeded)
         queue.shutdown()
     }
 
@@ -230,7 +237,9 @@ final class JobQueueTests: XCTestCase {
         }
         // Another crashed job written directly, as an older process would have left it, plus one that
         // was cancelled while running and one that already crashed the process five times.
-        try rawSQL(dbPath, """
+        try rawSQL(
+            dbPath,
+            """
             INSERT INTO jobs (id, type, state, params, attempts, cancel_requested, created_at, started_at, updated_at)
             VALUES ('job_crashedcrashedcrashe', 'work', 'running', '{}', 1, 0, 1, 2, 2),
                    ('job_cancelledcancelledc', 'work', 'running', '{}', 1, 1, 1, 2, 2),
@@ -251,7 +260,7 @@ final class JobQueueTests: XCTestCase {
         XCTAssertTrue(queue.waitUntilIdle(timeout: 10))
         XCTAssertEqual(try store.jobCountsByState()[.succeeded], 3)
         XCTAssertEqual(attempts["job_crashedcrashedcrashe"], 2, "a recovered job runs as its next attempt")
-        XCTAssertEqual(try store.job(id: "job_poisonpoisonpoisonp")?.error?.title, "Job interrupted too often")
+        XCTAssertEqual(try store.job(id: "job_poisonpoisonpoisonp")?.problem?.title, "Job interrupted too often")
         XCTAssertEqual(try store.job(id: "job_cancelledcancelledc")?.state, .cancelled)
         queue.shutdown()
     }

@@ -1,165 +1,14 @@
-// JobQueue: the durable job engine — a bounded pool of Dispatch workers running registered handlers
+// Jobs: JobQueue, the durable job engine — a bounded pool of Dispatch workers running registered handlers
 // against jobs persisted in a Store. The store is the source of truth (a job row is committed before
 // submit returns; every transition is a conditional update), the in-memory FIFO only says what this
 // process should run next, so a crash loses nothing: start() recovers whatever the store holds.
 import Dispatch
 import Foundation
+import Persistence
 
 /// A job kind's work. Returns the result as JSON text. Calls `context.progress` often enough to be
 /// cancellable; throws a `Problem` (or `ProblemConvertible` error) to fail with a precise message.
 public typealias JobHandler = (JobContext) throws -> String
-
-/// Thrown by `JobContext.progress` / `checkpoint` when the job must stop. Handlers let it propagate.
-public struct JobInterrupted: Error, CustomStringConvertible, Equatable {
-    public enum Reason: String, Sendable { case cancelled, shutdown }
-    public var reason: Reason
-    public var description: String {
-        reason == .cancelled ? "job: cancelled by request" : "job: stopped because the server is shutting down; it will run again"
-    }
-}
-
-public enum JobError: Error, CustomStringConvertible, Equatable {
-    /// No handler is registered for this job type (HTTP 422 / 400).
-    case unknownType(String, known: [String])
-    /// Params are not a JSON object.
-    case invalidParams(String)
-    /// Idempotency keys are 1–255 printable ASCII characters.
-    case invalidIdempotencyKey(String)
-    /// The key was used before for a job with a different type or params (HTTP 422, per the IETF draft).
-    case idempotencyKeyReused(key: String, existingJobID: String)
-    case notFound(String)
-    /// Cancel of a job that already ended (HTTP 409).
-    case alreadyFinished(id: String, state: JobState)
-    /// The queue is shutting down and takes no new jobs (HTTP 503).
-    case shuttingDown
-
-    public var description: String {
-        switch self {
-        case .unknownType(let t, let known):
-            return "jobs: unknown job type '\(t)'; known types: \(known.sorted().joined(separator: ", "))"
-        case .invalidParams(let why):
-            return "jobs: invalid params: \(why)"
-        case .invalidIdempotencyKey(let k):
-            return "jobs: invalid Idempotency-Key '\(k.prefix(64))': use 1-255 printable ASCII characters"
-        case .idempotencyKeyReused(let key, let id):
-            return "jobs: Idempotency-Key '\(key)' was already used for job \(id) with a different type or params; use a new key"
-        case .notFound(let id):
-            return "jobs: no job \(id)"
-        case .alreadyFinished(let id, let state):
-            return "jobs: job \(id) already \(state.rawValue); only queued or running jobs can be cancelled"
-        case .shuttingDown:
-            return "jobs: the server is shutting down and accepts no new jobs; retry against another instance or after restart"
-        }
-    }
-}
-
-/// What a handler sees of its job. Thread-safe: a handler may report from threads it spawns.
-public final class JobContext: @unchecked Sendable {
-    public let job: JobRecord
-    public var id: String { job.id }
-    public var type: String { job.type }
-    public var paramsJSON: String { job.paramsJSON }
-    /// 1 for the first run, more after a crash or a shutdown interrupted earlier runs.
-    public var attempt: Int { job.attempts }
-
-    private let control: RunControl
-    private unowned let queue: JobQueue
-    /// Handlers may report from several threads of their own.
-    private let lock = NSLock()
-    private var lastReported: JobProgress?
-    private var lastPersisted: JobProgress?
-    private var lastPersistTime: UInt64 = 0
-
-    init(job: JobRecord, control: RunControl, queue: JobQueue) {
-        self.job = job; self.control = control; self.queue = queue
-    }
-
-    /// True once a cancel or shutdown asked this job to stop.
-    public var isInterrupted: Bool { control.reason != nil }
-
-    /// Throws `JobInterrupted` when the job was cancelled or the pool is shutting down.
-    public func checkpoint() throws {
-        if let reason = control.reason { throw JobInterrupted(reason: reason) }
-    }
-
-    /// Reports progress (persisted at most every `progressInterval`, and always on a phase change or
-    /// completion of a phase) and is the job's cancellation point.
-    public func progress(phase: String, done: Int, total: Int) throws {
-        let p = JobProgress(phase: phase, done: done, total: total)
-        lock.lock()
-        let now = DispatchTime.now().uptimeNanoseconds
-        lastReported = p
-        let phaseChanged = lastPersisted?.phase != phase
-        if phaseChanged || done >= total || now &- lastPersistTime >= queue.progressIntervalNanos {
-            persist(p, now: now)
-        }
-        lock.unlock()
-        if phaseChanged { log("phase \(phase)", kind: "progress") }
-        try checkpoint()
-    }
-
-    /// Appends a line to the job's event log.
-    public func log(_ message: String, kind: String = "log") {
-        queue.record { try $0.appendJobEvent(jobID: job.id, kind: kind, message: message, at: Date()) }
-    }
-
-    /// Writes the latest reported progress if throttling held it back.
-    func flush() {
-        lock.lock(); defer { lock.unlock() }
-        if let p = lastReported, p != lastPersisted { persist(p, now: DispatchTime.now().uptimeNanoseconds) }
-    }
-
-    private func persist(_ p: JobProgress, now: UInt64) {
-        lastPersisted = p
-        lastPersistTime = now
-        queue.record { try $0.updateJobProgress(id: job.id, p, at: Date()) }
-    }
-}
-
-/// The stop signal of one running job; the first reason wins (a cancel is not turned into a requeue).
-final class RunControl: @unchecked Sendable {
-    private let lock = NSLock()
-    private var _reason: JobInterrupted.Reason?
-    var reason: JobInterrupted.Reason? { lock.lock(); defer { lock.unlock() }; return _reason }
-    func signal(_ r: JobInterrupted.Reason) { lock.lock(); if _reason == nil { _reason = r }; lock.unlock() }
-}
-
-/// Job durations in seconds, Prometheus-histogram shaped (cumulative buckets by upper bound).
-public struct DurationHistogram: Equatable, Sendable {
-    public static let bounds: [Double] = [0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600]
-    /// `cumulativeCounts[i]` = runs that took ≤ `bounds[i]` seconds; `count` includes +Inf.
-    public var cumulativeCounts: [Int] = Array(repeating: 0, count: DurationHistogram.bounds.count)
-    public var count = 0
-    public var sum = 0.0
-
-    mutating func observe(_ seconds: Double) {
-        for (i, bound) in Self.bounds.enumerated() where seconds <= bound { cumulativeCounts[i] += 1 }
-        count += 1
-        sum += seconds
-    }
-}
-
-public struct JobMetrics: Sendable {
-    /// Every job in the store, by state.
-    public var jobsByState: [JobState: Int]
-    /// Jobs waiting for a worker in this process.
-    public var queueDepth: Int
-    /// Jobs running in this process.
-    public var running: Int
-    public var workers: Int
-    /// New jobs accepted by this process (repeats of an idempotency key excluded).
-    public var submitted: Int
-    /// Runs finished in this process, by final outcome ("succeeded", "failed", "cancelled", "requeued").
-    public var finishedByOutcome: [String: Int]
-    /// Run durations by job type.
-    public var durations: [String: DurationHistogram]
-}
-
-public struct SubmitResult: Sendable {
-    public var job: JobRecord
-    /// False when an earlier job with the same idempotency key was returned.
-    public var created: Bool
-}
 
 public final class JobQueue: @unchecked Sendable {
     public struct Configuration: Sendable {
@@ -171,17 +20,18 @@ public final class JobQueue: @unchecked Sendable {
         public var maxAttempts: Int
         public var logger: @Sendable (String) -> Void
 
-        public init(workers: Int = 2, progressInterval: TimeInterval = 0.25, maxAttempts: Int = 5,
-                    logger: @escaping @Sendable (String) -> Void = { FileHandle.standardError.write(Data(("spikeforge: " + $0 + "\n").utf8)) }) {
+        public init(
+            workers: Int = 2, progressInterval: TimeInterval = 0.25, maxAttempts: Int = 5,
+            logger: @escaping @Sendable (String) -> Void = {
+                FileHandle.standardError.write(Data(("spikeforge: " + $0 + "\n").utf8))
+            }
+        ) {
             self.workers = max(1, workers)
             self.progressInterval = max(0, progressInterval)
             self.maxAttempts = max(1, maxAttempts)
             self.logger = logger
         }
     }
-
-    /// Prefix of the `type` URI of problems this engine creates itself.
-    public static let problemTypeBase = "urn:spikeforge:problem:"
 
     public let store: Store
     public let configuration: Configuration
@@ -228,9 +78,15 @@ public final class JobQueue: @unchecked Sendable {
     /// Recovers jobs a previous process left running, then starts running every queued job.
     @discardableResult
     public func start() throws -> RecoveryReport {
-        let report = try store.recoverInterruptedJobs(maxAttempts: configuration.maxAttempts, at: Date())
-        for id in report.requeued { configuration.logger("job \(id) was left running by a previous process; queued again") }
-        for id in report.failed { configuration.logger("job \(id) was interrupted \(configuration.maxAttempts) times; marked failed") }
+        let report = try store.recoverInterruptedJobs(maxAttempts: configuration.maxAttempts, at: Date()) {
+            Self.interrupted(attempts: $0).failure
+        }
+        for id in report.requeued {
+            configuration.logger("job \(id) was left running by a previous process; queued again")
+        }
+        for id in report.failed {
+            configuration.logger("job \(id) was interrupted \(configuration.maxAttempts) times; marked failed")
+        }
         let queued = try store.queuedJobIDs()
         lock.lock(); defer { lock.unlock() }
         guard accepting, !started else { return report }
@@ -260,7 +116,8 @@ public final class JobQueue: @unchecked Sendable {
             return try repeated(existing, type: type, params: params, key: key)
         }
         guard known else { throw JobError.unknownType(type, known: types) }
-        let (job, inserted) = try store.insertJob(JobRecord(type: type, paramsJSON: params, idempotencyKey: idempotencyKey))
+        let (job, inserted) = try store.insertJob(
+            JobRecord(type: type, paramsJSON: params, idempotencyKey: idempotencyKey))
         if !inserted, let key = idempotencyKey { return try repeated(job, type: type, params: params, key: key) }
         lock.lock(); defer { lock.unlock() }
         submitted += 1
@@ -342,9 +199,10 @@ public final class JobQueue: @unchecked Sendable {
     public func metrics() throws -> JobMetrics {
         let byState = try store.jobCountsByState()
         lock.lock(); defer { lock.unlock() }
-        return JobMetrics(jobsByState: byState, queueDepth: pending.count, running: running.count,
-                          workers: configuration.workers, submitted: submitted,
-                          finishedByOutcome: finishedByOutcome, durations: durations)
+        return JobMetrics(
+            jobsByState: byState, queueDepth: pending.count, running: running.count,
+            workers: configuration.workers, submitted: submitted,
+            finishedByOutcome: finishedByOutcome, durations: durations)
     }
 
     // MARK: workers
@@ -402,8 +260,10 @@ public final class JobQueue: @unchecked Sendable {
         if let handler {
             outcome = Result { try handler(context) }
         } else {
-            outcome = .failure(Problem(type: Self.problemTypeBase + "unknown-type", title: "Unknown job type", status: 422,
-                                       detail: "no handler is registered for job type '\(job.type)' in this build"))
+            outcome = .failure(
+                Problem(
+                    type: Problem.typeBase + "unknown-type", title: "Unknown job type", status: 422,
+                    detail: "no handler is registered for job type '\(job.type)' in this build"))
         }
         context.flush()
         let finalState: String
@@ -412,8 +272,9 @@ public final class JobQueue: @unchecked Sendable {
             if let result = JSONText.canonical(text, requireObject: false) {
                 finalState = finish(id, .succeeded, result: result, error: nil)
             } else {
-                let problem = Problem(type: Self.problemTypeBase + "invalid-result", title: "Job produced an invalid result",
-                                      status: 500, detail: "the \(job.type) handler returned text that is not JSON: \(text.prefix(120))")
+                let problem = Problem(
+                    type: Problem.typeBase + "invalid-result", title: "Job produced an invalid result",
+                    status: 500, detail: "the \(job.type) handler returned text that is not JSON: \(text.prefix(120))")
                 finalState = finish(id, .failed, result: nil, error: problem)
             }
         case .failure(let error as JobInterrupted) where error.reason == .cancelled:
@@ -432,7 +293,7 @@ public final class JobQueue: @unchecked Sendable {
     }
 
     private func finish(_ id: String, _ state: JobState, result: String?, error: Problem?) -> String {
-        record { _ = try $0.finishJob(id: id, state: state, resultJSON: result, error: error, at: Date()) }
+        record { _ = try $0.finishJob(id: id, state: state, resultJSON: result, failure: error?.failure, at: Date()) }
         return state.rawValue
     }
 
@@ -440,8 +301,17 @@ public final class JobQueue: @unchecked Sendable {
     public static func problem(for error: Error, jobType: String) -> Problem {
         if let problem = error as? Problem { return problem }
         if let convertible = error as? ProblemConvertible { return convertible.problem }
-        return Problem(type: problemTypeBase + "job-failed", title: "Job failed", status: 500,
-                       detail: "the \(jobType) job failed: \(error)")
+        return Problem(
+            type: Problem.typeBase + "job-failed", title: "Job failed", status: 500,
+            detail: "the \(jobType) job failed: \(error)")
+    }
+
+    /// The problem of a job that was started `attempts` times and each run ended with the process dying.
+    static func interrupted(attempts: Int) -> Problem {
+        Problem(
+            type: Problem.typeBase + "interrupted", title: "Job interrupted too often", status: 500,
+            detail: "the job was started \(attempts) times and each run ended with the process dying; "
+                + "it is not retried again. Check the server log, then submit it again.")
     }
 
     /// Runs a store write whose failure must not kill a worker; the job row then stays as it was

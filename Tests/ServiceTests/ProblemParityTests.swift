@@ -1,0 +1,66 @@
+// ServiceTests: one error vocabulary — an engine error reaches the client with the same problem
+// fields whether a synchronous route or a job ran into it.
+import Foundation
+import HTTPServer
+import Service
+import TestSupport
+import XCTest
+
+final class ProblemParityTests: XCTestCase {
+    var harness: Harness!
+
+    override func setUpWithError() throws { harness = try Harness() }
+    override func tearDown() { harness.close() }
+
+    func upload(_ path: String, _ caseName: String, _ name: String) throws -> String {
+        let bytes = try Fixtures.bytes(caseName, name)
+        let response = try harness.uploadMultipart(path, file: bytes, filename: name)
+        XCTAssertEqual(response.status, 201, response.text)
+        return try XCTUnwrap(response.object["id"] as? String, response.text)
+    }
+
+    /// Images of ds_cnn_kws into the 64-feature MLP: predict refuses them synchronously, an infer
+    /// job over the same batch fails, and both problems carry the same fields.
+    func testPredictRouteAndInferJobReportTheSameProblem() throws {
+        let modelID = try upload("/v1/models", "mlp", "model.h5")
+        let datasetID = try upload("/v1/datasets", "ds_cnn_kws", "inputs.npy")
+        let inputs = try Fixtures.bytes("ds_cnn_kws", "inputs.npy")
+
+        let sync = try harness.send(
+            "POST", "/v1/models/\(modelID)/predict",
+            headers: ["Content-Type": "application/octet-stream", "Accept": "application/json"], body: inputs)
+        XCTAssertEqual(sync.status, 422, sync.text)
+        XCTAssertEqual(sync.headers["content-type"], "application/problem+json")
+
+        let submitted = try harness.json(
+            "POST", "/v1/jobs", ["type": "infer", "params": ["model_id": modelID, "dataset_id": datasetID]])
+        XCTAssertEqual(submitted.status, 202, submitted.text)
+        let id = try XCTUnwrap(submitted.object["id"] as? String)
+        let job = try harness.waitForJob(id, timeout: 60) {
+            ["succeeded", "failed"].contains($0["state"] as? String ?? "")
+        }
+        XCTAssertEqual(job["state"] as? String, "failed", "\(job)")
+        let jobProblem = try XCTUnwrap(job["error"] as? [String: Any], "\(job)")
+
+        for key in ["type", "title", "detail", "layer", "rule", "fix"] {
+            XCTAssertEqual(sync.object[key] as? String, jobProblem[key] as? String, key)
+        }
+        XCTAssertEqual(sync.object["status"] as? Int, jobProblem["status"] as? Int)
+        XCTAssertTrue((sync.object["type"] as? String ?? "").hasPrefix("urn:spikeforge:problem:"), sync.text)
+        XCTAssertFalse((sync.object["detail"] as? String ?? "").isEmpty, sync.text)
+    }
+
+    /// A wrong model kind is the same 409 problem on every route that refuses it.
+    func testWrongModelKindIsOneProblemType() throws {
+        let modelID = try upload("/v1/models", "mlp", "model.h5")
+        for (method, path) in [
+            ("GET", "/v1/models/\(modelID)/config"), ("POST", "/v1/models/\(modelID)/check"),
+            ("GET", "/v1/models/\(modelID)/download?format=json"),
+        ] {
+            let response = try harness.send(method, path)
+            XCTAssertEqual(response.status, 409, "\(path): \(response.text)")
+            XCTAssertEqual(response.object["type"] as? String, "urn:spikeforge:problem:wrong-model-kind", path)
+            XCTAssertEqual(response.object["title"] as? String, "Not available for this kind of model", path)
+        }
+    }
+}
