@@ -50,34 +50,7 @@ public struct QuantizedEngine {
         }
         inputIndices = indices
         self.lastUse = lastUse
-        ops = try model.layers.map { try Self.makeOp($0, mode: mode) }
-    }
-
-    static func makeOp(_ layer: QuantizedLayer, mode: ReferenceMode) throws -> LayerOp {
-        if LegacyLayers.isLegacy(layer) { return try LegacyLayers.makeOp(layer) }
-        switch layer.baseClassName {
-        case "InputLayer", "QuantizedDropout": return IdentityOp()
-        case "QuantizedConv2D": return try WeightLayerOp(layer, kind: .conv, mode: mode)
-        case "QuantizedDense": return try WeightLayerOp(layer, kind: .dense, mode: mode)
-        case "QuantizedDepthwiseConv2D": return try WeightLayerOp(layer, kind: .depthwise, mode: mode)
-        case "QuantizedSeparableConv2D": return try WeightLayerOp(layer, kind: .separable, mode: mode)
-        case "QuantizedReLU": return try ReLUOp(layer)
-        case "QuantizedMaxPool2D": return try MaxPoolOp(layer)
-        case "QuantizedGlobalAveragePooling2D": return try GlobalAveragePoolOp(layer, mode: mode)
-        case "QuantizedAdd": return try AddOp(layer)
-        case "QuantizedConcatenate": return ConcatenateOp(layer)
-        case "QuantizedFlatten": return FlattenOp(name: layer.name)
-        case "QuantizedReshape": return try ReshapeOp(layer)
-        case "QuantizedRescaling": return try RescalingOp(layer)
-        case "InputQuantizer": return try InputQuantizerOp(layer)
-        case "Dequantizer": return DequantizerOp()
-        case "QuantizedActivation": return try QuantizedActivationOp(layer)
-        default:
-            if layer.className.hasPrefix("Custom>") || layer.baseClassName.hasPrefix("Quantized") {
-                throw QuantizedModelError.unsupportedLayer(layer: layer.name, className: layer.className)
-            }
-            return try FloatLayerOp(layer)
-        }
+        ops = try model.layers.map { try QuantizedLayerRegistry.makeOp($0, mode: mode) }
     }
 
     /// Runs the model and returns its outputs as float32 arrays (dequantized), one per model output.

@@ -142,6 +142,13 @@ func saturate(_ values: inout [Float], _ bits: Int) {
 
 // MARK: frac-bit changes
 
+/// Accumulators saturated to `bits`.
+func payload(_ acc: [Float], bits: Int) -> [Float] {
+    var v = acc
+    saturate(&v, bits)
+    return v
+}
+
 enum FixedPointError: Error {
     /// `rescale` would shift left by at least the target value bits (reference InvalidArgumentError).
     case rescaleSaturates(target: Float, bits: Int)

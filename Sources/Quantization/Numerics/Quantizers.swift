@@ -94,6 +94,18 @@ func alignedQuantize(_ b: [Float], bIsScalar: Bool, onto other: QTensor, bits: I
     return (values, (0..<n).map { target[$0] - fbB[$0] })
 }
 
+/// Adds a bias aligned on the accumulator and saturates (reference §7.7).
+func addBias(_ acc: inout QTensor, bias: Tensor<Float>?, bits: Int, signed: Bool) throws {
+    guard let bias else { return }
+    guard bias.count == acc.channels else {
+        throw QuantizerError.channelMismatch(variable: "bias", count: bias.count, channels: acc.channels)
+    }
+    let b = try alignedQuantize(bias.scalars, bIsScalar: bias.shape.isEmpty, onto: acc, bits: bits, signed: signed).values
+    let c = acc.channels
+    for i in acc.values.indices { acc.values[i] += b[i % c] }
+    saturate(&acc.values, acc.valueBits)
+}
+
 /// `QFloat.quantize_scales`: 8-bit mantissas `Q` and their frac bits (not clamped).
 func quantizeScales(_ s: ChannelParam, bits: Int) -> (q: ChannelParam, fracBits: ChannelParam) {
     let f = s.map { maxFracBits(bits, $0, clamp: false) }

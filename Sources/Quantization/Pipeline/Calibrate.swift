@@ -184,37 +184,32 @@ public enum Calibrator {
         return Float((1 << bitwidth) - 1) / Float.pow2(f)
     }
 
-    static let equalizable: Set<String> = ["QuantizedConv2D", "QuantizedSeparableConv2D", "QuantizedDepthwiseConv2D",
-                                           "QuantizedDense", "Conv2D", "PaddedConv2D", "SeparableConv2D", "DepthwiseConv2D", "Dense"]
-
     /// §6.4: sets `range_max`, and when the next weight layer can absorb it, the ideal range,
     /// the rescaling rate and the divided kernel.
     static func setAndEqualize(_ g: inout LayerGraph, layer: String, rangeMax r: [Float]) {
         guard var node = g.node(named: layer) else { return }
         node.setTensor("output_quantizer/range_max", shaped(r, like: node, "output_quantizer/range_max"))
         g[layer] = node
-        // The Add's sum is a FixedPoint: its OutputQuantizer has no scale to rescale.
-        guard node.baseClassName != "QuantizedAdd", let oq = node.config["quant_config"]?["output_quantizer"] else { return }
-        let perTensor = oq["axis"]?.string != "per-axis"
-        var skippable: Set<String> = ["QuantizedDropout", "Dropout", "QuantizedMaxPool2D", "MaxPooling2D",
-                                      "QuantizedGlobalAveragePooling2D", "GlobalAveragePooling2D", "Dequantizer"]
-        let reshapes: Set<String> = ["QuantizedReshape", "QuantizedFlatten", "Reshape", "Flatten"]
-        if perTensor { skippable.formUnion(reshapes) }
+        guard QuantizedLayerRegistry.byClassName[node.baseClassName]?.startsEqualization ?? true,
+              let saved = QuantConfig(layerConfig: node.config)["output_quantizer"] else { return }
+        let oq = OutputQuantizerSettings(saved)
+        let perTensor = !oq.isPerAxis
         var current = layer
         var reshaped = false
         var next: GraphNode?
-        while true {
+        walk: while true {
             let outs = g.outbound(of: current)
             guard outs.count == 1, let n = g.node(named: outs[0]) else { break }
-            let cls = n.baseClassName
-            if equalizable.contains(cls) { next = n; break }
-            if skippable.contains(cls) { current = n.name; continue }
-            if reshapes.contains(cls) && !reshaped { reshaped = true; current = n.name; continue }
-            break
+            switch QuantizedLayerRegistry.type(ofAnyClass: n.baseClassName)?.equalization ?? .stops {
+            case .absorbs: next = n; break walk
+            case .passes: current = n.name
+            case .reshapes where perTensor || !reshaped: reshaped = reshaped || !perTensor; current = n.name
+            case .reshapes, .stops: break walk
+            }
         }
         guard var target = next, (target.config["groups"]?.int ?? 1) == 1,
               target.config["data_format"]?.string != "channels_first" else { return }
-        let bitwidth = oq["bitwidth"]?.int ?? 8
+        let bitwidth = oq.bitwidth ?? QuantConfig.defaultBitwidth
         var ideal = r.map { idealRange($0, bitwidth: bitwidth) }
         if ideal == r { return }
         node.setTensor("output_quantizer/range_max", shaped(ideal, like: node, "output_quantizer/range_max"))

@@ -14,14 +14,14 @@ enum OutputQuantizerPlan {
             var result: [String] = []
             for inbound in g.node(named: name)?.inputs.map(\.layer) ?? [] {
                 guard let n = g.node(named: inbound), layerClass(n) != "InputLayer" else { continue }
-                if QuantizedClasses.canHoldOutputQuantizer(n) { result.append(inbound) }
+                if QuantizedLayerRegistry.canHoldOutputQuantizer(n) { result.append(inbound) }
                 else { result += holders(before: inbound) }
             }
             return result
         }
 
         for layer in g.nodes.reversed() {
-            guard let q = QuantizedClasses.quantizedClass(of: layer), QuantizedClasses.alignedInputs.contains(q) else { continue }
+            guard QuantizedLayerRegistry.type(quantizing: layer)?.needsAlignedInputs == true else { continue }
             for name in holders(before: layer.name) {
                 guard let current = g.node(named: name) else { continue }
                 let shape = shapes[name] ?? []

@@ -160,16 +160,14 @@ public enum Quantizer {
         var quantizedNames = Set<String>()
         for (i, node) in sanitized.nodes.enumerated() where layerClass(node) != "InputLayer" {
             guard node.inputs.allSatisfy({ converted.contains($0.layer) }),
-                  let qclass = QuantizedClasses.quantizedClass(of: node) else { continue }
+                  let type = QuantizedLayerRegistry.type(quantizing: node) else { continue }
             let match = options.qConfig?[node.name].flatMap { ($0.objectPairs?.isEmpty ?? true) ? nil : $0 }
-            if qclass == "QuantizedAdd" && node.inputs.count != 2 {
-                throw QuantizationError.addArity(layer: node.name, inputs: node.inputs.count)
-            }
+            try type.checkQuantizable(node)
             let quantConfig = match ?? planned.first(where: { $0.0 == node.name })?.1 ?? .object([])
-            guard let config = QuantizedClasses.quantizedConfig(of: node, qclass: qclass, quantConfig: quantConfig,
-                                                                params: inputParams ?? params) else { continue }
-            if QuantizedClasses.weightLayers.contains(qclass) { inputParams = nil }
-            graph.nodes[i].className = "Custom>\(qclass)"
+            guard let config = QuantizedLayerRegistry.quantizedConfig(of: node, as: type, quantConfig: quantConfig,
+                                                                      params: inputParams ?? params) else { continue }
+            if type.hasWeights { inputParams = nil }
+            graph.nodes[i].className = "Custom>\(type.className)"
             graph.nodes[i].config = config
             quantizedNames.insert(node.name)
             if options.quantizeUntil != node.name { converted.insert(node.name) }
@@ -275,8 +273,9 @@ public enum Quantizer {
     /// §5.9: an OutputQuantizer of `bits` on each output layer of a fully quantized model.
     static func applyLastOutputBits(_ g: inout LayerGraph, bits: Int, params: QuantizationParams) throws {
         for out in g.outputs {
-            guard var node = g.node(named: out.layer), let q = node.className.split(separator: ">").last,
-                  !QuantizedClasses.noOutputQuantizer.contains(String(q)), let qc = node.config["quant_config"] else {
+            guard var node = g.node(named: out.layer),
+                  QuantizedLayerRegistry.byClassName[node.baseClassName]?.holdsOutputQuantizer ?? true,
+                  let qc = node.config["quant_config"] else {
                 throw QuantizationError.lastOutputBits(layer: out.layer)
             }
             let oq: JSONValue = .object([("bitwidth", .number(Double(bits))), ("buffer_bitwidth", .number(Double(params.bufferBits))),

@@ -3,6 +3,15 @@
 // scale fixed by the activation's range over every possible input code (the reference's
 // look-up table, evaluated in its default dequantize-requantize mode), then output-quantized.
 import Foundation
+import KerasGraph
+
+enum QuantizedActivation: QuantizedLayerType {
+    static let className = "QuantizedActivation"
+
+    static func makeOp(_ layer: QuantizedLayer, mode: ReferenceMode) throws -> LayerOp {
+        try QuantizedActivationOp(layer)
+    }
+}
 
 struct QuantizedActivationOp: LayerOp {
     let name: String
@@ -21,7 +30,7 @@ struct QuantizedActivationOp: LayerOp {
         case "leaky_relu": activation = { $0 < 0 ? alpha * $0 : $0 }
         case let other: throw r.fail("activation '\(other)' is not supported (gelu, swish, hard_silu, leaky_relu)")
         }
-        lutBits = (r.int("lut_bitwidth", in: r.quantConfig) ?? 14) - 1
+        lutBits = (r.quantConfig["lut_bitwidth"]?.int ?? 14) - 1
         oq = try r.outputQuantizer()
     }
 
