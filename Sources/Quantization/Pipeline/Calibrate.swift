@@ -249,7 +249,7 @@ public enum Calibrator {
         }
         guard var target = g.node(named: current) else { throw QuantizationError.zeroPointFolding(layer: current) }
         do {
-            try Sanitizer.foldOffset(mn.map { Double($0) }, into: &target)
+            try Sanitizer.AlignRescaling.foldOffset(mn.map { Double($0) }, into: &target)
         } catch {
             throw QuantizationError.zeroPointFolding(layer: current)
         }

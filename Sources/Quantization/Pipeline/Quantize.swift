@@ -29,6 +29,9 @@ public struct QuantizationResult {
     /// The sanitized float graph calibration ran on.
     public var sanitized: LayerGraph
     public var warnings: [QuantizationWarning]
+    /// Sanitizing passes that could not apply and were skipped (the reference skips them
+    /// silently, so these are not among `warnings`).
+    public var sanitizeNotes: [SanitizeNote]
     /// Whether no Dequantizer had to be inserted before a float layer.
     public var fullyQuantized: Bool
 }
@@ -38,6 +41,7 @@ public struct QuantizationPlan {
     public var graph: LayerGraph
     public var sanitized: LayerGraph
     public var warnings: [QuantizationWarning]
+    public var sanitizeNotes: [SanitizeNote]
     public var fullyQuantized: Bool
 }
 
@@ -51,7 +55,8 @@ public enum Quantizer {
         plan.warnings.insert(contentsOf: calibrationWarnings, at: 0)
         let model = try QuantizedModel(graph: plan.graph)
         return QuantizationResult(model: model, qConfig: model.dumpConfig(), sanitized: plan.sanitized,
-                                  warnings: plan.warnings, fullyQuantized: plan.fullyQuantized)
+                                  warnings: plan.warnings, sanitizeNotes: plan.sanitizeNotes,
+                                  fullyQuantized: plan.fullyQuantized)
     }
 
     /// Calibrates (again) a quantized model against its float model: the reference's
@@ -61,15 +66,16 @@ public enum Quantizer {
                                  params: QuantizationParams = .default,
                                  options: CalibrationOptions) throws -> QuantizationResult {
         let (graph, _) = try importGraph(file)
-        var sanitized = Sanitizer.sanitize(graph)
+        let sanitizing = Sanitizer.sanitize(graph)
+        var sanitized = sanitizing.graph
         for i in sanitized.nodes.indices { sanitized.nodes[i].className = originalClass(sanitized.nodes[i].className) }
         let fully = !quantized.layers.contains { $0.name.hasSuffix("/dequantizer") }
         var plan = QuantizationPlan(graph: try LayerGraph(file: quantized.kerasModelFile()), sanitized: sanitized,
-                                    warnings: [], fullyQuantized: fully)
+                                    warnings: [], sanitizeNotes: sanitizing.notes, fullyQuantized: fully)
         plan.warnings = try Calibrator.calibrate(&plan, options: options, params: params)
         let model = try QuantizedModel(graph: plan.graph)
         return QuantizationResult(model: model, qConfig: model.dumpConfig(), sanitized: plan.sanitized,
-                                  warnings: plan.warnings, fullyQuantized: fully)
+                                  warnings: plan.warnings, sanitizeNotes: plan.sanitizeNotes, fullyQuantized: fully)
     }
 
     /// §5.2: the model input takes the shape of the calibration samples; a dynamic input shape
@@ -150,7 +156,8 @@ public enum Quantizer {
             throw QuantizationError.invalidQConfig("q_config must be a JSON object mapping layer names to quant_config objects")
         }
 
-        let sanitized = Sanitizer.sanitize(input)
+        let sanitizing = Sanitizer.sanitize(input)
+        let sanitized = sanitizing.graph
         let planned = OutputQuantizerPlan.plan(sanitized, params: params)
         var inputParams: QuantizationParams? = params
         inputParams?.weightBits = params.inputWeightBits
@@ -194,7 +201,8 @@ public enum Quantizer {
         for i in graph.nodes.indices { graph.nodes[i].className = originalClass(graph.nodes[i].className) }
         var floatGraph = sanitized
         for i in floatGraph.nodes.indices { floatGraph.nodes[i].className = originalClass(floatGraph.nodes[i].className) }
-        return QuantizationPlan(graph: graph, sanitized: floatGraph, warnings: warnings, fullyQuantized: fully)
+        return QuantizationPlan(graph: graph, sanitized: floatGraph, warnings: warnings,
+                                sanitizeNotes: sanitizing.notes, fullyQuantized: fully)
     }
 
     /// §5.7: an InputQuantizer after a float input; for an unsigned one, the first layer
