@@ -1,7 +1,8 @@
 // Errors and warnings of quantize()/calibrate(): each names the layer and the rule involved,
 // with the reference's wording where it has one, and says what the user can do.
+import Diagnostics
 
-public enum QuantizationError: Error, CustomStringConvertible, Equatable {
+public enum QuantizationError: UserFacingError, Equatable {
     case invalidParams(String)
     case invalidQConfig(String)
     case requantize(layer: String, className: String)
@@ -47,6 +48,62 @@ public enum QuantizationError: Error, CustomStringConvertible, Equatable {
         case .invalidBatchSize(let b):
             return "The batch size should be strictly positive (got \(b))."
         case .cancelled: return "quantization cancelled"
+        }
+    }
+}
+
+extension QuantizationError {
+    public var problemType: ProblemType {
+        switch self {
+        case .invalidParams, .invalidQConfig, .unknownLayer, .invalidBatchSize, .lastOutputBits,
+             .unsignedInputNeedsConvOrDense:
+            return .invalidQuantizationParams
+        case .unserializable, .addArity: return .unsupportedLayer
+        case .requantize, .nothingQuantizable, .multipleInputs, .calibration, .zeroPointFolding, .cancelled:
+            return .quantizationFailed
+        }
+    }
+
+    public var layer: String? {
+        switch self {
+        case .requantize(let layer, _), .unserializable(let layer, _), .nothingQuantizable(_, let layer, _),
+             .unsignedInputNeedsConvOrDense(_, let layer, _), .lastOutputBits(let layer), .unknownLayer(let layer, _),
+             .addArity(let layer, _), .zeroPointFolding(let layer):
+            return layer
+        case .invalidParams, .invalidQConfig, .multipleInputs, .calibration, .invalidBatchSize, .cancelled:
+            return nil
+        }
+    }
+
+    public var rule: String? {
+        switch self {
+        case .requantize: return "no-requantization"
+        case .unserializable: return "no-python-code-layers"
+        case .nothingQuantizable: return "first-layer-quantizable"
+        case .unsignedInputNeedsConvOrDense: return "unsigned-input-first-layer"
+        case .lastOutputBits: return "last-output-bits-holder"
+        case .multipleInputs: return "single-input"
+        case .unknownLayer: return "quantize-until-known-layer"
+        case .addArity: return "add-two-inputs"
+        case .zeroPointFolding: return "zero-point-folding"
+        case .invalidBatchSize: return "positive-batch-size"
+        case .invalidParams, .invalidQConfig, .calibration, .cancelled: return nil
+        }
+    }
+
+    public var fix: String? {
+        switch self {
+        case .requantize: return "Quantize the original float model."
+        case .unserializable: return "Rebuild the model with standard Keras layers instead of Lambda layers."
+        case .unsignedInputNeedsConvOrDense: return "Use a signed input_dtype such as int8."
+        case .multipleInputs: return "Quantize a model with a single input."
+        case .addArity: return "Split the Add into two-input Adds."
+        case .invalidBatchSize: return "Give a batch size of at least 1."
+        case .lastOutputBits:
+            return "Leave last_output_bits unset, or end the model with a layer that holds an OutputQuantizer."
+        case .invalidParams, .invalidQConfig, .nothingQuantizable, .unknownLayer, .calibration, .zeroPointFolding,
+             .cancelled:
+            return nil
         }
     }
 }
