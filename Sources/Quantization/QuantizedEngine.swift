@@ -21,8 +21,10 @@ public struct QuantizedEngine {
     ///   default; `.eager` for an eager `model(x)` call, whose per-layer values quant_layers.npz holds).
     public init(model: QuantizedModel, mode: ReferenceMode = .predict) throws {
         self.model = model
-        guard model.inputs.count == 1, let iIndex = model.layers.firstIndex(where: { $0.name == model.inputs[0] }) else {
-            throw QuantizedModelError.invalidModel(layer: model.name, reason: "a quantized model needs exactly one InputLayer")
+        guard model.inputs.count == 1, let iIndex = model.layers.firstIndex(where: { $0.name == model.inputs[0] })
+        else {
+            throw QuantizedModelError.invalidModel(
+                layer: model.name, reason: "a quantized model needs exactly one InputLayer")
         }
         inputIndex = iIndex
         let inputConfig = model.layers[iIndex].config
@@ -34,7 +36,8 @@ public struct QuantizedEngine {
         for (i, layer) in model.layers.enumerated() {
             let ins = try layer.inputs.map { ref -> Int in
                 guard let p = position[ref.layer], ref.index == 0 else {
-                    throw QuantizedModelError.invalidModel(layer: layer.name, reason: "reads '\(ref)', which no earlier layer produces")
+                    throw QuantizedModelError.invalidModel(
+                        layer: layer.name, reason: "reads '\(ref)', which no earlier layer produces")
                 }
                 lastUse[p] = i
                 return p
@@ -44,7 +47,8 @@ public struct QuantizedEngine {
         }
         for out in model.outputs {
             guard let p = position[out.layer] else {
-                throw QuantizedModelError.invalidModel(layer: out.layer, reason: "model output is not produced by any layer")
+                throw QuantizedModelError.invalidModel(
+                    layer: out.layer, reason: "model output is not produced by any layer")
             }
             lastUse[p] = model.layers.count
         }
@@ -55,7 +59,9 @@ public struct QuantizedEngine {
 
     /// Runs the model and returns its outputs as float32 arrays (dequantized), one per model output.
     /// Samples are independent, so a batch is split into up to `threads` slices run concurrently.
-    public func predict(_ input: NDArray, threads: Int = ProcessInfo.processInfo.activeProcessorCount) throws -> [NDArray] {
+    public func predict(
+        _ input: NDArray, threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    ) throws -> [NDArray] {
         let n = input.shape.first ?? 0
         let parts = max(1, min(threads, n / 8))
         guard parts > 1 else { return try predictSlice(input) }
@@ -65,8 +71,9 @@ public struct QuantizedEngine {
         let lock = NSLock()
         DispatchQueue.concurrentPerform(iterations: parts) { p in
             let result = Result {
-                let slice = try NDArray(dtype: input.dtype, shape: [bounds[p + 1] - bounds[p]] + input.shape.dropFirst(),
-                                        bytes: Array(input.bytes[(bounds[p] * sampleBytes)..<(bounds[p + 1] * sampleBytes)]))
+                let slice = try NDArray(
+                    dtype: input.dtype, shape: [bounds[p + 1] - bounds[p]] + input.shape.dropFirst(),
+                    bytes: Array(input.bytes[(bounds[p] * sampleBytes)..<(bounds[p + 1] * sampleBytes)]))
                 return try predictSlice(slice)
             }
             lock.lock()
@@ -76,7 +83,8 @@ public struct QuantizedEngine {
         let slices = try results.map { try $0!.get() }
         return try (0..<slices[0].count).map { o in
             let first = slices[0][o]
-            return try NDArray(dtype: first.dtype, shape: [n] + first.shape.dropFirst(), bytes: slices.flatMap { $0[o].bytes })
+            return try NDArray(
+                dtype: first.dtype, shape: [n] + first.shape.dropFirst(), bytes: slices.flatMap { $0[o].bytes })
         }
     }
 
@@ -103,7 +111,8 @@ public struct QuantizedEngine {
 
     func modelInput(_ input: NDArray) throws -> QValue {
         guard input.shape.count == inputShape.count + 1,
-              zip(input.shape.dropFirst(), inputShape).allSatisfy({ $1 == nil || $0 == $1 }) else {
+            zip(input.shape.dropFirst(), inputShape).allSatisfy({ $1 == nil || $0 == $1 })
+        else {
             let want = "(N, " + inputShape.map { $0.map(String.init) ?? "?" }.joined(separator: ", ") + ")"
             throw QuantizedModelError.invalidInput("the model takes \(want) inputs, got shape \(input.shape)")
         }
@@ -113,8 +122,10 @@ public struct QuantizedEngine {
         let bits = inputDType.byteSize * 8
         let signed = [DType.int8, .int16, .int32, .int64].contains(inputDType)
         let lo: Float = signed ? -Float(sign: .plus, exponent: bits - 1, significand: 1) : 0
-        let hi: Float = signed ? Float(sign: .plus, exponent: bits - 1, significand: 1) - 1
-                               : Float(sign: .plus, exponent: bits, significand: 1) - 1
+        let hi: Float =
+            signed
+            ? Float(sign: .plus, exponent: bits - 1, significand: 1) - 1
+            : Float(sign: .plus, exponent: bits, significand: 1) - 1
         return .raw(t.map { v in v.isNaN ? 0 : min(max(v.rounded(.towardZero), lo), hi) }, inputDType)
     }
 
@@ -124,7 +135,8 @@ public struct QuantizedEngine {
         for (i, layer) in model.layers.enumerated() where i != inputIndex {
             let ins = try inputIndices[i].map { p -> QValue in
                 guard let v = values[p] else {
-                    throw QuantizedModelError.invalidModel(layer: layer.name, reason: "input '\(model.layers[p].name)' was not computed")
+                    throw QuantizedModelError.invalidModel(
+                        layer: layer.name, reason: "input '\(model.layers[p].name)' was not computed")
                 }
                 return v
             }
@@ -167,7 +179,8 @@ extension QuantizerError {
     var message: String {
         switch self {
         case .pointless(let i, let o):
-            return "Quantizing a \(i)-bit QTensor to \(o)-bit is pointless." + (i < o ? " Use a promotion instead." : "")
+            return "Quantizing a \(i)-bit QTensor to \(o)-bit is pointless."
+                + (i < o ? " Use a promotion instead." : "")
         case .channelMismatch(let variable, let count, let channels):
             return "'\(variable)' holds \(count) values for a tensor of \(channels) channels"
         }

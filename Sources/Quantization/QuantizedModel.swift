@@ -33,8 +33,10 @@ public struct QuantizedLayer: Equatable, Sendable {
     /// Variables in the file's `weight_names` order.
     public var variables: [QuantizedVariable]
 
-    public init(name: String, className: String, config: JSONValue, inputs: [TensorRef],
-                variables: [QuantizedVariable]) {
+    public init(
+        name: String, className: String, config: JSONValue, inputs: [TensorRef],
+        variables: [QuantizedVariable]
+    ) {
         self.name = name
         self.className = className
         self.config = config

@@ -14,7 +14,8 @@ enum CorpusCase {
     /// Cases with a QuantizeML quantized.h5 (the legacy CNN2SNN case is covered separately).
     static func quantizedCases() throws -> [String] {
         try Fixtures.corpusCases().filter { name in
-            FileManager.default.fileExists(atPath: Fixtures.corpusCase(name).appendingPathComponent("quantized.h5").path)
+            FileManager.default.fileExists(
+                atPath: Fixtures.corpusCase(name).appendingPathComponent("quantized.h5").path)
                 && name != legacyCase
         }
     }
@@ -62,7 +63,9 @@ func compareLayer(_ name: String, _ got: QValue, _ dump: [String: NDArray]) -> S
             if first < 0 { first = i }
         }
         if diffs > 0 {
-            return "\(name): \(diffs)/\(want.count) values differ (max \(maxDiff) steps), first at \(first): \(q.values[first]) vs \(want[first])"
+            return
+                "\(name): \(diffs)/\(want.count) values differ (max \(maxDiff) steps), "
+                + "first at \(first): \(q.values[first]) vs \(want[first])"
         }
         let wantFb = fb.doubles()
         let gotFb = (0..<max(wantFb.count, 1)).map { Double(q.fracBits[wantFb.count == 1 ? 0 : $0]) }
@@ -77,7 +80,9 @@ func compareLayer(_ name: String, _ got: QValue, _ dump: [String: NDArray]) -> S
         if let scales, let s = q.scales {
             let w = scales.doubles()
             let g = (0..<w.count).map { Double(s[$0]) }
-            if w != g || scales.shape.isEmpty != s.isScalar { return "\(name): scales differ (\(s.values.prefix(3)) vs \(w.prefix(3)))" }
+            if w != g || scales.shape.isEmpty != s.isScalar {
+                return "\(name): scales differ (\(s.values.prefix(3)) vs \(w.prefix(3)))"
+            }
         }
         return nil
     case .float(let t), .raw(let t, _):

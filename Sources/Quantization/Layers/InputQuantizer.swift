@@ -17,9 +17,12 @@ struct InputQuantizerOp: LayerOp {
         name = layer.name
         let signed = r.bool("signed", default: true)
         let bitwidth = r.int("bitwidth") ?? QuantConfig.defaultBitwidth
-        guard bitwidth >= (signed ? 2 : 1) else { throw r.fail("Bitwidth should be an int >= \(signed ? 2 : 1), currently \(bitwidth)") }
-        spec = InputQuantizerSpec(bitwidth: bitwidth, signed: signed,
-                                  rangeMin: try r.channelParam("range_min"), rangeMax: try r.channelParam("range_max"))
+        guard bitwidth >= (signed ? 2 : 1) else {
+            throw r.fail("Bitwidth should be an int >= \(signed ? 2 : 1), currently \(bitwidth)")
+        }
+        spec = InputQuantizerSpec(
+            bitwidth: bitwidth, signed: signed,
+            rangeMin: try r.channelParam("range_min"), rangeMax: try r.channelParam("range_max"))
         let badRange = spec.rangeMax.combined(spec.rangeMin) { $0 < $1 ? 1 : 0 }.values.contains(1)
         if badRange { throw r.fail("range_max must be higher or equal than range_min.") }
         if !signed && spec.rangeMin.values.contains(where: { $0 > 0 }) {

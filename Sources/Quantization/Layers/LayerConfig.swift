@@ -65,9 +65,10 @@ struct LayerConfigReader {
         if let axis = oq.axis, axis != "per-tensor" && axis != "per-axis" {
             throw fail("Only support reduction 'per-tensor' or 'per-axis'. Given \(axis).")
         }
-        return OutputQuantizerSpec(bitwidth: bitwidth, signed: oq.signed, scaleBits: oq.scaleBits,
-                                   bufferBitwidth: oq.bufferBitwidth,
-                                   rangeMax: try channelParam("output_quantizer/range_max"),
-                                   rescalingRate: try channelParam("output_quantizer/rescaling_rate"))
+        return OutputQuantizerSpec(
+            bitwidth: bitwidth, signed: oq.signed, scaleBits: oq.scaleBits,
+            bufferBitwidth: oq.bufferBitwidth,
+            rangeMax: try channelParam("output_quantizer/range_max"),
+            rescalingRate: try channelParam("output_quantizer/rescaling_rate"))
     }
 }

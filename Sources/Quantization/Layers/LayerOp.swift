@@ -39,7 +39,8 @@ func adaptInput(_ value: QValue, layer: String, bits: Int?, expand: Bool, accept
     case .float(let t): x = wrapRaw(castToInputDType(t), .uint8)
     }
     if x.isQFloat && !acceptQFloat {
-        throw QuantizedModelError.arithmetic(layer: layer, reason: "QFloat inputs are not accepted (FixedPoint or integer tensors only)")
+        throw QuantizedModelError.arithmetic(
+            layer: layer, reason: "QFloat inputs are not accepted (FixedPoint or integer tensors only)")
     }
     guard let bits else { return x }
     if !x.isPerTensor && expand { return try x.expanded(to: bits) }
@@ -49,8 +50,9 @@ func adaptInput(_ value: QValue, layer: String, bits: Int?, expand: Bool, accept
 /// `FixedPoint(x, 8·bytes − signed, 0)` of an integer tensor.
 func wrapRaw(_ t: Tensor<Float>, _ dtype: DType) -> QTensor {
     let signed = [DType.int8, .int16, .int32, .int64].contains(dtype)
-    return QTensor(values: t.scalars, shape: t.shape, valueBits: dtype.byteSize * 8 - (signed ? 1 : 0),
-                   fracBits: ChannelParam(scalar: 0))
+    return QTensor(
+        values: t.scalars, shape: t.shape, valueBits: dtype.byteSize * 8 - (signed ? 1 : 0),
+        fracBits: ChannelParam(scalar: 0))
 }
 
 /// Float tensors fed to a quantized layer are cast to the default input dtype (uint8).

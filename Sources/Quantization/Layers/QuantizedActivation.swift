@@ -37,10 +37,12 @@ struct QuantizedActivationOp: LayerOp {
     func forward(_ inputs: [QValue]) throws -> QValue {
         let x = try expectQuantized(inputs[0], layer: name)
         guard !x.isQFloat, x.isPerTensor else {
-            throw QuantizedModelError.arithmetic(layer: name, reason: "QuantizedActivation only supports per-tensor FixedPoint inputs.")
+            throw QuantizedModelError.arithmetic(
+                layer: name, reason: "QuantizedActivation only supports per-tensor FixedPoint inputs.")
         }
         guard x.valueBits <= 24 else {
-            throw QuantizedModelError.arithmetic(layer: name, reason: "a \(x.valueBits)-bit input is too wide for an activation table")
+            throw QuantizedModelError.arithmetic(
+                layer: name, reason: "a \(x.valueBits)-bit input is too wide for an activation table")
         }
         let step = pow2(x.fracBits.values[0])
         // The scale comes from the largest |activation| over every input code.
@@ -50,8 +52,9 @@ struct QuantizedActivationOp: LayerOp {
         let scale = ReferenceMode.predict.divide(rangeMax, byConstant: pow2(Float(lutBits)) - 1)
         let (lo, hi) = saturationBounds(lutBits)
         let values = x.values.map { min(max(rne(activation($0 / step) / scale), lo), hi) }
-        let out = QTensor(values: values, shape: x.shape, valueBits: lutBits, fracBits: ChannelParam(scalar: 0),
-                          scales: ChannelParam(scalar: scale))
+        let out = QTensor(
+            values: values, shape: x.shape, valueBits: lutBits, fracBits: ChannelParam(scalar: 0),
+            scales: ChannelParam(scalar: scale))
         return .quantized(try applyOutputQuantizer(out, oq))
     }
 }

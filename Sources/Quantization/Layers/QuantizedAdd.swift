@@ -13,7 +13,8 @@ enum QuantizedAdd: QuantizedLayerType {
         if node.inputs.count != 2 { throw QuantizationError.addArity(layer: node.name, inputs: node.inputs.count) }
     }
 
-    static func quantizedConfig(of node: GraphNode, quantConfig: QuantConfig, params: QuantizationParams) -> JSONValue? {
+    static func quantizedConfig(of node: GraphNode, quantConfig: QuantConfig, params: QuantizationParams) -> JSONValue?
+    {
         var qc = quantConfig
         qc.setDefault("buffer_bitwidth", .number(Double(params.bufferBits)))
         return .object(kept(node.config) + [("average", .bool(false)), ("quant_config", qc.json)])
@@ -39,7 +40,8 @@ struct AddOp: LayerOp {
     /// The two FixedPoint operands.
     func operands(_ inputs: [QValue]) throws -> (QTensor, QTensor) {
         guard inputs.count == 2 else {
-            throw QuantizedModelError.arithmetic(layer: name, reason: "QuantizedAdd takes exactly 2 inputs, got \(inputs.count)")
+            throw QuantizedModelError.arithmetic(
+                layer: name, reason: "QuantizedAdd takes exactly 2 inputs, got \(inputs.count)")
         }
         let a = try expectQuantized(inputs[0], layer: name), b = try expectQuantized(inputs[1], layer: name)
         guard !a.isQFloat && !b.isQFloat else {
@@ -70,8 +72,10 @@ extension AddOp {
         var r = LayerIntegers()
         r.aShift = target.combined(a.fracBits) { $0 - $1 }.values
         r.bShift = target.combined(b.fracBits) { $0 - $1 }.values
-        r.setOutput(QTensor(values: [], shape: a.shape, valueBits: bufferBits,
-                            fracBits: average ? target.map { $0 + 1 } : target), oq)
+        r.setOutput(
+            QTensor(
+                values: [], shape: a.shape, valueBits: bufferBits,
+                fracBits: average ? target.map { $0 + 1 } : target), oq)
         return r
     }
 }

@@ -8,7 +8,8 @@ enum QuantizedConcatenate: QuantizedLayerType {
     static let holdsOutputQuantizer = false
     static let needsAlignedInputs = true
 
-    static func quantizedConfig(of node: GraphNode, quantConfig: QuantConfig, params: QuantizationParams) -> JSONValue? {
+    static func quantizedConfig(of node: GraphNode, quantConfig: QuantConfig, params: QuantizationParams) -> JSONValue?
+    {
         .object(kept(node.config, ["axis"]) + [("quant_config", quantConfig.json)])
     }
 
@@ -26,23 +27,28 @@ struct ConcatenateOp: LayerOp {
 
     func forward(_ inputs: [QValue]) throws -> QValue {
         guard inputs.count == 2 else {
-            throw QuantizedModelError.arithmetic(layer: name, reason: "QuantizedConcatenate takes exactly 2 inputs, got \(inputs.count)")
+            throw QuantizedModelError.arithmetic(
+                layer: name, reason: "QuantizedConcatenate takes exactly 2 inputs, got \(inputs.count)")
         }
         let a = try expectQuantized(inputs[0], layer: name), b = try expectQuantized(inputs[1], layer: name)
         guard !a.isQFloat && !b.isQFloat, a.shape.count == b.shape.count else {
-            throw QuantizedModelError.arithmetic(layer: name, reason: "QuantizedConcatenate takes two FixedPoints of the same rank")
+            throw QuantizedModelError.arithmetic(
+                layer: name, reason: "QuantizedConcatenate takes two FixedPoints of the same rank")
         }
         let rank = a.shape.count
         let ax = axis < 0 ? axis + rank : axis
         guard ax >= 1 && ax < rank, (0..<rank).allSatisfy({ $0 == ax || a.shape[$0] == b.shape[$0] }) else {
-            throw QuantizedModelError.invalidInput("layer '\(name)' cannot concatenate shapes \(a.shape) and \(b.shape) on axis \(axis)")
+            throw QuantizedModelError.invalidInput(
+                "layer '\(name)' cannot concatenate shapes \(a.shape) and \(b.shape) on axis \(axis)")
         }
         let fb: ChannelParam
         if ax == rank - 1 {
-            fb = ChannelParam(perChannel: (0..<a.channels).map { a.fracBits[$0] } + (0..<b.channels).map { b.fracBits[$0] })
+            fb = ChannelParam(
+                perChannel: (0..<a.channels).map { a.fracBits[$0] } + (0..<b.channels).map { b.fracBits[$0] })
         } else {
             guard a.fracBits == b.fracBits else {
-                throw QuantizedModelError.arithmetic(layer: name, reason: "inputs concatenated on axis \(axis) must have equal frac bits")
+                throw QuantizedModelError.arithmetic(
+                    layer: name, reason: "inputs concatenated on axis \(axis) must have equal frac bits")
             }
             fb = a.fracBits
         }

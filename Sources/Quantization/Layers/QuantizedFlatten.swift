@@ -9,7 +9,8 @@ enum QuantizedFlatten: QuantizedLayerType {
     static let needsAlignedInputs = true
     static let equalization = EqualizationRole.reshapes
 
-    static func quantizedConfig(of node: GraphNode, quantConfig: QuantConfig, params: QuantizationParams) -> JSONValue? {
+    static func quantizedConfig(of node: GraphNode, quantConfig: QuantConfig, params: QuantizationParams) -> JSONValue?
+    {
         // A non-empty q_config entry keeps the layer float.
         guard quantConfig.isEmpty else { return nil }
         return .object(kept(node.config, ["data_format"]))
@@ -22,7 +23,9 @@ struct FlattenOp: LayerOp {
     let name: String
     func forward(_ inputs: [QValue]) throws -> QValue {
         var x = try expectQuantized(inputs[0], layer: name)
-        guard !x.isQFloat else { throw QuantizedModelError.arithmetic(layer: name, reason: "QuantizedFlatten only accepts FixedPoint inputs") }
+        guard !x.isQFloat else {
+            throw QuantizedModelError.arithmetic(layer: name, reason: "QuantizedFlatten only accepts FixedPoint inputs")
+        }
         if !x.isPerTensor { x = try x.expanded(to: x.valueBits) }
         x.shape = [x.shape.first ?? 1, x.shape.dropFirst().reduce(1, *)]
         return .quantized(x)

@@ -7,7 +7,8 @@ enum QuantizedGlobalAveragePooling2D: QuantizedLayerType {
     static let floatClasses = ["GlobalAveragePooling2D", "GlobalAvgPool2D"]
     static let equalization = EqualizationRole.passes
 
-    static func quantizedConfig(of node: GraphNode, quantConfig: QuantConfig, params: QuantizationParams) -> JSONValue? {
+    static func quantizedConfig(of node: GraphNode, quantConfig: QuantConfig, params: QuantizationParams) -> JSONValue?
+    {
         var qc = quantConfig
         qc.setDefault("buffer_bitwidth", .number(Double(params.bufferBits)))
         return .object(kept(node.config, ["data_format", "keepdims"]) + [("quant_config", qc.json)])
@@ -45,15 +46,17 @@ struct GlobalAveragePoolOp: LayerOp {
     /// The mean's scales: the input's divided by the number of positions summed.
     func meanScales(_ x: QTensor) -> ChannelParam {
         let count = x.shape[1] * x.shape[2]
-        return x.scales.map { $0.map { mode.divide($0, byConstant: Float(count)) } } ?? ChannelParam(scalar: Float(1.0 / Double(count)))
+        return x.scales.map { $0.map { mode.divide($0, byConstant: Float(count)) } }
+            ?? ChannelParam(scalar: Float(1.0 / Double(count)))
     }
 
     func forward(_ inputs: [QValue]) throws -> QValue {
         let x = try adapted(inputs)
         let (n, h, w, c) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
         let sums = payload(spatialSum(x.values, n: n, h: h, w: w, c: c).map { Float($0) }, bits: bufferBits)
-        let out = QTensor(values: sums, shape: keepDims ? [n, 1, 1, c] : [n, c], valueBits: bufferBits,
-                          fracBits: x.fracBits, scales: meanScales(x))
+        let out = QTensor(
+            values: sums, shape: keepDims ? [n, 1, 1, c] : [n, c], valueBits: bufferBits,
+            fracBits: x.fracBits, scales: meanScales(x))
         return .quantized(try applyOutputQuantizer(out, oq))
     }
 }

@@ -31,8 +31,10 @@ enum QuantizedLayerRegistry {
 
     /// The quantized config of a float node (§5.4, §8.2), or nil when the reference would leave
     /// it float. `quantConfig` is the q_config entry or the planned OutputQuantizer (may be empty).
-    static func quantizedConfig(of node: GraphNode, as type: any QuantizedLayerType.Type, quantConfig: JSONValue,
-                                params: QuantizationParams) -> JSONValue? {
+    static func quantizedConfig(
+        of node: GraphNode, as type: any QuantizedLayerType.Type, quantConfig: JSONValue,
+        params: QuantizationParams
+    ) -> JSONValue? {
         let qc = QuantConfig(quantConfig)
         guard acceptsBitwidth(qc["output_quantizer"]) else { return nil }
         let outputKeys = ["bitwidth", "signed", "axis", "scale_bits", "buffer_bitwidth"]

@@ -8,7 +8,8 @@ enum QuantizedReshape: QuantizedLayerType {
     static let holdsOutputQuantizer = false
     static let equalization = EqualizationRole.reshapes
 
-    static func quantizedConfig(of node: GraphNode, quantConfig: QuantConfig, params: QuantizationParams) -> JSONValue? {
+    static func quantizedConfig(of node: GraphNode, quantConfig: QuantConfig, params: QuantizationParams) -> JSONValue?
+    {
         // A non-empty q_config entry keeps the layer float.
         guard quantConfig.isEmpty else { return nil }
         return .object(kept(node.config, ["target_shape"]))
@@ -33,7 +34,8 @@ struct ReshapeOp: LayerOp {
         var x = try expectQuantized(inputs[0], layer: name)
         let shape = try outputShape(x.shape)
         if !x.isPerTensor && shape.last != x.channels {
-            throw QuantizedModelError.arithmetic(layer: name, reason: "a per-axis tensor must keep its last dimension when reshaped")
+            throw QuantizedModelError.arithmetic(
+                layer: name, reason: "a per-axis tensor must keep its last dimension when reshaped")
         }
         x.shape = shape
         return .quantized(x)

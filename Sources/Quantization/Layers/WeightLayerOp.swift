@@ -31,7 +31,9 @@ struct WeightLayerOp: LayerOp {
         name = layer.name
         self.kind = kind
         try r.requireChannelsLast()
-        if let a = r.string("activation"), a != "linear" { throw r.fail("activation '\(a)' must be linear in a quantized layer") }
+        if let a = r.string("activation"), a != "linear" {
+            throw r.fail("activation '\(a)' must be linear in a quantized layer")
+        }
         let storedBuffer = r.quantConfig.bufferBitwidth
         bufferBits = (kind == .separable ? storedBuffer : min(28, storedBuffer)) - 1
         let useBias = r.bool("use_bias", default: true)
@@ -41,20 +43,29 @@ struct WeightLayerOp: LayerOp {
         oq = try r.outputQuantizer()
         switch kind {
         case .conv, .dense:
-            if kind == .conv, let g = r.int("groups"), g != 1 { throw r.fail("groups = \(g): grouped convolutions are not supported") }
+            if kind == .conv, let g = r.int("groups"), g != 1 {
+                throw r.fail("groups = \(g): grouped convolutions are not supported")
+            }
             weightBits = r.quantConfig.bitwidth("weight_quantizer")
             weights = quantizeWeights(try r.variable("kernel"), bits: weightBits, axis: .last, mode: mode)
             pointwise = nil
         case .depthwise:
-            if let m = r.int("depth_multiplier"), m != 1 { throw r.fail("depth_multiplier = \(m): only 1 is supported") }
+            if let m = r.int("depth_multiplier"), m != 1 {
+                throw r.fail("depth_multiplier = \(m): only 1 is supported")
+            }
             weightBits = r.quantConfig.bitwidth("weight_quantizer")
-            weights = quantizeWeights(try r.variable("depthwise_kernel"), bits: weightBits, axis: .depthwise, mode: mode)
+            weights = quantizeWeights(
+                try r.variable("depthwise_kernel"), bits: weightBits, axis: .depthwise, mode: mode)
             pointwise = nil
         case .separable:
-            if let m = r.int("depth_multiplier"), m != 1 { throw r.fail("depth_multiplier = \(m): only 1 is supported") }
+            if let m = r.int("depth_multiplier"), m != 1 {
+                throw r.fail("depth_multiplier = \(m): only 1 is supported")
+            }
             weightBits = r.quantConfig.bitwidth("dw_weight_quantizer")
             weights = quantizeWeights(try r.variable("depthwise_kernel"), bits: weightBits, axis: .tensor, mode: mode)
-            pointwise = quantizeWeights(try r.variable("pointwise_kernel"), bits: r.quantConfig.bitwidth("pw_weight_quantizer"), axis: .last, mode: mode)
+            pointwise = quantizeWeights(
+                try r.variable("pointwise_kernel"), bits: r.quantConfig.bitwidth("pw_weight_quantizer"), axis: .last,
+                mode: mode)
         }
         for w in [weights] + (pointwise.map { [$0] } ?? []) where w.shape.count != (kind == .dense ? 2 : 4) {
             throw r.fail("kernel of shape \(w.shape) does not fit the layer")
@@ -86,8 +97,9 @@ struct WeightLayerOp: LayerOp {
     func forward(_ inputs: [QValue]) throws -> QValue {
         guard let input = inputs.first else { throw QuantizedModelError.arithmetic(layer: name, reason: "no input") }
         let isDepthwise = kind == .depthwise
-        let x = try adaptInput(input, layer: name, bits: bufferBits, expand: !isDepthwise,
-                               acceptQFloat: kind == .conv || kind == .dense)
+        let x = try adaptInput(
+            input, layer: name, bits: bufferBits, expand: !isDepthwise,
+            acceptQFloat: kind == .conv || kind == .dense)
         var acc: QTensor
         switch kind {
         case .dense:
@@ -99,43 +111,53 @@ struct WeightLayerOp: LayerOp {
             } double: {
                 matmul(x.values, rows: rows, k: k, kernel: $0, units: units)
             }
-            acc = QTensor(values: payload(a, bits: bufferBits), shape: Array(x.shape.dropLast()) + [units],
-                          valueBits: bufferBits, fracBits: x.fracBits, scales: try accumulatorScales(x))
+            acc = QTensor(
+                values: payload(a, bits: bufferBits), shape: Array(x.shape.dropLast()) + [units],
+                valueBits: bufferBits, fracBits: x.fracBits, scales: try accumulatorScales(x))
         case .conv:
             acc = try convolve(x)
         case .depthwise:
             let (n, h, w, c) = try nhwc(x.shape)
             guard weights.shape[2] == c else { throw shapeError(x.shape) }
-            let rows = WindowAxis(input: h, kernel: weights.shape[0], stride: strides.0, dilation: dilation.0, same: same)
-            let cols = WindowAxis(input: w, kernel: weights.shape[1], stride: strides.1, dilation: dilation.1, same: same)
+            let rows = WindowAxis(
+                input: h, kernel: weights.shape[0], stride: strides.0, dilation: dilation.0, same: same)
+            let cols = WindowAxis(
+                input: w, kernel: weights.shape[1], stride: strides.1, dilation: dilation.1, same: same)
             let a = kernel.accumulate(inputMax: maxMagnitude(x.values)) {
                 depthwiseConv2d(x.values, n: n, h: h, w: w, c: c, kernel: $0, rows: rows, cols: cols)
             } double: {
                 depthwiseConv2d(x.values, n: n, h: h, w: w, c: c, kernel: $0, rows: rows, cols: cols)
             }
-            acc = QTensor(values: payload(a, bits: bufferBits), shape: [n, rows.output, cols.output, c],
-                          valueBits: bufferBits, fracBits: x.fracBits, scales: try accumulatorScales(x))
+            acc = QTensor(
+                values: payload(a, bits: bufferBits), shape: [n, rows.output, cols.output, c],
+                valueBits: bufferBits, fracBits: x.fracBits, scales: try accumulatorScales(x))
         case .separable:
-            guard x.isPerTensor else { throw QuantizedModelError.arithmetic(layer: name, reason: "input must be per-tensor") }
+            guard x.isPerTensor else {
+                throw QuantizedModelError.arithmetic(layer: name, reason: "input must be per-tensor")
+            }
             let (n, h, w, c) = try nhwc(x.shape)
             guard weights.shape[2] == c, let pw = pointwise, let pwKernel = pointwiseKernel, pw.shape[2] == c else {
                 throw shapeError(x.shape)
             }
-            let rows = WindowAxis(input: h, kernel: weights.shape[0], stride: strides.0, dilation: dilation.0, same: same)
-            let cols = WindowAxis(input: w, kernel: weights.shape[1], stride: strides.1, dilation: dilation.1, same: same)
-            let d = payload(kernel.accumulate(inputMax: maxMagnitude(x.values)) {
-                depthwiseConv2d(x.values, n: n, h: h, w: w, c: c, kernel: $0, rows: rows, cols: cols)
-            } double: {
-                depthwiseConv2d(x.values, n: n, h: h, w: w, c: c, kernel: $0, rows: rows, cols: cols)
-            }, bits: bufferBits)
+            let rows = WindowAxis(
+                input: h, kernel: weights.shape[0], stride: strides.0, dilation: dilation.0, same: same)
+            let cols = WindowAxis(
+                input: w, kernel: weights.shape[1], stride: strides.1, dilation: dilation.1, same: same)
+            let d = payload(
+                kernel.accumulate(inputMax: maxMagnitude(x.values)) {
+                    depthwiseConv2d(x.values, n: n, h: h, w: w, c: c, kernel: $0, rows: rows, cols: cols)
+                } double: {
+                    depthwiseConv2d(x.values, n: n, h: h, w: w, c: c, kernel: $0, rows: rows, cols: cols)
+                }, bits: bufferBits)
             let f = pw.shape[3], positions = n * rows.output * cols.output
             let a = pwKernel.accumulate(inputMax: maxMagnitude(d)) {
                 matmul(d, rows: positions, k: c, kernel: $0, units: f)
             } double: {
                 matmul(d, rows: positions, k: c, kernel: $0, units: f)
             }
-            acc = QTensor(values: payload(a, bits: bufferBits), shape: [n, rows.output, cols.output, f],
-                          valueBits: bufferBits, fracBits: x.fracBits, scales: try accumulatorScales(x))
+            acc = QTensor(
+                values: payload(a, bits: bufferBits), shape: [n, rows.output, cols.output, f],
+                valueBits: bufferBits, fracBits: x.fracBits, scales: try accumulatorScales(x))
         }
         try addBias(&acc, bias: bias, bits: biasBits, signed: biasSigned)
         return .quantized(try applyOutputQuantizer(acc, oq))
@@ -152,7 +174,8 @@ struct WeightLayerOp: LayerOp {
         let w = ChannelParam(perChannel: weights.scales)
         guard let s = x.scales else { return w }
         guard s.values.count == 1 else {
-            throw QuantizedModelError.arithmetic(layer: name, reason: "a QFloat input with per-channel scales is not per-tensor")
+            throw QuantizedModelError.arithmetic(
+                layer: name, reason: "a QFloat input with per-channel scales is not per-tensor")
         }
         return s.combined(w) { $0 * $1 }
     }
@@ -176,8 +199,9 @@ struct WeightLayerOp: LayerOp {
         } double: {
             conv2d(x.values, n: n, h: h, w: w, c: c, kernel: $0, filters: f, rows: rows, cols: cols, padValue: pad)
         }
-        return QTensor(values: payload(a, bits: bufferBits), shape: [n, rows.output, cols.output, f],
-                       valueBits: bufferBits, fracBits: x.fracBits, scales: try accumulatorScales(x))
+        return QTensor(
+            values: payload(a, bits: bufferBits), shape: [n, rows.output, cols.output, f],
+            valueBits: bufferBits, fracBits: x.fracBits, scales: try accumulatorScales(x))
     }
 
     /// The padding value aligned on the (adapted) input, with the shifts that aligned it.
@@ -187,7 +211,8 @@ struct WeightLayerOp: LayerOp {
             throw QuantizedModelError.arithmetic(layer: name, reason: "a padding value needs a QFloat input")
         }
         guard pv.count == 1 || pv.count == x.channels else {
-            throw QuantizedModelError.invalidModel(layer: name, reason: "padding_value has \(pv.count) values for \(x.channels) channels")
+            throw QuantizedModelError.invalidModel(
+                layer: name, reason: "padding_value has \(pv.count) values for \(x.channels) channels")
         }
         return try alignedQuantize(pv, bIsScalar: false, onto: x, bits: weightBits, signed: true)
     }
@@ -197,7 +222,9 @@ struct WeightLayerOp: LayerOp {
     }
 
     func nhwc(_ shape: [Int]) throws -> (Int, Int, Int, Int) {
-        guard shape.count == 4 else { throw QuantizedModelError.invalidInput("layer '\(name)' expects a 4-D input, got \(shape)") }
+        guard shape.count == 4 else {
+            throw QuantizedModelError.invalidInput("layer '\(name)' expects a 4-D input, got \(shape)")
+        }
         return (shape[0], shape[1], shape[2], shape[3])
     }
 }
@@ -205,8 +232,9 @@ struct WeightLayerOp: LayerOp {
 extension WeightLayerOp {
     func integers(_ inputs: [QValue]) throws -> LayerIntegers? {
         guard let input = inputs.first else { return nil }
-        let x = try adaptInput(input, layer: name, bits: bufferBits, expand: kind != .depthwise,
-                               acceptQFloat: kind == .conv || kind == .dense)
+        let x = try adaptInput(
+            input, layer: name, bits: bufferBits, expand: kind != .depthwise,
+            acceptQFloat: kind == .conv || kind == .dense)
         var r = LayerIntegers()
         r.kernel = Tensor(shape: weights.shape, scalars: weights.values)
         r.pointwiseKernel = pointwise.map { Tensor(shape: $0.shape, scalars: $0.values) }
@@ -215,9 +243,11 @@ extension WeightLayerOp {
         }
         r.paddingValue = try alignedPadding(x)?.values.values
         let scales = try accumulatorScales(x)
-        let acc = QTensor(values: [], shape: [scales.values.count], valueBits: bufferBits, fracBits: x.fracBits, scales: scales)
+        let acc = QTensor(
+            values: [], shape: [scales.values.count], valueBits: bufferBits, fracBits: x.fracBits, scales: scales)
         if let bias {
-            let b = try alignedQuantize(bias.scalars, bIsScalar: bias.shape.isEmpty, onto: acc, bits: biasBits, signed: biasSigned)
+            let b = try alignedQuantize(
+                bias.scalars, bIsScalar: bias.shape.isEmpty, onto: acc, bits: biasBits, signed: biasSigned)
             r.bias = b.values.values
             r.biasShift = b.shifts
         }
@@ -231,8 +261,10 @@ enum WeightLayerConfig {
     /// The float layer's config with `quant_config` (and `padding_value` last), or nil when the
     /// reference's constructor would refuse it. `completing` adds the class's quantizer defaults
     /// and returns false for a config the class refuses.
-    static func quantizedConfig(of node: GraphNode, quantConfig: QuantConfig,
-                                completing: (inout QuantConfig) -> Bool) -> JSONValue? {
+    static func quantizedConfig(
+        of node: GraphNode, quantConfig: QuantConfig,
+        completing: (inout QuantConfig) -> Bool
+    ) -> JSONValue? {
         let cfg = node.config
         if cfg["data_format"]?.string == "channels_first" { return nil }
         if let a = node.activationName, a != "linear" { return nil }
@@ -249,8 +281,10 @@ enum WeightLayerConfig {
     static func quantizer(bits: Int) -> JSONValue { .object([("bitwidth", .number(Double(bits)))]) }
 
     /// The weight quantizer default and the 28-bit accumulator cap of the single-kernel layers.
-    static func completeSingleKernel(_ qc: inout QuantConfig, params: QuantizationParams,
-                                     axis: JSONValue? = nil) -> Bool {
+    static func completeSingleKernel(
+        _ qc: inout QuantConfig, params: QuantizationParams,
+        axis: JSONValue? = nil
+    ) -> Bool {
         qc.setDefault("weight_quantizer", quantizer(bits: params.weightBits))
         if let axis { qc["weight_quantizer"] = (qc["weight_quantizer"] ?? .object([])).setting("axis", to: axis) }
         guard acceptsBitwidth(qc["weight_quantizer"]) else { return false }

@@ -72,8 +72,10 @@ func quantizeWeights(_ w: Tensor<Float>, bits: Int, axis: WeightAxis, mode: Refe
 /// scales and value bits of `other` (a QFloat accumulator). Returns the aligned payload, one
 /// value per channel of the result (a single value when everything is scalar), and the left
 /// shift that aligned each value.
-func alignedQuantize(_ b: [Float], bIsScalar: Bool, onto other: QTensor, bits: Int,
-                     signed: Bool) throws -> (values: ChannelParam, shifts: [Float]) {
+func alignedQuantize(
+    _ b: [Float], bIsScalar: Bool, onto other: QTensor, bits: Int,
+    signed: Bool
+) throws -> (values: ChannelParam, shifts: [Float]) {
     let vb = signed ? bits - 1 : bits
     let scales = other.scales ?? ChannelParam(scalar: 1)
     let bParam = bIsScalar ? ChannelParam(scalar: b.first ?? 0) : ChannelParam(perChannel: b)
@@ -86,8 +88,9 @@ func alignedQuantize(_ b: [Float], bIsScalar: Bool, onto other: QTensor, bits: I
     let n = max(scaled.values.count, fbB.values.count, other.fracBits.values.count)
     let isScalar = scaled.isScalar && fbB.isScalar && other.fracBits.isScalar
     let q = (0..<n).map { min(max(rne(scaled[$0] * pow2(fbB[$0])), lo), hi) }
-    let fixed = QTensor(values: q, shape: [n], valueBits: vb,
-                        fracBits: ChannelParam(perChannel: (0..<n).map { fbB[$0] }))
+    let fixed = QTensor(
+        values: q, shape: [n], valueBits: vb,
+        fracBits: ChannelParam(perChannel: (0..<n).map { fbB[$0] }))
     let target = ChannelParam(perChannel: (0..<n).map { other.fracBits[$0] })
     let aligned = try fixed.rescaled(to: target, bits: other.valueBits)
     let values = isScalar ? ChannelParam(scalar: aligned.values[0]) : ChannelParam(perChannel: aligned.values)
@@ -100,7 +103,8 @@ func addBias(_ acc: inout QTensor, bias: Tensor<Float>?, bits: Int, signed: Bool
     guard bias.count == acc.channels else {
         throw QuantizerError.channelMismatch(variable: "bias", count: bias.count, channels: acc.channels)
     }
-    let b = try alignedQuantize(bias.scalars, bIsScalar: bias.shape.isEmpty, onto: acc, bits: bits, signed: signed).values
+    let b = try alignedQuantize(bias.scalars, bIsScalar: bias.shape.isEmpty, onto: acc, bits: bits, signed: signed)
+        .values
     let c = acc.channels
     for i in acc.values.indices { acc.values[i] += b[i % c] }
     saturate(&acc.values, acc.valueBits)
@@ -137,7 +141,9 @@ enum QuantizerError: Error {
 /// frac bits given by `range_max` and saturated to the output width.
 func outputQuantize(_ x: QTensor, _ oq: OutputQuantizerSpec) throws -> QTensor {
     let vbOut = oq.valueBits
-    for (name, p) in [("output_quantizer/range_max", oq.rangeMax), ("output_quantizer/rescaling_rate", oq.rescalingRate)]
+    for (name, p) in [
+        ("output_quantizer/range_max", oq.rangeMax), ("output_quantizer/rescaling_rate", oq.rescalingRate),
+    ]
     where !p.fits(channels: x.channels) {
         throw QuantizerError.channelMismatch(variable: name, count: p.values.count, channels: x.channels)
     }
@@ -156,14 +162,17 @@ func outputQuantize(_ x: QTensor, _ oq: OutputQuantizerSpec) throws -> QTensor {
                 base += c
             }
         }
-        p = QTensor(values: v, shape: x.shape, valueBits: oq.bufferBitwidth,
-                    fracBits: x.fracBits.combined(fq) { $0 + $1 }, scales: nil)
+        p = QTensor(
+            values: v, shape: x.shape, valueBits: oq.bufferBitwidth,
+            fracBits: x.fracBits.combined(fq) { $0 + $1 }, scales: nil)
     }
     return try p.rescaled(to: outputFracBits(oq), bits: vbOut)
 }
 
 /// The scales of a QFloat reaching an OutputQuantizer (times the equalization rate), quantized.
-func outputScaleMantissas(_ scales: ChannelParam, _ oq: OutputQuantizerSpec) -> (q: ChannelParam, fracBits: ChannelParam) {
+func outputScaleMantissas(
+    _ scales: ChannelParam, _ oq: OutputQuantizerSpec
+) -> (q: ChannelParam, fracBits: ChannelParam) {
     quantizeScales(scales.combined(oq.rescalingRate) { $0 * $1 }, bits: oq.scaleBits)
 }
 
@@ -174,7 +183,8 @@ func outputFracBits(_ oq: OutputQuantizerSpec) -> ChannelParam {
 
 /// The integers an OutputQuantizer applies to `x`: the scale mantissas (QFloat inputs only) and
 /// the shift from the (scaled) input frac bits to the output frac bits.
-func outputQuantizerIntegers(_ x: QTensor, _ oq: OutputQuantizerSpec?) -> (scales: ChannelParam?, shift: ChannelParam)? {
+func outputQuantizerIntegers(_ x: QTensor, _ oq: OutputQuantizerSpec?) -> (scales: ChannelParam?, shift: ChannelParam)?
+{
     guard let oq else { return nil }
     var frac = x.fracBits
     var mantissas: ChannelParam?
@@ -217,7 +227,8 @@ func inputQuantize(_ x: [Float], shape: [Int], _ iq: InputQuantizerSpec) throws 
 extension InputQuantizerSpec {
     /// Frac bits of the quantized inputs, from the calibrated range.
     var fracBits: ChannelParam {
-        let range = signed
+        let range =
+            signed
             ? rangeMax.combined(rangeMin) { max(abs($0), abs($1)) }
             : rangeMax.combined(rangeMin) { $0 - $1 }
         return range.map { maxFracBits(valueBits, $0) }

@@ -22,8 +22,10 @@ public struct CalibrationOptions {
     /// Called after every step; returning false cancels the run.
     public var progress: ((CalibrationProgress) -> Bool)?
 
-    public init(samples: NDArray? = nil, numSamples: Int = 1024, batchSize: Int? = nil, epochs: Int = 1,
-                seed: UInt64 = 0, progress: ((CalibrationProgress) -> Bool)? = nil) {
+    public init(
+        samples: NDArray? = nil, numSamples: Int = 1024, batchSize: Int? = nil, epochs: Int = 1,
+        seed: UInt64 = 0, progress: ((CalibrationProgress) -> Bool)? = nil
+    ) {
         self.samples = samples
         self.numSamples = numSamples
         self.batchSize = batchSize
@@ -50,8 +52,10 @@ public struct Observer: Equatable {
 
 public enum Calibrator {
     /// Per-batch reduction: max |x| (or max/min x) over all axes, or all but the last.
-    public static func reduce(_ x: Tensor<Float>, perAxis: Bool, _ op: (Float) -> Float = { abs($0) },
-                              combine: (Float, Float) -> Float = { max($0, $1) }) -> [Float] {
+    public static func reduce(
+        _ x: Tensor<Float>, perAxis: Bool, _ op: (Float) -> Float = { abs($0) },
+        combine: (Float, Float) -> Float = { max($0, $1) }
+    ) -> [Float] {
         let c = perAxis ? (x.shape.last ?? 1) : 1
         var out = [Float?](repeating: nil, count: c)
         for (i, v) in x.scalars.enumerated() {
@@ -93,12 +97,17 @@ public enum Calibrator {
 
     static func slice(_ a: NDArray, _ r: Range<Int>) throws -> NDArray {
         let row = a.shape.dropFirst().reduce(1, *) * a.dtype.byteSize
-        return try NDArray(dtype: a.dtype, shape: [r.count] + a.shape.dropFirst(), bytes: Array(a.bytes[(r.lowerBound * row)..<(r.upperBound * row)]))
+        return try NDArray(
+            dtype: a.dtype, shape: [r.count] + a.shape.dropFirst(),
+            bytes: Array(a.bytes[(r.lowerBound * row)..<(r.upperBound * row)]))
     }
 
     /// Runs the observers and writes ranges into `plan.graph`; returns the warnings.
-    static func calibrate(_ plan: inout QuantizationPlan, options: CalibrationOptions, params: QuantizationParams)
-        throws -> [QuantizationWarning] {
+    static func calibrate(
+        _ plan: inout QuantizationPlan, options: CalibrationOptions, params: QuantizationParams
+    )
+        throws -> [QuantizationWarning]
+    {
         var warnings: [QuantizationWarning] = []
         let g = plan.graph
         guard let inputName = g.inputs.first, let input = g.node(named: inputName) else { return warnings }
@@ -117,15 +126,20 @@ public enum Calibrator {
         }
 
         // Observers, in quantized-model order.
-        let outputObserved = g.nodes.filter { $0.config["quant_config"]?["output_quantizer"] != nil && $0.className.hasPrefix("Custom>") }
+        let outputObserved = g.nodes.filter {
+            $0.config["quant_config"]?["output_quantizer"] != nil && $0.className.hasPrefix("Custom>")
+        }
         let inputQuantizer = g.nodes.first { $0.baseClassName == "InputQuantizer" }
         func perAxis(_ n: GraphNode) -> Bool {
-            (n.baseClassName == "InputQuantizer" ? n.config["axis"] : n.config["quant_config"]?["output_quantizer"]?["axis"])?.string == "per-axis"
+            (n.baseClassName == "InputQuantizer"
+                ? n.config["axis"] : n.config["quant_config"]?["output_quantizer"]?["axis"])?.string == "per-axis"
         }
         var maxObservers: [String: Observer] = [:]
         var inMin = Observer(channels: 1), inMax = Observer(channels: 1)
         let shapes = outputShapes(of: plan.sanitized)
-        for n in outputObserved { maxObservers[n.name] = Observer(channels: perAxis(n) ? shapes[n.name]?.last ?? 1 : 1) }
+        for n in outputObserved {
+            maxObservers[n.name] = Observer(channels: perAxis(n) ? shapes[n.name]?.last ?? 1 : 1)
+        }
         if let iq = inputQuantizer, perAxis(iq) {
             let c = shapes[inputName]?.last ?? 1
             inMin = Observer(channels: c)
@@ -139,13 +153,16 @@ public enum Calibrator {
         } catch {
             throw QuantizationError.calibration("the sanitized float model cannot run: \(error)")
         }
-        let ranges = try batches(sampleCount: samples.shape.first ?? 0, numSamples: options.numSamples, batchSize: options.batchSize)
+        let ranges = try batches(
+            sampleCount: samples.shape.first ?? 0, numSamples: options.numSamples, batchSize: options.batchSize)
         for epoch in 0..<max(0, options.epochs) {
             for (step, r) in ranges.enumerated() {
                 let batch = try slice(samples, r).floats()
                 let outs = try floatModel.run([batch], capture: Set(capture))
                 for n in outputObserved {
-                    guard let x = outs[n.name] else { throw QuantizationError.calibration("the float model gave no output for layer '\(n.name)'") }
+                    guard let x = outs[n.name] else {
+                        throw QuantizationError.calibration("the float model gave no output for layer '\(n.name)'")
+                    }
                     maxObservers[n.name]?.update(reduce(x, perAxis: perAxis(n)))
                 }
                 if let iq = inputQuantizer {
@@ -154,7 +171,8 @@ public enum Calibrator {
                     inMax.update(reduce(x, perAxis: perAxis(iq), { $0 }, combine: { max($0, $1) }))
                 }
                 if let progress = options.progress,
-                   !progress(CalibrationProgress(epoch: epoch, step: step + 1, steps: ranges.count)) {
+                    !progress(CalibrationProgress(epoch: epoch, step: step + 1, steps: ranges.count))
+                {
                     throw QuantizationError.cancelled
                 }
             }
@@ -191,7 +209,8 @@ public enum Calibrator {
         node.setTensor("output_quantizer/range_max", shaped(r, like: node, "output_quantizer/range_max"))
         g[layer] = node
         guard QuantizedLayerRegistry.byClassName[node.baseClassName]?.startsEqualization ?? true,
-              let saved = QuantConfig(layerConfig: node.config)["output_quantizer"] else { return }
+            let saved = QuantConfig(layerConfig: node.config)["output_quantizer"]
+        else { return }
         let oq = OutputQuantizerSettings(saved)
         let perTensor = !oq.isPerAxis
         var current = layer
@@ -208,7 +227,8 @@ public enum Calibrator {
             }
         }
         guard var target = next, (target.config["groups"]?.int ?? 1) == 1,
-              target.config["data_format"]?.string != "channels_first" else { return }
+            target.config["data_format"]?.string != "channels_first"
+        else { return }
         let bitwidth = oq.bitwidth ?? QuantConfig.defaultBitwidth
         var ideal = r.map { idealRange($0, bitwidth: bitwidth) }
         if ideal == r { return }
@@ -232,7 +252,9 @@ public enum Calibrator {
 
     /// §6.5: InputQuantizer ranges; an unsigned one with a negative minimum folds the zero point
     /// into the first Conv2D/Dense (bias and padding value).
-    static func setAndFoldZeroPoint(_ g: inout LayerGraph, quantizer: String, rangeMin: [Float], rangeMax: [Float]) throws {
+    static func setAndFoldZeroPoint(
+        _ g: inout LayerGraph, quantizer: String, rangeMin: [Float], rangeMax: [Float]
+    ) throws {
         guard var iq = g.node(named: quantizer) else { return }
         let signed = iq.config["signed"]?.bool ?? true
         var mn = signed ? rangeMin : rangeMin.map { $0 > 0 ? 0 : $0 }

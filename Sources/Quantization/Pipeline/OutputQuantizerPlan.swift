@@ -14,8 +14,11 @@ enum OutputQuantizerPlan {
             var result: [String] = []
             for inbound in g.node(named: name)?.inputs.map(\.layer) ?? [] {
                 guard let n = g.node(named: inbound), layerClass(n) != "InputLayer" else { continue }
-                if QuantizedLayerRegistry.canHoldOutputQuantizer(n) { result.append(inbound) }
-                else { result += holders(before: inbound) }
+                if QuantizedLayerRegistry.canHoldOutputQuantizer(n) {
+                    result.append(inbound)
+                } else {
+                    result += holders(before: inbound)
+                }
             }
             return result
         }
@@ -38,12 +41,18 @@ enum OutputQuantizerPlan {
                 var p: [(String, JSONValue)]
                 switch layerClass(current) {
                 case "ReLU":
-                    p = [("bitwidth", .number(Double(params.activationBits))), ("signed", .bool(params.activationBits >= 8)),
-                         ("axis", axis)]
+                    p = [
+                        ("bitwidth", .number(Double(params.activationBits))),
+                        ("signed", .bool(params.activationBits >= 8)),
+                        ("axis", axis),
+                    ]
                 case "GlobalAveragePooling2D", "GlobalAvgPool2D":
                     let previous = holders(before: name).first.flatMap { g.node(named: $0) }
                     let afterActivation = previous.map { layerClass($0) == "ReLU" } ?? false
-                    p = [("bitwidth", .number(Double(afterActivation ? params.activationBits : params.outputBits))), ("axis", axis)]
+                    p = [
+                        ("bitwidth", .number(Double(afterActivation ? params.activationBits : params.outputBits))),
+                        ("axis", axis),
+                    ]
                 default:
                     p = [("bitwidth", .number(Double(params.outputBits))), ("axis", axis)]
                 }

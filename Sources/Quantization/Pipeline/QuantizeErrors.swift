@@ -56,7 +56,7 @@ extension QuantizationError {
     public var problemType: ProblemType {
         switch self {
         case .invalidParams, .invalidQConfig, .unknownLayer, .invalidBatchSize, .lastOutputBits,
-             .unsignedInputNeedsConvOrDense:
+            .unsignedInputNeedsConvOrDense:
             return .invalidQuantizationParams
         case .unserializable, .addArity: return .unsupportedLayer
         case .requantize, .nothingQuantizable, .multipleInputs, .calibration, .zeroPointFolding, .cancelled:
@@ -67,8 +67,8 @@ extension QuantizationError {
     public var layer: String? {
         switch self {
         case .requantize(let layer, _), .unserializable(let layer, _), .nothingQuantizable(_, let layer, _),
-             .unsignedInputNeedsConvOrDense(_, let layer, _), .lastOutputBits(let layer), .unknownLayer(let layer, _),
-             .addArity(let layer, _), .zeroPointFolding(let layer):
+            .unsignedInputNeedsConvOrDense(_, let layer, _), .lastOutputBits(let layer), .unknownLayer(let layer, _),
+            .addArity(let layer, _), .zeroPointFolding(let layer):
             return layer
         case .invalidParams, .invalidQConfig, .multipleInputs, .calibration, .invalidBatchSize, .cancelled:
             return nil
@@ -102,7 +102,7 @@ extension QuantizationError {
         case .lastOutputBits:
             return "Leave last_output_bits unset, or end the model with a layer that holds an OutputQuantizer."
         case .invalidParams, .invalidQConfig, .nothingQuantizable, .unknownLayer, .calibration, .zeroPointFolding,
-             .cancelled:
+            .cancelled:
             return nil
         }
     }
@@ -117,20 +117,27 @@ public struct QuantizationWarning: Equatable, Sendable, CustomStringConvertible 
     public var description: String { message }
 
     static func perAxisRandom() -> QuantizationWarning {
-        QuantizationWarning(kind: .perAxisRandomSamples, layer: nil, message:
-            "Quantizing per-axis with random calibration samples is not accurate. Set QuantizationParams."
-            + "per_tensor_activations=True when calibrating with random samples. Continuing execution.")
+        QuantizationWarning(
+            kind: .perAxisRandomSamples, layer: nil,
+            message:
+                "Quantizing per-axis with random calibration samples is not accurate. Set QuantizationParams."
+                + "per_tensor_activations=True when calibrating with random samples. Continuing execution.")
     }
 
     static func partial(layer: String, className: String) -> QuantizationWarning {
-        QuantizationWarning(kind: .partialQuantization, layer: layer, message:
-            "'\(layer)' of type \(className) is not supported to quantize, a Dequantizer is added before it "
-            + "and quantization will stop at this layer.Continuing execution.")
+        QuantizationWarning(
+            kind: .partialQuantization, layer: layer,
+            message:
+                "'\(layer)' of type \(className) is not supported to quantize, a Dequantizer is added before it "
+                + "and quantization will stop at this layer.Continuing execution.")
     }
 
     static func dtypeMismatch(dtype: String, input: String) -> QuantizationWarning {
-        QuantizationWarning(kind: .inputDTypeMismatch, layer: input, message:
-            "The provided model expects \(dtype) in \(input) but QuantizationParams.input_dtype is \(dtype) which "
-            + "is different. Keeping original signature without adding an input quantizer and continuing execution.")
+        QuantizationWarning(
+            kind: .inputDTypeMismatch, layer: input,
+            message:
+                "The provided model expects \(dtype) in \(input) but QuantizationParams.input_dtype is \(dtype) which "
+                + "is different. Keeping original signature without adding an input quantizer and continuing execution."
+        )
     }
 }

@@ -8,7 +8,8 @@ extension Sanitizer {
     static func pairs(_ g: LayerGraph, first: Set<String>, second: Set<String>) -> [(String, String)] {
         g.nodes.compactMap { n in
             guard second.contains(layerClass(n)), let src = n.inputs.first?.layer, let p = g[src],
-                  first.contains(layerClass(p)), g.outbound(of: src).count == 1 else { return nil }
+                first.contains(layerClass(p)), g.outbound(of: src).count == 1
+            else { return nil }
             return (src, n.name)
         }
     }
@@ -35,8 +36,9 @@ extension Sanitizer {
     static let maxChannels = 2048
 
     static func identityConv(_ name: String, after source: String, channels: Int) -> GraphNode {
-        var node = GraphNode(name: name, className: "Conv2D", config: LayerTemplates.conv2D(name: name, filters: channels),
-                             inputs: [TensorRef(layer: source)], weights: [])
+        var node = GraphNode(
+            name: name, className: "Conv2D", config: LayerTemplates.conv2D(name: name, filters: channels),
+            inputs: [TensorRef(layer: source)], weights: [])
         var eye = Tensor<Float>(shape: [1, 1, channels, channels], repeating: 0)
         for i in 0..<channels { eye.scalars[i * channels + i] = 1 }
         node.setTensor("kernel", eye)
@@ -47,7 +49,9 @@ extension Sanitizer {
         let shapes = outputShapes(of: g)
         var out = g
         for layer in layers {
-            guard let c = shapes[layer]?.last else { throw TransformFailure(layer: layer, reason: "unknown shape of \(layer)") }
+            guard let c = shapes[layer]?.last else {
+                throw TransformFailure(layer: layer, reason: "unknown shape of \(layer)")
+            }
             out.insert(identityConv("\(layer)_identity_conv", after: layer, channels: c), after: layer)
         }
         return out

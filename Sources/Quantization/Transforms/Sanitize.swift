@@ -65,8 +65,10 @@ public enum Sanitizer {
                 result.graph = try pass.apply(result.graph)
             } catch {
                 let failure = error as? TransformFailure
-                result.notes.append(SanitizeNote(pass: pass.name, layer: failure?.layer,
-                                                 reason: failure?.reason ?? "\(error)"))
+                result.notes.append(
+                    SanitizeNote(
+                        pass: pass.name, layer: failure?.layer,
+                        reason: failure?.reason ?? "\(error)"))
             }
         }
         return result

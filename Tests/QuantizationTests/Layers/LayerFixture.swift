@@ -10,11 +10,14 @@ enum LayerFixture {
 
     static func t(_ shape: [Int], _ values: [Float]) -> Tensor<Float> { Tensor(shape: shape, scalars: values) }
 
-    static func layer(_ name: String, _ className: String, _ config: String, inputs: [String] = ["iq"],
-                      variables: [(String, Tensor<Float>)] = []) -> QuantizedLayer {
-        QuantizedLayer(name: name, className: className, config: TinyModel.json(config),
-                       inputs: inputs.map { TensorRef(layer: $0) },
-                       variables: variables.map { QuantizedVariable(name: $0.0, value: $0.1) })
+    static func layer(
+        _ name: String, _ className: String, _ config: String, inputs: [String] = ["iq"],
+        variables: [(String, Tensor<Float>)] = []
+    ) -> QuantizedLayer {
+        QuantizedLayer(
+            name: name, className: className, config: TinyModel.json(config),
+            inputs: inputs.map { TensorRef(layer: $0) },
+            variables: variables.map { QuantizedVariable(name: $0.0, value: $0.1) })
     }
 
     /// input → signed 8-bit InputQuantizer of range ±`range` → `layers`.

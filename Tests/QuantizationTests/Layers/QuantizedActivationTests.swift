@@ -7,8 +7,9 @@ import XCTest
 
 final class QuantizedActivationTests: XCTestCase {
     func testLeakyReLU() throws {
-        let act = LayerFixture.layer("act", "Custom>QuantizedActivation",
-                                     #"{"name": "act", "activation": "leaky_relu", "alpha": 0.2, "quant_config": {}}"#)
+        let act = LayerFixture.layer(
+            "act", "Custom>QuantizedActivation",
+            #"{"name": "act", "activation": "leaky_relu", "alpha": 0.2, "quant_config": {}}"#)
         // R = 4 → fb 5: payload [0, 127, −127]. Over codes −128…127 the largest |f| is f(127/32),
         // so 127 maps to 8191 and −127 to −0.2·8191 = −1638.2 → −1638.
         let x = LayerFixture.t([1, 3], [0, 127, -127].map { $0 / 32 })

@@ -10,10 +10,15 @@ final class QuantizedAddTests: XCTestCase {
     func testSumAndOutputQuantizer() throws {
         let add = LayerFixture.layer(
             "add", "Custom>QuantizedAdd",
-            #"{"name": "add", "average": false, "quant_config": {"buffer_bitwidth": 32, "output_quantizer": {"bitwidth": 8, "axis": "per-tensor", "buffer_bitwidth": 32}}}"#,
+            #"""
+            {"name": "add", "average": false, "quant_config": {"buffer_bitwidth": 32,
+            "output_quantizer": {"bitwidth": 8, "axis": "per-tensor", "buffer_bitwidth": 32}}}
+            """#,
             inputs: ["iq", "iq"],
-            variables: [("output_quantizer/range_max", LayerFixture.t([], [4])),
-                        ("output_quantizer/rescaling_rate", LayerFixture.t([], [1]))])
+            variables: [
+                ("output_quantizer/range_max", LayerFixture.t([], [4])),
+                ("output_quantizer/rescaling_rate", LayerFixture.t([], [1])),
+            ])
         var plain = add
         plain.config = TinyModel.json(#"{"name": "add", "average": false, "quant_config": {"buffer_bitwidth": 32}}"#)
         plain.variables = []
@@ -37,11 +42,13 @@ final class QuantizedAddTests: XCTestCase {
 
     func testThreeInputAddIsRefusedByName() throws {
         let dense = { (name: String) in
-            G.n(name, "Dense", [("units", .number(2)), ("activation", .string("linear")), ("use_bias", .bool(false))],
+            G.n(
+                name, "Dense", [("units", .number(2)), ("activation", .string("linear")), ("use_bias", .bool(false))],
                 ["input"], weights: [("kernel", Tensor(shape: [4, 2], repeating: 0.5))])
         }
-        let g = G.graph([G.input([4]), dense("a"), dense("b"), dense("c"), G.n("add", "Add", [], ["a", "b", "c"])],
-                        output: "add")
+        let g = G.graph(
+            [G.input([4]), dense("a"), dense("b"), dense("c"), G.n("add", "Add", [], ["a", "b", "c"])],
+            output: "add")
         XCTAssertThrowsError(try Quantizer.prepare(g, options: QuantizeOptions())) { error in
             let e = error as? QuantizationError
             XCTAssertEqual(e, .addArity(layer: "add", inputs: 3))

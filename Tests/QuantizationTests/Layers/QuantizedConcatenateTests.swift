@@ -7,8 +7,9 @@ import XCTest
 
 final class QuantizedConcatenateTests: XCTestCase {
     func testChannelAxis() throws {
-        let cat = LayerFixture.layer("cat", "Custom>QuantizedConcatenate", #"{"name": "cat", "axis": -1, "quant_config": {}}"#,
-                                     inputs: ["iq", "iq"])
+        let cat = LayerFixture.layer(
+            "cat", "Custom>QuantizedConcatenate", #"{"name": "cat", "axis": -1, "quant_config": {}}"#,
+            inputs: ["iq", "iq"])
         let x = LayerFixture.t([1, 2], [1, 2].map { $0 / 128 })
         let y = try LayerFixture.output(LayerFixture.model([2], range: 1, [cat]), x)
         XCTAssertEqual(y.values, [1, 2, 1, 2])

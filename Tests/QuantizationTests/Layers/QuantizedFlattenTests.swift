@@ -10,13 +10,17 @@ final class QuantizedFlattenTests: XCTestCase {
         // Per-axis ranges [1, 8] → fb [7, 4]: x = [10/128, 3/16] is the payload [10, 3].
         let iq = QuantizedLayer(
             name: "iq", className: "Custom>InputQuantizer",
-            config: TinyModel.json(#"{"name": "iq", "quant_config": {}, "bitwidth": 8, "signed": true, "axis": "per-axis"}"#),
+            config: TinyModel.json(
+                #"{"name": "iq", "quant_config": {}, "bitwidth": 8, "signed": true, "axis": "per-axis"}"#),
             inputs: [TensorRef(layer: "input")],
-            variables: [QuantizedVariable(name: "range_min", value: LayerFixture.t([2], [-1, -8])),
-                        QuantizedVariable(name: "range_max", value: LayerFixture.t([2], [1, 8]))])
+            variables: [
+                QuantizedVariable(name: "range_min", value: LayerFixture.t([2], [-1, -8])),
+                QuantizedVariable(name: "range_max", value: LayerFixture.t([2], [1, 8])),
+            ])
         let flatten = LayerFixture.layer("flatten", "Custom>QuantizedFlatten", #"{"name": "flatten"}"#)
-        let model = QuantizedModel(name: "m", layers: [TinyModel.input([1, 1, 2]), iq, flatten], inputs: ["input"],
-                                   outputs: [TensorRef(layer: "flatten")])
+        let model = QuantizedModel(
+            name: "m", layers: [TinyModel.input([1, 1, 2]), iq, flatten], inputs: ["input"],
+            outputs: [TensorRef(layer: "flatten")])
         let x = LayerFixture.t([1, 1, 1, 2], [10 / 128, 3 / 16])
         let y = try LayerFixture.output(model, x)
         // Channel 1 is shifted left by 7 − 4 = 3: 3·8 = 24.

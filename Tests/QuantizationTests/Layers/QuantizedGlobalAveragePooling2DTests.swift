@@ -10,14 +10,20 @@ final class QuantizedGlobalAveragePooling2DTests: XCTestCase {
     let x = LayerFixture.t([1, 2, 2, 1], [1, 2, 3, 5].map { $0 / 128 })
 
     func gap(outputQuantizer: Bool) -> QuantizedLayer {
-        let oq = outputQuantizer
+        let oq =
+            outputQuantizer
             ? #", "output_quantizer": {"bitwidth": 8, "axis": "per-tensor", "buffer_bitwidth": 32}"# : ""
         return LayerFixture.layer(
             "gap", "Custom>QuantizedGlobalAveragePooling2D",
-            #"{"name": "gap", "data_format": "channels_last", "keepdims": false, "quant_config": {"buffer_bitwidth": 32\#(oq)}}"#,
+            #"""
+            {"name": "gap", "data_format": "channels_last", "keepdims": false,
+            "quant_config": {"buffer_bitwidth": 32\#(oq)}}
+            """#,
             variables: outputQuantizer
-                ? [("output_quantizer/range_max", LayerFixture.t([], [1])),
-                   ("output_quantizer/rescaling_rate", LayerFixture.t([], [1]))] : [])
+                ? [
+                    ("output_quantizer/range_max", LayerFixture.t([], [1])),
+                    ("output_quantizer/rescaling_rate", LayerFixture.t([], [1])),
+                ] : [])
     }
 
     func testSumWithMeanInScale() throws {

@@ -7,8 +7,9 @@ import XCTest
 
 final class QuantizedReLUTests: XCTestCase {
     func relu(maxValue: String) -> QuantizedLayer {
-        LayerFixture.layer("relu", "Custom>QuantizedReLU",
-                           #"{"name": "relu", "max_value": \#(maxValue), "quant_config": {"buffer_bitwidth": 32}}"#)
+        LayerFixture.layer(
+            "relu", "Custom>QuantizedReLU",
+            #"{"name": "relu", "max_value": \#(maxValue), "quant_config": {"buffer_bitwidth": 32}}"#)
     }
 
     // R = 2 → fb = 7 − 1 = 6: x = [−0.5, 0.25, 1.5] is the payload [−32, 16, 96].

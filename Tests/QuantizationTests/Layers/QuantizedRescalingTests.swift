@@ -6,8 +6,9 @@ import XCTest
 
 final class QuantizedRescalingTests: XCTestCase {
     func testScaleGoesIntoScales() throws {
-        let rescaling = LayerFixture.layer("rescaling", "Custom>QuantizedRescaling",
-                                           #"{"name": "rescaling", "scale": 0.5, "offset": 0.0}"#)
+        let rescaling = LayerFixture.layer(
+            "rescaling", "Custom>QuantizedRescaling",
+            #"{"name": "rescaling", "scale": 0.5, "offset": 0.0}"#)
         let x = LayerFixture.t([1, 2], [1, 2].map { $0 / 128 })
         let y = try LayerFixture.output(LayerFixture.model([2], range: 1, [rescaling]), x)
         XCTAssertEqual(y.values, [1, 2])
@@ -16,8 +17,9 @@ final class QuantizedRescalingTests: XCTestCase {
     }
 
     func testNonZeroOffsetIsRefusedByName() throws {
-        let rescaling = LayerFixture.layer("rescaling", "Custom>QuantizedRescaling",
-                                           #"{"name": "rescaling", "scale": 0.5, "offset": -1.0}"#)
+        let rescaling = LayerFixture.layer(
+            "rescaling", "Custom>QuantizedRescaling",
+            #"{"name": "rescaling", "scale": 0.5, "offset": -1.0}"#)
         XCTAssertThrowsError(try QuantizedEngine(model: LayerFixture.model([2], range: 1, [rescaling]))) { error in
             XCTAssertEqual((error as? QuantizedModelError)?.layer, "rescaling")
         }

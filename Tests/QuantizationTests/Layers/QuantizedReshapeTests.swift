@@ -6,7 +6,8 @@ import XCTest
 
 final class QuantizedReshapeTests: XCTestCase {
     func testTargetShape() throws {
-        let reshape = LayerFixture.layer("reshape", "Custom>QuantizedReshape", #"{"name": "reshape", "target_shape": [2, -1]}"#)
+        let reshape = LayerFixture.layer(
+            "reshape", "Custom>QuantizedReshape", #"{"name": "reshape", "target_shape": [2, -1]}"#)
         let x = LayerFixture.t([1, 4], [1, 2, 3, 4].map { $0 / 128 })
         let y = try LayerFixture.output(LayerFixture.model([4], range: 1, [reshape]), x)
         XCTAssertEqual(y.values, [1, 2, 3, 4])

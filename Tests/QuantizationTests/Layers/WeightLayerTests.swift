@@ -9,7 +9,11 @@ import XCTest
 
 final class WeightLayerTests: XCTestCase {
     let quantConfig = #""quant_config": {"weight_quantizer": {"bitwidth": 8}, "buffer_bitwidth": 28}"#
-    let convKeys = #""kernel_size": [1, 1], "strides": [1, 1], "padding": "valid", "data_format": "channels_last", "dilation_rate": [1, 1], "activation": "linear", "use_bias": false"#
+    let convKeys =
+        #"""
+        "kernel_size": [1, 1], "strides": [1, 1], "padding": "valid", "data_format": "channels_last",
+        "dilation_rate": [1, 1], "activation": "linear", "use_bias": false
+        """#
 
     /// The weight scale of a range as `model.predict` evaluates it: R · (1/127).
     func scale(_ range: Float) -> Float { range * (1 / Float(127)) }
@@ -17,7 +21,8 @@ final class WeightLayerTests: XCTestCase {
     func testConv2D() throws {
         // Kernel (1, 1, 1, 2) [0.5, −0.25]: per-filter scales give [127, −127].
         let conv = LayerFixture.layer(
-            "conv", "Custom>QuantizedConv2D", #"{"name": "conv", "filters": 2, "groups": 1, \#(convKeys), \#(quantConfig)}"#,
+            "conv", "Custom>QuantizedConv2D",
+            #"{"name": "conv", "filters": 2, "groups": 1, \#(convKeys), \#(quantConfig)}"#,
             variables: [("kernel", LayerFixture.t([1, 1, 1, 2], [0.5, -0.25]))])
         let model = LayerFixture.model([1, 2, 1], range: 4, [conv])
         let x = LayerFixture.t([1, 1, 2, 1], [1, -0.5])
@@ -46,9 +51,13 @@ final class WeightLayerTests: XCTestCase {
         // Kernel (1, 1, 2, 1) [0.25, −1]: per-channel scales give [127, −127]; [32·127, −16·−127].
         let dw = LayerFixture.layer(
             "dw", "Custom>QuantizedDepthwiseConv2D",
-            #"{"name": "dw", "depth_multiplier": 1, \#(convKeys), "quant_config": {"weight_quantizer": {"bitwidth": 8, "axis": -2}, "buffer_bitwidth": 28}}"#,
+            #"""
+            {"name": "dw", "depth_multiplier": 1, \#(convKeys), "quant_config": {"weight_quantizer": {"bitwidth": 8,
+            "axis": -2}, "buffer_bitwidth": 28}}
+            """#,
             variables: [("depthwise_kernel", LayerFixture.t([1, 1, 2, 1], [0.25, -1]))])
-        let y = try LayerFixture.output(LayerFixture.model([1, 1, 2], range: 4, [dw]), LayerFixture.t([1, 1, 1, 2], [1, -0.5]))
+        let y = try LayerFixture.output(
+            LayerFixture.model([1, 1, 2], range: 4, [dw]), LayerFixture.t([1, 1, 1, 2], [1, -0.5]))
         XCTAssertEqual(y.values, [4064, 2032])
         XCTAssertEqual(y.fracBits.values, [5])
         XCTAssertEqual(y.scales?.values, [scale(0.25), scale(1)])
@@ -59,9 +68,15 @@ final class WeightLayerTests: XCTestCase {
         // pointwise [1, 0.25]: [127, 32] → 1024·127 + 2032·32 = 195072 on 31 value bits.
         let sep = LayerFixture.layer(
             "sep", "Custom>QuantizedSeparableConv2D",
-            #"{"name": "sep", "filters": 1, "depth_multiplier": 1, \#(convKeys), "quant_config": {"dw_weight_quantizer": {"bitwidth": 8, "axis": null}, "pw_weight_quantizer": {"bitwidth": 8}, "buffer_bitwidth": 32}}"#,
-            variables: [("depthwise_kernel", LayerFixture.t([1, 1, 2, 1], [0.25, -1])),
-                        ("pointwise_kernel", LayerFixture.t([1, 1, 2, 1], [1, 0.25]))])
+            #"""
+            {"name": "sep", "filters": 1, "depth_multiplier": 1, \#(convKeys),
+            "quant_config": {"dw_weight_quantizer": {"bitwidth": 8, "axis": null},
+            "pw_weight_quantizer": {"bitwidth": 8}, "buffer_bitwidth": 32}}
+            """#,
+            variables: [
+                ("depthwise_kernel", LayerFixture.t([1, 1, 2, 1], [0.25, -1])),
+                ("pointwise_kernel", LayerFixture.t([1, 1, 2, 1], [1, 0.25])),
+            ])
         let model = LayerFixture.model([1, 1, 2], range: 4, [sep])
         let x = LayerFixture.t([1, 1, 1, 2], [1, -0.5])
         let y = try LayerFixture.output(model, x)

@@ -16,10 +16,15 @@ extension Sanitizer {
             if scale.count <= 1 && offset.allSatisfy({ $0 == 0 }) { return g }
             let next = g.outbound(of: rescaling.name)
             guard next.count == 1 else {
-                throw TransformFailure(layer: rescaling.name, reason: "Found a non-aligned Rescaling layer in the model with multiple outbounds which is not supported.")
+                throw TransformFailure(
+                    layer: rescaling.name,
+                    reason: "Found a non-aligned Rescaling layer in the model with multiple outbounds "
+                        + "which is not supported."
+                )
             }
             guard var dst = g[next[0]], ["Conv2D", "Dense"].contains(layerClass(dst)) else {
-                throw TransformFailure(layer: rescaling.name, reason: "Layer after Rescaling not supported, must be Conv2D or Dense.")
+                throw TransformFailure(
+                    layer: rescaling.name, reason: "Layer after Rescaling not supported, must be Conv2D or Dense.")
             }
             var out = g
             if dst.configBool("use_bias") != true {
@@ -40,7 +45,9 @@ extension Sanitizer {
                     }
                     dst.setConfig("padding_value", .array(padded.map { .number($0) }))
                 }
-                guard let kernel = dst.tensor("kernel") else { throw TransformFailure(layer: dst.name, reason: "no kernel") }
+                guard let kernel = dst.tensor("kernel") else {
+                    throw TransformFailure(layer: dst.name, reason: "no kernel")
+                }
                 dst.setTensor("kernel", kernel.scaled(along: -2, by: scale.map { Float($0) }))
             }
             var r = rescaling

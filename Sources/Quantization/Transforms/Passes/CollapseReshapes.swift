@@ -12,7 +12,8 @@ extension Sanitizer {
             while let first = out.nodes.first(where: { n in
                 guard reshaping.contains(layerClass(n)) else { return false }
                 let next = out.outbound(of: n.name)
-                return next.count == 1 && !out.isOutput(n.name) && out[next[0]].map { reshaping.contains(layerClass($0)) } == true
+                return next.count == 1 && !out.isOutput(n.name)
+                    && out[next[0]].map { reshaping.contains(layerClass($0)) } == true
             }) {
                 out.bypass(first.name)
             }

@@ -14,8 +14,9 @@ extension Sanitizer {
             var out = g
             for node in g.nodes where ["Conv2D", "DepthwiseConv2D"].contains(layerClass(node)) {
                 guard node.configString("padding") == "same", let k = node.configPair("kernel_size"), k.0 == k.1,
-                      let s = node.configPair("strides"), s.0 == s.1, let src = node.inputs.first?.layer,
-                      let inShape = shapes[src], inShape.count == 3 else { continue }
+                    let s = node.configPair("strides"), s.0 == s.1, let src = node.inputs.first?.layer,
+                    let inShape = shapes[src], inShape.count == 3
+                else { continue }
                 var eligible = (s.0 == 1 && [2, 4, 6].contains(k.0)) || (s.0 == 2 && k.0 == 2)
                 if layerClass(node) == "Conv2D" && fedByInput(g, node.name) && [1, 3].contains(inShape[2]) {
                     eligible = [2, 6].contains(k.0) && [1, 2].contains(s.0)
@@ -26,9 +27,14 @@ extension Sanitizer {
                 let (dy, dx) = s.0 == 1 ? (1, 1) : (inShape[0] % 2, inShape[1] % 2)
                 let n = k.0 + 1, ci = kernel.shape[2], co = kernel.shape[3]
                 var grown = Tensor<Float>(shape: [n, n, ci, co], repeating: 0)
-                for y in 0..<k.0 { for x in 0..<k.1 { for c in 0..<(ci * co) {
-                    grown.scalars[((y + dy) * n + x + dx) * ci * co + c] = kernel.scalars[(y * k.1 + x) * ci * co + c]
-                } } }
+                for y in 0..<k.0 {
+                    for x in 0..<k.1 {
+                        for c in 0..<(ci * co) {
+                            grown.scalars[((y + dy) * n + x + dx) * ci * co + c] =
+                                kernel.scalars[(y * k.1 + x) * ci * co + c]
+                        }
+                    }
+                }
                 out[node.name]?.setTensor(kname, grown)
                 out[node.name]?.setConfig("kernel_size", LayerTemplates.pair(n, n))
             }

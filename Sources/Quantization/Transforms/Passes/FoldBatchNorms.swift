@@ -16,7 +16,8 @@ extension Sanitizer {
             var out = g
             for (layer, bnName) in found {
                 guard let bn = g[bnName], var target = out[layer], let mean = bn.tensor("moving_mean"),
-                      let variance = bn.tensor("moving_variance") else { throw TransformFailure(layer: bnName, reason: "BN weights") }
+                    let variance = bn.tensor("moving_variance")
+                else { throw TransformFailure(layer: bnName, reason: "BN weights") }
                 let c = mean.count
                 let gamma = bn.tensor("gamma")?.scalars ?? [Float](repeating: 1, count: c)
                 let beta = bn.tensor("beta")?.scalars ?? [Float](repeating: 0, count: c)
@@ -24,7 +25,8 @@ extension Sanitizer {
                 let rank = shapes[layer]?.count ?? 3
                 let axes = bn.config["axis"]?.array?.compactMap(\.int) ?? bn.config["axis"]?.int.map { [$0] } ?? [-1]
                 guard axes.count == 1, axes[0] == -1 || axes[0] == rank else {
-                    throw TransformFailure(layer: bnName, reason: "The BatchNormalization must be applied on the last axis.")
+                    throw TransformFailure(
+                        layer: bnName, reason: "The BatchNormalization must be applied on the last axis.")
                 }
                 let eps = Float(bn.config["epsilon"]?.double ?? 1e-3)
                 let s = (0..<c).map { gamma[$0] / (variance.scalars[$0] + eps).squareRoot() }
@@ -34,12 +36,16 @@ extension Sanitizer {
                 case "DepthwiseConv2D": kernelName = "depthwise_kernel"
                 default: kernelName = "kernel"
                 }
-                guard let kernel = target.tensor(kernelName) else { throw TransformFailure(layer: layer, reason: "no kernel") }
+                guard let kernel = target.tensor(kernelName) else {
+                    throw TransformFailure(layer: layer, reason: "no kernel")
+                }
                 // Depthwise (h, w, C, 1): the channel axis is the third one.
                 let axis = kernelName == "depthwise_kernel" ? -2 : -1
                 let bias = target.tensor("bias")?.scalars ?? [Float](repeating: 0, count: c)
                 target.setTensor(kernelName, kernel.scaled(along: axis, by: s))
-                target.setTensor("bias", Tensor(shape: [c], scalars: (0..<c).map { beta[$0] + (bias[$0] - mean.scalars[$0]) * s[$0] }))
+                target.setTensor(
+                    "bias",
+                    Tensor(shape: [c], scalars: (0..<c).map { beta[$0] + (bias[$0] - mean.scalars[$0]) * s[$0] }))
                 target.setConfig("use_bias", .bool(true))
                 out[layer] = target
                 out.bypass(bnName)

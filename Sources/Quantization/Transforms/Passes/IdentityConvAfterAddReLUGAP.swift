@@ -11,7 +11,8 @@ extension Sanitizer {
             let shapes = outputShapes(of: g)
             let adds = pairs(g, first: ["Add"], second: ["ReLU"]).filter { add, relu in
                 let next = g.outbound(of: relu)
-                return next.count == 1 && g[next[0]].map { ["GlobalAveragePooling2D", "GlobalAvgPool2D"].contains(layerClass($0)) } == true
+                return next.count == 1
+                    && g[next[0]].map { ["GlobalAveragePooling2D", "GlobalAvgPool2D"].contains(layerClass($0)) } == true
                     && (shapes[add]?.last ?? Int.max) <= maxChannels
             }.map(\.0)
             return try insertIdentityConvs(g, after: adds)

@@ -10,14 +10,18 @@ extension Sanitizer {
         /// feeding several layers gets an identity conv after its last layer.
         public static func apply(_ g: LayerGraph) throws -> LayerGraph {
             guard g.inputs.count == 1, var target = g.inputs.first else { return g }
-            while let n = g[target], ["InputLayer", "Rescaling"].contains(layerClass(n)), g.outbound(of: target).count == 1 {
+            while let n = g[target], ["InputLayer", "Rescaling"].contains(layerClass(n)),
+                g.outbound(of: target).count == 1
+            {
                 target = g.outbound(of: target)[0]
             }
             let shapes = outputShapes(of: g)
             guard let conv = g[target], layerClass(conv) == "Conv2D", let src = conv.inputs.first?.layer,
-                  let cin = shapes[src]?.last, [1, 3].contains(cin) else { return g }
+                let cin = shapes[src]?.last, [1, 3].contains(cin)
+            else { return g }
             while g.outbound(of: target).count == 1, let next = g[g.outbound(of: target)[0]],
-                  ["ReLU", "MaxPooling2D", "MaxPool2D"].contains(layerClass(next)) {
+                ["ReLU", "MaxPooling2D", "MaxPool2D"].contains(layerClass(next))
+            {
                 target = next.name
             }
             guard g.outbound(of: target).count > 1 else { return g }

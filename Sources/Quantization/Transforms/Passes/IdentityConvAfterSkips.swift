@@ -11,7 +11,8 @@ extension Sanitizer {
             let shapes = outputShapes(of: g)
             let targets = g.nodes.filter { n in
                 guard ["Add", "Concatenate"].contains(layerClass(n)), let s = shapes[n.name], s.count == 3,
-                      s[2] <= maxChannels else { return false }
+                    s[2] <= maxChannels
+                else { return false }
                 return !g.outbound(of: n.name).contains { g[$0].map { convClasses.contains(layerClass($0)) } == true }
             }.map(\.name)
             return try insertIdentityConvs(g, after: targets)

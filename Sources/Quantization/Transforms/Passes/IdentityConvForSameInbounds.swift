@@ -10,7 +10,8 @@ extension Sanitizer {
         public static func apply(_ g: LayerGraph) throws -> LayerGraph {
             let shapes = outputShapes(of: g)
             var out = g
-            for n in g.nodes where ["Add", "Concatenate"].contains(layerClass(n)) && n.inputs.count == 2 && n.inputs[0] == n.inputs[1] {
+            for n in g.nodes
+            where ["Add", "Concatenate"].contains(layerClass(n)) && n.inputs.count == 2 && n.inputs[0] == n.inputs[1] {
                 let source = n.inputs[0].layer
                 guard let c = shapes[source]?.last, c <= maxChannels else { continue }
                 let id = identityConv("\(source)_identity_conv", after: source, channels: c)

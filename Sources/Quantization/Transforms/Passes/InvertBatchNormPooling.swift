@@ -7,11 +7,13 @@ extension Sanitizer {
 
         /// `MaxPool2D → BN` and `GlobalAveragePooling2D → BN` become `BN → pooling`.
         public static func apply(_ g: LayerGraph) throws -> LayerGraph {
-            let found = pairs(g, first: ["MaxPooling2D", "MaxPool2D", "GlobalAveragePooling2D", "GlobalAvgPool2D"],
-                              second: ["BatchNormalization"])
+            let found = pairs(
+                g, first: ["MaxPooling2D", "MaxPool2D", "GlobalAveragePooling2D", "GlobalAvgPool2D"],
+                second: ["BatchNormalization"])
             for (pool, bn) in found where g[pool].map { layerClass($0).hasPrefix("Max") } == true {
                 if let gamma = g[bn]?.tensor("gamma"), gamma.scalars.contains(where: { $0 <= 0 }) {
-                    throw TransformFailure(layer: bn, reason: "negative gammas in BatchNormalization \(bn) after a MaxPool2D")
+                    throw TransformFailure(
+                        layer: bn, reason: "negative gammas in BatchNormalization \(bn) after a MaxPool2D")
                 }
             }
             var out = invert(g, found)

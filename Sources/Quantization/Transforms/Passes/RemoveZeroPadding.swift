@@ -13,9 +13,10 @@ extension Sanitizer {
             for pad in g.nodes where layerClass(pad) == "ZeroPadding2D" {
                 let next = g.outbound(of: pad.name)
                 guard next.count == 1, pad.inputs.count == 1, let conv = g[next[0]],
-                      ["Conv2D", "SeparableConv2D", "DepthwiseConv2D"].contains(layerClass(conv)),
-                      conv.configString("padding") == "valid", let unpadded = shapes[pad.inputs[0].layer],
-                      let convOut = shapes[conv.name] else { continue }
+                    ["Conv2D", "SeparableConv2D", "DepthwiseConv2D"].contains(layerClass(conv)),
+                    conv.configString("padding") == "valid", let unpadded = shapes[pad.inputs[0].layer],
+                    let convOut = shapes[conv.name]
+                else { continue }
                 let s = conv.configPair("strides") ?? (1, 1)
                 guard convOut[0] * s.0 == unpadded[0], convOut[1] * s.1 == unpadded[1] else { continue }
                 out[conv.name]?.setConfig("padding", .string("same"))

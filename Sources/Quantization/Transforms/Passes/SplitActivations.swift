@@ -13,9 +13,10 @@ extension Sanitizer {
             for node in g.nodes where layerClass(node) != "Activation" {
                 guard let fn = node.activationName, fn != "linear" else { continue }
                 out[node.name]?.setConfig("activation", .string("linear"))
-                let act = GraphNode(name: "\(node.name)_activ", className: "Activation",
-                                    config: LayerTemplates.activation(name: "\(node.name)_activ", function: fn),
-                                    inputs: [TensorRef(layer: node.name)], weights: [])
+                let act = GraphNode(
+                    name: "\(node.name)_activ", className: "Activation",
+                    config: LayerTemplates.activation(name: "\(node.name)_activ", function: fn),
+                    inputs: [TensorRef(layer: node.name)], weights: [])
                 out.insert(act, after: node.name)
             }
             return out

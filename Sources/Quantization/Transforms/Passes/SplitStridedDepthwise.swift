@@ -14,13 +14,16 @@ extension Sanitizer {
             var out = g
             for node in g.nodes where layerClass(node) == "DepthwiseConv2D" {
                 guard node.configString("padding") == "same", let k = node.configPair("kernel_size"), k.0 == k.1,
-                      [5, 7].contains(k.0), node.configPair("strides").map({ $0 == (2, 2) }) == true,
-                      let c = shapes[node.name]?.last else { continue }
+                    [5, 7].contains(k.0), node.configPair("strides").map({ $0 == (2, 2) }) == true,
+                    let c = shapes[node.name]?.last
+                else { continue }
                 out[node.name]?.setConfig("strides", LayerTemplates.pair(1, 1))
                 let name = "\(node.name)_identity_dw_conv"
-                var id = GraphNode(name: name, className: "DepthwiseConv2D",
-                                   config: LayerTemplates.depthwiseConv2D(name: name, kernel: 3, strides: 2, padding: "same", useBias: false),
-                                   inputs: [TensorRef(layer: node.name)], weights: [])
+                var id = GraphNode(
+                    name: name, className: "DepthwiseConv2D",
+                    config: LayerTemplates.depthwiseConv2D(
+                        name: name, kernel: 3, strides: 2, padding: "same", useBias: false),
+                    inputs: [TensorRef(layer: node.name)], weights: [])
                 var kernel = Tensor<Float>(shape: [3, 3, c, 1], repeating: 0)
                 for ch in 0..<c { kernel.scalars[4 * c + ch] = 1 }
                 id.setTensor("depthwise_kernel", kernel)
