@@ -156,33 +156,9 @@ public struct QuantizedEngine {
         do {
             return try body()
         } catch let e as FixedPointError {
-            throw QuantizedModelError.arithmetic(layer: name, reason: e.message)
+            throw QuantizedModelError.arithmetic(layer: name, reason: e.description)
         } catch let e as QuantizerError {
-            throw QuantizedModelError.arithmetic(layer: name, reason: e.message)
-        }
-    }
-}
-
-extension FixedPointError {
-    var message: String {
-        switch self {
-        case .rescaleSaturates(let target, let bits):
-            return "Cannot rescale to \(target) fractional bits as it will saturate its \(bits) buffer "
-                + "(the frac bits of the channels are too far apart; quantize with per_tensor_activations)"
-        case .notAligned:
-            return "tensors with different channel counts cannot be aligned"
-        }
-    }
-}
-
-extension QuantizerError {
-    var message: String {
-        switch self {
-        case .pointless(let i, let o):
-            return "Quantizing a \(i)-bit QTensor to \(o)-bit is pointless."
-                + (i < o ? " Use a promotion instead." : "")
-        case .channelMismatch(let variable, let count, let channels):
-            return "'\(variable)' holds \(count) values for a tensor of \(channels) channels"
+            throw QuantizedModelError.arithmetic(layer: name, reason: e.description)
         }
     }
 }

@@ -2,6 +2,7 @@
 // (bias, ReLU max_value, padding value aligned on an accumulator), scale quantization,
 // OutputQuantizer (scale-out to the activation width) and InputQuantizer (float inputs).
 // Float32 operation order follows the reference (e.g. W / (R / 127), (b / S) · 2^fb).
+import Diagnostics
 import Tensors
 
 /// Integer weights with their float scales (fb 0): `W ≈ values · scales`.
@@ -130,10 +131,22 @@ struct OutputQuantizerSpec {
     var valueBits: Int { signed ? bitwidth - 1 : bitwidth }
 }
 
-enum QuantizerError: Error {
+enum QuantizerError: UserFacingError {
     case pointless(inBits: Int, outBits: Int)
     /// A saved per-channel variable does not match the tensor's channel count.
     case channelMismatch(variable: String, count: Int, channels: Int)
+
+    var problemType: ProblemType { .quantizationFailed }
+
+    var description: String {
+        switch self {
+        case .pointless(let i, let o):
+            return "Quantizing a \(i)-bit QTensor to \(o)-bit is pointless."
+                + (i < o ? " Use a promotion instead." : "")
+        case .channelMismatch(let variable, let count, let channels):
+            return "'\(variable)' holds \(count) values for a tensor of \(channels) channels"
+        }
+    }
 }
 
 /// OutputQuantizer call: QFloat inputs are multiplied by their quantized scales (times the

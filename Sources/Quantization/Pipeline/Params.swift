@@ -50,6 +50,7 @@ public struct QuantizationParams: Equatable, Sendable, CustomStringConvertible {
                     + QuantizationParams.fieldNames.joined(separator: ", ")
             )
         }
+        let defaults = QuantizationParams.default
         func int(_ key: String, _ def: Int) throws -> Int {
             guard let v = json[key] else { return def }
             guard let i = v.int else {
@@ -57,7 +58,7 @@ public struct QuantizationParams: Equatable, Sendable, CustomStringConvertible {
             }
             return i
         }
-        var perTensor = false
+        var perTensor = defaults.perTensorActivations
         if let v = json["per_tensor_activations"] {
             guard let b = v.bool else {
                 throw QuantizationError.invalidParams(
@@ -65,7 +66,7 @@ public struct QuantizationParams: Equatable, Sendable, CustomStringConvertible {
             }
             perTensor = b
         }
-        var dtype = "uint8"
+        var dtype = defaults.inputDType.rawValue
         if let v = json["input_dtype"] {
             guard let s = v.string else {
                 throw QuantizationError.invalidParams(
@@ -82,10 +83,10 @@ public struct QuantizationParams: Equatable, Sendable, CustomStringConvertible {
             last = i
         }
         try self.init(
-            activationBits: int("activation_bits", 8), perTensorActivations: perTensor,
-            weightBits: int("weight_bits", 8), outputBits: int("output_bits", 8),
-            inputWeightBits: int("input_weight_bits", 8), inputDType: dtype,
-            bufferBits: int("buffer_bits", 32), lastOutputBits: last)
+            activationBits: int("activation_bits", defaults.activationBits), perTensorActivations: perTensor,
+            weightBits: int("weight_bits", defaults.weightBits), outputBits: int("output_bits", defaults.outputBits),
+            inputWeightBits: int("input_weight_bits", defaults.inputWeightBits), inputDType: dtype,
+            bufferBits: int("buffer_bits", defaults.bufferBits), lastOutputBits: last)
     }
 
     public var json: JSONValue {
