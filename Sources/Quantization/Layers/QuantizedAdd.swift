@@ -13,8 +13,9 @@ enum QuantizedAdd: QuantizedLayerType {
         if node.inputs.count != 2 { throw QuantizationError.addArity(layer: node.name, inputs: node.inputs.count) }
     }
 
-    static func quantizedConfig(of node: GraphNode, quantConfig: QuantConfig, params: QuantizationParams) -> JSONValue?
-    {
+    static func quantizedConfig(
+        of node: GraphNode, quantConfig: QuantConfig, params: QuantizationParams
+    ) -> JSONValue? {
         var qc = quantConfig
         qc.setDefault("buffer_bitwidth", .number(Double(params.bufferBits)))
         return .object(kept(node.config) + [("average", .bool(false)), ("quant_config", qc.json)])

@@ -8,8 +8,9 @@ enum QuantizedConcatenate: QuantizedLayerType {
     static let holdsOutputQuantizer = false
     static let needsAlignedInputs = true
 
-    static func quantizedConfig(of node: GraphNode, quantConfig: QuantConfig, params: QuantizationParams) -> JSONValue?
-    {
+    static func quantizedConfig(
+        of node: GraphNode, quantConfig: QuantConfig, params: QuantizationParams
+    ) -> JSONValue? {
         .object(kept(node.config, ["axis"]) + [("quant_config", quantConfig.json)])
     }
 

@@ -9,8 +9,9 @@ enum QuantizedConv2D: QuantizedLayerType {
     static let needsAlignedInputs = true
     static let equalization = EqualizationRole.absorbs
 
-    static func quantizedConfig(of node: GraphNode, quantConfig: QuantConfig, params: QuantizationParams) -> JSONValue?
-    {
+    static func quantizedConfig(
+        of node: GraphNode, quantConfig: QuantConfig, params: QuantizationParams
+    ) -> JSONValue? {
         if let g = node.config["groups"]?.int, g != 1 { return nil }
         return WeightLayerConfig.quantizedConfig(of: node, quantConfig: quantConfig) {
             WeightLayerConfig.completeSingleKernel(&$0, params: params)

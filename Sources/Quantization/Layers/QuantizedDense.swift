@@ -8,8 +8,9 @@ enum QuantizedDense: QuantizedLayerType {
     static let needsAlignedInputs = true
     static let equalization = EqualizationRole.absorbs
 
-    static func quantizedConfig(of node: GraphNode, quantConfig: QuantConfig, params: QuantizationParams) -> JSONValue?
-    {
+    static func quantizedConfig(
+        of node: GraphNode, quantConfig: QuantConfig, params: QuantizationParams
+    ) -> JSONValue? {
         WeightLayerConfig.quantizedConfig(of: node, quantConfig: quantConfig) {
             WeightLayerConfig.completeSingleKernel(&$0, params: params)
         }

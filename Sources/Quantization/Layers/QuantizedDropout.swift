@@ -7,8 +7,9 @@ enum QuantizedDropout: QuantizedLayerType {
     static let holdsOutputQuantizer = false
     static let equalization = EqualizationRole.passes
 
-    static func quantizedConfig(of node: GraphNode, quantConfig: QuantConfig, params: QuantizationParams) -> JSONValue?
-    {
+    static func quantizedConfig(
+        of node: GraphNode, quantConfig: QuantConfig, params: QuantizationParams
+    ) -> JSONValue? {
         .object(kept(node.config, ["rate", "noise_shape", "seed"]))
     }
 

@@ -9,8 +9,9 @@ enum QuantizedFlatten: QuantizedLayerType {
     static let needsAlignedInputs = true
     static let equalization = EqualizationRole.reshapes
 
-    static func quantizedConfig(of node: GraphNode, quantConfig: QuantConfig, params: QuantizationParams) -> JSONValue?
-    {
+    static func quantizedConfig(
+        of node: GraphNode, quantConfig: QuantConfig, params: QuantizationParams
+    ) -> JSONValue? {
         // A non-empty q_config entry keeps the layer float.
         guard quantConfig.isEmpty else { return nil }
         return .object(kept(node.config, ["data_format"]))

@@ -7,8 +7,9 @@ enum QuantizedGlobalAveragePooling2D: QuantizedLayerType {
     static let floatClasses = ["GlobalAveragePooling2D", "GlobalAvgPool2D"]
     static let equalization = EqualizationRole.passes
 
-    static func quantizedConfig(of node: GraphNode, quantConfig: QuantConfig, params: QuantizationParams) -> JSONValue?
-    {
+    static func quantizedConfig(
+        of node: GraphNode, quantConfig: QuantConfig, params: QuantizationParams
+    ) -> JSONValue? {
         var qc = quantConfig
         qc.setDefault("buffer_bitwidth", .number(Double(params.bufferBits)))
         return .object(kept(node.config, ["data_format", "keepdims"]) + [("quant_config", qc.json)])

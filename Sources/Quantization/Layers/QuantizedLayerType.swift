@@ -51,8 +51,9 @@ extension QuantizedLayerType {
     static var equalization: EqualizationRole { .stops }
     static var startsEqualization: Bool { true }
     static func checkQuantizable(_ node: GraphNode) throws {}
-    static func quantizedConfig(of node: GraphNode, quantConfig: QuantConfig, params: QuantizationParams) -> JSONValue?
-    {
+    static func quantizedConfig(
+        of node: GraphNode, quantConfig: QuantConfig, params: QuantizationParams
+    ) -> JSONValue? {
         nil
     }
 

@@ -8,8 +8,9 @@ enum QuantizedMaxPool2D: QuantizedLayerType {
     static let holdsOutputQuantizer = false
     static let equalization = EqualizationRole.passes
 
-    static func quantizedConfig(of node: GraphNode, quantConfig: QuantConfig, params: QuantizationParams) -> JSONValue?
-    {
+    static func quantizedConfig(
+        of node: GraphNode, quantConfig: QuantConfig, params: QuantizationParams
+    ) -> JSONValue? {
         .object(kept(node.config, ["pool_size", "padding", "strides", "data_format"]))
     }
 

@@ -6,8 +6,9 @@ enum QuantizedReLU: QuantizedLayerType {
     static let className = "QuantizedReLU"
     static let floatClasses = ["ReLU"]
 
-    static func quantizedConfig(of node: GraphNode, quantConfig: QuantConfig, params: QuantizationParams) -> JSONValue?
-    {
+    static func quantizedConfig(
+        of node: GraphNode, quantConfig: QuantConfig, params: QuantizationParams
+    ) -> JSONValue? {
         let cfg = node.config
         if (cfg["negative_slope"]?.double ?? 0) != 0 || (cfg["threshold"]?.double ?? 0) != 0 { return nil }
         var qc = quantConfig

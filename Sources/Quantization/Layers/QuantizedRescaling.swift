@@ -7,8 +7,9 @@ enum QuantizedRescaling: QuantizedLayerType {
     static let floatClasses = ["Rescaling"]
     static let holdsOutputQuantizer = false
 
-    static func quantizedConfig(of node: GraphNode, quantConfig: QuantConfig, params: QuantizationParams) -> JSONValue?
-    {
+    static func quantizedConfig(
+        of node: GraphNode, quantConfig: QuantConfig, params: QuantizationParams
+    ) -> JSONValue? {
         let cfg = node.config
         guard cfg["scale"]?.double != nil, (cfg["offset"]?.double ?? 1) == 0 else { return nil }
         return .object(kept(cfg, ["scale", "offset"]))

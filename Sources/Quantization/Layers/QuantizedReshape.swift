@@ -8,8 +8,9 @@ enum QuantizedReshape: QuantizedLayerType {
     static let holdsOutputQuantizer = false
     static let equalization = EqualizationRole.reshapes
 
-    static func quantizedConfig(of node: GraphNode, quantConfig: QuantConfig, params: QuantizationParams) -> JSONValue?
-    {
+    static func quantizedConfig(
+        of node: GraphNode, quantConfig: QuantConfig, params: QuantizationParams
+    ) -> JSONValue? {
         // A non-empty q_config entry keeps the layer float.
         guard quantConfig.isEmpty else { return nil }
         return .object(kept(node.config, ["target_shape"]))

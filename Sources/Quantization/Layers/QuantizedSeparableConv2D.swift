@@ -9,8 +9,9 @@ enum QuantizedSeparableConv2D: QuantizedLayerType {
     static let needsAlignedInputs = true
     static let equalization = EqualizationRole.absorbs
 
-    static func quantizedConfig(of node: GraphNode, quantConfig: QuantConfig, params: QuantizationParams) -> JSONValue?
-    {
+    static func quantizedConfig(
+        of node: GraphNode, quantConfig: QuantConfig, params: QuantizationParams
+    ) -> JSONValue? {
         if let m = node.config["depth_multiplier"]?.int, m != 1 { return nil }
         return WeightLayerConfig.quantizedConfig(of: node, quantConfig: quantConfig) { qc in
             qc.setDefault("dw_weight_quantizer", WeightLayerConfig.quantizer(bits: params.weightBits))

@@ -105,9 +105,7 @@ public enum Calibrator {
     /// Runs the observers and writes ranges into `plan.graph`; returns the warnings.
     static func calibrate(
         _ plan: inout QuantizationPlan, options: CalibrationOptions, params: QuantizationParams
-    )
-        throws -> [QuantizationWarning]
-    {
+    ) throws -> [QuantizationWarning] {
         var warnings: [QuantizationWarning] = []
         let g = plan.graph
         guard let inputName = g.inputs.first, let input = g.node(named: inputName) else { return warnings }
