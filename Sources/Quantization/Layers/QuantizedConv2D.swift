@@ -6,6 +6,7 @@ enum QuantizedConv2D: QuantizedLayerType {
     static let className = "QuantizedConv2D"
     static let floatClasses = ["Conv2D", "PaddedConv2D"]
     static let hasWeights = true
+    static let foldsInputZeroPoint = true
     static let needsAlignedInputs = true
     static let equalization = EqualizationRole.absorbs
 

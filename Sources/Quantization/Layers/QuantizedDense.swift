@@ -5,6 +5,7 @@ enum QuantizedDense: QuantizedLayerType {
     static let className = "QuantizedDense"
     static let floatClasses = ["Dense"]
     static let hasWeights = true
+    static let foldsInputZeroPoint = true
     static let needsAlignedInputs = true
     static let equalization = EqualizationRole.absorbs
 

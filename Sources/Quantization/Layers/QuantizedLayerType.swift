@@ -25,6 +25,8 @@ protocol QuantizedLayerType {
     static var floatClasses: [String] { get }
     /// Whether the layer holds weights (the `input_weight_bits` scope ends after the first one).
     static var hasWeights: Bool { get }
+    /// Whether it can follow an unsigned InputQuantizer: its bias absorbs the zero point (§5.7, §6.5).
+    static var foldsInputZeroPoint: Bool { get }
     /// Whether the layer can end with an OutputQuantizer (§5.5, §5.9).
     static var holdsOutputQuantizer: Bool { get }
     /// Whether its inputs must be output-quantized by the nearest preceding holders (§5.5).
@@ -46,6 +48,7 @@ protocol QuantizedLayerType {
 extension QuantizedLayerType {
     static var floatClasses: [String] { [] }
     static var hasWeights: Bool { false }
+    static var foldsInputZeroPoint: Bool { false }
     static var holdsOutputQuantizer: Bool { true }
     static var needsAlignedInputs: Bool { false }
     static var equalization: EqualizationRole { .stops }

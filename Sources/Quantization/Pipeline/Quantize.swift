@@ -267,7 +267,8 @@ public enum Quantizer {
         {
             target = g.outbound(of: target)[0]
         }
-        guard var first = g.node(named: target), ["QuantizedConv2D", "QuantizedDense"].contains(first.baseClassName)
+        guard var first = g.node(named: target),
+            QuantizedLayerRegistry.byClassName[first.baseClassName]?.foldsInputZeroPoint == true
         else {
             let n = g.node(named: target)
             throw QuantizationError.unsignedInputNeedsConvOrDense(
