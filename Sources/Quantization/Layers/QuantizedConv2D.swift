@@ -2,13 +2,11 @@
 // alignment makes; per-output-channel weights, an optional padding value, a 28-bit accumulator.
 import KerasGraph
 
-enum QuantizedConv2D: QuantizedLayerType {
+enum QuantizedConv2D: QuantizedWeightLayerType {
     static let className = "QuantizedConv2D"
     static let floatClasses = ["Conv2D", "PaddedConv2D"]
-    static let hasWeights = true
     static let foldsInputZeroPoint = true
-    static let needsAlignedInputs = true
-    static let equalization = EqualizationRole.absorbs
+    static let kind = WeightLayerOp.Kind.conv
 
     static func quantizedConfig(
         of node: GraphNode, quantConfig: QuantConfig, params: QuantizationParams
@@ -17,9 +15,5 @@ enum QuantizedConv2D: QuantizedLayerType {
         return WeightLayerConfig.quantizedConfig(of: node, quantConfig: quantConfig) {
             WeightLayerConfig.completeSingleKernel(&$0, params: params)
         }
-    }
-
-    static func makeOp(_ layer: QuantizedLayer, mode: ReferenceMode) throws -> LayerOp {
-        try WeightLayerOp(layer, kind: .conv, mode: mode)
     }
 }

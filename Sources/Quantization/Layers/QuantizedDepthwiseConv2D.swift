@@ -2,12 +2,10 @@
 // kept per-axis (not expanded), a 28-bit accumulator.
 import KerasGraph
 
-enum QuantizedDepthwiseConv2D: QuantizedLayerType {
+enum QuantizedDepthwiseConv2D: QuantizedWeightLayerType {
     static let className = "QuantizedDepthwiseConv2D"
     static let floatClasses = ["DepthwiseConv2D"]
-    static let hasWeights = true
-    static let needsAlignedInputs = true
-    static let equalization = EqualizationRole.absorbs
+    static let kind = WeightLayerOp.Kind.depthwise
 
     static func quantizedConfig(
         of node: GraphNode, quantConfig: QuantConfig, params: QuantizationParams
@@ -15,9 +13,5 @@ enum QuantizedDepthwiseConv2D: QuantizedLayerType {
         WeightLayerConfig.quantizedConfig(of: node, quantConfig: quantConfig) {
             WeightLayerConfig.completeSingleKernel(&$0, params: params, axis: .number(-2))
         }
-    }
-
-    static func makeOp(_ layer: QuantizedLayer, mode: ReferenceMode) throws -> LayerOp {
-        try WeightLayerOp(layer, kind: .depthwise, mode: mode)
     }
 }

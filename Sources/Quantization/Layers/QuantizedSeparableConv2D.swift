@@ -2,12 +2,10 @@
 // pointwise kernel on one accumulator; its buffer width is not capped at 28 bits.
 import KerasGraph
 
-enum QuantizedSeparableConv2D: QuantizedLayerType {
+enum QuantizedSeparableConv2D: QuantizedWeightLayerType {
     static let className = "QuantizedSeparableConv2D"
     static let floatClasses = ["SeparableConv2D"]
-    static let hasWeights = true
-    static let needsAlignedInputs = true
-    static let equalization = EqualizationRole.absorbs
+    static let kind = WeightLayerOp.Kind.separable
 
     static func quantizedConfig(
         of node: GraphNode, quantConfig: QuantConfig, params: QuantizationParams
@@ -23,9 +21,5 @@ enum QuantizedSeparableConv2D: QuantizedLayerType {
             qc.setDefault("buffer_bitwidth", .number(Double(params.bufferBits)))
             return true
         }
-    }
-
-    static func makeOp(_ layer: QuantizedLayer, mode: ReferenceMode) throws -> LayerOp {
-        try WeightLayerOp(layer, kind: .separable, mode: mode)
     }
 }

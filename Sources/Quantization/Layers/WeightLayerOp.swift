@@ -256,6 +256,22 @@ extension WeightLayerOp {
     }
 }
 
+/// A QuantizeML weight layer: it holds weights, needs aligned inputs, absorbs equalization
+/// rates, and runs a WeightLayerOp of its kind.
+protocol QuantizedWeightLayerType: QuantizedLayerType {
+    static var kind: WeightLayerOp.Kind { get }
+}
+
+extension QuantizedWeightLayerType {
+    static var hasWeights: Bool { true }
+    static var needsAlignedInputs: Bool { true }
+    static var equalization: EqualizationRole { .absorbs }
+
+    static func makeOp(_ layer: QuantizedLayer, mode: ReferenceMode) throws -> LayerOp {
+        try WeightLayerOp(layer, kind: kind, mode: mode)
+    }
+}
+
 /// The quantized config rules the four weight layer classes share.
 enum WeightLayerConfig {
     /// The float layer's config with `quant_config` (and `padding_value` last), or nil when the
