@@ -44,3 +44,15 @@ enum LayerFixture {
         try quantized(outputs(model, x)[model.layers.last!.name])
     }
 }
+
+extension LayerFixture {
+    /// The keys of a 1×1 valid convolution without bias.
+    static let convKeys =
+        #"""
+        "kernel_size": [1, 1], "strides": [1, 1], "padding": "valid", "data_format": "channels_last",
+        "dilation_rate": [1, 1], "activation": "linear", "use_bias": false
+        """#
+
+    /// A weight scale as `model.predict` evaluates it: max|W| · (1/127).
+    static func weightScale(_ range: Float) -> Float { range * (1 / Float(127)) }
+}
