@@ -12,8 +12,8 @@ final class QuantizedDepthwiseConv2DTests: XCTestCase {
         let dw = LayerFixture.layer(
             "dw", "Custom>QuantizedDepthwiseConv2D",
             #"""
-            {"name": "dw", "depth_multiplier": 1, \#(LayerFixture.convKeys), "quant_config": {"weight_quantizer": {"bitwidth": 8,
-            "axis": -2}, "buffer_bitwidth": 28}}
+            {"name": "dw", "depth_multiplier": 1, \#(LayerFixture.convKeys),
+            "quant_config": {"weight_quantizer": {"bitwidth": 8, "axis": -2}, "buffer_bitwidth": 28}}
             """#,
             variables: [("depthwise_kernel", LayerFixture.t([1, 1, 2, 1], [0.25, -1]))])
         let y = try LayerFixture.output(
