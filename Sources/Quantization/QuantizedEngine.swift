@@ -21,8 +21,10 @@ public struct QuantizedEngine {
     ///   default; `.eager` for an eager `model(x)` call, whose per-layer values quant_layers.npz holds).
     public init(model: QuantizedModel, mode: ReferenceMode = .predict) throws {
         self.model = model
-        guard model.inputs.count == 1, let iIndex = model.layers.firstIndex(where: { $0.name == model.inputs[0] }) else {
-            throw QuantizedModelError.invalidModel(layer: model.name, reason: "a quantized model needs exactly one InputLayer")
+        guard model.inputs.count == 1, let iIndex = model.layers.firstIndex(where: { $0.name == model.inputs[0] })
+        else {
+            throw QuantizedModelError.invalidModel(
+                layer: model.name, reason: "a quantized model needs exactly one InputLayer")
         }
         inputIndex = iIndex
         let inputConfig = model.layers[iIndex].config
@@ -34,7 +36,8 @@ public struct QuantizedEngine {
         for (i, layer) in model.layers.enumerated() {
             let ins = try layer.inputs.map { ref -> Int in
                 guard let p = position[ref.layer], ref.index == 0 else {
-                    throw QuantizedModelError.invalidModel(layer: layer.name, reason: "reads '\(ref)', which no earlier layer produces")
+                    throw QuantizedModelError.invalidModel(
+                        layer: layer.name, reason: "reads '\(ref)', which no earlier layer produces")
                 }
                 lastUse[p] = i
                 return p
@@ -44,45 +47,21 @@ public struct QuantizedEngine {
         }
         for out in model.outputs {
             guard let p = position[out.layer] else {
-                throw QuantizedModelError.invalidModel(layer: out.layer, reason: "model output is not produced by any layer")
+                throw QuantizedModelError.invalidModel(
+                    layer: out.layer, reason: "model output is not produced by any layer")
             }
             lastUse[p] = model.layers.count
         }
         inputIndices = indices
         self.lastUse = lastUse
-        ops = try model.layers.map { try Self.makeOp($0, mode: mode) }
-    }
-
-    static func makeOp(_ layer: QuantizedLayer, mode: ReferenceMode) throws -> LayerOp {
-        if LegacyLayers.isLegacy(layer) { return try LegacyLayers.makeOp(layer) }
-        switch layer.baseClassName {
-        case "InputLayer", "QuantizedDropout": return IdentityOp()
-        case "QuantizedConv2D": return try WeightLayerOp(layer, kind: .conv, mode: mode)
-        case "QuantizedDense": return try WeightLayerOp(layer, kind: .dense, mode: mode)
-        case "QuantizedDepthwiseConv2D": return try WeightLayerOp(layer, kind: .depthwise, mode: mode)
-        case "QuantizedSeparableConv2D": return try WeightLayerOp(layer, kind: .separable, mode: mode)
-        case "QuantizedReLU": return try ReLUOp(layer)
-        case "QuantizedMaxPool2D": return try MaxPoolOp(layer)
-        case "QuantizedGlobalAveragePooling2D": return try GlobalAveragePoolOp(layer, mode: mode)
-        case "QuantizedAdd": return try AddOp(layer)
-        case "QuantizedConcatenate": return ConcatenateOp(layer)
-        case "QuantizedFlatten": return FlattenOp(name: layer.name)
-        case "QuantizedReshape": return try ReshapeOp(layer)
-        case "QuantizedRescaling": return try RescalingOp(layer)
-        case "InputQuantizer": return try InputQuantizerOp(layer)
-        case "Dequantizer": return DequantizerOp()
-        case "QuantizedActivation": return try QuantizedActivationOp(layer)
-        default:
-            if layer.className.hasPrefix("Custom>") || layer.baseClassName.hasPrefix("Quantized") {
-                throw QuantizedModelError.unsupportedLayer(layer: layer.name, className: layer.className)
-            }
-            return try FloatLayerOp(layer)
-        }
+        ops = try model.layers.map { try QuantizedLayerRegistry.makeOp($0, mode: mode) }
     }
 
     /// Runs the model and returns its outputs as float32 arrays (dequantized), one per model output.
     /// Samples are independent, so a batch is split into up to `threads` slices run concurrently.
-    public func predict(_ input: NDArray, threads: Int = ProcessInfo.processInfo.activeProcessorCount) throws -> [NDArray] {
+    public func predict(
+        _ input: NDArray, threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    ) throws -> [NDArray] {
         let n = input.shape.first ?? 0
         let parts = max(1, min(threads, n / 8))
         guard parts > 1 else { return try predictSlice(input) }
@@ -92,8 +71,9 @@ public struct QuantizedEngine {
         let lock = NSLock()
         DispatchQueue.concurrentPerform(iterations: parts) { p in
             let result = Result {
-                let slice = try NDArray(dtype: input.dtype, shape: [bounds[p + 1] - bounds[p]] + input.shape.dropFirst(),
-                                        bytes: Array(input.bytes[(bounds[p] * sampleBytes)..<(bounds[p + 1] * sampleBytes)]))
+                let slice = try NDArray(
+                    dtype: input.dtype, shape: [bounds[p + 1] - bounds[p]] + input.shape.dropFirst(),
+                    bytes: Array(input.bytes[(bounds[p] * sampleBytes)..<(bounds[p + 1] * sampleBytes)]))
                 return try predictSlice(slice)
             }
             lock.lock()
@@ -103,7 +83,8 @@ public struct QuantizedEngine {
         let slices = try results.map { try $0!.get() }
         return try (0..<slices[0].count).map { o in
             let first = slices[0][o]
-            return try NDArray(dtype: first.dtype, shape: [n] + first.shape.dropFirst(), bytes: slices.flatMap { $0[o].bytes })
+            return try NDArray(
+                dtype: first.dtype, shape: [n] + first.shape.dropFirst(), bytes: slices.flatMap { $0[o].bytes })
         }
     }
 
@@ -130,7 +111,8 @@ public struct QuantizedEngine {
 
     func modelInput(_ input: NDArray) throws -> QValue {
         guard input.shape.count == inputShape.count + 1,
-              zip(input.shape.dropFirst(), inputShape).allSatisfy({ $1 == nil || $0 == $1 }) else {
+            zip(input.shape.dropFirst(), inputShape).allSatisfy({ $1 == nil || $0 == $1 })
+        else {
             let want = "(N, " + inputShape.map { $0.map(String.init) ?? "?" }.joined(separator: ", ") + ")"
             throw QuantizedModelError.invalidInput("the model takes \(want) inputs, got shape \(input.shape)")
         }
@@ -140,8 +122,10 @@ public struct QuantizedEngine {
         let bits = inputDType.byteSize * 8
         let signed = [DType.int8, .int16, .int32, .int64].contains(inputDType)
         let lo: Float = signed ? -Float(sign: .plus, exponent: bits - 1, significand: 1) : 0
-        let hi: Float = signed ? Float(sign: .plus, exponent: bits - 1, significand: 1) - 1
-                               : Float(sign: .plus, exponent: bits, significand: 1) - 1
+        let hi: Float =
+            signed
+            ? Float(sign: .plus, exponent: bits - 1, significand: 1) - 1
+            : Float(sign: .plus, exponent: bits, significand: 1) - 1
         return .raw(t.map { v in v.isNaN ? 0 : min(max(v.rounded(.towardZero), lo), hi) }, inputDType)
     }
 
@@ -151,7 +135,8 @@ public struct QuantizedEngine {
         for (i, layer) in model.layers.enumerated() where i != inputIndex {
             let ins = try inputIndices[i].map { p -> QValue in
                 guard let v = values[p] else {
-                    throw QuantizedModelError.invalidModel(layer: layer.name, reason: "input '\(model.layers[p].name)' was not computed")
+                    throw QuantizedModelError.invalidModel(
+                        layer: layer.name, reason: "input '\(model.layers[p].name)' was not computed")
                 }
                 return v
             }
@@ -171,32 +156,9 @@ public struct QuantizedEngine {
         do {
             return try body()
         } catch let e as FixedPointError {
-            throw QuantizedModelError.arithmetic(layer: name, reason: e.message)
+            throw QuantizedModelError.arithmetic(layer: name, reason: e.description)
         } catch let e as QuantizerError {
-            throw QuantizedModelError.arithmetic(layer: name, reason: e.message)
-        }
-    }
-}
-
-extension FixedPointError {
-    var message: String {
-        switch self {
-        case .rescaleSaturates(let target, let bits):
-            return "Cannot rescale to \(target) fractional bits as it will saturate its \(bits) buffer "
-                + "(the frac bits of the channels are too far apart; quantize with per_tensor_activations)"
-        case .notAligned:
-            return "tensors with different channel counts cannot be aligned"
-        }
-    }
-}
-
-extension QuantizerError {
-    var message: String {
-        switch self {
-        case .pointless(let i, let o):
-            return "Quantizing a \(i)-bit QTensor to \(o)-bit is pointless." + (i < o ? " Use a promotion instead." : "")
-        case .channelMismatch(let variable, let count, let channels):
-            return "'\(variable)' holds \(count) values for a tensor of \(channels) channels"
+            throw QuantizedModelError.arithmetic(layer: name, reason: e.description)
         }
     }
 }

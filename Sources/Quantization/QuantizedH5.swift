@@ -14,19 +14,22 @@ extension QuantizedModel {
     /// Takes over a flattened layer graph; variable names become relative to their layer.
     public init(graph: LayerGraph) throws {
         guard graph.inputs.count == 1 else {
-            throw QuantizedModelError.invalidModel(layer: graph.name,
+            throw QuantizedModelError.invalidModel(
+                layer: graph.name,
                 reason: "the model has \(graph.inputs.count) inputs; quantized models take exactly one")
         }
         let layers = try graph.nodes.map { node -> QuantizedLayer in
             let variables = try node.weights.map { weight -> QuantizedVariable in
                 guard weight.array.dtype.isFloatingPoint else {
-                    throw QuantizedModelError.invalidModel(layer: node.name,
+                    throw QuantizedModelError.invalidModel(
+                        layer: node.name,
                         reason: "variable '\(weight.name)' is \(weight.array.dtype.rawValue); float variables expected")
                 }
                 return QuantizedVariable(name: node.relativeWeightName(weight.name), value: weight.array.floats())
             }
-            return QuantizedLayer(name: node.name, className: node.className, config: node.config,
-                                  inputs: node.inputs, variables: variables)
+            return QuantizedLayer(
+                name: node.name, className: node.className, config: node.config,
+                inputs: node.inputs, variables: variables)
         }
         self.init(name: graph.name, layers: layers, inputs: graph.inputs, outputs: graph.outputs)
     }
@@ -36,15 +39,22 @@ extension QuantizedModel {
         var configLayers: [JSONValue] = []
         var weights: [String: [NamedWeight]] = [:]
         for layer in layers {
-            let inbound: JSONValue = layer.inputs.isEmpty ? .array([]) : .array([.array(layer.inputs.map {
-                .array([.string($0.layer), .number(0), .number(Double($0.index)), .object([])])
-            })])
-            configLayers.append(.object([
-                ("class_name", .string(layer.className)),
-                ("config", layer.config.setting("name", to: .string(layer.name))),
-                ("name", .string(layer.name)),
-                ("inbound_nodes", inbound),
-            ]))
+            let inbound: JSONValue =
+                layer.inputs.isEmpty
+                ? .array([])
+                : .array([
+                    .array(
+                        layer.inputs.map {
+                            .array([.string($0.layer), .number(0), .number(Double($0.index)), .object([])])
+                        })
+                ])
+            configLayers.append(
+                .object([
+                    ("class_name", .string(layer.className)),
+                    ("config", layer.config.setting("name", to: .string(layer.name))),
+                    ("name", .string(layer.name)),
+                    ("inbound_nodes", inbound),
+                ]))
             weights[layer.name] = layer.variables.map {
                 NamedWeight(name: "\(layer.name)/\($0.name):0", array: NDArray($0.value))
             }
@@ -52,13 +62,16 @@ extension QuantizedModel {
         let ref: (TensorRef) -> JSONValue = { .array([.string($0.layer), .number(0), .number(Double($0.index))]) }
         let config = JSONValue.object([
             ("class_name", .string("Functional")),
-            ("config", .object([
-                ("name", .string(name)),
-                ("trainable", .bool(true)),
-                ("layers", .array(configLayers)),
-                ("input_layers", .array(inputs.map { ref(TensorRef(layer: $0)) })),
-                ("output_layers", .array(outputs.map(ref))),
-            ])),
+            (
+                "config",
+                .object([
+                    ("name", .string(name)),
+                    ("trainable", .bool(true)),
+                    ("layers", .array(configLayers)),
+                    ("input_layers", .array(inputs.map { ref(TensorRef(layer: $0)) })),
+                    ("output_layers", .array(outputs.map(ref))),
+                ])
+            ),
         ])
         return KerasModelFile(modelConfig: config, weights: weights, layerNames: layers.map(\.name))
     }

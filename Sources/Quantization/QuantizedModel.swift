@@ -4,6 +4,7 @@
 // Importing a quantized .h5, exporting one, and the result of the quantization pipeline are
 // all this one structure; integer weights are never stored, they are re-derived from it
 // (QuantizedEngine) the way the reference does when it builds the model.
+import Diagnostics
 import KerasGraph
 import Tensors
 
@@ -32,8 +33,10 @@ public struct QuantizedLayer: Equatable, Sendable {
     /// Variables in the file's `weight_names` order.
     public var variables: [QuantizedVariable]
 
-    public init(name: String, className: String, config: JSONValue, inputs: [TensorRef],
-                variables: [QuantizedVariable]) {
+    public init(
+        name: String, className: String, config: JSONValue, inputs: [TensorRef],
+        variables: [QuantizedVariable]
+    ) {
         self.name = name
         self.className = className
         self.config = config
@@ -87,7 +90,7 @@ public struct QuantizedModel: Equatable, Sendable {
 }
 
 /// Errors of quantized-model import, export and inference. Each names the layer and the rule.
-public enum QuantizedModelError: Error, CustomStringConvertible, Equatable {
+public enum QuantizedModelError: UserFacingError, Equatable {
     /// The file is not a usable quantized model (bad config, missing variable, ...).
     case invalidModel(layer: String, reason: String)
     /// A layer class this engine cannot run.
@@ -108,6 +111,31 @@ public enum QuantizedModelError: Error, CustomStringConvertible, Equatable {
             return "invalid input: \(s)"
         case .arithmetic(let layer, let reason):
             return "layer '\(layer)': \(reason)"
+        }
+    }
+}
+
+extension QuantizedModelError {
+    public var problemType: ProblemType {
+        switch self {
+        case .invalidModel: return .invalidModel
+        case .unsupportedLayer: return .unsupportedLayer
+        case .invalidInput: return .invalidInput
+        case .arithmetic: return .quantizationFailed
+        }
+    }
+
+    public var layer: String? {
+        switch self {
+        case .invalidModel(let layer, _), .unsupportedLayer(let layer, _), .arithmetic(let layer, _): return layer
+        case .invalidInput: return nil
+        }
+    }
+
+    public var fix: String? {
+        switch self {
+        case .unsupportedLayer: return "Quantize the float model with SpikeForge or QuantizeML 1.2.5 layers only."
+        case .invalidModel, .invalidInput, .arithmetic: return nil
         }
     }
 }

@@ -60,7 +60,9 @@ func compareLayer(_ name: String, _ got: QValue, _ dump: [String: NDArray]) -> S
             if first < 0 { first = i }
         }
         if diffs > 0 {
-            return "\(name): \(diffs)/\(want.count) values differ (max \(maxDiff) steps), first at \(first): \(q.values[first]) vs \(want[first])"
+            return
+                "\(name): \(diffs)/\(want.count) values differ (max \(maxDiff) steps), "
+                + "first at \(first): \(q.values[first]) vs \(want[first])"
         }
         let wantFb = fb.doubles()
         let gotFb = (0..<max(wantFb.count, 1)).map { Double(q.fracBits[wantFb.count == 1 ? 0 : $0]) }
@@ -75,7 +77,9 @@ func compareLayer(_ name: String, _ got: QValue, _ dump: [String: NDArray]) -> S
         if let scales, let s = q.scales {
             let w = scales.doubles()
             let g = (0..<w.count).map { Double(s[$0]) }
-            if w != g || scales.shape.isEmpty != s.isScalar { return "\(name): scales differ (\(s.values.prefix(3)) vs \(w.prefix(3)))" }
+            if w != g || scales.shape.isEmpty != s.isScalar {
+                return "\(name): scales differ (\(s.values.prefix(3)) vs \(w.prefix(3)))"
+            }
         }
         return nil
     case .float(let t), .raw(let t, _):

@@ -8,16 +8,24 @@ import XCTest
 final class ParamsAndCalibrationTests: XCTestCase {
     func testParamsDefaultsAndRepr() throws {
         let p = QuantizationParams.default
-        XCTAssertEqual(p.description, "QuantizationParams(activation_bits=8, per_tensor_activations=False, weight_bits=8, "
-            + "output_bits=8, input_weight_bits=8, input_dtype=uint8, buffer_bits=32, last_output_bits=None)")
+        XCTAssertEqual(
+            p.description,
+            "QuantizationParams(activation_bits=8, per_tensor_activations=False, weight_bits=8, "
+                + "output_bits=8, input_weight_bits=8, input_dtype=uint8, buffer_bits=32, last_output_bits=None)")
         XCTAssertEqual(try QuantizationParams(json: .object([])), p)
     }
 
     func testParamsJSONRoundTrip() throws {
-        let text = #"{"input_weight_bits": 16, "weight_bits": 4, "activation_bits": 6, "output_bits": 12, "per_tensor_activations": true, "buffer_bits": 24, "input_dtype": "int8"}"#
+        let text =
+            #"""
+            {"input_weight_bits": 16, "weight_bits": 4, "activation_bits": 6, "output_bits": 12,
+            "per_tensor_activations": true, "buffer_bits": 24, "input_dtype": "int8"}
+            """#
         let p = try QuantizationParams(json: JSONValue(parsing: text))
-        XCTAssertEqual(p.description, "QuantizationParams(activation_bits=6, per_tensor_activations=True, weight_bits=4, "
-            + "output_bits=12, input_weight_bits=16, input_dtype=int8, buffer_bits=24, last_output_bits=None)")
+        XCTAssertEqual(
+            p.description,
+            "QuantizationParams(activation_bits=6, per_tensor_activations=True, weight_bits=4, "
+                + "output_bits=12, input_weight_bits=16, input_dtype=int8, buffer_bits=24, last_output_bits=None)")
         XCTAssertEqual(try QuantizationParams(json: p.json), p)
     }
 
@@ -37,9 +45,12 @@ final class ParamsAndCalibrationTests: XCTestCase {
 
     func testBatchesFollowKerasPredict() throws {
         // Reference §6.2 verified configurations.
-        XCTAssertEqual(try Calibrator.batches(sampleCount: 10, numSamples: 1024, batchSize: nil).map(\.count), Array(repeating: 1, count: 10))
+        XCTAssertEqual(
+            try Calibrator.batches(sampleCount: 10, numSamples: 1024, batchSize: nil).map(\.count),
+            Array(repeating: 1, count: 10))
         XCTAssertEqual(try Calibrator.batches(sampleCount: 10, numSamples: 10, batchSize: 4).map(\.count), [4, 4, 2])
-        XCTAssertEqual(try Calibrator.batches(sampleCount: 10, numSamples: 5, batchSize: nil).map(\.count), [2, 2, 2, 2, 2])
+        XCTAssertEqual(
+            try Calibrator.batches(sampleCount: 10, numSamples: 5, batchSize: nil).map(\.count), [2, 2, 2, 2, 2])
         XCTAssertEqual(try Calibrator.batches(sampleCount: 10, numSamples: 6, batchSize: 3).map(\.count), [3, 3])
         XCTAssertEqual(try Calibrator.batches(sampleCount: 16, numSamples: 1024, batchSize: 4).count, 4)
         XCTAssertThrowsError(try Calibrator.batches(sampleCount: 10, numSamples: 10, batchSize: 0))

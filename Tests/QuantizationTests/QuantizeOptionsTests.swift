@@ -15,7 +15,9 @@ final class QuantizeOptionsTests: XCTestCase {
     func testProgressPerStepAndCancellation() throws {
         var options = try PipelineFixtures.options(for: "mlp")  // 64 samples, batch 16: 4 steps
         var seen: [Int] = []
-        options.calibration.progress = { p in seen.append(p.step); XCTAssertEqual(p.steps, 4); return true }
+        options.calibration.progress = { p in
+            seen.append(p.step); XCTAssertEqual(p.steps, 4); return true
+        }
         _ = try Quantizer.quantize(model("mlp"), options: options)
         XCTAssertEqual(seen, [1, 2, 3, 4])
         options.calibration.progress = { p in p.step < 2 }
@@ -25,7 +27,8 @@ final class QuantizeOptionsTests: XCTestCase {
     }
 
     func testRandomSamplesWarnPerAxis() throws {
-        let options = QuantizeOptions(calibration: CalibrationOptions(samples: nil, numSamples: 8, batchSize: 4, seed: 3))
+        let options = QuantizeOptions(
+            calibration: CalibrationOptions(samples: nil, numSamples: 8, batchSize: 4, seed: 3))
         let result = try Quantizer.quantize(model("mlp_uint8"), options: options)
         XCTAssertEqual(result.warnings.first?.kind, .perAxisRandomSamples)
         XCTAssertEqual(result.qConfig, try JSONValue(parsing: Data(contentsOf: Fixtures.file("mlp_uint8", "q_config.json"))))
@@ -36,9 +39,11 @@ final class QuantizeOptionsTests: XCTestCase {
 
     func testUnsignedInputNeedsConvOrDenseFirst() throws {
         // A float-input model starting with a ReLU cannot take a uint8 (zero-point) InputQuantizer.
-        let graph = LayerGraph(modelClass: "Functional", name: "m", nodes: [
-            G.input([4, 4, 2]), G.n("relu", "ReLU", [], ["input"]), G.conv("c", "relu", filters: 2, cin: 2),
-        ], inputs: ["input"], outputs: [TensorRef(layer: "c")])
+        let graph = LayerGraph(
+            modelClass: "Functional", name: "m",
+            nodes: [
+                G.input([4, 4, 2]), G.n("relu", "ReLU", [], ["input"]), G.conv("c", "relu", filters: 2, cin: 2),
+            ], inputs: ["input"], outputs: [TensorRef(layer: "c")])
         XCTAssertThrowsError(try Quantizer.prepare(graph, options: QuantizeOptions())) { error in
             let message = "\(error)"
             XCTAssertTrue(message.contains("unsigned quantization (input_dtype = uint8)"), message)
@@ -62,7 +67,9 @@ final class QuantizeOptionsTests: XCTestCase {
         let model = try QuantizedModel(graph: plan.graph)
         let names = model.layers.map(\.name)
         let config = model.dumpConfig()
-        XCTAssertEqual(config["dense_1"], try JSONValue(parsing: #"{"weight_quantizer": {"bitwidth": 2}, "buffer_bitwidth": 28}"#), "\(names)")
+        XCTAssertEqual(
+            config["dense_1"], try JSONValue(parsing: #"{"weight_quantizer": {"bitwidth": 2}, "buffer_bitwidth": 28}"#),
+            "\(names)")
         XCTAssertEqual(config["relu_0"]?["output_quantizer"]?["bitwidth"], .number(8))
     }
 }
@@ -74,8 +81,9 @@ final class RecalibrationTests: XCTestCase {
             let options = try PipelineFixtures.options(for: c)
             let direct = try Quantizer.quantize(file, options: options)
             let plan = try Quantizer.prepare(LayerGraph(file: file), options: options)
-            let again = try Quantizer.calibrate(QuantizedModel(graph: plan.graph), float: file, params: options.params,
-                                                options: options.calibration)
+            let again = try Quantizer.calibrate(
+                QuantizedModel(graph: plan.graph), float: file, params: options.params,
+                options: options.calibration)
             XCTAssertEqual(again.model, direct.model, c)
         }
     }

@@ -20,6 +20,8 @@ final class QuantizePipelineCorpusTests: XCTestCase {
         return q.nodes.map { "\($0.name):\($0.baseClassName)" }
     }
 
+    func describe(_ value: JSONValue?) -> String { value.map(String.init(describing:)) ?? "-" }
+
     func assertClose(_ got: Tensor<Float>, _ want: Tensor<Float>, rtol: Float, _ what: String) {
         XCTAssertEqual(got.shape, want.shape, what)
         guard got.shape == want.shape else { return }
@@ -42,10 +44,16 @@ final class QuantizePipelineCorpusTests: XCTestCase {
             XCTAssertEqual(got, try expectedLayers(c), "\(c): layers")
             for layer in reference.layers {
                 guard let mine = result.model.layer(named: layer.name) else { continue }
-                let differing = (layer.config.objectPairs ?? []).filter { mine.config[$0.0] != $0.1 }.map(\.0)
+                let differing =
+                    (layer.config.objectPairs ?? []).filter { mine.config[$0.0] != $0.1 }.map(\.0)
                     + (mine.config.objectPairs ?? []).filter { layer.config[$0.0] == nil }.map(\.0)
-                XCTAssertEqual(differing, [], "\(c): config of \(layer.name) differs in \(differing): \(differing.map { "\(mine.config[$0].map(String.init(describing:)) ?? "-") vs \(layer.config[$0].map(String.init(describing:)) ?? "-")" })")
-                XCTAssertEqual(mine.variables.map(\.name), layer.variables.map(\.name), "\(c): variables of \(layer.name)")
+                XCTAssertEqual(
+                    differing, [],
+                    "\(c): config of \(layer.name) differs in \(differing): "
+                        + "\(differing.map { "\(describe(mine.config[$0])) vs \(describe(layer.config[$0]))" })"
+                )
+                XCTAssertEqual(
+                    mine.variables.map(\.name), layer.variables.map(\.name), "\(c): variables of \(layer.name)")
                 for v in layer.variables {
                     guard let m = mine.variable(v.name) else { continue }
                     assertClose(m, v.value, rtol: 1e-5, "\(c): \(layer.name)/\(v.name)")
@@ -72,13 +80,20 @@ final class QuantizePipelineCorpusTests: XCTestCase {
         let want = try NPY.read(contentsOf: Fixtures.file(c, "quant_out.npy")).floats().scalars
         XCTAssertEqual(got.count, want.count, "\(c): output size")
         let tolerances = (meta["tolerances"] as? [String: Any])?["quant_out"] as? [String: Any]
-        if model.layers.last?.baseClassName == "Dequantizer", let steps = tolerances?["output_step"] as? [Double], !steps.isEmpty {
-            let worst = zip(got, want).enumerated().map { i, pair in abs(Double(pair.0) - Double(pair.1)) / steps[i % steps.count] }.max() ?? 0
-            XCTAssertLessThanOrEqual(worst, 0.25, "\(c): dequantized outputs differ from quant_out.npy by \(worst) output steps")
+        if model.layers.last?.baseClassName == "Dequantizer", let steps = tolerances?["output_step"] as? [Double],
+            !steps.isEmpty
+        {
+            let worst =
+                zip(got, want).enumerated().map { i, pair in
+                    abs(Double(pair.0) - Double(pair.1)) / steps[i % steps.count]
+                }.max() ?? 0
+            XCTAssertLessThanOrEqual(
+                worst, 0.25, "\(c): dequantized outputs differ from quant_out.npy by \(worst) output steps")
         } else {
             let atol = 1e-4 * Double(want.map { abs($0) }.max() ?? 0)
             for (g, w) in zip(got, want) {
-                XCTAssertLessThanOrEqual(abs(Double(g) - Double(w)), atol + 1e-4 * abs(Double(w)), "\(c): float tail output")
+                XCTAssertLessThanOrEqual(
+                    abs(Double(g) - Double(w)), atol + 1e-4 * abs(Double(w)), "\(c): float tail output")
             }
         }
     }
@@ -89,7 +104,8 @@ final class QuantizePipelineCorpusTests: XCTestCase {
         let inputs = try NPY.read(contentsOf: Fixtures.file(c, "inputs.npy"))
         let n = (meta["layer_dump_samples"] as? Int) ?? inputs.shape[0]
         let row = inputs.shape.dropFirst().reduce(1, *) * inputs.dtype.byteSize
-        let batch = try NDArray(dtype: inputs.dtype, shape: [n] + inputs.shape.dropFirst(), bytes: Array(inputs.bytes[0..<(n * row)]))
+        let batch = try NDArray(
+            dtype: inputs.dtype, shape: [n] + inputs.shape.dropFirst(), bytes: Array(inputs.bytes[0..<(n * row)]))
         let outputs = try QuantizedEngine(model: model).layerOutputs(batch)
         let want = Dictionary(try NPZ.read(contentsOf: Fixtures.file(c, "quant_layers.npz")).map { ($0.name, $0.array) },
                               uniquingKeysWith: { a, _ in a })
@@ -100,7 +116,8 @@ final class QuantizePipelineCorpusTests: XCTestCase {
                 continue
             }
             let diff = zip(q.values, expected.doubles()).map { abs(Double($0) - $1) }.max() ?? 0
-            XCTAssertEqual(diff, 0, "\(c): integer outputs of \(layer.name) differ from quant_layers.npz by up to \(diff)")
+            XCTAssertEqual(
+                diff, 0, "\(c): integer outputs of \(layer.name) differ from quant_layers.npz by up to \(diff)")
         }
     }
 
@@ -128,7 +145,8 @@ final class QuantizePipelineCorpusTests: XCTestCase {
             } catch {
                 let message = "\(error)"
                 XCTAssertTrue(message.contains(rule), "\(c): \(message)")
-                XCTAssertTrue(message.lowercased().contains(layer.lowercased()), "\(c): \(message) should name \(layer)")
+                XCTAssertTrue(
+                    message.lowercased().contains(layer.lowercased()), "\(c): \(message) should name \(layer)")
             }
         }
     }

@@ -21,19 +21,25 @@ final class QuantizedInferenceTests: XCTestCase {
             let outputs = try engine.layerOutputs(inputs)
             var failures: [String] = []
             // Reference layer order; a nested model is dumped once, as the tensor its consumer reads.
-            let order = (meta["quantized_layers"] as? [String] ?? []).compactMap { $0.split(separator: ":").first.map(String.init) }
+            let order = (meta["quantized_layers"] as? [String] ?? []).compactMap {
+                $0.split(separator: ":").first.map(String.init)
+            }
             let dumped = Set(dump.keys.compactMap { $0.split(separator: ":").first.map(String.init) })
             XCTAssertFalse(dumped.isEmpty, name)
             for (position, layerName) in order.enumerated() where dumped.contains(layerName) {
                 var source = layerName
                 if model.layer(named: layerName) == nil, position + 1 < order.count,
-                   let next = model.layer(named: order[position + 1]), let read = next.inputs.first {
+                    let next = model.layer(named: order[position + 1]), let read = next.inputs.first
+                {
                     source = read.layer
                 }
                 guard let got = outputs[source] else { failures.append("\(layerName): not computed"); continue }
                 if let d = compareLayer(layerName, got, dump) { failures.append(d) }
             }
-            report.append("\(name): " + (failures.isEmpty ? "all \(model.layers.count - 1) layers exact" : failures.joined(separator: "; ")))
+            report.append(
+                "\(name): "
+                    + (failures.isEmpty
+                        ? "all \(model.layers.count - 1) layers exact" : failures.joined(separator: "; ")))
             XCTAssertEqual(failures, [], name)
         }
         print(report.joined(separator: "\n"))
@@ -58,7 +64,8 @@ final class QuantizedInferenceTests: XCTestCase {
                 var worst: Float = 0
                 for (a, b) in zip(g, w) { worst = max(worst, abs(a - b) / (1e-4 * maxAbs + 1e-4 * abs(b))) }
                 XCTAssertLessThanOrEqual(worst, 1, name)
-                report.append("\(name): float tail, \(exact)/\(w.count) bit-exact, worst error \(worst) of the float tolerance")
+                report.append(
+                    "\(name): float tail, \(exact)/\(w.count) bit-exact, worst error \(worst) of the float tolerance")
             }
         }
         print(report.joined(separator: "\n"))

@@ -30,7 +30,8 @@ final class ReferenceFixtureTests: XCTestCase {
     func testLegacySeparableModelMatchesReferencePredict() throws {
         let model = try QuantizedModel(file: KerasH5.read(dir.appendingPathComponent("legacy_mix.h5")))
         XCTAssertTrue(model.layers.contains { $0.className == "QuantizedSeparableConv2D" })
-        let got = try model.predict(NPY.read(contentsOf: dir.appendingPathComponent("legacy_mix_inputs.npy")))[0].floats().scalars
+        let got = try model.predict(NPY.read(contentsOf: dir.appendingPathComponent("legacy_mix_inputs.npy")))[0]
+            .floats().scalars
         let want = try NPY.read(contentsOf: dir.appendingPathComponent("legacy_mix_out.npy")).floats().scalars
         XCTAssertEqual(got.count, want.count)
         let m = want.map(abs).max() ?? 0

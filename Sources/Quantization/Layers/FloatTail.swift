@@ -15,7 +15,8 @@ func applyActivation(_ name: String, _ t: Tensor<Float>, layer: String) throws -
     case "tanh": return t.map { tanhf($0) }
     case "softmax": return softmax(t)
     default:
-        throw QuantizedModelError.invalidModel(layer: layer, reason: "activation '\(name)' is not supported in the float tail")
+        throw QuantizedModelError.invalidModel(
+            layer: layer, reason: "activation '\(name)' is not supported in the float tail")
     }
 }
 
@@ -40,8 +41,10 @@ struct FloatLayerOp: LayerOp {
 
     init(_ layer: QuantizedLayer) throws {
         self.layer = layer
-        let supported = ["Conv2D", "DepthwiseConv2D", "SeparableConv2D", "Dense", "ReLU", "Activation", "Softmax",
-                         "GlobalAveragePooling2D", "MaxPooling2D", "Flatten", "Reshape", "Dropout"]
+        let supported = [
+            "Conv2D", "DepthwiseConv2D", "SeparableConv2D", "Dense", "ReLU", "Activation", "Softmax",
+            "GlobalAveragePooling2D", "MaxPooling2D", "Flatten", "Reshape", "Dropout",
+        ]
         guard supported.contains(layer.baseClassName) else {
             throw QuantizedModelError.unsupportedLayer(layer: layer.name, className: layer.className)
         }
@@ -61,7 +64,8 @@ struct FloatLayerOp: LayerOp {
         switch layer.baseClassName {
         case "Conv2D", "DepthwiseConv2D", "SeparableConv2D":
             try r.requireChannelsLast()
-            guard x.rank == 4, let k = layer.variable("kernel") ?? layer.variable("depthwise_kernel"), k.rank == 4 else {
+            guard x.rank == 4, let k = layer.variable("kernel") ?? layer.variable("depthwise_kernel"), k.rank == 4
+            else {
                 throw r.fail("expects a 4-D input and kernel")
             }
             let (n, h, w, c) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
@@ -69,7 +73,9 @@ struct FloatLayerOp: LayerOp {
             let rows = WindowAxis(input: h, kernel: k.shape[0], stride: s.0, dilation: d.0, same: same)
             let cols = WindowAxis(input: w, kernel: k.shape[1], stride: s.1, dilation: d.1, same: same)
             let depthwise = layer.baseClassName != "Conv2D"
-            guard k.shape[2] == c, !depthwise || k.shape[3] == 1 else { throw r.fail("kernel \(k.shape) does not fit input \(x.shape)") }
+            guard k.shape[2] == c, !depthwise || k.shape[3] == 1 else {
+                throw r.fail("kernel \(k.shape) does not fit input \(x.shape)")
+            }
             if depthwise {
                 let a = depthwiseConv2d(x.scalars, n: n, h: h, w: w, c: c, kernel: kernelD, rows: rows, cols: cols)
                 y = Tensor(shape: [n, rows.output, cols.output, c], scalars: a.map { Float($0) })
@@ -81,18 +87,23 @@ struct FloatLayerOp: LayerOp {
                     y = Tensor(shape: [n, rows.output, cols.output, p.shape[3]], scalars: b.map { Float($0) })
                 }
             } else {
-                let a = conv2d(x.scalars, n: n, h: h, w: w, c: c, kernel: kernelD, filters: k.shape[3], rows: rows, cols: cols)
+                let a = conv2d(
+                    x.scalars, n: n, h: h, w: w, c: c, kernel: kernelD, filters: k.shape[3], rows: rows, cols: cols)
                 y = Tensor(shape: [n, rows.output, cols.output, k.shape[3]], scalars: a.map { Float($0) })
             }
             y = try biasAndActivation(y, r)
         case "Dense":
-            guard let k = layer.variable("kernel"), k.rank == 2, x.shape.last == k.shape[0] else { throw r.fail("kernel does not fit input \(x.shape)") }
-            let a = matmul(x.scalars, rows: x.count / max(k.shape[0], 1), k: k.shape[0], kernel: kernelD, units: k.shape[1])
+            guard let k = layer.variable("kernel"), k.rank == 2, x.shape.last == k.shape[0] else {
+                throw r.fail("kernel does not fit input \(x.shape)")
+            }
+            let a = matmul(
+                x.scalars, rows: x.count / max(k.shape[0], 1), k: k.shape[0], kernel: kernelD, units: k.shape[1])
             y = Tensor(shape: Array(x.shape.dropLast()) + [k.shape[1]], scalars: a.map { Float($0) })
             y = try biasAndActivation(y, r)
         case "ReLU":
             let mv = layer.config["max_value"]?.double.map(Float.init)
-            let slope = Float(layer.config["negative_slope"]?.double ?? 0), th = Float(layer.config["threshold"]?.double ?? 0)
+            let slope = Float(layer.config["negative_slope"]?.double ?? 0),
+                th = Float(layer.config["threshold"]?.double ?? 0)
             y = x.map { v in
                 var o = v >= th ? v : slope * (v - th)
                 if let mv { o = min(o, mv) }
@@ -101,22 +112,26 @@ struct FloatLayerOp: LayerOp {
         case "Activation":
             y = try applyActivation(r.string("activation") ?? "linear", x, layer: layer.name)
         case "Softmax":
-            if let axis = layer.config["axis"]?.int, axis != -1 && axis != x.rank - 1 { throw r.fail("softmax axis \(axis) is not supported") }
+            if let axis = layer.config["axis"]?.int, axis != -1 && axis != x.rank - 1 {
+                throw r.fail("softmax axis \(axis) is not supported")
+            }
             y = softmax(x)
         case "GlobalAveragePooling2D":
             guard x.rank == 4 else { throw r.fail("expects a 4-D input") }
             let (n, h, w, c) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
             let sums = spatialSum(x.scalars, n: n, h: h, w: w, c: c)
-            y = Tensor(shape: r.bool("keepdims", default: false) ? [n, 1, 1, c] : [n, c],
-                       scalars: sums.map { Float($0 / Double(h * w)) })
+            y = Tensor(
+                shape: r.bool("keepdims", default: false) ? [n, 1, 1, c] : [n, c],
+                scalars: sums.map { Float($0 / Double(h * w)) })
         case "MaxPooling2D":
             guard x.rank == 4 else { throw r.fail("expects a 4-D input") }
             let op = try MaxPoolOp(layer)
             let (n, h, w, c) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
             let rows = WindowAxis(input: h, kernel: op.pool.0, stride: op.strides.0, same: op.same)
             let cols = WindowAxis(input: w, kernel: op.pool.1, stride: op.strides.1, same: op.same)
-            y = Tensor(shape: [n, rows.output, cols.output, c],
-                       scalars: maxPool2d(x.scalars, n: n, h: h, w: w, c: c, rows: rows, cols: cols))
+            y = Tensor(
+                shape: [n, rows.output, cols.output, c],
+                scalars: maxPool2d(x.scalars, n: n, h: h, w: w, c: c, rows: rows, cols: cols))
         case "Flatten":
             y = x.reshaped([x.shape.first ?? 1, x.shape.dropFirst().reduce(1, *)])
         case "Reshape":

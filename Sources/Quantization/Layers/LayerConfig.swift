@@ -1,6 +1,6 @@
-// Reading a quantized layer's Keras config and quant_config: typed accessors that fail with
-// the layer's name instead of crashing on malformed files, and the quantizer settings with
-// QuantizeML's class defaults.
+// Reading a saved quantized layer: typed accessors of its Keras config and variables that fail
+// with the layer's name instead of crashing on malformed files; quant_config goes through
+// QuantConfig, whose defaults are the reference's.
 import KerasGraph
 import Tensors
 
@@ -8,13 +8,13 @@ struct LayerConfigReader {
     let layer: QuantizedLayer
 
     var config: JSONValue { layer.config }
-    var quantConfig: JSONValue { layer.quantConfig ?? .object([]) }
+    var quantConfig: QuantConfig { QuantConfig(layerConfig: layer.config) }
 
     func fail(_ reason: String) -> QuantizedModelError {
         .invalidModel(layer: layer.name, reason: reason)
     }
 
-    func int(_ key: String, in object: JSONValue? = nil) -> Int? { (object ?? config)[key]?.int }
+    func int(_ key: String) -> Int? { config[key]?.int }
 
     func bool(_ key: String, default value: Bool) -> Bool { config[key]?.bool ?? value }
 
@@ -55,32 +55,20 @@ struct LayerConfigReader {
         return v.shape.isEmpty ? ChannelParam(scalar: v.scalars[0]) : ChannelParam(perChannel: v.scalars)
     }
 
-    /// `buffer_bitwidth` of quant_config (QuantizeML default 32).
-    var bufferBitwidth: Int { int("buffer_bitwidth", in: quantConfig) ?? 32 }
-
-    func bits(_ quantizer: String, default value: Int) -> Int {
-        quantConfig[quantizer].flatMap { int("bitwidth", in: $0) } ?? value
-    }
-
-    func signed(_ quantizer: String, default value: Bool) -> Bool {
-        quantConfig[quantizer]?["signed"]?.bool ?? value
-    }
-
     /// The layer's OutputQuantizer with its calibrated variables, if it has one.
     func outputQuantizer() throws -> OutputQuantizerSpec? {
-        guard let oq = quantConfig["output_quantizer"], oq.objectPairs != nil else { return nil }
-        guard let bitwidth = int("bitwidth", in: oq) else { throw fail("output_quantizer has no bitwidth") }
-        let signed = oq["signed"]?.bool ?? true
-        guard bitwidth >= (signed ? 2 : 1) else {
-            throw fail("Bitwidth should be an int >= \(signed ? 2 : 1), currently \(bitwidth)")
+        guard let oq = quantConfig.outputQuantizer else { return nil }
+        guard let bitwidth = oq.bitwidth else { throw fail("output_quantizer has no bitwidth") }
+        guard bitwidth >= (oq.signed ? 2 : 1) else {
+            throw fail("Bitwidth should be an int >= \(oq.signed ? 2 : 1), currently \(bitwidth)")
         }
-        if let axis = oq["axis"]?.string, axis != "per-tensor" && axis != "per-axis" {
+        if let axis = oq.axis, axis != "per-tensor" && axis != "per-axis" {
             throw fail("Only support reduction 'per-tensor' or 'per-axis'. Given \(axis).")
         }
-        return OutputQuantizerSpec(bitwidth: bitwidth, signed: signed,
-                                   scaleBits: int("scale_bits", in: oq) ?? 8,
-                                   bufferBitwidth: int("buffer_bitwidth", in: oq) ?? 32,
-                                   rangeMax: try channelParam("output_quantizer/range_max"),
-                                   rescalingRate: try channelParam("output_quantizer/rescaling_rate"))
+        return OutputQuantizerSpec(
+            bitwidth: bitwidth, signed: oq.signed, scaleBits: oq.scaleBits,
+            bufferBitwidth: oq.bufferBitwidth,
+            rangeMax: try channelParam("output_quantizer/range_max"),
+            rescalingRate: try channelParam("output_quantizer/rescaling_rate"))
     }
 }

@@ -22,7 +22,9 @@ enum LegacyLayers {
         let r = LayerConfigReader(layer: layer)
         switch layer.baseClassName {
         case "QuantizedReLU", "ActivationDiscreteRelu":
-            guard let bits = r.int("bitwidth"), bits > 0 else { throw r.fail("Activation 'bitwidth' must be greater than zero.") }
+            guard let bits = r.int("bitwidth"), bits > 0 else {
+                throw r.fail("Activation 'bitwidth' must be greater than zero.")
+            }
             let levels = pow2(Float(bits)) - 1
             let step: Float
             if layer.baseClassName == "ActivationDiscreteRelu" {
@@ -52,10 +54,13 @@ enum LegacyLayers {
     }
 
     /// Replaces a kernel by its fake-quantized copy, as the config's quantizer computes it.
-    static func fakeQuantize(_ layer: inout QuantizedLayer, _ kernel: String, with quantizer: String,
-                             _ r: LayerConfigReader) throws {
+    static func fakeQuantize(
+        _ layer: inout QuantizedLayer, _ kernel: String, with quantizer: String,
+        _ r: LayerConfigReader
+    ) throws {
         guard let q = layer.config[quantizer], let cls = q["class_name"]?.string,
-              let bits = q["config"]?["bitwidth"]?.int, bits > 1 else {
+            let bits = q["config"]?["bitwidth"]?.int, bits > 1
+        else {
             throw r.fail("the legacy weight quantizer '\(quantizer)' has no class_name/bitwidth")
         }
         let perAxis: Bool
@@ -71,17 +76,21 @@ enum LegacyLayers {
 /// The legacy cnn2snn `MaxQuantizer` (`perAxis` false) / `MaxPerAxisQuantizer` (per last axis):
 /// scale factors `sf = clip(kmax / max|w|, 0, 1000)` with `kmax = 2^(bits−1) − 1`, and the
 /// fake-quantized weights `clip(round(w · sf), −kmax, kmax) / sf` (one factor, or one per channel).
-public func legacyFakeQuantize(_ w: Tensor<Float>, bits: Int, perAxis: Bool) -> (weights: Tensor<Float>, scaleFactors: [Float]) {
+public func legacyFakeQuantize(
+    _ w: Tensor<Float>, bits: Int, perAxis: Bool
+) -> (weights: Tensor<Float>, scaleFactors: [Float]) {
     let kmax = Float(pow(2.0, Double(bits - 1)) - 1)
     let c = perAxis ? (w.shape.last ?? 1) : 1
     var ranges = [Float](repeating: 0, count: c)
     for (i, v) in w.scalars.enumerated() { ranges[i % c] = max(ranges[i % c], abs(v)) }
     if perAxis { ranges = ranges.map { min(max($0, 1e-10), .greatestFiniteMagnitude) } }
     let factors = ranges.map { min(max(kmax / $0, 0), 1000) }
-    let weights = Tensor(shape: w.shape, scalars: w.scalars.enumerated().map { i, v in
-        let sf = factors[i % c]
-        return min(max((v * sf).rounded(.toNearestOrEven), -kmax), kmax) / sf
-    })
+    let weights = Tensor(
+        shape: w.shape,
+        scalars: w.scalars.enumerated().map { i, v in
+            let sf = factors[i % c]
+            return min(max((v * sf).rounded(.toNearestOrEven), -kmax), kmax) / sf
+        })
     return (weights, factors)
 }
 

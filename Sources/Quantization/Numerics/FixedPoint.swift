@@ -2,6 +2,7 @@
 // primitive operations. As in the reference, payloads are integers held in Float32 and every
 // quantization step is a Float32 operation in the reference order, so results are bit-exact
 // including the reference's own float32 effects (products above 2^24, `+ 0.5` rounding).
+import Diagnostics
 import Foundation
 
 /// A scalar or one value per channel (last axis): frac bits and scales.
@@ -142,10 +143,34 @@ func saturate(_ values: inout [Float], _ bits: Int) {
 
 // MARK: frac-bit changes
 
-enum FixedPointError: Error {
+/// Accumulators saturated to `bits`.
+func payload(_ acc: [Float], bits: Int) -> [Float] {
+    var v = acc
+    saturate(&v, bits)
+    return v
+}
+
+enum FixedPointError: UserFacingError {
     /// `rescale` would shift left by at least the target value bits (reference InvalidArgumentError).
     case rescaleSaturates(target: Float, bits: Int)
     case notAligned
+
+    var problemType: ProblemType { .quantizationFailed }
+
+    var description: String {
+        switch self {
+        case .rescaleSaturates(let target, let bits):
+            return "Cannot rescale to \(target) fractional bits as it will saturate its \(bits) buffer "
+                + "(the frac bits of the channels are too far apart; quantize with per_tensor_activations)"
+        case .notAligned:
+            return "tensors with different channel counts cannot be aligned"
+        }
+    }
+
+    var fix: String? {
+        if case .rescaleSaturates = self { return "Quantize with per_tensor_activations." }
+        return nil
+    }
 }
 
 extension QTensor {

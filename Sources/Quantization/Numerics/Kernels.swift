@@ -9,26 +9,35 @@ protocol Accumulator: BinaryFloatingPoint {
     /// y[i] += a · x[i]
     static func axpy(_ y: UnsafeMutablePointer<Self>, _ x: UnsafePointer<Self>, _ a: Self, _ n: Int)
     /// y[i] += x[i] · k[i]
-    static func multiplyAdd(_ y: UnsafeMutablePointer<Self>, _ x: UnsafePointer<Float>, _ k: UnsafePointer<Self>, _ n: Int)
+    static func multiplyAdd(
+        _ y: UnsafeMutablePointer<Self>, _ x: UnsafePointer<Float>, _ k: UnsafePointer<Self>, _ n: Int)
 }
 
 extension Float: Accumulator {
-    @inline(__always) static func axpy(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ a: Float, _ n: Int) {
+    @inline(__always) static func axpy(
+        _ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ a: Float, _ n: Int
+    ) {
         var i = 0
         while i < n { y[i] += a * x[i]; i &+= 1 }
     }
-    @inline(__always) static func multiplyAdd(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ k: UnsafePointer<Float>, _ n: Int) {
+    @inline(__always) static func multiplyAdd(
+        _ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ k: UnsafePointer<Float>, _ n: Int
+    ) {
         var i = 0
         while i < n { y[i] += x[i] * k[i]; i &+= 1 }
     }
 }
 
 extension Double: Accumulator {
-    @inline(__always) static func axpy(_ y: UnsafeMutablePointer<Double>, _ x: UnsafePointer<Double>, _ a: Double, _ n: Int) {
+    @inline(__always) static func axpy(
+        _ y: UnsafeMutablePointer<Double>, _ x: UnsafePointer<Double>, _ a: Double, _ n: Int
+    ) {
         var i = 0
         while i < n { y[i] += a * x[i]; i &+= 1 }
     }
-    @inline(__always) static func multiplyAdd(_ y: UnsafeMutablePointer<Double>, _ x: UnsafePointer<Float>, _ k: UnsafePointer<Double>, _ n: Int) {
+    @inline(__always) static func multiplyAdd(
+        _ y: UnsafeMutablePointer<Double>, _ x: UnsafePointer<Float>, _ k: UnsafePointer<Double>, _ n: Int
+    ) {
         var i = 0
         while i < n { y[i] += Double(x[i]) * k[i]; i &+= 1 }
     }
@@ -80,8 +89,10 @@ struct WindowAxis {
 
 /// Convolution of x (N, H, W, C) with kernel (kh, kw, C, F). Positions outside the input read
 /// `padValue[c]` when given (explicit padding), otherwise they are skipped (zero padding).
-func conv2d<Acc: Accumulator>(_ x: [Float], n: Int, h: Int, w: Int, c: Int, kernel: [Acc], filters f: Int,
-            rows: WindowAxis, cols: WindowAxis, padValue: [Float]? = nil) -> [Acc] {
+func conv2d<Acc: Accumulator>(
+    _ x: [Float], n: Int, h: Int, w: Int, c: Int, kernel: [Acc], filters f: Int,
+    rows: WindowAxis, cols: WindowAxis, padValue: [Float]? = nil
+) -> [Acc] {
     let oh = rows.output, ow = cols.output
     var out = [Acc](repeating: 0, count: n * oh * ow * f)
     let pad = padValue.map { p in (0..<c).map { Acc(p.count == 1 ? p[0] : p[$0]) } }
@@ -120,8 +131,10 @@ func conv2d<Acc: Accumulator>(_ x: [Float], n: Int, h: Int, w: Int, c: Int, kern
 /// Visits every tap of every output window of an (N, H, W, ·) input that falls inside the
 /// input: `visit(output pixel, input pixel, tap)`, pixels counted row-major over (N, H, W) and
 /// taps over (kh, kw).
-@inline(__always) func forEachInsideTap(n: Int, h: Int, w: Int, rows: WindowAxis, cols: WindowAxis,
-                                        _ visit: (_ output: Int, _ input: Int, _ tap: Int) -> Void) {
+@inline(__always) func forEachInsideTap(
+    n: Int, h: Int, w: Int, rows: WindowAxis, cols: WindowAxis,
+    _ visit: (_ output: Int, _ input: Int, _ tap: Int) -> Void
+) {
     let oh = rows.output, ow = cols.output
     for b in 0..<n {
         for oy in 0..<oh {
@@ -142,8 +155,10 @@ func conv2d<Acc: Accumulator>(_ x: [Float], n: Int, h: Int, w: Int, c: Int, kern
 }
 
 /// Depthwise convolution (multiplier 1) of x (N, H, W, C) with kernel (kh, kw, C, 1).
-func depthwiseConv2d<Acc: Accumulator>(_ x: [Float], n: Int, h: Int, w: Int, c: Int, kernel: [Acc],
-                     rows: WindowAxis, cols: WindowAxis) -> [Acc] {
+func depthwiseConv2d<Acc: Accumulator>(
+    _ x: [Float], n: Int, h: Int, w: Int, c: Int, kernel: [Acc],
+    rows: WindowAxis, cols: WindowAxis
+) -> [Acc] {
     var out = [Acc](repeating: 0, count: n * rows.output * cols.output * c)
     x.withUnsafeBufferPointer { xb in
         kernel.withUnsafeBufferPointer { kb in

@@ -2,6 +2,7 @@
 // (bias, ReLU max_value, padding value aligned on an accumulator), scale quantization,
 // OutputQuantizer (scale-out to the activation width) and InputQuantizer (float inputs).
 // Float32 operation order follows the reference (e.g. W / (R / 127), (b / S) · 2^fb).
+import Diagnostics
 import Tensors
 
 /// Integer weights with their float scales (fb 0): `W ≈ values · scales`.
@@ -72,8 +73,10 @@ func quantizeWeights(_ w: Tensor<Float>, bits: Int, axis: WeightAxis, mode: Refe
 /// scales and value bits of `other` (a QFloat accumulator). Returns the aligned payload, one
 /// value per channel of the result (a single value when everything is scalar), and the left
 /// shift that aligned each value.
-func alignedQuantize(_ b: [Float], bIsScalar: Bool, onto other: QTensor, bits: Int,
-                     signed: Bool) throws -> (values: ChannelParam, shifts: [Float]) {
+func alignedQuantize(
+    _ b: [Float], bIsScalar: Bool, onto other: QTensor, bits: Int,
+    signed: Bool
+) throws -> (values: ChannelParam, shifts: [Float]) {
     let vb = signed ? bits - 1 : bits
     let scales = other.scales ?? ChannelParam(scalar: 1)
     let bParam = bIsScalar ? ChannelParam(scalar: b.first ?? 0) : ChannelParam(perChannel: b)
@@ -86,12 +89,26 @@ func alignedQuantize(_ b: [Float], bIsScalar: Bool, onto other: QTensor, bits: I
     let n = max(scaled.values.count, fbB.values.count, other.fracBits.values.count)
     let isScalar = scaled.isScalar && fbB.isScalar && other.fracBits.isScalar
     let q = (0..<n).map { min(max(rne(scaled[$0] * pow2(fbB[$0])), lo), hi) }
-    let fixed = QTensor(values: q, shape: [n], valueBits: vb,
-                        fracBits: ChannelParam(perChannel: (0..<n).map { fbB[$0] }))
+    let fixed = QTensor(
+        values: q, shape: [n], valueBits: vb,
+        fracBits: ChannelParam(perChannel: (0..<n).map { fbB[$0] }))
     let target = ChannelParam(perChannel: (0..<n).map { other.fracBits[$0] })
     let aligned = try fixed.rescaled(to: target, bits: other.valueBits)
     let values = isScalar ? ChannelParam(scalar: aligned.values[0]) : ChannelParam(perChannel: aligned.values)
     return (values, (0..<n).map { target[$0] - fbB[$0] })
+}
+
+/// Adds a bias aligned on the accumulator and saturates (reference §7.7).
+func addBias(_ acc: inout QTensor, bias: Tensor<Float>?, bits: Int, signed: Bool) throws {
+    guard let bias else { return }
+    guard bias.count == acc.channels else {
+        throw QuantizerError.channelMismatch(variable: "bias", count: bias.count, channels: acc.channels)
+    }
+    let b = try alignedQuantize(bias.scalars, bIsScalar: bias.shape.isEmpty, onto: acc, bits: bits, signed: signed)
+        .values
+    let c = acc.channels
+    for i in acc.values.indices { acc.values[i] += b[i % c] }
+    saturate(&acc.values, acc.valueBits)
 }
 
 /// `QFloat.quantize_scales`: 8-bit mantissas `Q` and their frac bits (not clamped).
@@ -114,10 +131,22 @@ struct OutputQuantizerSpec {
     var valueBits: Int { signed ? bitwidth - 1 : bitwidth }
 }
 
-enum QuantizerError: Error {
+enum QuantizerError: UserFacingError {
     case pointless(inBits: Int, outBits: Int)
     /// A saved per-channel variable does not match the tensor's channel count.
     case channelMismatch(variable: String, count: Int, channels: Int)
+
+    var problemType: ProblemType { .quantizationFailed }
+
+    var description: String {
+        switch self {
+        case .pointless(let i, let o):
+            return "Quantizing a \(i)-bit QTensor to \(o)-bit is pointless."
+                + (i < o ? " Use a promotion instead." : "")
+        case .channelMismatch(let variable, let count, let channels):
+            return "'\(variable)' holds \(count) values for a tensor of \(channels) channels"
+        }
+    }
 }
 
 /// OutputQuantizer call: QFloat inputs are multiplied by their quantized scales (times the
@@ -125,7 +154,9 @@ enum QuantizerError: Error {
 /// frac bits given by `range_max` and saturated to the output width.
 func outputQuantize(_ x: QTensor, _ oq: OutputQuantizerSpec) throws -> QTensor {
     let vbOut = oq.valueBits
-    for (name, p) in [("output_quantizer/range_max", oq.rangeMax), ("output_quantizer/rescaling_rate", oq.rescalingRate)]
+    for (name, p) in [
+        ("output_quantizer/range_max", oq.rangeMax), ("output_quantizer/rescaling_rate", oq.rescalingRate),
+    ]
     where !p.fits(channels: x.channels) {
         throw QuantizerError.channelMismatch(variable: name, count: p.values.count, channels: x.channels)
     }
@@ -144,14 +175,17 @@ func outputQuantize(_ x: QTensor, _ oq: OutputQuantizerSpec) throws -> QTensor {
                 base += c
             }
         }
-        p = QTensor(values: v, shape: x.shape, valueBits: oq.bufferBitwidth,
-                    fracBits: x.fracBits.combined(fq) { $0 + $1 }, scales: nil)
+        p = QTensor(
+            values: v, shape: x.shape, valueBits: oq.bufferBitwidth,
+            fracBits: x.fracBits.combined(fq) { $0 + $1 }, scales: nil)
     }
     return try p.rescaled(to: outputFracBits(oq), bits: vbOut)
 }
 
 /// The scales of a QFloat reaching an OutputQuantizer (times the equalization rate), quantized.
-func outputScaleMantissas(_ scales: ChannelParam, _ oq: OutputQuantizerSpec) -> (q: ChannelParam, fracBits: ChannelParam) {
+func outputScaleMantissas(
+    _ scales: ChannelParam, _ oq: OutputQuantizerSpec
+) -> (q: ChannelParam, fracBits: ChannelParam) {
     quantizeScales(scales.combined(oq.rescalingRate) { $0 * $1 }, bits: oq.scaleBits)
 }
 
@@ -162,7 +196,8 @@ func outputFracBits(_ oq: OutputQuantizerSpec) -> ChannelParam {
 
 /// The integers an OutputQuantizer applies to `x`: the scale mantissas (QFloat inputs only) and
 /// the shift from the (scaled) input frac bits to the output frac bits.
-func outputQuantizerIntegers(_ x: QTensor, _ oq: OutputQuantizerSpec?) -> (scales: ChannelParam?, shift: ChannelParam)? {
+func outputQuantizerIntegers(_ x: QTensor, _ oq: OutputQuantizerSpec?) -> (scales: ChannelParam?, shift: ChannelParam)?
+{
     guard let oq else { return nil }
     var frac = x.fracBits
     var mantissas: ChannelParam?
@@ -205,7 +240,8 @@ func inputQuantize(_ x: [Float], shape: [Int], _ iq: InputQuantizerSpec) throws 
 extension InputQuantizerSpec {
     /// Frac bits of the quantized inputs, from the calibrated range.
     var fracBits: ChannelParam {
-        let range = signed
+        let range =
+            signed
             ? rangeMax.combined(rangeMin) { max(abs($0), abs($1)) }
             : rangeMax.combined(rangeMin) { $0 - $1 }
         return range.map { maxFracBits(valueBits, $0) }

@@ -22,8 +22,10 @@ public struct CalibrationOptions {
     /// Called after every step; returning false cancels the run.
     public var progress: ((CalibrationProgress) -> Bool)?
 
-    public init(samples: NDArray? = nil, numSamples: Int = 1024, batchSize: Int? = nil, epochs: Int = 1,
-                seed: UInt64 = 0, progress: ((CalibrationProgress) -> Bool)? = nil) {
+    public init(
+        samples: NDArray? = nil, numSamples: Int = 1024, batchSize: Int? = nil, epochs: Int = 1,
+        seed: UInt64 = 0, progress: ((CalibrationProgress) -> Bool)? = nil
+    ) {
         self.samples = samples
         self.numSamples = numSamples
         self.batchSize = batchSize
@@ -50,8 +52,10 @@ public struct Observer: Equatable {
 
 public enum Calibrator {
     /// Per-batch reduction: max |x| (or max/min x) over all axes, or all but the last.
-    public static func reduce(_ x: Tensor<Float>, perAxis: Bool, _ op: (Float) -> Float = { abs($0) },
-                              combine: (Float, Float) -> Float = { max($0, $1) }) -> [Float] {
+    public static func reduce(
+        _ x: Tensor<Float>, perAxis: Bool, _ op: (Float) -> Float = { abs($0) },
+        combine: (Float, Float) -> Float = { max($0, $1) }
+    ) -> [Float] {
         let c = perAxis ? (x.shape.last ?? 1) : 1
         var out = [Float?](repeating: nil, count: c)
         for (i, v) in x.scalars.enumerated() {
@@ -93,12 +97,15 @@ public enum Calibrator {
 
     static func slice(_ a: NDArray, _ r: Range<Int>) throws -> NDArray {
         let row = a.shape.dropFirst().reduce(1, *) * a.dtype.byteSize
-        return try NDArray(dtype: a.dtype, shape: [r.count] + a.shape.dropFirst(), bytes: Array(a.bytes[(r.lowerBound * row)..<(r.upperBound * row)]))
+        return try NDArray(
+            dtype: a.dtype, shape: [r.count] + a.shape.dropFirst(),
+            bytes: Array(a.bytes[(r.lowerBound * row)..<(r.upperBound * row)]))
     }
 
     /// Runs the observers and writes ranges into `plan.graph`; returns the warnings.
-    static func calibrate(_ plan: inout QuantizationPlan, options: CalibrationOptions, params: QuantizationParams)
-        throws -> [QuantizationWarning] {
+    static func calibrate(
+        _ plan: inout QuantizationPlan, options: CalibrationOptions, params: QuantizationParams
+    ) throws -> [QuantizationWarning] {
         var warnings: [QuantizationWarning] = []
         let g = plan.graph
         guard let inputName = g.inputs.first, let input = g.node(named: inputName) else { return warnings }
@@ -117,15 +124,20 @@ public enum Calibrator {
         }
 
         // Observers, in quantized-model order.
-        let outputObserved = g.nodes.filter { $0.config["quant_config"]?["output_quantizer"] != nil && $0.className.hasPrefix("Custom>") }
+        let outputObserved = g.nodes.filter {
+            $0.config["quant_config"]?["output_quantizer"] != nil && $0.className.hasPrefix("Custom>")
+        }
         let inputQuantizer = g.nodes.first { $0.baseClassName == "InputQuantizer" }
         func perAxis(_ n: GraphNode) -> Bool {
-            (n.baseClassName == "InputQuantizer" ? n.config["axis"] : n.config["quant_config"]?["output_quantizer"]?["axis"])?.string == "per-axis"
+            (n.baseClassName == "InputQuantizer"
+                ? n.config["axis"] : n.config["quant_config"]?["output_quantizer"]?["axis"])?.string == "per-axis"
         }
         var maxObservers: [String: Observer] = [:]
         var inMin = Observer(channels: 1), inMax = Observer(channels: 1)
         let shapes = outputShapes(of: plan.sanitized)
-        for n in outputObserved { maxObservers[n.name] = Observer(channels: perAxis(n) ? shapes[n.name]?.last ?? 1 : 1) }
+        for n in outputObserved {
+            maxObservers[n.name] = Observer(channels: perAxis(n) ? shapes[n.name]?.last ?? 1 : 1)
+        }
         if let iq = inputQuantizer, perAxis(iq) {
             let c = shapes[inputName]?.last ?? 1
             inMin = Observer(channels: c)
@@ -139,13 +151,16 @@ public enum Calibrator {
         } catch {
             throw QuantizationError.calibration("the sanitized float model cannot run: \(error)")
         }
-        let ranges = try batches(sampleCount: samples.shape.first ?? 0, numSamples: options.numSamples, batchSize: options.batchSize)
+        let ranges = try batches(
+            sampleCount: samples.shape.first ?? 0, numSamples: options.numSamples, batchSize: options.batchSize)
         for epoch in 0..<max(0, options.epochs) {
             for (step, r) in ranges.enumerated() {
                 let batch = try slice(samples, r).floats()
                 let outs = try floatModel.run([batch], capture: Set(capture))
                 for n in outputObserved {
-                    guard let x = outs[n.name] else { throw QuantizationError.calibration("the float model gave no output for layer '\(n.name)'") }
+                    guard let x = outs[n.name] else {
+                        throw QuantizationError.calibration("the float model gave no output for layer '\(n.name)'")
+                    }
                     maxObservers[n.name]?.update(reduce(x, perAxis: perAxis(n)))
                 }
                 if let iq = inputQuantizer {
@@ -154,7 +169,8 @@ public enum Calibrator {
                     inMax.update(reduce(x, perAxis: perAxis(iq), { $0 }, combine: { max($0, $1) }))
                 }
                 if let progress = options.progress,
-                   !progress(CalibrationProgress(epoch: epoch, step: step + 1, steps: ranges.count)) {
+                    !progress(CalibrationProgress(epoch: epoch, step: step + 1, steps: ranges.count))
+                {
                     throw QuantizationError.cancelled
                 }
             }
@@ -184,37 +200,34 @@ public enum Calibrator {
         return Float((1 << bitwidth) - 1) / Float.pow2(f)
     }
 
-    static let equalizable: Set<String> = ["QuantizedConv2D", "QuantizedSeparableConv2D", "QuantizedDepthwiseConv2D",
-                                           "QuantizedDense", "Conv2D", "PaddedConv2D", "SeparableConv2D", "DepthwiseConv2D", "Dense"]
-
     /// §6.4: sets `range_max`, and when the next weight layer can absorb it, the ideal range,
     /// the rescaling rate and the divided kernel.
     static func setAndEqualize(_ g: inout LayerGraph, layer: String, rangeMax r: [Float]) {
         guard var node = g.node(named: layer) else { return }
         node.setTensor("output_quantizer/range_max", shaped(r, like: node, "output_quantizer/range_max"))
         g[layer] = node
-        // The Add's sum is a FixedPoint: its OutputQuantizer has no scale to rescale.
-        guard node.baseClassName != "QuantizedAdd", let oq = node.config["quant_config"]?["output_quantizer"] else { return }
-        let perTensor = oq["axis"]?.string != "per-axis"
-        var skippable: Set<String> = ["QuantizedDropout", "Dropout", "QuantizedMaxPool2D", "MaxPooling2D",
-                                      "QuantizedGlobalAveragePooling2D", "GlobalAveragePooling2D", "Dequantizer"]
-        let reshapes: Set<String> = ["QuantizedReshape", "QuantizedFlatten", "Reshape", "Flatten"]
-        if perTensor { skippable.formUnion(reshapes) }
+        guard QuantizedLayerRegistry.byClassName[node.baseClassName]?.startsEqualization ?? true,
+            let saved = QuantConfig(layerConfig: node.config)["output_quantizer"]
+        else { return }
+        let oq = OutputQuantizerSettings(saved)
+        let perTensor = !oq.isPerAxis
         var current = layer
         var reshaped = false
         var next: GraphNode?
-        while true {
+        walk: while true {
             let outs = g.outbound(of: current)
             guard outs.count == 1, let n = g.node(named: outs[0]) else { break }
-            let cls = n.baseClassName
-            if equalizable.contains(cls) { next = n; break }
-            if skippable.contains(cls) { current = n.name; continue }
-            if reshapes.contains(cls) && !reshaped { reshaped = true; current = n.name; continue }
-            break
+            switch QuantizedLayerRegistry.type(ofAnyClass: n.baseClassName)?.equalization ?? .stops {
+            case .absorbs: next = n; break walk
+            case .passes: current = n.name
+            case .reshapes where perTensor || !reshaped: reshaped = reshaped || !perTensor; current = n.name
+            case .reshapes, .stops: break walk
+            }
         }
         guard var target = next, (target.config["groups"]?.int ?? 1) == 1,
-              target.config["data_format"]?.string != "channels_first" else { return }
-        let bitwidth = oq["bitwidth"]?.int ?? 8
+            target.config["data_format"]?.string != "channels_first"
+        else { return }
+        let bitwidth = oq.bitwidth ?? QuantConfig.defaultBitwidth
         var ideal = r.map { idealRange($0, bitwidth: bitwidth) }
         if ideal == r { return }
         node.setTensor("output_quantizer/range_max", shaped(ideal, like: node, "output_quantizer/range_max"))
@@ -237,7 +250,9 @@ public enum Calibrator {
 
     /// §6.5: InputQuantizer ranges; an unsigned one with a negative minimum folds the zero point
     /// into the first Conv2D/Dense (bias and padding value).
-    static func setAndFoldZeroPoint(_ g: inout LayerGraph, quantizer: String, rangeMin: [Float], rangeMax: [Float]) throws {
+    static func setAndFoldZeroPoint(
+        _ g: inout LayerGraph, quantizer: String, rangeMin: [Float], rangeMax: [Float]
+    ) throws {
         guard var iq = g.node(named: quantizer) else { return }
         let signed = iq.config["signed"]?.bool ?? true
         var mn = signed ? rangeMin : rangeMin.map { $0 > 0 ? 0 : $0 }
@@ -254,7 +269,7 @@ public enum Calibrator {
         }
         guard var target = g.node(named: current) else { throw QuantizationError.zeroPointFolding(layer: current) }
         do {
-            try Sanitizer.foldOffset(mn.map { Double($0) }, into: &target)
+            try Sanitizer.AlignRescaling.foldOffset(mn.map { Double($0) }, into: &target)
         } catch {
             throw QuantizationError.zeroPointFolding(layer: current)
         }

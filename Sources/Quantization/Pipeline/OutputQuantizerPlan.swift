@@ -14,14 +14,17 @@ enum OutputQuantizerPlan {
             var result: [String] = []
             for inbound in g.node(named: name)?.inputs.map(\.layer) ?? [] {
                 guard let n = g.node(named: inbound), layerClass(n) != "InputLayer" else { continue }
-                if QuantizedClasses.canHoldOutputQuantizer(n) { result.append(inbound) }
-                else { result += holders(before: inbound) }
+                if QuantizedLayerRegistry.canHoldOutputQuantizer(n) {
+                    result.append(inbound)
+                } else {
+                    result += holders(before: inbound)
+                }
             }
             return result
         }
 
         for layer in g.nodes.reversed() {
-            guard let q = QuantizedClasses.quantizedClass(of: layer), QuantizedClasses.alignedInputs.contains(q) else { continue }
+            guard QuantizedLayerRegistry.type(quantizing: layer)?.needsAlignedInputs == true else { continue }
             for name in holders(before: layer.name) {
                 guard let current = g.node(named: name) else { continue }
                 let shape = shapes[name] ?? []
@@ -38,12 +41,18 @@ enum OutputQuantizerPlan {
                 var p: [(String, JSONValue)]
                 switch layerClass(current) {
                 case "ReLU":
-                    p = [("bitwidth", .number(Double(params.activationBits))), ("signed", .bool(params.activationBits >= 8)),
-                         ("axis", axis)]
+                    p = [
+                        ("bitwidth", .number(Double(params.activationBits))),
+                        ("signed", .bool(params.activationBits >= 8)),
+                        ("axis", axis),
+                    ]
                 case "GlobalAveragePooling2D", "GlobalAvgPool2D":
                     let previous = holders(before: name).first.flatMap { g.node(named: $0) }
                     let afterActivation = previous.map { layerClass($0) == "ReLU" } ?? false
-                    p = [("bitwidth", .number(Double(afterActivation ? params.activationBits : params.outputBits))), ("axis", axis)]
+                    p = [
+                        ("bitwidth", .number(Double(afterActivation ? params.activationBits : params.outputBits))),
+                        ("axis", axis),
+                    ]
                 default:
                     p = [("bitwidth", .number(Double(params.outputBits))), ("axis", axis)]
                 }

@@ -13,8 +13,10 @@ public struct QuantizeOptions {
     /// Stop quantizing after this layer (its successors stay float).
     public var quantizeUntil: String?
 
-    public init(params: QuantizationParams = .default, qConfig: JSONValue? = nil,
-                calibration: CalibrationOptions = CalibrationOptions(), quantizeUntil: String? = nil) {
+    public init(
+        params: QuantizationParams = .default, qConfig: JSONValue? = nil,
+        calibration: CalibrationOptions = CalibrationOptions(), quantizeUntil: String? = nil
+    ) {
         self.params = params
         self.qConfig = qConfig
         self.calibration = calibration
@@ -29,6 +31,9 @@ public struct QuantizationResult {
     /// The sanitized float graph calibration ran on.
     public var sanitized: LayerGraph
     public var warnings: [QuantizationWarning]
+    /// Sanitizing passes that could not apply and were skipped (the reference skips them
+    /// silently, so these are not among `warnings`).
+    public var sanitizeNotes: [SanitizeNote]
     /// Whether no Dequantizer had to be inserted before a float layer.
     public var fullyQuantized: Bool
 }
@@ -38,38 +43,48 @@ public struct QuantizationPlan {
     public var graph: LayerGraph
     public var sanitized: LayerGraph
     public var warnings: [QuantizationWarning]
+    public var sanitizeNotes: [SanitizeNote]
     public var fullyQuantized: Bool
 }
 
 public enum Quantizer {
     /// Quantizes and calibrates a float model read from a file.
-    public static func quantize(_ file: KerasModelFile, options: QuantizeOptions = QuantizeOptions()) throws -> QuantizationResult {
+    public static func quantize(
+        _ file: KerasModelFile, options: QuantizeOptions = QuantizeOptions()
+    ) throws -> QuantizationResult {
         var (graph, nested) = try importGraph(file)
         try fixInputShape(&graph, samples: options.calibration.samples)
         var plan = try prepare(graph, nested: nested, options: options)
         let calibrationWarnings = try Calibrator.calibrate(&plan, options: options.calibration, params: options.params)
         plan.warnings.insert(contentsOf: calibrationWarnings, at: 0)
         let model = try QuantizedModel(graph: plan.graph)
-        return QuantizationResult(model: model, qConfig: model.dumpConfig(), sanitized: plan.sanitized,
-                                  warnings: plan.warnings, fullyQuantized: plan.fullyQuantized)
+        return QuantizationResult(
+            model: model, qConfig: model.dumpConfig(), sanitized: plan.sanitized,
+            warnings: plan.warnings, sanitizeNotes: plan.sanitizeNotes,
+            fullyQuantized: plan.fullyQuantized)
     }
 
     /// Calibrates (again) a quantized model against its float model: the reference's
     /// `calibrate(model, qmodel, ...)`. Ranges are replaced; as in the reference, equalization
     /// divides the current kernels by the new rates.
-    public static func calibrate(_ quantized: QuantizedModel, float file: KerasModelFile,
-                                 params: QuantizationParams = .default,
-                                 options: CalibrationOptions) throws -> QuantizationResult {
+    public static func calibrate(
+        _ quantized: QuantizedModel, float file: KerasModelFile,
+        params: QuantizationParams = .default,
+        options: CalibrationOptions
+    ) throws -> QuantizationResult {
         let (graph, _) = try importGraph(file)
-        var sanitized = Sanitizer.sanitize(graph)
+        let sanitizing = Sanitizer.sanitize(graph)
+        var sanitized = sanitizing.graph
         for i in sanitized.nodes.indices { sanitized.nodes[i].className = originalClass(sanitized.nodes[i].className) }
         let fully = !quantized.layers.contains { $0.name.hasSuffix("/dequantizer") }
-        var plan = QuantizationPlan(graph: try LayerGraph(file: quantized.kerasModelFile()), sanitized: sanitized,
-                                    warnings: [], fullyQuantized: fully)
+        var plan = QuantizationPlan(
+            graph: try LayerGraph(file: quantized.kerasModelFile()), sanitized: sanitized,
+            warnings: [], sanitizeNotes: sanitizing.notes, fullyQuantized: fully)
         plan.warnings = try Calibrator.calibrate(&plan, options: options, params: params)
         let model = try QuantizedModel(graph: plan.graph)
-        return QuantizationResult(model: model, qConfig: model.dumpConfig(), sanitized: plan.sanitized,
-                                  warnings: plan.warnings, fullyQuantized: fully)
+        return QuantizationResult(
+            model: model, qConfig: model.dumpConfig(), sanitized: plan.sanitized,
+            warnings: plan.warnings, sanitizeNotes: plan.sanitizeNotes, fullyQuantized: fully)
     }
 
     /// §5.2: the model input takes the shape of the calibration samples; a dynamic input shape
@@ -81,19 +96,24 @@ public enum Quantizer {
         let declared = input.config["batch_input_shape"]?.array?.dropFirst().map { $0.int } ?? []
         guard let samples else {
             if declared.contains(where: { $0 == nil }) {
-                throw QuantizationError.calibration("The model has a dynamic input shape, expecting 'samples' or a fully "
-                    + "defined 'input_shape' to be provided (input '\(name)').")
+                throw QuantizationError.calibration(
+                    "The model has a dynamic input shape, expecting 'samples' or a fully "
+                        + "defined 'input_shape' to be provided (input '\(name)').")
             }
             return
         }
         let shape = Array(samples.shape.dropFirst())
         guard shape.count == declared.count else {
-            throw QuantizationError.calibration("calibration samples of shape \(samples.shape) do not match the input "
-                + "'\(name)' of shape \(declared.map { $0.map(String.init) ?? "None" }) (expected (N, ...) with the same rank)")
+            throw QuantizationError.calibration(
+                "calibration samples of shape \(samples.shape) do not match the input "
+                    + "'\(name)' of shape \(declared.map { $0.map(String.init) ?? "None" }) "
+                    + "(expected (N, ...) with the same rank)"
+            )
         }
         if zip(shape, declared).contains(where: { $1 != nil && $0 != $1 }) {
-            throw QuantizationError.calibration("calibration samples of shape \(samples.shape) do not fit the input '\(name)' "
-                + "of shape \(declared.map { $0.map(String.init) ?? "None" })")
+            throw QuantizationError.calibration(
+                "calibration samples of shape \(samples.shape) do not fit the input '\(name)' "
+                    + "of shape \(declared.map { $0.map(String.init) ?? "None" })")
         }
         input.setConfig("batch_input_shape", .array([.null] + shape.map { .number(Double($0)) }))
         g[name] = input
@@ -101,12 +121,15 @@ public enum Quantizer {
 
     /// The flattened graph, with every layer of a nested model renamed to class
     /// `Nested:<owner>:<class>:<original class>` so the pipeline treats it as opaque float.
-    static func importGraph(_ file: KerasModelFile) throws -> (LayerGraph, [String: (owner: String, ownerClass: String)]) {
+    static func importGraph(
+        _ file: KerasModelFile
+    ) throws -> (LayerGraph, [String: (owner: String, ownerClass: String)]) {
         var graph = try LayerGraph(file: file)
         var nested: [String: (owner: String, ownerClass: String)] = [:]
         for layer in file.modelConfig["config"]?["layers"]?.array ?? [] {
             guard let cls = layer["class_name"]?.string, ["Sequential", "Functional", "Model"].contains(cls),
-                  let owner = layer["config"]?["name"]?.string ?? layer["name"]?.string else { continue }
+                let owner = layer["config"]?["name"]?.string ?? layer["name"]?.string
+            else { continue }
             for name in nestedLayerNames(layer) { nested[name] = (owner, cls) }
         }
         for i in graph.nodes.indices {
@@ -130,8 +153,10 @@ public enum Quantizer {
     }
 
     /// Everything before calibration: the quantized graph with initial calibration variables.
-    public static func prepare(_ input: LayerGraph, nested: [String: (owner: String, ownerClass: String)] = [:],
-                               options: QuantizeOptions) throws -> QuantizationPlan {
+    public static func prepare(
+        _ input: LayerGraph, nested: [String: (owner: String, ownerClass: String)] = [:],
+        options: QuantizeOptions
+    ) throws -> QuantizationPlan {
         let params = options.params
         for node in input.nodes {
             let cls = node.baseClassName
@@ -147,10 +172,12 @@ public enum Quantizer {
             throw QuantizationError.unknownLayer(until, model: input.name)
         }
         guard options.qConfig == nil || options.qConfig?.objectPairs != nil else {
-            throw QuantizationError.invalidQConfig("q_config must be a JSON object mapping layer names to quant_config objects")
+            throw QuantizationError.invalidQConfig(
+                "q_config must be a JSON object mapping layer names to quant_config objects")
         }
 
-        let sanitized = Sanitizer.sanitize(input)
+        let sanitizing = Sanitizer.sanitize(input)
+        let sanitized = sanitizing.graph
         let planned = OutputQuantizerPlan.plan(sanitized, params: params)
         var inputParams: QuantizationParams? = params
         inputParams?.weightBits = params.inputWeightBits
@@ -160,16 +187,18 @@ public enum Quantizer {
         var quantizedNames = Set<String>()
         for (i, node) in sanitized.nodes.enumerated() where layerClass(node) != "InputLayer" {
             guard node.inputs.allSatisfy({ converted.contains($0.layer) }),
-                  let qclass = QuantizedClasses.quantizedClass(of: node) else { continue }
+                let type = QuantizedLayerRegistry.type(quantizing: node)
+            else { continue }
             let match = options.qConfig?[node.name].flatMap { ($0.objectPairs?.isEmpty ?? true) ? nil : $0 }
-            if qclass == "QuantizedAdd" && node.inputs.count != 2 {
-                throw QuantizationError.addArity(layer: node.name, inputs: node.inputs.count)
-            }
+            try type.checkQuantizable(node)
             let quantConfig = match ?? planned.first(where: { $0.0 == node.name })?.1 ?? .object([])
-            guard let config = QuantizedClasses.quantizedConfig(of: node, qclass: qclass, quantConfig: quantConfig,
-                                                                params: inputParams ?? params) else { continue }
-            if QuantizedClasses.weightLayers.contains(qclass) { inputParams = nil }
-            graph.nodes[i].className = "Custom>\(qclass)"
+            guard
+                let config = QuantizedLayerRegistry.quantizedConfig(
+                    of: node, as: type, quantConfig: quantConfig,
+                    params: inputParams ?? params)
+            else { continue }
+            if type.hasWeights { inputParams = nil }
+            graph.nodes[i].className = "Custom>\(type.className)"
             graph.nodes[i].config = config
             quantizedNames.insert(node.name)
             if options.quantizeUntil != node.name { converted.insert(node.name) }
@@ -179,8 +208,9 @@ public enum Quantizer {
         if !quantizedNames.isEmpty {
             try insertInputQuantizer(&graph, params: params, warnings: &warnings)
         }
-        let fully = try insertDequantizers(&graph, quantized: quantizedNames, nested: nested, modelName: input.name,
-                                           warn: options.quantizeUntil == nil, warnings: &warnings)
+        let fully = try insertDequantizers(
+            &graph, quantized: quantizedNames, nested: nested, modelName: input.name,
+            warn: options.quantizeUntil == nil, warnings: &warnings)
         if fully, let bits = params.lastOutputBits {
             try applyLastOutputBits(&graph, bits: bits, params: params)
         }
@@ -188,21 +218,29 @@ public enum Quantizer {
         if fully {
             let outputs = graph.outputs
             let name = graph.uniqueName("dequantizer")
-            graph.nodes.append(GraphNode(name: name, className: "Custom>Dequantizer",
-                                         config: .object(LayerTemplates.base(name)), inputs: outputs, weights: []))
+            graph.nodes.append(
+                GraphNode(
+                    name: name, className: "Custom>Dequantizer",
+                    config: .object(LayerTemplates.base(name)), inputs: outputs, weights: []))
             graph.outputs = [TensorRef(layer: name)]
         }
         graph.modelClass = "Functional"
         for i in graph.nodes.indices { graph.nodes[i].className = originalClass(graph.nodes[i].className) }
         var floatGraph = sanitized
-        for i in floatGraph.nodes.indices { floatGraph.nodes[i].className = originalClass(floatGraph.nodes[i].className) }
-        return QuantizationPlan(graph: graph, sanitized: floatGraph, warnings: warnings, fullyQuantized: fully)
+        for i in floatGraph.nodes.indices {
+            floatGraph.nodes[i].className = originalClass(floatGraph.nodes[i].className)
+        }
+        return QuantizationPlan(
+            graph: graph, sanitized: floatGraph, warnings: warnings,
+            sanitizeNotes: sanitizing.notes, fullyQuantized: fully)
     }
 
     /// §5.7: an InputQuantizer after a float input; for an unsigned one, the first layer
     /// (through Rescaling) must be a Conv2D or Dense, which gets a bias and explicit padding.
-    static func insertInputQuantizer(_ g: inout LayerGraph, params: QuantizationParams,
-                                     warnings: inout [QuantizationWarning]) throws {
+    static func insertInputQuantizer(
+        _ g: inout LayerGraph, params: QuantizationParams,
+        warnings: inout [QuantizationWarning]
+    ) throws {
         guard let inputName = g.inputs.first, let input = g.node(named: inputName) else { return }
         let dtype = input.config["dtype"]?.string ?? "float32"
         guard ["float32", "float16", "float64", "bfloat16"].contains(dtype) else {
@@ -212,22 +250,30 @@ public enum Quantizer {
         let shape = input.config["batch_input_shape"] ?? .array([])
         let axis = params.perTensorActivations || (shape.array?.count ?? 0) < 3 ? "per-tensor" : "per-axis"
         let name = g.uniqueName("input_quantizer")
-        let iq = GraphNode(name: name, className: "Custom>InputQuantizer", config: .object(LayerTemplates.base(name) + [
-            ("batch_input_shape", shape), ("quant_config", .object([])),
-            ("bitwidth", .number(Double(params.inputBitwidth))), ("signed", .bool(params.inputSigned)), ("axis", .string(axis)),
-        ]), inputs: [TensorRef(layer: inputName)], weights: [])
+        let iq = GraphNode(
+            name: name, className: "Custom>InputQuantizer",
+            config: .object(
+                LayerTemplates.base(name) + [
+                    ("batch_input_shape", shape), ("quant_config", .object([])),
+                    ("bitwidth", .number(Double(params.inputBitwidth))), ("signed", .bool(params.inputSigned)),
+                    ("axis", .string(axis)),
+                ]), inputs: [TensorRef(layer: inputName)], weights: [])
         g.insert(iq, after: inputName)
         guard !params.inputSigned else { return }
         // From the input, follow single outbounds through the InputQuantizer and Rescaling layers.
         var target = inputName
         while g.outbound(of: target).count == 1, let n = g.node(named: target),
-              target == inputName || target == name || n.baseClassName.hasSuffix("Rescaling") {
+            target == inputName || target == name || n.baseClassName.hasSuffix("Rescaling")
+        {
             target = g.outbound(of: target)[0]
         }
-        guard var first = g.node(named: target), ["QuantizedConv2D", "QuantizedDense"].contains(first.baseClassName) else {
+        guard var first = g.node(named: target),
+            QuantizedLayerRegistry.byClassName[first.baseClassName]?.foldsInputZeroPoint == true
+        else {
             let n = g.node(named: target)
-            throw QuantizationError.unsignedInputNeedsConvOrDense(dtype: params.inputDType.rawValue, layer: target,
-                                                                  className: originalClass(n?.className ?? "?"))
+            throw QuantizationError.unsignedInputNeedsConvOrDense(
+                dtype: params.inputDType.rawValue, layer: target,
+                className: originalClass(n?.className ?? "?"))
         }
         if first.config["use_bias"]?.bool != true {
             first.setConfig("use_bias", .bool(true))
@@ -236,7 +282,9 @@ public enum Quantizer {
         }
         // The reference drops the bias initializer; the rebuilt layer serializes the default.
         first.setConfig("bias_initializer", LayerTemplates.zeros)
-        if first.baseClassName == "QuantizedConv2D", first.config["padding"]?.string == "same", first.config["padding_value"] == nil {
+        if first.baseClassName == "QuantizedConv2D", first.config["padding"]?.string == "same",
+            first.config["padding_value"] == nil
+        {
             first.setConfig("padding", .string("valid"))
             first.setConfig("padding_value", .array([.number(0)]))
         }
@@ -244,9 +292,11 @@ public enum Quantizer {
     }
 
     /// §5.8: a `<layer>/dequantizer` on every link from a quantized layer to a float one.
-    static func insertDequantizers(_ g: inout LayerGraph, quantized: Set<String>,
-                                   nested: [String: (owner: String, ownerClass: String)], modelName: String,
-                                   warn: Bool, warnings: inout [QuantizationWarning]) throws -> Bool {
+    static func insertDequantizers(
+        _ g: inout LayerGraph, quantized: Set<String>,
+        nested: [String: (owner: String, ownerClass: String)], modelName: String,
+        warn: Bool, warnings: inout [QuantizationWarning]
+    ) throws -> Bool {
         guard !quantized.isEmpty else {
             let first = g.inputs.first.flatMap { g.outbound(of: $0).first }.flatMap { g.node(named: $0) }
             let cls = first.map { nested[$0.name]?.ownerClass ?? originalClass($0.className) } ?? "?"
@@ -254,20 +304,30 @@ public enum Quantizer {
             throw QuantizationError.nothingQuantizable(model: modelName, firstLayer: name, className: cls)
         }
         var links: [(String, [String])] = []
-        for node in g.nodes where !quantized.contains(node.name) && !node.className.hasPrefix("Custom>") && layerClass(node) != "InputLayer" {
+        for node in g.nodes
+        where !quantized.contains(node.name) && !node.className.hasPrefix("Custom>") && layerClass(node) != "InputLayer"
+        {
             for src in g.inbound(of: node.name) where quantized.contains(src) {
                 if links.isEmpty && warn {
                     let owner = nested[node.name]
-                    warnings.append(.partial(layer: owner?.owner ?? node.name,
-                                             className: owner?.ownerClass ?? originalClass(node.className)))
+                    warnings.append(
+                        .partial(
+                            layer: owner?.owner ?? node.name,
+                            className: owner?.ownerClass ?? originalClass(node.className)))
                 }
-                if let i = links.firstIndex(where: { $0.0 == src }) { links[i].1.append(node.name) } else { links.append((src, [node.name])) }
+                if let i = links.firstIndex(where: { $0.0 == src }) {
+                    links[i].1.append(node.name)
+                } else {
+                    links.append((src, [node.name]))
+                }
             }
         }
         for (src, readers) in links {
             let name = "\(src)/dequantizer"
-            g.insert(GraphNode(name: name, className: "Custom>Dequantizer", config: .object(LayerTemplates.base(name)),
-                               inputs: [TensorRef(layer: src)], weights: []), after: src, consumers: readers)
+            g.insert(
+                GraphNode(
+                    name: name, className: "Custom>Dequantizer", config: .object(LayerTemplates.base(name)),
+                    inputs: [TensorRef(layer: src)], weights: []), after: src, consumers: readers)
         }
         return links.isEmpty
     }
@@ -275,12 +335,16 @@ public enum Quantizer {
     /// §5.9: an OutputQuantizer of `bits` on each output layer of a fully quantized model.
     static func applyLastOutputBits(_ g: inout LayerGraph, bits: Int, params: QuantizationParams) throws {
         for out in g.outputs {
-            guard var node = g.node(named: out.layer), let q = node.className.split(separator: ">").last,
-                  !QuantizedClasses.noOutputQuantizer.contains(String(q)), let qc = node.config["quant_config"] else {
+            guard var node = g.node(named: out.layer),
+                QuantizedLayerRegistry.byClassName[node.baseClassName]?.holdsOutputQuantizer ?? true,
+                let qc = node.config["quant_config"]
+            else {
                 throw QuantizationError.lastOutputBits(layer: out.layer)
             }
-            let oq: JSONValue = .object([("bitwidth", .number(Double(bits))), ("buffer_bitwidth", .number(Double(params.bufferBits))),
-                                         ("scale_bits", .number(bits >= 16 ? 16 : 8))])
+            let oq: JSONValue = .object([
+                ("bitwidth", .number(Double(bits))), ("buffer_bitwidth", .number(Double(params.bufferBits))),
+                ("scale_bits", .number(bits >= 16 ? 16 : 8)),
+            ])
             node.setConfig("quant_config", qc.setting("output_quantizer", to: oq))
             g[out.layer] = node
         }

@@ -1,7 +1,8 @@
 // Errors and warnings of quantize()/calibrate(): each names the layer and the rule involved,
 // with the reference's wording where it has one, and says what the user can do.
+import Diagnostics
 
-public enum QuantizationError: Error, CustomStringConvertible, Equatable {
+public enum QuantizationError: UserFacingError, Equatable {
     case invalidParams(String)
     case invalidQConfig(String)
     case requantize(layer: String, className: String)
@@ -51,6 +52,62 @@ public enum QuantizationError: Error, CustomStringConvertible, Equatable {
     }
 }
 
+extension QuantizationError {
+    public var problemType: ProblemType {
+        switch self {
+        case .invalidParams, .invalidQConfig, .unknownLayer, .invalidBatchSize, .lastOutputBits,
+            .unsignedInputNeedsConvOrDense:
+            return .invalidQuantizationParams
+        case .unserializable, .addArity: return .unsupportedLayer
+        case .requantize, .nothingQuantizable, .multipleInputs, .calibration, .zeroPointFolding, .cancelled:
+            return .quantizationFailed
+        }
+    }
+
+    public var layer: String? {
+        switch self {
+        case .requantize(let layer, _), .unserializable(let layer, _), .nothingQuantizable(_, let layer, _),
+            .unsignedInputNeedsConvOrDense(_, let layer, _), .lastOutputBits(let layer), .unknownLayer(let layer, _),
+            .addArity(let layer, _), .zeroPointFolding(let layer):
+            return layer
+        case .invalidParams, .invalidQConfig, .multipleInputs, .calibration, .invalidBatchSize, .cancelled:
+            return nil
+        }
+    }
+
+    public var rule: String? {
+        switch self {
+        case .requantize: return "no-requantization"
+        case .unserializable: return "no-python-code-layers"
+        case .nothingQuantizable: return "first-layer-quantizable"
+        case .unsignedInputNeedsConvOrDense: return "unsigned-input-first-layer"
+        case .lastOutputBits: return "last-output-bits-holder"
+        case .multipleInputs: return "single-input"
+        case .unknownLayer: return "quantize-until-known-layer"
+        case .addArity: return "add-two-inputs"
+        case .zeroPointFolding: return "zero-point-folding"
+        case .invalidBatchSize: return "positive-batch-size"
+        case .invalidParams, .invalidQConfig, .calibration, .cancelled: return nil
+        }
+    }
+
+    public var fix: String? {
+        switch self {
+        case .requantize: return "Quantize the original float model."
+        case .unserializable: return "Rebuild the model with standard Keras layers instead of Lambda layers."
+        case .unsignedInputNeedsConvOrDense: return "Use a signed input_dtype such as int8."
+        case .multipleInputs: return "Quantize a model with a single input."
+        case .addArity: return "Split the Add into two-input Adds."
+        case .invalidBatchSize: return "Give a batch size of at least 1."
+        case .lastOutputBits:
+            return "Leave last_output_bits unset, or end the model with a layer that holds an OutputQuantizer."
+        case .invalidParams, .invalidQConfig, .nothingQuantizable, .unknownLayer, .calibration, .zeroPointFolding,
+            .cancelled:
+            return nil
+        }
+    }
+}
+
 /// A warning the reference emits as a `UserWarning`; the run continues.
 public struct QuantizationWarning: Equatable, Sendable, CustomStringConvertible {
     public enum Kind: String, Sendable { case perAxisRandomSamples, partialQuantization, inputDTypeMismatch }
@@ -60,20 +117,27 @@ public struct QuantizationWarning: Equatable, Sendable, CustomStringConvertible 
     public var description: String { message }
 
     static func perAxisRandom() -> QuantizationWarning {
-        QuantizationWarning(kind: .perAxisRandomSamples, layer: nil, message:
-            "Quantizing per-axis with random calibration samples is not accurate. Set QuantizationParams."
-            + "per_tensor_activations=True when calibrating with random samples. Continuing execution.")
+        QuantizationWarning(
+            kind: .perAxisRandomSamples, layer: nil,
+            message:
+                "Quantizing per-axis with random calibration samples is not accurate. Set QuantizationParams."
+                + "per_tensor_activations=True when calibrating with random samples. Continuing execution.")
     }
 
     static func partial(layer: String, className: String) -> QuantizationWarning {
-        QuantizationWarning(kind: .partialQuantization, layer: layer, message:
-            "'\(layer)' of type \(className) is not supported to quantize, a Dequantizer is added before it "
-            + "and quantization will stop at this layer.Continuing execution.")
+        QuantizationWarning(
+            kind: .partialQuantization, layer: layer,
+            message:
+                "'\(layer)' of type \(className) is not supported to quantize, a Dequantizer is added before it "
+                + "and quantization will stop at this layer.Continuing execution.")
     }
 
     static func dtypeMismatch(dtype: String, input: String) -> QuantizationWarning {
-        QuantizationWarning(kind: .inputDTypeMismatch, layer: input, message:
-            "The provided model expects \(dtype) in \(input) but QuantizationParams.input_dtype is \(dtype) which "
-            + "is different. Keeping original signature without adding an input quantizer and continuing execution.")
+        QuantizationWarning(
+            kind: .inputDTypeMismatch, layer: input,
+            message:
+                "The provided model expects \(dtype) in \(input) but QuantizationParams.input_dtype is \(dtype) which "
+                + "is different. Keeping original signature without adding an input quantizer and continuing execution."
+        )
     }
 }

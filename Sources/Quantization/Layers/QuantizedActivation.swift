@@ -3,6 +3,15 @@
 // scale fixed by the activation's range over every possible input code (the reference's
 // look-up table, evaluated in its default dequantize-requantize mode), then output-quantized.
 import Foundation
+import KerasGraph
+
+enum QuantizedActivation: QuantizedLayerType {
+    static let className = "QuantizedActivation"
+
+    static func makeOp(_ layer: QuantizedLayer, mode: ReferenceMode) throws -> LayerOp {
+        try QuantizedActivationOp(layer)
+    }
+}
 
 struct QuantizedActivationOp: LayerOp {
     let name: String
@@ -21,17 +30,19 @@ struct QuantizedActivationOp: LayerOp {
         case "leaky_relu": activation = { $0 < 0 ? alpha * $0 : $0 }
         case let other: throw r.fail("activation '\(other)' is not supported (gelu, swish, hard_silu, leaky_relu)")
         }
-        lutBits = (r.int("lut_bitwidth", in: r.quantConfig) ?? 14) - 1
+        lutBits = (r.quantConfig["lut_bitwidth"]?.int ?? 14) - 1
         oq = try r.outputQuantizer()
     }
 
     func forward(_ inputs: [QValue]) throws -> QValue {
         let x = try expectQuantized(inputs[0], layer: name)
         guard !x.isQFloat, x.isPerTensor else {
-            throw QuantizedModelError.arithmetic(layer: name, reason: "QuantizedActivation only supports per-tensor FixedPoint inputs.")
+            throw QuantizedModelError.arithmetic(
+                layer: name, reason: "QuantizedActivation only supports per-tensor FixedPoint inputs.")
         }
         guard x.valueBits <= 24 else {
-            throw QuantizedModelError.arithmetic(layer: name, reason: "a \(x.valueBits)-bit input is too wide for an activation table")
+            throw QuantizedModelError.arithmetic(
+                layer: name, reason: "a \(x.valueBits)-bit input is too wide for an activation table")
         }
         let step = pow2(x.fracBits.values[0])
         // The scale comes from the largest |activation| over every input code.
@@ -41,8 +52,9 @@ struct QuantizedActivationOp: LayerOp {
         let scale = ReferenceMode.predict.divide(rangeMax, byConstant: pow2(Float(lutBits)) - 1)
         let (lo, hi) = saturationBounds(lutBits)
         let values = x.values.map { min(max(rne(activation($0 / step) / scale), lo), hi) }
-        let out = QTensor(values: values, shape: x.shape, valueBits: lutBits, fracBits: ChannelParam(scalar: 0),
-                          scales: ChannelParam(scalar: scale))
+        let out = QTensor(
+            values: values, shape: x.shape, valueBits: lutBits, fracBits: ChannelParam(scalar: 0),
+            scales: ChannelParam(scalar: scale))
         return .quantized(try applyOutputQuantizer(out, oq))
     }
 }

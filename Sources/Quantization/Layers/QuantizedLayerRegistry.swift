@@ -1,0 +1,59 @@
+// QuantizedLayerRegistry: the one table of QuantizeML layer classes by name. Adding a class is
+// one file in this folder and one entry here; the pipeline, the engine and calibration ask the
+// table instead of switching on class names.
+import KerasGraph
+
+enum QuantizedLayerRegistry {
+    static let types: [any QuantizedLayerType.Type] = [
+        QuantizedConv2D.self, QuantizedDepthwiseConv2D.self, QuantizedSeparableConv2D.self, QuantizedDense.self,
+        QuantizedReLU.self, QuantizedMaxPool2D.self, QuantizedGlobalAveragePooling2D.self, QuantizedRescaling.self,
+        QuantizedAdd.self, QuantizedConcatenate.self, QuantizedFlatten.self, QuantizedReshape.self,
+        QuantizedDropout.self, InputQuantizer.self, Dequantizer.self, QuantizedActivation.self,
+    ]
+
+    static let byClassName: [String: any QuantizedLayerType.Type] = Dictionary(
+        uniqueKeysWithValues: types.map { ($0.className, $0) })
+
+    static let byFloatClass: [String: any QuantizedLayerType.Type] = Dictionary(
+        uniqueKeysWithValues: types.flatMap { t in t.floatClasses.map { ($0, t) } })
+
+    /// The type a float node quantizes to (none for a layer inside a nested model).
+    static func type(quantizing node: GraphNode) -> (any QuantizedLayerType.Type)? { byFloatClass[layerClass(node)] }
+
+    /// The type of a class name in either form (`QuantizedConv2D` or `Conv2D`).
+    static func type(ofAnyClass name: String) -> (any QuantizedLayerType.Type)? {
+        byClassName[name] ?? byFloatClass[name]
+    }
+
+    static func canHoldOutputQuantizer(_ node: GraphNode) -> Bool {
+        type(quantizing: node)?.holdsOutputQuantizer ?? false
+    }
+
+    /// The quantized config of a float node (§5.4, §8.2), or nil when the reference would leave
+    /// it float. `quantConfig` is the q_config entry or the planned OutputQuantizer (may be empty).
+    static func quantizedConfig(
+        of node: GraphNode, as type: any QuantizedLayerType.Type, quantConfig: JSONValue,
+        params: QuantizationParams
+    ) -> JSONValue? {
+        let qc = QuantConfig(quantConfig)
+        guard acceptsBitwidth(qc["output_quantizer"]) else { return nil }
+        let outputKeys = ["bitwidth", "signed", "axis", "scale_bits", "buffer_bitwidth"]
+        if let oq = qc["output_quantizer"]?.objectPairs, oq.contains(where: { !outputKeys.contains($0.0) }) {
+            return nil
+        }
+        return type.quantizedConfig(of: node, quantConfig: qc, params: params)
+    }
+
+    /// The op running a saved layer: a legacy CNN2SNN layer on the float path, a QuantizeML
+    /// class from the table, or a float layer of the tail after a Dequantizer.
+    static func makeOp(_ layer: QuantizedLayer, mode: ReferenceMode) throws -> LayerOp {
+        if LegacyLayers.isLegacy(layer) { return try LegacyLayers.makeOp(layer) }
+        // The model input's value is given, never computed.
+        if layer.baseClassName == "InputLayer" { return IdentityOp() }
+        if let type = byClassName[layer.baseClassName] { return try type.makeOp(layer, mode: mode) }
+        if layer.className.hasPrefix("Custom>") || layer.baseClassName.hasPrefix("Quantized") {
+            throw QuantizedModelError.unsupportedLayer(layer: layer.name, className: layer.className)
+        }
+        return try FloatLayerOp(layer)
+    }
+}

@@ -1,0 +1,75 @@
+// QuantizedLayerType: what one QuantizeML layer class owns across the quantization stages — the
+// float classes it quantizes, its quantized config (q_config defaults and overrides), its
+// integer op and the integers that op records, and the facts OutputQuantizer planning and
+// calibration ask of it. One conforming type per class, one file each in this folder, found by
+// class name in QuantizedLayerRegistry.
+import KerasGraph
+
+/// What cross-layer equalization (reference §6.4) does when its walk from an OutputQuantizer
+/// reaches a layer.
+enum EqualizationRole {
+    /// A weight layer: its kernel absorbs the rescaling rates.
+    case absorbs
+    /// Transparent to the rates (pooling, dropout, dequantizer).
+    case passes
+    /// Transparent when the rates are per-tensor; once only when they are per-axis.
+    case reshapes
+    /// Ends the walk without equalizing.
+    case stops
+}
+
+protocol QuantizedLayerType {
+    /// The QuantizeML class name, without the `Custom>` prefix.
+    static var className: String { get }
+    /// The float Keras classes the pipeline replaces by this class (reference §5.4).
+    static var floatClasses: [String] { get }
+    /// Whether the layer holds weights (the `input_weight_bits` scope ends after the first one).
+    static var hasWeights: Bool { get }
+    /// Whether it can follow an unsigned InputQuantizer: its bias absorbs the zero point (§5.7, §6.5).
+    static var foldsInputZeroPoint: Bool { get }
+    /// Whether the layer can end with an OutputQuantizer (§5.5, §5.9).
+    static var holdsOutputQuantizer: Bool { get }
+    /// Whether its inputs must be output-quantized by the nearest preceding holders (§5.5).
+    static var needsAlignedInputs: Bool { get }
+    /// Its part in the equalization walk of §6.4 (float and quantized forms alike).
+    static var equalization: EqualizationRole { get }
+    /// Whether its OutputQuantizer rescales a scale, so equalization may start from it.
+    static var startsEqualization: Bool { get }
+
+    /// Refuses a float layer the quantized class can never take (an error naming the layer and the rule).
+    static func checkQuantizable(_ node: GraphNode) throws
+    /// The quantized Keras config of the float `node` with `quantConfig` completed from `params`,
+    /// or nil when the reference's constructor would refuse it (the layer then stays float).
+    static func quantizedConfig(of node: GraphNode, quantConfig: QuantConfig, params: QuantizationParams) -> JSONValue?
+    /// The integer op of a saved layer of this class (config and weights parsed once).
+    static func makeOp(_ layer: QuantizedLayer, mode: ReferenceMode) throws -> LayerOp
+}
+
+extension QuantizedLayerType {
+    static var floatClasses: [String] { [] }
+    static var hasWeights: Bool { false }
+    static var foldsInputZeroPoint: Bool { false }
+    static var holdsOutputQuantizer: Bool { true }
+    static var needsAlignedInputs: Bool { false }
+    static var equalization: EqualizationRole { .stops }
+    static var startsEqualization: Bool { true }
+    static func checkQuantizable(_ node: GraphNode) throws {}
+    static func quantizedConfig(
+        of node: GraphNode, quantConfig: QuantConfig, params: QuantizationParams
+    ) -> JSONValue? {
+        nil
+    }
+
+    /// The float config's `name`, `trainable` and `dtype`, then `keys` when present.
+    static func kept(_ config: JSONValue, _ keys: [String] = []) -> [(String, JSONValue)] {
+        (["name", "trainable", "dtype"] + keys).compactMap { k in config[k].map { (k, $0) } }
+    }
+}
+
+/// A quantizer bitwidth the reference's Quantizer constructor accepts.
+func acceptsBitwidth(_ cfg: JSONValue?, signedDefault: Bool = true) -> Bool {
+    guard let cfg else { return true }
+    guard let bits = cfg["bitwidth"]?.int else { return cfg["bitwidth"] == nil }
+    let signed = cfg["signed"]?.bool ?? signedDefault
+    return bits >= (signed ? 2 : 1)
+}
