@@ -76,16 +76,3 @@ extension QuantizedModel {
         return KerasModelFile(modelConfig: config, weights: weights, layerNames: layers.map(\.name))
     }
 }
-
-extension QuantizedModel {
-    /// True when a saved model holds QuantizeML layers (`Custom>Quantized*`, `Custom>InputQuantizer`)
-    /// or legacy CNN2SNN quantized layers, i.e. when it should run on the quantized engine.
-    public static func isQuantized(_ file: KerasModelFile) -> Bool {
-        guard let graph = try? LayerGraph(file: file) else { return false }
-        return graph.nodes.contains { node in
-            let base = node.baseClassName
-            if node.className.hasPrefix("Custom>") { return base.hasPrefix("Quantized") || base == "InputQuantizer" }
-            return base.hasPrefix("Quantized") && (node.config["quantizer"] != nil || node.config["bitwidth"] != nil)
-        }
-    }
-}

@@ -91,13 +91,13 @@ final class QuantizedInferenceTests: XCTestCase {
         print("\(name): \(exact)/\(want.count) bit-exact")
         for (a, b) in zip(got, want) { XCTAssertEqual(a, b, accuracy: 1e-4 * m + 1e-4 * abs(b)) }
         XCTAssertEqual(model.dumpConfig(), .object([]))
-        XCTAssertTrue(QuantizedModel.isQuantized(try KerasH5.read(Fixtures.file(name, "quantized.h5"))))
+        XCTAssertTrue(try LayerGraph(file: KerasH5.read(Fixtures.file(name, "quantized.h5"))).isQuantized)
     }
 
     func testDumpConfigEqualsReference() throws {
         for name in try CorpusCase.quantizedCases() {
-            XCTAssertTrue(QuantizedModel.isQuantized(try KerasH5.read(Fixtures.file(name, "quantized.h5"))), name)
-            XCTAssertFalse(QuantizedModel.isQuantized(try KerasH5.read(Fixtures.file(name, "model.h5"))), name)
+            XCTAssertTrue(try LayerGraph(file: KerasH5.read(Fixtures.file(name, "quantized.h5"))).isQuantized, name)
+            XCTAssertFalse(try LayerGraph(file: KerasH5.read(Fixtures.file(name, "model.h5"))).isQuantized, name)
             let model = try loadQuantizedModel(name)
             let want = try JSONValue(parsing: Data(contentsOf: Fixtures.file(name, "q_config.json")))
             XCTAssertEqual(model.dumpConfig(), want, name)

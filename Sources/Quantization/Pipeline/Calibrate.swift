@@ -134,7 +134,7 @@ public enum Calibrator {
         }
         var maxObservers: [String: Observer] = [:]
         var inMin = Observer(channels: 1), inMax = Observer(channels: 1)
-        let shapes = outputShapes(of: plan.sanitized)
+        let shapes = LayerRegistry.outputShapes(of: plan.sanitized)
         for n in outputObserved {
             maxObservers[n.name] = Observer(channels: perAxis(n) ? shapes[n.name]?.last ?? 1 : 1)
         }

@@ -6,7 +6,7 @@ import KerasGraph
 enum OutputQuantizerPlan {
     /// Layer name → `{"output_quantizer": {...}}`, in planning order.
     static func plan(_ g: LayerGraph, params: QuantizationParams) -> [(String, JSONValue)] {
-        let shapes = outputShapes(of: g)
+        let shapes = LayerRegistry.outputShapes(of: g)
         var configs: [(String, JSONValue)] = []
         func index(_ name: String) -> Int? { configs.firstIndex(where: { $0.0 == name }) }
 

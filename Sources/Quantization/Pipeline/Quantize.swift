@@ -353,7 +353,7 @@ public enum Quantizer {
     /// §5.10: new variables start at their initial values (OutputQuantizer `range_max` = 1,
     /// `rescaling_rate` = 1; InputQuantizer `range_min` = 0, `range_max` = 1).
     static func addCalibrationVariables(_ g: inout LayerGraph) {
-        let shapes = outputShapes(of: g)
+        let shapes = LayerRegistry.outputShapes(of: g)
         for i in g.nodes.indices {
             let node = g.nodes[i]
             let channels = shapes[node.name]?.last ?? 1

@@ -46,7 +46,7 @@ extension Sanitizer {
     }
 
     static func insertIdentityConvs(_ g: LayerGraph, after layers: [String]) throws -> LayerGraph {
-        let shapes = outputShapes(of: g)
+        let shapes = LayerRegistry.outputShapes(of: g)
         var out = g
         for layer in layers {
             guard let c = shapes[layer]?.last else {

@@ -9,7 +9,7 @@ extension Sanitizer {
 
         /// A Conv2D with `groups == filters == input channels` is a DepthwiseConv2D.
         public static func apply(_ g: LayerGraph) throws -> LayerGraph {
-            let shapes = outputShapes(of: g)
+            let shapes = LayerRegistry.outputShapes(of: g)
             var out = g
             for node in g.nodes where layerClass(node) == "Conv2D" {
                 guard let groups = node.configInt("groups"), groups > 1, let filters = node.configInt("filters"),

@@ -10,7 +10,7 @@ extension Sanitizer {
         /// 'same' Conv2D/DepthwiseConv2D kernels of size 2, 4, 6 (stride 1) or 2 (stride 2) are
         /// embedded in a zero kernel one larger, placed so that the result equals TF's SAME.
         public static func apply(_ g: LayerGraph) throws -> LayerGraph {
-            let shapes = outputShapes(of: g)
+            let shapes = LayerRegistry.outputShapes(of: g)
             var out = g
             for node in g.nodes where ["Conv2D", "DepthwiseConv2D"].contains(layerClass(node)) {
                 guard node.configString("padding") == "same", let k = node.configPair("kernel_size"), k.0 == k.1,

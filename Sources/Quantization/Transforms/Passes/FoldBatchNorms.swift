@@ -12,7 +12,7 @@ extension Sanitizer {
         public static func apply(_ g: LayerGraph) throws -> LayerGraph {
             let found = pairs(g, first: foldTargets, second: ["BatchNormalization"])
             if found.isEmpty { return g }
-            let shapes = outputShapes(of: g)
+            let shapes = LayerRegistry.outputShapes(of: g)
             var out = g
             for (layer, bnName) in found {
                 guard let bn = g[bnName], var target = out[layer], let mean = bn.tensor("moving_mean"),

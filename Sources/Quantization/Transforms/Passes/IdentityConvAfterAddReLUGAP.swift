@@ -8,7 +8,7 @@ extension Sanitizer {
 
         /// (a) `Add → ReLU → GlobalAveragePooling2D`: an identity conv between the Add and the ReLU.
         public static func apply(_ g: LayerGraph) throws -> LayerGraph {
-            let shapes = outputShapes(of: g)
+            let shapes = LayerRegistry.outputShapes(of: g)
             let adds = pairs(g, first: ["Add"], second: ["ReLU"]).filter { add, relu in
                 let next = g.outbound(of: relu)
                 return next.count == 1

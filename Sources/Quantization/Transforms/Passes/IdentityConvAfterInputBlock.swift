@@ -15,7 +15,7 @@ extension Sanitizer {
             {
                 target = g.outbound(of: target)[0]
             }
-            let shapes = outputShapes(of: g)
+            let shapes = LayerRegistry.outputShapes(of: g)
             guard let conv = g[target], layerClass(conv) == "Conv2D", let src = conv.inputs.first?.layer,
                 let cin = shapes[src]?.last, [1, 3].contains(cin)
             else { return g }

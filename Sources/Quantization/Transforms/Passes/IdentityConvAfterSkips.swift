@@ -8,7 +8,7 @@ extension Sanitizer {
 
         /// (b) an Add/Concatenate with a 4-D output none of whose readers is a convolution.
         public static func apply(_ g: LayerGraph) throws -> LayerGraph {
-            let shapes = outputShapes(of: g)
+            let shapes = LayerRegistry.outputShapes(of: g)
             let targets = g.nodes.filter { n in
                 guard ["Add", "Concatenate"].contains(layerClass(n)), let s = shapes[n.name], s.count == 3,
                     s[2] <= maxChannels

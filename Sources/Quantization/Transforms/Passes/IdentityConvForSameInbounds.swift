@@ -8,7 +8,7 @@ extension Sanitizer {
 
         /// (d) an Add/Concatenate reading the same tensor twice: an identity conv on its first input.
         public static func apply(_ g: LayerGraph) throws -> LayerGraph {
-            let shapes = outputShapes(of: g)
+            let shapes = LayerRegistry.outputShapes(of: g)
             var out = g
             for n in g.nodes
             where ["Add", "Concatenate"].contains(layerClass(n)) && n.inputs.count == 2 && n.inputs[0] == n.inputs[1] {

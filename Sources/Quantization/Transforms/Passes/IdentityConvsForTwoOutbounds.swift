@@ -8,7 +8,7 @@ extension Sanitizer {
 
         /// (e) a 4-D layer with more than two readers gets identity convs until it has two.
         public static func apply(_ g: LayerGraph) throws -> LayerGraph {
-            let shapes = outputShapes(of: g)
+            let shapes = LayerRegistry.outputShapes(of: g)
             var out = g
             for n in g.nodes {
                 var readers = g.outbound(of: n.name)

@@ -8,7 +8,7 @@ extension Sanitizer {
         /// `ZeroPadding2D → Conv('valid')` becomes `Conv('same')` when the output size times the
         /// stride equals the ZeroPadding2D input size on both axes (the reference does not compare amounts).
         public static func apply(_ g: LayerGraph) throws -> LayerGraph {
-            let shapes = outputShapes(of: g)
+            let shapes = LayerRegistry.outputShapes(of: g)
             var out = g
             for pad in g.nodes where layerClass(pad) == "ZeroPadding2D" {
                 let next = g.outbound(of: pad.name)

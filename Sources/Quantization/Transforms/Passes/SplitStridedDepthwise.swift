@@ -10,7 +10,7 @@ extension Sanitizer {
         /// A 'same' DepthwiseConv2D with stride 2 and kernel 5 or 7 becomes stride 1 followed by a
         /// bias-free 3×3 stride-2 identity depthwise `<name>_identity_dw_conv`.
         public static func apply(_ g: LayerGraph) throws -> LayerGraph {
-            let shapes = outputShapes(of: g)
+            let shapes = LayerRegistry.outputShapes(of: g)
             var out = g
             for node in g.nodes where layerClass(node) == "DepthwiseConv2D" {
                 guard node.configString("padding") == "same", let k = node.configPair("kernel_size"), k.0 == k.1,
