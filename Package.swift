@@ -1,10 +1,10 @@
 // swift-tools-version:6.0
 // SpikeForge: tf_keras model → QuantizeML quantization → Akida conversion, as a service and a CLI.
-// Module layout follows DESIGN.md §1; dependencies point downward only:
-//   spikeforge (CLI) → Service → {HTTPServer, Jobs → Persistence, Engine}
-//   Engine (the one door to the engine and formats) → engine models, formats
-//   formats (NumPyIO, KerasHDF5, AkidaFormats) → engine models → Tensors
-//   engine: Conversion → {Quantization → KerasGraph, AkidaModel} → Tensors
+// Module layout follows DESIGN.md §1 and docs/architecture.md; dependencies point one way:
+//   spikeforge (CLI) → Service → {Jobs → Persistence, HTTPServer, Engine}
+//   Engine → {Conversion → {Quantization → KerasGraph, AkidaModel}, formats} → Tensors
+//   formats: NumPyIO, KerasHDF5 (→ KerasGraph), AkidaFormats (→ AkidaModel)
+//   leaves every module may use: Diagnostics (the error vocabulary), JSON
 import Foundation
 import PackageDescription
 
