@@ -42,6 +42,7 @@ enum LegacyLayers {
                 try fakeQuantize(&float, "depthwise_kernel", with: "quantizer", r)
                 // The legacy depthwise layer ignores its bias.
                 float.variables.removeAll { $0.name == "bias" }
+                float.config = float.config.setting("use_bias", to: .bool(false))
             case "QuantizedSeparableConv2D":
                 let dwQuantizer = layer.config["quantizer_dw"].map { $0.isNull } == false ? "quantizer_dw" : "quantizer"
                 try fakeQuantize(&float, "depthwise_kernel", with: dwQuantizer, r)
@@ -100,12 +101,7 @@ struct StaircaseReLUOp: LayerOp {
     let levels: Float
 
     func forward(_ inputs: [QValue]) throws -> QValue {
-        let x: Tensor<Float>
-        switch inputs[0] {
-        case .float(let t), .raw(let t, _): x = t
-        case .quantized(let q): x = Tensor(shape: q.shape, scalars: q.dequantized())
-        }
         let threshold = step * 0.5
-        return .float(x.map { v in step * min(max(((v - threshold) / step).rounded(.up), 0), levels) })
+        return .float(inputs[0].floats.map { v in step * min(max(((v - threshold) / step).rounded(.up), 0), levels) })
     }
 }
