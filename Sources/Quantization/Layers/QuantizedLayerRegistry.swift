@@ -9,6 +9,7 @@ enum QuantizedLayerRegistry {
         QuantizedReLU.self, QuantizedMaxPool2D.self, QuantizedGlobalAveragePooling2D.self, QuantizedRescaling.self,
         QuantizedAdd.self, QuantizedConcatenate.self, QuantizedFlatten.self, QuantizedReshape.self,
         QuantizedDropout.self, InputQuantizer.self, Dequantizer.self, QuantizedActivation.self,
+        AveragePooling2D.self,
     ]
 
     static let byClassName: [String: any QuantizedLayerType.Type] = Dictionary(
@@ -17,8 +18,11 @@ enum QuantizedLayerRegistry {
     static let byFloatClass: [String: any QuantizedLayerType.Type] = Dictionary(
         uniqueKeysWithValues: types.flatMap { t in t.floatClasses.map { ($0, t) } })
 
-    /// The type a float node quantizes to (none for a layer inside a nested model).
-    static func type(quantizing node: GraphNode) -> (any QuantizedLayerType.Type)? { byFloatClass[layerClass(node)] }
+    /// The type a float node quantizes to (none for a layer inside a nested model, or of a class
+    /// the reference never quantizes).
+    static func type(quantizing node: GraphNode) -> (any QuantizedLayerType.Type)? {
+        byFloatClass[layerClass(node)].flatMap { $0.notQuantizable == nil ? $0 : nil }
+    }
 
     /// The type of a class name in either form (`QuantizedConv2D` or `Conv2D`).
     static func type(ofAnyClass name: String) -> (any QuantizedLayerType.Type)? {
@@ -52,6 +56,10 @@ enum QuantizedLayerRegistry {
         if layer.baseClassName == "InputLayer" { return IdentityOp() }
         if let type = byClassName[layer.baseClassName] { return try type.makeOp(layer, mode: mode) }
         if layer.className.hasPrefix("Custom>") || layer.baseClassName.hasPrefix("Quantized") {
+            let floatClass = String(layer.baseClassName.dropFirst(layer.baseClassName.hasPrefix("Quantized") ? 9 : 0))
+            if let reason = byFloatClass[floatClass]?.notQuantizable {
+                throw QuantizedModelError.notQuantizable(layer: layer.name, className: layer.className, reason: reason)
+            }
             throw QuantizedModelError.unsupportedLayer(layer: layer.name, className: layer.className)
         }
         return try FloatLayerOp(layer)

@@ -35,6 +35,9 @@ protocol QuantizedLayerType {
     static var equalization: EqualizationRole { get }
     /// Whether its OutputQuantizer rescales a scale, so equalization may start from it.
     static var startsEqualization: Bool { get }
+    /// Why the reference never quantizes the float class (nil when it does): the pipeline stops
+    /// before such a layer, which stays float after a Dequantizer.
+    static var notQuantizable: String? { get }
 
     /// Refuses a float layer the quantized class can never take (an error naming the layer and the rule).
     static func checkQuantizable(_ node: GraphNode) throws
@@ -53,6 +56,7 @@ extension QuantizedLayerType {
     static var needsAlignedInputs: Bool { false }
     static var equalization: EqualizationRole { .stops }
     static var startsEqualization: Bool { true }
+    static var notQuantizable: String? { nil }
     static func checkQuantizable(_ node: GraphNode) throws {}
     static func quantizedConfig(
         of node: GraphNode, quantConfig: QuantConfig, params: QuantizationParams
