@@ -12,6 +12,12 @@ enum QuantizedLayerRegistry {
         AveragePooling2D.self,
     ]
 
+    /// The legacy CNN2SNN families, which run on the float path.
+    static let legacyTypes: [any LegacyLayerType.Type] = [LegacyWeightLayer.self, LegacyDiscreteReLU.self]
+
+    static let legacyByClassName: [String: any LegacyLayerType.Type] = Dictionary(
+        uniqueKeysWithValues: legacyTypes.flatMap { t in t.classNames.map { ($0, t) } })
+
     static let byClassName: [String: any QuantizedLayerType.Type] = Dictionary(
         uniqueKeysWithValues: types.map { ($0.className, $0) })
 
@@ -48,10 +54,19 @@ enum QuantizedLayerRegistry {
         return type.quantizedConfig(of: node, quantConfig: qc, params: params)
     }
 
+    /// The legacy family of a saved layer: no `Custom>` prefix, no `quant_config`, and the
+    /// family's own config keys (a legacy class may share its name with a QuantizeML class).
+    static func legacyType(of layer: QuantizedLayer) -> (any LegacyLayerType.Type)? {
+        guard !layer.className.hasPrefix("Custom>"), layer.quantConfig == nil,
+            let type = legacyByClassName[layer.baseClassName], type.recognizes(layer)
+        else { return nil }
+        return type
+    }
+
     /// The op running a saved layer: a legacy CNN2SNN layer on the float path, a QuantizeML
     /// class from the table, or a float layer of the tail after a Dequantizer.
     static func makeOp(_ layer: QuantizedLayer, mode: ReferenceMode) throws -> LayerOp {
-        if LegacyLayers.isLegacy(layer) { return try LegacyLayers.makeOp(layer) }
+        if let legacy = legacyType(of: layer) { return try legacy.makeOp(layer) }
         // The model input's value is given, never computed.
         if layer.baseClassName == "InputLayer" { return IdentityOp() }
         if let type = byClassName[layer.baseClassName] { return try type.makeOp(layer, mode: mode) }

@@ -70,6 +70,16 @@ extension QuantizedLayerType {
     }
 }
 
+/// A legacy CNN2SNN quantized layer family (`cnn2snn.quantize`, Akida 1.0 flow). Its classes are
+/// saved without the `Custom>` prefix or a `quant_config`; they compute in float32.
+protocol LegacyLayerType {
+    /// The saved class names, some shared with QuantizeML classes.
+    static var classNames: [String] { get }
+    /// Whether a layer of one of `classNames` without a `quant_config` is of this family.
+    static func recognizes(_ layer: QuantizedLayer) -> Bool
+    static func makeOp(_ layer: QuantizedLayer) throws -> LayerOp
+}
+
 /// A quantizer bitwidth the reference's Quantizer constructor accepts.
 func acceptsBitwidth(_ cfg: JSONValue?, signedDefault: Bool = true) -> Bool {
     guard let cfg else { return true }
