@@ -7,7 +7,9 @@ import KerasGraph
 import Tensors
 
 enum LegacyWeightLayer: LegacyLayerType {
-    static let classNames = ["QuantizedConv2D", "QuantizedDense", "QuantizedDepthwiseConv2D", "QuantizedSeparableConv2D"]
+    static let classNames = [
+        "QuantizedConv2D", "QuantizedDense", "QuantizedDepthwiseConv2D", "QuantizedSeparableConv2D",
+    ]
 
     static func recognizes(_ layer: QuantizedLayer) -> Bool { layer.config["quantizer"] != nil }
 
