@@ -71,7 +71,8 @@ enum QuantizedLayerRegistry {
         if layer.baseClassName == "InputLayer" { return IdentityOp() }
         if let type = byClassName[layer.baseClassName] { return try type.makeOp(layer, mode: mode) }
         if layer.className.hasPrefix("Custom>") || layer.baseClassName.hasPrefix("Quantized") {
-            let floatClass = String(layer.baseClassName.dropFirst(layer.baseClassName.hasPrefix("Quantized") ? 9 : 0))
+            let base = layer.baseClassName
+            let floatClass = base.hasPrefix("Quantized") ? String(base.dropFirst("Quantized".count)) : base
             if let reason = byFloatClass[floatClass]?.notQuantizable {
                 throw QuantizedModelError.notQuantizable(layer: layer.name, className: layer.className, reason: reason)
             }
