@@ -94,10 +94,7 @@ public struct QuantizedEngine {
             guard let i = model.layers.firstIndex(where: { $0.name == ref.layer }), let v = values[i] else {
                 throw QuantizedModelError.invalidModel(layer: ref.layer, reason: "output was not computed")
             }
-            switch v {
-            case .float(let t), .raw(let t, _): return NDArray(t)
-            case .quantized(let q): return NDArray(Tensor(shape: q.shape, scalars: q.dequantized()))
-            }
+            return NDArray(v.floats)
         }
     }
 

@@ -95,6 +95,8 @@ public enum QuantizedModelError: UserFacingError, Equatable {
     case invalidModel(layer: String, reason: String)
     /// A layer class this engine cannot run.
     case unsupportedLayer(layer: String, className: String)
+    /// A quantized form of a class the reference never quantizes, with the reason.
+    case notQuantizable(layer: String, className: String, reason: String)
     /// The input tensor does not fit the model.
     case invalidInput(String)
     /// An integer operation the reference itself refuses (e.g. a rescale that would saturate).
@@ -107,6 +109,8 @@ public enum QuantizedModelError: UserFacingError, Equatable {
         case .unsupportedLayer(let layer, let cls):
             return "layer '\(layer)' of class \(cls) is not supported in a quantized model; "
                 + "quantize the float model with SpikeForge or QuantizeML 1.2.5 layers only"
+        case .notQuantizable(let layer, let cls, let reason):
+            return "layer '\(layer)' of class \(cls) cannot be in a quantized model: \(reason)"
         case .invalidInput(let s):
             return "invalid input: \(s)"
         case .arithmetic(let layer, let reason):
@@ -119,7 +123,7 @@ extension QuantizedModelError {
     public var problemType: ProblemType {
         switch self {
         case .invalidModel: return .invalidModel
-        case .unsupportedLayer: return .unsupportedLayer
+        case .unsupportedLayer, .notQuantizable: return .unsupportedLayer
         case .invalidInput: return .invalidInput
         case .arithmetic: return .quantizationFailed
         }
@@ -127,14 +131,22 @@ extension QuantizedModelError {
 
     public var layer: String? {
         switch self {
-        case .invalidModel(let layer, _), .unsupportedLayer(let layer, _), .arithmetic(let layer, _): return layer
+        case .invalidModel(let layer, _), .unsupportedLayer(let layer, _), .notQuantizable(let layer, _, _),
+            .arithmetic(let layer, _):
+            return layer
         case .invalidInput: return nil
         }
+    }
+
+    public var rule: String? {
+        if case .notQuantizable = self { return "not-quantizable" }
+        return nil
     }
 
     public var fix: String? {
         switch self {
         case .unsupportedLayer: return "Quantize the float model with SpikeForge or QuantizeML 1.2.5 layers only."
+        case .notQuantizable: return "Quantize the float model: the layer stays float after a Dequantizer."
         case .invalidModel, .invalidInput, .arithmetic: return nil
         }
     }

@@ -1,11 +1,12 @@
 // Pooling2D: MaxPooling2D and AveragePooling2D windows (strides default to the pool size).
-// QuantizeML's QuantizedMaxPool2D and QuantizedAveragePooling2D share their configs and shapes.
+// QuantizeML's QuantizedMaxPool2D shares their config and shape; QuantizeML 1.2.5 has no quantized
+// average pooling (Quantization's AveragePooling2D says why).
 import Tensors
 
 public struct Pooling2DLayer: KerasLayerType {
     public static let kerasClassNames = ["MaxPooling2D", "AveragePooling2D"]
     public static let aliasClassNames = ["MaxPool2D", "AvgPool2D"]
-    public static let quantizedClassNames = ["QuantizedMaxPool2D", "QuantizedAveragePooling2D"]
+    public static let quantizedClassNames = ["QuantizedMaxPool2D"]
 
     public let kind: PoolKind
     public let pool: [Int]

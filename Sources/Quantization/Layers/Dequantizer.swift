@@ -11,12 +11,7 @@ enum Dequantizer: QuantizedLayerType {
 }
 
 struct DequantizerOp: LayerOp {
-    func forward(_ inputs: [QValue]) throws -> QValue {
-        switch inputs[0] {
-        case .quantized(let q): return .float(Tensor(shape: q.shape, scalars: q.dequantized()))
-        case .float(let t), .raw(let t, _): return .float(t)
-        }
-    }
+    func forward(_ inputs: [QValue]) throws -> QValue { .float(inputs[0].floats) }
 }
 
 extension DequantizerOp {

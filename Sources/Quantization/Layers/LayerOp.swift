@@ -15,6 +15,14 @@ public enum QValue: Sendable {
         case .quantized(let q): return q.shape
         }
     }
+
+    /// The float value: a quantized tensor dequantized, an integer payload as it is.
+    var floats: Tensor<Float> {
+        switch self {
+        case .raw(let t, _), .float(let t): return t
+        case .quantized(let q): return Tensor(shape: q.shape, scalars: q.dequantized())
+        }
+    }
 }
 
 /// The integer op of one saved layer.

@@ -9,7 +9,14 @@ enum QuantizedLayerRegistry {
         QuantizedReLU.self, QuantizedMaxPool2D.self, QuantizedGlobalAveragePooling2D.self, QuantizedRescaling.self,
         QuantizedAdd.self, QuantizedConcatenate.self, QuantizedFlatten.self, QuantizedReshape.self,
         QuantizedDropout.self, InputQuantizer.self, Dequantizer.self, QuantizedActivation.self,
+        AveragePooling2D.self,
     ]
+
+    /// The legacy CNN2SNN families, which run on the float path.
+    static let legacyTypes: [any LegacyLayerType.Type] = [LegacyWeightLayer.self, LegacyDiscreteReLU.self]
+
+    static let legacyByClassName: [String: any LegacyLayerType.Type] = Dictionary(
+        uniqueKeysWithValues: legacyTypes.flatMap { t in t.classNames.map { ($0, t) } })
 
     static let byClassName: [String: any QuantizedLayerType.Type] = Dictionary(
         uniqueKeysWithValues: types.map { ($0.className, $0) })
@@ -17,8 +24,11 @@ enum QuantizedLayerRegistry {
     static let byFloatClass: [String: any QuantizedLayerType.Type] = Dictionary(
         uniqueKeysWithValues: types.flatMap { t in t.floatClasses.map { ($0, t) } })
 
-    /// The type a float node quantizes to (none for a layer inside a nested model).
-    static func type(quantizing node: GraphNode) -> (any QuantizedLayerType.Type)? { byFloatClass[layerClass(node)] }
+    /// The type a float node quantizes to (none for a layer inside a nested model, or of a class
+    /// the reference never quantizes).
+    static func type(quantizing node: GraphNode) -> (any QuantizedLayerType.Type)? {
+        byFloatClass[layerClass(node)].flatMap { $0.notQuantizable == nil ? $0 : nil }
+    }
 
     /// The type of a class name in either form (`QuantizedConv2D` or `Conv2D`).
     static func type(ofAnyClass name: String) -> (any QuantizedLayerType.Type)? {
@@ -44,14 +54,28 @@ enum QuantizedLayerRegistry {
         return type.quantizedConfig(of: node, quantConfig: qc, params: params)
     }
 
+    /// The legacy family of a saved layer: no `Custom>` prefix, no `quant_config`, and the
+    /// family's own config keys (a legacy class may share its name with a QuantizeML class).
+    static func legacyType(of layer: QuantizedLayer) -> (any LegacyLayerType.Type)? {
+        guard !layer.className.hasPrefix("Custom>"), layer.quantConfig == nil,
+            let type = legacyByClassName[layer.baseClassName], type.recognizes(layer)
+        else { return nil }
+        return type
+    }
+
     /// The op running a saved layer: a legacy CNN2SNN layer on the float path, a QuantizeML
     /// class from the table, or a float layer of the tail after a Dequantizer.
     static func makeOp(_ layer: QuantizedLayer, mode: ReferenceMode) throws -> LayerOp {
-        if LegacyLayers.isLegacy(layer) { return try LegacyLayers.makeOp(layer) }
+        if let legacy = legacyType(of: layer) { return try legacy.makeOp(layer) }
         // The model input's value is given, never computed.
         if layer.baseClassName == "InputLayer" { return IdentityOp() }
         if let type = byClassName[layer.baseClassName] { return try type.makeOp(layer, mode: mode) }
         if layer.className.hasPrefix("Custom>") || layer.baseClassName.hasPrefix("Quantized") {
+            let base = layer.baseClassName
+            let floatClass = base.hasPrefix("Quantized") ? String(base.dropFirst("Quantized".count)) : base
+            if let reason = byFloatClass[floatClass]?.notQuantizable {
+                throw QuantizedModelError.notQuantizable(layer: layer.name, className: layer.className, reason: reason)
+            }
             throw QuantizedModelError.unsupportedLayer(layer: layer.name, className: layer.className)
         }
         return try FloatLayerOp(layer)

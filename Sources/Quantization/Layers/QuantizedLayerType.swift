@@ -35,6 +35,9 @@ protocol QuantizedLayerType {
     static var equalization: EqualizationRole { get }
     /// Whether its OutputQuantizer rescales a scale, so equalization may start from it.
     static var startsEqualization: Bool { get }
+    /// Why the reference never quantizes the float class (nil when it does): the pipeline stops
+    /// before such a layer, which stays float after a Dequantizer.
+    static var notQuantizable: String? { get }
 
     /// Refuses a float layer the quantized class can never take (an error naming the layer and the rule).
     static func checkQuantizable(_ node: GraphNode) throws
@@ -53,6 +56,7 @@ extension QuantizedLayerType {
     static var needsAlignedInputs: Bool { false }
     static var equalization: EqualizationRole { .stops }
     static var startsEqualization: Bool { true }
+    static var notQuantizable: String? { nil }
     static func checkQuantizable(_ node: GraphNode) throws {}
     static func quantizedConfig(
         of node: GraphNode, quantConfig: QuantConfig, params: QuantizationParams
@@ -64,6 +68,16 @@ extension QuantizedLayerType {
     static func kept(_ config: JSONValue, _ keys: [String] = []) -> [(String, JSONValue)] {
         (["name", "trainable", "dtype"] + keys).compactMap { k in config[k].map { (k, $0) } }
     }
+}
+
+/// A legacy CNN2SNN quantized layer family (`cnn2snn.quantize`, Akida 1.0 flow). Its classes are
+/// saved without the `Custom>` prefix or a `quant_config`; they compute in float32.
+protocol LegacyLayerType {
+    /// The saved class names, some shared with QuantizeML classes.
+    static var classNames: [String] { get }
+    /// Whether a layer of one of `classNames` without a `quant_config` is of this family.
+    static func recognizes(_ layer: QuantizedLayer) -> Bool
+    static func makeOp(_ layer: QuantizedLayer) throws -> LayerOp
 }
 
 /// A quantizer bitwidth the reference's Quantizer constructor accepts.

@@ -1,5 +1,5 @@
 // QuantizedMaxPool2D (reference §7.10): max over windows of the integer payload, frac bits and
-// scales unchanged; no quant_config, so no OutputQuantizer. The float tail reuses its config parsing.
+// scales unchanged; no quant_config, so no OutputQuantizer.
 import KerasGraph
 
 enum QuantizedMaxPool2D: QuantizedLayerType {

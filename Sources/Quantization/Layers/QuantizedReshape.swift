@@ -1,5 +1,5 @@
 // QuantizedReshape (reference §7.12): changes the shape only; a per-axis tensor must keep its
-// last dimension. Its constructor takes no quant_config. The float tail reuses its shape rule.
+// last dimension. Its constructor takes no quant_config.
 import KerasGraph
 
 enum QuantizedReshape: QuantizedLayerType {

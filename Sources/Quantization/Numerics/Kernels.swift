@@ -1,4 +1,4 @@
-// NHWC kernels shared by the quantized layers and the float tail: convolution, depthwise
+// NHWC kernels shared by the quantized layers: convolution, depthwise
 // convolution, dense, max pooling and spatial sums. Inputs are Float32 payloads; products are
 // accumulated in `Acc`: Float when the layer proves every partial sum stays below 2^24 (exact,
 // twice the SIMD width), Double otherwise (exact for integer payloads up to 2^53, where the
