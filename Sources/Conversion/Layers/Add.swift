@@ -23,7 +23,8 @@ extension AkidaAssembler {
         }
         let bb = add.configuredBufferBitwidth, oq = block.outputQuantizer
         let params = [
-            "buffer_bits": bb, "output_bits": oq?.bits ?? bb, "post_op_buffer_bits": oq?.bufferBitwidth ?? QuantConfig.defaultBufferBitwidth,
+            "buffer_bits": bb, "output_bits": oq?.bits ?? bb,
+            "post_op_buffer_bits": oq?.bufferBitwidth ?? QuantConfig.defaultBufferBitwidth,
         ]
         try bufferChecks(name, params)
         let w = VariableWriter(layer: name), r = record(add), c = first[2]

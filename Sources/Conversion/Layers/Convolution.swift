@@ -20,10 +20,11 @@ extension AkidaAssembler {
         let pool = poolParameters(block)
         var params: [String: Int] = [
             "activation": block.relu != nil ? 1 : 0, "buffer_bits": bb, "kernel_size": conv.kernelSize[0],
-            "kernel_stride": conv.strides[0], "output_bits": oq?.bitwidth ?? bb,
+            "kernel_stride": conv.strides[0], "output_bits": oq?.bits ?? bb,
             "padding": pool.padding ?? (conv.effectiveConvPadding == "same" ? 1 : 0),
             "pool_size": pool.size[0], "pool_stride": pool.stride[0], "pool_type": pool.type,
-            "post_op_buffer_bits": oq?.bufferBitwidth ?? QuantConfig.defaultBufferBitwidth, "weights_bits": conv.weightBits(),
+            "post_op_buffer_bits": oq?.bufferBitwidth ?? QuantConfig.defaultBufferBitwidth,
+            "weights_bits": conv.weightBits(),
         ]
         let cin = input[2], filters = output[2]
         if type != .depthwiseConv2D { params["filters"] = filters }

@@ -54,8 +54,9 @@ extension AkidaAssembler {
         let bb = dense.neuralBufferBits, oq = block.outputQuantizer
         let relu = block.layers.last?.className == "QuantizedReLU" ? block.layers.last : nil
         let params: [String: Int] = [
-            "activation": relu != nil ? 1 : 0, "buffer_bits": bb, "output_bits": oq?.bitwidth ?? bb,
-            "post_op_buffer_bits": oq?.bufferBitwidth ?? QuantConfig.defaultBufferBitwidth, "units": units, "weights_bits": dense.weightBits(),
+            "activation": relu != nil ? 1 : 0, "buffer_bits": bb, "output_bits": oq?.bits ?? bb,
+            "post_op_buffer_bits": oq?.bufferBitwidth ?? QuantConfig.defaultBufferBitwidth, "units": units,
+            "weights_bits": dense.weightBits(),
         ]
         try bufferChecks(name, params)
         let w = VariableWriter(layer: name), r = record(dense)

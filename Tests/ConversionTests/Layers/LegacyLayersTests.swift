@@ -10,7 +10,9 @@ import XCTest
 final class LegacyLayersTests: XCTestCase {
     /// input (2, 2, 2) > Flatten > legacy QuantizedDense (3 units) > `last`.
     private func model(weightBits: Int = 4, last: (className: String, config: String)?) throws -> QuantizedModel {
-        func layer(_ name: String, _ cls: String, _ config: String, from: String?, _ vars: [QuantizedVariable] = [])
+        func layer(
+            _ name: String, _ cls: String, _ config: String, from: String?, _ vars: [QuantizedVariable] = []
+        )
             throws -> QuantizedLayer
         {
             QuantizedLayer(

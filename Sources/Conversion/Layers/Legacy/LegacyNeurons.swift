@@ -37,7 +37,8 @@ extension LegacyConversion {
         var shape = kernel.shape
         if p.type == .fullyConnected {
             guard input.count == 3 else {
-                throw LegacyConverter.error(name, "shape-inference", "cannot infer the input of \(name)", fix: "check the model")
+                throw LegacyConverter.error(
+                    name, "shape-inference", "cannot infer the input of \(name)", fix: "check the model")
             }
             let (d0, d1, c) = (input[0], input[1], input[2])
             guard wq.count == d0 * d1 * c * units else {
