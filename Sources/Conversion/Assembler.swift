@@ -3,6 +3,7 @@
 // block to its converter, which adds the block's Akida layer with every parameter and variable.
 import AkidaModel
 import Foundation
+import Quantization
 
 /// Akida-side facts about an added layer that later layers depend on.
 struct Emitted {
@@ -118,7 +119,7 @@ struct AkidaAssembler {
             AkidaLayer(
                 name: name, type: target == .v1 ? .convolutional : .conv2D, parameters: [:], variables: [:],
                 inbounds: inbounds, inputShapes: inputs.isEmpty ? [output] : inputs, outputShape: output),
-            signed: target == .v2, outputBits: last.outputQuantizer?.bitwidth ?? 8,
+            signed: target == .v2, outputBits: last.outputQuantizer?.bits ?? QuantConfig.defaultBitwidth,
             activation: blockLayers.contains { $0.className == "QuantizedReLU" })
     }
 

@@ -136,7 +136,7 @@ extension QuantizedKerasGraph {
 
     private func searchV2(_ target: QuantizedKerasLayer) -> [QuantizedKerasLayer] {
         guard target.inbounds.count == 1, let previous = layer(target.inbounds[0]) else { return [target] }
-        if let oq = previous.outputQuantizer, oq.bitwidth < 9 { return [target] }
+        if let oq = previous.outputQuantizer, oq.bits < 9 { return [target] }
         if previous.inbounds.count > 1 { return [target] }
         if previous.className == "QuantizedExtractToken" && previous.config["axis"]?.int == 1 { return [target] }
         if previous.className == "InputQuantizer" { return [target] }

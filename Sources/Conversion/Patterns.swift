@@ -50,7 +50,7 @@ extension QuantizedKerasGraph {
         var earlier = previous
         if let first = earlier.first, first.converter is InputQuantizerConverter {
             let q = first.root
-            if q.config["signed"]?.bool ?? true || (q.config["bitwidth"]?.int ?? 8) != 8 { return nil }
+            if q.inputQuantizerSigned || q.inputQuantizerBits != 8 { return nil }
             earlier.removeFirst()
         }
         guard earlier.isEmpty else { return nil }

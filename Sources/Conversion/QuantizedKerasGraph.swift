@@ -2,6 +2,7 @@
 // their QuantizeML class, config, quant_config, inbound and outbound layers, and the Keras output
 // shape of every layer (inferred from the configs, batch dimension excluded).
 import KerasGraph
+import Quantization
 
 /// One layer of the quantized Keras model.
 public struct QuantizedKerasLayer: Sendable {
@@ -19,23 +20,22 @@ public struct QuantizedKerasLayer: Sendable {
         self.inbounds = inbounds
     }
 
-    var quantConfig: JSONValue? { config["quant_config"] }
+    /// The layer's quant_config, read through Quantization's one reader (and its defaults).
+    var quantConfig: QuantConfig { QuantConfig(layerConfig: config) }
 
     /// The output quantizer attached to the layer (`out_quantizer`), if its quant_config has one.
-    var outputQuantizer: OutputQuantizerConfig? {
-        guard let oq = quantConfig?["output_quantizer"], !oq.isNull else { return nil }
-        return OutputQuantizerConfig(
-            bitwidth: oq["bitwidth"]?.int ?? 8, signed: oq["signed"]?.bool ?? true,
-            bufferBitwidth: oq["buffer_bitwidth"]?.int ?? 32)
-    }
+    var outputQuantizer: OutputQuantizerSettings? { quantConfig.outputQuantizer }
 
     /// Bitwidth of a weight quantizer (`weight_quantizer`, `dw_weight_quantizer`, `pw_weight_quantizer`).
-    func weightBits(_ key: String = "weight_quantizer") -> Int {
-        quantConfig?[key]?["bitwidth"]?.int ?? 8
-    }
+    func weightBits(_ key: String = "weight_quantizer") -> Int { quantConfig.bitwidth(key) }
 
-    /// The quant_config `buffer_bitwidth` as saved (the QuantizeML default 32 when absent).
-    var configuredBufferBitwidth: Int { quantConfig?["buffer_bitwidth"]?.int ?? 32 }
+    /// The quant_config `buffer_bitwidth` as saved (the QuantizeML default when absent).
+    var configuredBufferBitwidth: Int { quantConfig.bufferBitwidth }
+
+    /// An InputQuantizer's bitwidth and signedness: it keeps them in its layer config, not in a
+    /// quant_config.
+    var inputQuantizerBits: Int { config["bitwidth"]?.int ?? QuantConfig.defaultBitwidth }
+    var inputQuantizerSigned: Bool { config["signed"]?.bool ?? true }
 
     /// Akida `buffer_bits` of a neural layer: QuantizeML caps its accumulator at 28 bits.
     var neuralBufferBits: Int { min(28, configuredBufferBitwidth) }
@@ -66,11 +66,9 @@ public struct QuantizedKerasLayer: Sendable {
     }
 }
 
-/// The `output_quantizer` entry of a quant_config.
-struct OutputQuantizerConfig: Equatable {
-    var bitwidth: Int
-    var signed: Bool
-    var bufferBitwidth: Int
+extension OutputQuantizerSettings {
+    /// The output bitwidth, with the quantizer default where the entry has none.
+    var bits: Int { bitwidth ?? QuantConfig.defaultBitwidth }
 }
 
 /// The quantized model as an ordered, navigable graph with shapes.

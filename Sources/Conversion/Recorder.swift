@@ -49,17 +49,7 @@ enum Recorder {
         } else {
             r.weights["kernel"] = try kernel(i.kernel)
         }
-        r.bias = try ints(i.bias, "an aligned value")
-        r.biasShift = try ints(i.biasShift, "an alignment shift")
-        r.inputShift = try ints(i.inputShift, "input shift")
-        r.paddingValue = try ints(i.paddingValue, "an aligned value")
-        r.maxValue = try ints(i.maxValue, "an aligned value")
-        r.maxValueShift = try ints(i.maxValueShift, "an alignment shift")
-        r.outputScales = try ints(i.outputScales, "output scale")
-        r.outputShift = try ints(i.outputShift, "output shift")
-        r.aShift = try ints(i.aShift, "a_shift")
-        r.bShift = try ints(i.bShift, "b_shift")
-        r.zeroPoints = try ints(i.zeroPoints, "zero point")
+        for entry in RecordEntry.integers { r[keyPath: entry.field] = try ints(i[keyPath: entry.integers], entry.what) }
         r.fracBits = i.fracBits?.map(Double.init)
         r.scales = i.scales
         return r

@@ -1,7 +1,8 @@
 // Records: the integer quantities the converter reads from a quantized model — what QuantizeML's
 // recorders hold after one forward pass (integer weights, upscaled biases and their shifts, input
 // shifts, output scales and shifts, ReLU maxima, padding values, input and dequantizer scales).
-import KerasGraph
+import JSON
+import Quantization
 
 /// An integer tensor, row-major.
 public struct IntTensor: Equatable, Sendable {
@@ -81,22 +82,16 @@ public struct QuantizationRecord: Equatable, Sendable {
                     throw Self.malformed("entry '\(key)' of '\(name)' has \(data.count) values for shape \(shape)")
                 }
                 let ints = IntTensor(shape: shape, values: doubles.map { Int64($0.rounded()) })
-                switch key {
-                case "kernel", "depthwise_kernel", "pointwise_kernel": r.weights[key] = ints
-                case "bias": r.bias = ints
-                case "bias_shift": r.biasShift = ints
-                case "input_shift": r.inputShift = ints
-                case "output_scales": r.outputScales = ints
-                case "output_shift": r.outputShift = ints
-                case "max_value": r.maxValue = ints
-                case "max_value_shift": r.maxValueShift = ints
-                case "padding_value": r.paddingValue = ints
-                case "frac_bits": r.fracBits = doubles
-                case "scales": r.scales = doubles.map { Float($0) }
-                case "zero_points": r.zeroPoints = ints
-                case "a_shift": r.aShift = ints
-                case "b_shift": r.bShift = ints
-                default: throw Self.malformed("unknown entry '\(key)' of '\(name)'")
+                if let entry = RecordEntry.integers.first(where: { $0.name == key }) {
+                    r[keyPath: entry.field] = ints
+                } else if RecordEntry.kernels.contains(key) {
+                    r.weights[key] = ints
+                } else if key == "frac_bits" {
+                    r.fracBits = doubles
+                } else if key == "scales" {
+                    r.scales = doubles.map { Float($0) }
+                } else {
+                    throw Self.malformed("unknown entry '\(key)' of '\(name)'")
                 }
             }
             layers[name] = r
@@ -110,4 +105,33 @@ public struct QuantizationRecord: Equatable, Sendable {
             message: "malformed quantization record: \(reason)",
             fix: "produce the record with the same tool version", referenceType: "ValueError")
     }
+}
+
+/// The recorder entries: the name the reference's record gives each, where `RecordedLayer` keeps
+/// it and which of the Quantization engine's per-layer integers it is. `frac_bits` and `scales`
+/// (not integers) and the kernels (keyed by quantizer) are kept apart.
+struct RecordEntry {
+    let name: String
+    let field: WritableKeyPath<RecordedLayer, IntTensor?>
+    let integers: KeyPath<LayerIntegers, [Float]?>
+    /// What a value is, in the error for one that is not an integer.
+    let what: String
+
+    static let kernels = ["kernel", "depthwise_kernel", "pointwise_kernel"]
+
+    /// In the order the recorder checks them.
+    static let integers: [RecordEntry] = [
+        RecordEntry(name: "bias", field: \.bias, integers: \.bias, what: "an aligned value"),
+        RecordEntry(name: "bias_shift", field: \.biasShift, integers: \.biasShift, what: "an alignment shift"),
+        RecordEntry(name: "input_shift", field: \.inputShift, integers: \.inputShift, what: "input shift"),
+        RecordEntry(name: "padding_value", field: \.paddingValue, integers: \.paddingValue, what: "an aligned value"),
+        RecordEntry(name: "max_value", field: \.maxValue, integers: \.maxValue, what: "an aligned value"),
+        RecordEntry(
+            name: "max_value_shift", field: \.maxValueShift, integers: \.maxValueShift, what: "an alignment shift"),
+        RecordEntry(name: "output_scales", field: \.outputScales, integers: \.outputScales, what: "output scale"),
+        RecordEntry(name: "output_shift", field: \.outputShift, integers: \.outputShift, what: "output shift"),
+        RecordEntry(name: "a_shift", field: \.aShift, integers: \.aShift, what: "a_shift"),
+        RecordEntry(name: "b_shift", field: \.bShift, integers: \.bShift, what: "b_shift"),
+        RecordEntry(name: "zero_points", field: \.zeroPoints, integers: \.zeroPoints, what: "zero point"),
+    ]
 }

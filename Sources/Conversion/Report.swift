@@ -1,5 +1,5 @@
 // Report: a compatibility report as JSON, for the CLI and the service.
-import KerasGraph
+import JSON
 
 public struct CompatibilityReport: Sendable {
     public var target: AkidaTarget

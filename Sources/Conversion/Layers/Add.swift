@@ -1,6 +1,7 @@
 // Add: a QuantizedAdd becomes an Akida 2.0 Add layer (Akida 1.0 has none: its models are
 // sequential).
 import AkidaModel
+import Quantization
 
 struct AddConverter: BlockConverter {
     func patterns(_ target: AkidaTarget) -> [[String]] { target == .v2 ? [["QuantizedAdd"]] : [] }
@@ -22,7 +23,8 @@ extension AkidaAssembler {
         }
         let bb = add.configuredBufferBitwidth, oq = block.outputQuantizer
         let params = [
-            "buffer_bits": bb, "output_bits": oq?.bitwidth ?? bb, "post_op_buffer_bits": oq?.bufferBitwidth ?? 32,
+            "buffer_bits": bb, "output_bits": oq?.bits ?? bb,
+            "post_op_buffer_bits": oq?.bufferBitwidth ?? QuantConfig.defaultBufferBitwidth,
         ]
         try bufferChecks(name, params)
         let w = VariableWriter(layer: name), r = record(add), c = first[2]

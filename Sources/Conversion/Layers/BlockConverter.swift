@@ -2,6 +2,7 @@
 // patterns (chains of QuantizeML classes) it takes per target, the checks it makes when a block
 // matches, and its Akida 2.0 and 1.0 builders. The table's order is the reference's registration
 // order, which decides the first matching pattern and the listing of the "Invalid block" message.
+import Quantization
 
 /// One Akida layer converter.
 protocol BlockConverter: Sendable {
@@ -60,5 +61,5 @@ struct MatchedBlock {
     /// The layer the Akida layer is named after and whose weights it takes.
     var main: QuantizedKerasLayer { converter.mainLayer(of: layers) }
     /// Output quantizer of the block: the one of its last layer.
-    var outputQuantizer: OutputQuantizerConfig? { layers.last?.outputQuantizer }
+    var outputQuantizer: OutputQuantizerSettings? { layers.last?.outputQuantizer }
 }

@@ -1,6 +1,7 @@
 // Concatenate: a QuantizedConcatenate becomes an Akida 2.0 Concatenate layer; its inputs must
 // agree in sign and bitwidth.
 import AkidaModel
+import Quantization
 
 struct ConcatenateConverter: BlockConverter {
     func patterns(_ target: AkidaTarget) -> [[String]] { target == .v2 ? [["QuantizedConcatenate"]] : [] }
@@ -29,6 +30,6 @@ extension AkidaAssembler {
             AkidaLayer(
                 name: name, type: .concatenate, parameters: [:], variables: [:], inbounds: inbounds,
                 inputShapes: shapes(of: inbounds), outputShape: output),
-            signed: facts.first?.signed ?? true, outputBits: facts.first?.outputBits ?? 8)
+            signed: facts.first?.signed ?? true, outputBits: facts.first?.outputBits ?? QuantConfig.defaultBitwidth)
     }
 }

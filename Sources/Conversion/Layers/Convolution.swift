@@ -2,6 +2,7 @@
 // separable convolution converters share: shapes, parameters, kernels (flipped for true
 // convolutions), biases, padding values, ReLU maxima and output quantization.
 import AkidaModel
+import Quantization
 
 extension AkidaAssembler {
     /// The Akida 2.0 convolution of a block: `type` is `.inputConv2D`, `.conv2D` or `.depthwiseConv2D`.
@@ -19,10 +20,11 @@ extension AkidaAssembler {
         let pool = poolParameters(block)
         var params: [String: Int] = [
             "activation": block.relu != nil ? 1 : 0, "buffer_bits": bb, "kernel_size": conv.kernelSize[0],
-            "kernel_stride": conv.strides[0], "output_bits": oq?.bitwidth ?? bb,
+            "kernel_stride": conv.strides[0], "output_bits": oq?.bits ?? bb,
             "padding": pool.padding ?? (conv.effectiveConvPadding == "same" ? 1 : 0),
             "pool_size": pool.size[0], "pool_stride": pool.stride[0], "pool_type": pool.type,
-            "post_op_buffer_bits": oq?.bufferBitwidth ?? 32, "weights_bits": conv.weightBits(),
+            "post_op_buffer_bits": oq?.bufferBitwidth ?? QuantConfig.defaultBufferBitwidth,
+            "weights_bits": conv.weightBits(),
         ]
         let cin = input[2], filters = output[2]
         if type != .depthwiseConv2D { params["filters"] = filters }
@@ -118,7 +120,7 @@ extension AkidaAssembler {
         if let relu = block.relu {
             if let problem = BlockChecks.v1ReluProblems(relu).first { throw problem }
             params["activation"] = 1
-            params["act_bits"] = relu.outputQuantizer?.bitwidth ?? 1
+            params["act_bits"] = relu.outputQuantizer?.bits ?? 1
         }
         try convEngineChecks(block, type: type, inputShape: input, outputShape: output)
 

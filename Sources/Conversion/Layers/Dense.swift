@@ -1,6 +1,7 @@
 // Dense: a dense layer (after an optional Reshape/Flatten, with optional ReLU) becomes an Akida
 // 2.0 Dense1D or an Akida 1.0 FullyConnected layer.
 import AkidaModel
+import Quantization
 
 struct DenseConverter: BlockConverter {
     func patterns(_ target: AkidaTarget) -> [[String]] {
@@ -53,8 +54,9 @@ extension AkidaAssembler {
         let bb = dense.neuralBufferBits, oq = block.outputQuantizer
         let relu = block.layers.last?.className == "QuantizedReLU" ? block.layers.last : nil
         let params: [String: Int] = [
-            "activation": relu != nil ? 1 : 0, "buffer_bits": bb, "output_bits": oq?.bitwidth ?? bb,
-            "post_op_buffer_bits": oq?.bufferBitwidth ?? 32, "units": units, "weights_bits": dense.weightBits(),
+            "activation": relu != nil ? 1 : 0, "buffer_bits": bb, "output_bits": oq?.bits ?? bb,
+            "post_op_buffer_bits": oq?.bufferBitwidth ?? QuantConfig.defaultBufferBitwidth, "units": units,
+            "weights_bits": dense.weightBits(),
         ]
         try bufferChecks(name, params)
         let w = VariableWriter(layer: name), r = record(dense)
@@ -91,7 +93,7 @@ extension AkidaAssembler {
         var params = ["act_bits": 1, "activation": 0, "units": units, "weights_bits": bits]
         if let relu = block.layers.last, relu.className == "QuantizedReLU" {
             params["activation"] = 1
-            params["act_bits"] = relu.outputQuantizer?.bitwidth ?? 1
+            params["act_bits"] = relu.outputQuantizer?.bits ?? 1
         }
         let w = VariableWriter(layer: name), r = record(dense)
         let kernel = try kernel(dense)

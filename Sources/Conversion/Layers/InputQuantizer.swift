@@ -23,7 +23,7 @@ extension AkidaAssembler {
                 referenceType: "ValueError")
         }
         let shape = try pad3(keras, layer: q.name)
-        let bits = q.config["bitwidth"]?.int ?? 8, signed = q.config["signed"]?.bool ?? true
+        let bits = q.inputQuantizerBits, signed = q.inputQuantizerSigned
         guard bits == 4 || bits == 8 else {
             throw ConversionError(
                 kind: .engine, layer: q.name, rule: "quantizer-bits",

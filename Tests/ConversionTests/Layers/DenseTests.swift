@@ -50,4 +50,17 @@ final class DenseTests: XCTestCase {
         let error = try XCTUnwrap(model(weightBits: 4, relu: #"{\#(quantConfig(outputBits: 4))}"#).refusal(.v1))
         XCTAssertEqual(error.message, "relu: in AkidaVersion.v1, unbounded QuantizedReLU is not supported.")
     }
+
+    /// Quantizers without bitwidths take QuantizeML's defaults (Quantization's QuantConfig).
+    func testQuantizerDefaultsApply() throws {
+        var model = try TinyModel(input: [4])
+        try model.add(
+            "dense", "QuantizedDense", #"{"units": 2, "quant_config": {"output_quantizer": {"signed": true}}}"#,
+            record: .kernel())
+        let dense = try model.convert(.v2).layers[1]
+        XCTAssertEqual(dense.parameters["weights_bits"], 8)
+        XCTAssertEqual(dense.parameters["output_bits"], 8)
+        XCTAssertEqual(dense.parameters["buffer_bits"], 28)
+        XCTAssertEqual(dense.parameters["post_op_buffer_bits"], 32)
+    }
 }
