@@ -81,7 +81,7 @@ extension Service {
                 let loaded = try cache.model(model.sha256) {
                     try LoadedModel.load(contentsOf: try environment.file(model.sha256))
                 }
-                let arrays = try Service.match(inputs, to: loaded.inputNames)
+                let arrays = try loaded.inputs(from: inputs, source: "body")
                 let wantsJSON = (request.header("accept") ?? "").lowercased().contains("application/json")
                 let result = try loaded.predict(arrays, layerSparsity: wantsJSON && loaded.kind == .akida)
                 return wantsJSON
@@ -123,20 +123,6 @@ extension Service {
     }
 
     // MARK: - prediction bodies
-
-    /// The arrays for inputs `names`: by name when every name is present, else in order.
-    static func match(_ arrays: [(name: String, array: NDArray)], to names: [String]) throws -> [NDArray] {
-        let byName = Dictionary(arrays.map { ($0.name, $0.array) }, uniquingKeysWith: { first, _ in first })
-        let named = names.compactMap { byName[$0] }
-        if named.count == names.count { return named }
-        guard arrays.count == names.count else {
-            throw DatasetError(
-                "the model takes \(names.count) input(s) (\(names.joined(separator: ", "))), the body holds "
-                    + "\(arrays.count) array(s)"
-            )
-        }
-        return arrays.map(\.array)
-    }
 
     static func predictionJSON(_ result: InferenceResult) -> [String: Any] {
         var object: [String: Any] = [
