@@ -177,24 +177,3 @@ public struct JobFailure: Equatable, Sendable {
         self.message = message
     }
 }
-
-/// JSON text validation and canonical form, through Foundation's parser.
-public enum JSONText {
-    /// Parses `text` and re-serialises it compactly with sorted keys; nil when it is not JSON.
-    public static func canonical(_ text: String, requireObject: Bool) -> String? {
-        guard let value = try? JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed]) else {
-            return nil
-        }
-        if requireObject && !(value is [String: Any]) { return nil }
-        return fragment(value)
-    }
-
-    /// Compact JSON text of a Foundation JSON value, keys sorted, slashes unescaped.
-    public static func fragment(_ value: Any) -> String {
-        let options: JSONSerialization.WritingOptions = [.sortedKeys, .fragmentsAllowed, .withoutEscapingSlashes]
-        guard let data = try? JSONSerialization.data(withJSONObject: value, options: options) else {
-            return "null"
-        }
-        return String(decoding: data, as: UTF8.self)
-    }
-}
