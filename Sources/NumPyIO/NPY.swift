@@ -83,17 +83,19 @@ public enum NPY {
         return NPYHeader(dtype: dtype, shape: dims, dataOffset: headerStart + headerLength)
     }
 
+    /// The `descr` code (after the byte-order character) of every dtype, for reading and writing;
+    /// numpy also writes bool as "?".
+    static let dtypeCodes: [(code: String, dtype: DType)] = [
+        ("b1", .bool), ("i1", .int8), ("u1", .uint8), ("i2", .int16), ("u2", .uint16), ("i4", .int32),
+        ("u4", .uint32), ("i8", .int64), ("u8", .uint64), ("f2", .float16), ("f4", .float32), ("f8", .float64),
+    ]
+
     static func parseDescr(_ descr: String) throws -> DType {
         guard let first = descr.first else { throw NumPyError.malformed("empty 'descr'") }
         var order = first
         var code = Substring(descr)
         if "<>|=".contains(first) { code = code.dropFirst() } else { order = "=" }
-        let table: [String: DType] = [
-            "b1": .bool, "?": .bool, "i1": .int8, "u1": .uint8, "i2": .int16, "u2": .uint16,
-            "i4": .int32, "u4": .uint32, "i8": .int64, "u8": .uint64,
-            "f2": .float16, "f4": .float32, "f8": .float64,
-        ]
-        guard let dtype = table[String(code)] else {
+        guard let dtype = code == "?" ? .bool : dtypeCodes.first(where: { $0.code == code })?.dtype else {
             if code.hasPrefix("O") { throw NumPyError.unsupported("object arrays (dtype 'O') are never loaded") }
             throw NumPyError.unsupported("dtype '\(descr)'; accepted: bool, int8..int64, uint8..uint64, float16/32/64")
         }
@@ -122,21 +124,9 @@ public enum NPY {
 
     /// Encodes `array` as a version 1.0 `.npy` file (version 2.0 when the header needs it).
     public static func encode(_ array: NDArray) -> [UInt8] {
-        let descr: String
-        switch array.dtype {
-        case .bool: descr = "|b1"
-        case .int8: descr = "|i1"
-        case .uint8: descr = "|u1"
-        case .int16: descr = "<i2"
-        case .uint16: descr = "<u2"
-        case .int32: descr = "<i4"
-        case .uint32: descr = "<u4"
-        case .int64: descr = "<i8"
-        case .uint64: descr = "<u8"
-        case .float16: descr = "<f2"
-        case .float32: descr = "<f4"
-        case .float64: descr = "<f8"
-        }
+        // Every DType has a code; single bytes have no byte order ("|").
+        let code = dtypeCodes.first { $0.dtype == array.dtype }!.code
+        let descr = (array.dtype.byteSize == 1 ? "|" : "<") + code
         let shape: String
         switch array.shape.count {
         case 0: shape = "()"

@@ -51,11 +51,8 @@ extension Service {
             .GET, "/v1/models/{id}/config",
             engineMapped { [unowned self] request in
                 let model = try model(request)
-                guard model.kind == ModelKind.quantized.rawValue else {
-                    throw EngineError.wrongKind(
-                        "model \(model.id) is a \(model.kind) model: only quantized models have a q_config; "
-                            + "quantize it first (a 'quantize' job)")
-                }
+                try Service.require(
+                    model, .quantized, "only quantized models have a q_config; quantize it first (a 'quantize' job)")
                 let config = try ModelOperations.qConfig(at: try environment.file(model.sha256))
                 return .text(config.serialized(pretty: true), contentType: "application/json")
             })
@@ -63,12 +60,7 @@ extension Service {
             .POST, "/v1/models/{id}/check",
             engineMapped { [unowned self] request in
                 let model = try model(request)
-                guard model.kind == ModelKind.quantized.rawValue else {
-                    throw EngineError.wrongKind(
-                        "model \(model.id) is a \(model.kind) model: only quantized models can be checked for "
-                            + "conversion"
-                    )
-                }
+                try Service.require(model, .quantized, "only quantized models can be checked for conversion")
                 let target = try akidaTarget(request.query["akida_version"])
                 let report = try ModelOperations.check(quantizedAt: try environment.file(model.sha256), target: target)
                 return .text(report.json, contentType: "application/json")
@@ -90,6 +82,13 @@ extension Service {
             })
     }
 
+    /// Refuses (409) a route for a model of another kind than `kind`; `rule` says which it needs.
+    static func require(_ model: ModelRecord, _ kind: ModelKind, _ rule: String) throws {
+        guard model.kind == kind.rawValue else {
+            throw EngineError.wrongKind("model \(model.id) is a \(model.kind) model: \(rule)")
+        }
+    }
+
     func akidaTarget(_ text: String?) throws -> AkidaTarget {
         guard let text, !text.isEmpty else { return .v2 }
         guard let target = AkidaTarget(argument: text) else {
@@ -107,10 +106,7 @@ extension Service {
             return try download(
                 model.sha256, name: model.name, contentType: format?.contentType ?? "application/octet-stream")
         case "json":
-            guard model.kind == ModelKind.akida.rawValue else {
-                throw EngineError.wrongKind(
-                    "model \(model.id) is a \(model.kind) model: only Akida models download as Akida JSON")
-            }
+            try Service.require(model, .akida, "only Akida models download as Akida JSON")
             var response = Response.text(
                 try ModelOperations.akidaJSON(at: try environment.file(model.sha256)), contentType: "application/json")
             let base = (model.name as NSString).deletingPathExtension

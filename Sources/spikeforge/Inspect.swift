@@ -18,8 +18,7 @@ struct Inspect: ParsableCommand {
     var json = false
 
     func run() throws {
-        let url = URL(fileURLWithPath: model)
-        guard FileManager.default.fileExists(atPath: url.path) else { throw ValidationError("no such file: \(model)") }
+        let url = try existingFile(model)
         guard json else {
             print(try ModelDocument.read(contentsOf: url).summaryText, terminator: "")
             return
