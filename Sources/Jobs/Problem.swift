@@ -34,7 +34,9 @@ public struct Problem: Error, Equatable, Sendable, CustomStringConvertible {
 
     /// Compact JSON, keys sorted; extensions never override the standard members.
     public var json: String {
-        var pairs = extensions.filter { !Problem.standardKeys.contains($0.key) }.map { ($0.key, JSONValue.string($0.value)) }
+        var pairs = extensions.filter { !Problem.standardKeys.contains($0.key) }.map {
+            ($0.key, JSONValue.string($0.value))
+        }
         pairs += [
             ("type", .string(type)), ("title", .string(title)), ("status", .integer(Int64(status))),
             ("detail", .string(detail)),

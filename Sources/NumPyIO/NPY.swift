@@ -58,7 +58,10 @@ public enum NPY {
         guard prefix.count >= headerStart + headerLength else {
             throw NumPyError.malformed("header is truncated (needs \(headerLength) bytes)")
         }
-        guard let text = String(bytes: prefix[headerStart..<(headerStart + headerLength)], encoding: major == 3 ? .utf8 : .isoLatin1) else {
+        guard
+            let text = String(
+                bytes: prefix[headerStart..<(headerStart + headerLength)], encoding: major == 3 ? .utf8 : .isoLatin1)
+        else {
             throw NumPyError.malformed("header is not text")
         }
         let dict = try HeaderDictionary.parse(text)
@@ -69,7 +72,9 @@ public enum NPY {
             throw NumPyError.unsupported("structured dtype \(descr); only plain numeric dtypes are accepted")
         }
         let dtype = try parseDescr(descrString)
-        guard case .bool(let isFortran) = fortran else { throw NumPyError.malformed("'fortran_order' is not True/False") }
+        guard case .bool(let isFortran) = fortran else {
+            throw NumPyError.malformed("'fortran_order' is not True/False")
+        }
         if isFortran { throw NumPyError.unsupported("Fortran-order arrays; save with np.ascontiguousarray first") }
         guard case .tuple(let dims) = shapeText else { throw NumPyError.malformed("'shape' is not a tuple") }
         // Bound the product of the non-zero dimensions so that no later size arithmetic overflows.
@@ -110,7 +115,10 @@ public enum NPY {
         let header = try parseHeader(data)
         let end = header.dataOffset + header.dataByteCount
         guard data.count >= end else {
-            throw NumPyError.malformed("data is truncated: shape \(header.shape) of \(header.dtype.rawValue) needs \(header.dataByteCount) bytes, file has \(data.count - header.dataOffset)")
+            throw NumPyError.malformed(
+                "data is truncated: shape \(header.shape) of \(header.dtype.rawValue) needs \(header.dataByteCount) "
+                    + "bytes, file has \(data.count - header.dataOffset)"
+            )
         }
         guard data.count == end else {
             throw NumPyError.malformed("\(data.count - end) unexpected bytes after the array data")
@@ -142,7 +150,10 @@ public enum NPY {
         var out = magic
         let length = header.utf8.count
         if useV2 {
-            out += [2, 0, UInt8(length & 0xff), UInt8(length >> 8 & 0xff), UInt8(length >> 16 & 0xff), UInt8(length >> 24 & 0xff)]
+            out += [
+                2, 0, UInt8(length & 0xff), UInt8(length >> 8 & 0xff), UInt8(length >> 16 & 0xff),
+                UInt8(length >> 24 & 0xff),
+            ]
         } else {
             out += [1, 0, UInt8(length & 0xff), UInt8(length >> 8)]
         }
@@ -173,13 +184,17 @@ enum HeaderDictionary {
 
     static func parse(_ text: String) throws -> [String: Value] {
         var chars = Array(text.trimmingCharacters(in: .whitespacesAndNewlines))
-        guard chars.first == "{", chars.last == "}" else { throw NumPyError.malformed("header is not a Python dict literal") }
+        guard chars.first == "{", chars.last == "}" else {
+            throw NumPyError.malformed("header is not a Python dict literal")
+        }
         chars.removeFirst(); chars.removeLast()
         var i = 0
         var result: [String: Value] = [:]
         func skipSpace() { while i < chars.count, chars[i].isWhitespace { i += 1 } }
         func parseString() throws -> String {
-            guard i < chars.count, chars[i] == "'" || chars[i] == "\"" else { throw NumPyError.malformed("expected a quoted string in header") }
+            guard i < chars.count, chars[i] == "'" || chars[i] == "\"" else {
+                throw NumPyError.malformed("expected a quoted string in header")
+            }
             let quote = chars[i]; i += 1
             var s = ""
             while i < chars.count, chars[i] != quote { s.append(chars[i]); i += 1 }
@@ -192,7 +207,9 @@ enum HeaderDictionary {
             if i >= chars.count { break }
             let key = try parseString()
             skipSpace()
-            guard i < chars.count, chars[i] == ":" else { throw NumPyError.malformed("expected ':' after '\(key)' in header") }
+            guard i < chars.count, chars[i] == ":" else {
+                throw NumPyError.malformed("expected ':' after '\(key)' in header")
+            }
             i += 1
             skipSpace()
             guard i < chars.count else { throw NumPyError.malformed("missing value for '\(key)'") }

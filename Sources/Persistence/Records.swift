@@ -54,9 +54,11 @@ public struct ModelRecord: Equatable, Sendable {
     /// The job that produced this model, if any.
     public var sourceJobID: String?
 
-    public init(id: String = RecordID.newModel(), name: String, format: String, kind: String,
-                sha256: String, size: Int64, descriptionJSON: String = "{}", createdAt: Date = Date(),
-                parentModelID: String? = nil, sourceJobID: String? = nil) {
+    public init(
+        id: String = RecordID.newModel(), name: String, format: String, kind: String,
+        sha256: String, size: Int64, descriptionJSON: String = "{}", createdAt: Date = Date(),
+        parentModelID: String? = nil, sourceJobID: String? = nil
+    ) {
         self.id = id; self.name = name; self.format = format; self.kind = kind
         self.sha256 = sha256; self.size = size; self.descriptionJSON = descriptionJSON
         self.createdAt = createdAt; self.parentModelID = parentModelID; self.sourceJobID = sourceJobID
@@ -73,8 +75,10 @@ public struct DatasetRecord: Equatable, Sendable {
     public var size: Int64
     public var createdAt: Date
 
-    public init(id: String = RecordID.newDataset(), name: String, dtype: String, shape: [Int],
-                sha256: String, size: Int64, createdAt: Date = Date()) {
+    public init(
+        id: String = RecordID.newDataset(), name: String, dtype: String, shape: [Int],
+        sha256: String, size: Int64, createdAt: Date = Date()
+    ) {
         self.id = id; self.name = name; self.dtype = dtype; self.shape = shape
         self.sha256 = sha256; self.size = size; self.createdAt = createdAt
     }
@@ -116,10 +120,12 @@ public struct JobRecord: Equatable, Sendable {
     public var finishedAt: Date?
     public var updatedAt: Date
 
-    public init(id: String = RecordID.newJob(), type: String, state: JobState = .queued, paramsJSON: String = "{}",
-                progress: JobProgress? = nil, resultJSON: String? = nil, errorJSON: String? = nil,
-                idempotencyKey: String? = nil, cancelRequested: Bool = false, attempts: Int = 0,
-                createdAt: Date = Date(), startedAt: Date? = nil, finishedAt: Date? = nil, updatedAt: Date? = nil) {
+    public init(
+        id: String = RecordID.newJob(), type: String, state: JobState = .queued, paramsJSON: String = "{}",
+        progress: JobProgress? = nil, resultJSON: String? = nil, errorJSON: String? = nil,
+        idempotencyKey: String? = nil, cancelRequested: Bool = false, attempts: Int = 0,
+        createdAt: Date = Date(), startedAt: Date? = nil, finishedAt: Date? = nil, updatedAt: Date? = nil
+    ) {
         self.id = id; self.type = type; self.state = state; self.paramsJSON = paramsJSON
         self.progress = progress; self.resultJSON = resultJSON; self.errorJSON = errorJSON
         self.idempotencyKey = idempotencyKey; self.cancelRequested = cancelRequested; self.attempts = attempts

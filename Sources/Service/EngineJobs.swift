@@ -4,8 +4,8 @@
 // submission (422) and again when the job runs; results name the records the job created.
 import Engine
 import Foundation
-import Jobs
 import JSON
+import Jobs
 import Persistence
 
 /// A job kind: its parameters are checked by `init` at submission and again when it runs.

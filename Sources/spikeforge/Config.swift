@@ -15,7 +15,9 @@ struct ConfigCommand: ParsableCommand {
 
     func run() throws {
         let config: JSONValue
-        do { config = try ModelOperations.qConfig(at: URL(fileURLWithPath: quantized.model)) } catch EngineError.wrongKind {
+        do { config = try ModelOperations.qConfig(at: URL(fileURLWithPath: quantized.model)) } catch EngineError
+            .wrongKind
+        {
             throw NotQuantized(path: quantized.model)
         }
         print(config.serialized(pretty: true))
