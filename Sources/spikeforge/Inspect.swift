@@ -28,6 +28,7 @@ struct Inspect: ParsableCommand {
         } catch let error as UserFacingError {
             // The service reads this report to give the problem it gives when parsing in-process.
             print(ReportedError(error).json)
+            FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
             throw ExitCode(ReportedError.exitCode)
         }
     }
