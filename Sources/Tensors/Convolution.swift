@@ -86,19 +86,29 @@ extension Kernels {
         return (oh, ow)
     }
 
+    /// Refuses a kernel that is not (kh, kw, C, ·) for an NHWC input of C channels.
+    static func checkKernel(_ what: String, _ input: Tensor<Float>, _ kernel: Tensor<Float>) throws {
+        guard kernel.rank == 4, input.rank == 4, kernel.shape[2] == input.shape[3] else {
+            throw TensorError.shapeMismatch("\(what): kernel \(kernel.shape) does not apply to input \(input.shape)")
+        }
+    }
+
+    /// Refuses biases that are not one per output (`outputs`, named `noun` in the message).
+    static func checkBias(_ what: String, _ bias: [Float]?, _ outputs: Int, _ noun: String) throws {
+        guard (bias?.count ?? outputs) == outputs else {
+            throw TensorError.shapeMismatch("\(what): \(bias?.count ?? 0) biases for \(outputs) \(noun)")
+        }
+    }
+
     /// 2-D convolution. `input` is NHWC, `kernel` is (kh, kw, in, out), `bias` has `out` values.
     public static func conv2D(
         _ input: Tensor<Float>, kernel: Tensor<Float>, bias: [Float]?,
         strides: (Int, Int), padding: Padding2D
     ) throws -> Tensor<Float> {
-        guard kernel.rank == 4, input.rank == 4, kernel.shape[2] == input.shape[3] else {
-            throw TensorError.shapeMismatch("conv2D: kernel \(kernel.shape) does not apply to input \(input.shape)")
-        }
+        try checkKernel("conv2D", input, kernel)
         let (n, h, w, ci) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
         let (kh, kw, co) = (kernel.shape[0], kernel.shape[1], kernel.shape[3])
-        guard (bias?.count ?? co) == co else {
-            throw TensorError.shapeMismatch("conv2D: \(bias?.count ?? 0) biases for \(co) filters")
-        }
+        try checkBias("conv2D", bias, co, "filters")
         let (oh, ow) = try checkWindow(
             "conv2D", input: input.shape, kernel: (kh, kw), strides: strides, padding: padding)
         if kh == 1, kw == 1, strides == (1, 1), padding == .zero {
@@ -160,16 +170,11 @@ extension Kernels {
         _ input: Tensor<Float>, kernel: Tensor<Float>, bias: [Float]?,
         strides: (Int, Int), padding: Padding2D
     ) throws -> Tensor<Float> {
-        guard kernel.rank == 4, input.rank == 4, kernel.shape[2] == input.shape[3] else {
-            throw TensorError.shapeMismatch(
-                "depthwiseConv2D: kernel \(kernel.shape) does not apply to input \(input.shape)")
-        }
+        try checkKernel("depthwiseConv2D", input, kernel)
         let (n, h, w, c) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
         let (kh, kw, m) = (kernel.shape[0], kernel.shape[1], kernel.shape[3])
         let co = c * m
-        guard (bias?.count ?? co) == co else {
-            throw TensorError.shapeMismatch("depthwiseConv2D: \(bias?.count ?? 0) biases for \(co) output channels")
-        }
+        try checkBias("depthwiseConv2D", bias, co, "output channels")
         let (oh, ow) = try checkWindow(
             "depthwiseConv2D", input: input.shape, kernel: (kh, kw), strides: strides,
             padding: padding)
@@ -282,9 +287,7 @@ extension Kernels {
             throw TensorError.shapeMismatch("dense: kernel \(kernel.shape) does not apply to input \(input.shape)")
         }
         let ni = kernel.shape[0], no = kernel.shape[1]
-        guard (bias?.count ?? no) == no else {
-            throw TensorError.shapeMismatch("dense: \(bias?.count ?? 0) biases for \(no) units")
-        }
+        try checkBias("dense", bias, no, "units")
         let rows = ni == 0 ? 0 : input.count / ni
         let biasValues = bias ?? [Float](repeating: 0, count: no)
         let scalars = input.scalars.withUnsafeBufferPointer { x in
