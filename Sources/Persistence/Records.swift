@@ -1,7 +1,7 @@
 // Records: the value types the store persists (models, datasets, jobs, job events), their IDs,
 // and pages for keyset pagination. JSON-valued fields (params, result, error, description) travel
-// as JSON text so this module stays independent of any JSON tree type and of what the layers
-// above put in them (the job runner owns the shape of a job's error object).
+// as JSON text (canonical form: JSONText.swift) so this module stays independent of what the
+// layers above put in them (the job runner owns the shape of a job's error object).
 import Foundation
 
 // MARK: IDs

@@ -55,8 +55,7 @@ enum EngineJobs {
     }
 
     static func resultJSON(_ object: [String: Any]) throws -> String {
-        let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
-        return String(decoding: data, as: UTF8.self)
+        JSONText.canonical(try JSONValue(foundation: object))
     }
 
     static func baseName(_ name: String) -> String { (name as NSString).deletingPathExtension }
