@@ -50,7 +50,7 @@ let package = Package(
         .target(name: "JSON"),
 
         // Tensors and kernels.
-        .target(name: "Tensors", swiftSettings: kernelSettings),
+        .target(name: "Tensors", dependencies: ["Diagnostics"], swiftSettings: kernelSettings),
 
         // Formats.
         .target(name: "NumPyIO", dependencies: ["Diagnostics", "Tensors", "CZlib"]),

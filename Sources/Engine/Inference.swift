@@ -23,6 +23,24 @@ extension LoadedModel {
         }
     }
 
+    /// The arrays for the model's inputs from named arrays (an .npz's members, or one .npy): by
+    /// input name when every name is present, else in order. `source` names where they came from
+    /// ("file", "body"); with `ignoringExtra` arrays beyond the inputs are left out, not refused.
+    public func inputs(
+        from arrays: [(name: String, array: NDArray)], source: String, ignoringExtra: Bool = false
+    ) throws -> [NDArray] {
+        let names = inputNames
+        let byName = Dictionary(arrays.map { ($0.name, $0.array) }, uniquingKeysWith: { first, _ in first })
+        let named = names.compactMap { byName[$0] }
+        if named.count == names.count { return named }
+        guard arrays.count == names.count || (ignoringExtra && arrays.count > names.count) else {
+            throw DatasetError(
+                "the model takes \(names.count) input(s) (\(names.joined(separator: ", "))), the \(source) holds "
+                    + "\(arrays.count) array(s)")
+        }
+        return arrays.prefix(names.count).map(\.array)
+    }
+
     /// Runs the model on one array per input.
     public func predict(_ inputs: [NDArray], layerSparsity: Bool = false) throws -> InferenceResult {
         guard inputs.count == inputNames.count else {

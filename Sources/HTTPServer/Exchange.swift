@@ -23,8 +23,10 @@ final class Exchange {
     var bytesSent = 0
     var finished = false
 
-    init(method: String, path: String, headers: [String: String], query: [String: String],
-         router: Router, defaultBodyLimit: Int) {
+    init(
+        method: String, path: String, headers: [String: String], query: [String: String],
+        router: Router, defaultBodyLimit: Int
+    ) {
         request = Request(method: method, path: path, headers: headers, query: query)
         switch router.resolve(method: method, path: path) {
         case .notFound:
@@ -33,8 +35,10 @@ final class Exchange {
         case .methodNotAllowed(let allowed):
             entry = nil
             let allow = allowed.joined(separator: ", ")
-            earlyResponse = HTTPProblem(status: 405, detail: "\(method) is not allowed on \(path); allowed: \(allow)",
-                                    extra: ["allowed": allowed], headers: [("Allow", allow)]).response(instance: path)
+            earlyResponse = HTTPProblem(
+                status: 405, detail: "\(method) is not allowed on \(path); allowed: \(allow)",
+                extra: ["allowed": allowed], headers: [("Allow", allow)]
+            ).response(instance: path)
         case .matched(let matched, let parameters):
             entry = matched
             request.pathParameters = parameters
@@ -55,7 +59,9 @@ final class Exchange {
                 if let declared, declared > bufferLimit { throw Exchange.tooLarge(bufferLimit) }
             case .upload(let maxBytes, let begin):
                 let limit = maxBytes()
-                let boundary = try request.header("content-type").flatMap { try MultipartParser.boundary(contentType: $0) }
+                let boundary = try request.header("content-type").flatMap {
+                    try MultipartParser.boundary(contentType: $0)
+                }
                 // Multipart framing adds a little to the file's size; allow for it in the early check.
                 let allowance = boundary == nil ? 0 : 64 * 1024
                 if let declared, declared > limit + allowance { throw Exchange.tooLarge(limit) }
@@ -68,14 +74,16 @@ final class Exchange {
     }
 
     static func tooLarge(_ limit: Int) -> HTTPProblem {
-        HTTPProblem(status: 413, detail: "the request body exceeds the limit of \(limit) bytes", extra: ["limit": limit])
+        HTTPProblem(
+            status: 413, detail: "the request body exceeds the limit of \(limit) bytes", extra: ["limit": limit])
     }
 
     static func problem(for error: Error) -> HTTPProblem {
         switch error {
         case let problem as HTTPProblem: return problem
         case let convertible as HTTPProblemConvertible: return convertible.problem
-        case let multipart as MultipartError: return HTTPProblem(status: 400, title: "Malformed multipart body", detail: multipart.message)
+        case let multipart as MultipartError:
+            return HTTPProblem(status: 400, title: "Malformed multipart body", detail: multipart.message)
         default: return HTTPProblem(status: 500, detail: "\(error)")
         }
     }
@@ -161,7 +169,9 @@ final class UploadStream {
             switch event {
             case .partBegin(let part):
                 if part.filename != nil || part.name == "file" {
-                    guard filePart == nil else { throw MultipartError(message: "more than one file part; send exactly one") }
+                    guard filePart == nil else {
+                        throw MultipartError(message: "more than one file part; send exactly one")
+                    }
                     filePart = part
                     inFilePart = true
                 } else {
@@ -196,11 +206,14 @@ final class UploadStream {
             if let parser {
                 try parser.finish()
                 guard filePart != nil else {
-                    throw MultipartError(message: "no file part (send the file as a part named 'file', e.g. curl -F file=@model.h5)")
+                    throw MultipartError(
+                        message: "no file part (send the file as a part named 'file', e.g. curl -F file=@model.h5)")
                 }
             }
-            return try sink.finish(UploadedFile(filename: filePart?.filename, contentType: filePart?.contentType,
-                                                size: size, fields: fields))
+            return try sink.finish(
+                UploadedFile(
+                    filename: filePart?.filename, contentType: filePart?.contentType,
+                    size: size, fields: fields))
         } catch {
             abort()
             throw error

@@ -2,6 +2,7 @@
 // Used by tests, benchmarks and health checks to talk to a server on loopback with full
 // control over how the body is split into writes and whether `Expect: 100-continue` is sent.
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -22,9 +23,11 @@ public enum HTTPClient {
     /// - Parameters:
     ///   - splits: byte offsets at which the body is cut into separate writes (with a short pause)
     ///   - expectContinue: send headers first and wait for `100 Continue` (or an early final answer)
-    public static func send(host: String = "127.0.0.1", port: Int, method: String, path: String,
-                            headers: [String: String] = [:], body: [UInt8] = [], splits: [Int] = [],
-                            expectContinue: Bool = false, timeout: Int = 60) throws -> HTTPClientResponse {
+    public static func send(
+        host: String = "127.0.0.1", port: Int, method: String, path: String,
+        headers: [String: String] = [:], body: [UInt8] = [], splits: [Int] = [],
+        expectContinue: Bool = false, timeout: Int = 60
+    ) throws -> HTTPClientResponse {
         let fd = try connect(host: host, port: port, timeout: timeout)
         defer { close(fd) }
         var head = "\(method) \(path) HTTP/1.1\r\nHost: \(host):\(port)\r\nConnection: close\r\n"
@@ -32,7 +35,9 @@ public enum HTTPClient {
         if !body.isEmpty || ["POST", "PUT", "PATCH"].contains(method) { head += "Content-Length: \(body.count)\r\n" }
         if expectContinue { head += "Expect: 100-continue\r\n" }
         head += "\r\n"
-        guard sendAll(fd, Array(head.utf8)[...]) else { throw ServerError(message: "client: could not send request headers") }
+        guard sendAll(fd, Array(head.utf8)[...]) else {
+            throw ServerError(message: "client: could not send request headers")
+        }
 
         var received: [UInt8] = []
         if expectContinue && !body.isEmpty {
@@ -110,7 +115,8 @@ public enum HTTPClient {
 
     static func headerEnd(_ bytes: [UInt8]) -> Int? {
         guard bytes.count >= 4 else { return nil }
-        for i in 0...(bytes.count - 4) where bytes[i] == 0x0D && bytes[i + 1] == 0x0A && bytes[i + 2] == 0x0D && bytes[i + 3] == 0x0A {
+        for i in 0...(bytes.count - 4)
+        where bytes[i] == 0x0D && bytes[i + 1] == 0x0A && bytes[i + 2] == 0x0D && bytes[i + 3] == 0x0A {
             return i + 4
         }
         return nil
@@ -128,11 +134,14 @@ public enum HTTPClient {
         var headers: [String: String] = [:]
         for line in lines.dropFirst() {
             guard let colon = line.firstIndex(of: ":") else { continue }
-            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(
+                in: .whitespaces)
         }
         var body = Array(bytes[end...])
         if headers["transfer-encoding"]?.lowercased() == "chunked" { body = dechunk(body) }
-        if let length = headers["content-length"].flatMap({ Int($0) }), body.count > length { body = Array(body[0..<length]) }
+        if let length = headers["content-length"].flatMap({ Int($0) }), body.count > length {
+            body = Array(body[0..<length])
+        }
         return HTTPClientResponse(status: status, headers: headers, body: body)
     }
 
@@ -140,10 +149,13 @@ public enum HTTPClient {
         var result: [UInt8] = []
         var index = 0
         while index < bytes.count {
-            guard let lineEnd = (index..<(bytes.count - 1)).first(where: { bytes[$0] == 0x0D && bytes[$0 + 1] == 0x0A }),
-                  let size = Int(String(decoding: bytes[index..<lineEnd], as: UTF8.self).split(separator: ";")[0]
-                      .trimmingCharacters(in: .whitespaces), radix: 16), size > 0,
-                  lineEnd + 2 + size <= bytes.count else { break }
+            guard
+                let lineEnd = (index..<(bytes.count - 1)).first(where: { bytes[$0] == 0x0D && bytes[$0 + 1] == 0x0A }),
+                let size = Int(
+                    String(decoding: bytes[index..<lineEnd], as: UTF8.self).split(separator: ";")[0]
+                        .trimmingCharacters(in: .whitespaces), radix: 16), size > 0,
+                lineEnd + 2 + size <= bytes.count
+            else { break }
             result.append(contentsOf: bytes[(lineEnd + 2)..<(lineEnd + 2 + size)])
             index = lineEnd + 2 + size + 2
         }

@@ -20,8 +20,10 @@ public struct Request {
     /// The buffered body (empty for upload routes, whose body goes to an `UploadSink`).
     public var body: [UInt8]
 
-    public init(method: String, path: String, headers: [String: String] = [:], query: [String: String] = [:],
-                pathParameters: [String: String] = [:], route: String? = nil, body: [UInt8] = []) {
+    public init(
+        method: String, path: String, headers: [String: String] = [:], query: [String: String] = [:],
+        pathParameters: [String: String] = [:], route: String? = nil, body: [UInt8] = []
+    ) {
         self.method = method
         self.path = path
         self.headers = headers
@@ -44,7 +46,8 @@ public struct Request {
     /// Decodes the JSON body; malformed bodies become a 400 problem naming the decoding error.
     public func decodeJSON<T: Decodable>(_ type: T.Type, decoder: JSONDecoder = JSONCoders.decoder) throws -> T {
         if let contentType = header("content-type"),
-           !contentType.lowercased().hasPrefix("application/json"), !contentType.lowercased().contains("+json") {
+            !contentType.lowercased().hasPrefix("application/json"), !contentType.lowercased().contains("+json")
+        {
             throw HTTPProblem(status: 415, detail: "expected Content-Type application/json, got \(contentType)")
         }
         do {
@@ -84,10 +87,13 @@ public struct Response {
         headers.append((name, value))
     }
 
-    public static func json<T: Encodable>(_ value: T, status: Int = 200, encoder: JSONEncoder = JSONCoders.encoder) -> Response {
+    public static func json<T: Encodable>(
+        _ value: T, status: Int = 200, encoder: JSONEncoder = JSONCoders.encoder
+    ) -> Response {
         do {
             let data = try encoder.encode(value)
-            return Response(status: status, headers: [("Content-Type", "application/json")], body: .bytes([UInt8](data) + [0x0A]))
+            return Response(
+                status: status, headers: [("Content-Type", "application/json")], body: .bytes([UInt8](data) + [0x0A]))
         } catch {
             return HTTPProblem(status: 500, detail: "response could not be encoded as JSON: \(error)").response()
         }
@@ -96,14 +102,17 @@ public struct Response {
     /// A JSON response from Foundation values (dictionaries, arrays, strings, numbers, NSNull).
     public static func json(object: Any, status: Int = 200) -> Response {
         do {
-            return Response(status: status, headers: [("Content-Type", "application/json")],
-                            body: .bytes(Array(try JSONValue(foundation: object).serialized(.compact).utf8) + [0x0A]))
+            return Response(
+                status: status, headers: [("Content-Type", "application/json")],
+                body: .bytes(Array(try JSONValue(foundation: object).serialized(.compact).utf8) + [0x0A]))
         } catch {
             return HTTPProblem(status: 500, detail: "response is not JSON-serialisable: \(error)").response()
         }
     }
 
-    public static func text(_ text: String, status: Int = 200, contentType: String = "text/plain; charset=utf-8") -> Response {
+    public static func text(
+        _ text: String, status: Int = 200, contentType: String = "text/plain; charset=utf-8"
+    ) -> Response {
         Response(status: status, headers: [("Content-Type", contentType)], body: .bytes(Array(text.utf8)))
     }
 
@@ -130,8 +139,10 @@ public struct HTTPProblem: Error, CustomStringConvertible {
     /// Extra response headers (e.g. `Allow` on 405, `WWW-Authenticate` on 401).
     public var headers: [(name: String, value: String)]
 
-    public init(status: Int, title: String? = nil, detail: String, type: String = "about:blank",
-                extra: [String: Any] = [:], headers: [(name: String, value: String)] = []) {
+    public init(
+        status: Int, title: String? = nil, detail: String, type: String = "about:blank",
+        extra: [String: Any] = [:], headers: [(name: String, value: String)] = []
+    ) {
         self.status = status
         self.title = title ?? HTTPStatus.reason(status)
         self.detail = detail
@@ -154,10 +165,12 @@ public struct HTTPProblem: Error, CustomStringConvertible {
     public func response(instance: String? = nil) -> Response {
         var object = jsonObject
         if let instance { object["instance"] = instance }
-        let data = (try? JSONValue(foundation: object)).map { Array($0.serialized(.compact).utf8) }
+        let data =
+            (try? JSONValue(foundation: object)).map { Array($0.serialized(.compact).utf8) }
             ?? Array("{\"status\":\(status)}".utf8)
-        return Response(status: status, headers: [("Content-Type", "application/problem+json")] + headers,
-                        body: .bytes(data + [0x0A]))
+        return Response(
+            status: status, headers: [("Content-Type", "application/problem+json")] + headers,
+            body: .bytes(data + [0x0A]))
     }
 }
 
@@ -210,7 +223,8 @@ public enum JSONCoders {
     /// A one-line description of a decoding error that names the offending key path.
     public static func describe(_ error: DecodingError) -> String {
         func path(_ keys: [CodingKey]) -> String {
-            keys.isEmpty ? "(root)" : keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+            keys.isEmpty
+                ? "(root)" : keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
         }
         switch error {
         case .keyNotFound(let key, let context):

@@ -186,8 +186,9 @@ public struct MultipartParser {
             let last = name.split(whereSeparator: { $0 == "/" || $0 == "\\" }).last.map(String.init) ?? ""
             return last
         }
-        return MultipartPart(headers: headers, name: parsed.parameters["name"], filename: filename,
-                             contentType: headers["content-type"])
+        return MultipartPart(
+            headers: headers, name: parsed.parameters["name"], filename: filename,
+            contentType: headers["content-type"])
     }
 }
 

@@ -64,18 +64,26 @@ public final class Router {
     public var routes: [RouteInfo] { entries.map { RouteInfo(method: $0.method, pattern: $0.pattern) } }
 
     /// An ordinary route whose body (at most `maxBody` bytes, default the server's) is buffered.
-    public func add(_ method: HTTPMethod, _ pattern: String, maxBody: Int? = nil,
-                    _ handler: @escaping (Request) throws -> Response) {
-        entries.append(Entry(method: method.rawValue, pattern: pattern, segments: Router.parse(pattern),
-                             handler: .buffered(maxBody: maxBody, handler)))
+    public func add(
+        _ method: HTTPMethod, _ pattern: String, maxBody: Int? = nil,
+        _ handler: @escaping (Request) throws -> Response
+    ) {
+        entries.append(
+            Entry(
+                method: method.rawValue, pattern: pattern, segments: Router.parse(pattern),
+                handler: .buffered(maxBody: maxBody, handler)))
     }
 
     /// A streaming upload route. Multipart bodies forward their file part to the sink; any other
     /// content type is forwarded raw. More than `maxBytes` file bytes → 413.
-    public func upload(_ method: HTTPMethod, _ pattern: String, maxBytes: @escaping () -> Int,
-                       begin: @escaping (Request) throws -> UploadSink) {
-        entries.append(Entry(method: method.rawValue, pattern: pattern, segments: Router.parse(pattern),
-                             handler: .upload(maxBytes: maxBytes, begin: begin)))
+    public func upload(
+        _ method: HTTPMethod, _ pattern: String, maxBytes: @escaping () -> Int,
+        begin: @escaping (Request) throws -> UploadSink
+    ) {
+        entries.append(
+            Entry(
+                method: method.rawValue, pattern: pattern, segments: Router.parse(pattern),
+                handler: .upload(maxBytes: maxBytes, begin: begin)))
     }
 
     static func parse(_ pattern: String) -> [Segment] {

@@ -4,6 +4,7 @@
 // which also writes the access-log line and reports the request to the metrics hook.
 import CMicroHTTPD
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -22,8 +23,10 @@ public struct ServerOptions: Sendable {
     /// Cap for buffered (non-upload) request bodies unless a route sets its own.
     public var maxBodyBytes: Int
 
-    public init(host: String = "127.0.0.1", port: Int = 8080, threads: Int = 4, connectionLimit: Int = 512,
-                perIPConnectionLimit: Int = 0, connectionTimeout: Int = 60, maxBodyBytes: Int = 1 << 20) {
+    public init(
+        host: String = "127.0.0.1", port: Int = 8080, threads: Int = 4, connectionLimit: Int = 512,
+        perIPConnectionLimit: Int = 0, connectionTimeout: Int = 60, maxBodyBytes: Int = 1 << 20
+    ) {
         self.host = host
         self.port = port
         self.threads = threads
@@ -83,20 +86,26 @@ public final class HTTPServer {
         let family = address.ss_family
         port = withUnsafePointer(to: &address) { pointer -> Int in
             if family == sa_family_t(AF_INET6) {
-                return pointer.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { Int(UInt16(bigEndian: $0.pointee.sin6_port)) }
+                return pointer.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) {
+                    Int(UInt16(bigEndian: $0.pointee.sin6_port))
+                }
             }
-            return pointer.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { Int(UInt16(bigEndian: $0.pointee.sin_port)) }
+            return pointer.withMemoryRebound(to: sockaddr_in.self, capacity: 1) {
+                Int(UInt16(bigEndian: $0.pointee.sin_port))
+            }
         }
 
         let me = Unmanaged.passUnretained(self).toOpaque()
-        let flags = MHD_USE_INTERNAL_POLLING_THREAD.rawValue | MHD_USE_AUTO.rawValue | MHD_USE_ITC.rawValue
+        let flags =
+            MHD_USE_INTERNAL_POLLING_THREAD.rawValue | MHD_USE_AUTO.rawValue | MHD_USE_ITC.rawValue
             | MHD_USE_ERROR_LOG.rawValue
         var arguments: [CVarArg] = [
             Int32(MHD_OPTION.LISTEN_SOCKET.rawValue), fd,
             Int32(MHD_OPTION.THREAD_POOL_SIZE.rawValue), UInt32(max(1, options.threads)),
             Int32(MHD_OPTION.CONNECTION_LIMIT.rawValue), UInt32(max(1, options.connectionLimit)),
             Int32(MHD_OPTION.CONNECTION_TIMEOUT.rawValue), UInt32(max(0, options.connectionTimeout)),
-            Int32(MHD_OPTION.NOTIFY_COMPLETED.rawValue), unsafeBitCast(completedCallback, to: OpaquePointer.self), OpaquePointer(me),
+            Int32(MHD_OPTION.NOTIFY_COMPLETED.rawValue), unsafeBitCast(completedCallback, to: OpaquePointer.self),
+            OpaquePointer(me),
         ]
         if options.perIPConnectionLimit > 0 {
             arguments += [Int32(MHD_OPTION.PER_IP_CONNECTION_LIMIT.rawValue), UInt32(options.perIPConnectionLimit)]
@@ -107,7 +116,8 @@ public final class HTTPServer {
         }
         guard let started else {
             close(fd)
-            throw ServerError(message: "libmicrohttpd refused to start on \(options.host):\(port) (see its log line above)")
+            throw ServerError(
+                message: "libmicrohttpd refused to start on \(options.host):\(port) (see its log line above)")
         }
         daemon = started
         listenSocket = fd
@@ -136,7 +146,8 @@ public final class HTTPServer {
         var result: UnsafeMutablePointer<addrinfo>?
         let status = getaddrinfo(host, String(port), &hints, &result)
         guard status == 0, let info = result else {
-            throw ServerError(message: "cannot resolve listen address '\(host)': \(String(cString: gai_strerror(status)))")
+            throw ServerError(
+                message: "cannot resolve listen address '\(host)': \(String(cString: gai_strerror(status)))")
         }
         defer { freeaddrinfo(result) }
         let fd = socket(info.pointee.ai_family, info.pointee.ai_socktype, info.pointee.ai_protocol)
@@ -146,7 +157,8 @@ public final class HTTPServer {
         guard bind(fd, info.pointee.ai_addr, info.pointee.ai_addrlen) == 0 else {
             let message = String(cString: strerror(errno))
             close(fd)
-            throw ServerError(message: "cannot listen on \(host):\(port): \(message) (is another server using the port?)")
+            throw ServerError(
+                message: "cannot listen on \(host):\(port): \(message) (is another server using the port?)")
         }
         guard Glibc.listen(fd, 1024) == 0 else {
             let message = String(cString: strerror(errno))
@@ -159,15 +171,18 @@ public final class HTTPServer {
 
     // MARK: - MHD callbacks
 
-    fileprivate func handle(_ connection: OpaquePointer, url: String, method: String,
-                            data: UnsafePointer<CChar>?, size: UnsafeMutablePointer<Int>,
-                            slot: UnsafeMutablePointer<UnsafeMutableRawPointer?>) -> MHD_Result {
+    fileprivate func handle(
+        _ connection: OpaquePointer, url: String, method: String,
+        data: UnsafePointer<CChar>?, size: UnsafeMutablePointer<Int>,
+        slot: UnsafeMutablePointer<UnsafeMutableRawPointer?>
+    ) -> MHD_Result {
         guard let raw = slot.pointee else {
             lock.lock(); inFlight += 1; lock.unlock()
-            let exchange = Exchange(method: method, path: url,
-                                    headers: HTTPServer.values(connection, .HEADER_KIND, lowercased: true),
-                                    query: HTTPServer.values(connection, .GET_ARGUMENT_KIND, lowercased: false),
-                                    router: router, defaultBodyLimit: options.maxBodyBytes)
+            let exchange = Exchange(
+                method: method, path: url,
+                headers: HTTPServer.values(connection, .HEADER_KIND, lowercased: true),
+                query: HTTPServer.values(connection, .GET_ARGUMENT_KIND, lowercased: false),
+                router: router, defaultBodyLimit: options.maxBodyBytes)
             slot.pointee = Unmanaged.passRetained(exchange).toOpaque()
             if let early = exchange.earlyResponse {
                 exchange.earlyResponse = nil
@@ -192,8 +207,9 @@ public final class HTTPServer {
         case .bytes(let bytes):
             exchange.bytesSent = bytes.count
             mhdResponse = bytes.withUnsafeBytes {
-                MHD_create_response_from_buffer($0.count, UnsafeMutableRawPointer(mutating: $0.baseAddress),
-                                                MHD_ResponseMemoryMode.RESPMEM_MUST_COPY)
+                MHD_create_response_from_buffer(
+                    $0.count, UnsafeMutableRawPointer(mutating: $0.baseAddress),
+                    MHD_ResponseMemoryMode.RESPMEM_MUST_COPY)
             }
         case .file(let path):
             let fd = open(path, O_RDONLY | O_CLOEXEC)
@@ -205,7 +221,8 @@ public final class HTTPServer {
                 if mhdResponse == nil { close(fd) }
             } else {
                 if fd >= 0 { close(fd) }
-                response = HTTPProblem(status: 404, detail: "file behind this resource is missing").response(instance: exchange.request.path)
+                response = HTTPProblem(status: 404, detail: "file behind this resource is missing").response(
+                    instance: exchange.request.path)
                 return queue(response, connection, exchange)
             }
         }
@@ -220,13 +237,15 @@ public final class HTTPServer {
         exchange.close()
         lock.lock(); inFlight -= 1; lock.unlock()
         let elapsed = Double(DispatchTime.now().uptimeNanoseconds - exchange.started) / 1e6
-        let record = CompletedRequest(method: exchange.request.method, path: exchange.request.path,
-                                      route: exchange.request.route, status: exchange.status,
-                                      bytes: exchange.bytesSent, durationMilliseconds: elapsed)
+        let record = CompletedRequest(
+            method: exchange.request.method, path: exchange.request.path,
+            route: exchange.request.route, status: exchange.status,
+            bytes: exchange.bytesSent, durationMilliseconds: elapsed)
         onRequestCompleted?(record)
         if let accessLog {
-            accessLog("\(HTTPServer.timestamp()) \(record.method) \(record.path) \(record.status) \(record.bytes)B "
-                + String(format: "%.2fms", elapsed))
+            accessLog(
+                "\(HTTPServer.timestamp()) \(record.method) \(record.path) \(record.status) \(record.bytes)B "
+                    + String(format: "%.2fms", elapsed))
         }
     }
 
@@ -245,16 +264,19 @@ public final class HTTPServer {
         init(lowercased: Bool) { self.lowercased = lowercased }
     }
 
-    private static func values(_ connection: OpaquePointer, _ kind: MHD_ValueKind, lowercased: Bool) -> [String: String] {
+    private static func values(_ connection: OpaquePointer, _ kind: MHD_ValueKind, lowercased: Bool) -> [String: String]
+    {
         let box = ValueBox(lowercased: lowercased)
         withExtendedLifetime(box) {
-            _ = MHD_get_connection_values(connection, kind, { cls, _, key, value in
-                guard let cls, let key else { return .YES }
-                let box = Unmanaged<ValueBox>.fromOpaque(cls).takeUnretainedValue()
-                let name = String(cString: key)
-                box.values[box.lowercased ? name.lowercased() : name] = value.map { String(cString: $0) } ?? ""
-                return .YES
-            }, Unmanaged.passUnretained(box).toOpaque())
+            _ = MHD_get_connection_values(
+                connection, kind,
+                { cls, _, key, value in
+                    guard let cls, let key else { return .YES }
+                    let box = Unmanaged<ValueBox>.fromOpaque(cls).takeUnretainedValue()
+                    let name = String(cString: key)
+                    box.values[box.lowercased ? name.lowercased() : name] = value.map { String(cString: $0) } ?? ""
+                    return .YES
+                }, Unmanaged.passUnretained(box).toOpaque())
         }
         return box.values
     }
@@ -263,9 +285,10 @@ public final class HTTPServer {
 private let accessCallback: MHD_AccessHandlerCallback = { cls, connection, url, method, _, data, size, slot in
     guard let cls, let connection, let size, let slot else { return .NO }
     let server = Unmanaged<HTTPServer>.fromOpaque(cls).takeUnretainedValue()
-    return server.handle(connection, url: url.map { String(cString: $0) } ?? "/",
-                         method: method.map { String(cString: $0) } ?? "GET",
-                         data: data, size: size, slot: slot)
+    return server.handle(
+        connection, url: url.map { String(cString: $0) } ?? "/",
+        method: method.map { String(cString: $0) } ?? "GET",
+        data: data, size: size, slot: slot)
 }
 
 private let completedCallback: MHD_RequestCompletedCallback = { cls, _, slot, _ in

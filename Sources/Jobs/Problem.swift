@@ -1,7 +1,7 @@
 // Problem: the RFC 9457 problem object a failed job carries (and the Service serves as
 // application/problem+json). The store keeps it as opaque JSON text (`JobRecord.errorJSON`);
 // this module owns its shape, so Persistence knows nothing of titles or HTTP status codes.
-import Foundation
+import JSON
 import Persistence
 
 /// An RFC 9457 problem object. Handlers throw it (or a `ProblemConvertible` error) to fail a job
@@ -34,26 +34,28 @@ public struct Problem: Error, Equatable, Sendable, CustomStringConvertible {
 
     /// Compact JSON, keys sorted; extensions never override the standard members.
     public var json: String {
-        var object: [String: Any] = extensions.filter { !Problem.standardKeys.contains($0.key) }
-        object["type"] = type
-        object["title"] = title
-        object["status"] = status
-        object["detail"] = detail
-        return JSONText.fragment(object)
+        var pairs = extensions.filter { !Problem.standardKeys.contains($0.key) }.map {
+            ($0.key, JSONValue.string($0.value))
+        }
+        pairs += [
+            ("type", .string(type)), ("title", .string(title)), ("status", .integer(Int64(status))),
+            ("detail", .string(detail)),
+        ]
+        return JSONText.canonical(.object(pairs))
     }
 
     /// Parses a problem object; non-string extension values are kept as their JSON text.
     public init(json: String) throws {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] else {
+        guard let object = try? JSONValue(parsing: json), let pairs = object.objectPairs else {
             throw StoreError.corruptRow("problem object is not a JSON object: \(json.prefix(200))")
         }
-        type = object["type"] as? String ?? "about:blank"
-        title = object["title"] as? String ?? ""
-        status = (object["status"] as? NSNumber)?.intValue ?? 500
-        detail = object["detail"] as? String ?? ""
+        type = object["type"]?.string ?? "about:blank"
+        title = object["title"]?.string ?? ""
+        status = object["status"]?.int ?? 500
+        detail = object["detail"]?.string ?? ""
         var ext: [String: String] = [:]
-        for (key, value) in object where !Problem.standardKeys.contains(key) {
-            if let s = value as? String { ext[key] = s } else { ext[key] = JSONText.fragment(value) }
+        for (key, value) in pairs where !Problem.standardKeys.contains(key) {
+            ext[key] = value.string ?? JSONText.canonical(value)
         }
         extensions = ext
     }

@@ -20,7 +20,9 @@ final class HDF5RawFile {
         self.handle = handle
         let size = Int((try? handle.seekToEnd()) ?? 0)
         self.size = size
-        let prefix = (try? handle.seek(toOffset: 0)).flatMap { _ in try? handle.read(upToCount: HDF5Probe.prefixLength) } ?? Data()
+        let prefix =
+            (try? handle.seek(toOffset: 0)).flatMap { _ in try? handle.read(upToCount: HDF5Probe.prefixLength) }
+            ?? Data()
         switch HDF5Probe.superblock(prefix: [UInt8](prefix), fileSize: size) {
         case .success(let superblock): self.superblock = superblock
         case .failure(let problem): throw KerasH5Error.notHDF5(problem.reason)
@@ -34,7 +36,8 @@ final class HDF5RawFile {
 
     func bytes(at offset: Int, count: Int) throws -> [UInt8] {
         guard offset >= 0, count >= 0, offset <= size, count <= size - offset else {
-            throw KerasH5Error.malformed("a global heap reference points outside the file (offset \(offset), \(count) bytes)")
+            throw KerasH5Error.malformed(
+                "a global heap reference points outside the file (offset \(offset), \(count) bytes)")
         }
         try handle.seek(toOffset: UInt64(offset))
         let data = try handle.read(upToCount: count) ?? Data()
@@ -61,17 +64,21 @@ final class HDF5RawFile {
         }
     }
 
-    private func object(collection address: UInt64, index: UInt64, length: Int, maxBytes: Int, what: String) throws -> [UInt8] {
+    private func object(
+        collection address: UInt64, index: UInt64, length: Int, maxBytes: Int, what: String
+    ) throws -> [UInt8] {
         let (absolute, overflow) = address.addingReportingOverflow(UInt64(superblock.baseAddress))
         guard !overflow, absolute < UInt64(size) else {
             throw KerasH5Error.malformed("\(what): string reference points beyond the end of the file")
         }
         let (body, objects) = try collection(at: Int(absolute), maxBytes: maxBytes, what: what)
         guard index <= UInt64(UInt16.max), let range = objects[UInt16(index)] else {
-            throw KerasH5Error.malformed("\(what): string reference names heap object \(index), which the collection does not hold")
+            throw KerasH5Error.malformed(
+                "\(what): string reference names heap object \(index), which the collection does not hold")
         }
         guard range.count == length else {
-            throw KerasH5Error.malformed("\(what): string length \(length) disagrees with its heap object (\(range.count) bytes)")
+            throw KerasH5Error.malformed(
+                "\(what): string length \(length) disagrees with its heap object (\(range.count) bytes)")
         }
         return Array(body[range])
     }
@@ -79,7 +86,9 @@ final class HDF5RawFile {
     /// Parses a global heap collection: "GCOL", version 1, its size, then objects of
     /// (index u16, refcount u16, reserved u32, size) headers and 8-byte aligned data that must
     /// tile the collection exactly.
-    private func collection(at address: Int, maxBytes: Int, what: String) throws -> (body: [UInt8], objects: [UInt16: Range<Int>]) {
+    private func collection(
+        at address: Int, maxBytes: Int, what: String
+    ) throws -> (body: [UInt8], objects: [UInt16: Range<Int>]) {
         if let known = collections[address] { return known }
         let l = superblock.lengthsSize
         let headerSize = align8(8 + l)
@@ -88,8 +97,10 @@ final class HDF5RawFile {
             throw KerasH5Error.malformed("\(what): string reference does not point at a global heap collection")
         }
         let declared = little(head, 8, l)
-        guard declared >= UInt64(headerSize), declared <= UInt64(size - address), declared <= UInt64(maxBytes) + 4096 else {
-            throw KerasH5Error.malformed("\(what): global heap collection at \(address) declares an impossible size \(declared)")
+        guard declared >= UInt64(headerSize), declared <= UInt64(size - address), declared <= UInt64(maxBytes) + 4096
+        else {
+            throw KerasH5Error.malformed(
+                "\(what): global heap collection at \(address) declares an impossible size \(declared)")
         }
         let body = try bytes(at: address, count: Int(declared))
         let objectHeader = align8(8 + l)
@@ -107,7 +118,9 @@ final class HDF5RawFile {
                 throw KerasH5Error.malformed("\(what): global heap object \(index) overruns its collection")
             }
             if index > 0 {
-                guard objects[index] == nil else { throw KerasH5Error.malformed("\(what): global heap object \(index) appears twice") }
+                guard objects[index] == nil else {
+                    throw KerasH5Error.malformed("\(what): global heap object \(index) appears twice")
+                }
                 objects[index] = (p + objectHeader)..<(p + objectHeader + Int(objectSize))
             }
             p += need

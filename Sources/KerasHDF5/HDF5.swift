@@ -40,7 +40,8 @@ enum HDF5 {
                 cdata.pointee.need_bkg = H5T_BKG_NO
                 // Only disk-resident variable-length strings whose size equals the opaque target.
                 guard H5Tis_variable_str(source) > 0, H5Tget_class(destination) == H5T_OPAQUE,
-                      H5Tget_size(source) == H5Tget_size(destination) else { return -1 }
+                    H5Tget_size(source) == H5Tget_size(destination)
+                else { return -1 }
             }
             return 0
         }
@@ -87,7 +88,9 @@ enum HDF5 {
         guard kind == H5S_SIMPLE else { throw KerasH5Error.malformed("\(what) has an empty (null) dataspace") }
         let rank = Int(H5Sget_simple_extent_ndims(space))
         guard rank >= 0 else { throw failure("\(what): unreadable dataspace")(errorStack()) }
-        guard rank <= maxRank else { throw KerasH5Error.limitExceeded("\(what) has rank \(rank); at most \(maxRank) is accepted") }
+        guard rank <= maxRank else {
+            throw KerasH5Error.limitExceeded("\(what) has rank \(rank); at most \(maxRank) is accepted")
+        }
         var dims = [hsize_t](repeating: 0, count: max(rank, 1))
         try check(H5Sget_simple_extent_dims(space, &dims, nil), failure("\(what): unreadable dimensions"))
         var shape: [Int] = []
@@ -127,8 +130,10 @@ enum HDF5 {
     /// Reads attribute `name` of `object` as strings: nil if absent, [] for an empty numeric
     /// array (how h5py stores an empty list), otherwise every element of a fixed- or
     /// variable-length string attribute.
-    static func strings(_ object: hid_t, _ name: String, what: String, file: HDF5RawFile,
-                        limits: KerasH5Limits) throws -> [String]? {
+    static func strings(
+        _ object: hid_t, _ name: String, what: String, file: HDF5RawFile,
+        limits: KerasH5Limits
+    ) throws -> [String]? {
         let present = H5Aexists(object, name)
         try check(present, failure("\(what): cannot look up attribute '\(name)'"))
         guard present > 0 else { return nil }
@@ -144,12 +149,14 @@ enum HDF5 {
         let shape = try extent(space, what: "\(what) attribute '\(name)'", maxRank: 1)
         let count = shape.first ?? 1
         guard count <= limits.maxNames else {
-            throw KerasH5Error.limitExceeded("\(what) attribute '\(name)' holds \(count) strings; the limit is \(limits.maxNames)")
+            throw KerasH5Error.limitExceeded(
+                "\(what) attribute '\(name)' holds \(count) strings; the limit is \(limits.maxNames)")
         }
         let typeClass = H5Tget_class(type)
         if typeClass != H5T_STRING {
             if count == 0 { return [] }
-            throw KerasH5Error.notKerasModel("\(what) attribute '\(name)' is not a string (HDF5 type class \(typeClass.rawValue))")
+            throw KerasH5Error.notKerasModel(
+                "\(what) attribute '\(name)' is not a string (HDF5 type class \(typeClass.rawValue))")
         }
         if count == 0 { return [] }
         let variable = H5Tis_variable_str(type)
@@ -159,13 +166,18 @@ enum HDF5 {
             defer { H5Tclose(memType) }
             var raw = [UInt8](repeating: 0, count: count * file.referenceSize)
             try check(H5Aread(attr, memType, &raw), failure("\(what): cannot read attribute '\(name)'"))
-            return try file.strings(fromReferences: raw, count: count, maxBytes: limits.maxAttributeBytes,
-                                    what: "\(what) attribute '\(name)'")
-                .map { bytes in try bytes.withUnsafeBytes { try decode($0, what: "\(what) attribute '\(name)'") } }
+            return try file.strings(
+                fromReferences: raw, count: count, maxBytes: limits.maxAttributeBytes,
+                what: "\(what) attribute '\(name)'"
+            )
+            .map { bytes in try bytes.withUnsafeBytes { try decode($0, what: "\(what) attribute '\(name)'") } }
         }
         let size = H5Tget_size(type)
         guard size > 0, let total = byteCount([count], elementSize: size), total <= limits.maxAttributeBytes else {
-            throw KerasH5Error.limitExceeded("\(what) attribute '\(name)' (\(count) strings of \(size) bytes) exceeds \(limits.maxAttributeBytes) bytes")
+            throw KerasH5Error.limitExceeded(
+                "\(what) attribute '\(name)' (\(count) strings of \(size) bytes) exceeds "
+                    + "\(limits.maxAttributeBytes) bytes"
+            )
         }
         let memType = H5Tcopy(chdf5_c_s1())
         defer { H5Tclose(memType) }
@@ -193,8 +205,10 @@ enum HDF5 {
 
     /// Reads the dataset at `path` below `loc` as an NDArray after checking its type, rank
     /// and size; `budget` is the byte allowance left for the whole file and is charged here.
-    static func array(_ loc: hid_t, _ path: String, what: String, fileSize: Int,
-                      limits: KerasH5Limits, budget: inout Int) throws -> NDArray {
+    static func array(
+        _ loc: hid_t, _ path: String, what: String, fileSize: Int,
+        limits: KerasH5Limits, budget: inout Int
+    ) throws -> NDArray {
         let dataset = H5Dopen2(loc, path, pDefault)
         try check(dataset, failure("\(what) cannot be opened as a dataset"))
         defer { H5Dclose(dataset) }
@@ -208,7 +222,9 @@ enum HDF5 {
         defer { H5Sclose(space) }
         let shape = try extent(space, what: what, maxRank: limits.maxRank)
         guard let bytes = byteCount(shape, elementSize: dtype.byteSize), bytes <= limits.maxArrayBytes else {
-            throw KerasH5Error.limitExceeded("\(what) of shape \(shape) (\(dtype.rawValue)) exceeds the \(limits.maxArrayBytes)-byte limit per array")
+            throw KerasH5Error.limitExceeded(
+                "\(what) of shape \(shape) (\(dtype.rawValue)) exceeds the \(limits.maxArrayBytes)-byte limit per array"
+            )
         }
         guard bytes <= budget else {
             throw KerasH5Error.limitExceeded("the weights exceed \(limits.maxTotalBytes) bytes in total (at \(what))")
@@ -224,8 +240,9 @@ enum HDF5 {
         var buffer = [UInt8](repeating: 0, count: bytes)
         if bytes > 0 {
             try buffer.withUnsafeMutableBytes { raw in
-                try check(H5Dread(dataset, memType, chdf5_s_all(), chdf5_s_all(), pDefault, raw.baseAddress),
-                          failure("\(what) cannot be read"))
+                try check(
+                    H5Dread(dataset, memType, chdf5_s_all(), chdf5_s_all(), pDefault, raw.baseAddress),
+                    failure("\(what) cannot be read"))
             }
         }
         if dtype == .bool { for i in buffer.indices where buffer[i] > 1 { buffer[i] = 1 } }
@@ -254,7 +271,8 @@ enum HDF5 {
             case 2:
                 var s = 0, e = 0, es = 0, m = 0, ms = 0
                 if H5Tget_fields(type, &s, &e, &es, &m, &ms) >= 0, (s, e, es, m, ms) == (15, 10, 5, 0, 10),
-                   H5Tget_ebias(type) == 15 {
+                    H5Tget_ebias(type) == 15
+                {
                     return (.float16, fileType(for: .float16))
                 }
             default: break
@@ -263,7 +281,10 @@ enum HDF5 {
             return (.bool, H5Tcopy(type))
         }
         _ = H5Eclear2(chdf5_e_default())
-        throw KerasH5Error.unsupported("\(what) has HDF5 type class \(typeClass.rawValue) of \(size) bytes; accepted: float16/32/64, int8..int64, uint8..uint64, bool")
+        throw KerasH5Error.unsupported(
+            "\(what) has HDF5 type class \(typeClass.rawValue) of \(size) bytes; "
+                + "accepted: float16/32/64, int8..int64, uint8..uint64, bool"
+        )
     }
 
     // MARK: Writing
@@ -336,7 +357,9 @@ enum HDF5 {
         let space = H5Screate_simple(1, &dims, nil)
         defer { H5Sclose(space) }
         var buffer = [UInt8](repeating: 0, count: width * values.count)
-        for (i, v) in values.enumerated() { buffer.replaceSubrange((i * width)..<(i * width + v.utf8.count), with: v.utf8) }
+        for (i, v) in values.enumerated() {
+            buffer.replaceSubrange((i * width)..<(i * width + v.utf8.count), with: v.utf8)
+        }
         try write(object, name, type: type, space: space) { H5Awrite($0, type, &buffer) }
     }
 
@@ -349,8 +372,10 @@ enum HDF5 {
         try write(object, name, type: chdf5_ieee_f64le(), space: space) { H5Awrite($0, chdf5_ieee_f64le(), &nothing) }
     }
 
-    private static func write(_ object: hid_t, _ name: String, type: hid_t, space: hid_t,
-                              _ body: (hid_t) -> herr_t) throws {
+    private static func write(
+        _ object: hid_t, _ name: String, type: hid_t, space: hid_t,
+        _ body: (hid_t) -> herr_t
+    ) throws {
         let attr = H5Acreate2(object, name, type, space, pDefault, pDefault)
         try check(attr) { .writeFailed("cannot create attribute '\(name)': \($0)") }
         defer { H5Aclose(attr) }

@@ -39,7 +39,10 @@ public enum HDF5Probe {
         var offset = 0
         while true {
             if offset + 8 > prefix.count || offset + 8 > fileSize {
-                return fail(offset == 0 ? "no HDF5 signature (file too short or not HDF5)" : "no HDF5 signature at offset 0 or any power of two from 512")
+                return fail(
+                    offset == 0
+                        ? "no HDF5 signature (file too short or not HDF5)"
+                        : "no HDF5 signature at offset 0 or any power of two from 512")
             }
             if Array(prefix[offset..<(offset + 8)]) == signature { break }
             offset = offset == 0 ? 512 : offset * 2
@@ -56,7 +59,9 @@ public enum HDF5Probe {
         switch version {
         case 0, 1:
             offsetsSize = byte(13); lengthsSize = byte(14)
-            guard byte(9) == 0, byte(10) == 0, byte(12) == 0 else { return fail("superblock version \(version) has unknown sub-versions") }
+            guard byte(9) == 0, byte(10) == 0, byte(12) == 0 else {
+                return fail("superblock version \(version) has unknown sub-versions")
+            }
             baseField = version == 0 ? 24 : 28
         case 2, 3:
             offsetsSize = byte(9); lengthsSize = byte(10)
@@ -78,7 +83,8 @@ public enum HDF5Probe {
         guard eof <= UInt64(fileSize), base <= eof else {
             return fail("file is truncated: the superblock records \(eof) bytes, the file has \(fileSize)")
         }
-        var result = Superblock(version: version, signatureOffset: offset, baseAddress: Int(base), offsetsSize: o, lengthsSize: l)
+        var result = Superblock(
+            version: version, signatureOffset: offset, baseAddress: Int(base), offsetsSize: o, lengthsSize: l)
         if version <= 1 {
             result.groupLeafK = (byte(16) ?? 0) | (byte(17) ?? 0) << 8
             result.groupInternalK = (byte(18) ?? 0) | (byte(19) ?? 0) << 8
@@ -97,7 +103,8 @@ public enum HDF5Probe {
         guard let handle = try? FileHandle(forReadingFrom: url) else { return "cannot open \(url.path)" }
         defer { try? handle.close() }
         guard let size = try? handle.seekToEnd(), (try? handle.seek(toOffset: 0)) != nil,
-              let prefix = try? handle.read(upToCount: prefixLength) else {
+            let prefix = try? handle.read(upToCount: prefixLength)
+        else {
             return "cannot read \(url.path)"
         }
         return problem(prefix: [UInt8](prefix), fileSize: Int(size))

@@ -8,13 +8,13 @@
 import Foundation
 
 struct HDF5Structure {
-    private let file: HDF5RawFile
-    private let sb: HDF5Probe.Superblock
-    private var visitedObjects = Set<UInt64>()
-    private var visitedNodes = Set<UInt64>()
-    private var heaps: [UInt64: [UInt8]] = [:]
-    private let maxObjects = 200_000
-    private let maxChunkBytes = 16 << 20
+    let file: HDF5RawFile
+    let sb: HDF5Probe.Superblock
+    var visitedObjects = Set<UInt64>()
+    var visitedNodes = Set<UInt64>()
+    var heaps: [UInt64: [UInt8]] = [:]
+    let maxObjects = 200_000
+    let maxChunkBytes = 16 << 20
 
     /// Throws unless every object reachable from the root passes the checks.
     static func validate(_ file: HDF5RawFile) throws {
@@ -22,22 +22,22 @@ struct HDF5Structure {
         try walker.validateRoot()
     }
 
-    private init(file: HDF5RawFile, sb: HDF5Probe.Superblock) {
+    init(file: HDF5RawFile, sb: HDF5Probe.Superblock) {
         self.file = file
         self.sb = sb
     }
 
-    private var o: Int { sb.offsetsSize }
-    private var l: Int { sb.lengthsSize }
-    private var undefined: UInt64 { o == 8 ? .max : (1 << (8 * UInt64(o))) - 1 }
+    var o: Int { sb.offsetsSize }
+    var l: Int { sb.lengthsSize }
+    var undefined: UInt64 { o == 8 ? .max : (1 << (8 * UInt64(o))) - 1 }
 
-    private func bad(_ s: String) -> KerasH5Error { .malformed(s) }
-    private func unsupported(_ s: String) -> KerasH5Error {
+    func bad(_ s: String) -> KerasH5Error { .malformed(s) }
+    func unsupported(_ s: String) -> KerasH5Error {
         .unsupported("\(s); tf_keras files use the default h5py layout")
     }
 
     /// `count` bytes at file address `address` (relative to the base address).
-    private func read(_ address: UInt64, _ count: Int, _ what: String) throws -> [UInt8] {
+    func read(_ address: UInt64, _ count: Int, _ what: String) throws -> [UInt8] {
         let (absolute, overflow) = address.addingReportingOverflow(UInt64(sb.baseAddress))
         guard !overflow, absolute <= UInt64(file.size), count >= 0, UInt64(count) <= UInt64(file.size) - absolute else {
             throw bad("\(what) at address \(address) (\(count) bytes) lies outside the \(file.size)-byte file")
@@ -47,7 +47,7 @@ struct HDF5Structure {
 
     // MARK: Root and groups
 
-    private mutating func validateRoot() throws {
+    mutating func validateRoot() throws {
         guard sb.version <= 1 else {
             throw unsupported("superblock version \(sb.version) (a file written with libver='latest')")
         }
@@ -60,7 +60,7 @@ struct HDF5Structure {
     }
 
     /// A symbol-table entry: name offset, object header address, cache type, scratch pad.
-    private mutating func validateSymbolEntry(_ bytes: [UInt8], _ at: Int, heap: [UInt8]?, depth: Int) throws {
+    mutating func validateSymbolEntry(_ bytes: [UInt8], _ at: Int, heap: [UInt8]?, depth: Int) throws {
         let nameOffset = int(bytes, at, o)
         if let heap { try checkName(heap, nameOffset) }
         let header = int(bytes, at + o, o)
@@ -68,15 +68,18 @@ struct HDF5Structure {
         guard cacheType <= 2 else { throw bad("symbol-table entry has unknown cache type \(cacheType)") }
         if cacheType == 1 {
             // libhdf5 may use the cached B-tree and heap addresses instead of the object's own.
-            try validateGroup(btree: int(bytes, at + 2 * o + 8, o), heap: int(bytes, at + 3 * o + 8, o), depth: depth + 1)
+            try validateGroup(
+                btree: int(bytes, at + 2 * o + 8, o), heap: int(bytes, at + 3 * o + 8, o), depth: depth + 1)
         }
         try validateObject(header, depth: depth + 1)
     }
 
-    private mutating func localHeap(_ address: UInt64) throws -> [UInt8] {
+    mutating func localHeap(_ address: UInt64) throws -> [UInt8] {
         if let known = heaps[address] { return known }
         let head = try read(address, 8 + 2 * l + o, "local heap")
-        guard Array(head[0..<4]) == Array("HEAP".utf8), head[4] == 0 else { throw bad("no local heap at address \(address)") }
+        guard Array(head[0..<4]) == Array("HEAP".utf8), head[4] == 0 else {
+            throw bad("no local heap at address \(address)")
+        }
         let size = int(head, 8, l)
         let data = int(head, 8 + 2 * l, o)
         guard size <= UInt64(maxChunkBytes) else { throw bad("local heap at \(address) declares \(size) bytes") }
@@ -85,29 +88,35 @@ struct HDF5Structure {
         return bytes
     }
 
-    private func checkName(_ heap: [UInt8], _ offset: UInt64) throws {
+    func checkName(_ heap: [UInt8], _ offset: UInt64) throws {
         guard offset < UInt64(heap.count), heap[Int(offset)...].contains(0) else {
             throw bad("a link name offset (\(offset)) lies outside its local heap")
         }
     }
 
     /// A symbol-table group: its local heap and the B-tree of symbol nodes naming its members.
-    private mutating func validateGroup(btree: UInt64, heap heapAddress: UInt64, depth: Int) throws {
+    mutating func validateGroup(btree: UInt64, heap heapAddress: UInt64, depth: Int) throws {
         let heap = try localHeap(heapAddress)
         try validateGroupNode(btree, heap: heap, expectedLevel: nil, depth: depth)
     }
 
-    private mutating func validateGroupNode(_ address: UInt64, heap: [UInt8], expectedLevel: Int?, depth: Int) throws {
+    mutating func validateGroupNode(_ address: UInt64, heap: [UInt8], expectedLevel: Int?, depth: Int) throws {
         guard depth < 64 else { throw bad("groups nest deeper than 64 levels or form a cycle") }
         guard visitedNodes.insert(address).inserted else { return }
         let twoK = 2 * sb.groupInternalK
         let size = 8 + 2 * o + (twoK + 1) * l + twoK * o
         let node = try read(address, size, "group B-tree node")
-        guard Array(node[0..<4]) == Array("TREE".utf8), node[4] == 0 else { throw bad("no group B-tree node at address \(address)") }
+        guard Array(node[0..<4]) == Array("TREE".utf8), node[4] == 0 else {
+            throw bad("no group B-tree node at address \(address)")
+        }
         let level = Int(node[5])
         let used = Int(int(node, 6, 2))
-        if let expectedLevel, level != expectedLevel { throw bad("group B-tree node at \(address) has level \(level), expected \(expectedLevel)") }
-        guard used <= twoK else { throw bad("group B-tree node at \(address) lists \(used) children, more than \(twoK)") }
+        if let expectedLevel, level != expectedLevel {
+            throw bad("group B-tree node at \(address) has level \(level), expected \(expectedLevel)")
+        }
+        guard used <= twoK else {
+            throw bad("group B-tree node at \(address) lists \(used) children, more than \(twoK)")
+        }
         var p = 8 + 2 * o
         for i in 0...used {
             try checkName(heap, int(node, p, l))
@@ -123,14 +132,18 @@ struct HDF5Structure {
         }
     }
 
-    private mutating func validateSymbolNode(_ address: UInt64, heap: [UInt8], depth: Int) throws {
+    mutating func validateSymbolNode(_ address: UInt64, heap: [UInt8], depth: Int) throws {
         guard visitedNodes.insert(address).inserted else { return }
         let entrySize = 2 * o + 24
         let capacity = 2 * sb.groupLeafK
         let node = try read(address, 8 + capacity * entrySize, "symbol-table node")
-        guard Array(node[0..<4]) == Array("SNOD".utf8), node[4] == 1 else { throw bad("no symbol-table node at address \(address)") }
+        guard Array(node[0..<4]) == Array("SNOD".utf8), node[4] == 1 else {
+            throw bad("no symbol-table node at address \(address)")
+        }
         let count = Int(int(node, 6, 2))
-        guard count <= capacity else { throw bad("symbol-table node at \(address) holds \(count) entries, more than \(capacity)") }
+        guard count <= capacity else {
+            throw bad("symbol-table node at \(address) holds \(count) entries, more than \(capacity)")
+        }
         for i in 0..<count {
             try validateSymbolEntry(node, 8 + i * entrySize, heap: heap, depth: depth)
         }
@@ -138,10 +151,12 @@ struct HDF5Structure {
 
     // MARK: Object headers
 
-    private mutating func validateObject(_ address: UInt64, depth: Int) throws {
+    mutating func validateObject(_ address: UInt64, depth: Int) throws {
         guard depth < 64 else { throw bad("groups nest deeper than 64 levels or form a cycle") }
         guard visitedObjects.insert(address).inserted else { return }
-        guard visitedObjects.count <= maxObjects else { throw KerasH5Error.limitExceeded("more than \(maxObjects) HDF5 objects") }
+        guard visitedObjects.count <= maxObjects else {
+            throw KerasH5Error.limitExceeded("more than \(maxObjects) HDF5 objects")
+        }
         let prefix = try read(address, 16, "object header")
         if Array(prefix[0..<4]) == Array("OHDR".utf8) { throw unsupported("version 2 object headers") }
         guard prefix[0] == 1 else { throw bad("object header at \(address) has unknown version \(prefix[0])") }
@@ -152,7 +167,9 @@ struct HDF5Structure {
             guard seenChunks.insert(chunkAddress).inserted, seenChunks.count <= 1024 else {
                 throw bad("object header at \(address) has looping or too many continuation blocks")
             }
-            guard chunkSize <= maxChunkBytes else { throw bad("object header block of \(chunkSize) bytes at \(chunkAddress)") }
+            guard chunkSize <= maxChunkBytes else {
+                throw bad("object header block of \(chunkSize) bytes at \(chunkAddress)")
+            }
             let chunk = try read(chunkAddress, chunkSize, "object header block")
             var p = 0
             while p + 8 <= chunk.count {
@@ -189,7 +206,9 @@ struct HDF5Structure {
             case 0x03:
                 elementSize = try datatype(data, 0, data.count, depth: 0).elementSize
             case 0x04:
-                guard data.count >= 4, int(data, 0, 4) <= UInt64(data.count - 4) else { throw bad("fill value message overruns") }
+                guard data.count >= 4, int(data, 0, 4) <= UInt64(data.count - 4) else {
+                    throw bad("fill value message overruns")
+                }
             case 0x05:
                 try fillValue(data)
             case 0x08:
@@ -204,173 +223,10 @@ struct HDF5Structure {
             }
         }
         if let layout {
-            guard let elements, let elementSize else { throw bad("dataset at \(address) lacks a dataspace or datatype") }
+            guard let elements, let elementSize else {
+                throw bad("dataset at \(address) lacks a dataspace or datatype")
+            }
             try dataLayout(layout, bytes: elements.multipliedReportingOverflow(by: UInt64(elementSize)))
         }
-    }
-
-    // MARK: Messages
-
-    private func dataLayout(_ data: [UInt8], bytes: (partialValue: UInt64, overflow: Bool)) throws {
-        guard !bytes.overflow else { throw bad("dataset size overflows") }
-        guard data.count >= 2, data[0] == 3 else {
-            throw unsupported("data layout message version \(data.first ?? 0)")
-        }
-        switch data[1] {
-        case 0:
-            guard data.count >= 4, int(data, 2, 2) <= UInt64(data.count - 4), int(data, 2, 2) == bytes.partialValue else {
-                throw bad("compact dataset data does not match its size")
-            }
-        case 1:
-            guard data.count >= 2 + o + l else { throw bad("short contiguous layout message") }
-            let address = int(data, 2, o), size = int(data, 2 + o, l)
-            guard size == bytes.partialValue else { throw bad("contiguous storage of \(size) bytes for \(bytes.partialValue) bytes of data") }
-            if address != undefined { _ = try checkRange(address, size) }
-        default:
-            throw unsupported("chunked or virtual dataset storage")
-        }
-    }
-
-    private func checkRange(_ address: UInt64, _ size: UInt64) throws -> Bool {
-        let (end, overflow) = address.addingReportingOverflow(size)
-        let (absolute, overflow2) = end.addingReportingOverflow(UInt64(sb.baseAddress))
-        guard !overflow, !overflow2, absolute <= UInt64(file.size) else { throw bad("dataset storage lies outside the file") }
-        return true
-    }
-
-    private func fillValue(_ data: [UInt8]) throws {
-        guard let version = data.first else { throw bad("empty fill value message") }
-        var p: Int
-        var hasValue: Bool
-        switch version {
-        case 1, 2:
-            guard data.count >= 4 else { throw bad("short fill value message") }
-            p = 4
-            hasValue = version == 1 || data[3] != 0
-        case 3:
-            guard data.count >= 2 else { throw bad("short fill value message") }
-            p = 2
-            hasValue = data[1] & 0x20 != 0
-        default:
-            throw unsupported("fill value message version \(version)")
-        }
-        if hasValue {
-            guard data.count >= p + 4, int(data, p, 4) <= UInt64(data.count - p - 4) else { throw bad("fill value overruns its message") }
-            p += 4
-        }
-    }
-
-    /// An attribute message: name, datatype, dataspace and data, each within the message.
-    private func attribute(_ data: [UInt8]) throws {
-        guard data.count >= 8 else { throw bad("short attribute message") }
-        let version = data[0]
-        guard (1...3).contains(version) else { throw unsupported("attribute message version \(version)") }
-        if version >= 2, data[1] & 0x03 != 0 { throw unsupported("attributes with shared datatypes or dataspaces") }
-        let nameSize = Int(int(data, 2, 2)), typeSize = Int(int(data, 4, 2)), spaceSize = Int(int(data, 6, 2))
-        func padded(_ n: Int) -> Int { version == 1 ? (n + 7) & ~7 : n }
-        var p = version == 3 ? 9 : 8
-        guard nameSize >= 1, p + padded(nameSize) <= data.count, data[p + nameSize - 1] == 0 else {
-            throw bad("attribute name overruns its message")
-        }
-        p += padded(nameSize)
-        guard p + padded(typeSize) <= data.count else { throw bad("attribute datatype overruns its message") }
-        let type = try datatype(data, p, p + typeSize, depth: 0)
-        p += padded(typeSize)
-        guard p + padded(spaceSize) <= data.count else { throw bad("attribute dataspace overruns its message") }
-        let space = try dataspace(data, p, p + spaceSize)
-        p += padded(spaceSize)
-        let (bytes, overflow) = space.elements.multipliedReportingOverflow(by: UInt64(type.elementSize))
-        guard !overflow, bytes <= UInt64(data.count - p) else { throw bad("attribute data overruns its message") }
-    }
-
-    /// A dataspace encoding within data[start..<end]: its element count.
-    private func dataspace(_ data: [UInt8], _ start: Int, _ end: Int) throws -> (elements: UInt64, consumed: Int) {
-        guard end <= data.count, start + 8 <= end || (start + 4 <= end && data[start] == 2) else { throw bad("short dataspace") }
-        let version = data[start], rank = Int(data[start + 1]), flags = data[start + 2]
-        var p: Int
-        switch version {
-        case 1:
-            p = start + 8
-            if rank == 0 { return (1, p - start) }
-        case 2:
-            p = start + 4
-            switch data[start + 3] {
-            case 0: return (1, p - start)
-            case 1: break
-            case 2: return (0, p - start)
-            default: throw bad("dataspace of unknown kind \(data[start + 3])")
-            }
-        default:
-            throw bad("dataspace message version \(version)")
-        }
-        guard rank <= 32 else { throw bad("dataspace rank \(rank) exceeds 32") }
-        if version == 1, flags & 2 != 0 { throw unsupported("dataspaces with permutation indices") }
-        let fields = rank * (flags & 1 != 0 ? 2 : 1)
-        guard p + fields * l <= end else { throw bad("dataspace dimensions overrun their message") }
-        var count: UInt64 = 1
-        for i in 0..<rank {
-            let (next, overflow) = count.multipliedReportingOverflow(by: int(data, p + i * l, l))
-            guard !overflow, next <= 1 << 40 else { throw bad("dataspace holds too many elements") }
-            count = next
-        }
-        return (count, p + fields * l - start)
-    }
-
-    /// A datatype encoding within data[start..<end]: its size on disk per element.
-    private func datatype(_ data: [UInt8], _ start: Int, _ end: Int, depth: Int) throws -> (elementSize: Int, consumed: Int) {
-        guard depth < 4 else { throw unsupported("deeply nested datatypes") }
-        guard end <= data.count, start + 8 <= end else { throw bad("short datatype") }
-        let typeClass = data[start] & 0x0f, version = data[start] >> 4
-        guard (1...3).contains(version) else { throw bad("datatype version \(version)") }
-        let bits = int(data, start + 1, 3)
-        let size = Int(int(data, start + 4, 4))
-        guard size >= 1, size <= 1 << 20 else { throw bad("datatype of \(size) bytes") }
-        let p = start + 8
-        switch typeClass {
-        case 0:  // fixed-point
-            guard p + 4 <= end, [1, 2, 4, 8].contains(size) else { throw bad("malformed integer datatype") }
-            let offset = int(data, p, 2), precision = int(data, p + 2, 2)
-            guard precision >= 1, offset + precision <= UInt64(size * 8) else { throw bad("integer datatype precision out of range") }
-            return (size, 12)
-        case 1:  // floating point
-            guard p + 12 <= end, [2, 4, 8].contains(size) else { throw bad("malformed float datatype") }
-            let offset = int(data, p, 2), precision = int(data, p + 2, 2)
-            let exponentAt = UInt64(data[p + 4]), exponentBits = UInt64(data[p + 5])
-            let mantissaAt = UInt64(data[p + 6]), mantissaBits = UInt64(data[p + 7])
-            let signAt = (bits >> 8) & 0xff
-            guard precision >= 1, offset + precision <= UInt64(size * 8),
-                  exponentBits >= 1, exponentBits <= 32, exponentAt + exponentBits <= precision,
-                  mantissaBits >= 1, mantissaAt + mantissaBits <= precision, signAt < precision else {
-                throw bad("float datatype fields out of range")
-            }
-            return (size, 20)
-        case 3:  // fixed-length string
-            return (size, 8)
-        case 5:  // opaque: a NUL-terminated tag
-            let tagLength = Int(bits & 0xff)
-            guard p + tagLength <= end else { throw bad("opaque datatype tag overruns") }
-            return (size, 8 + tagLength)
-        case 8:  // enumeration: base type, names, values
-            let members = Int(bits & 0xffff)
-            let base = try datatype(data, p, end, depth: depth + 1)
-            var q = p + base.consumed
-            for _ in 0..<members {
-                guard let nul = data[q..<end].firstIndex(of: 0) else { throw bad("enumeration name overruns") }
-                q = version < 3 ? q + ((nul - q + 1 + 7) & ~7) : nul + 1
-            }
-            guard q + members * base.elementSize <= end else { throw bad("enumeration values overrun") }
-            return (size, q + members * base.elementSize - start)
-        case 9:  // variable-length sequence or string: stored as (length, heap address, index)
-            let base = try datatype(data, p, end, depth: depth + 1)
-            return (4 + o + 4, 8 + base.consumed)
-        default:
-            throw unsupported("datatype class \(typeClass)")
-        }
-    }
-
-    private func int(_ bytes: [UInt8], _ at: Int, _ width: Int) -> UInt64 {
-        var v: UInt64 = 0
-        for k in 0..<width where at + k < bytes.count { v |= UInt64(bytes[at + k]) << (8 * k) }
-        return v
     }
 }

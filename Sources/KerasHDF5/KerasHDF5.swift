@@ -49,8 +49,10 @@ public struct KerasH5Limits: Equatable, Sendable {
     /// Highest rank of a weight array (Keras kernels have rank ≤ 5).
     public var maxRank: Int
 
-    public init(maxArrayBytes: Int = 1 << 31, maxTotalBytes: Int = 1 << 32, maxAttributeBytes: Int = 64 << 20,
-                maxNames: Int = 100_000, maxRank: Int = 8) {
+    public init(
+        maxArrayBytes: Int = 1 << 31, maxTotalBytes: Int = 1 << 32, maxAttributeBytes: Int = 64 << 20,
+        maxNames: Int = 100_000, maxRank: Int = 8
+    ) {
         self.maxArrayBytes = maxArrayBytes
         self.maxTotalBytes = maxTotalBytes
         self.maxAttributeBytes = maxAttributeBytes
@@ -87,11 +89,16 @@ public enum KerasH5 {
     }
 
     private static func readModel(_ file: hid_t, raw: HDF5RawFile, limits: KerasH5Limits) throws -> KerasModelFile {
-        guard let configText = try HDF5.strings(file, "model_config", what: "root", file: raw, limits: limits)?.first else {
+        guard let configText = try HDF5.strings(file, "model_config", what: "root", file: raw, limits: limits)?.first
+        else {
             if try HDF5.strings(file, "layer_names", what: "root", file: raw, limits: limits) != nil {
-                throw KerasH5Error.notKerasModel("no model_config attribute; this is a weights-only file (save_weights), save the whole model with model.save(path)")
+                throw KerasH5Error.notKerasModel(
+                    "no model_config attribute; this is a weights-only file (save_weights), "
+                        + "save the whole model with model.save(path)"
+                )
             }
-            throw KerasH5Error.notKerasModel("no model_config attribute at the root; expected a tf_keras model saved with model.save(\"model.h5\")")
+            throw KerasH5Error.notKerasModel(
+                "no model_config attribute at the root; expected a tf_keras model saved with model.save(\"model.h5\")")
         }
         let config: JSONValue
         do { config = try JSONValue(parsing: configText) } catch {
@@ -127,20 +134,25 @@ public enum KerasH5 {
             var layerWeights: [NamedWeight] = []
             for name in weightNames {
                 guard HDF5.exists(group, name) else {
-                    throw KerasH5Error.notKerasModel("\(what) weight_names lists '\(name)' but there is no such dataset")
+                    throw KerasH5Error.notKerasModel(
+                        "\(what) weight_names lists '\(name)' but there is no such dataset")
                 }
-                let array = try HDF5.array(group, name, what: "weight \(what)/\(name)", fileSize: raw.size,
-                                           limits: limits, budget: &budget)
+                let array = try HDF5.array(
+                    group, name, what: "weight \(what)/\(name)", fileSize: raw.size,
+                    limits: limits, budget: &budget)
                 layerWeights.append(NamedWeight(name: name, array: array))
             }
             weights[layer] = layerWeights
         }
-        return KerasModelFile(modelConfig: config, kerasVersion: kerasVersion, backend: backend,
-                              weights: weights, layerNames: layerNames)
+        return KerasModelFile(
+            modelConfig: config, kerasVersion: kerasVersion, backend: backend,
+            weights: weights, layerNames: layerNames)
     }
 
     /// A name-list attribute, whole or split into numbered chunks as tf_keras writes large ones.
-    private static func names(_ object: hid_t, _ name: String, what: String, file raw: HDF5RawFile, limits: KerasH5Limits) throws -> [String] {
+    private static func names(
+        _ object: hid_t, _ name: String, what: String, file raw: HDF5RawFile, limits: KerasH5Limits
+    ) throws -> [String] {
         if let whole = try HDF5.strings(object, name, what: what, file: raw, limits: limits) { return whole }
         var all: [String] = []
         var index = 0
@@ -173,7 +185,8 @@ public enum KerasH5 {
             try HDF5.check(H5Fflush(file, H5F_SCOPE_GLOBAL)) { .writeFailed("flush failed: \($0)") }
         }
         guard rename(temporary.path, url.path) == 0 else {
-            throw KerasH5Error.writeFailed("cannot move the written file to \(url.path): \(String(cString: strerror(errno)))")
+            throw KerasH5Error.writeFailed(
+                "cannot move the written file to \(url.path): \(String(cString: strerror(errno)))")
         }
     }
 
@@ -185,14 +198,19 @@ public enum KerasH5 {
             throw KerasH5Error.invalidModel("weights are given for '\(layer)', which is not in layerNames")
         }
         func validPath(_ s: String) -> Bool {
-            !s.isEmpty && s.split(separator: "/", omittingEmptySubsequences: false).allSatisfy { !$0.isEmpty && $0 != "." && $0 != ".." }
+            !s.isEmpty
+                && s.split(separator: "/", omittingEmptySubsequences: false).allSatisfy {
+                    !$0.isEmpty && $0 != "." && $0 != ".."
+                }
         }
         for layer in model.layerNames {
             guard validPath(layer), layer != "top_level_model_weights" else {
                 throw KerasH5Error.invalidModel("layer name '\(layer)' cannot be an HDF5 group name")
             }
             let names = (model.weights[layer] ?? []).map(\.name)
-            guard Set(names).count == names.count else { throw KerasH5Error.invalidModel("layer '\(layer)' has two weights with the same name") }
+            guard Set(names).count == names.count else {
+                throw KerasH5Error.invalidModel("layer '\(layer)' has two weights with the same name")
+            }
             for name in names where !validPath(name) {
                 throw KerasH5Error.invalidModel("weight name '\(name)' of layer '\(layer)' cannot be an HDF5 path")
             }
@@ -212,7 +230,9 @@ public enum KerasH5 {
         defer { H5Gclose(weightsGroup) }
         try writeNames(weightsGroup, "layer_names", model.layerNames)
         if let b = model.backend { try HDF5.writeStrings(weightsGroup, "backend", [b], scalar: true, utf8: false) }
-        if let v = model.kerasVersion { try HDF5.writeStrings(weightsGroup, "keras_version", [v], scalar: true, utf8: false) }
+        if let v = model.kerasVersion {
+            try HDF5.writeStrings(weightsGroup, "keras_version", [v], scalar: true, utf8: false)
+        }
 
         // Sorted like tf_keras, so that a group "a" exists before "a/b" is created inside it.
         for layer in model.layerNames.sorted() {

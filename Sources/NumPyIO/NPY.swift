@@ -58,7 +58,10 @@ public enum NPY {
         guard prefix.count >= headerStart + headerLength else {
             throw NumPyError.malformed("header is truncated (needs \(headerLength) bytes)")
         }
-        guard let text = String(bytes: prefix[headerStart..<(headerStart + headerLength)], encoding: major == 3 ? .utf8 : .isoLatin1) else {
+        guard
+            let text = String(
+                bytes: prefix[headerStart..<(headerStart + headerLength)], encoding: major == 3 ? .utf8 : .isoLatin1)
+        else {
             throw NumPyError.malformed("header is not text")
         }
         let dict = try HeaderDictionary.parse(text)
@@ -69,7 +72,9 @@ public enum NPY {
             throw NumPyError.unsupported("structured dtype \(descr); only plain numeric dtypes are accepted")
         }
         let dtype = try parseDescr(descrString)
-        guard case .bool(let isFortran) = fortran else { throw NumPyError.malformed("'fortran_order' is not True/False") }
+        guard case .bool(let isFortran) = fortran else {
+            throw NumPyError.malformed("'fortran_order' is not True/False")
+        }
         if isFortran { throw NumPyError.unsupported("Fortran-order arrays; save with np.ascontiguousarray first") }
         guard case .tuple(let dims) = shapeText else { throw NumPyError.malformed("'shape' is not a tuple") }
         // Bound the product of the non-zero dimensions so that no later size arithmetic overflows.
@@ -83,17 +88,19 @@ public enum NPY {
         return NPYHeader(dtype: dtype, shape: dims, dataOffset: headerStart + headerLength)
     }
 
+    /// The `descr` code (after the byte-order character) of every dtype, for reading and writing;
+    /// numpy also writes bool as "?".
+    static let dtypeCodes: [(code: String, dtype: DType)] = [
+        ("b1", .bool), ("i1", .int8), ("u1", .uint8), ("i2", .int16), ("u2", .uint16), ("i4", .int32),
+        ("u4", .uint32), ("i8", .int64), ("u8", .uint64), ("f2", .float16), ("f4", .float32), ("f8", .float64),
+    ]
+
     static func parseDescr(_ descr: String) throws -> DType {
         guard let first = descr.first else { throw NumPyError.malformed("empty 'descr'") }
         var order = first
         var code = Substring(descr)
         if "<>|=".contains(first) { code = code.dropFirst() } else { order = "=" }
-        let table: [String: DType] = [
-            "b1": .bool, "?": .bool, "i1": .int8, "u1": .uint8, "i2": .int16, "u2": .uint16,
-            "i4": .int32, "u4": .uint32, "i8": .int64, "u8": .uint64,
-            "f2": .float16, "f4": .float32, "f8": .float64,
-        ]
-        guard let dtype = table[String(code)] else {
+        guard let dtype = code == "?" ? .bool : dtypeCodes.first(where: { $0.code == code })?.dtype else {
             if code.hasPrefix("O") { throw NumPyError.unsupported("object arrays (dtype 'O') are never loaded") }
             throw NumPyError.unsupported("dtype '\(descr)'; accepted: bool, int8..int64, uint8..uint64, float16/32/64")
         }
@@ -108,7 +115,10 @@ public enum NPY {
         let header = try parseHeader(data)
         let end = header.dataOffset + header.dataByteCount
         guard data.count >= end else {
-            throw NumPyError.malformed("data is truncated: shape \(header.shape) of \(header.dtype.rawValue) needs \(header.dataByteCount) bytes, file has \(data.count - header.dataOffset)")
+            throw NumPyError.malformed(
+                "data is truncated: shape \(header.shape) of \(header.dtype.rawValue) needs \(header.dataByteCount) "
+                    + "bytes, file has \(data.count - header.dataOffset)"
+            )
         }
         guard data.count == end else {
             throw NumPyError.malformed("\(data.count - end) unexpected bytes after the array data")
@@ -122,21 +132,9 @@ public enum NPY {
 
     /// Encodes `array` as a version 1.0 `.npy` file (version 2.0 when the header needs it).
     public static func encode(_ array: NDArray) -> [UInt8] {
-        let descr: String
-        switch array.dtype {
-        case .bool: descr = "|b1"
-        case .int8: descr = "|i1"
-        case .uint8: descr = "|u1"
-        case .int16: descr = "<i2"
-        case .uint16: descr = "<u2"
-        case .int32: descr = "<i4"
-        case .uint32: descr = "<u4"
-        case .int64: descr = "<i8"
-        case .uint64: descr = "<u8"
-        case .float16: descr = "<f2"
-        case .float32: descr = "<f4"
-        case .float64: descr = "<f8"
-        }
+        // Every DType has a code; single bytes have no byte order ("|").
+        let code = dtypeCodes.first { $0.dtype == array.dtype }!.code
+        let descr = (array.dtype.byteSize == 1 ? "|" : "<") + code
         let shape: String
         switch array.shape.count {
         case 0: shape = "()"
@@ -152,7 +150,10 @@ public enum NPY {
         var out = magic
         let length = header.utf8.count
         if useV2 {
-            out += [2, 0, UInt8(length & 0xff), UInt8(length >> 8 & 0xff), UInt8(length >> 16 & 0xff), UInt8(length >> 24 & 0xff)]
+            out += [
+                2, 0, UInt8(length & 0xff), UInt8(length >> 8 & 0xff), UInt8(length >> 16 & 0xff),
+                UInt8(length >> 24 & 0xff),
+            ]
         } else {
             out += [1, 0, UInt8(length & 0xff), UInt8(length >> 8)]
         }
@@ -183,13 +184,17 @@ enum HeaderDictionary {
 
     static func parse(_ text: String) throws -> [String: Value] {
         var chars = Array(text.trimmingCharacters(in: .whitespacesAndNewlines))
-        guard chars.first == "{", chars.last == "}" else { throw NumPyError.malformed("header is not a Python dict literal") }
+        guard chars.first == "{", chars.last == "}" else {
+            throw NumPyError.malformed("header is not a Python dict literal")
+        }
         chars.removeFirst(); chars.removeLast()
         var i = 0
         var result: [String: Value] = [:]
         func skipSpace() { while i < chars.count, chars[i].isWhitespace { i += 1 } }
         func parseString() throws -> String {
-            guard i < chars.count, chars[i] == "'" || chars[i] == "\"" else { throw NumPyError.malformed("expected a quoted string in header") }
+            guard i < chars.count, chars[i] == "'" || chars[i] == "\"" else {
+                throw NumPyError.malformed("expected a quoted string in header")
+            }
             let quote = chars[i]; i += 1
             var s = ""
             while i < chars.count, chars[i] != quote { s.append(chars[i]); i += 1 }
@@ -202,7 +207,9 @@ enum HeaderDictionary {
             if i >= chars.count { break }
             let key = try parseString()
             skipSpace()
-            guard i < chars.count, chars[i] == ":" else { throw NumPyError.malformed("expected ':' after '\(key)' in header") }
+            guard i < chars.count, chars[i] == ":" else {
+                throw NumPyError.malformed("expected ':' after '\(key)' in header")
+            }
             i += 1
             skipSpace()
             guard i < chars.count else { throw NumPyError.malformed("missing value for '\(key)'") }

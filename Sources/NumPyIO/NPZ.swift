@@ -36,8 +36,10 @@ public struct NPZLimits: Equatable, Sendable {
     /// about 1032:1, so the default only rejects members whose declared size is a lie.
     public var maxRatio: Int
 
-    public init(maxEntries: Int = 10_000, maxEntryBytes: Int = 1 << 31,
-                maxTotalBytes: Int = 1 << 32, maxRatio: Int = 1_100) {
+    public init(
+        maxEntries: Int = 10_000, maxEntryBytes: Int = 1 << 31,
+        maxTotalBytes: Int = 1 << 32, maxRatio: Int = 1_100
+    ) {
         self.maxEntries = maxEntries
         self.maxEntryBytes = maxEntryBytes
         self.maxTotalBytes = maxTotalBytes
@@ -49,7 +51,8 @@ public struct NPZLimits: Equatable, Sendable {
 
 public enum NPZ {
     /// Decodes an in-memory `.npz`: every member in archive order, named without `.npy`.
-    public static func decode(_ data: [UInt8], limits: NPZLimits = .default) throws -> [(name: String, array: NDArray)] {
+    public static func decode(_ data: [UInt8], limits: NPZLimits = .default) throws -> [(name: String, array: NDArray)]
+    {
         var result: [(name: String, array: NDArray)] = []
         var seen = Set<String>()
         for entry in try Zip.entries(of: data, limits: limits) {
@@ -69,7 +72,9 @@ public enum NPZ {
     }
 
     /// Reads a `.npz` file; files larger than `limits.maxTotalBytes` are refused unread.
-    public static func read(contentsOf url: URL, limits: NPZLimits = .default) throws -> [(name: String, array: NDArray)] {
+    public static func read(
+        contentsOf url: URL, limits: NPZLimits = .default
+    ) throws -> [(name: String, array: NDArray)] {
         let size = (try FileManager.default.attributesOfItem(atPath: url.path)[.size] as? NSNumber)?.intValue ?? 0
         guard size <= limits.maxTotalBytes else {
             throw NPZError.limitExceeded("file is \(size) bytes; the limit is \(limits.maxTotalBytes)")

@@ -45,7 +45,10 @@ enum Zip {
             throw NPZError.limitExceeded("archive declares \(count) entries; the limit is \(limits.maxEntries)")
         }
         guard directoryOffset <= data.count, directorySize <= data.count - directoryOffset else {
-            throw NPZError.malformed("central directory (offset \(directoryOffset), \(directorySize) bytes) lies outside the \(data.count)-byte file")
+            throw NPZError.malformed(
+                "central directory (offset \(directoryOffset), \(directorySize) bytes) lies outside the "
+                    + "\(data.count)-byte file"
+            )
         }
         var entries: [ZipEntry] = []
         entries.reserveCapacity(count)
@@ -78,7 +81,9 @@ enum Zip {
                     var field = extra + 4
                     let fieldEnd = field + size
                     func next() throws -> Int {
-                        guard field + 8 <= fieldEnd else { throw NPZError.malformed("entry '\(name)' has a short zip64 extra field") }
+                        guard field + 8 <= fieldEnd else {
+                            throw NPZError.malformed("entry '\(name)' has a short zip64 extra field")
+                        }
                         defer { field += 8 }
                         return try r.offset(r.u64(field), "zip64 size of '\(name)'")
                     }
@@ -91,24 +96,30 @@ enum Zip {
             position = extraEnd + commentLength
             guard flags & 1 == 0 else { throw NPZError.unsupported("entry '\(name)' is encrypted") }
             guard method == 0 || method == 8 else {
-                throw NPZError.unsupported("entry '\(name)' uses compression method \(method); only stored (0) and deflate (8) are read")
+                throw NPZError.unsupported(
+                    "entry '\(name)' uses compression method \(method); only stored (0) and deflate (8) are read")
             }
             if method == 0, compressed != uncompressed {
-                throw NPZError.malformed("stored entry '\(name)' declares \(compressed) bytes compressed but \(uncompressed) uncompressed")
+                throw NPZError.malformed(
+                    "stored entry '\(name)' declares \(compressed) bytes compressed but \(uncompressed) uncompressed")
             }
             guard uncompressed <= limits.maxEntryBytes else {
-                throw NPZError.limitExceeded("entry '\(name)' declares \(uncompressed) bytes; the per-entry limit is \(limits.maxEntryBytes)")
+                throw NPZError.limitExceeded(
+                    "entry '\(name)' declares \(uncompressed) bytes; the per-entry limit is \(limits.maxEntryBytes)")
             }
             total += uncompressed
             guard total <= limits.maxTotalBytes else {
                 throw NPZError.limitExceeded("entries declare more than \(limits.maxTotalBytes) bytes in total")
             }
             if uncompressed > 4096, uncompressed / max(compressed, 1) > limits.maxRatio {
-                throw NPZError.limitExceeded("entry '\(name)' expands \(compressed) bytes to \(uncompressed) (ratio above \(limits.maxRatio))")
+                throw NPZError.limitExceeded(
+                    "entry '\(name)' expands \(compressed) bytes to \(uncompressed) (ratio above \(limits.maxRatio))")
             }
-            entries.append(ZipEntry(name: name, method: method, flags: flags, crc32: crc,
-                                    compressedSize: compressed, uncompressedSize: uncompressed,
-                                    localHeaderOffset: localOffset))
+            entries.append(
+                ZipEntry(
+                    name: name, method: method, flags: flags, crc32: crc,
+                    compressedSize: compressed, uncompressedSize: uncompressed,
+                    localHeaderOffset: localOffset))
         }
         return entries
     }
@@ -130,14 +141,17 @@ enum Zip {
         }
         let crc = crc32Of(output)
         guard crc == entry.crc32 else {
-            throw NPZError.malformed("entry '\(entry.name)' fails its CRC-32 check (stored \(hex(entry.crc32)), computed \(hex(crc)))")
+            throw NPZError.malformed(
+                "entry '\(entry.name)' fails its CRC-32 check (stored \(hex(entry.crc32)), computed \(hex(crc)))")
         }
         return output
     }
 
     /// The end-of-central-directory record: the last signature within the final 64 KiB + 22 bytes.
     private static func findEndOfCentralDirectory(_ data: [UInt8]) throws -> Int {
-        guard data.count >= 22 else { throw NPZError.malformed("file is \(data.count) bytes, shorter than an empty zip archive") }
+        guard data.count >= 22 else {
+            throw NPZError.malformed("file is \(data.count) bytes, shorter than an empty zip archive")
+        }
         let lowest = max(0, data.count - 22 - 65_535)
         var i = data.count - 22
         while i >= lowest {
@@ -177,7 +191,10 @@ enum Zip {
             throw NPZError.malformed("entry '\(name)' inflates to more than its declared \(expectedSize) bytes")
         }
         guard status == Z_STREAM_END else {
-            throw NPZError.malformed("entry '\(name)' is not valid deflate data (zlib status \(status) after \(produced) of \(expectedSize) bytes)")
+            throw NPZError.malformed(
+                "entry '\(name)' is not valid deflate data (zlib status \(status) after \(produced) of "
+                    + "\(expectedSize) bytes)"
+            )
         }
         guard produced == expectedSize else {
             throw NPZError.malformed("entry '\(name)' inflates to \(produced) bytes, \(expectedSize) declared")
@@ -191,7 +208,9 @@ enum Zip {
     /// Builds an archive of `files` (name, contents), deflated or stored, with a fixed
     /// timestamp so that equal inputs give equal bytes.
     static func archive(_ files: [(name: String, data: [UInt8])], compressed: Bool) throws -> [UInt8] {
-        guard files.count < 0xFFFF else { throw NPZError.unsupported("\(files.count) entries; the writer stops at 65 534") }
+        guard files.count < 0xFFFF else {
+            throw NPZError.unsupported("\(files.count) entries; the writer stops at 65 534")
+        }
         var out: [UInt8] = []
         var central: [UInt8] = []
         for file in files {
@@ -209,7 +228,8 @@ enum Zip {
             }
             let offset = out.count
             guard payload.count < 0xFFFF_FFFF, offset < 0xFFFF_FFFF else {
-                throw NPZError.unsupported("the archive would exceed 4 GiB at entry '\(file.name)'; zip64 writing is not supported")
+                throw NPZError.unsupported(
+                    "the archive would exceed 4 GiB at entry '\(file.name)'; zip64 writing is not supported")
             }
             // Fields shared by the local and central headers, from "version needed" on.
             var common: [UInt8] = []
@@ -223,7 +243,9 @@ enum Zip {
             central.le32(UInt32(offset)); central += nameBytes
         }
         let directoryOffset = out.count
-        guard directoryOffset < 0xFFFF_FFFF else { throw NPZError.unsupported("archive exceeds 4 GiB; zip64 writing is not supported") }
+        guard directoryOffset < 0xFFFF_FFFF else {
+            throw NPZError.unsupported("archive exceeds 4 GiB; zip64 writing is not supported")
+        }
         out += central
         out.le32(endSignature); out.le16(0); out.le16(0)
         out.le16(UInt16(files.count)); out.le16(UInt16(files.count))
@@ -233,8 +255,11 @@ enum Zip {
 
     private static func deflateRaw(_ input: [UInt8]) throws -> [UInt8] {
         var stream = z_stream()
-        guard deflateInit2_(&stream, Z_DEFAULT_COMPRESSION, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY,
-                            zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
+        guard
+            deflateInit2_(
+                &stream, Z_DEFAULT_COMPRESSION, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY,
+                zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK
+        else {
             throw NPZError.unsupported("zlib could not start deflating")
         }
         defer { deflateEnd(&stream) }
@@ -282,7 +307,8 @@ struct ByteReader {
 
     func slice(_ at: Int, _ count: Int, what: String) throws -> ArraySlice<UInt8> {
         guard at >= 0, count >= 0, at <= data.count, count <= data.count - at else {
-            throw NPZError.malformed("\(what) (offset \(at), \(count) bytes) runs past the end of the \(data.count)-byte archive")
+            throw NPZError.malformed(
+                "\(what) (offset \(at), \(count) bytes) runs past the end of the \(data.count)-byte archive")
         }
         return data[at..<(at + count)]
     }

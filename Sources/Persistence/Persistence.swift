@@ -24,6 +24,6 @@
 //   Records                     ModelRecord, DatasetRecord, JobRecord, JobState, JobProgress, JobEvent,
 //                               JobFilter, JobFailure(json, message), PageRequest(limit:cursor:),
 //                               Page<T>(items, nextCursor), RecordID (mdl_/ds_/job_ IDs, isValid)
-//   JSONText                    canonical(_:requireObject:) -> String?, fragment(_:) -> String
+//   JSONText                    canonical(_:requireObject:) -> String?, canonical(_: JSONValue) -> String
 //   StoreError                  .database, .schemaTooNew, .migrationFailed, .conflict, .invalidCursor,
 //                               .invalidJSON, .corruptRow

@@ -1,7 +1,7 @@
 // Records: the value types the store persists (models, datasets, jobs, job events), their IDs,
 // and pages for keyset pagination. JSON-valued fields (params, result, error, description) travel
-// as JSON text so this module stays independent of any JSON tree type and of what the layers
-// above put in them (the job runner owns the shape of a job's error object).
+// as JSON text (canonical form: JSONText.swift) so this module stays independent of what the
+// layers above put in them (the job runner owns the shape of a job's error object).
 import Foundation
 
 // MARK: IDs
@@ -54,9 +54,11 @@ public struct ModelRecord: Equatable, Sendable {
     /// The job that produced this model, if any.
     public var sourceJobID: String?
 
-    public init(id: String = RecordID.newModel(), name: String, format: String, kind: String,
-                sha256: String, size: Int64, descriptionJSON: String = "{}", createdAt: Date = Date(),
-                parentModelID: String? = nil, sourceJobID: String? = nil) {
+    public init(
+        id: String = RecordID.newModel(), name: String, format: String, kind: String,
+        sha256: String, size: Int64, descriptionJSON: String = "{}", createdAt: Date = Date(),
+        parentModelID: String? = nil, sourceJobID: String? = nil
+    ) {
         self.id = id; self.name = name; self.format = format; self.kind = kind
         self.sha256 = sha256; self.size = size; self.descriptionJSON = descriptionJSON
         self.createdAt = createdAt; self.parentModelID = parentModelID; self.sourceJobID = sourceJobID
@@ -73,8 +75,10 @@ public struct DatasetRecord: Equatable, Sendable {
     public var size: Int64
     public var createdAt: Date
 
-    public init(id: String = RecordID.newDataset(), name: String, dtype: String, shape: [Int],
-                sha256: String, size: Int64, createdAt: Date = Date()) {
+    public init(
+        id: String = RecordID.newDataset(), name: String, dtype: String, shape: [Int],
+        sha256: String, size: Int64, createdAt: Date = Date()
+    ) {
         self.id = id; self.name = name; self.dtype = dtype; self.shape = shape
         self.sha256 = sha256; self.size = size; self.createdAt = createdAt
     }
@@ -116,10 +120,12 @@ public struct JobRecord: Equatable, Sendable {
     public var finishedAt: Date?
     public var updatedAt: Date
 
-    public init(id: String = RecordID.newJob(), type: String, state: JobState = .queued, paramsJSON: String = "{}",
-                progress: JobProgress? = nil, resultJSON: String? = nil, errorJSON: String? = nil,
-                idempotencyKey: String? = nil, cancelRequested: Bool = false, attempts: Int = 0,
-                createdAt: Date = Date(), startedAt: Date? = nil, finishedAt: Date? = nil, updatedAt: Date? = nil) {
+    public init(
+        id: String = RecordID.newJob(), type: String, state: JobState = .queued, paramsJSON: String = "{}",
+        progress: JobProgress? = nil, resultJSON: String? = nil, errorJSON: String? = nil,
+        idempotencyKey: String? = nil, cancelRequested: Bool = false, attempts: Int = 0,
+        createdAt: Date = Date(), startedAt: Date? = nil, finishedAt: Date? = nil, updatedAt: Date? = nil
+    ) {
         self.id = id; self.type = type; self.state = state; self.paramsJSON = paramsJSON
         self.progress = progress; self.resultJSON = resultJSON; self.errorJSON = errorJSON
         self.idempotencyKey = idempotencyKey; self.cancelRequested = cancelRequested; self.attempts = attempts
@@ -175,26 +181,5 @@ public struct JobFailure: Equatable, Sendable {
     public init(json: String, message: String) {
         self.json = json
         self.message = message
-    }
-}
-
-/// JSON text validation and canonical form, through Foundation's parser.
-public enum JSONText {
-    /// Parses `text` and re-serialises it compactly with sorted keys; nil when it is not JSON.
-    public static func canonical(_ text: String, requireObject: Bool) -> String? {
-        guard let value = try? JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed]) else {
-            return nil
-        }
-        if requireObject && !(value is [String: Any]) { return nil }
-        return fragment(value)
-    }
-
-    /// Compact JSON text of a Foundation JSON value, keys sorted, slashes unescaped.
-    public static func fragment(_ value: Any) -> String {
-        let options: JSONSerialization.WritingOptions = [.sortedKeys, .fragmentsAllowed, .withoutEscapingSlashes]
-        guard let data = try? JSONSerialization.data(withJSONObject: value, options: options) else {
-            return "null"
-        }
-        return String(decoding: data, as: UTF8.self)
     }
 }

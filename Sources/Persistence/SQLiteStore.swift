@@ -4,6 +4,7 @@
 // each call is a few microseconds of SQLite work, far below the cost of the requests around it.
 import CSQLite
 import Foundation
+import JSON
 
 public final class SQLiteStore: Store, @unchecked Sendable {
     /// Schema versions in order; migration i brings user_version from i to i + 1. Append only.
@@ -204,12 +205,14 @@ public final class SQLiteStore: Store, @unchecked Sendable {
 
     private func decodeDataset(_ r: SQLiteConnection.Row) throws -> DatasetRecord {
         let shapeText = r.text(3)
-        guard let dims = (try? JSONSerialization.jsonObject(with: Data(shapeText.utf8))) as? [NSNumber] else {
+        guard let items = (try? JSONValue(parsing: shapeText))?.array, case let dims = items.compactMap(\.int),
+            dims.count == items.count
+        else {
             throw StoreError.corruptRow(
                 "dataset \(r.text(0)) has shape '\(shapeText)', expected a JSON array of integers")
         }
         return DatasetRecord(
-            id: r.text(0), name: r.text(1), dtype: r.text(2), shape: dims.map { $0.intValue },
+            id: r.text(0), name: r.text(1), dtype: r.text(2), shape: dims,
             sha256: r.text(4), size: r.int(5), createdAt: date(r.int(6)))
     }
 

@@ -2,6 +2,7 @@
 // sha256 and fails when the bytes on disk no longer match their name (bit rot, a bad disk, a
 // hand-edited data directory). An optional rate limit keeps background scrubs from starving uploads.
 import Foundation
+import JSON
 import Jobs
 import Persistence
 
@@ -85,8 +86,7 @@ enum ChecksumJob {
                 extensions: ["expected": parameters.sha256, "actual": digest])
         }
         let result: [String: Any] = ["sha256": digest, "size": size, "intact": true, "subject": parameters.subject]
-        let data = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])
-        return String(decoding: data, as: UTF8.self)
+        return JSONText.canonical(try JSONValue(foundation: result))
     }
 
     /// Waits until `deadline`, checking for cancel or shutdown at least every 50 ms.

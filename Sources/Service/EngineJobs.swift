@@ -4,32 +4,30 @@
 // submission (422) and again when the job runs; results name the records the job created.
 import Engine
 import Foundation
-import Jobs
 import JSON
+import Jobs
 import Persistence
 
+/// A job kind: its parameters are checked by `init` at submission and again when it runs.
+protocol EngineJob {
+    static var kind: String { get }
+    init(_ paramsJSON: String, _ environment: JobEnvironment) throws
+    /// Runs the job; returns its result as JSON text.
+    func run(_ context: JobContext, _ environment: JobEnvironment) throws -> String
+}
+
 enum EngineJobs {
+    /// The engine's job kinds, one type each.
+    static let kinds: [EngineJob.Type] = [QuantizeJob.self, CalibrateJob.self, ConvertJob.self, InferJob.self]
+
     static func register(on service: Service) {
-        service.register(
-            kind: "quantize", validate: { _ = try QuantizeJob($0, $1) },
-            handler: { context, environment in
-                try QuantizeJob(context.paramsJSON, environment).run(context, environment)
-            })
-        service.register(
-            kind: "calibrate", validate: { _ = try CalibrateJob($0, $1) },
-            handler: { context, environment in
-                try CalibrateJob(context.paramsJSON, environment).run(context, environment)
-            })
-        service.register(
-            kind: "convert", validate: { _ = try ConvertJob($0, $1) },
-            handler: { context, environment in
-                try ConvertJob(context.paramsJSON, environment).run(context, environment)
-            })
-        service.register(
-            kind: "infer", validate: { _ = try InferJob($0, $1) },
-            handler: { context, environment in
-                try InferJob(context.paramsJSON, environment).run(context, environment)
-            })
+        for job in kinds {
+            service.register(
+                kind: job.kind, validate: { _ = try job.init($0, $1) },
+                handler: { context, environment in
+                    try job.init(context.paramsJSON, environment).run(context, environment)
+                })
+        }
     }
 
     static func requireKind(_ model: ModelRecord, _ kind: ModelKind, _ params: JobParams, _ hint: String) throws {
@@ -57,15 +55,20 @@ enum EngineJobs {
     }
 
     static func resultJSON(_ object: [String: Any]) throws -> String {
-        let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
-        return String(decoding: data, as: UTF8.self)
+        JSONText.canonical(try JSONValue(foundation: object))
     }
 
     static func baseName(_ name: String) -> String { (name as NSString).deletingPathExtension }
 
-    static func storeQuantized(
-        _ outcome: QuantizeOutcome, name: String, parent: String, _ context: JobContext, _ environment: JobEnvironment
+    /// The body of `quantize` and `calibrate`: runs `operation` and stores its model as a child of
+    /// `parent`.
+    static func quantizeRun(
+        _ context: JobContext, _ environment: JobEnvironment, name: String, parent: String,
+        _ operation: () throws -> QuantizeOutcome
     ) throws -> String {
+        try context.progress(phase: "loading", done: 0, total: 1)
+        let outcome = try run(context, operation)
+        try context.checkpoint()
         let file = environment.scratchFile(suffix: ".h5")
         defer { try? FileManager.default.removeItem(at: file) }
         try outcome.save(to: file)
@@ -79,7 +82,8 @@ enum EngineJobs {
 }
 
 /// quantize: {model_id, qparams?, q_config?, dataset_id?, num_samples?, batch_size?, epochs?, seed?, name?}
-struct QuantizeJob {
+struct QuantizeJob: EngineJob {
+    static let kind = "quantize"
     var model: ModelRecord
     var qparams: JSONValue?
     var qConfig: JSONValue?
@@ -99,20 +103,18 @@ struct QuantizeJob {
     }
 
     func run(_ context: JobContext, _ environment: JobEnvironment) throws -> String {
-        try context.progress(phase: "loading", done: 0, total: 1)
-        let request = QuantizeRequest(
-            qparams: qparams, qConfig: qConfig, calibration: try calibration.request(context, environment))
-        let outcome = try EngineJobs.run(context) {
-            try ModelOperations.quantize(floatAt: try environment.file(model.sha256), request: request)
+        try EngineJobs.quantizeRun(context, environment, name: name, parent: model.id) {
+            let request = QuantizeRequest(
+                qparams: qparams, qConfig: qConfig, calibration: try calibration.request(context, environment))
+            return try ModelOperations.quantize(floatAt: try environment.file(model.sha256), request: request)
         }
-        try context.checkpoint()
-        return try EngineJobs.storeQuantized(outcome, name: name, parent: model.id, context, environment)
     }
 }
 
 /// calibrate: {model_id (quantized), float_model_id? (default: its parent), dataset_id?, qparams?
 /// (default: those of the job that made it), num_samples?, batch_size?, epochs?, seed?, name?}
-struct CalibrateJob {
+struct CalibrateJob: EngineJob {
+    static let kind = "calibrate"
     var model: ModelRecord
     var float: ModelRecord
     var qparams: JSONValue?
@@ -142,20 +144,18 @@ struct CalibrateJob {
     }
 
     func run(_ context: JobContext, _ environment: JobEnvironment) throws -> String {
-        try context.progress(phase: "loading", done: 0, total: 1)
-        let request = QuantizeRequest(qparams: qparams, calibration: try calibration.request(context, environment))
-        let outcome = try EngineJobs.run(context) {
-            try ModelOperations.calibrate(
+        try EngineJobs.quantizeRun(context, environment, name: name, parent: model.id) {
+            let request = QuantizeRequest(qparams: qparams, calibration: try calibration.request(context, environment))
+            return try ModelOperations.calibrate(
                 quantizedAt: try environment.file(model.sha256), floatAt: try environment.file(float.sha256),
                 request: request)
         }
-        try context.checkpoint()
-        return try EngineJobs.storeQuantized(outcome, name: name, parent: model.id, context, environment)
     }
 }
 
 /// convert: {model_id (quantized), akida_version? "v1"|"v2" (default v2), name?}
-struct ConvertJob {
+struct ConvertJob: EngineJob {
+    static let kind = "convert"
     var model: ModelRecord
     var target: AkidaTarget
     var name: String
@@ -190,7 +190,8 @@ struct ConvertJob {
 
 /// infer: {model_id, dataset_id, batch_size? (default 64), name?} → outputs stored as a dataset
 /// (.npy for one output, .npz for several).
-struct InferJob {
+struct InferJob: EngineJob {
+    static let kind = "infer"
     var model: ModelRecord
     var dataset: DatasetRecord
     var batchSize: Int

@@ -51,11 +51,8 @@ extension Service {
             .GET, "/v1/models/{id}/config",
             engineMapped { [unowned self] request in
                 let model = try model(request)
-                guard model.kind == ModelKind.quantized.rawValue else {
-                    throw EngineError.wrongKind(
-                        "model \(model.id) is a \(model.kind) model: only quantized models have a q_config; "
-                            + "quantize it first (a 'quantize' job)")
-                }
+                try Service.require(
+                    model, .quantized, "only quantized models have a q_config; quantize it first (a 'quantize' job)")
                 let config = try ModelOperations.qConfig(at: try environment.file(model.sha256))
                 return .text(config.serialized(pretty: true), contentType: "application/json")
             })
@@ -63,12 +60,7 @@ extension Service {
             .POST, "/v1/models/{id}/check",
             engineMapped { [unowned self] request in
                 let model = try model(request)
-                guard model.kind == ModelKind.quantized.rawValue else {
-                    throw EngineError.wrongKind(
-                        "model \(model.id) is a \(model.kind) model: only quantized models can be checked for "
-                            + "conversion"
-                    )
-                }
+                try Service.require(model, .quantized, "only quantized models can be checked for conversion")
                 let target = try akidaTarget(request.query["akida_version"])
                 let report = try ModelOperations.check(quantizedAt: try environment.file(model.sha256), target: target)
                 return .text(report.json, contentType: "application/json")
@@ -81,13 +73,20 @@ extension Service {
                 let loaded = try cache.model(model.sha256) {
                     try LoadedModel.load(contentsOf: try environment.file(model.sha256))
                 }
-                let arrays = try Service.match(inputs, to: loaded.inputNames)
+                let arrays = try loaded.inputs(from: inputs, source: "body")
                 let wantsJSON = (request.header("accept") ?? "").lowercased().contains("application/json")
                 let result = try loaded.predict(arrays, layerSparsity: wantsJSON && loaded.kind == .akida)
                 return wantsJSON
                     ? .json(object: Service.predictionJSON(result))
                     : try Service.predictionFile(result, accept: request.header("accept"))
             })
+    }
+
+    /// Refuses (409) a route for a model of another kind than `kind`; `rule` says which it needs.
+    static func require(_ model: ModelRecord, _ kind: ModelKind, _ rule: String) throws {
+        guard model.kind == kind.rawValue else {
+            throw EngineError.wrongKind("model \(model.id) is a \(model.kind) model: \(rule)")
+        }
     }
 
     func akidaTarget(_ text: String?) throws -> AkidaTarget {
@@ -107,10 +106,7 @@ extension Service {
             return try download(
                 model.sha256, name: model.name, contentType: format?.contentType ?? "application/octet-stream")
         case "json":
-            guard model.kind == ModelKind.akida.rawValue else {
-                throw EngineError.wrongKind(
-                    "model \(model.id) is a \(model.kind) model: only Akida models download as Akida JSON")
-            }
+            try Service.require(model, .akida, "only Akida models download as Akida JSON")
             var response = Response.text(
                 try ModelOperations.akidaJSON(at: try environment.file(model.sha256)), contentType: "application/json")
             let base = (model.name as NSString).deletingPathExtension
@@ -123,20 +119,6 @@ extension Service {
     }
 
     // MARK: - prediction bodies
-
-    /// The arrays for inputs `names`: by name when every name is present, else in order.
-    static func match(_ arrays: [(name: String, array: NDArray)], to names: [String]) throws -> [NDArray] {
-        let byName = Dictionary(arrays.map { ($0.name, $0.array) }, uniquingKeysWith: { first, _ in first })
-        let named = names.compactMap { byName[$0] }
-        if named.count == names.count { return named }
-        guard arrays.count == names.count else {
-            throw DatasetError(
-                "the model takes \(names.count) input(s) (\(names.joined(separator: ", "))), the body holds "
-                    + "\(arrays.count) array(s)"
-            )
-        }
-        return arrays.map(\.array)
-    }
 
     static func predictionJSON(_ result: InferenceResult) -> [String: Any] {
         var object: [String: Any] = [

@@ -2,6 +2,7 @@
 // described by `spikeforge inspect --json` in a child process with a timeout: a crash, a hang or
 // a parse error becomes a 422, never a dead server. Without a spikeforge executable (inside a test
 // runner) the same Engine code runs in-process.
+import Diagnostics
 import Dispatch
 import Engine
 import Foundation
@@ -39,7 +40,9 @@ enum ModelImport {
     }
 
     static func describeInProcess(_ file: URL) throws -> ModelInfo {
-        do { return try ModelDocument.read(contentsOf: file).info } catch {
+        do { return try ModelDocument.read(contentsOf: file).info } catch let error as UserFacingError {
+            throw ServiceProblems.http(error)
+        } catch {
             throw invalid("\(error)")
         }
     }
@@ -79,6 +82,11 @@ enum ModelImport {
                 "the model file crashed the parser (signal \(process.terminationStatus)); it is malformed or "
                     + "not a supported model"
             )
+        }
+        if process.terminationStatus == ReportedError.exitCode,
+            let report = ReportedError(json: (try? String(contentsOf: stdoutURL, encoding: .utf8)) ?? "")
+        {
+            throw ServiceProblems.http(report)
         }
         guard process.terminationStatus == 0 else {
             let text = (try? String(contentsOf: stderrURL, encoding: .utf8)) ?? ""

@@ -27,8 +27,11 @@ public enum PaddingMode: String, Sendable, Codable {
 /// One spatial axis of a window operation, as TensorFlow computes it: `valid` keeps windows
 /// inside the input; `same` gives `ceil(input / stride)` outputs and pads
 /// `max((out-1)*stride + kernel - input, 0)` cells, the smaller half before.
-public func windowGeometry(input: Int, kernel: Int, stride: Int, mode: PaddingMode)
-    -> (output: Int, padBefore: Int, padAfter: Int) {
+public func windowGeometry(
+    input: Int, kernel: Int, stride: Int, mode: PaddingMode
+)
+    -> (output: Int, padBefore: Int, padAfter: Int)
+{
     switch mode {
     case .valid:
         let out = input >= kernel ? (input - kernel) / stride + 1 : 0
@@ -41,8 +44,11 @@ public func windowGeometry(input: Int, kernel: Int, stride: Int, mode: PaddingMo
 }
 
 /// Output size and padding of a 2-D window operation over an `height × width` input.
-public func windowGeometry2D(height: Int, width: Int, kernel: (Int, Int), strides: (Int, Int), mode: PaddingMode)
-    -> (height: Int, width: Int, padding: Padding2D) {
+public func windowGeometry2D(
+    height: Int, width: Int, kernel: (Int, Int), strides: (Int, Int), mode: PaddingMode
+)
+    -> (height: Int, width: Int, padding: Padding2D)
+{
     let h = windowGeometry(input: height, kernel: kernel.0, stride: strides.0, mode: mode)
     let w = windowGeometry(input: width, kernel: kernel.1, stride: strides.1, mode: mode)
     return (h.output, w.output, Padding2D(top: h.padBefore, bottom: h.padAfter, left: w.padBefore, right: w.padAfter))
@@ -56,36 +62,55 @@ extension Kernels {
         return padded >= kernel ? (padded - kernel) / stride + 1 : 0
     }
 
-    static func checkWindow(_ what: String, input: [Int], kernel: (Int, Int), strides: (Int, Int),
-                            padding: Padding2D) throws -> (Int, Int) {
+    static func checkWindow(
+        _ what: String, input: [Int], kernel: (Int, Int), strides: (Int, Int),
+        padding: Padding2D
+    ) throws -> (Int, Int) {
         guard input.count == 4 else {
             throw TensorError.shapeMismatch("\(what) expects an NHWC input, got shape \(input)")
         }
         guard kernel.0 > 0, kernel.1 > 0, strides.0 > 0, strides.1 > 0,
-              padding.top >= 0, padding.bottom >= 0, padding.left >= 0, padding.right >= 0 else {
-            throw TensorError.shapeMismatch("\(what): kernel \(kernel), strides \(strides) and padding \(padding) must be positive")
+            padding.top >= 0, padding.bottom >= 0, padding.left >= 0, padding.right >= 0
+        else {
+            throw TensorError.shapeMismatch(
+                "\(what): kernel \(kernel), strides \(strides) and padding \(padding) must be positive")
         }
         let oh = outputSize(input[1], padding.top, padding.bottom, kernel.0, strides.0)
         let ow = outputSize(input[2], padding.left, padding.right, kernel.1, strides.1)
         guard oh > 0, ow > 0 else {
             throw TensorError.shapeMismatch(
-                "\(what): a \(kernel.0)x\(kernel.1) window does not fit a \(input[1])x\(input[2]) input with padding \(padding)")
+                "\(what): a \(kernel.0)x\(kernel.1) window does not fit a \(input[1])x\(input[2]) input "
+                    + "with padding \(padding)"
+            )
         }
         return (oh, ow)
     }
 
-    /// 2-D convolution. `input` is NHWC, `kernel` is (kh, kw, in, out), `bias` has `out` values.
-    public static func conv2D(_ input: Tensor<Float>, kernel: Tensor<Float>, bias: [Float]?,
-                              strides: (Int, Int), padding: Padding2D) throws -> Tensor<Float> {
+    /// Refuses a kernel that is not (kh, kw, C, ·) for an NHWC input of C channels.
+    static func checkKernel(_ what: String, _ input: Tensor<Float>, _ kernel: Tensor<Float>) throws {
         guard kernel.rank == 4, input.rank == 4, kernel.shape[2] == input.shape[3] else {
-            throw TensorError.shapeMismatch("conv2D: kernel \(kernel.shape) does not apply to input \(input.shape)")
+            throw TensorError.shapeMismatch("\(what): kernel \(kernel.shape) does not apply to input \(input.shape)")
         }
+    }
+
+    /// Refuses biases that are not one per output (`outputs`, named `noun` in the message).
+    static func checkBias(_ what: String, _ bias: [Float]?, _ outputs: Int, _ noun: String) throws {
+        guard (bias?.count ?? outputs) == outputs else {
+            throw TensorError.shapeMismatch("\(what): \(bias?.count ?? 0) biases for \(outputs) \(noun)")
+        }
+    }
+
+    /// 2-D convolution. `input` is NHWC, `kernel` is (kh, kw, in, out), `bias` has `out` values.
+    public static func conv2D(
+        _ input: Tensor<Float>, kernel: Tensor<Float>, bias: [Float]?,
+        strides: (Int, Int), padding: Padding2D
+    ) throws -> Tensor<Float> {
+        try checkKernel("conv2D", input, kernel)
         let (n, h, w, ci) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
         let (kh, kw, co) = (kernel.shape[0], kernel.shape[1], kernel.shape[3])
-        guard (bias?.count ?? co) == co else {
-            throw TensorError.shapeMismatch("conv2D: \(bias?.count ?? 0) biases for \(co) filters")
-        }
-        let (oh, ow) = try checkWindow("conv2D", input: input.shape, kernel: (kh, kw), strides: strides, padding: padding)
+        try checkBias("conv2D", bias, co, "filters")
+        let (oh, ow) = try checkWindow(
+            "conv2D", input: input.shape, kernel: (kh, kw), strides: strides, padding: padding)
         if kh == 1, kw == 1, strides == (1, 1), padding == .zero {
             // A pointwise convolution is one matrix product over every pixel.
             let flat = try dense(input.reshaped([n * h * w, ci]), kernel: kernel.reshaped([ci, co]), bias: bias)
@@ -126,8 +151,9 @@ extension Kernels {
                                             }
                                         }
                                     }
-                                    gemm(patch, lda: depth, kp, out.base + row * ow * co, rows: ow, k: depth, n: co,
-                                         bias: bp.baseAddress)
+                                    gemm(
+                                        patch, lda: depth, kp, out.base + row * ow * co, rows: ow, k: depth, n: co,
+                                        bias: bp.baseAddress)
                                 }
                             }
                         }
@@ -140,19 +166,18 @@ extension Kernels {
 
     /// Depthwise 2-D convolution. `kernel` is (kh, kw, C, M); output channel `c*M + m` is
     /// channel `c` convolved with filter `m`.
-    public static func depthwiseConv2D(_ input: Tensor<Float>, kernel: Tensor<Float>, bias: [Float]?,
-                                       strides: (Int, Int), padding: Padding2D) throws -> Tensor<Float> {
-        guard kernel.rank == 4, input.rank == 4, kernel.shape[2] == input.shape[3] else {
-            throw TensorError.shapeMismatch("depthwiseConv2D: kernel \(kernel.shape) does not apply to input \(input.shape)")
-        }
+    public static func depthwiseConv2D(
+        _ input: Tensor<Float>, kernel: Tensor<Float>, bias: [Float]?,
+        strides: (Int, Int), padding: Padding2D
+    ) throws -> Tensor<Float> {
+        try checkKernel("depthwiseConv2D", input, kernel)
         let (n, h, w, c) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
         let (kh, kw, m) = (kernel.shape[0], kernel.shape[1], kernel.shape[3])
         let co = c * m
-        guard (bias?.count ?? co) == co else {
-            throw TensorError.shapeMismatch("depthwiseConv2D: \(bias?.count ?? 0) biases for \(co) output channels")
-        }
-        let (oh, ow) = try checkWindow("depthwiseConv2D", input: input.shape, kernel: (kh, kw), strides: strides,
-                                       padding: padding)
+        try checkBias("depthwiseConv2D", bias, co, "output channels")
+        let (oh, ow) = try checkWindow(
+            "depthwiseConv2D", input: input.shape, kernel: (kh, kw), strides: strides,
+            padding: padding)
         let (sh, sw) = strides
         let scalars = input.scalars.withUnsafeBufferPointer { x in
             kernel.scalars.withUnsafeBufferPointer { k in
@@ -165,8 +190,9 @@ extension Kernels {
                     Parallel.forEachRange(n * oh, work: n * oh * ow * kh * kw * co) { rows in
                         if m == 1 {
                             for row in rows {
-                                depthwiseRow(xp, kp, bias, out.base + row * ow * co, batch: row / oh, oy: row % oh,
-                                             input: (h, w, c), kernel: (kh, kw), strides: strides, padding: padding, ow: ow)
+                                depthwiseRow(
+                                    xp, kp, bias, out.base + row * ow * co, batch: row / oh, oy: row % oh,
+                                    input: (h, w, c), kernel: (kh, kw), strides: strides, padding: padding, ow: ow)
                             }
                             return
                         }
@@ -199,9 +225,11 @@ extension Kernels {
 
     /// One output row of a depthwise convolution with multiplier 1: eight channels at a time
     /// accumulate over the taps inside the input in registers.
-    static func depthwiseRow(_ x: UnsafePointer<Float>, _ k: UnsafePointer<Float>, _ bias: [Float]?,
-                             _ o: UnsafeMutablePointer<Float>, batch b: Int, oy: Int, input: (Int, Int, Int),
-                             kernel: (Int, Int), strides: (Int, Int), padding: Padding2D, ow: Int) {
+    static func depthwiseRow(
+        _ x: UnsafePointer<Float>, _ k: UnsafePointer<Float>, _ bias: [Float]?,
+        _ o: UnsafeMutablePointer<Float>, batch b: Int, oy: Int, input: (Int, Int, Int),
+        kernel: (Int, Int), strides: (Int, Int), padding: Padding2D, ow: Int
+    ) {
         let (h, w, c) = input
         let (kh, kw) = kernel
         let y0 = oy * strides.0 - padding.top
@@ -225,9 +253,11 @@ extension Kernels {
                         var xo = (((b &* h &+ y0 &+ ky) &* w &+ x0 &+ kxRange.lowerBound) &* c &+ j) &* 4
                         var ko = ((ky &* kw &+ kxRange.lowerBound) &* c &+ j) &* 4
                         for _ in kxRange {
-                            lo += rawX.loadUnaligned(fromByteOffset: xo, as: SIMD4<Float>.self)
+                            lo +=
+                                rawX.loadUnaligned(fromByteOffset: xo, as: SIMD4<Float>.self)
                                 * rawK.loadUnaligned(fromByteOffset: ko, as: SIMD4<Float>.self)
-                            hi += rawX.loadUnaligned(fromByteOffset: xo &+ 16, as: SIMD4<Float>.self)
+                            hi +=
+                                rawX.loadUnaligned(fromByteOffset: xo &+ 16, as: SIMD4<Float>.self)
                                 * rawK.loadUnaligned(fromByteOffset: ko &+ 16, as: SIMD4<Float>.self)
                             xo &+= c &* 4
                             ko &+= c &* 4
@@ -257,9 +287,7 @@ extension Kernels {
             throw TensorError.shapeMismatch("dense: kernel \(kernel.shape) does not apply to input \(input.shape)")
         }
         let ni = kernel.shape[0], no = kernel.shape[1]
-        guard (bias?.count ?? no) == no else {
-            throw TensorError.shapeMismatch("dense: \(bias?.count ?? 0) biases for \(no) units")
-        }
+        try checkBias("dense", bias, no, "units")
         let rows = ni == 0 ? 0 : input.count / ni
         let biasValues = bias ?? [Float](repeating: 0, count: no)
         let scalars = input.scalars.withUnsafeBufferPointer { x in
@@ -273,8 +301,9 @@ extension Kernels {
                         }
                         Parallel.forEachRange((rows + 3) / 4, work: rows * ni * no) { blocks in
                             let r0 = blocks.lowerBound * 4, r1 = min(blocks.upperBound * 4, rows)
-                            gemm(xp + r0 * ni, lda: ni, kp, out.base + r0 * no, rows: r1 - r0, k: ni, n: no,
-                                 bias: bp.baseAddress)
+                            gemm(
+                                xp + r0 * ni, lda: ni, kp, out.base + r0 * no, rows: r1 - r0, k: ni, n: no,
+                                bias: bp.baseAddress)
                         }
                     }
                 }

@@ -7,8 +7,10 @@ extension Kernels {
     /// CPU convolution does (bit-exact calibration depends on it): fused multiply-adds in order
     /// of `i` from zero, the bias added last. `a` has row
     /// stride `lda`, `b` is `k × n` contiguous, `c` is `rows × n` contiguous.
-    static func gemm(_ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
-                     rows: Int, k: Int, n: Int, bias: UnsafePointer<Float>?) {
+    static func gemm(
+        _ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
+        rows: Int, k: Int, n: Int, bias: UnsafePointer<Float>?
+    ) {
         var r = 0
         while r < rows {
             let height = min(4, rows - r)
@@ -35,8 +37,10 @@ extension Kernels {
 
     /// One tile of up to 4 rows × 8 columns.
     @inline(__always)
-    static func tile(_ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
-                     _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ k: Int, _ bias: UnsafePointer<Float>?, _ height: Int) {
+    static func tile(
+        _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
+        _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ k: Int, _ bias: UnsafePointer<Float>?, _ height: Int
+    ) {
         let raw = UnsafeRawPointer(b)
         var c0l = SIMD4<Float>(), c0h = SIMD4<Float>(), c1l = SIMD4<Float>(), c1h = SIMD4<Float>()
         var c2l = SIMD4<Float>(), c2h = SIMD4<Float>(), c3l = SIMD4<Float>(), c3h = SIMD4<Float>()

@@ -55,7 +55,9 @@ public struct NDArray: Equatable, Sendable {
         case .float32:
             // Model inputs are mostly float32 or uint8: skip the Double round trip for them.
             let values = bytes.withUnsafeBytes { raw in
-                (0..<n).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self))) }
+                (0..<n).map {
+                    Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self)))
+                }
             }
             return Tensor(shape: shape, scalars: values)
         case .uint8:
@@ -77,11 +79,14 @@ public struct NDArray: Equatable, Sendable {
                 case .int8: out[i] = Double(Int8(bitPattern: raw[o]))
                 case .uint8: out[i] = Double(raw[o])
                 case .int16: out[i] = Double(Int16(littleEndian: raw.loadUnaligned(fromByteOffset: o, as: Int16.self)))
-                case .uint16: out[i] = Double(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: o, as: UInt16.self)))
+                case .uint16:
+                    out[i] = Double(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: o, as: UInt16.self)))
                 case .int32: out[i] = Double(Int32(littleEndian: raw.loadUnaligned(fromByteOffset: o, as: Int32.self)))
-                case .uint32: out[i] = Double(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: o, as: UInt32.self)))
+                case .uint32:
+                    out[i] = Double(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: o, as: UInt32.self)))
                 case .int64: out[i] = Double(Int64(littleEndian: raw.loadUnaligned(fromByteOffset: o, as: Int64.self)))
-                case .uint64: out[i] = Double(UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: o, as: UInt64.self)))
+                case .uint64:
+                    out[i] = Double(UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: o, as: UInt64.self)))
                 case .float16:
                     let bits = UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: o, as: UInt16.self))
                     out[i] = Double(Float(halfBits: bits))

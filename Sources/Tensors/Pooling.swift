@@ -6,8 +6,10 @@ extension Kernels {
     public enum PoolKind: Sendable { case max, average }
 
     /// 2-D max or average pooling; padded cells never contribute.
-    public static func pool2D(_ input: Tensor<Float>, kind: PoolKind, pool: (Int, Int), strides: (Int, Int),
-                              padding: Padding2D) throws -> Tensor<Float> {
+    public static func pool2D(
+        _ input: Tensor<Float>, kind: PoolKind, pool: (Int, Int), strides: (Int, Int),
+        padding: Padding2D
+    ) throws -> Tensor<Float> {
         let (oh, ow) = try checkWindow("pool2D", input: input.shape, kernel: pool, strides: strides, padding: padding)
         let (n, h, w, c) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
         let (sh, sw) = strides
@@ -84,8 +86,12 @@ extension Kernels {
     /// Pads with one value, or one value per channel.
     public static func pad2D(_ input: Tensor<Float>, padding: Padding2D, values: [Float]) throws -> Tensor<Float> {
         guard input.rank == 4, padding.top >= 0, padding.bottom >= 0, padding.left >= 0, padding.right >= 0,
-              values.count == 1 || values.count == input.shape[3] else {
-            throw TensorError.shapeMismatch("pad2D expects an NHWC input, non-negative padding and one value or one per channel, got \(input.shape), \(padding), \(values.count) values")
+            values.count == 1 || values.count == input.shape[3]
+        else {
+            throw TensorError.shapeMismatch(
+                "pad2D expects an NHWC input, non-negative padding and one value or one per channel, got "
+                    + "\(input.shape), \(padding), \(values.count) values"
+            )
         }
         let (n, h, w, c) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
         let ph = h + padding.top + padding.bottom, pw = w + padding.left + padding.right
@@ -113,9 +119,14 @@ extension Kernels {
         guard let first = inputs.first, axis >= 0, axis < first.rank else {
             throw TensorError.shapeMismatch("concatenate: no inputs or axis \(axis) out of range")
         }
-        for t in inputs where t.rank != first.rank
-            || zip(t.shape, first.shape).enumerated().contains(where: { $0.offset != axis && $0.element.0 != $0.element.1 }) {
-            throw TensorError.shapeMismatch("concatenate on axis \(axis): shapes \(inputs.map(\.shape)) differ off that axis")
+        for t in inputs
+        where t.rank != first.rank
+            || zip(t.shape, first.shape).enumerated().contains(where: {
+                $0.offset != axis && $0.element.0 != $0.element.1
+            })
+        {
+            throw TensorError.shapeMismatch(
+                "concatenate on axis \(axis): shapes \(inputs.map(\.shape)) differ off that axis")
         }
         let outer = first.shape[..<axis].reduce(1, *)
         let inner = first.shape[(axis + 1)...].reduce(1, *)

@@ -9,8 +9,9 @@ public struct Tensor<Scalar>: CustomStringConvertible {
     public var scalars: [Scalar]
 
     public init(shape: [Int], scalars: [Scalar]) {
-        precondition(shape.reduce(1, *) == scalars.count,
-                     "Tensor: shape \(shape) does not hold \(scalars.count) scalars")
+        precondition(
+            shape.reduce(1, *) == scalars.count,
+            "Tensor: shape \(shape) does not hold \(scalars.count) scalars")
         self.shape = shape
         self.scalars = scalars
     }

@@ -8,8 +8,7 @@ struct CheckCommand: ParsableCommand {
         commandName: "check",
         abstract: "Report every reason a quantized .h5 model cannot be converted for an Akida version (exit 1 if any).")
 
-    @Option(name: [.customShort("m"), .long], help: "A quantized model (.h5) written by SpikeForge or QuantizeML.")
-    var model: String
+    @OptionGroup var quantized: QuantizedModelOption
 
     @OptionGroup var version: AkidaVersionOption
 
@@ -18,7 +17,7 @@ struct CheckCommand: ParsableCommand {
 
     func run() throws {
         let target = try version.target()
-        let report = try ModelOperations.check(quantizedAt: try existingFile(model), target: target)
+        let report = try ModelOperations.check(quantizedAt: try existingFile(quantized.model), target: target)
         let problems = report.problems
         if jsonOutput {
             print(report.json)

@@ -11,13 +11,14 @@ struct ConfigCommand: ParsableCommand {
         commandName: "config",
         abstract: "Print the per-layer quantization configuration (q_config) of a quantized .h5 model.")
 
-    @Option(name: [.customShort("m"), .long], help: "A quantized model (.h5) written by SpikeForge or QuantizeML.")
-    var model: String
+    @OptionGroup var quantized: QuantizedModelOption
 
     func run() throws {
         let config: JSONValue
-        do { config = try ModelOperations.qConfig(at: URL(fileURLWithPath: model)) } catch EngineError.wrongKind {
-            throw NotQuantized(path: model)
+        do { config = try ModelOperations.qConfig(at: URL(fileURLWithPath: quantized.model)) } catch EngineError
+            .wrongKind
+        {
+            throw NotQuantized(path: quantized.model)
         }
         print(config.serialized(pretty: true))
     }

@@ -2,6 +2,7 @@
 // Akida JSON) — the summary text, or the JSON description the service stores for uploads (the
 // service runs this command in a child process so that a hostile file cannot take it down).
 import ArgumentParser
+import Diagnostics
 import Engine
 import Foundation
 
@@ -17,9 +18,18 @@ struct Inspect: ParsableCommand {
     var json = false
 
     func run() throws {
-        let url = URL(fileURLWithPath: model)
-        guard FileManager.default.fileExists(atPath: url.path) else { throw ValidationError("no such file: \(model)") }
-        let document = try ModelDocument.read(contentsOf: url)
-        print(json ? document.info.json : document.summaryText, terminator: json ? "\n" : "")
+        let url = try existingFile(model)
+        guard json else {
+            print(try ModelDocument.read(contentsOf: url).summaryText, terminator: "")
+            return
+        }
+        do {
+            print(try ModelDocument.read(contentsOf: url).info.json)
+        } catch let error as UserFacingError {
+            // The service reads this report to give the problem it gives when parsing in-process.
+            print(ReportedError(error).json)
+            FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
+            throw ExitCode(ReportedError.exitCode)
+        }
     }
 }

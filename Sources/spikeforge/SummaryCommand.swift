@@ -15,10 +15,7 @@ struct SummaryCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let url = URL(fileURLWithPath: model)
-        guard FileManager.default.fileExists(atPath: url.path) else {
-            throw ValidationError("no such file: \(model)")
-        }
+        let url = try existingFile(model)
         let document = try ModelDocument.akida(contentsOf: url)
         print(json ? document.summaryJSON : document.summaryText, terminator: "")
     }

@@ -1,6 +1,7 @@
 // Running one parse in a forked child process, so that a crash or hang inside a C library
 // becomes a test failure naming the input rather than the end of the test run.
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif

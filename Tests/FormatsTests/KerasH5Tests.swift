@@ -1,9 +1,9 @@
-import XCTest
-import Tensors
-import NumPyIO
 import KerasGraph
 import KerasHDF5
+import NumPyIO
+import Tensors
 import TestSupport
+import XCTest
 
 final class KerasH5Tests: XCTestCase {
     var scratch: URL!
@@ -28,7 +28,8 @@ final class KerasH5Tests: XCTestCase {
             for (file, layers) in [("model.h5", floatLayers), ("quantized.h5", quantLayers)] {
                 let url = dir.appendingPathComponent(file)
                 if FileManager.default.fileExists(atPath: url.path) {
-                    out.append(("\(name)/\(file)", url, layers.map { String($0[..<($0.lastIndex(of: ":") ?? $0.endIndex)]) }))
+                    out.append(
+                        ("\(name)/\(file)", url, layers.map { String($0[..<($0.lastIndex(of: ":") ?? $0.endIndex)]) }))
                 }
             }
         }
@@ -53,9 +54,10 @@ final class KerasH5Tests: XCTestCase {
             for layer in configLayers {
                 // Dense and convolution kernels end with units / filters (not so for LSTM & co).
                 guard let className = layer["class_name"]?.string,
-                      className.hasSuffix("Dense") || className.hasSuffix("Conv2D"),
-                      let config = layer["config"], let name = config["name"]?.string,
-                      let kernel = file.weights[name]?.first(where: { $0.shortName == "kernel" }) else { continue }
+                    className.hasSuffix("Dense") || className.hasSuffix("Conv2D"),
+                    let config = layer["config"], let name = config["name"]?.string,
+                    let kernel = file.weights[name]?.first(where: { $0.shortName == "kernel" })
+                else { continue }
                 XCTAssertTrue(kernel.array.dtype == .float32, "\(label): \(name)")
                 XCTAssertEqual(kernel.array.count * 4, kernel.array.bytes.count)
                 if let units = config["units"]?.int ?? config["filters"]?.int {
@@ -83,7 +85,8 @@ final class KerasH5Tests: XCTestCase {
     func testRoundTripsEveryDTypeScalarsEmptyArraysAndNestedNames() throws {
         func array(_ dtype: DType, _ shape: [Int]) throws -> NDArray {
             let n = shape.reduce(1, *) * dtype.byteSize
-            return try NDArray(dtype: dtype, shape: shape, bytes: (0..<n).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) })
+            return try NDArray(
+                dtype: dtype, shape: shape, bytes: (0..<n).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) })
         }
         var weights: [NamedWeight] = []
         for dtype in DType.allCases where dtype != .bool {
@@ -94,8 +97,12 @@ final class KerasH5Tests: XCTestCase {
         weights.append(NamedWeight(name: "mix/empty:0", array: try array(.float32, [0, 4])))
         weights.append(NamedWeight(name: "mix/deep/rank5:0", array: try array(.int8, [1, 2, 1, 2, 3])))
         let model = KerasModelFile(
-            modelConfig: try JSONValue(parsing: #"{"class_name": "Functional", "config": {"name": "m", "layers": []}}"#),
-            weights: ["mix": weights, "outer/inner": [NamedWeight(name: "inner/w:0", array: try array(.float16, [4]))], "none": []],
+            modelConfig: try JSONValue(
+                parsing: #"{"class_name": "Functional", "config": {"name": "m", "layers": []}}"#),
+            weights: [
+                "mix": weights, "outer/inner": [NamedWeight(name: "inner/w:0", array: try array(.float16, [4]))],
+                "none": [],
+            ],
             layerNames: ["none", "mix", "outer/inner"])
         let url = scratch.appendingPathComponent("dtypes.h5")
         try KerasH5.write(model, to: url)
@@ -141,27 +148,27 @@ final class KerasH5Tests: XCTestCase {
     /// a plain file with one dataset, a weights-only file and a file with a 512-byte user block.
     func h5pyFiles() throws -> [String: URL] {
         let base64 = """
-        UEsDBC0AAAAIAAAAIQDQ7urr//////////8JABQAcGxhaW4ubnB5AQAQAAQGAAAAAAAA+wAAAAAAAACb7BfqGxDJyFDGUK2eklqc
-        XKRupaBeU2qorqOgnpZfVFKUmBefX5SSChJ3S8wpTgWKF2ckFqQC+RqGJoZGOpo6CrUK5AKuTg8XN14uKS4GEODgYGBhEGBABv+h
-        oIUVlQ+TT4DSjFC6A0qvYIKJM4LlJKDiglDz0dWFBLm6glT/RwMwe2xYIDQHwygYicDD1TEAREdA+bBUeoIJVV0FlIalRw8K7WVk
-        YIWYxQjjQ1IyIyNEgBmqDkFLgJUKKsgzQJKsAoM4B4N4PVSeFZiCQfJMTExgAzig5jEzGkBTOA+aCzoYBh9osAcSDsF+/i6g3A3L
-        kwrM+PSMAlwAAFBLAwQtAAAACAAAACEAOjt8jv//////////EAAUAHdlaWdodHNfb25seS5ucHkBABAAYB8AAAAAAAAjAgAAAAAA
-        AO2ZW0sbURDH5+waWILSSEO8tXbftoVAFQTRJ0uN5qHVUC20T2Y1xwvGRHZjtaj0NX0r9CUfwY/gR+hH6GM/hm+6Z89M9oKpvVgo
-        ZH4hTM6cOddMBvLfrytvX1feC/gAp05N+lueM287Z0fTTtF2tptey3MbG02vJpV/ya37MvD7u+6hDNpPZ+emZorPiva5/adkP5cX
-        l4ay41lQWBYMQA7iXCM/JpNt6q+iFWjbaC8M8mfCvlH053B+29TtE/SvvymVVPR1ClrnsqCtBUw/Ui69qCj7DtuUpd+MZFxNNnwJ
-        UT6W/3JdytfOQ92uon8QdyKCT/kgu+vuR+ltNNwD6Yf+MaH3mOvuRWeuEALHQcJm1Bpm5Ft+ufpKAHQPGo9T0Dnp+Fm0rcDf9Lbr
-        zWPdNrv7jY17vrnn+vNT8XN2Htx5FQzDMAzDMAzDMAzD3DPD+Mc/racNwkJoBViQD96b7ta+bNR66w04XukDpC8Yod+8VZcjx6/q
-        cpVHEFuN6Td66XLVQjLuvnW5tZXVRRH+CjRXqM/R/HZe24VCeiQTh+pM+r4ifXMo1DeP5d7ObisSOH9X31T6I9UfE6LnAhQgsPDQ
-        eNI1yZpBv+oZtp/AgN4xjFgw8gn7M8H6qt8wDKF3o+czRXsMYvuLaMP/iAhfUV2m7+cST/F9Qtu76nLnsbZcl/uTXnX5aiIZR08C
-        /lVd/oJ5S/On85i5nfQ9noz+NJzpwQ1QSwMELQAAAAgAAAAhAF1iDeL//////////w0AFAB1c2VyYmxvY2subnB5AQAQAAAWAAAA
-        AAAAAwEAAAAAAACb7BfqGxDJyFDGUK2eklqcXKRupaBeU2qorqOgnpZfVFKUmBefX5SSChJ3S8wpTgWKF2ckFqQC+RqmpgYmOpo6
-        CrUK5AIuhlEwokGnh4sbL5cUJB1wcDCwMAhAJJgg1H8oaBBF5cP0J0BpRijdAaVXMMHEmcFyElBxAaj5Csyo+kOCXF2RzUe3ZxSM
-        bODh6hgAoiOgfA4ofYIJVR0sHQZQyV5BaHpFT9c8DA5Q+1gZRICuycsvSQXxJRkZwToE4G7hQHEXKKM1MCPc6u7s7wOWE2DAUAcC
-        pcWpRQpJOfnJ2ajuusBPsddGwSgYBaNgFIyCUTAKRsEoGAWjYBSMglFAJwAAUEsBAi0DLQAAAAgAAAAhANDu6uv7AAAABAYAAAkA
-        AAAAAAAAAAAAAIABAAAAAHBsYWluLm5weVBLAQItAy0AAAAIAAAAIQA6O3yOIwIAAGAfAAAQAAAAAAAAAAAAAACAATYBAAB3ZWln
-        aHRzX29ubHkubnB5UEsBAi0DLQAAAAgAAAAhAF1iDeIDAQAAABYAAA0AAAAAAAAAAAAAAIABmwMAAHVzZXJibG9jay5ucHlQSwUG
-        AAAAAAMAAwCwAAAA3QQAAAAA
-        """
+            UEsDBC0AAAAIAAAAIQDQ7urr//////////8JABQAcGxhaW4ubnB5AQAQAAQGAAAAAAAA+wAAAAAAAACb7BfqGxDJyFDGUK2eklqc
+            XKRupaBeU2qorqOgnpZfVFKUmBefX5SSChJ3S8wpTgWKF2ckFqQC+RqGJoZGOpo6CrUK5AKuTg8XN14uKS4GEODgYGBhEGBABv+h
+            oIUVlQ+TT4DSjFC6A0qvYIKJM4LlJKDiglDz0dWFBLm6glT/RwMwe2xYIDQHwygYicDD1TEAREdA+bBUeoIJVV0FlIalRw8K7WVk
+            YIWYxQjjQ1IyIyNEgBmqDkFLgJUKKsgzQJKsAoM4B4N4PVSeFZiCQfJMTExgAzig5jEzGkBTOA+aCzoYBh9osAcSDsF+/i6g3A3L
+            kwrM+PSMAlwAAFBLAwQtAAAACAAAACEAOjt8jv//////////EAAUAHdlaWdodHNfb25seS5ucHkBABAAYB8AAAAAAAAjAgAAAAAA
+            AO2ZW0sbURDH5+waWILSSEO8tXbftoVAFQTRJ0uN5qHVUC20T2Y1xwvGRHZjtaj0NX0r9CUfwY/gR+hH6GM/hm+6Z89M9oKpvVgo
+            ZH4hTM6cOddMBvLfrytvX1feC/gAp05N+lueM287Z0fTTtF2tptey3MbG02vJpV/ya37MvD7u+6hDNpPZ+emZorPiva5/adkP5cX
+            l4ay41lQWBYMQA7iXCM/JpNt6q+iFWjbaC8M8mfCvlH053B+29TtE/SvvymVVPR1ClrnsqCtBUw/Ui69qCj7DtuUpd+MZFxNNnwJ
+            UT6W/3JdytfOQ92uon8QdyKCT/kgu+vuR+ltNNwD6Yf+MaH3mOvuRWeuEALHQcJm1Bpm5Ft+ufpKAHQPGo9T0Dnp+Fm0rcDf9Lbr
+            zWPdNrv7jY17vrnn+vNT8XN2Htx5FQzDMAzDMAzDMAzD3DPD+Mc/racNwkJoBViQD96b7ta+bNR66w04XukDpC8Yod+8VZcjx6/q
+            cpVHEFuN6Td66XLVQjLuvnW5tZXVRRH+CjRXqM/R/HZe24VCeiQTh+pM+r4ifXMo1DeP5d7ObisSOH9X31T6I9UfE6LnAhQgsPDQ
+            eNI1yZpBv+oZtp/AgN4xjFgw8gn7M8H6qt8wDKF3o+czRXsMYvuLaMP/iAhfUV2m7+cST/F9Qtu76nLnsbZcl/uTXnX5aiIZR08C
+            /lVd/oJ5S/On85i5nfQ9noz+NJzpwQ1QSwMELQAAAAgAAAAhAF1iDeL//////////w0AFAB1c2VyYmxvY2subnB5AQAQAAAWAAAA
+            AAAAAwEAAAAAAACb7BfqGxDJyFDGUK2eklqcXKRupaBeU2qorqOgnpZfVFKUmBefX5SSChJ3S8wpTgWKF2ckFqQC+RqmpgYmOpo6
+            CrUK5AIuhlEwokGnh4sbL5cUJB1wcDCwMAhAJJgg1H8oaBBF5cP0J0BpRijdAaVXMMHEmcFyElBxAaj5Csyo+kOCXF2RzUe3ZxSM
+            bODh6hgAoiOgfA4ofYIJVR0sHQZQyV5BaHpFT9c8DA5Q+1gZRICuycsvSQXxJRkZwToE4G7hQHEXKKM1MCPc6u7s7wOWE2DAUAcC
+            pcWpRQpJOfnJ2ajuusBPsddGwSgYBaNgFIyCUTAKRsEoGAWjYBSMglFAJwAAUEsBAi0DLQAAAAgAAAAhANDu6uv7AAAABAYAAAkA
+            AAAAAAAAAAAAAIABAAAAAHBsYWluLm5weVBLAQItAy0AAAAIAAAAIQA6O3yOIwIAAGAfAAAQAAAAAAAAAAAAAACAATYBAAB3ZWln
+            aHRzX29ubHkubnB5UEsBAi0DLQAAAAgAAAAhAF1iDeIDAQAAABYAAA0AAAAAAAAAAAAAAIABmwMAAHVzZXJibG9jay5ucHlQSwUG
+            AAAAAAMAAwCwAAAA3QQAAAAA
+            """
         let npz = try NPZ.decode([UInt8](try XCTUnwrap(Data(base64Encoded: base64, options: .ignoreUnknownCharacters))))
         var urls: [String: URL] = [:]
         for (name, array) in npz {
@@ -227,7 +234,8 @@ final class KerasH5Tests: XCTestCase {
         var crashes: [String] = []
         for (index, name) in ["mlp/model.h5", "ds_cnn_kws/quantized.h5"].enumerated() {
             let original = [UInt8](try Data(contentsOf: Fixtures.corpus.appendingPathComponent(name)))
-            for (i, bytes) in Mutations.corrupted(original, count: 200, seed: 0xC0FF_EE00 + UInt64(index)).enumerated() {
+            for (i, bytes) in Mutations.corrupted(original, count: 200, seed: 0xC0FF_EE00 + UInt64(index)).enumerated()
+            {
                 let url = scratch.appendingPathComponent("m\(index)-\(i).h5")
                 try Data(bytes).write(to: url)
                 switch Isolated.run(timeoutSeconds: 30, { _ = try KerasH5.read(url) }) {
@@ -235,7 +243,9 @@ final class KerasH5Tests: XCTestCase {
                 case .threw: outcomes["threw", default: 0] += 1
                 case .crashed(let signal):
                     crashes.append("\(name) mutation \(i): signal \(signal)")
-                    try? FileManager.default.copyItem(at: url, to: FileManager.default.temporaryDirectory.appendingPathComponent("h5-crash-\(index)-\(i).h5"))
+                    try? FileManager.default.copyItem(
+                        at: url,
+                        to: FileManager.default.temporaryDirectory.appendingPathComponent("h5-crash-\(index)-\(i).h5"))
                 }
                 try FileManager.default.removeItem(at: url)
             }

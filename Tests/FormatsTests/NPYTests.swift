@@ -1,7 +1,7 @@
-import XCTest
-import Tensors
 import NumPyIO
+import Tensors
 import TestSupport
+import XCTest
 
 final class NPYTests: XCTestCase {
     func testReadsCorpusInputsAndRoundTrips() throws {
@@ -28,13 +28,23 @@ final class NPYTests: XCTestCase {
             var h = dict
             while (10 + h.utf8.count + 1) % 64 != 0 { h += " " }
             h += "\n"
-            return [0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(h.utf8.count & 0xff), UInt8(h.utf8.count >> 8)] + Array(h.utf8)
+            return [0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(h.utf8.count & 0xff), UInt8(h.utf8.count >> 8)]
+                + Array(h.utf8)
         }
         let cases: [(String, [UInt8], String)] = [
             ("fortran", header("{'descr': '<f4', 'fortran_order': True, 'shape': (1,), }") + [0, 0, 0, 0], "Fortran"),
-            ("object", header("{'descr': '|O', 'fortran_order': False, 'shape': (1,), }") + [0, 0, 0, 0, 0, 0, 0, 0], "object"),
-            ("big-endian", header("{'descr': '>f4', 'fortran_order': False, 'shape': (1,), }") + [0, 0, 0, 0], "big-endian"),
-            ("truncated", header("{'descr': '<f4', 'fortran_order': False, 'shape': (4,), }") + [0, 0, 0, 0], "truncated"),
+            (
+                "object",
+                header("{'descr': '|O', 'fortran_order': False, 'shape': (1,), }") + [0, 0, 0, 0, 0, 0, 0, 0], "object"
+            ),
+            (
+                "big-endian", header("{'descr': '>f4', 'fortran_order': False, 'shape': (1,), }") + [0, 0, 0, 0],
+                "big-endian"
+            ),
+            (
+                "truncated", header("{'descr': '<f4', 'fortran_order': False, 'shape': (4,), }") + [0, 0, 0, 0],
+                "truncated"
+            ),
             ("magic", Array("not numpy at all".utf8), "magic"),
             ("no shape", header("{'descr': '<f4', 'fortran_order': False, }"), "shape"),
         ]

@@ -1,7 +1,7 @@
-import XCTest
-import Tensors
 import NumPyIO
+import Tensors
 import TestSupport
+import XCTest
 
 final class NPZTests: XCTestCase {
     /// Every corpus quant_layers.npz (written deflated by numpy) holds `<layer>:<field>`
@@ -55,7 +55,8 @@ final class NPZTests: XCTestCase {
                 let out = try NPY.read(contentsOf: dir.appendingPathComponent("akida_v2_out.npy"))
                 XCTAssertEqual(Array(last.array.shape.dropFirst()), Array(out.shape.dropFirst()), name)
                 XCTAssertEqual(last.array.dtype, out.dtype, name)
-                XCTAssertTrue(out.bytes.starts(with: last.array.bytes), "\(name): last layer differs from akida_v2_out.npy")
+                XCTAssertTrue(
+                    out.bytes.starts(with: last.array.bytes), "\(name): last layer differs from akida_v2_out.npy")
             }
             checked += 1
         }
@@ -66,8 +67,18 @@ final class NPZTests: XCTestCase {
     /// as numpy 2.1 wrote it: stored members with zip64 local extras.
     func testReadsANumpyStoredArchive() throws {
         let base64 = """
-        UEsDBC0AAAAAAAAAIQCWnACa//////////8FABQAYS5ucHkBABAAjAAAAAAAAACMAAAAAAAAAJNOVU1QWQEAdgB7J2Rlc2NyJzogJzxpMicsICdmb3J0cmFuX29yZGVyJzogRmFsc2UsICdzaGFwZSc6ICgyLCAzKSwgfSAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAKAQD+/wMABAAFAPr/UEsDBC0AAAAAAAAAIQAmjR56//////////8FABQAYi5ucHkBABAAiAAAAAAAAACIAAAAAAAAAJNOVU1QWQEAdgB7J2Rlc2NyJzogJzxmNCcsICdmb3J0cmFuX29yZGVyJzogRmFsc2UsICdzaGFwZSc6ICgyLCksIH0gICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAKAAAAPwAAoL9QSwMELQAAAAAAAAAhAHYOE4n//////////woAFABzY2FsYXIubnB5AQAQAIEAAAAAAAAAgQAAAAAAAACTTlVNUFkBAHYAeydkZXNjcic6ICd8dTEnLCAnZm9ydHJhbl9vcmRlcic6IEZhbHNlLCAnc2hhcGUnOiAoKSwgfSAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgCgdQSwECLQMtAAAAAAAAACEAlpwAmowAAACMAAAABQAAAAAAAAAAAAAAgAEAAAAAYS5ucHlQSwECLQMtAAAAAAAAACEAJo0eeogAAACIAAAABQAAAAAAAAAAAAAAgAHDAAAAYi5ucHlQSwECLQMtAAAAAAAAACEAdg4TiYEAAACBAAAACgAAAAAAAAAAAAAAgAGCAQAAc2NhbGFyLm5weVBLBQYAAAAAAwADAJ4AAAA/AgAAAAA=
-        """
+            UEsDBC0AAAAAAAAAIQCWnACa//////////8FABQAYS5ucHkBABAAjAAAAAAAAACMAAAAAAAAAJNOVU1QWQEAdgB7J2Rlc2NyJzog\
+            JzxpMicsICdmb3J0cmFuX29yZGVyJzogRmFsc2UsICdzaGFwZSc6ICgyLCAzKSwgfSAgICAgICAgICAgICAgICAgICAgICAgICAg\
+            ICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAKAQD+/wMABAAFAPr/UEsDBC0AAAAAAAAAIQAmjR56//////////8FABQA\
+            Yi5ucHkBABAAiAAAAAAAAACIAAAAAAAAAJNOVU1QWQEAdgB7J2Rlc2NyJzogJzxmNCcsICdmb3J0cmFuX29yZGVyJzogRmFsc2Us\
+            ICdzaGFwZSc6ICgyLCksIH0gICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAg\
+            ICAKAAAAPwAAoL9QSwMELQAAAAAAAAAhAHYOE4n//////////woAFABzY2FsYXIubnB5AQAQAIEAAAAAAAAAgQAAAAAAAACTTlVN\
+            UFkBAHYAeydkZXNjcic6ICd8dTEnLCAnZm9ydHJhbl9vcmRlcic6IEZhbHNlLCAnc2hhcGUnOiAoKSwgfSAgICAgICAgICAgICAg\
+            ICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgCgdQSwECLQMtAAAAAAAAACEAlpwAmowAAACM\
+            AAAABQAAAAAAAAAAAAAAgAEAAAAAYS5ucHlQSwECLQMtAAAAAAAAACEAJo0eeogAAACIAAAABQAAAAAAAAAAAAAAgAHDAAAAYi5u\
+            cHlQSwECLQMtAAAAAAAAACEAdg4TiYEAAACBAAAACgAAAAAAAAAAAAAAgAGCAQAAc2NhbGFyLm5weVBLBQYAAAAAAwADAJ4AAAA/\
+            AgAAAAA=
+            """
         let data = [UInt8](try XCTUnwrap(Data(base64Encoded: base64)))
         let members = try NPZ.decode(data)
         XCTAssertEqual(members.map(\.name), ["a", "b", "scalar"])
@@ -113,7 +124,9 @@ final class NPZTests: XCTestCase {
             XCTAssertTrue("\($0)".contains("per-entry limit"), "\($0)")
         }
         let many = try NPZ.encode((0..<5).map { ("m\($0)", a) }, compressed: false)
-        XCTAssertThrowsError(try NPZ.decode(many, limits: limits)) { XCTAssertTrue("\($0)".contains("5 entries"), "\($0)") }
+        XCTAssertThrowsError(try NPZ.decode(many, limits: limits)) {
+            XCTAssertTrue("\($0)".contains("5 entries"), "\($0)")
+        }
 
         // A member whose declared size is a lie relative to its compressed bytes (zip bomb shape).
         let huge = NDArray(Tensor<Float>(shape: [1 << 20], scalars: [Float](repeating: 0, count: 1 << 20)))
@@ -123,7 +136,7 @@ final class NPZTests: XCTestCase {
         }
 
         XCTAssertThrowsError(try NPZ.decode(Array("PK not really".utf8))) {
-            XCTAssertTrue("\($0)".contains("end-of-central-directory") || "\($0)" .contains("shorter"), "\($0)")
+            XCTAssertTrue("\($0)".contains("end-of-central-directory") || "\($0)".contains("shorter"), "\($0)")
         }
         XCTAssertThrowsError(try NPZ.encode([("x", a), ("x", a)]))
     }

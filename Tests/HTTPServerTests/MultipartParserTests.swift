@@ -37,7 +37,9 @@ final class MultipartParserTests: XCTestCase {
         let boundary = "b0und"
         var file = [UInt8]((0..<700).map { UInt8(truncatingIfNeeded: $0) })
         file += Array("\r\n--b0un".utf8) + Array("\r\n-".utf8) + Array("\r\n--b0unX".utf8)
-        let body = Array("preamble text\r\n".utf8) + multipartBody(boundary: boundary, fileName: "w.npy", file: file, fields: ["a": "1", "b": ""])
+        let body =
+            Array("preamble text\r\n".utf8)
+            + multipartBody(boundary: boundary, fileName: "w.npy", file: file, fields: ["a": "1", "b": ""])
         let reference = try parse(body, boundary: boundary, chunk: body.count)
         XCTAssertEqual(reference.parts.map(\.name), ["a", "b", "file"])
         XCTAssertEqual(reference.parts[2].filename, "w.npy")
@@ -59,7 +61,8 @@ final class MultipartParserTests: XCTestCase {
     func testBadFramingIsRejected() {
         let junkAfterBoundary = Array("--q junk\r\n".utf8)
         XCTAssertThrowsError(try parse(junkAfterBoundary, boundary: "q", chunk: 3))
-        let hugeHeaders = Array("--q\r\nX: ".utf8) + [UInt8](repeating: 0x61, count: MultipartParser.maxHeaderBytes + 10)
+        let hugeHeaders =
+            Array("--q\r\nX: ".utf8) + [UInt8](repeating: 0x61, count: MultipartParser.maxHeaderBytes + 10)
         XCTAssertThrowsError(try parse(hugeHeaders, boundary: "q", chunk: 1000)) { error in
             XCTAssertTrue("\(error)".contains("headers exceed"))
         }

@@ -50,10 +50,15 @@ final class ServerTests: XCTestCase {
         router.add(.POST, "/greet") { request in
             struct Greeting: Codable { let name: String; let times: Int }
             let greeting = try request.decodeJSON(Greeting.self)
-            return .json(["text": Array(repeating: "hi \(greeting.name)", count: greeting.times).joined(separator: " ")])
+            return .json(["text": Array(repeating: "hi \(greeting.name)", count: greeting.times).joined(separator: " ")]
+            )
         }
-        router.add(.GET, "/boom") { _ in throw HTTPProblem(status: 422, detail: "layer dense is not supported", extra: ["layer": "dense"]) }
-        router.add(.GET, "/file") { [unowned self] _ in .file(self.fileURL.path, contentType: "application/octet-stream") }
+        router.add(.GET, "/boom") { _ in
+            throw HTTPProblem(status: 422, detail: "layer dense is not supported", extra: ["layer": "dense"])
+        }
+        router.add(.GET, "/file") { [unowned self] _ in
+            .file(self.fileURL.path, contentType: "application/octet-stream")
+        }
         router.upload(.POST, "/upload", maxBytes: { 200_000 }) { [unowned self] _ in
             let sink = RecordingSink()
             self.sinkLock.lock(); self.sinks.append(sink); self.sinkLock.unlock()
@@ -62,7 +67,8 @@ final class ServerTests: XCTestCase {
         fileURL = FileManager.default.temporaryDirectory.appendingPathComponent("httpserver-\(UUID().uuidString).bin")
         try Data((0..<300_000).map { UInt8(truncatingIfNeeded: $0 &* 31) }).write(to: fileURL)
 
-        server = HTTPServer(options: ServerOptions(host: "127.0.0.1", port: 0, threads: 4, maxBodyBytes: 4096), router: router)
+        server = HTTPServer(
+            options: ServerOptions(host: "127.0.0.1", port: 0, threads: 4, maxBodyBytes: 4096), router: router)
         server.onRequestCompleted = { [unowned self] record in
             self.recordLock.lock(); self.completed.append(record); self.recordLock.unlock()
         }
@@ -78,10 +84,13 @@ final class ServerTests: XCTestCase {
         try? FileManager.default.removeItem(at: fileURL)
     }
 
-    func send(_ method: String, _ path: String, headers: [String: String] = [:], body: [UInt8] = [],
-              splits: [Int] = [], expectContinue: Bool = false) throws -> HTTPClientResponse {
-        try HTTPClient.send(port: server.port, method: method, path: path, headers: headers, body: body,
-                            splits: splits, expectContinue: expectContinue)
+    func send(
+        _ method: String, _ path: String, headers: [String: String] = [:], body: [UInt8] = [],
+        splits: [Int] = [], expectContinue: Bool = false
+    ) throws -> HTTPClientResponse {
+        try HTTPClient.send(
+            port: server.port, method: method, path: path, headers: headers, body: body,
+            splits: splits, expectContinue: expectContinue)
     }
 
     func testRoutingAndPathParameters() throws {
@@ -120,7 +129,8 @@ final class ServerTests: XCTestCase {
         let wrong = try send("PUT", "/items/7", body: Array("{}".utf8))
         XCTAssertEqual(wrong.status, 405)
         XCTAssertEqual(wrong.headers["content-type"], "application/problem+json")
-        let allow = Set((wrong.headers["allow"] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+        let allow = Set(
+            (wrong.headers["allow"] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
         XCTAssertEqual(allow, ["GET", "DELETE", "HEAD"])
         XCTAssertEqual(Set(wrong.object["allowed"] as? [String] ?? []), ["GET", "DELETE", "HEAD"])
 
@@ -145,10 +155,13 @@ final class ServerTests: XCTestCase {
     }
 
     func testJSONBodies() throws {
-        let ok = try send("POST", "/greet", headers: ["Content-Type": "application/json"], body: Array("{\"name\":\"ada\",\"times\":2}".utf8))
+        let ok = try send(
+            "POST", "/greet", headers: ["Content-Type": "application/json"],
+            body: Array("{\"name\":\"ada\",\"times\":2}".utf8))
         XCTAssertEqual(ok.status, 200, ok.text)
         XCTAssertEqual(ok.object["text"] as? String, "hi ada hi ada")
-        let missing = try send("POST", "/greet", headers: ["Content-Type": "application/json"], body: Array("{\"name\":\"ada\"}".utf8))
+        let missing = try send(
+            "POST", "/greet", headers: ["Content-Type": "application/json"], body: Array("{\"name\":\"ada\"}".utf8))
         XCTAssertEqual(missing.status, 400)
         XCTAssertTrue((missing.object["detail"] as? String ?? "").contains("times"), missing.text)
         let wrongType = try send("POST", "/greet", headers: ["Content-Type": "text/plain"], body: Array("{}".utf8))
@@ -157,9 +170,10 @@ final class ServerTests: XCTestCase {
 
     func testRawUploadStreamsToSink() throws {
         let payload = (0..<150_000).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ 3) }
-        let response = try send("POST", "/upload?name=raw.bin",
-                                headers: ["Content-Type": "application/octet-stream"], body: payload,
-                                splits: [1000, 70_000])
+        let response = try send(
+            "POST", "/upload?name=raw.bin",
+            headers: ["Content-Type": "application/octet-stream"], body: payload,
+            splits: [1000, 70_000])
         XCTAssertEqual(response.status, 201, response.text)
         let sink = try XCTUnwrap(sinks.last)
         XCTAssertEqual(sink.bytes, payload)
@@ -175,15 +189,17 @@ final class ServerTests: XCTestCase {
         var file = (0..<120_000).map { UInt8(truncatingIfNeeded: $0 &* 13) }
         let nearMiss = Array("\r\n--\(boundary.dropLast())X".utf8)
         file.replaceSubrange(5000..<(5000 + nearMiss.count), with: nearMiss)
-        let body = multipartBody(boundary: boundary, fileName: "C:\\models\\net.h5", file: file, fields: ["note": "first try"])
+        let body = multipartBody(
+            boundary: boundary, fileName: "C:\\models\\net.h5", file: file, fields: ["note": "first try"])
         // Cut the writes inside the delimiters that follow the field and the file.
         let text = body
         let delimiter = Array("\r\n--\(boundary)".utf8)
         let positions = occurrences(of: delimiter, in: text)
         XCTAssertEqual(positions.count, 2)
         let splits = positions.flatMap { [$0 + 1, $0 + 7, $0 + delimiter.count - 1] } + [300, 60_000]
-        let response = try send("POST", "/upload", headers: ["Content-Type": "multipart/form-data; boundary=\(boundary)"],
-                                body: body, splits: splits)
+        let response = try send(
+            "POST", "/upload", headers: ["Content-Type": "multipart/form-data; boundary=\(boundary)"],
+            body: body, splits: splits)
         XCTAssertEqual(response.status, 201, response.text)
         let sink = try XCTUnwrap(sinks.last)
         XCTAssertEqual(sink.bytes.count, file.count)
@@ -198,32 +214,38 @@ final class ServerTests: XCTestCase {
         let boundary = "XyZ"
         var truncated = multipartBody(boundary: boundary, fileName: "a.npy", file: Array("abc".utf8), fields: [:])
         truncated.removeLast(8)  // no closing delimiter
-        let response = try send("POST", "/upload", headers: ["Content-Type": "multipart/form-data; boundary=\(boundary)"], body: truncated)
+        let response = try send(
+            "POST", "/upload", headers: ["Content-Type": "multipart/form-data; boundary=\(boundary)"], body: truncated)
         XCTAssertEqual(response.status, 400)
         XCTAssertEqual(response.headers["content-type"], "application/problem+json")
         XCTAssertTrue((response.object["detail"] as? String ?? "").contains("closing boundary"), response.text)
         XCTAssertTrue(try XCTUnwrap(sinks.last).aborted)
 
         let noDisposition = Array("--XyZ\r\nContent-Type: text/plain\r\n\r\nhello\r\n--XyZ--\r\n".utf8)
-        let second = try send("POST", "/upload", headers: ["Content-Type": "multipart/form-data; boundary=XyZ"], body: noDisposition)
+        let second = try send(
+            "POST", "/upload", headers: ["Content-Type": "multipart/form-data; boundary=XyZ"], body: noDisposition)
         XCTAssertEqual(second.status, 400)
         XCTAssertTrue((second.object["detail"] as? String ?? "").contains("Content-Disposition"), second.text)
 
-        let noBoundary = try send("POST", "/upload", headers: ["Content-Type": "multipart/form-data"], body: Array("x".utf8))
+        let noBoundary = try send(
+            "POST", "/upload", headers: ["Content-Type": "multipart/form-data"], body: Array("x".utf8))
         XCTAssertEqual(noBoundary.status, 400)
     }
 
     func testUploadLimitWhileStreaming() throws {
         // Declared size passes the early check (multipart allowance), the file part does not.
         let boundary = "lim"
-        let body = multipartBody(boundary: boundary, fileName: "big.bin", file: [UInt8](repeating: 1, count: 230_000), fields: [:])
-        let response = try send("POST", "/upload", headers: ["Content-Type": "multipart/form-data; boundary=\(boundary)"], body: body)
+        let body = multipartBody(
+            boundary: boundary, fileName: "big.bin", file: [UInt8](repeating: 1, count: 230_000), fields: [:])
+        let response = try send(
+            "POST", "/upload", headers: ["Content-Type": "multipart/form-data; boundary=\(boundary)"], body: body)
         XCTAssertEqual(response.status, 413)
         XCTAssertEqual(response.object["limit"] as? Int, 200_000)
         XCTAssertTrue(try XCTUnwrap(sinks.last).aborted)
 
-        let raw = try send("POST", "/upload", headers: ["Content-Type": "application/octet-stream"],
-                           body: [UInt8](repeating: 2, count: 400_000), expectContinue: true)
+        let raw = try send(
+            "POST", "/upload", headers: ["Content-Type": "application/octet-stream"],
+            body: [UInt8](repeating: 2, count: 400_000), expectContinue: true)
         XCTAssertEqual(raw.status, 413)
     }
 
@@ -242,10 +264,15 @@ final class ServerTests: XCTestCase {
                 let path = i % 2 == 0 ? "/hello" : "/items/c\(client)-\(i)"
                 do {
                     let response = try HTTPClient.send(port: server.port, method: "GET", path: path)
-                    let ok = response.status == 200
-                        && (i % 2 == 0 ? response.object["greeting"] as? String == "hello"
-                                       : response.object["id"] as? String == "c\(client)-\(i)")
-                    if !ok { failures.lock(); errors.append("\(path): \(response.status) \(response.text)"); failures.unlock() }
+                    let ok =
+                        response.status == 200
+                        && (i % 2 == 0
+                            ? response.object["greeting"] as? String == "hello"
+                            : response.object["id"] as? String == "c\(client)-\(i)")
+                    if !ok {
+                        failures.lock(); errors.append("\(path): \(response.status) \(response.text)");
+                        failures.unlock()
+                    }
                 } catch {
                     failures.lock(); errors.append("\(path): \(error)"); failures.unlock()
                 }
@@ -286,7 +313,10 @@ func multipartBody(boundary: String, fileName: String, file: [UInt8], fields: [S
     for (name, value) in fields.sorted(by: { $0.key < $1.key }) {
         body += Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n".utf8)
     }
-    body += Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"\(fileName.replacingOccurrences(of: "\\", with: "\\\\"))\"\r\nContent-Type: application/x-hdf5\r\n\r\n".utf8)
+    body += Array(
+        ("--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; "
+            + "filename=\"\(fileName.replacingOccurrences(of: "\\", with: "\\\\"))\"\r\n"
+            + "Content-Type: application/x-hdf5\r\n\r\n").utf8)
     body += file
     body += Array("\r\n--\(boundary)--\r\n".utf8)
     return body

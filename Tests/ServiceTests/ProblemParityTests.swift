@@ -63,4 +63,43 @@ final class ProblemParityTests: XCTestCase {
             XCTAssertEqual(response.object["title"] as? String, "Not available for this kind of model", path)
         }
     }
+
+    /// A corrupt model file is one precise problem everywhere: refused as an upload, and — stored
+    /// as a model (as an older build might have accepted it) — on the predict route and in an
+    /// infer job, all with the same fields.
+    func testCorruptModelFilesReportTheSameProblemOnUploadRouteAndJob() throws {
+        let model = try Fixtures.bytes("mlp", "model.h5")
+        let fbzMagic: [UInt8] = [0x89, 0x53, 0x46, 0x42, 0x5A, 0x0D, 0x0A, 0x1A]
+        let datasetID = try upload("/v1/datasets", "mlp", "inputs.npy")
+        let inputs = try Fixtures.bytes("mlp", "inputs.npy")
+        for (label, bytes, format, kind, slug) in [
+            ("truncated .h5", Array(model.prefix(model.count / 2)), "h5", "float", "invalid-model"),
+            ("corrupt .fbz", fbzMagic + [UInt8](repeating: 0x11, count: 64), "fbz", "akida", "invalid-akida-model"),
+        ] {
+            let uploaded = try harness.uploadMultipart("/v1/models", file: bytes, filename: "model.\(format)")
+            XCTAssertEqual(uploaded.status, 422, "\(label): \(uploaded.text)")
+            XCTAssertEqual(uploaded.object["type"] as? String, "urn:spikeforge:problem:" + slug, label)
+
+            let stored = try harness.service.environment.storeModel(
+                Data(bytes), name: "model.\(format)", format: format, kind: kind, parent: nil, sourceJob: nil)
+            let sync = try harness.send(
+                "POST", "/v1/models/\(stored.id)/predict",
+                headers: ["Content-Type": "application/octet-stream", "Accept": "application/json"], body: inputs)
+            let submitted = try harness.json(
+                "POST", "/v1/jobs", ["type": "infer", "params": ["model_id": stored.id, "dataset_id": datasetID]])
+            XCTAssertEqual(submitted.status, 202, submitted.text)
+            let job = try harness.waitForJob(try XCTUnwrap(submitted.object["id"] as? String), timeout: 60) {
+                ["succeeded", "failed"].contains($0["state"] as? String ?? "")
+            }
+            XCTAssertEqual(job["state"] as? String, "failed", "\(label): \(job)")
+            let jobProblem = try XCTUnwrap(job["error"] as? [String: Any], "\(label): \(job)")
+            for other in [sync.object, jobProblem] {
+                for key in ["type", "title", "detail", "layer", "rule", "fix"] {
+                    XCTAssertEqual(uploaded.object[key] as? String, other[key] as? String, "\(label): \(key)")
+                }
+                XCTAssertEqual(other["status"] as? Int, 422, label)
+            }
+            XCTAssertEqual(sync.status, 422, "\(label): \(sync.text)")
+        }
+    }
 }

@@ -1,7 +1,7 @@
+import Tensors
 // Kernel tests on small cases whose results follow from the definitions (TensorFlow's
 // padding rule, sums of ones, windows of known cells).
 import XCTest
-import Tensors
 
 final class KernelTests: XCTestCase {
     func ones(_ shape: [Int]) -> Tensor<Float> { Tensor(shape: shape, repeating: 1) }
@@ -25,8 +25,9 @@ final class KernelTests: XCTestCase {
     func testConvolutionOfOnesCountsCoveredCells() throws {
         // 4x4x2 ones, 3x3 kernel of ones, 'same', stride 1: each output = 2 * (cells inside).
         let g = windowGeometry2D(height: 4, width: 4, kernel: (3, 3), strides: (1, 1), mode: .same)
-        let out = try Kernels.conv2D(ones([1, 4, 4, 2]), kernel: ones([3, 3, 2, 3]), bias: [0, 1, 2],
-                                     strides: (1, 1), padding: g.padding)
+        let out = try Kernels.conv2D(
+            ones([1, 4, 4, 2]), kernel: ones([3, 3, 2, 3]), bias: [0, 1, 2],
+            strides: (1, 1), padding: g.padding)
         XCTAssertEqual(out.shape, [1, 4, 4, 3])
         let cells: [Float] = [4, 6, 6, 4, 6, 9, 9, 6, 6, 9, 9, 6, 4, 6, 6, 4]
         for (p, c) in cells.enumerated() {
@@ -37,14 +38,16 @@ final class KernelTests: XCTestCase {
     func testStridedAsymmetricSamePadding() throws {
         // 4x4 counting image, 2x2 kernel of ones, stride 2, 'same': windows at rows/cols {0,1},{2,3}
         // with no padding needed (total = (2-1)*2 + 2 - 4 = 0).
-        let out = try Kernels.conv2D(iota([1, 4, 4, 1]), kernel: ones([2, 2, 1, 1]), bias: nil,
-                                     strides: (2, 2), padding: .zero)
+        let out = try Kernels.conv2D(
+            iota([1, 4, 4, 1]), kernel: ones([2, 2, 1, 1]), bias: nil,
+            strides: (2, 2), padding: .zero)
         let expected: [Float] = [0 + 1 + 4 + 5, 2 + 3 + 6 + 7, 8 + 9 + 12 + 13, 10 + 11 + 14 + 15]
         XCTAssertEqual(out.scalars, expected)
         // 5x5 ones, 2x2, stride 2 'same': out 3, total padding 1, all of it after → last row/col see 2 cells.
         let g = windowGeometry2D(height: 5, width: 5, kernel: (2, 2), strides: (2, 2), mode: .same)
         XCTAssertEqual(g.padding, Padding2D(top: 0, bottom: 1, left: 0, right: 1))
-        let edge = try Kernels.conv2D(ones([1, 5, 5, 1]), kernel: ones([2, 2, 1, 1]), bias: nil, strides: (2, 2), padding: g.padding)
+        let edge = try Kernels.conv2D(
+            ones([1, 5, 5, 1]), kernel: ones([2, 2, 1, 1]), bias: nil, strides: (2, 2), padding: g.padding)
         XCTAssertEqual(edge.scalars, [4, 4, 2, 4, 4, 2, 2, 2, 1])
     }
 
@@ -53,24 +56,28 @@ final class KernelTests: XCTestCase {
         let kernel = Tensor<Float>(shape: [1, 1, 2, 3], scalars: [1, 2, 3, 100, 200, 300])
         let x = Tensor<Float>(shape: [1, 1, 1, 2], scalars: [1, 10])
         // Pointwise path and general path (padding forces the direct loop) agree.
-        XCTAssertEqual(try Kernels.conv2D(x, kernel: kernel, bias: nil, strides: (1, 1), padding: .zero).scalars,
-                       [1001, 2002, 3003])
-        let padded = try Kernels.conv2D(x, kernel: kernel, bias: nil, strides: (1, 1),
-                                        padding: Padding2D(top: 0, bottom: 0, left: 0, right: 1))
+        XCTAssertEqual(
+            try Kernels.conv2D(x, kernel: kernel, bias: nil, strides: (1, 1), padding: .zero).scalars,
+            [1001, 2002, 3003])
+        let padded = try Kernels.conv2D(
+            x, kernel: kernel, bias: nil, strides: (1, 1),
+            padding: Padding2D(top: 0, bottom: 0, left: 0, right: 1))
         XCTAssertEqual(padded.scalars, [1001, 2002, 3003, 0, 0, 0])
     }
 
     func testDepthwiseWithMultiplier() throws {
         // Channels [1, 2] of a 1x1 image, multiplier 2, kernel (1,1,2,2) = [[10, 20], [30, 40]]:
         // output channel c*M+m = x[c] * k[c][m].
-        let out = try Kernels.depthwiseConv2D(Tensor(shape: [1, 1, 1, 2], scalars: [1, 2]),
-                                              kernel: Tensor(shape: [1, 1, 2, 2], scalars: [10, 20, 30, 40]),
-                                              bias: [1, 1, 1, 1], strides: (1, 1), padding: .zero)
+        let out = try Kernels.depthwiseConv2D(
+            Tensor(shape: [1, 1, 1, 2], scalars: [1, 2]),
+            kernel: Tensor(shape: [1, 1, 2, 2], scalars: [10, 20, 30, 40]),
+            bias: [1, 1, 1, 1], strides: (1, 1), padding: .zero)
         XCTAssertEqual(out.scalars, [11, 21, 61, 81])
         // Multiplier 1 on ones with 3x3 'same': corner sees 4 cells, centre 9.
         let g = windowGeometry2D(height: 3, width: 3, kernel: (3, 3), strides: (1, 1), mode: .same)
-        let dw = try Kernels.depthwiseConv2D(ones([1, 3, 3, 2]), kernel: ones([3, 3, 2, 1]), bias: nil,
-                                             strides: (1, 1), padding: g.padding)
+        let dw = try Kernels.depthwiseConv2D(
+            ones([1, 3, 3, 2]), kernel: ones([3, 3, 2, 1]), bias: nil,
+            strides: (1, 1), padding: g.padding)
         XCTAssertEqual(dw.scalars, [4, 4, 6, 6, 4, 4, 6, 6, 9, 9, 6, 6, 4, 4, 6, 6, 4, 4])
     }
 
@@ -108,8 +115,9 @@ final class KernelTests: XCTestCase {
         XCTAssertEqual(padded.shape, [1, 2, 3, 1])
         XCTAssertEqual(padded.scalars, [0, 0, 0, 1, 0, 0])
         // One padding value per channel (quantizeml's PaddedConv2D); the input pixel is kept.
-        let perChannel = try Kernels.pad2D(iota([1, 1, 1, 2]), padding: Padding2D(top: 0, bottom: 0, left: 1, right: 0),
-                                           values: [7, -7])
+        let perChannel = try Kernels.pad2D(
+            iota([1, 1, 1, 2]), padding: Padding2D(top: 0, bottom: 0, left: 1, right: 0),
+            values: [7, -7])
         XCTAssertEqual(perChannel.scalars, [7, -7, 0, 1])
         XCTAssertThrowsError(try Kernels.pad2D(iota([1, 1, 1, 2]), padding: .zero, values: [1, 2, 3]))
         let joined = try Kernels.concatenate([iota([2, 2]), ones([2, 1])], axis: 1)
@@ -121,11 +129,16 @@ final class KernelTests: XCTestCase {
     }
 
     func testWindowsThatDoNotFitAreErrors() {
-        XCTAssertThrowsError(try Kernels.conv2D(ones([1, 2, 2, 1]), kernel: ones([3, 3, 1, 1]), bias: nil,
-                                                strides: (1, 1), padding: .zero))
-        XCTAssertThrowsError(try Kernels.conv2D(ones([1, 4, 4, 2]), kernel: ones([3, 3, 1, 1]), bias: nil,
-                                                strides: (1, 1), padding: .zero))
-        XCTAssertThrowsError(try Kernels.pool2D(ones([1, 4, 4]), kind: .max, pool: (2, 2), strides: (2, 2), padding: .zero))
+        XCTAssertThrowsError(
+            try Kernels.conv2D(
+                ones([1, 2, 2, 1]), kernel: ones([3, 3, 1, 1]), bias: nil,
+                strides: (1, 1), padding: .zero))
+        XCTAssertThrowsError(
+            try Kernels.conv2D(
+                ones([1, 4, 4, 2]), kernel: ones([3, 3, 1, 1]), bias: nil,
+                strides: (1, 1), padding: .zero))
+        XCTAssertThrowsError(
+            try Kernels.pool2D(ones([1, 4, 4]), kind: .max, pool: (2, 2), strides: (2, 2), padding: .zero))
     }
 
     func testLargeConvolutionSplitsAcrossCoresIdentically() throws {
@@ -142,8 +155,10 @@ final class KernelTests: XCTestCase {
     }
 
     /// Straightforward convolution straight from the definition, for comparison with the tiled kernels.
-    func naiveConv(_ x: Tensor<Float>, _ k: Tensor<Float>, depthwise: Bool, strides: (Int, Int), padding: Padding2D,
-                   outSize: (Int, Int)) -> [Float] {
+    func naiveConv(
+        _ x: Tensor<Float>, _ k: Tensor<Float>, depthwise: Bool, strides: (Int, Int), padding: Padding2D,
+        outSize: (Int, Int)
+    ) -> [Float] {
         let (n, h, w, ci) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
         let (kh, kw, co) = (k.shape[0], k.shape[1], depthwise ? ci : k.shape[3])
         var out: [Float] = []
@@ -157,7 +172,8 @@ final class KernelTests: XCTestCase {
                                 let iy = oy * strides.0 - padding.top + ky, ix = ox * strides.1 - padding.left + kx
                                 guard iy >= 0, iy < h, ix >= 0, ix < w else { continue }
                                 for c in (depthwise ? o..<(o + 1) : 0..<ci) {
-                                    let kv = k.scalars[((ky * kw + kx) * k.shape[2] + c) * k.shape[3] + (depthwise ? 0 : o)]
+                                    let kv = k.scalars[
+                                        ((ky * kw + kx) * k.shape[2] + c) * k.shape[3] + (depthwise ? 0 : o)]
                                     sum += Double(x.scalars[((b * h + iy) * w + ix) * ci + c]) * Double(kv)
                                 }
                             }
@@ -172,15 +188,18 @@ final class KernelTests: XCTestCase {
 
     func testTiledKernelsAgreeWithTheDefinition() throws {
         // Channel counts off the 8-wide tiles, odd sizes, stride 2 and asymmetric 'same' padding.
-        let x = Tensor<Float>(shape: [3, 9, 7, 5], scalars: (0..<(3 * 9 * 7 * 5)).map { Float(($0 * 37) % 23) / 11 - 1 })
-        let k = Tensor<Float>(shape: [4, 3, 5, 11], scalars: (0..<(4 * 3 * 5 * 11)).map { Float(($0 * 17) % 19) / 9 - 1 })
+        let x = Tensor<Float>(
+            shape: [3, 9, 7, 5], scalars: (0..<(3 * 9 * 7 * 5)).map { Float(($0 * 37) % 23) / 11 - 1 })
+        let k = Tensor<Float>(
+            shape: [4, 3, 5, 11], scalars: (0..<(4 * 3 * 5 * 11)).map { Float(($0 * 17) % 19) / 9 - 1 })
         let g = windowGeometry2D(height: 9, width: 7, kernel: (4, 3), strides: (2, 2), mode: .same)
         let conv = try Kernels.conv2D(x, kernel: k, bias: nil, strides: (2, 2), padding: g.padding)
         XCTAssertEqual(conv.shape, [3, 5, 4, 11])
         let want = naiveConv(x, k, depthwise: false, strides: (2, 2), padding: g.padding, outSize: (5, 4))
         for (a, b) in zip(conv.scalars, want) { XCTAssertEqual(a, b, accuracy: 1e-4) }
 
-        let xd = Tensor<Float>(shape: [2, 6, 6, 13], scalars: (0..<(2 * 6 * 6 * 13)).map { Float(($0 * 7) % 29) / 14 - 1 })
+        let xd = Tensor<Float>(
+            shape: [2, 6, 6, 13], scalars: (0..<(2 * 6 * 6 * 13)).map { Float(($0 * 7) % 29) / 14 - 1 })
         let kd = Tensor<Float>(shape: [3, 3, 13, 1], scalars: (0..<(9 * 13)).map { Float(($0 * 5) % 11) / 5 - 1 })
         let gd = windowGeometry2D(height: 6, width: 6, kernel: (3, 3), strides: (2, 2), mode: .same)
         let dw = try Kernels.depthwiseConv2D(xd, kernel: kd, bias: nil, strides: (2, 2), padding: gd.padding)
@@ -189,8 +208,9 @@ final class KernelTests: XCTestCase {
         for (a, b) in zip(dw.scalars, wantDw) { XCTAssertEqual(a, b, accuracy: 1e-4) }
 
         // A window lying wholly in the padding sees nothing but the bias.
-        let far = try Kernels.depthwiseConv2D(ones([1, 1, 1, 9]), kernel: ones([1, 1, 9, 1]), bias: Array(repeating: 2, count: 9),
-                                              strides: (1, 1), padding: Padding2D(top: 1, bottom: 0, left: 0, right: 0))
+        let far = try Kernels.depthwiseConv2D(
+            ones([1, 1, 1, 9]), kernel: ones([1, 1, 9, 1]), bias: Array(repeating: 2, count: 9),
+            strides: (1, 1), padding: Padding2D(top: 1, bottom: 0, left: 0, right: 0))
         XCTAssertEqual(far.scalars, Array(repeating: 2, count: 9) + Array(repeating: 3, count: 9))
     }
 }

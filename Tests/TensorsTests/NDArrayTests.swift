@@ -1,5 +1,5 @@
-import XCTest
 import Tensors
+import XCTest
 
 final class NDArrayTests: XCTestCase {
     func testFloatRoundTripThroughBytes() throws {
