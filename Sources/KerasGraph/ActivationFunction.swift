@@ -64,10 +64,11 @@ public enum ActivationFunction: String, CaseIterable, Sendable, Codable {
         case .hardSigmoid: return { min(max(0.2 * $0 + 0.5, 0), 1) }
         case .leakyRelu: return { $0 >= 0 ? $0 : 0.2 * $0 }
         case .elu: return { $0 > 0 ? $0 : expm1f($0) }
-        case .selu: return { x in
-            let alpha: Float = 1.6732632423543772, scale: Float = 1.0507009873554805
-            return x > 0 ? scale * x : scale * alpha * expm1f(x)
-        }
+        case .selu:
+            return { x in
+                let alpha: Float = 1.6732632423543772, scale: Float = 1.0507009873554805
+                return x > 0 ? scale * x : scale * alpha * expm1f(x)
+            }
         case .softplus: return softplusValue
         case .softsign: return { $0 / (1 + abs($0)) }
         case .exponential: return { expf($0) }

@@ -31,8 +31,10 @@ public struct KerasModelFile: Equatable, Sendable {
     /// Layer names in the `layer_names` order of the file.
     public var layerNames: [String]
 
-    public init(modelConfig: JSONValue, kerasVersion: String? = "2.19.0", backend: String? = "tensorflow",
-                weights: [String: [NamedWeight]], layerNames: [String]) {
+    public init(
+        modelConfig: JSONValue, kerasVersion: String? = "2.19.0", backend: String? = "tensorflow",
+        weights: [String: [NamedWeight]], layerNames: [String]
+    ) {
         self.modelConfig = modelConfig
         self.kerasVersion = kerasVersion
         self.backend = backend

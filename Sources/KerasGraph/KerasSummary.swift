@@ -46,11 +46,13 @@ public enum KerasSummary {
     /// One row per layer of the outermost model; a nested model sums its nodes.
     static func summaryRows(graph: LayerGraph, description: ModelDescription) -> [Row] {
         let byName = Dictionary(description.layers.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
-        let outline = graph.modelLayers.isEmpty || graph.modelLayers.contains(where: { $0.nodes.contains { byName[$0] == nil } })
+        let outline =
+            graph.modelLayers.isEmpty || graph.modelLayers.contains(where: { $0.nodes.contains { byName[$0] == nil } })
             ? graph.nodes.map { node in
-                ModelLayer(name: node.name, className: node.className,
-                           inbound: node.inputs.map { "\($0.layer)[0][\($0.index)]" }, nodes: [node.name],
-                           outputs: [TensorRef(layer: node.name)])
+                ModelLayer(
+                    name: node.name, className: node.className,
+                    inbound: node.inputs.map { "\($0.layer)[0][\($0.index)]" }, nodes: [node.name],
+                    outputs: [TensorRef(layer: node.name)])
             }
             : graph.modelLayers
         return outline.map { entry in
@@ -61,10 +63,12 @@ public enum KerasSummary {
             }
             var shapeText = shapes.count == 1 ? shapes[0] : "[" + shapes.joined(separator: ", ") + "]"
             if entry.className == "InputLayer" { shapeText = "[" + shapeText + "]" }
-            return Row(name: entry.name, className: entry.className.split(separator: ">").last.map(String.init) ?? entry.className,
-                       shapeText: shapeText, params: members.reduce(0) { $0 + $1.params },
-                       trainable: members.reduce(0) { $0 + $1.trainableParams },
-                       inbound: entry.inbound, outputs: entry.outputs.map(\.layer))
+            return Row(
+                name: entry.name,
+                className: entry.className.split(separator: ">").last.map(String.init) ?? entry.className,
+                shapeText: shapeText, params: members.reduce(0) { $0 + $1.params },
+                trainable: members.reduce(0) { $0 + $1.trainableParams },
+                inbound: entry.inbound, outputs: entry.outputs.map(\.layer))
         }
     }
 

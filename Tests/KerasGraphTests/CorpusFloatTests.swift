@@ -1,13 +1,13 @@
+import Foundation
+import KerasGraph
+import KerasHDF5
+import NumPyIO
+import Tensors
+import TestSupport
 // Acceptance tests of the float engine over the reference corpus: every model.h5 loads, float
 // outputs match float_out.npy within the corpus rule, descriptions and summary texts match
 // what tf_keras reported, and the refused cases name the offending layer.
 import XCTest
-import Foundation
-import Tensors
-import NumPyIO
-import KerasGraph
-import KerasHDF5
-import TestSupport
 
 /// Worst agreement of `got` with `want` under `|got - want| <= atol + rtol * |want|`.
 struct FloatComparison {
@@ -155,12 +155,16 @@ final class CorpusFloatTests: XCTestCase {
         let whole = try model.forward([all], capture: ["relu_0"])
         let sample = all.count / n
         for start in [0, 9, n - 3] {
-            let rows = Tensor(shape: [3] + all.shape.dropFirst(), scalars: Array(all.scalars[(start * sample)..<((start + 3) * sample)]))
+            let rows = Tensor(
+                shape: [3] + all.shape.dropFirst(),
+                scalars: Array(all.scalars[(start * sample)..<((start + 3) * sample)]))
             let part = try model.forward([rows], capture: ["relu_0"])
             let outWidth = part.outputs[0].count / 3, relWidth = (part.captured["relu_0"]?.count ?? 0) / 3
-            XCTAssertEqual(part.outputs[0].scalars, Array(whole.outputs[0].scalars[(start * outWidth)..<((start + 3) * outWidth)]))
-            XCTAssertEqual(part.captured["relu_0"]?.scalars,
-                           whole.captured["relu_0"].map { Array($0.scalars[(start * relWidth)..<((start + 3) * relWidth)]) })
+            XCTAssertEqual(
+                part.outputs[0].scalars, Array(whole.outputs[0].scalars[(start * outWidth)..<((start + 3) * outWidth)]))
+            XCTAssertEqual(
+                part.captured["relu_0"]?.scalars,
+                whole.captured["relu_0"].map { Array($0.scalars[(start * relWidth)..<((start + 3) * relWidth)]) })
         }
         XCTAssertEqual(whole.captured["relu_0"]?.shape.first, n)
     }
@@ -180,7 +184,8 @@ final class CorpusFloatTests: XCTestCase {
         let model = try FloatModel(file: try self.model("ds_cnn_kws"))
         XCTAssertEqual(model.inputs.first?.dtype, "uint8")
         // Wrong spatial shape.
-        let wrong = NDArray(Tensor<Int32>(shape: [1, 10, 49, 1], scalars: Array(repeating: 0, count: 490)), dtype: .uint8)
+        let wrong = NDArray(
+            Tensor<Int32>(shape: [1, 10, 49, 1], scalars: Array(repeating: 0, count: 490)), dtype: .uint8)
         XCTAssertThrowsError(try model.predict(wrong)) { XCTAssertTrue("\($0)".contains("(N, 49, 10, 1)")) }
         // Floats that a uint8 input cannot hold.
         let frac = NDArray(Tensor<Float>(shape: [1, 49, 10, 1], scalars: Array(repeating: 0.5, count: 490)))

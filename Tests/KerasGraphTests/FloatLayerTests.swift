@@ -1,14 +1,15 @@
+import KerasGraph
+import Tensors
 // Layer-level tests on graphs assembled in code: Keras formulas on hand-checkable values, shape
 // inference, parameter counts and the errors users see for configs the engine refuses.
 import XCTest
-import Tensors
-import KerasGraph
 
 final class FloatLayerTests: XCTestCase {
     func config(_ json: String) throws -> JSONValue { try JSONValue(parsing: json) }
 
     func node(_ cls: String, _ json: String, name: String = "layer", weights: [NamedWeight] = []) throws -> GraphNode {
-        GraphNode(name: name, className: cls, config: try config(json), inputs: [TensorRef(layer: "input")], weights: weights)
+        GraphNode(
+            name: name, className: cls, config: try config(json), inputs: [TensorRef(layer: "input")], weights: weights)
     }
 
     /// Runs one layer on a row vector.
@@ -21,20 +22,27 @@ final class FloatLayerTests: XCTestCase {
         // f(x) = max_value for x >= max_value; x for threshold < x < max_value;
         // negative_slope * (x - threshold) otherwise.
         let x: [Float] = [-2, -0.5, 0, 0.25, 0.5, 1, 3, 10]
-        XCTAssertEqual(try run("ReLU", #"{"max_value": null, "negative_slope": 0, "threshold": 0}"#, x),
-                       [0, 0, 0, 0.25, 0.5, 1, 3, 10])
-        XCTAssertEqual(try run("ReLU", #"{"max_value": 6.0, "negative_slope": 0, "threshold": 0}"#, x),
-                       [0, 0, 0, 0.25, 0.5, 1, 3, 6])
-        XCTAssertEqual(try run("ReLU", #"{"max_value": null, "negative_slope": 0.5, "threshold": 0}"#, x),
-                       [-1, -0.25, 0, 0.25, 0.5, 1, 3, 10])
-        XCTAssertEqual(try run("ReLU", #"{"max_value": 4.0, "negative_slope": 0, "threshold": 0.5}"#, x),
-                       [0, 0, 0, 0, 0, 1, 3, 4])
-        XCTAssertEqual(try run("ReLU", #"{"max_value": 4.0, "negative_slope": 0.5, "threshold": 1}"#, x),
-                       [-1.5, -0.75, -0.5, -0.375, -0.25, 0, 3, 4])
+        XCTAssertEqual(
+            try run("ReLU", #"{"max_value": null, "negative_slope": 0, "threshold": 0}"#, x),
+            [0, 0, 0, 0.25, 0.5, 1, 3, 10])
+        XCTAssertEqual(
+            try run("ReLU", #"{"max_value": 6.0, "negative_slope": 0, "threshold": 0}"#, x),
+            [0, 0, 0, 0.25, 0.5, 1, 3, 6])
+        XCTAssertEqual(
+            try run("ReLU", #"{"max_value": null, "negative_slope": 0.5, "threshold": 0}"#, x),
+            [-1, -0.25, 0, 0.25, 0.5, 1, 3, 10])
+        XCTAssertEqual(
+            try run("ReLU", #"{"max_value": 4.0, "negative_slope": 0, "threshold": 0.5}"#, x),
+            [0, 0, 0, 0, 0, 1, 3, 4])
+        XCTAssertEqual(
+            try run("ReLU", #"{"max_value": 4.0, "negative_slope": 0.5, "threshold": 1}"#, x),
+            [-1.5, -0.75, -0.5, -0.375, -0.25, 0, 3, 4])
     }
 
     func testActivationFunctionsOnKnownPoints() throws {
-        func act(_ name: String, _ x: [Float]) throws -> [Float] { try run("Activation", #"{"activation": "\#(name)"}"#, x) }
+        func act(_ name: String, _ x: [Float]) throws -> [Float] {
+            try run("Activation", #"{"activation": "\#(name)"}"#, x)
+        }
         XCTAssertEqual(try act("relu6", [-1, 3, 7]), [0, 3, 6])
         XCTAssertEqual(try act("hard_sigmoid", [-3, 0, 1, 3]), [0, 0.5, 0.7, 1])
         XCTAssertEqual(try act("sigmoid", [0]), [0.5])
@@ -63,14 +71,19 @@ final class FloatLayerTests: XCTestCase {
         XCTAssertThrowsError(try shape("Reshape", #"{"target_shape": [7, -1]}"#))
         XCTAssertEqual(try shape("Flatten", "{}"), [120])
         XCTAssertEqual(try shape("GlobalMaxPooling2D", #"{"keepdims": true}"#), [1, 1, 4])
-        XCTAssertEqual(try shape("MaxPooling2D", #"{"pool_size": [2, 2], "strides": null, "padding": "same"}"#), [3, 3, 4])
-        XCTAssertEqual(try shape("AveragePooling2D", #"{"pool_size": 3, "strides": [1, 2], "padding": "valid"}"#), [4, 2, 4])
+        XCTAssertEqual(
+            try shape("MaxPooling2D", #"{"pool_size": [2, 2], "strides": null, "padding": "same"}"#), [3, 3, 4])
+        XCTAssertEqual(
+            try shape("AveragePooling2D", #"{"pool_size": 3, "strides": [1, 2], "padding": "valid"}"#), [4, 2, 4])
         XCTAssertEqual(try shape("Concatenate", #"{"axis": 1}"#, [[6, 5, 4], [2, 5, 4]]), [8, 5, 4])
         XCTAssertEqual(try shape("Concatenate", #"{"axis": -1}"#, [[6, 5, 4], [6, 5, 1]]), [6, 5, 5])
         XCTAssertThrowsError(try shape("Concatenate", #"{"axis": 0}"#, [[6, 5, 4], [6, 5, 4]]))
         XCTAssertThrowsError(try shape("Add", "{}", [[6, 5, 4], [6, 5, 3]]))
-        XCTAssertEqual(try shape("Conv2D", #"{"filters": 7, "kernel_size": [3, 2], "strides": [2, 2], "padding": "valid"}"#), [2, 2, 7])
-        XCTAssertEqual(try shape("DepthwiseConv2D", #"{"kernel_size": 3, "depth_multiplier": 3, "padding": "same"}"#), [6, 5, 12])
+        XCTAssertEqual(
+            try shape("Conv2D", #"{"filters": 7, "kernel_size": [3, 2], "strides": [2, 2], "padding": "valid"}"#),
+            [2, 2, 7])
+        XCTAssertEqual(
+            try shape("DepthwiseConv2D", #"{"kernel_size": 3, "depth_multiplier": 3, "padding": "same"}"#), [6, 5, 12])
         XCTAssertEqual(try shape("Dense", #"{"units": 9}"#), [6, 5, 9])
     }
 
@@ -78,15 +91,19 @@ final class FloatLayerTests: XCTestCase {
         func count(_ cls: String, _ json: String, _ input: [Int]) throws -> Int {
             try LayerSpec(node: try node(cls, json)).weightSlots([input]).reduce(0) { $0 + $1.shape.reduce(1, *) }
         }
-        XCTAssertEqual(try count("SeparableConv2D", #"{"filters": 16, "kernel_size": 3, "depth_multiplier": 2, "use_bias": true}"#,
-                                 [8, 8, 4]), 3 * 3 * 4 * 2 + 8 * 16 + 16)
-        XCTAssertEqual(try count("BatchNormalization", #"{"axis": -1, "center": false, "scale": true}"#, [5, 5, 6]), 3 * 6)
+        XCTAssertEqual(
+            try count(
+                "SeparableConv2D", #"{"filters": 16, "kernel_size": 3, "depth_multiplier": 2, "use_bias": true}"#,
+                [8, 8, 4]), 3 * 3 * 4 * 2 + 8 * 16 + 16)
+        XCTAssertEqual(
+            try count("BatchNormalization", #"{"axis": -1, "center": false, "scale": true}"#, [5, 5, 6]), 3 * 6)
         XCTAssertEqual(try count("Dense", #"{"units": 3, "use_bias": false}"#, [10]), 30)
         XCTAssertEqual(try count("Rescaling", #"{"scale": [1, 2], "offset": 0}"#, [4, 4, 2]), 0)
     }
 
     func testRescalingPerChannel() throws {
-        let layer = try FloatLayer(node: try node("Rescaling", #"{"scale": [2, 3], "offset": [1, -1]}"#), inputShapes: [[2, 2]])
+        let layer = try FloatLayer(
+            node: try node("Rescaling", #"{"scale": [2, 3], "offset": [1, -1]}"#), inputShapes: [[2, 2]])
         let out = try layer([Tensor(shape: [1, 2, 2], scalars: [1, 1, 2, 2])])
         XCTAssertEqual(out.scalars, [3, 2, 5, 5])
     }
@@ -112,7 +129,9 @@ final class FloatLayerTests: XCTestCase {
         let gru = refusal("GRU", #"{"units": 4}"#)
         XCTAssertTrue(gru.contains("'odd_layer'") && gru.contains("(GRU)") && gru.contains("SeparableConv2D"))
         for cls in LayerSpec.supportedClasses where cls != "InputLayer" {
-            XCTAssertFalse(refusal(cls, #"{"filters": 2, "kernel_size": 1, "units": 2, "target_shape": [2]}"#).contains("not supported by the float engine"), cls)
+            XCTAssertFalse(
+                refusal(cls, #"{"filters": 2, "kernel_size": 1, "units": 2, "target_shape": [2]}"#).contains(
+                    "not supported by the float engine"), cls)
         }
     }
 
@@ -126,7 +145,9 @@ final class FloatLayerTests: XCTestCase {
         XCTAssertThrowsError(try FloatLayer(node: try node("Dense", json, weights: [kernel]), inputShapes: [[3]])) {
             XCTAssertTrue("\($0)".contains("missing variable 'bias'"))
         }
-        XCTAssertThrowsError(try FloatLayer(node: try node("Dense", json, weights: [kernel, bias]), inputShapes: [[4]])) {
+        XCTAssertThrowsError(
+            try FloatLayer(node: try node("Dense", json, weights: [kernel, bias]), inputShapes: [[4]])
+        ) {
             XCTAssertTrue("\($0)".contains("[3, 2]") && "\($0)".contains("[4, 2]"))
         }
         // Calls with the wrong input shape are refused, not computed.
@@ -135,15 +156,21 @@ final class FloatLayerTests: XCTestCase {
 
     func testGraphAssembledInCodeRuns() throws {
         // input(4) → dense(2, relu) → softmax; a transform's graph needs no model_config.
-        let input = GraphNode(name: "input", className: "InputLayer",
-                              config: try config(#"{"batch_input_shape": [null, 4], "dtype": "int8"}"#), inputs: [], weights: [])
-        let kernel = NamedWeight(name: "d/kernel:0", array: NDArray(Tensor<Float>(shape: [4, 2], scalars: [1, 0, 1, 0, 0, 1, 0, 1])))
-        let dense = GraphNode(name: "d", className: "Dense", config: try config(#"{"units": 2, "use_bias": false, "activation": "relu"}"#),
-                              inputs: [TensorRef(layer: "input")], weights: [kernel])
-        let softmax = GraphNode(name: "s", className: "Softmax", config: try config(#"{"axis": -1}"#),
-                                inputs: [TensorRef(layer: "d")], weights: [])
-        let graph = LayerGraph(modelClass: "Functional", name: "tiny", nodes: [input, dense, softmax], inputs: ["input"],
-                               outputs: [TensorRef(layer: "s")])
+        let input = GraphNode(
+            name: "input", className: "InputLayer",
+            config: try config(#"{"batch_input_shape": [null, 4], "dtype": "int8"}"#), inputs: [], weights: [])
+        let kernel = NamedWeight(
+            name: "d/kernel:0", array: NDArray(Tensor<Float>(shape: [4, 2], scalars: [1, 0, 1, 0, 0, 1, 0, 1])))
+        let dense = GraphNode(
+            name: "d", className: "Dense",
+            config: try config(#"{"units": 2, "use_bias": false, "activation": "relu"}"#),
+            inputs: [TensorRef(layer: "input")], weights: [kernel])
+        let softmax = GraphNode(
+            name: "s", className: "Softmax", config: try config(#"{"axis": -1}"#),
+            inputs: [TensorRef(layer: "d")], weights: [])
+        let graph = LayerGraph(
+            modelClass: "Functional", name: "tiny", nodes: [input, dense, softmax], inputs: ["input"],
+            outputs: [TensorRef(layer: "s")])
         let model = try FloatModel(graph: graph)
         let x = NDArray(Tensor<Int64>(shape: [2, 4], scalars: [1, 1, 2, 2, -3, -3, 5, 5]), dtype: .int8)
         let (outputs, captured) = try model.forward(try model.prepareInputs([x]), capture: ["d"])
@@ -153,6 +180,7 @@ final class FloatLayerTests: XCTestCase {
         XCTAssertEqual(outputs[0].scalars[2], 0, accuracy: 1e-4)
         let summary = try KerasSummary.text(graph: graph)
         XCTAssertTrue(summary.contains(" d (Dense)") && summary.contains("Total params: 8 (32.00 Byte)"))
-        XCTAssertThrowsError(try model.predict([NDArray(Tensor<Int64>(shape: [1, 4], scalars: [200, 0, 0, 0]), dtype: .int16)]))
+        XCTAssertThrowsError(
+            try model.predict([NDArray(Tensor<Int64>(shape: [1, 4], scalars: [200, 0, 0, 0]), dtype: .int16)]))
     }
 }

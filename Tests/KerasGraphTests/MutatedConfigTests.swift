@@ -1,12 +1,12 @@
+import Foundation
+import KerasGraph
+import KerasHDF5
+import NumPyIO
+import Tensors
+import TestSupport
 // Robustness: model configs with every number replaced by hostile values must end in a result
 // or a thrown error — never a crash, a hang or an absurd allocation.
 import XCTest
-import Foundation
-import Tensors
-import NumPyIO
-import KerasGraph
-import KerasHDF5
-import TestSupport
 
 final class MutatedConfigTests: XCTestCase {
     /// Paths (keys and indices) of every number in `value`.
@@ -40,8 +40,10 @@ final class MutatedConfigTests: XCTestCase {
     }
 
     func testHostileNumbersNeverCrash() throws {
-        let hostile: [JSONValue] = [.number(0), .number(-1), .number(7), .number(1e12), .number(4.6e18), .number(0.5),
-                                    .null, .string("x"), .array([])]
+        let hostile: [JSONValue] = [
+            .number(0), .number(-1), .number(7), .number(1e12), .number(4.6e18), .number(0.5),
+            .null, .string("x"), .array([]),
+        ]
         var outcomes = (built: 0, refused: 0, ran: 0)
         for name in ["float_zoo", "residual_add", "nested_model"] {
             let dir = Fixtures.corpusCase(name)

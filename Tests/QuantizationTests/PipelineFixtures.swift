@@ -17,8 +17,9 @@ enum PipelineFixtures {
             qConfig = try JSONValue(parsing: Data(contentsOf: Fixtures.file(c, name)))
         }
         let samples = try NPY.read(contentsOf: Fixtures.file(c, "calibration.npy"))
-        let calibration = CalibrationOptions(samples: samples, numSamples: args["num_samples"] as? Int ?? 1024,
-                                             batchSize: args["batch_size"] as? Int, epochs: args["epochs"] as? Int ?? 1)
+        let calibration = CalibrationOptions(
+            samples: samples, numSamples: args["num_samples"] as? Int ?? 1024,
+            batchSize: args["batch_size"] as? Int, epochs: args["epochs"] as? Int ?? 1)
         return QuantizeOptions(params: params, qConfig: qConfig, calibration: calibration)
     }
 

@@ -31,7 +31,8 @@ final class QuantizeOptionsTests: XCTestCase {
             calibration: CalibrationOptions(samples: nil, numSamples: 8, batchSize: 4, seed: 3))
         let result = try Quantizer.quantize(model("mlp_uint8"), options: options)
         XCTAssertEqual(result.warnings.first?.kind, .perAxisRandomSamples)
-        XCTAssertEqual(result.qConfig, try JSONValue(parsing: Data(contentsOf: Fixtures.file("mlp_uint8", "q_config.json"))))
+        XCTAssertEqual(
+            result.qConfig, try JSONValue(parsing: Data(contentsOf: Fixtures.file("mlp_uint8", "q_config.json"))))
         // The uint8 InputQuantizer saw values in 0...255: its range is non-trivial.
         let iq = try XCTUnwrap(result.model.layers.first { $0.baseClassName == "InputQuantizer" })
         XCTAssertGreaterThan(iq.variable("range_max")?.scalars.first ?? 0, 1)

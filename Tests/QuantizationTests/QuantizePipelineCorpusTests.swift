@@ -107,8 +107,9 @@ final class QuantizePipelineCorpusTests: XCTestCase {
         let batch = try NDArray(
             dtype: inputs.dtype, shape: [n] + inputs.shape.dropFirst(), bytes: Array(inputs.bytes[0..<(n * row)]))
         let outputs = try QuantizedEngine(model: model).layerOutputs(batch)
-        let want = Dictionary(try NPZ.read(contentsOf: Fixtures.file(c, "quant_layers.npz")).map { ($0.name, $0.array) },
-                              uniquingKeysWith: { a, _ in a })
+        let want = Dictionary(
+            try NPZ.read(contentsOf: Fixtures.file(c, "quant_layers.npz")).map { ($0.name, $0.array) },
+            uniquingKeysWith: { a, _ in a })
         for layer in model.layers {
             guard let expected = want["\(layer.name):values"] else { continue }
             guard case .quantized(let q)? = outputs[layer.name] else {
@@ -126,7 +127,9 @@ final class QuantizePipelineCorpusTests: XCTestCase {
         var options = try options(for: "seed_qconfig")
         options.qConfig = nil
         let result = try Quantizer.quantize(KerasH5.read(Fixtures.file("seed_qconfig", "model.h5")), options: options)
-        XCTAssertEqual(result.qConfig, try JSONValue(parsing: Data(contentsOf: Fixtures.file("seed_qconfig", "q_config_first_pass.json"))))
+        XCTAssertEqual(
+            result.qConfig,
+            try JSONValue(parsing: Data(contentsOf: Fixtures.file("seed_qconfig", "q_config_first_pass.json"))))
     }
 
     func testRefusedModelsNameLayerAndRule() throws {
