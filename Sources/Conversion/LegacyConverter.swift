@@ -32,13 +32,13 @@ enum LegacyConverter {
         }
         var conversion = LegacyConversion(graph: graph)
         var body = model.layers.filter { $0.name != inputName }
-        if let first = body.first, first.baseClassName == "Rescaling" || first.baseClassName == "QuantizedRescaling" {
-            throw error(
-                first.name, "legacy-rescaling",
-                "input scaling from a Rescaling layer is not supported for legacy CNN2SNN models",
-                fix: "re-quantize the model with QuantizeML")
+        if let first = body.first, first.baseClassName == "Rescaling" {
+            let scaling = try LegacyRescalingConverter.inputScaling(first)
+            conversion.inputScale = Float(scaling.scale)
+            conversion.inputShift = scaling.shift
         }
         if inputShape[2] == 1 || inputShape[2] == 3 {
+            if body.first?.baseClassName == "Rescaling" { body.removeFirst() }
             guard let first = body.first, first.baseClassName == "QuantizedConv2D" else {
                 let cls = body.first?.baseClassName ?? "none"
                 throw error(
@@ -51,7 +51,7 @@ enum LegacyConverter {
             params["input_channels"] = inputShape[2]
             params["input_height"] = inputShape[1]
             params["input_width"] = inputShape[0]
-            params["padding_value"] = 0
+            params["padding_value"] = Int(conversion.inputShift)
             conversion.pending = LegacyConversion.Pending(neural: first, type: .inputConvolutional, params: params)
             body.removeFirst()
         } else {

@@ -1,0 +1,81 @@
+# Corpus cases for issue 9's smaller gaps (item 5), made with
+#   /tmp/ref/bin/python ../shared/tools/make_corpus.py --set holdout \
+#       --extra-cases Tests/Fixtures/cases/gaps_cases.py --only <names> --out /tmp/gaps
+# Concatenate of two convolution branches (Akida 2.0 and 1.0), and input scaling taken from a
+# Rescaling layer in legacy CNN2SNN models (Akida 1.0).
+
+
+def _concat_model(name, axis):
+    inp, x = _uint8_stem((12, 12, 3))
+    x = L.Conv2D(8, 3, strides=2, padding="same", name="conv_0")(x)
+    x = L.BatchNormalization(name="bn_0")(x)
+    x = L.ReLU(name="relu_0")(x)
+    a = L.Conv2D(8, 3, padding="same", name="branch_a")(x)
+    a = L.ReLU(name="relu_a")(a)
+    b = L.Conv2D(4, 1, name="branch_b")(x)
+    b = L.ReLU(name="relu_b")(b)
+    x = L.Concatenate(name="concat") if axis is None else L.Concatenate(axis=axis, name="concat")
+    x = x([a, b])
+    x = L.Conv2D(16, 3, padding="same", name="conv_1")(x)
+    x = L.ReLU(name="relu_1")(x)
+    x = L.GlobalAveragePooling2D(name="gap")(x)
+    x = L.Dense(5, name="dense")(x)
+    return keras.Model(inp, x, name=name)
+
+
+@case("concat_branches", "holdout",
+      "uint8 input, Conv+BN+ReLU, two Conv+ReLU branches joined by Concatenate() (axis -1), Conv+ReLU, "
+      "GAP, Dense")
+def _concat_branches(rng):
+    model = _concat_model("concat_branches", None)
+    cal = images_uint8(rng, 64, (12, 12, 3))
+    _finish(model, rng, cal)
+    return Spec(model, cal, images_uint8(rng, 8, (12, 12, 3)), qparams={})
+
+
+@case("concat_axis3", "holdout",
+      "as concat_branches with Concatenate(axis=3), 8/4/4 quantization")
+def _concat_axis3(rng):
+    model = _concat_model("concat_axis3", 3)
+    cal = images_uint8(rng, 64, (12, 12, 3))
+    _finish(model, rng, cal)
+    return Spec(model, cal, images_uint8(rng, 8, (12, 12, 3)),
+                qparams={"input_weight_bits": 8, "weight_bits": 4, "activation_bits": 4})
+
+
+def _legacy_rescaling_model(name, scale, offset):
+    inp = L.Input((16, 16, 3), name="input")
+    x = L.Rescaling(scale, offset=offset, name="rescaling")(inp)
+    x = L.Conv2D(8, 3, strides=2, padding="same", name="conv_0")(x)
+    x = L.BatchNormalization(name="bn_0")(x)
+    x = L.ReLU(name="relu_0")(x)
+    x = L.Conv2D(8, 3, padding="same", name="conv_1")(x)
+    x = L.ReLU(name="relu_1")(x)
+    x = L.Flatten(name="flatten")(x)
+    x = L.Dense(4, name="dense")(x)
+    return keras.Model(inp, x, name=name)
+
+
+def _legacy_rescaling_spec(rng, name, scale, offset):
+    model = _legacy_rescaling_model(name, scale, offset)
+    cal = images_float255(rng, 64, (16, 16, 3))
+    _finish(model, rng, cal)
+    inputs = images_float255(rng, 8, (16, 16, 3))
+    return Spec(model, None, inputs,
+                legacy=dict(input_weight_quantization=8, weight_quantization=4, activ_quantization=4),
+                akida_inputs=inputs.astype(np.uint8), targets=("v1",),
+                notes=["Legacy path: cnn2snn.convert takes the input scaling from the leading "
+                       "Rescaling layer: (1 / scale, -offset / scale).",
+                       "Inputs are integer-valued floats in [0, 255]; inputs_akida.npy is their uint8 cast."])
+
+
+@case("legacy_rescaling", "holdout",
+      "float input, Rescaling(1/255), Conv+BN+ReLU, Conv+ReLU, Flatten, Dense; legacy cnn2snn.quantize(8,4,4)")
+def _legacy_rescaling(rng):
+    return _legacy_rescaling_spec(rng, "legacy_rescaling", 1.0 / 255, 0.0)
+
+
+@case("legacy_rescaling_offset", "holdout",
+      "as legacy_rescaling with Rescaling(1/127.5, offset=-1): input scaling (127.5, 127.5)")
+def _legacy_rescaling_offset(rng):
+    return _legacy_rescaling_spec(rng, "legacy_rescaling_offset", 1.0 / 127.5, -1.0)
