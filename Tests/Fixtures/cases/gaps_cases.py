@@ -34,13 +34,16 @@ def _concat_branches(rng):
 
 
 @case("concat_axis3", "holdout",
-      "as concat_branches with Concatenate(axis=3), 8/4/4 quantization")
+      "NEGATIVE: as concat_branches with Concatenate(axis=3), 8/4/4: quantizeml joins the per-channel frac bits "
+      "on axis 3 and fails")
 def _concat_axis3(rng):
     model = _concat_model("concat_axis3", 3)
     cal = images_uint8(rng, 64, (12, 12, 3))
     _finish(model, rng, cal)
     return Spec(model, cal, images_uint8(rng, 8, (12, 12, 3)),
-                qparams={"input_weight_bits": 8, "weight_bits": 4, "activation_bits": 4})
+                qparams={"input_weight_bits": 8, "weight_bits": 4, "activation_bits": 4},
+                negative={"stage": "quantize",
+                          "reason": "QuantizedConcatenate concatenates the rank-1 frac bits on axis 3"})
 
 
 def _legacy_rescaling_model(name, scale, offset):
@@ -79,3 +82,44 @@ def _legacy_rescaling(rng):
       "as legacy_rescaling with Rescaling(1/127.5, offset=-1): input scaling (127.5, 127.5)")
 def _legacy_rescaling_offset(rng):
     return _legacy_rescaling_spec(rng, "legacy_rescaling_offset", 1.0 / 127.5, -1.0)
+
+
+@case("concat_flatten", "holdout",
+      "uint8 input, Conv+ReLU, two Conv+ReLU branches, Concatenate, Flatten, Dense; 8/4/4 per-tensor "
+      "(Akida 1.0 has no Concatenate)")
+def _concat_flatten(rng):
+    inp, x = _uint8_stem((10, 10, 1))
+    x = L.Conv2D(4, 3, strides=2, padding="same", name="conv_0")(x)
+    x = L.ReLU(name="relu_0")(x)
+    a = L.Conv2D(4, 3, padding="same", name="branch_a")(x)
+    a = L.ReLU(name="relu_a")(a)
+    b = L.Conv2D(8, 3, padding="same", name="branch_b")(x)
+    b = L.ReLU(name="relu_b")(b)
+    x = L.Concatenate(name="concat")([a, b])
+    x = L.Flatten(name="flatten")(x)
+    x = L.Dense(3, name="dense")(x)
+    model = keras.Model(inp, x, name="concat_flatten")
+    cal = images_uint8(rng, 64, (10, 10, 1))
+    _finish(model, rng, cal)
+    return Spec(model, cal, images_uint8(rng, 8, (10, 10, 1)),
+                qparams={"input_weight_bits": 8, "weight_bits": 4, "activation_bits": 4,
+                         "per_tensor_activations": True})
+
+
+@case("concat_three", "holdout",
+      "Concatenate of three Conv+ReLU branches (quantizeml joins them two at a time), GAP, Dense")
+def _concat_three(rng):
+    inp, x = _uint8_stem((8, 8, 3))
+    x = L.Conv2D(4, 3, padding="same", name="conv_0")(x)
+    x = L.ReLU(name="relu_0")(x)
+    branches = []
+    for i in range(3):
+        y = L.Conv2D(4, 1, name=f"branch_{i}")(x)
+        branches.append(L.ReLU(name=f"relu_b{i}")(y))
+    x = L.Concatenate(name="concat")(branches)
+    x = L.GlobalAveragePooling2D(name="gap")(x)
+    x = L.Dense(3, name="dense")(x)
+    model = keras.Model(inp, x, name="concat_three")
+    cal = images_uint8(rng, 32, (8, 8, 3))
+    _finish(model, rng, cal)
+    return Spec(model, cal, images_uint8(rng, 8, (8, 8, 3)), qparams={})
