@@ -268,7 +268,7 @@ final class QuantizedModelConversionTests: XCTestCase {
             }
         }
         XCTAssertEqual(equal, 24)
-        XCTAssertEqual(refused, 31)
+        XCTAssertEqual(refused, 35)
     }
 }
 

@@ -123,3 +123,45 @@ def _concat_three(rng):
     cal = images_uint8(rng, 32, (8, 8, 3))
     _finish(model, rng, cal)
     return Spec(model, cal, images_uint8(rng, 8, (8, 8, 3)), qparams={})
+
+
+@case("neg_dw_relu_gap", "holdout",
+      "NEGATIVE for v2: Conv+ReLU, DepthwiseConv2D+ReLU, GAP, Dense (the start of MobileNetV3's "
+      "squeeze-excite: no Akida 2.0 block ends a depthwise convolution with a global average pooling)")
+def _neg_dw_relu_gap(rng):
+    inp, x = _uint8_stem((12, 12, 3))
+    x = L.Conv2D(8, 3, strides=2, padding="same", name="conv_0")(x)
+    x = L.ReLU(name="relu_0")(x)
+    x = L.DepthwiseConv2D(3, padding="same", name="dw_conv")(x)
+    x = L.ReLU(name="relu_dw")(x)
+    x = L.GlobalAveragePooling2D(name="avg_pool")(x)
+    x = L.Dense(4, name="dense")(x)
+    model = keras.Model(inp, x, name="neg_dw_relu_gap")
+    cal = images_uint8(rng, 32, (12, 12, 3))
+    _finish(model, rng, cal)
+    return Spec(model, cal, images_uint8(rng, 8, (12, 12, 3)), qparams={},
+                negative={"stage": "convert",
+                          "reason": "Akida 2.0: a GlobalAveragePooling2D after a DepthwiseConv2D block is an "
+                                    "invalid block (MobileNetV3's squeeze-excite)"})
+
+
+@case("neg_gap_two_outbounds", "holdout",
+      "NEGATIVE for v2: DepthwiseConv2D+ReLU read by a GAP branch and a Flatten branch, Dense each, Add "
+      "(as in MobileNetV3's squeeze-excite the GAP starts a block of its own)")
+def _neg_gap_two_outbounds(rng):
+    inp, x = _uint8_stem((12, 12, 3))
+    x = L.Conv2D(8, 3, strides=2, padding="same", name="conv_0")(x)
+    x = L.ReLU(name="relu_0")(x)
+    x = L.DepthwiseConv2D(3, padding="same", name="dw_conv")(x)
+    x = L.ReLU(name="relu_dw")(x)
+    a = L.GlobalAveragePooling2D(name="se_pool")(x)
+    a = L.Dense(4, name="dense_a")(a)
+    b = L.Flatten(name="flatten")(x)
+    b = L.Dense(4, name="dense_b")(b)
+    x = L.Add(name="add")([a, b])
+    model = keras.Model(inp, x, name="neg_gap_two_outbounds")
+    cal = images_uint8(rng, 32, (12, 12, 3))
+    _finish(model, rng, cal)
+    return Spec(model, cal, images_uint8(rng, 8, (12, 12, 3)), qparams={},
+                negative={"stage": "convert",
+                          "reason": "Akida 2.0: a GlobalAveragePooling2D that starts a block is an invalid block"})
