@@ -1,7 +1,8 @@
 // LegacyConverter: models quantized with the old `cnn2snn.quantize` (fake-quantized float layers,
 // no QuantizeML classes) become Akida 1.0 models as the reference's legacy path builds them. This
-// is the path's driver: it detects such models, takes the model input, hands every other layer to
-// its converter in the legacy registry (Layers/Legacy) and equalizes the act steps.
+// is the path's driver: it detects such models, takes the model input and the input scaling of a
+// leading Rescaling, hands every other layer to its converter in the legacy registry
+// (Layers/Legacy) and equalizes the act steps.
 import AkidaModel
 import Quantization
 

@@ -1,8 +1,11 @@
 # Corpus cases for issue 9's smaller gaps (item 5), made with
 #   /tmp/ref/bin/python ../shared/tools/make_corpus.py --set holdout \
 #       --extra-cases Tests/Fixtures/cases/gaps_cases.py --only <names> --out /tmp/gaps
-# Concatenate of two convolution branches (Akida 2.0 and 1.0), and input scaling taken from a
-# Rescaling layer in legacy CNN2SNN models (Akida 1.0).
+# Concatenate of convolution branches (Akida 2.0; Akida 1.0 refuses), input scaling taken from a
+# Rescaling layer in legacy CNN2SNN models (Akida 1.0), and the refusal rules MobileNetV3 meets in
+# small models. All are in Tests/Fixtures/corpus except legacy_rescaling_data: every stage passes
+# but the name of its Akida InputData layer, which cnn2snn takes from a Keras-generated model name
+# (`sequential_<n>_input`, n counting the models the Python process built before).
 
 
 def _concat_model(name, axis):
@@ -46,8 +49,8 @@ def _concat_axis3(rng):
                           "reason": "QuantizedConcatenate concatenates the rank-1 frac bits on axis 3"})
 
 
-def _legacy_rescaling_model(name, scale, offset):
-    inp = L.Input((16, 16, 3), name="input")
+def _legacy_rescaling_model(name, scale, offset, channels=3):
+    inp = L.Input((16, 16, channels), name="input")
     x = L.Rescaling(scale, offset=offset, name="rescaling")(inp)
     x = L.Conv2D(8, 3, strides=2, padding="same", name="conv_0")(x)
     x = L.BatchNormalization(name="bn_0")(x)
@@ -59,12 +62,14 @@ def _legacy_rescaling_model(name, scale, offset):
     return keras.Model(inp, x, name=name)
 
 
-def _legacy_rescaling_spec(rng, name, scale, offset):
-    model = _legacy_rescaling_model(name, scale, offset)
-    cal = images_float255(rng, 64, (16, 16, 3))
+def _legacy_rescaling_spec(rng, name, scale, offset, channels=3, negative=None):
+    model = _legacy_rescaling_model(name, scale, offset, channels)
+    cal = images_float255(rng, 64, (16, 16, channels))
     _finish(model, rng, cal)
-    inputs = images_float255(rng, 8, (16, 16, 3))
-    return Spec(model, None, inputs,
+    inputs = images_float255(rng, 8, (16, 16, channels))
+    if channels not in (1, 3):
+        inputs = np.floor(inputs / 16)  # Akida InputData takes 4-bit inputs
+    return Spec(model, None, inputs, negative=negative,
                 legacy=dict(input_weight_quantization=8, weight_quantization=4, activ_quantization=4),
                 akida_inputs=inputs.astype(np.uint8), targets=("v1",),
                 notes=["Legacy path: cnn2snn.convert takes the input scaling from the leading "
@@ -165,3 +170,25 @@ def _neg_gap_two_outbounds(rng):
     return Spec(model, cal, images_uint8(rng, 8, (12, 12, 3)), qparams={},
                 negative={"stage": "convert",
                           "reason": "Akida 2.0: a GlobalAveragePooling2D that starts a block is an invalid block"})
+
+
+@case("legacy_rescaling_odd", "holdout",
+      "as legacy_rescaling with Rescaling(0.0123, offset=-0.4): an input scale and shift float32 cannot hold")
+def _legacy_rescaling_odd(rng):
+    return _legacy_rescaling_spec(rng, "legacy_rescaling_odd", 0.0123, -0.4)
+
+
+@case("legacy_rescaling_data", "holdout",
+      "as legacy_rescaling on a 2-channel 4-bit input (Akida InputData, then a Conv): Rescaling(1/15) scales "
+      "the first convolution")
+def _legacy_rescaling_data(rng):
+    return _legacy_rescaling_spec(rng, "legacy_rescaling_data", 1.0 / 15, 0.0, channels=2)
+
+
+@case("legacy_rescaling_data_offset", "holdout",
+      "NEGATIVE: a 2-channel legacy model with Rescaling(1/127.5, offset=-1): InputData has no shift")
+def _legacy_rescaling_data_offset(rng):
+    return _legacy_rescaling_spec(rng, "legacy_rescaling_data_offset", 1.0 / 127.5, -1.0, channels=2,
+                                  negative={"stage": "convert",
+                                            "reason": "cnn2snn cannot take a Rescaling offset without an "
+                                                      "input convolution"})
