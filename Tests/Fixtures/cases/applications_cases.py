@@ -1,0 +1,44 @@
+# Corpus cases for tf_keras.applications graphs (issue 9 item 4), made with
+#   /tmp/ref/bin/python ../shared/tools/make_corpus.py --set holdout \
+#       --extra-cases Tests/Fixtures/cases/applications_cases.py --only app_mobilenetv3_small --out /tmp/zoo
+# Small inputs, few classes, random weights: every case records float outputs, where QuantizeML
+# stops quantizing (Dequantizer + float tail) and what conversion makes of it (or its refusal).
+
+import tf_keras.applications as _apps
+
+
+def _app_spec(model, rng, shape, n_cal=8):
+    cal = images_float255(rng, n_cal, shape)
+    _finish(model, rng, cal)
+    return Spec(model, cal, images_float255(rng, 4, shape), qparams={}, targets=("v2",))
+
+
+@case("app_mobilenetv3_small", "holdout",
+      "tf_keras.applications.MobileNetV3Small(32x32x3, alpha 0.75, minimalistic=False, 4 classes, "
+      "with preprocessing): TFOpLambda, hard_swish, squeeze-excite Multiply")
+def _app_mobilenetv3_small(rng):
+    model = _apps.MobileNetV3Small(input_shape=(32, 32, 3), alpha=0.75, weights=None, classes=4,
+                                   include_preprocessing=True, dropout_rate=0.0)
+    return _app_spec(model, rng, (32, 32, 3))
+
+
+@case("app_resnet50", "holdout",
+      "tf_keras.applications.ResNet50(32x32x3, 4 classes): ZeroPadding, Conv+BN, Add, MaxPool, GAP, Dense")
+def _app_resnet50(rng):
+    model = _apps.ResNet50(input_shape=(32, 32, 3), weights=None, classes=4)
+    return _app_spec(model, rng, (32, 32, 3))
+
+
+@case("app_efficientnet_b0", "holdout",
+      "tf_keras.applications.EfficientNetB0(32x32x3, 4 classes): Rescaling, Normalization, swish, "
+      "squeeze-excite Multiply")
+def _app_efficientnet_b0(rng):
+    model = _apps.EfficientNetB0(input_shape=(32, 32, 3), weights=None, classes=4)
+    return _app_spec(model, rng, (32, 32, 3))
+
+
+@case("app_densenet121", "holdout",
+      "tf_keras.applications.DenseNet121(32x32x3, 4 classes): Concatenate, AveragePooling2D")
+def _app_densenet121(rng):
+    model = _apps.DenseNet121(input_shape=(32, 32, 3), weights=None, classes=4)
+    return _app_spec(model, rng, (32, 32, 3))
