@@ -10,6 +10,8 @@ public enum ActivationFunction: String, CaseIterable, Sendable, Codable {
     case hardSigmoid = "hard_sigmoid"
     case leakyRelu = "leaky_relu"
     case elu, selu, softplus, softsign, exponential, mish
+    /// QuantizeML's float Activation (the hard-swish MobileNetV3 spells out): `x * relu6(x + 3) / 6`.
+    case hardSilu = "hard_silu"
 
     /// The names Keras accepts for these functions.
     public static let kerasNames: [String] = allCases.map(\.rawValue) + ["silu"]
@@ -73,6 +75,7 @@ public enum ActivationFunction: String, CaseIterable, Sendable, Codable {
         case .softsign: return { $0 / (1 + abs($0)) }
         case .exponential: return { expf($0) }
         case .mish: return { $0 * tanhf(softplusValue($0)) }
+        case .hardSilu: return { $0 * min(max($0 + 3, 0), 6) / 6 }
         }
     }
 }

@@ -76,6 +76,9 @@ enum QuantizedLayerRegistry {
             if let reason = byFloatClass[floatClass]?.notQuantizable {
                 throw QuantizedModelError.notQuantizable(layer: layer.name, className: layer.className, reason: reason)
             }
+            // QuantizeML's own float layers (its Activation with hard_silu, ...) run in the float
+            // tail when the float engine knows them.
+            guard base.hasPrefix("Quantized") else { return try FloatLayerOp(layer) }
             throw QuantizedModelError.unsupportedLayer(layer: layer.name, className: layer.className)
         }
         return try FloatLayerOp(layer)
