@@ -42,3 +42,41 @@ def _app_efficientnet_b0(rng):
 def _app_densenet121(rng):
     model = _apps.DenseNet121(input_shape=(32, 32, 3), weights=None, classes=4)
     return _app_spec(model, rng, (32, 32, 3))
+
+
+# Small members of the same families, built with the applications' own builders (the named models
+# above are 10-150 MB): the same layer patterns at corpus size.
+import tf_keras.src.applications.resnet as _resnet
+import tf_keras.src.applications.efficientnet as _efficientnet
+import tf_keras.src.applications.densenet as _densenet
+
+
+@case("app_resnet_small", "holdout",
+      "tf_keras.applications ResNet builder (ResNet50's stem and bottleneck stack1, one stack of 2 blocks "
+      "of 8 filters), 32x32x3, 4 classes: quantization stops at pool1_pad (ZeroPadding2D)")
+def _app_resnet_small(rng):
+    model = _resnet.ResNet(lambda x: _resnet.stack1(x, 8, 2, name="conv2"), False, True, "resnet_small",
+                           weights=None, input_shape=(32, 32, 3), classes=4)
+    return _app_spec(model, rng, (32, 32, 3))
+
+
+@case("app_efficientnet_small", "holdout",
+      "tf_keras.applications EfficientNet builder (width 0.1, depth 0.1), 32x32x3, 4 classes: Rescaling, "
+      "Normalization, swish, sigmoid squeeze-excite Multiply; QuantizeML refuses the uint8 input",
+      )
+def _app_efficientnet_small(rng):
+    model = _efficientnet.EfficientNet(0.1, 0.1, 32, model_name="efficientnet_small", weights=None,
+                                       input_shape=(32, 32, 3), classes=4)
+    spec = _app_spec(model, rng, (32, 32, 3))
+    spec.negative = {"stage": "quantize",
+                     "reason": "QuantizeML refuses an unsigned input before a Normalization layer; float "
+                               "outputs are valid and must be matched."}
+    return spec
+
+
+@case("app_densenet_small", "holdout",
+      "tf_keras.applications DenseNet builder (blocks [1, 1, 1, 1]), 32x32x3, 4 classes: Concatenate, "
+      "AveragePooling2D transitions")
+def _app_densenet_small(rng):
+    model = _densenet.DenseNet([1, 1, 1, 1], True, weights=None, input_shape=(32, 32, 3), classes=4)
+    return _app_spec(model, rng, (32, 32, 3))
