@@ -150,7 +150,9 @@ struct GraphBuilder {
                             : "is called \(calls.count) times; shared layers are not supported")
                 }
                 var call = calls[0]
-                if OpLayerCall.isFlat(call) { (call, config) = try OpLayerCall.normalize(call, config: cfg, layer: name) }
+                if OpLayerCall.isFlat(call) {
+                    (call, config) = try OpLayerCall.normalize(call, config: cfg, layer: name)
+                }
                 guard let refs = try inboundRefs(call, layer: name, scope: scope) else {
                     stillPending.append((position, layer))
                     continue

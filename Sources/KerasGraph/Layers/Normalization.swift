@@ -31,8 +31,9 @@ public struct NormalizationLayer: KerasLayerType {
 
     public func weightSlots(_ inputs: [[Int]]) -> [WeightSlot] {
         let shape = inputs.first ?? []
-        let kept = (try? featureAxis(axis, rank: shape.count, fail: { .invalidInput(layer: "", className: "", reason: $0) }))
-            .map { [shape[$0]] } ?? []
+        // The axis was checked with the output shape; an axis out of range keeps no statistics.
+        let a = axis < 0 ? shape.count + 1 + axis : axis
+        let kept = a >= 1 && a <= shape.count ? [shape[a - 1]] : []
         return [
             WeightSlot(name: "mean", shape: kept, trainable: false),
             WeightSlot(name: "variance", shape: kept, trainable: false),
@@ -40,7 +41,9 @@ public struct NormalizationLayer: KerasLayerType {
         ]
     }
 
-    public func forward(_ inputs: ShapeInputs, outputShape: [Int], weights: [String: Tensor<Float>]) throws
+    public func forward(
+        _ inputs: ShapeInputs, outputShape: [Int], weights: [String: Tensor<Float>]
+    ) throws
         -> FloatForward
     {
         let a = try inputs.featureAxis(axis)

@@ -7,10 +7,10 @@
 import tf_keras.applications as _apps
 
 
-def _app_spec(model, rng, shape, n_cal=8):
+def _app_spec(model, rng, shape, n_cal=8, n_inputs=4):
     cal = images_float255(rng, n_cal, shape)
     _finish(model, rng, cal)
-    return Spec(model, cal, images_float255(rng, 4, shape), qparams={}, targets=("v2",))
+    return Spec(model, cal, images_float255(rng, n_inputs, shape), qparams={}, targets=("v2",))
 
 
 @case("app_mobilenetv3_small", "holdout",
@@ -57,7 +57,7 @@ import tf_keras.src.applications.densenet as _densenet
 def _app_resnet_small(rng):
     model = _resnet.ResNet(lambda x: _resnet.stack1(x, 8, 2, name="conv2"), False, True, "resnet_small",
                            weights=None, input_shape=(32, 32, 3), classes=4)
-    return _app_spec(model, rng, (32, 32, 3))
+    return _app_spec(model, rng, (32, 32, 3), n_cal=4, n_inputs=2)
 
 
 @case("app_efficientnet_small", "holdout",
@@ -67,7 +67,7 @@ def _app_resnet_small(rng):
 def _app_efficientnet_small(rng):
     model = _efficientnet.EfficientNet(0.1, 0.1, 32, model_name="efficientnet_small", weights=None,
                                        input_shape=(32, 32, 3), classes=4)
-    spec = _app_spec(model, rng, (32, 32, 3))
+    spec = _app_spec(model, rng, (32, 32, 3), n_cal=4, n_inputs=2)
     spec.negative = {"stage": "quantize",
                      "reason": "QuantizeML refuses an unsigned input before a Normalization layer; float "
                                "outputs are valid and must be matched."}
@@ -79,4 +79,4 @@ def _app_efficientnet_small(rng):
       "AveragePooling2D transitions")
 def _app_densenet_small(rng):
     model = _densenet.DenseNet([1, 1, 1, 1], True, weights=None, input_shape=(32, 32, 3), classes=4)
-    return _app_spec(model, rng, (32, 32, 3))
+    return _app_spec(model, rng, (32, 32, 3), n_cal=4, n_inputs=2)

@@ -6,20 +6,23 @@ import Tensors
 import XCTest
 
 final class TFOpLambdaTests: XCTestCase {
-    static let addThree = #"{"function": "__operators__.add", "operands": [{"argument": "x", "input": 0}, "#
+    static let addThree =
+        #"{"function": "__operators__.add", "operands": [{"argument": "x", "input": 0}, "#
         + #"{"argument": "y", "value": 3.0}]}"#
 
     func testArithmeticWithAConstant() throws {
         let x = Tensor<Float>(shape: [1, 3], scalars: [-1, 0, 2.5])
         XCTAssertEqual(try LayerTest.run("TFOpLambda", Self.addThree, [x]).scalars, [2, 3, 5.5])
-        let divide = #"{"function": "math.truediv", "operands": [{"argument": "x", "input": 0}, "#
+        let divide =
+            #"{"function": "math.truediv", "operands": [{"argument": "x", "input": 0}, "#
             + #"{"argument": "y", "value": 6}]}"#
         XCTAssertEqual(try LayerTest.run("TFOpLambda", divide, [x]).scalars, [-1 / 6, 0, Float(2.5) / 6])
         XCTAssertEqual(try LayerTest.shape("TFOpLambda", Self.addThree, [[4, 4, 2]]), [4, 4, 2])
     }
 
     func testTwoTensorsBroadcast() throws {
-        let json = #"{"function": "math.multiply", "operands": [{"argument": "x", "input": 0}, "#
+        let json =
+            #"{"function": "math.multiply", "operands": [{"argument": "x", "input": 0}, "#
             + #"{"argument": "y", "input": 1}]}"#
         XCTAssertEqual(try LayerTest.shape("TFOpLambda", json, [[2, 2, 3], [1, 1, 3]]), [2, 2, 3])
         let a = Tensor<Float>(shape: [1, 1, 2, 2], scalars: [1, 2, 3, 4])
@@ -49,8 +52,9 @@ final class TFOpLambdaTests: XCTestCase {
                 {"class_name": "Functional", "config": {"name": "m", "layers": [
                   {"class_name": "InputLayer", "name": "in", "config": {"name": "in",
                    "batch_input_shape": [null, 2, 2, 3], "dtype": "float32"}, "inbound_nodes": []},
-                  {"class_name": "TFOpLambda", "name": "tf.__operators__.add", "config": {"name": "tf.__operators__.add",
-                   "function": "__operators__.add"}, "inbound_nodes": [["in", 0, 0, {"y": 3.0, "name": null}]]},
+                  {"class_name": "TFOpLambda", "name": "tf.__operators__.add",
+                   "config": {"name": "tf.__operators__.add", "function": "__operators__.add"},
+                   "inbound_nodes": [["in", 0, 0, {"y": 3.0, "name": null}]]},
                   {"class_name": "TFOpLambda", "name": "tf.math.multiply", "config": {"name": "tf.math.multiply",
                    "function": "math.multiply"},
                    "inbound_nodes": [["tf.__operators__.add", 0, 0, {"y": ["in", 0, 0], "name": null}]]}],
