@@ -258,7 +258,7 @@ final class QuantizedModelConversionTests: XCTestCase {
                 }
             }
         }
-        XCTAssertEqual(equal, 21)
+        XCTAssertEqual(equal, 22)
         XCTAssertEqual(refused, 28)
     }
 }
