@@ -27,7 +27,7 @@ enum QuantizedLayerRegistry {
     /// The type a float node quantizes to (none for a layer inside a nested model, or of a class
     /// the reference never quantizes).
     static func type(quantizing node: GraphNode) -> (any QuantizedLayerType.Type)? {
-        byFloatClass[layerClass(node)].flatMap { $0.notQuantizable == nil ? $0 : nil }
+        byFloatClass[layerClass(node)].flatMap { $0.notQuantizable == nil && $0.quantizes(node) ? $0 : nil }
     }
 
     /// The type of a class name in either form (`QuantizedConv2D` or `Conv2D`).
