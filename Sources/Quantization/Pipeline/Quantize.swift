@@ -225,6 +225,7 @@ public enum Quantizer {
             graph.outputs = [TensorRef(layer: name)]
         }
         graph.modelClass = "Functional"
+        if nested.isEmpty { graph = KerasLayerOrder.sorted(graph) }
         for i in graph.nodes.indices { graph.nodes[i].className = originalClass(graph.nodes[i].className) }
         var floatGraph = sanitized
         for i in floatGraph.nodes.indices {

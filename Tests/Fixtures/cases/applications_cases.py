@@ -44,6 +44,15 @@ def _app_densenet121(rng):
     return _app_spec(model, rng, (32, 32, 3))
 
 
+@case("app_mobilenetv3_tiny", "holdout",
+      "tf_keras.applications.MobileNetV3Small(32x32x3, alpha 0.25, 4 classes, with preprocessing): hard-swish "
+      "rebuilt as Activation('hard_silu'), quantization stops at the first squeeze-excite TFOpLambda")
+def _app_mobilenetv3_tiny(rng):
+    model = _apps.MobileNetV3Small(input_shape=(32, 32, 3), alpha=0.25, weights=None, classes=4,
+                                   include_preprocessing=True, dropout_rate=0.0)
+    return _app_spec(model, rng, (32, 32, 3), n_cal=4, n_inputs=2)
+
+
 # Small members of the same families, built with the applications' own builders (the named models
 # above are 10-150 MB): the same layer patterns at corpus size.
 import tf_keras.src.applications.resnet as _resnet
