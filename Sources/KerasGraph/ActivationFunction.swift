@@ -10,13 +10,22 @@ public enum ActivationFunction: String, CaseIterable, Sendable, Codable {
     case hardSigmoid = "hard_sigmoid"
     case leakyRelu = "leaky_relu"
     case elu, selu, softplus, softsign, exponential, mish
+    /// QuantizeML's float Activation (the hard-swish MobileNetV3 spells out): `x * relu6(x + 3) / 6`.
+    case hardSilu = "hard_silu"
 
-    /// The names Keras accepts for these functions.
-    public static let kerasNames: [String] = allCases.map(\.rawValue) + ["silu"]
+    /// The names Keras accepts for these functions (tf_keras has no hard_silu).
+    public static let kerasNames: [String] = allCases.filter { $0 != .hardSilu }.map(\.rawValue) + ["silu"]
 
     public init?(kerasName: String) {
         if kerasName == "silu" { self = .swish; return }
+        guard kerasName != ActivationFunction.hardSilu.rawValue else { return nil }
         self.init(rawValue: kerasName)
+    }
+
+    /// The functions QuantizeML's own Activation layer (`Custom>Activation`) takes: Keras's and hard_silu.
+    public init?(quantizeMLName name: String) {
+        if name == ActivationFunction.hardSilu.rawValue { self = .hardSilu; return }
+        self.init(kerasName: name)
     }
 
     /// Applies the function to `t` (softmax and log_softmax over the last axis).
@@ -73,6 +82,7 @@ public enum ActivationFunction: String, CaseIterable, Sendable, Codable {
         case .softsign: return { $0 / (1 + abs($0)) }
         case .exponential: return { expf($0) }
         case .mish: return { $0 * tanhf(softplusValue($0)) }
+        case .hardSilu: return { $0 * min(max($0 + 3, 0), 6) / 6 }
         }
     }
 }

@@ -72,7 +72,8 @@ public struct ConfigReader {
         guard let name = raw.string ?? (raw["class_name"]?.string == "function" ? raw["config"]?.string : nil) else {
             throw error("activation \(raw) is not a built-in Keras activation")
         }
-        guard let f = ActivationFunction(kerasName: name) else {
+        let quantizeML = className.hasPrefix("Custom>")
+        guard let f = quantizeML ? ActivationFunction(quantizeMLName: name) : ActivationFunction(kerasName: name) else {
             throw error(
                 "activation '\(name)' is not supported; supported: "
                     + ActivationFunction.kerasNames.joined(separator: ", ")

@@ -75,7 +75,7 @@ struct WeightBinder {
                 throw error(
                     "'\(saved.name)' has shape \(saved.array.shape), expected \(slot.shape) for this layer's inputs")
             }
-            guard saved.array.dtype.isFloatingPoint else {
+            guard saved.array.dtype.isFloatingPoint || slot.integer else {
                 throw error("'\(saved.name)' is \(saved.array.dtype.rawValue), expected floating point")
             }
             result[slot.name] = saved.array.floats()

@@ -140,6 +140,7 @@ struct GraphBuilder {
                     resolvedAny = true
                     continue
                 }
+                var config = cfg
                 let calls = layer["inbound_nodes"]?.array ?? []
                 guard calls.count == 1 else {
                     throw GraphError.unsupported(
@@ -148,15 +149,20 @@ struct GraphBuilder {
                             ? "has no inbound nodes (disconnected layer)"
                             : "is called \(calls.count) times; shared layers are not supported")
                 }
-                guard let refs = try inboundRefs(calls[0], layer: name, scope: scope) else {
+                var call = calls[0]
+                if OpLayerCall.isFlat(call) {
+                    (call, config) = try OpLayerCall.normalize(call, config: cfg, layer: name)
+                }
+                guard let refs = try inboundRefs(call, layer: name, scope: scope) else {
                     stillPending.append((position, layer))
                     continue
                 }
                 let first = nodes.count
-                let outs = try addLayer(className: cls, config: cfg, name: name, inputs: refs, weightGroup: weightGroup)
+                let outs = try addLayer(
+                    className: cls, config: config, name: name, inputs: refs, weightGroup: weightGroup)
                 if depth == 1 {
                     recordModelLayer(
-                        position, name: name, className: cls, inbound: inboundLabels(calls[0]), from: first,
+                        position, name: name, className: cls, inbound: inboundLabels(call), from: first,
                         outputs: outs)
                 }
                 for (i, out) in outs.enumerated() {

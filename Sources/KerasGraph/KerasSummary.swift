@@ -26,9 +26,13 @@ public enum KerasSummary {
         }
         lines.append(String(repeating: "=", count: lineLength))
         let total = rows.reduce(0) { $0 + $1.params }, trainable = rows.reduce(0) { $0 + $1.trainable }
-        lines.append("Total params: \(total) (\(readableSize(total * 4)))")
+        // Keras sizes each variable by its dtype: an integer one (a Normalization's int64 count)
+        // is not 4 bytes a value. Only non-trainable variables are integers.
+        let wider = graph.nodes.flatMap(\.weights).filter { !$0.array.dtype.isFloatingPoint }
+            .reduce(0) { $0 + $1.array.bytes.count - 4 * $1.array.count }
+        lines.append("Total params: \(total) (\(readableSize(total * 4 + wider)))")
         lines.append("Trainable params: \(trainable) (\(readableSize(trainable * 4)))")
-        lines.append("Non-trainable params: \(total - trainable) (\(readableSize((total - trainable) * 4)))")
+        lines.append("Non-trainable params: \(total - trainable) (\(readableSize((total - trainable) * 4 + wider)))")
         lines.append(String(repeating: "_", count: lineLength))
         return lines.joined(separator: "\n") + "\n"
     }

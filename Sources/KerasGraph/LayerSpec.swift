@@ -32,11 +32,14 @@ public struct WeightSlot: Equatable, Sendable {
     public var name: String
     public var shape: [Int]
     public var trainable: Bool
+    /// An integer variable (a Normalization's `count`): read, never computed with.
+    public var integer: Bool
 
-    public init(name: String, shape: [Int], trainable: Bool = true) {
+    public init(name: String, shape: [Int], trainable: Bool = true, integer: Bool = false) {
         self.name = name
         self.shape = shape
         self.trainable = trainable
+        self.integer = integer
     }
 }
 

@@ -267,7 +267,7 @@ final class QuantizedModelConversionTests: XCTestCase {
                 }
             }
         }
-        XCTAssertEqual(equal, 24)
+        XCTAssertEqual(equal, 25)
         XCTAssertEqual(refused, 35)
     }
 }

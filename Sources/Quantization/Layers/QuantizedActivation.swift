@@ -7,6 +7,25 @@ import KerasGraph
 
 enum QuantizedActivation: QuantizedLayerType {
     static let className = "QuantizedActivation"
+    static let floatClasses = ["Activation"]
+    static let needsAlignedInputs = true
+    /// The functions QuantizeML's Activation takes; another Activation (softmax, ...) stays float.
+    static let functions = ["gelu", "swish", "hard_silu", "leaky_relu"]
+    /// The bitwidth QuantizeML gives the OutputQuantizer feeding an activation table.
+    static let inputBitwidth = 11
+
+    static func quantizes(_ node: GraphNode) -> Bool { functions.contains(node.activationName ?? "") }
+
+    static func quantizedConfig(
+        of node: GraphNode, quantConfig: QuantConfig, params: QuantizationParams
+    ) -> JSONValue? {
+        var qc = quantConfig
+        qc.setDefault("lut_bitwidth", .number(14))
+        return .object(
+            kept(node.config, ["activation"]) + [
+                ("alpha", node.config["alpha"] ?? .number(0.2)), ("quant_config", qc.json),
+            ])
+    }
 
     static func makeOp(_ layer: QuantizedLayer, mode: ReferenceMode) throws -> LayerOp {
         try QuantizedActivationOp(layer)

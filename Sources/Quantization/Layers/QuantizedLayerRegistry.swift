@@ -27,7 +27,7 @@ enum QuantizedLayerRegistry {
     /// The type a float node quantizes to (none for a layer inside a nested model, or of a class
     /// the reference never quantizes).
     static func type(quantizing node: GraphNode) -> (any QuantizedLayerType.Type)? {
-        byFloatClass[layerClass(node)].flatMap { $0.notQuantizable == nil ? $0 : nil }
+        byFloatClass[layerClass(node)].flatMap { $0.notQuantizable == nil && $0.quantizes(node) ? $0 : nil }
     }
 
     /// The type of a class name in either form (`QuantizedConv2D` or `Conv2D`).
@@ -76,6 +76,9 @@ enum QuantizedLayerRegistry {
             if let reason = byFloatClass[floatClass]?.notQuantizable {
                 throw QuantizedModelError.notQuantizable(layer: layer.name, className: layer.className, reason: reason)
             }
+            // QuantizeML's own float layers (its Activation with hard_silu, ...) run in the float
+            // tail when the float engine knows them.
+            guard base.hasPrefix("Quantized") else { return try FloatLayerOp(layer) }
             throw QuantizedModelError.unsupportedLayer(layer: layer.name, className: layer.className)
         }
         return try FloatLayerOp(layer)

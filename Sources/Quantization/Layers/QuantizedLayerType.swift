@@ -39,6 +39,9 @@ protocol QuantizedLayerType {
     /// before such a layer, which stays float after a Dequantizer.
     static var notQuantizable: String? { get }
 
+    /// Whether this class quantizes the float `node` (one of `floatClasses`); a node it does not
+    /// take stays float and, for the planner, holds no OutputQuantizer.
+    static func quantizes(_ node: GraphNode) -> Bool
     /// Refuses a float layer the quantized class can never take (an error naming the layer and the rule).
     static func checkQuantizable(_ node: GraphNode) throws
     /// As `checkQuantizable(_:)` for rules on the input shapes (batch axis excluded).
@@ -59,6 +62,7 @@ extension QuantizedLayerType {
     static var equalization: EqualizationRole { .stops }
     static var startsEqualization: Bool { true }
     static var notQuantizable: String? { nil }
+    static func quantizes(_ node: GraphNode) -> Bool { true }
     static func checkQuantizable(_ node: GraphNode) throws {}
     static func checkQuantizable(_ node: GraphNode, inputShapes: [[Int]]) throws { try checkQuantizable(node) }
     static func quantizedConfig(

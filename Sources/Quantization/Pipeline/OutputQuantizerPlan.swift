@@ -24,12 +24,14 @@ enum OutputQuantizerPlan {
         }
 
         for layer in g.nodes.reversed() {
-            guard QuantizedLayerRegistry.type(quantizing: layer)?.needsAlignedInputs == true else { continue }
+            guard let type = QuantizedLayerRegistry.type(quantizing: layer), type.needsAlignedInputs else { continue }
+            // An activation table reads a per-tensor input of its own width.
+            let nextIsActivation = type == QuantizedActivation.self
             for name in holders(before: layer.name) {
                 guard let current = g.node(named: name) else { continue }
                 let shape = shapes[name] ?? []
                 let vectorOut = !shape.isEmpty && shape.reduce(1, *) == shape.last
-                let perTensor = vectorOut || params.perTensorActivations
+                let perTensor = vectorOut || nextIsActivation || params.perTensorActivations
                 if let i = index(name) {
                     let wasPerTensor = configs[i].1["output_quantizer"]?["axis"]?.string == "per-tensor"
                     let axis = perTensor || wasPerTensor ? "per-tensor" : "per-axis"
@@ -46,9 +48,13 @@ enum OutputQuantizerPlan {
                         ("signed", .bool(params.activationBits >= 8)),
                         ("axis", axis),
                     ]
+                case "Activation":
+                    p = [("bitwidth", .number(Double(params.activationBits))), ("axis", axis)]
+                case _ where nextIsActivation:
+                    p = [("bitwidth", .number(Double(QuantizedActivation.inputBitwidth))), ("axis", axis)]
                 case "GlobalAveragePooling2D", "GlobalAvgPool2D":
                     let previous = holders(before: name).first.flatMap { g.node(named: $0) }
-                    let afterActivation = previous.map { layerClass($0) == "ReLU" } ?? false
+                    let afterActivation = previous.map { ["ReLU", "Activation"].contains(layerClass($0)) } ?? false
                     p = [
                         ("bitwidth", .number(Double(afterActivation ? params.activationBits : params.outputBits))),
                         ("axis", axis),

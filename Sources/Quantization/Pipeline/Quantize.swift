@@ -226,6 +226,7 @@ public enum Quantizer {
             graph.outputs = [TensorRef(layer: name)]
         }
         graph.modelClass = "Functional"
+        if nested.isEmpty { graph = graph.inKerasLayerOrder() }
         for i in graph.nodes.indices { graph.nodes[i].className = originalClass(graph.nodes[i].className) }
         var floatGraph = sanitized
         for i in floatGraph.nodes.indices {

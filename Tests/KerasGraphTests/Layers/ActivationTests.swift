@@ -23,4 +23,15 @@ final class ActivationTests: XCTestCase {
         let x = Tensor<Float>(shape: [1, 3], scalars: [-1, 3, 7])
         XCTAssertEqual(try LayerTest.run("Activation", #"{"activation": "relu6"}"#, [x]).scalars, [0, 3, 6])
     }
+
+    /// hard_silu is QuantizeML's (its `Custom>Activation`), not a tf_keras activation.
+    func testHardSiluOnlyForQuantizeMLActivation() throws {
+        let json = #"{"activation": "hard_silu"}"#
+        XCTAssertEqual(try LayerTest.decode(ActivationLayer.self, "Custom>Activation", json).function, .hardSilu)
+        XCTAssertTrue(LayerTest.error("Activation", json).contains("'hard_silu' is not supported"))
+        let x = Tensor<Float>(shape: [1, 4], scalars: [-4, -1, 1, 4])
+        XCTAssertEqual(
+            try LayerTest.run("Custom>Activation", json, [x]).scalars, x.scalars.map { $0 * min(max($0 + 3, 0), 6) / 6 }
+        )
+    }
 }
