@@ -8,7 +8,7 @@ public enum LayerRegistry {
         InputLayer.self, Conv2DLayer.self, DepthwiseConv2DLayer.self, SeparableConv2DLayer.self, DenseLayer.self,
         BatchNormalizationLayer.self, ReLULayer.self, ActivationLayer.self, SoftmaxLayer.self, Pooling2DLayer.self,
         GlobalPooling2DLayer.self, FlattenLayer.self, ReshapeLayer.self, DropoutLayer.self, RescalingLayer.self,
-        ZeroPadding2DLayer.self, AddLayer.self, ConcatenateLayer.self, QuantizerLayer.self,
+        ZeroPadding2DLayer.self, AddLayer.self, ConcatenateLayer.self, QuantizerLayer.self, Conv2DTransposeLayer.self,
     ]
 
     enum Entry {

@@ -1,13 +1,14 @@
-// The integer op shared by the four QuantizeML weight layers (reference §7.3-7.7): integer
-// weights derived once from the float kernels, a convolution, depthwise, separable or dense
-// accumulation on the buffer width, the aligned bias, the OutputQuantizer; and the weight
+// The integer op shared by the QuantizeML weight layers (reference §7.3-7.7): integer
+// weights derived once from the float kernels, a convolution, depthwise, separable, transposed or
+// dense accumulation on the buffer width, the aligned bias, the OutputQuantizer; and the weight
 // layers' common quantized-config rules (§5.4, §8.2).
 import KerasGraph
 import Tensors
 
-/// QuantizedConv2D, QuantizedDense, QuantizedDepthwiseConv2D and QuantizedSeparableConv2D.
+/// QuantizedConv2D, QuantizedDense, QuantizedDepthwiseConv2D, QuantizedSeparableConv2D and
+/// QuantizedConv2DTranspose.
 struct WeightLayerOp: LayerOp {
-    enum Kind { case conv, dense, depthwise, separable }
+    enum Kind { case conv, dense, depthwise, separable, transpose }
     let name: String
     let kind: Kind
     let bufferBits: Int
@@ -48,6 +49,10 @@ struct WeightLayerOp: LayerOp {
             }
             weightBits = r.quantConfig.bitwidth("weight_quantizer")
             weights = quantizeWeights(try r.variable("kernel"), bits: weightBits, axis: .last, mode: mode)
+            pointwise = nil
+        case .transpose:
+            weightBits = r.quantConfig.bitwidth("weight_quantizer")
+            weights = try transposedWeights(r, bits: weightBits, mode: mode)
             pointwise = nil
         case .depthwise:
             if let m = r.int("depth_multiplier"), m != 1 {
@@ -116,6 +121,8 @@ struct WeightLayerOp: LayerOp {
                 valueBits: bufferBits, fracBits: x.fracBits, scales: try accumulatorScales(x))
         case .conv:
             acc = try convolve(x)
+        case .transpose:
+            acc = try transposeConvolve(x)
         case .depthwise:
             let (n, h, w, c) = try nhwc(x.shape)
             guard weights.shape[2] == c else { throw shapeError(x.shape) }
@@ -169,7 +176,7 @@ struct WeightLayerOp: LayerOp {
         switch kind {
         case .depthwise: return ChannelParam(perChannel: weights.scales)
         case .separable: return ChannelParam(perChannel: (pointwise?.scales ?? []).map { weights.scales[0] * $0 })
-        case .conv, .dense: break
+        case .conv, .dense, .transpose: break
         }
         let w = ChannelParam(perChannel: weights.scales)
         guard let s = x.scales else { return w }

@@ -1,0 +1,50 @@
+# Corpus cases for Conv2DTranspose (issue 9, item 3), made with
+#   /tmp/ref/bin/python ../shared/tools/make_corpus.py --set holdout \
+#       --extra-cases Tests/Fixtures/cases/transpose_cases.py --only transpose_plain,transpose_bn --out /tmp/transpose
+# and copied into Tests/Fixtures/corpus when every stage passes.
+
+
+@case("transpose_plain", "holdout",
+      "uint8 input, Conv2D(8,3,s2,same)+ReLU, Conv2DTranspose(8,3,s2,same)+ReLU, Conv2D(4,1)")
+def _transpose_plain(rng):
+    inp, x = _uint8_stem((8, 8, 3))
+    x = L.Conv2D(8, 3, strides=2, padding="same", name="conv_0")(x)
+    x = L.ReLU(name="relu_0")(x)
+    x = L.Conv2DTranspose(8, 3, strides=2, padding="same", name="conv_t")(x)
+    x = L.ReLU(name="relu_t")(x)
+    x = L.Conv2D(4, 1, name="conv_out")(x)
+    model = keras.Model(inp, x, name="transpose_plain")
+    cal = images_uint8(rng, 32, (8, 8, 3))
+    _finish(model, rng, cal)
+    return Spec(model, cal, images_uint8(rng, 4, (8, 8, 3)), qparams={})
+
+
+@case("transpose_bn", "holdout",
+      "uint8 input, Conv2D(8,3,s2,same)+ReLU, Conv2DTranspose(6,3,s2,same)+BN+ReLU, Conv2D(4,1)")
+def _transpose_bn(rng):
+    inp, x = _uint8_stem((8, 8, 3))
+    x = L.Conv2D(8, 3, strides=2, padding="same", name="conv_0")(x)
+    x = L.ReLU(name="relu_0")(x)
+    x = L.Conv2DTranspose(6, 3, strides=2, padding="same", use_bias=False, name="conv_t")(x)
+    x = L.BatchNormalization(name="bn_t")(x)
+    x = L.ReLU(name="relu_t")(x)
+    x = L.Conv2D(4, 1, name="conv_out")(x)
+    model = keras.Model(inp, x, name="transpose_bn")
+    cal = images_uint8(rng, 32, (8, 8, 3))
+    _finish(model, rng, cal)
+    return Spec(model, cal, images_uint8(rng, 4, (8, 8, 3)), qparams={})
+
+
+@case("transpose_valid", "holdout",
+      "uint8 input, Conv2D(8,3)+ReLU, Conv2DTranspose(4,4,s2,valid)+ReLU, Conv2D(3,1)")
+def _transpose_valid(rng):
+    inp, x = _uint8_stem((8, 8, 3))
+    x = L.Conv2D(8, 3, name="conv_0")(x)
+    x = L.ReLU(name="relu_0")(x)
+    x = L.Conv2DTranspose(4, 4, strides=2, padding="valid", name="conv_t")(x)
+    x = L.ReLU(name="relu_t")(x)
+    x = L.Conv2D(3, 1, name="conv_out")(x)
+    model = keras.Model(inp, x, name="transpose_valid")
+    cal = images_uint8(rng, 32, (8, 8, 3))
+    _finish(model, rng, cal)
+    return Spec(model, cal, images_uint8(rng, 4, (8, 8, 3)), qparams={})
