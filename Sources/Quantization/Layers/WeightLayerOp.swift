@@ -52,7 +52,7 @@ struct WeightLayerOp: LayerOp {
             pointwise = nil
         case .transpose:
             weightBits = r.quantConfig.bitwidth("weight_quantizer")
-            weights = try transposedWeights(r, bits: weightBits, mode: mode)
+            weights = try Self.transposedWeights(r, bits: weightBits, mode: mode)
             pointwise = nil
         case .depthwise:
             if let m = r.int("depth_multiplier"), m != 1 {

@@ -39,8 +39,8 @@ extension Sanitizer {
                 guard let kernel = target.tensor(kernelName) else {
                     throw TransformFailure(layer: layer, reason: "no kernel")
                 }
-                // Depthwise (h, w, C, 1): the channel axis is the third one.
-                let axis = kernelName == "depthwise_kernel" ? -2 : -1
+                // Depthwise (h, w, C, 1) and transposed (h, w, F, C): the channel axis is the third one.
+                let axis = kernelName == "depthwise_kernel" || layerClass(target) == "Conv2DTranspose" ? -2 : -1
                 let bias = target.tensor("bias")?.scalars ?? [Float](repeating: 0, count: c)
                 target.setTensor(kernelName, kernel.scaled(along: axis, by: s))
                 target.setTensor(
@@ -53,6 +53,8 @@ extension Sanitizer {
             return out
         }
 
-        static let foldTargets: Set<String> = ["Conv2D", "PaddedConv2D", "SeparableConv2D", "DepthwiseConv2D", "Dense"]
+        static let foldTargets: Set<String> = [
+            "Conv2D", "PaddedConv2D", "SeparableConv2D", "DepthwiseConv2D", "Dense", "Conv2DTranspose",
+        ]
     }
 }
