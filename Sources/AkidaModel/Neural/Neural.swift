@@ -114,7 +114,14 @@ struct ActivationV1 {
     var saturate20: Bool
 }
 
-extension Neural: LayerStep {
+/// A step that runs a Neural, whose buffers the workspace sizes.
+protocol NeuralStep {
+    var neural: Neural { get }
+}
+
+extension Neural: LayerStep, NeuralStep {
+    var neural: Neural { self }
+
     func run(_ io: StepIO) throws {
         try io.workspace.runNeural(self, input: io.requireInput(), out: io.out, name: io.layer.name)
     }

@@ -30,7 +30,7 @@ extension BlockConverter {
 enum BlockConverters {
     static let all: [any BlockConverter] = [
         InputQuantizerConverter(), InputConv2DConverter(),
-        DenseConverter(), Conv2DConverter(), RefusedBlockConverter.conv2DTranspose, SeparableConv2DConverter(),
+        DenseConverter(), Conv2DConverter(), Conv2DTransposeConverter(), SeparableConv2DConverter(),
         DepthwiseConv2DConverter(), RefusedBlockConverter.depthwiseConv2DTranspose, AddConverter(),
         ConcatenateConverter(), DequantizerConverter(), RefusedBlockConverter.bufferTempConv,
         RefusedBlockConverter.depthwiseBufferTempConv, RefusedBlockConverter.statefulRecurrent,

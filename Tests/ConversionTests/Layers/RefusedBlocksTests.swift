@@ -4,21 +4,21 @@ import Conversion
 import XCTest
 
 final class RefusedBlocksTests: XCTestCase {
-    func testTransposedConvolutionIsRefusedNamingTheLayer() throws {
+    func testDepthwiseTransposedConvolutionIsRefusedNamingTheLayer() throws {
         var model = try TinyModel(input: [4, 4, 2])
-        try model.add("up", "QuantizedConv2DTranspose", #"{"filters": 2, \#(quantConfig())}"#, record: .kernel())
+        try model.add("up", "QuantizedDepthwiseConv2DTranspose", #"{"filters": 2, \#(quantConfig())}"#, record: .kernel())
         let error = try XCTUnwrap(model.refusal(.v2))
         XCTAssertEqual(error.kind, .unsupported)
         XCTAssertEqual(error.rule, "unsupported-layer")
         XCTAssertEqual(
             error.referenceMessage,
-            "NotImplementedError: Layers 'up': unsupported type [QuantizedConv2DTranspose]: "
-                + "QuantizedConv2DTranspose blocks are not supported by SpikeForge's converter")
+            "NotImplementedError: Layers 'up': unsupported type [QuantizedDepthwiseConv2DTranspose]: "
+                + "QuantizedDepthwiseConv2DTranspose blocks are not supported by SpikeForge's converter")
     }
 
     func testAkida1HasNoTransposedPattern() throws {
         var model = try TinyModel(input: [4, 4, 2])
-        try model.add("up", "QuantizedConv2DTranspose", #"{"filters": 2, \#(quantConfig())}"#, record: .kernel())
+        try model.add("up", "QuantizedDepthwiseConv2DTranspose", #"{"filters": 2, \#(quantConfig())}"#, record: .kernel())
         XCTAssertEqual(model.refusal(.v1)?.kind, .invalidBlock)
     }
 }
