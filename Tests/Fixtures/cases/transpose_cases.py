@@ -48,3 +48,18 @@ def _transpose_valid(rng):
     cal = images_uint8(rng, 32, (8, 8, 3))
     _finish(model, rng, cal)
     return Spec(model, cal, images_uint8(rng, 4, (8, 8, 3)), qparams={})
+
+
+@case("transpose_k4", "holdout",
+      "uint8 input, Conv2D(8,3,s2,same)+ReLU, Conv2DTranspose(6,4,s2,same,no bias)+ReLU6, Conv2D(4,3,same)")
+def _transpose_k4(rng):
+    inp, x = _uint8_stem((8, 8, 2))
+    x = L.Conv2D(8, 3, strides=2, padding="same", name="conv_0")(x)
+    x = L.ReLU(name="relu_0")(x)
+    x = L.Conv2DTranspose(6, 4, strides=2, padding="same", use_bias=False, name="conv_t")(x)
+    x = L.ReLU(6.0, name="relu_t")(x)
+    x = L.Conv2D(4, 3, padding="same", name="conv_out")(x)
+    model = keras.Model(inp, x, name="transpose_k4")
+    cal = images_uint8(rng, 32, (8, 8, 2))
+    _finish(model, rng, cal)
+    return Spec(model, cal, images_uint8(rng, 4, (8, 8, 2)), qparams={}, targets=("v2",))
