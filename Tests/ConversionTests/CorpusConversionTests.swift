@@ -258,8 +258,8 @@ final class QuantizedModelConversionTests: XCTestCase {
                 }
             }
         }
-        XCTAssertEqual(equal, 21)
-        XCTAssertEqual(refused, 28)
+        XCTAssertEqual(equal, 24)
+        XCTAssertEqual(refused, 32)
     }
 }
 

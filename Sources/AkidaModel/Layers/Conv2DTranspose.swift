@@ -32,7 +32,8 @@ enum Conv2DTransposeLayer: SimulatedLayer {
         let compiled = try StuffedConvolution.compile(inner)
         guard let neural = compiled.step as? Neural else { throw r.fail("the stuffed convolution did not compile") }
         let step = TransposedStep(
-            neural: neural, input: (d0, d1, c), before: before, stuffedWidth: stuffed[1], stuffedCount: stuffed.reduce(1, *))
+            neural: neural, input: (d0, d1, c), before: before, stuffedWidth: stuffed[1],
+            stuffedCount: stuffed.reduce(1, *))
         return r.compiled(step, outShape: compiled.outShape, outDType: compiled.outDType)
     }
 }
@@ -58,8 +59,9 @@ struct TransposedStep: LayerStep, NeuralStep {
         var stuffed = [Int32](repeating: 0, count: stuffedCount)
         for i in 0..<d0 {
             for j in 0..<d1 {
-                let dst = ((before + i * Conv2DTransposeLayer.stride) * stuffedWidth
-                    + before + j * Conv2DTransposeLayer.stride) * c
+                let dst =
+                    ((before + i * Conv2DTransposeLayer.stride) * stuffedWidth
+                        + before + j * Conv2DTransposeLayer.stride) * c
                 for ch in 0..<c { stuffed[dst + ch] = x[(i * d1 + j) * c + ch] }
             }
         }

@@ -20,7 +20,8 @@ struct Conv2DTransposeConverter: BlockConverter {
             (k[0] == k[1], "square-kernel", "QuantizedConv2DTranspose kernel should be square", "use a square kernel"),
             ([3, 4].contains(k[0]), "transpose-kernel-size", "", "use a 3x3 or 4x4 kernel"),
             (
-                s[0] == s[1], "square-stride", "QuantizedConv2DTranspose strides should be the same on both dimensions.",
+                s[0] == s[1], "square-stride",
+                "QuantizedConv2DTranspose strides should be the same on both dimensions.",
                 "use equal strides"
             ),
             (s[0] == 2, "transpose-stride", "QuantizedConv2DTranspose handles only stride 2", "use strides 2"),
@@ -67,15 +68,16 @@ extension AkidaAssembler {
         let cin = input[2], filters = output[2], k = conv.kernelSize[0]
         let params: [String: Int] = [
             "activation": block.relu != nil ? 1 : 0, "buffer_bits": bb, "filters": filters, "kernel_size": k,
-            "output_bits": oq?.bits ?? bb, "post_op_buffer_bits": oq?.bufferBitwidth ?? QuantConfig.defaultBufferBitwidth,
+            "output_bits": oq?.bits ?? bb,
+            "post_op_buffer_bits": oq?.bufferBitwidth ?? QuantConfig.defaultBufferBitwidth,
             "weights_bits": conv.weightBits(),
         ]
         try bufferChecks(name, params)
         let w = VariableWriter(layer: name), r = record(conv)
         let shape = [k, k, cin, filters]
+        let weights = try w.broadcast("weights", try kernel(conv).values, to: shape, fallback: 0)
         var variables: [String: AkidaVariable] = [
-            "weights": try w.ints(
-                "weights", .int8, shape: shape, w.broadcast("weights", try kernel(conv).values, to: shape, fallback: 0)),
+            "weights": try w.ints("weights", .int8, shape: shape, weights),
             "input_shift": try w.ints("input_shift", .uint8, shape: [cin], from: r.inputShift, fallback: 0),
         ]
         try setBias(&variables, w, r, channels: filters)

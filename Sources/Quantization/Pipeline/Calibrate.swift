@@ -242,7 +242,8 @@ public enum Calibrator {
         guard var kernel = target.tensor(kname), let cout = kernel.shape.last, cout > 0 else { return }
         // Row i of the kernel seen as (rows, Cout) reads input channel i % C (also through a Flatten);
         // a transposed kernel (kh, kw, F, C) keeps them last.
-        let channelsLast = QuantizedLayerRegistry.type(ofAnyClass: target.baseClassName)?.kernelInputChannelsLast ?? false
+        let channelsLast =
+            QuantizedLayerRegistry.type(ofAnyClass: target.baseClassName)?.kernelInputChannelsLast ?? false
         for i in kernel.scalars.indices {
             let channel = channelsLast ? i : i / cout
             kernel.scalars[i] /= rate.count == 1 ? rate[0] : rate[channel % rate.count]

@@ -35,6 +35,7 @@ final class Conv2DTransposeTests: XCTestCase {
         let up = try layer(kernel: 3, weights: [Int32](repeating: 1, count: 9), inputShape: [2, 2, 1])
         XCTAssertEqual(
             AkidaLayerType.conv2DTranspose.definition.summaryRow(up),
-            AkidaSummaryLayer(name: "up", type: "Conv2DTranspose", outputShape: [4, 4, 1], kernelShapes: [[3, 3, 1, 1]]))
+            AkidaSummaryLayer(
+                name: "up", type: "Conv2DTranspose", outputShape: [4, 4, 1], kernelShapes: [[3, 3, 1, 1]]))
     }
 }

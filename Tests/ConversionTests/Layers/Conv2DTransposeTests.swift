@@ -22,7 +22,10 @@ final class Conv2DTransposeTests: XCTestCase {
         XCTAssertEqual(up.outputShape, [8, 8, 3])
         XCTAssertEqual(
             up.parameters.keys.sorted(),
-            ["activation", "buffer_bits", "filters", "kernel_size", "output_bits", "post_op_buffer_bits", "weights_bits"])
+            [
+                "activation", "buffer_bits", "filters", "kernel_size", "output_bits", "post_op_buffer_bits",
+                "weights_bits",
+            ])
         XCTAssertEqual(up.parameters["activation"], 1)
         XCTAssertEqual(up.variables["weights"]?.shape, [3, 3, 2, 3])
         XCTAssertEqual(up.variables["input_shift"]?.shape, [2])

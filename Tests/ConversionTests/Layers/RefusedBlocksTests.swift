@@ -6,7 +6,8 @@ import XCTest
 final class RefusedBlocksTests: XCTestCase {
     func testDepthwiseTransposedConvolutionIsRefusedNamingTheLayer() throws {
         var model = try TinyModel(input: [4, 4, 2])
-        try model.add("up", "QuantizedDepthwiseConv2DTranspose", #"{"filters": 2, \#(quantConfig())}"#, record: .kernel())
+        try model.add(
+            "up", "QuantizedDepthwiseConv2DTranspose", #"{"filters": 2, \#(quantConfig())}"#, record: .kernel())
         let error = try XCTUnwrap(model.refusal(.v2))
         XCTAssertEqual(error.kind, .unsupported)
         XCTAssertEqual(error.rule, "unsupported-layer")
@@ -18,7 +19,8 @@ final class RefusedBlocksTests: XCTestCase {
 
     func testAkida1HasNoTransposedPattern() throws {
         var model = try TinyModel(input: [4, 4, 2])
-        try model.add("up", "QuantizedDepthwiseConv2DTranspose", #"{"filters": 2, \#(quantConfig())}"#, record: .kernel())
+        try model.add(
+            "up", "QuantizedDepthwiseConv2DTranspose", #"{"filters": 2, \#(quantConfig())}"#, record: .kernel())
         XCTAssertEqual(model.refusal(.v1)?.kind, .invalidBlock)
     }
 }

@@ -53,13 +53,29 @@ def _transpose_valid(rng):
 @case("transpose_k4", "holdout",
       "uint8 input, Conv2D(8,3,s2,same)+ReLU, Conv2DTranspose(6,4,s2,same,no bias)+ReLU6, Conv2D(4,3,same)")
 def _transpose_k4(rng):
-    inp, x = _uint8_stem((8, 8, 2))
+    inp, x = _uint8_stem((8, 8, 3))
     x = L.Conv2D(8, 3, strides=2, padding="same", name="conv_0")(x)
     x = L.ReLU(name="relu_0")(x)
     x = L.Conv2DTranspose(6, 4, strides=2, padding="same", use_bias=False, name="conv_t")(x)
     x = L.ReLU(6.0, name="relu_t")(x)
     x = L.Conv2D(4, 3, padding="same", name="conv_out")(x)
     model = keras.Model(inp, x, name="transpose_k4")
-    cal = images_uint8(rng, 32, (8, 8, 2))
+    cal = images_uint8(rng, 32, (8, 8, 3))
     _finish(model, rng, cal)
-    return Spec(model, cal, images_uint8(rng, 4, (8, 8, 2)), qparams={}, targets=("v2",))
+    return Spec(model, cal, images_uint8(rng, 4, (8, 8, 3)), qparams={}, targets=("v2",))
+
+
+@case("dw_transpose", "holdout",
+      "uint8 input, Conv2D(8,3,s2,same)+ReLU, quantizeml DepthwiseConv2DTranspose(3,s2,same)+ReLU, Conv2D(4,1)")
+def _dw_transpose(rng):
+    from quantizeml.layers import DepthwiseConv2DTranspose
+    inp, x = _uint8_stem((8, 8, 3))
+    x = L.Conv2D(8, 3, strides=2, padding="same", name="conv_0")(x)
+    x = L.ReLU(name="relu_0")(x)
+    x = DepthwiseConv2DTranspose(3, strides=2, padding="same", name="dw_t")(x)
+    x = L.ReLU(name="relu_t")(x)
+    x = L.Conv2D(4, 1, name="conv_out")(x)
+    model = keras.Model(inp, x, name="dw_transpose")
+    cal = images_uint8(rng, 32, (8, 8, 3))
+    _finish(model, rng, cal)
+    return Spec(model, cal, images_uint8(rng, 4, (8, 8, 3)), qparams={}, targets=("v2",))
