@@ -1,55 +1,63 @@
-// Conv2DTranspose: a transposed convolution with optional ReLU becomes an Akida 2.0
-// Conv2DTranspose (stride 2, 'same' padding, 3x3 or 4x4 kernels). Its kernel is the weight
-// quantizer's (kh, kw, C, F) integers, unflipped; it has no stride, padding or pooling parameter.
+// Conv2DTranspose: a (depthwise) transposed convolution with optional ReLU becomes an Akida 2.0
+// Conv2DTranspose or DepthwiseConv2DTranspose (stride 2, 'same' padding, 3x3 or 4x4 kernels). Its
+// kernel is the weight quantizer's (kh, kw, C, F or 1) integers, unflipped; it has no stride,
+// padding or pooling parameter.
 import AkidaModel
 import Quantization
 
 struct Conv2DTransposeConverter: BlockConverter {
+    /// QuantizedDepthwiseConv2DTranspose → DepthwiseConv2DTranspose rather than the standard layer.
+    let depthwise: Bool
+
+    static let standard = Conv2DTransposeConverter(depthwise: false)
+    static let depthwiseTranspose = Conv2DTransposeConverter(depthwise: true)
+
+    var className: String { depthwise ? "QuantizedDepthwiseConv2DTranspose" : "QuantizedConv2DTranspose" }
+
     func patterns(_ target: AkidaTarget) -> [[String]] {
         guard target == .v2 else { return [] }
-        return [
-            ["QuantizedConv2DTranspose"], ["QuantizedConv2DTranspose", "QuantizedReLU"],
-            ["QuantizedConv2DTranspose", "QuantizedActivation"],
-        ]
+        return [[className], [className, "QuantizedReLU"], [className, "QuantizedActivation"]]
     }
 
-    /// The reference's constructor assertions, in its order.
+    /// The reference's constructor assertions, in its order (each converter words them its own way).
     func check(_ block: MatchedBlock, in graph: QuantizedKerasGraph, target: AkidaTarget) -> [ConversionError] {
         let conv = block.root, k = conv.kernelSize, s = conv.strides
-        let rules: [(Bool, String, String, String)] = [
-            (k[0] == k[1], "square-kernel", "QuantizedConv2DTranspose kernel should be square", "use a square kernel"),
-            ([3, 4].contains(k[0]), "transpose-kernel-size", "", "use a 3x3 or 4x4 kernel"),
-            (
-                s[0] == s[1], "square-stride",
-                "QuantizedConv2DTranspose strides should be the same on both dimensions.",
-                "use equal strides"
-            ),
-            (s[0] == 2, "transpose-stride", "QuantizedConv2DTranspose handles only stride 2", "use strides 2"),
-            (
-                conv.padding == "same", "transpose-padding", "QuantizedConv2DTranspose handles only 'same' padding",
-                "use padding='same'"
-            ),
-        ]
+        let squareKernel = (k[0] == k[1], "square-kernel", "kernel should be square", "use a square kernel")
+        let kernelSize = ([3, 4].contains(k[0]), "transpose-kernel-size", "", "use a 3x3 or 4x4 kernel")
+        let squareStride = (s[0] == s[1], "square-stride", "strides should be the same on both dimension", "use equal strides")
+        let stride2 = (s[0] == 2, "transpose-stride", "", "use strides 2")
+        let same = (conv.padding == "same", "transpose-padding", "handles only 'same' padding", "use padding='same'")
+        let name = depthwise ? "DepthwiseConv2DTranspose" : "QuantizedConv2DTranspose"
+        let rules =
+            depthwise
+            ? [
+                squareKernel, squareStride, (kernelSize.0, kernelSize.1, "supports kernel size of 3 or 4 only", kernelSize.3),
+                (stride2.0, stride2.1, "supports stride 2 only", stride2.3), same,
+            ]
+            : [
+                squareKernel, kernelSize, (squareStride.0, squareStride.1, squareStride.2 + "s.", squareStride.3),
+                (stride2.0, stride2.1, "handles only stride 2", stride2.3), same,
+            ]
         var checks = BlockChecks(block, in: graph)
         for (ok, rule, message, fix) in rules where !ok {
             checks.append(
                 ConversionError(
-                    kind: .parameter, layer: conv.name, rule: rule, message: message,
+                    kind: .parameter, layer: conv.name, rule: rule, message: message.isEmpty ? "" : "\(name) \(message)",
                     fix: "\(fix) in '\(conv.name)'", referenceType: "AssertionError"))
         }
         checks.weightBits("weight_quantizer", allowed: [4, 8], type: "AssertionError") {
-            "QuantizedConv2DTranspose layer can only handle weights with 4 or 8 bits. Received: \($0)."
+            "\(name) layer can only handle weights with 4 or 8 bits. Received: \($0)."
         }
         return checks.problems
     }
 
     func build(_ block: MatchedBlock, inbounds: [String], into assembler: inout AkidaAssembler) throws {
-        try assembler.addConvolutionTransposeV2(block, inbounds: inbounds)
+        try assembler.addConvolutionTransposeV2(block, depthwise: depthwise, inbounds: inbounds)
     }
 }
 
 extension AkidaAssembler {
-    mutating func addConvolutionTransposeV2(_ block: MatchedBlock, inbounds: [String]) throws {
+    mutating func addConvolutionTransposeV2(_ block: MatchedBlock, depthwise: Bool, inbounds: [String]) throws {
         let conv = block.root, name = conv.name
         if block.lut != nil {
             throw ConversionError(
@@ -66,15 +74,16 @@ extension AkidaAssembler {
         let output = try outputShape(of: block)
         let bb = conv.neuralBufferBits, oq = block.outputQuantizer
         let cin = input[2], filters = output[2], k = conv.kernelSize[0]
-        let params: [String: Int] = [
-            "activation": block.relu != nil ? 1 : 0, "buffer_bits": bb, "filters": filters, "kernel_size": k,
+        var params: [String: Int] = [
+            "activation": block.relu != nil ? 1 : 0, "buffer_bits": bb, "kernel_size": k,
             "output_bits": oq?.bits ?? bb,
             "post_op_buffer_bits": oq?.bufferBitwidth ?? QuantConfig.defaultBufferBitwidth,
             "weights_bits": conv.weightBits(),
         ]
+        if !depthwise { params["filters"] = filters }
         try bufferChecks(name, params)
         let w = VariableWriter(layer: name), r = record(conv)
-        let shape = [k, k, cin, filters]
+        let shape = [k, k, cin, depthwise ? 1 : filters]
         let weights = try w.broadcast("weights", try kernel(conv).values, to: shape, fallback: 0)
         var variables: [String: AkidaVariable] = [
             "weights": try w.ints("weights", .int8, shape: shape, weights),
@@ -84,7 +93,7 @@ extension AkidaAssembler {
         if let relu = block.relu { try setMaxValue(&variables, w, record(relu), channels: filters) }
         try setOutputV2(&variables, w, block, bufferBits: bb, channels: filters, scales: true)
         let layer = AkidaLayer(
-            name: name, type: .conv2DTranspose, parameters: params, variables: variables,
+            name: name, type: depthwise ? .depthwiseConv2DTranspose : .conv2DTranspose, parameters: params, variables: variables,
             inbounds: inbounds, inputShapes: [input], outputShape: output)
         append(layer, signed: (params["output_bits"] ?? bb) > 4, outputBits: params["output_bits"] ?? bb)
     }

@@ -30,17 +30,25 @@ extension WeightLayerOp {
         return quantizeWeights(swapLastAxes(k), bits: bits, axis: .last, mode: mode)
     }
 
-    /// The accumulator of the transposed convolution, summed exactly over integer payloads.
+    /// The accumulator of the (depthwise) transposed convolution, summed exactly over integer payloads.
     func transposeConvolve(_ x: QTensor) throws -> QTensor {
         let (n, h, w, c) = try nhwc(x.shape)
         guard weights.shape[2] == c else { throw shapeError(x.shape) }
-        let f = weights.shape[3]
+        let depthwise = kind == .depthwiseTranspose
+        let f = depthwise ? c : weights.shape[3]
         let mode: PaddingMode = same ? .same : .valid
         let rows = TransposedAxis(input: h, kernel: weights.shape[0], stride: strides.0, mode: mode)
         let cols = TransposedAxis(input: w, kernel: weights.shape[1], stride: strides.1, mode: mode)
-        let keras = swapLastAxes(Tensor(shape: weights.shape, scalars: weights.values)).scalars
-        let a = conv2DTransposeScatter(
-            x.values.map(Double.init), n: n, c: c, kernel: keras.map(Double.init), filters: f, rows: rows, cols: cols)
+        let values = x.values.map(Double.init)
+        let a: [Double]
+        if depthwise {
+            a = depthwiseConv2DTransposeScatter(
+                values, n: n, c: c, kernel: weights.values.map(Double.init), rows: rows, cols: cols)
+        } else {
+            let keras = swapLastAxes(Tensor(shape: weights.shape, scalars: weights.values)).scalars
+            a = conv2DTransposeScatter(
+                values, n: n, c: c, kernel: keras.map(Double.init), filters: f, rows: rows, cols: cols)
+        }
         return QTensor(
             values: payload(a.map { Float($0) }, bits: bufferBits), shape: [n, rows.output, cols.output, f],
             valueBits: bufferBits, fracBits: x.fracBits, scales: try accumulatorScales(x))

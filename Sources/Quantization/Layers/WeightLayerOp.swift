@@ -5,10 +5,10 @@
 import KerasGraph
 import Tensors
 
-/// QuantizedConv2D, QuantizedDense, QuantizedDepthwiseConv2D, QuantizedSeparableConv2D and
-/// QuantizedConv2DTranspose.
+/// QuantizedConv2D, QuantizedDense, QuantizedDepthwiseConv2D, QuantizedSeparableConv2D and the
+/// transposed QuantizedConv2DTranspose and QuantizedDepthwiseConv2DTranspose.
 struct WeightLayerOp: LayerOp {
-    enum Kind { case conv, dense, depthwise, separable, transpose }
+    enum Kind { case conv, dense, depthwise, separable, transpose, depthwiseTranspose }
     let name: String
     let kind: Kind
     let bufferBits: Int
@@ -54,13 +54,15 @@ struct WeightLayerOp: LayerOp {
             weightBits = r.quantConfig.bitwidth("weight_quantizer")
             weights = try Self.transposedWeights(r, bits: weightBits, mode: mode)
             pointwise = nil
-        case .depthwise:
+        case .depthwise, .depthwiseTranspose:
             if let m = r.int("depth_multiplier"), m != 1 {
                 throw r.fail("depth_multiplier = \(m): only 1 is supported")
             }
             weightBits = r.quantConfig.bitwidth("weight_quantizer")
+            // The transposed form quantizes its kernel per-tensor (weight_quantizer axis None).
             weights = quantizeWeights(
-                try r.variable("depthwise_kernel"), bits: weightBits, axis: .depthwise, mode: mode)
+                try r.variable("depthwise_kernel"), bits: weightBits, axis: kind == .depthwise ? .depthwise : .tensor,
+                mode: mode)
             pointwise = nil
         case .separable:
             if let m = r.int("depth_multiplier"), m != 1 {
@@ -75,7 +77,7 @@ struct WeightLayerOp: LayerOp {
         for w in [weights] + (pointwise.map { [$0] } ?? []) where w.shape.count != (kind == .dense ? 2 : 4) {
             throw r.fail("kernel of shape \(w.shape) does not fit the layer")
         }
-        if kind == .depthwise || kind == .separable, weights.shape[3] != 1 {
+        if [.depthwise, .separable, .depthwiseTranspose].contains(kind), weights.shape[3] != 1 {
             throw r.fail("depthwise kernel of shape \(weights.shape) should end with 1 (depth_multiplier 1)")
         }
         if let pw = pointwise, pw.shape[0] != 1 || pw.shape[1] != 1 {
@@ -121,7 +123,7 @@ struct WeightLayerOp: LayerOp {
                 valueBits: bufferBits, fracBits: x.fracBits, scales: try accumulatorScales(x))
         case .conv:
             acc = try convolve(x)
-        case .transpose:
+        case .transpose, .depthwiseTranspose:
             acc = try transposeConvolve(x)
         case .depthwise:
             let (n, h, w, c) = try nhwc(x.shape)
@@ -175,6 +177,7 @@ struct WeightLayerOp: LayerOp {
     func accumulatorScales(_ x: QTensor) throws -> ChannelParam {
         switch kind {
         case .depthwise: return ChannelParam(perChannel: weights.scales)
+        case .depthwiseTranspose: return ChannelParam(scalar: weights.scales[0])
         case .separable: return ChannelParam(perChannel: (pointwise?.scales ?? []).map { weights.scales[0] * $0 })
         case .conv, .dense, .transpose: break
         }

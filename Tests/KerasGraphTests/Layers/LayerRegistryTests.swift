@@ -12,7 +12,7 @@ final class LayerRegistryTests: XCTestCase {
                 "InputLayer", "Conv2D", "DepthwiseConv2D", "SeparableConv2D", "Dense", "BatchNormalization", "ReLU",
                 "Activation", "Softmax", "MaxPooling2D", "AveragePooling2D", "GlobalAveragePooling2D",
                 "GlobalMaxPooling2D", "Flatten", "Reshape", "Dropout", "Rescaling", "ZeroPadding2D", "Add",
-                "Concatenate", "Conv2DTranspose",
+                "Concatenate", "Conv2DTranspose", "DepthwiseConv2DTranspose",
             ])
         XCTAssertEqual(LayerSpec.supportedClasses, LayerRegistry.supportedClasses)
     }

@@ -33,7 +33,7 @@ extension Sanitizer {
                 let kernelName: String
                 switch layerClass(target) {
                 case "SeparableConv2D": kernelName = "pointwise_kernel"
-                case "DepthwiseConv2D": kernelName = "depthwise_kernel"
+                case "DepthwiseConv2D", "DepthwiseConv2DTranspose": kernelName = "depthwise_kernel"
                 default: kernelName = "kernel"
                 }
                 guard let kernel = target.tensor(kernelName) else {
@@ -55,6 +55,7 @@ extension Sanitizer {
 
         static let foldTargets: Set<String> = [
             "Conv2D", "PaddedConv2D", "SeparableConv2D", "DepthwiseConv2D", "Dense", "Conv2DTranspose",
+            "DepthwiseConv2DTranspose",
         ]
     }
 }
