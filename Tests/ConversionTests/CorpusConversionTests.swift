@@ -258,7 +258,7 @@ final class QuantizedModelConversionTests: XCTestCase {
                 }
             }
         }
-        XCTAssertEqual(equal, 24)
+        XCTAssertEqual(equal, 26)
         XCTAssertEqual(refused, 32)
     }
 }

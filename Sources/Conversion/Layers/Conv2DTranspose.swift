@@ -24,14 +24,17 @@ struct Conv2DTransposeConverter: BlockConverter {
         let conv = block.root, k = conv.kernelSize, s = conv.strides
         let squareKernel = (k[0] == k[1], "square-kernel", "kernel should be square", "use a square kernel")
         let kernelSize = ([3, 4].contains(k[0]), "transpose-kernel-size", "", "use a 3x3 or 4x4 kernel")
-        let squareStride = (s[0] == s[1], "square-stride", "strides should be the same on both dimension", "use equal strides")
+        let squareStride = (
+            s[0] == s[1], "square-stride", "strides should be the same on both dimension", "use equal strides"
+        )
         let stride2 = (s[0] == 2, "transpose-stride", "", "use strides 2")
         let same = (conv.padding == "same", "transpose-padding", "handles only 'same' padding", "use padding='same'")
         let name = depthwise ? "DepthwiseConv2DTranspose" : "QuantizedConv2DTranspose"
         let rules =
             depthwise
             ? [
-                squareKernel, squareStride, (kernelSize.0, kernelSize.1, "supports kernel size of 3 or 4 only", kernelSize.3),
+                squareKernel, squareStride,
+                (kernelSize.0, kernelSize.1, "supports kernel size of 3 or 4 only", kernelSize.3),
                 (stride2.0, stride2.1, "supports stride 2 only", stride2.3), same,
             ]
             : [
@@ -42,7 +45,8 @@ struct Conv2DTransposeConverter: BlockConverter {
         for (ok, rule, message, fix) in rules where !ok {
             checks.append(
                 ConversionError(
-                    kind: .parameter, layer: conv.name, rule: rule, message: message.isEmpty ? "" : "\(name) \(message)",
+                    kind: .parameter, layer: conv.name, rule: rule,
+                    message: message.isEmpty ? "" : "\(name) \(message)",
                     fix: "\(fix) in '\(conv.name)'", referenceType: "AssertionError"))
         }
         checks.weightBits("weight_quantizer", allowed: [4, 8], type: "AssertionError") {
@@ -93,7 +97,8 @@ extension AkidaAssembler {
         if let relu = block.relu { try setMaxValue(&variables, w, record(relu), channels: filters) }
         try setOutputV2(&variables, w, block, bufferBits: bb, channels: filters, scales: true)
         let layer = AkidaLayer(
-            name: name, type: depthwise ? .depthwiseConv2DTranspose : .conv2DTranspose, parameters: params, variables: variables,
+            name: name, type: depthwise ? .depthwiseConv2DTranspose : .conv2DTranspose, parameters: params,
+            variables: variables,
             inbounds: inbounds, inputShapes: [input], outputShape: output)
         append(layer, signed: (params["output_bits"] ?? bb) > 4, outputBits: params["output_bits"] ?? bb)
     }

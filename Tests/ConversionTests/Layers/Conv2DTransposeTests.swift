@@ -43,3 +43,27 @@ final class Conv2DTransposeTests: XCTestCase {
         XCTAssertEqual(try model().refusal(.v1)?.kind, .invalidBlock)
     }
 }
+
+final class DepthwiseConv2DTransposeConverterTests: XCTestCase {
+    func testAkida2DepthwiseConv2DTranspose() throws {
+        var model = try TinyModel(input: [4, 4, 2])
+        try model.add(
+            "up", "QuantizedDepthwiseConv2DTranspose",
+            #"{"kernel_size": 4, "strides": 2, "padding": "same", \#(quantConfig())}"#, record: .kernel())
+        let akida = try model.convert(.v2)
+        XCTAssertEqual(akida.layers.map(\.type), [.inputData, .depthwiseConv2DTranspose])
+        XCTAssertEqual(akida.layers[1].outputShape, [8, 8, 2])
+        XCTAssertNil(akida.layers[1].parameters["filters"])
+        XCTAssertEqual(akida.layers[1].variables["weights"]?.shape, [4, 4, 2, 1])
+    }
+
+    func testStrideOneIsRefusedWithTheReferenceWording() throws {
+        var model = try TinyModel(input: [4, 4, 2])
+        try model.add(
+            "up", "QuantizedDepthwiseConv2DTranspose",
+            #"{"kernel_size": 3, "strides": 1, "padding": "same", \#(quantConfig())}"#, record: .kernel())
+        XCTAssertEqual(
+            try XCTUnwrap(model.refusal(.v2)).referenceMessage,
+            "AssertionError: DepthwiseConv2DTranspose supports stride 2 only")
+    }
+}

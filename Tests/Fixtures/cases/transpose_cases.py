@@ -79,3 +79,19 @@ def _dw_transpose(rng):
     cal = images_uint8(rng, 32, (8, 8, 3))
     _finish(model, rng, cal)
     return Spec(model, cal, images_uint8(rng, 4, (8, 8, 3)), qparams={}, targets=("v2",))
+
+
+@case("sepconv_transpose", "holdout",
+      "akida_models sepconv_transpose_block: uint8 input, Conv2D(8,3,s2,same)+ReLU, "
+      "DepthwiseConv2DTranspose(4,s2,same), Conv2D(6,1)+BN+ReLU3.75, Conv2D(3,1)")
+def _sepconv_transpose(rng):
+    from akida_models.layer_blocks import sepconv_transpose_block
+    inp, x = _uint8_stem((8, 8, 3))
+    x = L.Conv2D(8, 3, strides=2, padding="same", name="conv_0")(x)
+    x = L.ReLU(name="relu_0")(x)
+    x = sepconv_transpose_block(x, 6, 4, add_batchnorm=True, name="up")
+    x = L.Conv2D(3, 1, name="conv_out")(x)
+    model = keras.Model(inp, x, name="sepconv_transpose")
+    cal = images_uint8(rng, 32, (8, 8, 3))
+    _finish(model, rng, cal)
+    return Spec(model, cal, images_uint8(rng, 4, (8, 8, 3)), qparams={}, targets=("v2",))
