@@ -19,35 +19,35 @@ struct Conv2DTransposeConverter: BlockConverter {
         return [[className], [className, "QuantizedReLU"], [className, "QuantizedActivation"]]
     }
 
-    /// The reference's constructor assertions, in its order (each converter words them its own way).
+    /// The reference's constructor assertions, in its order and wording (the two converters word
+    /// and order them differently; an empty message is an assertion without one).
     func check(_ block: MatchedBlock, in graph: QuantizedKerasGraph, target: AkidaTarget) -> [ConversionError] {
         let conv = block.root, k = conv.kernelSize, s = conv.strides
-        let squareKernel = (k[0] == k[1], "square-kernel", "kernel should be square", "use a square kernel")
-        let kernelSize = ([3, 4].contains(k[0]), "transpose-kernel-size", "", "use a 3x3 or 4x4 kernel")
-        let squareStride = (
-            s[0] == s[1], "square-stride", "strides should be the same on both dimension", "use equal strides"
-        )
-        let stride2 = (s[0] == 2, "transpose-stride", "", "use strides 2")
-        let same = (conv.padding == "same", "transpose-padding", "handles only 'same' padding", "use padding='same'")
         let name = depthwise ? "DepthwiseConv2DTranspose" : "QuantizedConv2DTranspose"
-        let rules =
-            depthwise
-            ? [
-                squareKernel, squareStride,
-                (kernelSize.0, kernelSize.1, "supports kernel size of 3 or 4 only", kernelSize.3),
-                (stride2.0, stride2.1, "supports stride 2 only", stride2.3), same,
-            ]
-            : [
-                squareKernel, kernelSize, (squareStride.0, squareStride.1, squareStride.2 + "s.", squareStride.3),
-                (stride2.0, stride2.1, "handles only stride 2", stride2.3), same,
-            ]
+        // (holds, rule, message, fix)
+        let square = (k[0] == k[1], "square-kernel", "\(name) kernel should be square", "use a square kernel")
+        let size = (
+            [3, 4].contains(k[0]), "transpose-kernel-size",
+            depthwise ? "\(name) supports kernel size of 3 or 4 only" : "", "use a 3x3 or 4x4 kernel"
+        )
+        let strides = (
+            s[0] == s[1], "square-stride",
+            "\(name) strides should be the same on both dimension" + (depthwise ? "" : "s."), "use equal strides"
+        )
+        let stride2 = (
+            s[0] == 2, "transpose-stride",
+            depthwise ? "\(name) supports stride 2 only" : "\(name) handles only stride 2", "use strides 2"
+        )
+        let same = (
+            conv.padding == "same", "transpose-padding", "\(name) handles only 'same' padding", "use padding='same'"
+        )
         var checks = BlockChecks(block, in: graph)
-        for (ok, rule, message, fix) in rules where !ok {
+        let rules = depthwise ? [square, strides, size, stride2, same] : [square, size, strides, stride2, same]
+        for (holds, rule, message, fix) in rules where !holds {
             checks.append(
                 ConversionError(
-                    kind: .parameter, layer: conv.name, rule: rule,
-                    message: message.isEmpty ? "" : "\(name) \(message)",
-                    fix: "\(fix) in '\(conv.name)'", referenceType: "AssertionError"))
+                    kind: .parameter, layer: conv.name, rule: rule, message: message, fix: "\(fix) in '\(conv.name)'",
+                    referenceType: "AssertionError"))
         }
         checks.weightBits("weight_quantizer", allowed: [4, 8], type: "AssertionError") {
             "\(name) layer can only handle weights with 4 or 8 bits. Received: \($0)."

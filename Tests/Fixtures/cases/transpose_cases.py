@@ -95,3 +95,34 @@ def _sepconv_transpose(rng):
     cal = images_uint8(rng, 32, (8, 8, 3))
     _finish(model, rng, cal)
     return Spec(model, cal, images_uint8(rng, 4, (8, 8, 3)), qparams={}, targets=("v2",))
+
+
+@case("transpose_w4", "holdout",
+      "uint8 input, Conv2D(8,3,s2,same)+ReLU, Conv2DTranspose(8,3,s2,same)+ReLU, Conv2D(4,1); 4-bit weights")
+def _transpose_w4(rng):
+    inp, x = _uint8_stem((8, 8, 3))
+    x = L.Conv2D(8, 3, strides=2, padding="same", name="conv_0")(x)
+    x = L.ReLU(name="relu_0")(x)
+    x = L.Conv2DTranspose(8, 3, strides=2, padding="same", name="conv_t")(x)
+    x = L.ReLU(name="relu_t")(x)
+    x = L.Conv2D(4, 1, name="conv_out")(x)
+    model = keras.Model(inp, x, name="transpose_w4")
+    cal = images_uint8(rng, 32, (8, 8, 3))
+    _finish(model, rng, cal)
+    return Spec(model, cal, images_uint8(rng, 4, (8, 8, 3)), qparams={"weight_bits": 4}, targets=("v2",))
+
+
+@case("transpose_k5", "holdout",
+      "uint8 input, Conv2D(8,3,s2,same)+ReLU, Conv2DTranspose(4,5,s2,same)+ReLU, Conv2D(3,1): the 5x5 kernel "
+      "is refused by the Akida 2.0 converter")
+def _transpose_k5(rng):
+    inp, x = _uint8_stem((8, 8, 3))
+    x = L.Conv2D(8, 3, strides=2, padding="same", name="conv_0")(x)
+    x = L.ReLU(name="relu_0")(x)
+    x = L.Conv2DTranspose(4, 5, strides=2, padding="same", name="conv_t")(x)
+    x = L.ReLU(name="relu_t")(x)
+    x = L.Conv2D(3, 1, name="conv_out")(x)
+    model = keras.Model(inp, x, name="transpose_k5")
+    cal = images_uint8(rng, 32, (8, 8, 3))
+    _finish(model, rng, cal)
+    return Spec(model, cal, images_uint8(rng, 4, (8, 8, 3)), qparams={}, targets=("v2",))
