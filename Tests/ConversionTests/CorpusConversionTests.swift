@@ -258,8 +258,8 @@ final class QuantizedModelConversionTests: XCTestCase {
                 }
             }
         }
-        XCTAssertEqual(equal, 26)
-        XCTAssertEqual(refused, 32)
+        XCTAssertEqual(equal, 27)
+        XCTAssertEqual(refused, 33)
     }
 }
 
