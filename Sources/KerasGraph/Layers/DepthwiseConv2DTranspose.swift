@@ -1,6 +1,6 @@
 // DepthwiseConv2DTranspose: quantizeml's transposed depthwise convolution (one transposed 2-D
 // filter per channel; the reference constrains it to strides 2, 'same' padding and depth
-// multiplier 1). QuantizedDepthwiseConv2DTranspose shares its config and shape.
+// multiplier 1, refused otherwise). QuantizedDepthwiseConv2DTranspose shares its config and shape.
 import Tensors
 
 public struct DepthwiseConv2DTransposeLayer: KerasLayerType {
@@ -21,6 +21,14 @@ public struct DepthwiseConv2DTransposeLayer: KerasLayerType {
         kernel = try reader.pair("kernel_size")
         strides = try reader.pair("strides", default: 1)
         padding = try reader.padding()
+        // quantizeml's arg_constraints, checked when the saved keys are present.
+        if reader.config["strides"] != nil, strides != [2, 2] {
+            throw reader.error("strides \(strides) are not supported (DepthwiseConv2DTranspose takes only 2)")
+        }
+        if reader.config["padding"] != nil, padding != .same {
+            throw reader.error(
+                "padding '\(padding.rawValue)' is not supported (DepthwiseConv2DTranspose takes only 'same')")
+        }
         useBias = reader.bool("use_bias", default: true)
         activation = try reader.activation()
     }

@@ -57,13 +57,13 @@ final class DepthwiseConv2DTransposeConverterTests: XCTestCase {
         XCTAssertEqual(akida.layers[1].variables["weights"]?.shape, [4, 4, 2, 1])
     }
 
-    func testStrideOneIsRefusedWithTheReferenceWording() throws {
+    func testTwoBitWeightsAreRefusedWithTheReferenceWording() throws {
         var model = try TinyModel(input: [4, 4, 2])
         try model.add(
             "up", "QuantizedDepthwiseConv2DTranspose",
-            #"{"kernel_size": 3, "strides": 1, "padding": "same", \#(quantConfig())}"#, record: .kernel())
+            #"{"kernel_size": 3, "strides": 2, "padding": "same", \#(quantConfig(weightBits: 2))}"#, record: .kernel())
         XCTAssertEqual(
             try XCTUnwrap(model.refusal(.v2)).referenceMessage,
-            "AssertionError: DepthwiseConv2DTranspose supports stride 2 only")
+            "AssertionError: DepthwiseConv2DTranspose layer can only handle weights with 4 or 8 bits. Received: 2.")
     }
 }

@@ -25,8 +25,14 @@ final class DepthwiseConv2DTransposeTests: XCTestCase {
         XCTAssertEqual(out.scalars, [1, 20, 1, 20, 1, 20, 1, 20])
     }
 
-    func testDepthMultiplierIsRefused() {
+    func testQuantizemlConstraintsAreRefused() {
         let error = LayerTest.error("DepthwiseConv2DTranspose", #"{"kernel_size": 3, "depth_multiplier": 2}"#)
         XCTAssertTrue(error.contains("'odd_layer'") && error.contains("depth_multiplier"), error)
+        let stride = LayerTest.error(
+            "DepthwiseConv2DTranspose", #"{"kernel_size": 3, "strides": 1, "padding": "same"}"#)
+        XCTAssertTrue(stride.contains("strides [1, 1] are not supported"), stride)
+        let valid = LayerTest.error(
+            "DepthwiseConv2DTranspose", #"{"kernel_size": 3, "strides": 2, "padding": "valid"}"#)
+        XCTAssertTrue(valid.contains("padding 'valid' is not supported"), valid)
     }
 }
