@@ -1,7 +1,8 @@
 // LegacyConverter: models quantized with the old `cnn2snn.quantize` (fake-quantized float layers,
 // no QuantizeML classes) become Akida 1.0 models as the reference's legacy path builds them. This
-// is the path's driver: it detects such models, takes the model input, hands every other layer to
-// its converter in the legacy registry (Layers/Legacy) and equalizes the act steps.
+// is the path's driver: it detects such models, takes the model input and the input scaling of a
+// leading Rescaling, hands every other layer to its converter in the legacy registry
+// (Layers/Legacy) and equalizes the act steps.
 import AkidaModel
 import Quantization
 
@@ -32,13 +33,13 @@ enum LegacyConverter {
         }
         var conversion = LegacyConversion(graph: graph)
         var body = model.layers.filter { $0.name != inputName }
-        if let first = body.first, first.baseClassName == "Rescaling" || first.baseClassName == "QuantizedRescaling" {
-            throw error(
-                first.name, "legacy-rescaling",
-                "input scaling from a Rescaling layer is not supported for legacy CNN2SNN models",
-                fix: "re-quantize the model with QuantizeML")
+        if let first = body.first, first.baseClassName == "Rescaling" {
+            let scaling = try LegacyRescalingConverter.inputScaling(first)
+            conversion.inputScale = Float(scaling.scale)
+            conversion.inputShift = scaling.shift
         }
         if inputShape[2] == 1 || inputShape[2] == 3 {
+            if body.first?.baseClassName == "Rescaling" { body.removeFirst() }
             guard let first = body.first, first.baseClassName == "QuantizedConv2D" else {
                 let cls = body.first?.baseClassName ?? "none"
                 throw error(
@@ -51,7 +52,7 @@ enum LegacyConverter {
             params["input_channels"] = inputShape[2]
             params["input_height"] = inputShape[1]
             params["input_width"] = inputShape[0]
-            params["padding_value"] = 0
+            params["padding_value"] = Int(conversion.inputShift)
             conversion.pending = LegacyConversion.Pending(neural: first, type: .inputConvolutional, params: params)
             body.removeFirst()
         } else {

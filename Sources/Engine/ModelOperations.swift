@@ -51,8 +51,8 @@ public enum ModelOperations {
     static func outcome(_ result: QuantizationResult) throws -> QuantizeOutcome {
         let info = ModelInfo(keras: try KerasGraph.ModelDescription(file: result.model.kerasModelFile()))
         return QuantizeOutcome(
-            model: result.model, warnings: result.warnings.map(\.message), fullyQuantized: result.fullyQuantized,
-            info: info)
+            model: result.model, warnings: result.warnings.map(\.message),
+            notes: result.sanitizeNotes.map(\.description), fullyQuantized: result.fullyQuantized, info: info)
     }
 
     /// Every reason the quantized model at `url` cannot be converted for `target`.

@@ -10,6 +10,9 @@ import Quantization
 public struct QuantizeOutcome {
     public var model: QuantizedModel
     public var warnings: [String]
+    /// Sanitizing steps that could not apply (SpikeForge's own notes: the reference skips them
+    /// silently, so they are kept apart from its warnings).
+    public var notes: [String]
     public var fullyQuantized: Bool
     public var info: ModelInfo
 

@@ -76,7 +76,8 @@ enum EngineJobs {
             contentsOf: file, name: name, format: ModelFormat.h5.rawValue, kind: ModelKind.quantized.rawValue,
             descriptionJSON: outcome.info.json, parent: parent, sourceJob: context.id)
         return try resultJSON([
-            "model_id": record.id, "warnings": outcome.warnings, "fully_quantized": outcome.fullyQuantized,
+            "model_id": record.id, "warnings": outcome.warnings, "notes": outcome.notes,
+            "fully_quantized": outcome.fullyQuantized,
         ])
     }
 }

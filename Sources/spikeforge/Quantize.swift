@@ -74,6 +74,9 @@ struct QuantizeCommand: ParsableCommand {
         for warning in result.warnings {
             FileHandle.standardError.write(Data("warning: \(warning)\n".utf8))
         }
+        for note in result.notes {
+            FileHandle.standardError.write(Data("note: \(note)\n".utf8))
+        }
         try result.save(to: URL(fileURLWithPath: output))
         let extent = result.fullyQuantized ? "fully" : "partially"
         print("quantized \(result.model.layers.count) layers (\(extent) quantized) -> \(output)")

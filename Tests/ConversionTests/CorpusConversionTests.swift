@@ -35,9 +35,18 @@ enum ConversionFixtures {
         }
     }
 
-    /// Every case with a QuantizeML-quantized .h5, recorded or not (the legacy case is separate).
+    /// Every case with a QuantizeML-quantized .h5, recorded or not (the legacy cases are separate).
     static func quantizedCases() throws -> [String] {
-        try Fixtures.corpusCases().filter { $0 != "seed_upgrade_legacy" && Fixtures.has($0, "quantized.h5") }
+        let legacy = Set(try legacyCases())
+        return try Fixtures.corpusCases().filter { !legacy.contains($0) && Fixtures.has($0, "quantized.h5") }
+    }
+
+    /// Cases quantized with the legacy `cnn2snn.quantize`.
+    static func legacyCases() throws -> [String] {
+        try Fixtures.corpusCases().filter { name in
+            let args = try Fixtures.meta(name)["quantize_args"] as? [String: Any]
+            return args?["function"] as? String == "cnn2snn.quantize" && Fixtures.has(name, "quantized.h5")
+        }
     }
 
     static func expected(_ name: String, _ target: AkidaTarget) -> (json: String?, error: String?) {
@@ -258,23 +267,36 @@ final class QuantizedModelConversionTests: XCTestCase {
                 }
             }
         }
-        XCTAssertEqual(equal, 27)
-        XCTAssertEqual(refused, 33)
+        XCTAssertEqual(equal, 30)
+        XCTAssertEqual(refused, 40)
     }
 }
 
 final class LegacyConversionTests: XCTestCase {
-    /// A model quantized with the legacy cnn2snn.quantize converts to the reference's Akida 1.0 JSON
-    /// and predicts akida's outputs.
+    /// Models quantized with the legacy cnn2snn.quantize (with or without a leading Rescaling, the
+    /// input scaling) convert to the reference's Akida 1.0 JSON and predict akida's outputs.
     func testLegacyModelConvertsLikeTheReference() throws {
-        let dir = Fixtures.corpusCase("seed_upgrade_legacy")
-        let model = try QuantizedModel(file: KerasH5.read(dir.appendingPathComponent("quantized.h5")))
-        let output = try Converter.convert(quantized: model, target: .v1)
-        let want = try AkidaJSON.read(contentsOf: dir.appendingPathComponent("akida_v1.json"))
-        XCTAssertNil(firstDifference(output.model, want))
-        let inputs = try NPY.read(contentsOf: dir.appendingPathComponent("inputs_akida.npy"))
-        let got = try AkidaSimulator(model: output.model).predict(inputs)
-        XCTAssertEqual(got.ndarray(), try NPY.read(contentsOf: dir.appendingPathComponent("akida_v1_out.npy")))
+        let cases = try ConversionFixtures.legacyCases()
+        XCTAssertTrue(cases.contains("seed_upgrade_legacy"), "\(cases)")
+        for name in cases {
+            let dir = Fixtures.corpusCase(name)
+            let model = try QuantizedModel(file: KerasH5.read(dir.appendingPathComponent("quantized.h5")))
+            if let refusal = ConversionFixtures.expected(name, .v1).error {
+                XCTAssertThrowsError(try Converter.convert(quantized: model, target: .v1), name) {
+                    XCTAssertEqual(
+                        ($0 as? ConversionError)?.referenceMessage.trimmingCharacters(in: .whitespacesAndNewlines),
+                        refusal.trimmingCharacters(in: .whitespacesAndNewlines), name)
+                }
+                continue
+            }
+            let output = try Converter.convert(quantized: model, target: .v1)
+            let want = try AkidaJSON.read(contentsOf: dir.appendingPathComponent("akida_v1.json"))
+            XCTAssertNil(firstDifference(output.model, want), name)
+            let inputs = try NPY.read(contentsOf: dir.appendingPathComponent("inputs_akida.npy"))
+            let got = try AkidaSimulator(model: output.model).predict(inputs)
+            XCTAssertEqual(
+                got.ndarray(), try NPY.read(contentsOf: dir.appendingPathComponent("akida_v1_out.npy")), name)
+        }
     }
 }
 

@@ -9,13 +9,19 @@ import Tensors
 import TestSupport
 
 enum CorpusCase {
-    static let legacyCase = "seed_upgrade_legacy"
-
-    /// Cases with a QuantizeML quantized.h5 (the legacy CNN2SNN case is covered separately).
-    static func quantizedCases() throws -> [String] {
+    /// Cases quantized with the legacy `cnn2snn.quantize` (covered separately).
+    static func legacyCases() throws -> [String] {
         try Fixtures.corpusCases().filter { name in
-            Fixtures.has(name, "quantized.h5")
-                && name != legacyCase
+            let args = try Fixtures.meta(name)["quantize_args"] as? [String: Any]
+            return args?["function"] as? String == "cnn2snn.quantize" && Fixtures.has(name, "quantized.h5")
+        }
+    }
+
+    /// Cases with a QuantizeML quantized.h5.
+    static func quantizedCases() throws -> [String] {
+        let legacy = Set(try legacyCases())
+        return try Fixtures.corpusCases().filter { name in
+            Fixtures.has(name, "quantized.h5") && !legacy.contains(name)
         }
     }
 

@@ -98,6 +98,9 @@ final class EngineEndToEndTests: XCTestCase {
         let quantizeJob = try runJob("quantize", params)
         let quantizedID = try XCTUnwrap(
             (quantizeJob["result"] as? [String: Any])?["model_id"] as? String, "\(quantizeJob)")
+        // The corpus models sanitize cleanly: the reference's warnings and SpikeForge's notes are
+        // separate lists, and no sanitizing step was skipped.
+        XCTAssertEqual((quantizeJob["result"] as? [String: Any])?["notes"] as? [String], [], "\(quantizeJob)")
         let calibrationSteps = try XCTUnwrap(args["num_samples"] as? Int) / max(1, args["batch_size"] as? Int ?? 1)
         let progress = quantizeJob["progress"] as? [String: Any]
         XCTAssertEqual(progress?["phase"] as? String, "calibration")

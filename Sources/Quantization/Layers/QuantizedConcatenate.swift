@@ -8,6 +8,15 @@ enum QuantizedConcatenate: QuantizedLayerType {
     static let holdsOutputQuantizer = false
     static let needsAlignedInputs = true
 
+    /// QuantizeML joins the channels' frac bits on the axis as written, so only -1 names the
+    /// channel axis there: a positive channel axis fails in the reference and is refused here.
+    static func checkQuantizable(_ node: GraphNode, inputShapes: [[Int]]) throws {
+        guard let axis = node.config["axis"]?.int, let rank = inputShapes.first.map({ $0.count + 1 }) else { return }
+        if axis >= 0 && axis == rank - 1 {
+            throw QuantizationError.concatenateChannelAxis(layer: node.name, axis: axis)
+        }
+    }
+
     static func quantizedConfig(
         of node: GraphNode, quantConfig: QuantConfig, params: QuantizationParams
     ) -> JSONValue? {

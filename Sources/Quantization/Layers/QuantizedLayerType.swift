@@ -44,6 +44,8 @@ protocol QuantizedLayerType {
 
     /// Refuses a float layer the quantized class can never take (an error naming the layer and the rule).
     static func checkQuantizable(_ node: GraphNode) throws
+    /// As `checkQuantizable(_:)` for rules on the input shapes (batch axis excluded).
+    static func checkQuantizable(_ node: GraphNode, inputShapes: [[Int]]) throws
     /// The quantized Keras config of the float `node` with `quantConfig` completed from `params`,
     /// or nil when the reference's constructor would refuse it (the layer then stays float).
     static func quantizedConfig(of node: GraphNode, quantConfig: QuantConfig, params: QuantizationParams) -> JSONValue?
@@ -62,6 +64,7 @@ extension QuantizedLayerType {
     static var kernelInputChannelsLast: Bool { false }
     static var notQuantizable: String? { nil }
     static func checkQuantizable(_ node: GraphNode) throws {}
+    static func checkQuantizable(_ node: GraphNode, inputShapes: [[Int]]) throws { try checkQuantizable(node) }
     static func quantizedConfig(
         of node: GraphNode, quantConfig: QuantConfig, params: QuantizationParams
     ) -> JSONValue? {

@@ -185,12 +185,13 @@ public enum Quantizer {
         var graph = sanitized
         var converted = Set(sanitized.nodes.filter { layerClass($0) == "InputLayer" }.map(\.name))
         var quantizedNames = Set<String>()
+        let shapes = LayerRegistry.outputShapes(of: sanitized)
         for (i, node) in sanitized.nodes.enumerated() where layerClass(node) != "InputLayer" {
             guard node.inputs.allSatisfy({ converted.contains($0.layer) }),
                 let type = QuantizedLayerRegistry.type(quantizing: node)
             else { continue }
             let match = options.qConfig?[node.name].flatMap { ($0.objectPairs?.isEmpty ?? true) ? nil : $0 }
-            try type.checkQuantizable(node)
+            try type.checkQuantizable(node, inputShapes: node.inputs.compactMap { shapes[$0.layer] })
             let quantConfig = match ?? planned.first(where: { $0.0 == node.name })?.1 ?? .object([])
             guard
                 let config = QuantizedLayerRegistry.quantizedConfig(

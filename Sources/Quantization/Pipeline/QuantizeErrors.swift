@@ -13,6 +13,7 @@ public enum QuantizationError: UserFacingError, Equatable {
     case multipleInputs(count: Int)
     case unknownLayer(String, model: String)
     case addArity(layer: String, inputs: Int)
+    case concatenateChannelAxis(layer: String, axis: Int)
     case calibration(String)
     case zeroPointFolding(layer: String)
     case invalidBatchSize(Int)
@@ -42,6 +43,10 @@ public enum QuantizationError: UserFacingError, Equatable {
             return "'\(layer)' is not a recognized layer in \(model)"
         case .addArity(let layer, let n):
             return "QuantizedAdd expects two input tensors: layer '\(layer)' adds \(n). Split it into two-input Adds."
+        case .concatenateChannelAxis(let layer, let axis):
+            return "QuantizedConcatenate joins the per-channel frac bits (a rank-1 tensor) on its axis as written: "
+                + "layer '\(layer)' concatenates channels on axis=\(axis), which they do not have. "
+                + "Write the channel axis as axis=-1."
         case .calibration(let s): return "calibration failed: \(s)"
         case .zeroPointFolding(let layer):
             return "During calibration, impossible to fold zero point in \(layer)."
@@ -58,7 +63,7 @@ extension QuantizationError {
         case .invalidParams, .invalidQConfig, .unknownLayer, .invalidBatchSize, .lastOutputBits,
             .unsignedInputNeedsConvOrDense:
             return .invalidQuantizationParams
-        case .unserializable, .addArity: return .unsupportedLayer
+        case .unserializable, .addArity, .concatenateChannelAxis: return .unsupportedLayer
         case .requantize, .nothingQuantizable, .multipleInputs, .calibration, .zeroPointFolding, .cancelled:
             return .quantizationFailed
         }
@@ -68,7 +73,7 @@ extension QuantizationError {
         switch self {
         case .requantize(let layer, _), .unserializable(let layer, _), .nothingQuantizable(_, let layer, _),
             .unsignedInputNeedsConvOrDense(_, let layer, _), .lastOutputBits(let layer), .unknownLayer(let layer, _),
-            .addArity(let layer, _), .zeroPointFolding(let layer):
+            .addArity(let layer, _), .concatenateChannelAxis(let layer, _), .zeroPointFolding(let layer):
             return layer
         case .invalidParams, .invalidQConfig, .multipleInputs, .calibration, .invalidBatchSize, .cancelled:
             return nil
@@ -85,6 +90,7 @@ extension QuantizationError {
         case .multipleInputs: return "single-input"
         case .unknownLayer: return "quantize-until-known-layer"
         case .addArity: return "add-two-inputs"
+        case .concatenateChannelAxis: return "concatenate-channel-axis-negative"
         case .zeroPointFolding: return "zero-point-folding"
         case .invalidBatchSize: return "positive-batch-size"
         case .invalidParams, .invalidQConfig, .calibration, .cancelled: return nil
@@ -98,6 +104,7 @@ extension QuantizationError {
         case .unsignedInputNeedsConvOrDense: return "Use a signed input_dtype such as int8."
         case .multipleInputs: return "Quantize a model with a single input."
         case .addArity: return "Split the Add into two-input Adds."
+        case .concatenateChannelAxis: return "Use Concatenate(axis=-1) to join channels."
         case .invalidBatchSize: return "Give a batch size of at least 1."
         case .lastOutputBits:
             return "Leave last_output_bits unset, or end the model with a layer that holds an OutputQuantizer."

@@ -71,6 +71,7 @@ public enum Sanitizer {
                         reason: failure?.reason ?? "\(error)"))
             }
         }
+        result.graph = result.graph.inKerasLayerOrder()
         return result
     }
 }

@@ -19,7 +19,7 @@ enum LegacyLayerConverters {
         "GlobalAveragePooling2D": LegacyGlobalAveragePooling2DConverter(),
         "QuantizedReLU": LegacyReLUConverter(), "ActivationDiscreteRelu": LegacyReLUConverter(discrete: true),
         "Flatten": SkippedLegacyLayer(), "Reshape": SkippedLegacyLayer(), "Activation": SkippedLegacyLayer(),
-        "Softmax": SkippedLegacyLayer(), "Dropout": SkippedLegacyLayer(),
+        "Softmax": SkippedLegacyLayer(), "Dropout": SkippedLegacyLayer(), "Rescaling": LegacyRescalingConverter(),
     ]
 }
 
@@ -29,7 +29,8 @@ struct SkippedLegacyLayer: LegacyLayerConverter {
 }
 
 /// A legacy conversion in progress: the Akida layers built so far, the neural layer waiting for
-/// its activation (and pooling), and the input scale carried to the next neural layer.
+/// its activation (and pooling), the input scale carried to the next neural layer and the model's
+/// input shift (from a leading Rescaling).
 struct LegacyConversion {
     /// A neural layer with the Akida parameters gathered for it so far.
     struct Pending {
@@ -43,4 +44,5 @@ struct LegacyConversion {
     var layers: [AkidaLayer] = []
     var pending: Pending?
     var inputScale: Float = 1
+    var inputShift: Double = 0
 }

@@ -75,11 +75,17 @@ extension LegacyConversion {
         let gapFactor =
             p.gap.flatMap { graph.inputShape(QuantizedKerasLayer($0)) }
             .map { $0.count == 3 ? $0[0] * $0[1] : 1 } ?? 1
+        var shiftedWeightSums = [Int64](repeating: 0, count: units)
+        for (i, w) in weights.enumerated() { shiftedWeightSums[i % units] += w }
         var thresholds: [Int64] = [], actSteps: [Float] = []
         for u in 0..<units {
             let a = inputScale * delta[u]
             let b = u < bias.count ? Double(bias[u]) : 0
-            let fire = Double(a) * (Double(threshold32) - b) * Double(gapFactor)
+            var fire = Double(a) * (Double(threshold32) - b)
+            if p.type == .inputConvolutional, inputShift != 0 {
+                fire += Double(shiftedWeightSums[u]) * inputShift
+            }
+            fire *= Double(gapFactor)
             thresholds.append(try integral(fire.rounded(.down), layer: name, what: "a threshold"))
             actSteps.append(Float(Double(a) * actStepKeras) * Float(gapFactor))
         }
