@@ -1,6 +1,7 @@
 // The one simulation step of every neural layer type (InputConv2D, Conv2D, DepthwiseConv2D,
-// Dense1D and the Akida 1.0 four): a layer type states how it differs in NeuralTraits, and the
-// compile step here reads its geometry, kernels and post-accumulation variables accordingly.
+// Dense1D and the Akida 1.0 four; the transposed layers run it over a zero-stuffed input): a layer
+// type states how it differs in NeuralTraits, and the compile step here reads its geometry,
+// kernels and post-accumulation variables accordingly.
 
 enum NeuralKind { case conv, depthwise, dense, separable }
 

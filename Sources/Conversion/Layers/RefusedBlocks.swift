@@ -1,7 +1,7 @@
 // RefusedBlocks: the Akida 2.0 layers the reference registers but SpikeForge does not build
-// (TENN buffered and stateful layers, pico post-processing). Their
-// patterns stay registered so that blocks match as in the reference and the "Invalid block"
-// listing is the same. The rule: building one refuses the block, naming its layer.
+// (TENN buffered and stateful layers, pico post-processing). Their patterns stay registered so
+// that blocks match as in the reference and the "Invalid block" listing is the same. The rule:
+// building one refuses the block, naming its layer.
 
 struct RefusedBlockConverter: BlockConverter {
     /// The Akida 2.0 patterns of the refused layer.
