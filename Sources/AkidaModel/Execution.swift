@@ -19,7 +19,7 @@ final class Workspace {
         var pad = 1, inSize = 1, grid = 1, lanes = 1, outs = 1
         for l in layers {
             outs = max(outs, l.outCount)
-            guard let n = l.step as? Neural else { continue }
+            guard let n = (l.step as? NeuralStep)?.neural else { continue }
             let c = n.inShape[2]
             pad = max(pad, n.a0.paddedSize * n.a1.paddedSize * c)
             inSize = max(inSize, n.inShape.reduce(1, *))

@@ -15,6 +15,8 @@ public enum AkidaLayerType: String, Sendable, Equatable, CaseIterable {
     case inputConv2D = "InputConv2D"
     case conv2D = "Conv2D"
     case depthwiseConv2D = "DepthwiseConv2D"
+    case conv2DTranspose = "Conv2DTranspose"
+    case depthwiseConv2DTranspose = "DepthwiseConv2DTranspose"
     case dense1D = "Dense1D"
     case add = "Add"
     case concatenate = "Concatenate"

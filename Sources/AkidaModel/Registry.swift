@@ -93,6 +93,8 @@ extension AkidaLayerType {
         case .inputConv2D: return InputConv2DLayer.self
         case .conv2D: return Conv2DLayer.self
         case .depthwiseConv2D: return DepthwiseConv2DLayer.self
+        case .conv2DTranspose: return Conv2DTransposeLayer.self
+        case .depthwiseConv2DTranspose: return DepthwiseConv2DTransposeLayer.self
         case .dense1D: return Dense1DLayer.self
         case .add: return AddLayer.self
         case .concatenate: return ConcatenateLayer.self

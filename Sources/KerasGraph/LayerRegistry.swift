@@ -9,7 +9,7 @@ public enum LayerRegistry {
         BatchNormalizationLayer.self, ReLULayer.self, ActivationLayer.self, SoftmaxLayer.self, Pooling2DLayer.self,
         GlobalPooling2DLayer.self, FlattenLayer.self, ReshapeLayer.self, DropoutLayer.self, RescalingLayer.self,
         ZeroPadding2DLayer.self, AddLayer.self, ConcatenateLayer.self, QuantizerLayer.self, MultiplyLayer.self,
-        NormalizationLayer.self, TFOpLambdaLayer.self,
+        NormalizationLayer.self, TFOpLambdaLayer.self, Conv2DTransposeLayer.self, DepthwiseConv2DTransposeLayer.self,
     ]
 
     enum Entry {

@@ -267,8 +267,8 @@ final class QuantizedModelConversionTests: XCTestCase {
                 }
             }
         }
-        XCTAssertEqual(equal, 25)
-        XCTAssertEqual(refused, 35)
+        XCTAssertEqual(equal, 31)
+        XCTAssertEqual(refused, 40)
     }
 }
 

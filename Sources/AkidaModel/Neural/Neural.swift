@@ -1,6 +1,7 @@
 // The one simulation step of every neural layer type (InputConv2D, Conv2D, DepthwiseConv2D,
-// Dense1D and the Akida 1.0 four): a layer type states how it differs in NeuralTraits, and the
-// compile step here reads its geometry, kernels and post-accumulation variables accordingly.
+// Dense1D and the Akida 1.0 four; the transposed layers run it over a zero-stuffed input): a layer
+// type states how it differs in NeuralTraits, and the compile step here reads its geometry,
+// kernels and post-accumulation variables accordingly.
 
 enum NeuralKind { case conv, depthwise, dense, separable }
 
@@ -114,7 +115,14 @@ struct ActivationV1 {
     var saturate20: Bool
 }
 
-extension Neural: LayerStep {
+/// A step that runs a Neural, whose buffers the workspace sizes.
+protocol NeuralStep {
+    var neural: Neural { get }
+}
+
+extension Neural: LayerStep, NeuralStep {
+    var neural: Neural { self }
+
     func run(_ io: StepIO) throws {
         try io.workspace.runNeural(self, input: io.requireInput(), out: io.out, name: io.layer.name)
     }

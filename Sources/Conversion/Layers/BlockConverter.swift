@@ -30,8 +30,8 @@ extension BlockConverter {
 enum BlockConverters {
     static let all: [any BlockConverter] = [
         InputQuantizerConverter(), InputConv2DConverter(),
-        DenseConverter(), Conv2DConverter(), RefusedBlockConverter.conv2DTranspose, SeparableConv2DConverter(),
-        DepthwiseConv2DConverter(), RefusedBlockConverter.depthwiseConv2DTranspose, AddConverter(),
+        DenseConverter(), Conv2DConverter(), Conv2DTransposeConverter.standard, SeparableConv2DConverter(),
+        DepthwiseConv2DConverter(), Conv2DTransposeConverter.depthwiseTranspose, AddConverter(),
         ConcatenateConverter(), DequantizerConverter(), RefusedBlockConverter.bufferTempConv,
         RefusedBlockConverter.depthwiseBufferTempConv, RefusedBlockConverter.statefulRecurrent,
         RefusedBlockConverter.picoPostProcessing,

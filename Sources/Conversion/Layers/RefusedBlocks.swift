@@ -1,20 +1,12 @@
 // RefusedBlocks: the Akida 2.0 layers the reference registers but SpikeForge does not build
-// (transposed convolutions, TENN buffered and stateful layers, pico post-processing). Their
-// patterns stay registered so that blocks match as in the reference and the "Invalid block"
-// listing is the same. The rule: building one refuses the block, naming its layer.
+// (TENN buffered and stateful layers, pico post-processing). Their patterns stay registered so
+// that blocks match as in the reference and the "Invalid block" listing is the same. The rule:
+// building one refuses the block, naming its layer.
 
 struct RefusedBlockConverter: BlockConverter {
     /// The Akida 2.0 patterns of the refused layer.
     let v2Patterns: [[String]]
 
-    static let conv2DTranspose = RefusedBlockConverter(v2Patterns: [
-        ["QuantizedConv2DTranspose"], ["QuantizedConv2DTranspose", "QuantizedReLU"],
-        ["QuantizedConv2DTranspose", "QuantizedActivation"],
-    ])
-    static let depthwiseConv2DTranspose = RefusedBlockConverter(v2Patterns: [
-        ["QuantizedDepthwiseConv2DTranspose"], ["QuantizedDepthwiseConv2DTranspose", "QuantizedReLU"],
-        ["QuantizedDepthwiseConv2DTranspose", "QuantizedActivation"],
-    ])
     static let bufferTempConv = RefusedBlockConverter(v2Patterns: [
         ["QuantizedBufferTempConv"], ["QuantizedBufferTempConv", "QuantizedReLU"],
     ])
@@ -39,7 +31,7 @@ struct RefusedBlockConverter: BlockConverter {
         throw ConversionError(
             kind: .unsupported, layer: block.main.name, rule: "unsupported-layer",
             message: "\(block.main.className) blocks are not supported by SpikeForge's converter",
-            fix: "temporal (TENN), transposed and post-processing layers are outside SpikeForge's scope; "
+            fix: "temporal (TENN) and post-processing layers are outside SpikeForge's scope; "
                 + "convert this model with cnn2snn",
             referenceType: "NotImplementedError")
     }

@@ -9,7 +9,7 @@ enum QuantizedLayerRegistry {
         QuantizedReLU.self, QuantizedMaxPool2D.self, QuantizedGlobalAveragePooling2D.self, QuantizedRescaling.self,
         QuantizedAdd.self, QuantizedConcatenate.self, QuantizedFlatten.self, QuantizedReshape.self,
         QuantizedDropout.self, InputQuantizer.self, Dequantizer.self, QuantizedActivation.self,
-        AveragePooling2D.self,
+        AveragePooling2D.self, QuantizedConv2DTranspose.self, QuantizedDepthwiseConv2DTranspose.self,
     ]
 
     /// The legacy CNN2SNN families, which run on the float path.

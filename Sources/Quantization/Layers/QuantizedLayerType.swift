@@ -35,6 +35,9 @@ protocol QuantizedLayerType {
     static var equalization: EqualizationRole { get }
     /// Whether its OutputQuantizer rescales a scale, so equalization may start from it.
     static var startsEqualization: Bool { get }
+    /// Whether its kernel keeps the input channels on the last axis (a transposed convolution's
+    /// (kh, kw, filters, channels)), which equalization divides by the rescaling rate.
+    static var kernelInputChannelsLast: Bool { get }
     /// Why the reference never quantizes the float class (nil when it does): the pipeline stops
     /// before such a layer, which stays float after a Dequantizer.
     static var notQuantizable: String? { get }
@@ -61,6 +64,7 @@ extension QuantizedLayerType {
     static var needsAlignedInputs: Bool { false }
     static var equalization: EqualizationRole { .stops }
     static var startsEqualization: Bool { true }
+    static var kernelInputChannelsLast: Bool { false }
     static var notQuantizable: String? { nil }
     static func quantizes(_ node: GraphNode) -> Bool { true }
     static func checkQuantizable(_ node: GraphNode) throws {}

@@ -1,13 +1,14 @@
-// The integer op shared by the four QuantizeML weight layers (reference §7.3-7.7): integer
-// weights derived once from the float kernels, a convolution, depthwise, separable or dense
-// accumulation on the buffer width, the aligned bias, the OutputQuantizer; and the weight
+// The integer op shared by the QuantizeML weight layers (reference §7.3-7.7): integer
+// weights derived once from the float kernels, a convolution, depthwise, separable, transposed or
+// dense accumulation on the buffer width, the aligned bias, the OutputQuantizer; and the weight
 // layers' common quantized-config rules (§5.4, §8.2).
 import KerasGraph
 import Tensors
 
-/// QuantizedConv2D, QuantizedDense, QuantizedDepthwiseConv2D and QuantizedSeparableConv2D.
+/// QuantizedConv2D, QuantizedDense, QuantizedDepthwiseConv2D, QuantizedSeparableConv2D and the
+/// transposed QuantizedConv2DTranspose and QuantizedDepthwiseConv2DTranspose.
 struct WeightLayerOp: LayerOp {
-    enum Kind { case conv, dense, depthwise, separable }
+    enum Kind { case conv, dense, depthwise, separable, transpose, depthwiseTranspose }
     let name: String
     let kind: Kind
     let bufferBits: Int
@@ -49,13 +50,19 @@ struct WeightLayerOp: LayerOp {
             weightBits = r.quantConfig.bitwidth("weight_quantizer")
             weights = quantizeWeights(try r.variable("kernel"), bits: weightBits, axis: .last, mode: mode)
             pointwise = nil
-        case .depthwise:
+        case .transpose:
+            weightBits = r.quantConfig.bitwidth("weight_quantizer")
+            weights = try Self.transposedWeights(r, bits: weightBits, mode: mode)
+            pointwise = nil
+        case .depthwise, .depthwiseTranspose:
             if let m = r.int("depth_multiplier"), m != 1 {
                 throw r.fail("depth_multiplier = \(m): only 1 is supported")
             }
             weightBits = r.quantConfig.bitwidth("weight_quantizer")
+            // The transposed form quantizes its kernel per-tensor (weight_quantizer axis None).
             weights = quantizeWeights(
-                try r.variable("depthwise_kernel"), bits: weightBits, axis: .depthwise, mode: mode)
+                try r.variable("depthwise_kernel"), bits: weightBits, axis: kind == .depthwise ? .depthwise : .tensor,
+                mode: mode)
             pointwise = nil
         case .separable:
             if let m = r.int("depth_multiplier"), m != 1 {
@@ -70,7 +77,7 @@ struct WeightLayerOp: LayerOp {
         for w in [weights] + (pointwise.map { [$0] } ?? []) where w.shape.count != (kind == .dense ? 2 : 4) {
             throw r.fail("kernel of shape \(w.shape) does not fit the layer")
         }
-        if kind == .depthwise || kind == .separable, weights.shape[3] != 1 {
+        if [.depthwise, .separable, .depthwiseTranspose].contains(kind), weights.shape[3] != 1 {
             throw r.fail("depthwise kernel of shape \(weights.shape) should end with 1 (depth_multiplier 1)")
         }
         if let pw = pointwise, pw.shape[0] != 1 || pw.shape[1] != 1 {
@@ -116,6 +123,8 @@ struct WeightLayerOp: LayerOp {
                 valueBits: bufferBits, fracBits: x.fracBits, scales: try accumulatorScales(x))
         case .conv:
             acc = try convolve(x)
+        case .transpose, .depthwiseTranspose:
+            acc = try transposeConvolve(x)
         case .depthwise:
             let (n, h, w, c) = try nhwc(x.shape)
             guard weights.shape[2] == c else { throw shapeError(x.shape) }
@@ -168,8 +177,9 @@ struct WeightLayerOp: LayerOp {
     func accumulatorScales(_ x: QTensor) throws -> ChannelParam {
         switch kind {
         case .depthwise: return ChannelParam(perChannel: weights.scales)
+        case .depthwiseTranspose: return ChannelParam(scalar: weights.scales[0])
         case .separable: return ChannelParam(perChannel: (pointwise?.scales ?? []).map { weights.scales[0] * $0 })
-        case .conv, .dense: break
+        case .conv, .dense, .transpose: break
         }
         let w = ChannelParam(perChannel: weights.scales)
         guard let s = x.scales else { return w }

@@ -240,9 +240,13 @@ public enum Calibrator {
         g[layer] = node
         let kname = target.weight("depthwise_kernel") != nil ? "depthwise_kernel" : "kernel"
         guard var kernel = target.tensor(kname), let cout = kernel.shape.last, cout > 0 else { return }
-        // Row i of the kernel seen as (rows, Cout) reads input channel i % C (also through a Flatten).
+        // Row i of the kernel seen as (rows, Cout) reads input channel i % C (also through a Flatten);
+        // a transposed kernel (kh, kw, F, C) keeps them last.
+        let channelsLast =
+            QuantizedLayerRegistry.type(ofAnyClass: target.baseClassName)?.kernelInputChannelsLast ?? false
         for i in kernel.scalars.indices {
-            kernel.scalars[i] /= rate.count == 1 ? rate[0] : rate[(i / cout) % rate.count]
+            let channel = channelsLast ? i : i / cout
+            kernel.scalars[i] /= rate.count == 1 ? rate[0] : rate[channel % rate.count]
         }
         target.setTensor(kname, kernel)
         g[target.name] = target

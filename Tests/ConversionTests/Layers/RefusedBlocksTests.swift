@@ -4,21 +4,23 @@ import Conversion
 import XCTest
 
 final class RefusedBlocksTests: XCTestCase {
-    func testTransposedConvolutionIsRefusedNamingTheLayer() throws {
+    func testBufferTempConvIsRefusedNamingTheLayer() throws {
         var model = try TinyModel(input: [4, 4, 2])
-        try model.add("up", "QuantizedConv2DTranspose", #"{"filters": 2, \#(quantConfig())}"#, record: .kernel())
+        try model.add(
+            "up", "QuantizedBufferTempConv", #"{"filters": 2, \#(quantConfig())}"#, record: .kernel())
         let error = try XCTUnwrap(model.refusal(.v2))
         XCTAssertEqual(error.kind, .unsupported)
         XCTAssertEqual(error.rule, "unsupported-layer")
         XCTAssertEqual(
             error.referenceMessage,
-            "NotImplementedError: Layers 'up': unsupported type [QuantizedConv2DTranspose]: "
-                + "QuantizedConv2DTranspose blocks are not supported by SpikeForge's converter")
+            "NotImplementedError: Layers 'up': unsupported type [QuantizedBufferTempConv]: "
+                + "QuantizedBufferTempConv blocks are not supported by SpikeForge's converter")
     }
 
-    func testAkida1HasNoTransposedPattern() throws {
+    func testAkida1HasNoBufferTempConvPattern() throws {
         var model = try TinyModel(input: [4, 4, 2])
-        try model.add("up", "QuantizedConv2DTranspose", #"{"filters": 2, \#(quantConfig())}"#, record: .kernel())
+        try model.add(
+            "up", "QuantizedBufferTempConv", #"{"filters": 2, \#(quantConfig())}"#, record: .kernel())
         XCTAssertEqual(model.refusal(.v1)?.kind, .invalidBlock)
     }
 }

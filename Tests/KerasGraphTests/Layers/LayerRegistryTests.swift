@@ -12,7 +12,8 @@ final class LayerRegistryTests: XCTestCase {
                 "InputLayer", "Conv2D", "DepthwiseConv2D", "SeparableConv2D", "Dense", "BatchNormalization", "ReLU",
                 "Activation", "Softmax", "MaxPooling2D", "AveragePooling2D", "GlobalAveragePooling2D",
                 "GlobalMaxPooling2D", "Flatten", "Reshape", "Dropout", "Rescaling", "ZeroPadding2D", "Add",
-                "Concatenate", "Multiply", "Normalization", "TFOpLambda",
+                "Concatenate", "Multiply", "Normalization", "TFOpLambda", "Conv2DTranspose",
+                "DepthwiseConv2DTranspose",
             ])
         XCTAssertEqual(LayerSpec.supportedClasses, LayerRegistry.supportedClasses)
     }

@@ -33,14 +33,14 @@ extension Sanitizer {
                 let kernelName: String
                 switch layerClass(target) {
                 case "SeparableConv2D": kernelName = "pointwise_kernel"
-                case "DepthwiseConv2D": kernelName = "depthwise_kernel"
+                case "DepthwiseConv2D", "DepthwiseConv2DTranspose": kernelName = "depthwise_kernel"
                 default: kernelName = "kernel"
                 }
                 guard let kernel = target.tensor(kernelName) else {
                     throw TransformFailure(layer: layer, reason: "no kernel")
                 }
-                // Depthwise (h, w, C, 1): the channel axis is the third one.
-                let axis = kernelName == "depthwise_kernel" ? -2 : -1
+                // Depthwise (h, w, C, 1) and transposed (h, w, F, C): the channel axis is the third one.
+                let axis = kernelName == "depthwise_kernel" || layerClass(target) == "Conv2DTranspose" ? -2 : -1
                 let bias = target.tensor("bias")?.scalars ?? [Float](repeating: 0, count: c)
                 target.setTensor(kernelName, kernel.scaled(along: axis, by: s))
                 target.setTensor(
@@ -53,6 +53,9 @@ extension Sanitizer {
             return out
         }
 
-        static let foldTargets: Set<String> = ["Conv2D", "PaddedConv2D", "SeparableConv2D", "DepthwiseConv2D", "Dense"]
+        static let foldTargets: Set<String> = [
+            "Conv2D", "PaddedConv2D", "SeparableConv2D", "DepthwiseConv2D", "Dense", "Conv2DTranspose",
+            "DepthwiseConv2DTranspose",
+        ]
     }
 }
