@@ -165,7 +165,9 @@ extension Kernels {
     }
 
     /// Depthwise 2-D convolution. `kernel` is (kh, kw, C, M); output channel `c*M + m` is
-    /// channel `c` convolved with filter `m`.
+    /// channel `c` convolved with filter `m`. Summed as TensorFlow's float kernel does, so a float
+    /// tail matches it bit for bit: taps in row-major order with fused multiply-adds from zero, the
+    /// bias added last.
     public static func depthwiseConv2D(
         _ input: Tensor<Float>, kernel: Tensor<Float>, bias: [Float]?,
         strides: (Int, Int), padding: Padding2D
@@ -200,7 +202,7 @@ extension Kernels {
                             let b = row / oh, oy = row % oh
                             for ox in 0..<ow {
                                 let o = out.base + ((row * ow) + ox) * co
-                                fillBias(o, bias, co)
+                                o.update(repeating: 0, count: co)
                                 for ky in 0..<kh {
                                     let iy = oy * sh - padding.top + ky
                                     if iy < 0 || iy >= h { continue }
@@ -214,6 +216,7 @@ extension Kernels {
                                         }
                                     }
                                 }
+                                if let bias { for j in 0..<co { o[j] += bias[j] } }
                             }
                         }
                     }
@@ -244,37 +247,37 @@ extension Kernels {
                 var j = 0
                 while j + 8 <= c {
                     var lo = SIMD4<Float>(), hi = SIMD4<Float>()
-                    if let bp {
-                        lo = UnsafeRawPointer(bp + j).loadUnaligned(as: SIMD4<Float>.self)
-                        hi = UnsafeRawPointer(bp + j + 4).loadUnaligned(as: SIMD4<Float>.self)
-                    }
                     for ky in kyRange {
                         // Byte offsets of this tap row in the input and the kernel; in-range by construction.
                         var xo = (((b &* h &+ y0 &+ ky) &* w &+ x0 &+ kxRange.lowerBound) &* c &+ j) &* 4
                         var ko = ((ky &* kw &+ kxRange.lowerBound) &* c &+ j) &* 4
                         for _ in kxRange {
-                            lo +=
-                                rawX.loadUnaligned(fromByteOffset: xo, as: SIMD4<Float>.self)
-                                * rawK.loadUnaligned(fromByteOffset: ko, as: SIMD4<Float>.self)
-                            hi +=
-                                rawX.loadUnaligned(fromByteOffset: xo &+ 16, as: SIMD4<Float>.self)
-                                * rawK.loadUnaligned(fromByteOffset: ko &+ 16, as: SIMD4<Float>.self)
+                            lo.addProduct(
+                                rawX.loadUnaligned(fromByteOffset: xo, as: SIMD4<Float>.self),
+                                rawK.loadUnaligned(fromByteOffset: ko, as: SIMD4<Float>.self))
+                            hi.addProduct(
+                                rawX.loadUnaligned(fromByteOffset: xo &+ 16, as: SIMD4<Float>.self),
+                                rawK.loadUnaligned(fromByteOffset: ko &+ 16, as: SIMD4<Float>.self))
                             xo &+= c &* 4
                             ko &+= c &* 4
                         }
+                    }
+                    if let bp {
+                        lo += UnsafeRawPointer(bp + j).loadUnaligned(as: SIMD4<Float>.self)
+                        hi += UnsafeRawPointer(bp + j + 4).loadUnaligned(as: SIMD4<Float>.self)
                     }
                     out.storeBytes(of: lo, toByteOffset: (pixel + j) * 4, as: SIMD4<Float>.self)
                     out.storeBytes(of: hi, toByteOffset: (pixel + j + 4) * 4, as: SIMD4<Float>.self)
                     j += 8
                 }
                 while j < c {
-                    var sum = bp?[j] ?? 0
+                    var sum: Float = 0
                     for ky in kyRange {
                         for kx in kxRange {
-                            sum += x[((b * h + y0 + ky) * w + x0 + kx) * c + j] * k[(ky * kw + kx) * c + j]
+                            sum.addProduct(x[((b * h + y0 + ky) * w + x0 + kx) * c + j], k[(ky * kw + kx) * c + j])
                         }
                     }
-                    o[pixel + j] = sum
+                    o[pixel + j] = sum + (bp?[j] ?? 0)
                     j += 1
                 }
             }
@@ -333,7 +336,7 @@ extension Kernels {
     /// `y += a * x` over `count` contiguous elements.
     @inline(__always)
     static func axpy(_ a: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ count: Int) {
-        for j in 0..<count { y[j] += a * x[j] }
+        for j in 0..<count { y[j].addProduct(a, x[j]) }
     }
 }
 

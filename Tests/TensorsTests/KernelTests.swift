@@ -81,6 +81,26 @@ final class KernelTests: XCTestCase {
         XCTAssertEqual(dw.scalars, [4, 4, 6, 6, 4, 4, 6, 6, 9, 9, 6, 6, 4, 4, 6, 6, 4, 4])
     }
 
+    func testDepthwiseSumsAsTensorFlow() throws {
+        // One 3x3 window from a MobileNetV3 float tail; TensorFlow's value needs the taps summed
+        // row-major with fused multiply-adds from zero and the bias last (bias first, or separate
+        // rounding, gives 1.0618485). Nine equal channels cover the vector lanes and the scalar rest.
+        let patch: [Float] = [
+            0.7204897403717041, 1.344710350036621, 0.2944375276565552, 0.6699347496032715, 1.0480046272277832,
+            0.7382709980010986, 1.2522351741790771, 0.302310585975647, 1.8555426597595215,
+        ]
+        let taps: [Float] = [
+            -0.5988794565200806, 0.3280947804450989, -0.7269462943077087, 0.30491989850997925, -0.5354360938072205,
+            1.1511554718017578, -0.33062854409217834, -0.5478578209877014, 0.24365226924419403,
+        ]
+        let c = 9
+        let out = try Kernels.depthwiseConv2D(
+            Tensor(shape: [1, 3, 3, c], scalars: patch.flatMap { [Float](repeating: $0, count: c) }),
+            kernel: Tensor(shape: [3, 3, c, 1], scalars: taps.flatMap { [Float](repeating: $0, count: c) }),
+            bias: [Float](repeating: 0.9007219076156616, count: c), strides: (1, 1), padding: .zero)
+        XCTAssertEqual(out.scalars, [Float](repeating: 1.0618484020233154, count: c))
+    }
+
     func testDenseOverLastAxisAndRowBlocks() throws {
         // 6 rows (a block of 4 plus 2), 2 inputs, kernel [[1, 2, 3], [4, 5, 6]].
         let x = iota([6, 2])
