@@ -61,3 +61,33 @@ def _zoo_ds_cnn_kws(rng):
 def _zoo_mobilenet(rng):
     model = akida_models.mobilenet_imagenet(input_shape=(32, 32, 3), alpha=0.125, classes=4)
     return _zoo_spec(model, rng, (32, 32, 3))
+
+
+# The same architectures at another width, seed and bit width (4-bit weights and activations,
+# 8-bit input weights), to check the transposed blocks beyond the default 8-bit figures.
+@case("zoo_unet_portrait_w4", "holdout",
+      "akida_models akida_unet_portrait128((32,32,3), alpha=0.125), 8/4/4 (input weights/weights/activations)")
+def _zoo_unet_portrait_w4(rng):
+    model = _akida_unet_portrait128(input_shape=(32, 32, 3), alpha=0.125)
+    spec = _zoo_spec(model, rng, (32, 32, 3), targets=("v2",))
+    spec.qparams = dict(input_weight_bits=8, weight_bits=4, activation_bits=4)
+    return spec
+
+
+@case("zoo_centernet_w4", "holdout",
+      "akida_models centernet_base((32,32,3), classes=2, separable_cutoff=16), AkidaNet18 backbone narrowed "
+      "to dimensions (8,16,32,32), 8/4/4 (input weights/weights/activations)")
+def _zoo_centernet_w4(rng):
+    full = _centernet_module.akidanet18_imagenet
+
+    def narrow(*args, **kwargs):
+        return full(*args, dimensions=(8, 16, 32, 32), **kwargs)
+
+    _centernet_module.akidanet18_imagenet = narrow
+    try:
+        model = _centernet_module.centernet_base(input_shape=(32, 32, 3), classes=2, separable_cutoff=16)
+    finally:
+        _centernet_module.akidanet18_imagenet = full
+    spec = _zoo_spec(model, rng, (32, 32, 3), targets=("v2",))
+    spec.qparams = dict(input_weight_bits=8, weight_bits=4, activation_bits=4)
+    return spec
