@@ -267,7 +267,7 @@ final class QuantizedModelConversionTests: XCTestCase {
                 }
             }
         }
-        XCTAssertEqual(equal, 31)
+        XCTAssertEqual(equal, 33)
         XCTAssertEqual(refused, 40)
     }
 }
