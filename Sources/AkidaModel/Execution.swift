@@ -12,14 +12,19 @@ final class Workspace {
     let pool: UnsafeMutableBufferPointer<Int64>
     let lanes32: UnsafeMutableBufferPointer<Int32>
     let lanes64: UnsafeMutableBufferPointer<Int64>
+    /// The rewritten input of a step that feeds its neural layer another input (a transposed
+    /// layer's zero-stuffed input).
+    let stepInput: UnsafeMutableBufferPointer<Int32>
 
     init(layers: [CompiledLayer]) {
         intOut = layers.map { .allocate(capacity: $0.outDType == .float32 ? 0 : $0.outCount) }
         floatOut = layers.map { .allocate(capacity: $0.outDType == .float32 ? $0.outCount : 0) }
-        var pad = 1, inSize = 1, grid = 1, lanes = 1, outs = 1
+        var pad = 1, inSize = 1, grid = 1, lanes = 1, outs = 1, stepIn = 0
         for l in layers {
             outs = max(outs, l.outCount)
-            guard let n = (l.step as? NeuralStep)?.neural else { continue }
+            guard let step = l.step as? NeuralStep else { continue }
+            stepIn = max(stepIn, step.rewrittenInputCount)
+            let n = step.neural
             let c = n.inShape[2]
             pad = max(pad, n.a0.paddedSize * n.a1.paddedSize * c)
             inSize = max(inSize, n.inShape.reduce(1, *))
@@ -33,12 +38,13 @@ final class Workspace {
         pool = .allocate(capacity: outs)
         lanes32 = .allocate(capacity: lanes)
         lanes64 = .allocate(capacity: lanes)
+        stepInput = .allocate(capacity: stepIn)
     }
 
     func deallocate() {
         intOut.forEach { $0.deallocate() }
         floatOut.forEach { $0.deallocate() }
-        [padded, shifted, stage, lanes32].forEach { $0.deallocate() }
+        [padded, shifted, stage, lanes32, stepInput].forEach { $0.deallocate() }
         [acc, pool, lanes64].forEach { $0.deallocate() }
     }
 

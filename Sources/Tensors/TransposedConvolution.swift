@@ -22,32 +22,40 @@ public struct TransposedAxis: Equatable, Sendable {
     }
 }
 
-/// Transposed convolution of x (N, H, W, C) with a Keras kernel (kh, kw, F, C) → (N, OH, OW, F).
-public func conv2DTransposeScatter<T: FloatingPoint>(
-    _ x: [T], n: Int, c: Int, kernel: [T], filters f: Int, rows: TransposedAxis, cols: TransposedAxis
-) -> [T] {
+/// Visits every (input pixel, kernel tap) pair of a transposed convolution whose output pixel lies
+/// inside the output, in the order both scatter kernels accumulate: batch, input row, kernel row,
+/// input column, kernel column. `body` gets the flat input pixel, output pixel and tap indices.
+@inline(__always)
+func forEachTransposedTap(n: Int, rows: TransposedAxis, cols: TransposedAxis, _ body: (Int, Int, Int) -> Void) {
     let (h, w, oh, ow) = (rows.input, cols.input, rows.output, cols.output)
-    var out = [T](repeating: 0, count: n * oh * ow * f)
     for b in 0..<n {
         for iy in 0..<h {
             for ky in 0..<rows.kernel {
                 let oy = iy * rows.stride + ky - rows.padBefore
                 guard oy >= 0, oy < oh else { continue }
                 for ix in 0..<w {
-                    let xbase = ((b * h + iy) * w + ix) * c
                     for kx in 0..<cols.kernel {
                         let ox = ix * cols.stride + kx - cols.padBefore
                         guard ox >= 0, ox < ow else { continue }
-                        let obase = ((b * oh + oy) * ow + ox) * f
-                        let kbase = (ky * cols.kernel + kx) * f * c
-                        for fi in 0..<f {
-                            var sum: T = 0
-                            for ci in 0..<c { sum += x[xbase + ci] * kernel[kbase + fi * c + ci] }
-                            out[obase + fi] += sum
-                        }
+                        body((b * h + iy) * w + ix, (b * oh + oy) * ow + ox, ky * cols.kernel + kx)
                     }
                 }
             }
+        }
+    }
+}
+
+/// Transposed convolution of x (N, H, W, C) with a Keras kernel (kh, kw, F, C) → (N, OH, OW, F).
+public func conv2DTransposeScatter<T: FloatingPoint>(
+    _ x: [T], n: Int, c: Int, kernel: [T], filters f: Int, rows: TransposedAxis, cols: TransposedAxis
+) -> [T] {
+    var out = [T](repeating: 0, count: n * rows.output * cols.output * f)
+    forEachTransposedTap(n: n, rows: rows, cols: cols) { pixel, outPixel, tap in
+        let (xbase, obase, kbase) = (pixel * c, outPixel * f, tap * f * c)
+        for fi in 0..<f {
+            var sum: T = 0
+            for ci in 0..<c { sum += x[xbase + ci] * kernel[kbase + fi * c + ci] }
+            out[obase + fi] += sum
         }
     }
     return out
@@ -57,24 +65,10 @@ public func conv2DTransposeScatter<T: FloatingPoint>(
 public func depthwiseConv2DTransposeScatter<T: FloatingPoint>(
     _ x: [T], n: Int, c: Int, kernel: [T], rows: TransposedAxis, cols: TransposedAxis
 ) -> [T] {
-    let (h, w, oh, ow) = (rows.input, cols.input, rows.output, cols.output)
-    var out = [T](repeating: 0, count: n * oh * ow * c)
-    for b in 0..<n {
-        for iy in 0..<h {
-            for ky in 0..<rows.kernel {
-                let oy = iy * rows.stride + ky - rows.padBefore
-                guard oy >= 0, oy < oh else { continue }
-                for ix in 0..<w {
-                    let xbase = ((b * h + iy) * w + ix) * c
-                    for kx in 0..<cols.kernel {
-                        let ox = ix * cols.stride + kx - cols.padBefore
-                        guard ox >= 0, ox < ow else { continue }
-                        let obase = ((b * oh + oy) * ow + ox) * c, kbase = (ky * cols.kernel + kx) * c
-                        for ci in 0..<c { out[obase + ci] += x[xbase + ci] * kernel[kbase + ci] }
-                    }
-                }
-            }
-        }
+    var out = [T](repeating: 0, count: n * rows.output * cols.output * c)
+    forEachTransposedTap(n: n, rows: rows, cols: cols) { pixel, outPixel, tap in
+        let (xbase, obase, kbase) = (pixel * c, outPixel * c, tap * c)
+        for ci in 0..<c { out[obase + ci] += x[xbase + ci] * kernel[kbase + ci] }
     }
     return out
 }

@@ -37,6 +37,8 @@ struct TransposedStep: LayerStep, NeuralStep {
     let stuffedWidth: Int
     let stuffedCount: Int
 
+    var rewrittenInputCount: Int { stuffedCount }
+
     /// Compiles a transposed layer as `Inner`, a stride-1 'valid' true convolution over its input
     /// stuffed with stride − 1 zeros between samples.
     static func compile<Inner: NeuralLayer>(_ r: LayerReader, as inner: Inner.Type) throws -> CompiledLayer {
@@ -64,15 +66,14 @@ struct TransposedStep: LayerStep, NeuralStep {
     func run(_ io: StepIO) throws {
         let x = try io.requireInput()
         let (d0, d1, c) = input
-        var stuffed = [Int32](repeating: 0, count: stuffedCount)
+        let stuffed = UnsafeMutableBufferPointer(rebasing: io.workspace.stepInput[0..<stuffedCount])
+        stuffed.initialize(repeating: 0)
         for i in 0..<d0 {
             for j in 0..<d1 {
                 let dst = ((before + i * Self.stride) * stuffedWidth + before + j * Self.stride) * c
                 for ch in 0..<c { stuffed[dst + ch] = x[(i * d1 + j) * c + ch] }
             }
         }
-        try stuffed.withUnsafeBufferPointer {
-            try io.workspace.runNeural(neural, input: $0, out: io.out, name: io.layer.name)
-        }
+        try io.workspace.runNeural(neural, input: UnsafeBufferPointer(stuffed), out: io.out, name: io.layer.name)
     }
 }

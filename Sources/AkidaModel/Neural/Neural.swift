@@ -118,6 +118,12 @@ struct ActivationV1 {
 /// A step that runs a Neural, whose buffers the workspace sizes.
 protocol NeuralStep {
     var neural: Neural { get }
+    /// Values of the input the step rewrites for its neural layer (0: it passes its input on).
+    var rewrittenInputCount: Int { get }
+}
+
+extension NeuralStep {
+    var rewrittenInputCount: Int { 0 }
 }
 
 extension Neural: LayerStep, NeuralStep {
