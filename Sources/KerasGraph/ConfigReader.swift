@@ -58,6 +58,17 @@ public struct ConfigReader {
         }
     }
 
+    /// What every convolution-family layer reads, in this order: `kernel_size`, `strides`
+    /// (default 1), `padding`, `use_bias` (default true) and the fused `activation`.
+    public func convolutionWindow() throws -> (
+        kernel: [Int], strides: [Int], padding: PaddingMode, useBias: Bool, activation: ActivationFunction
+    ) {
+        (
+            try pair("kernel_size"), try pair("strides", default: 1), try padding(), bool("use_bias", default: true),
+            try activation()
+        )
+    }
+
     public func requireSimpleConvolution() throws {
         if let d = config["dilation_rate"], (try? pair("dilation_rate")) != [1, 1] {
             throw error("dilation_rate \(d) is not supported (only 1)")

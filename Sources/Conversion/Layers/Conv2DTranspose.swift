@@ -63,12 +63,7 @@ struct Conv2DTransposeConverter: BlockConverter {
 extension AkidaAssembler {
     mutating func addConvolutionTransposeV2(_ block: MatchedBlock, depthwise: Bool, inbounds: [String]) throws {
         let conv = block.root, name = conv.name
-        if block.lut != nil {
-            throw ConversionError(
-                kind: .unsupported, layer: name, rule: "lut-activation",
-                message: "LUT activations (QuantizedActivation) are not supported by SpikeForge's converter",
-                fix: "use a ReLU activation, or convert this model with cnn2snn", referenceType: "NotImplementedError")
-        }
+        try refuseLUTActivation(block)
         guard let input = shapes(of: inbounds).first else {
             throw ConversionError(
                 kind: .structure, layer: name, rule: "shape-inference",

@@ -5,15 +5,20 @@ import AkidaModel
 import Quantization
 
 extension AkidaAssembler {
+    /// SpikeForge converts no LUT activation (QuantizedActivation) yet: a block holding one is
+    /// refused, naming its main layer.
+    func refuseLUTActivation(_ block: MatchedBlock) throws {
+        guard block.lut != nil else { return }
+        throw ConversionError(
+            kind: .unsupported, layer: block.root.name, rule: "lut-activation",
+            message: "LUT activations (QuantizedActivation) are not supported by SpikeForge's converter",
+            fix: "use a ReLU activation, or convert this model with cnn2snn", referenceType: "NotImplementedError")
+    }
+
     /// The Akida 2.0 convolution of a block: `type` is `.inputConv2D`, `.conv2D` or `.depthwiseConv2D`.
     mutating func addConvolutionV2(_ block: MatchedBlock, type: AkidaLayerType, inbounds: [String]) throws {
         let conv = block.root, name = conv.name
-        if block.lut != nil {
-            throw ConversionError(
-                kind: .unsupported, layer: name, rule: "lut-activation",
-                message: "LUT activations (QuantizedActivation) are not supported by SpikeForge's converter",
-                fix: "use a ReLU activation, or convert this model with cnn2snn", referenceType: "NotImplementedError")
-        }
+        try refuseLUTActivation(block)
         let input = try convolutionInput(conv, fromModelInput: type == .inputConv2D, inbounds: inbounds)
         let output = try outputShape(of: block)
         let bb = conv.neuralBufferBits, oq = block.outputQuantizer

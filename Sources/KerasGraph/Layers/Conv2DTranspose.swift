@@ -21,11 +21,7 @@ public struct Conv2DTransposeLayer: KerasLayerType {
             throw reader.error("output_padding \(p) is not supported (only None)")
         }
         filters = try reader.positiveInt("filters")
-        kernel = try reader.pair("kernel_size")
-        strides = try reader.pair("strides", default: 1)
-        padding = try reader.padding()
-        useBias = reader.bool("use_bias", default: true)
-        activation = try reader.activation()
+        (kernel, strides, padding, useBias, activation) = try reader.convolutionWindow()
     }
 
     func axes(_ input: [Int]) -> (TransposedAxis, TransposedAxis) {

@@ -20,11 +20,7 @@ public struct SeparableConv2DLayer: KerasLayerType {
         try reader.requireSimpleConvolution()
         filters = try reader.positiveInt("filters")
         multiplier = try reader.positiveInt("depth_multiplier", default: 1)
-        kernel = try reader.pair("kernel_size")
-        strides = try reader.pair("strides", default: 1)
-        padding = try reader.padding()
-        useBias = reader.bool("use_bias", default: true)
-        activation = try reader.activation()
+        (kernel, strides, padding, useBias, activation) = try reader.convolutionWindow()
     }
 
     public func outputShape(_ inputs: ShapeInputs) throws -> [Int] {
