@@ -1,0 +1,92 @@
+// Engine: the model report from model files (the entry point of the CLI and the service) and its
+// JSON form (the body of GET /v1/models/{id}/report; field names in openapi.yaml).
+import AkidaModel
+import Foundation
+import JSON
+import Tensors
+
+extension ModelReport {
+    /// Loads the three representations and reports on the first `maxSamples` rows of `samples`.
+    public static func build(
+        floatAt float: URL, quantizedAt quantized: URL, akidaAt akida: URL?, samples: NDArray, maxSamples: Int = 512,
+        histogramBins: Int = 16
+    ) throws -> ModelReport {
+        guard case .float(let floatModel, _) = try LoadedModel.load(contentsOf: float) else {
+            throw EngineError.wrongKind("the report needs the float model the quantized model came from")
+        }
+        let akidaModel = try akida.map { url -> AkidaModel in
+            guard case .akida(let model) = try LoadedModel.load(contentsOf: url) else {
+                throw EngineError.wrongKind("the report's Akida model is not an Akida model")
+            }
+            return model
+        }
+        let rows = samples.shape.first ?? 0
+        let batch = rows > maxSamples ? try BatchRows.slice(samples, 0..<maxSamples) : samples
+        return try build(
+            float: floatModel, quantized: try ModelOperations.quantizedModel(at: quantized), akida: akidaModel,
+            samples: batch, histogramBins: histogramBins)
+    }
+
+    /// Layers by quantized-vs-float SNR, lowest first (layers without a float comparison left out).
+    public func worstLayers(_ count: Int = 3) -> [LayerReport] {
+        let compared = layers.filter { $0.quantizedVsFloat?.snrDB != nil }
+        return Array(compared.sorted { $0.quantizedVsFloat!.snrDB! < $1.quantizedVsFloat!.snrDB! }.prefix(count))
+    }
+
+    public var json: JSONValue {
+        .object([
+            ("samples", .integer(Int64(samples))),
+            ("histogram_bins", .integer(Int64(histogramBins))),
+            ("worst_layers", .array(worstLayers().map { .string($0.name) })),
+            ("layers", .array(layers.map(\.json))),
+        ])
+    }
+}
+
+extension LayerReport {
+    public var json: JSONValue {
+        .object([
+            ("name", .string(name)),
+            ("class_name", .string(className)),
+            ("float_layer", floatLayer.map(JSONValue.string) ?? .null),
+            ("folded_float_layers", .array(foldedFloatLayers.map(JSONValue.string))),
+            ("akida_layer", akidaLayer.map(JSONValue.string) ?? .null),
+            ("output_shape", .array(outputShape.map { .integer(Int64($0)) })),
+            ("parameters", .integer(Int64(parameters))),
+            ("weight_bits", weightBits.map { .integer(Int64($0)) } ?? .null),
+            ("activation_bits", activationBits.map { .integer(Int64($0)) } ?? .null),
+            ("quantized_vs_float", quantizedVsFloat?.json ?? .null),
+            ("akida_vs_quantized", akidaVsQuantized?.json ?? .null),
+            ("saturation", number(saturation)),
+            ("sparsity", number(sparsity)),
+            ("akida_sparsity", number(akidaSparsity)),
+            ("weight_histogram", weightHistogram?.json ?? .null),
+            ("activation_histogram", activationHistogram.json),
+            ("marks", .array(marks.map { .object([("rule", .string($0.rule)), ("detail", .string($0.detail))]) })),
+        ])
+    }
+}
+
+extension ErrorFigures {
+    public var json: JSONValue {
+        .object([
+            ("snr_db", number(snrDB)), ("max_abs", number(maxAbs)), ("mean_abs", number(meanAbs)),
+            ("max_steps", number(maxSteps)), ("mean_steps", number(meanSteps)), ("cosine", number(cosine)),
+        ])
+    }
+}
+
+extension Histogram {
+    public var json: JSONValue {
+        .object([
+            ("lower", number(lower)), ("upper", number(upper)),
+            ("counts", .array(counts.map { .integer(Int64($0)) })),
+        ])
+    }
+}
+
+/// A finite number as a JSON float, anything else (absent, NaN, infinite) as null.
+func number(_ value: Double?) -> JSONValue {
+    guard let value, value.isFinite else { return .null }
+    return .float(value)
+}
