@@ -18,7 +18,9 @@ protocol EngineJob {
 
 enum EngineJobs {
     /// The engine's job kinds, one type each.
-    static let kinds: [EngineJob.Type] = [QuantizeJob.self, CalibrateJob.self, ConvertJob.self, InferJob.self]
+    static let kinds: [EngineJob.Type] = [
+        QuantizeJob.self, CalibrateJob.self, ConvertJob.self, InferJob.self, ReportJob.self,
+    ]
 
     static func register(on service: Service) {
         for job in kinds {

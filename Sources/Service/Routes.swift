@@ -34,7 +34,10 @@ extension Service {
         router.add(
             .GET, "/v1/models/{id}",
             mapped { [unowned self] request in
-                .json(object: Representation.model(try model(request)))
+                let model = try model(request)
+                var object = Representation.model(model)
+                object["lineage"] = try lineage(model)
+                return .json(object: object)
             })
         router.add(
             .GET, "/v1/models/{id}/download", engineMapped { [unowned self] request in try modelDownload(request) })

@@ -154,6 +154,7 @@ public final class Service {
         EngineJobs.register(on: self)
         ModelImport.register(on: self)
         registerEngineRoutes()
+        registerReportRoutes()
     }
 
     /// Adds a job kind. `validate` runs when the job is submitted (throw to refuse with 422);

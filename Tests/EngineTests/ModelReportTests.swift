@@ -9,23 +9,23 @@ import TestSupport
 import XCTest
 
 final class ModelReportTests: XCTestCase {
-    let name = "digits_trained"
+    let caseName = "digits_trained"
 
     func report(rows: Int?) throws -> ModelReport {
-        var inputs = try NPY.read(contentsOf: Fixtures.file(name, "inputs.npy"))
+        var inputs = try NPY.read(contentsOf: Fixtures.file(caseName, "inputs.npy"))
         if let rows { inputs = try BatchRows.slice(inputs, 0..<rows) }
         return try ModelReport.build(
-            floatAt: Fixtures.file(name, "model.h5"), quantizedAt: Fixtures.file(name, "quantized.h5"),
-            akidaAt: Fixtures.file(name, "akida_v2.json"), samples: inputs, maxSamples: 1000)
+            floatAt: Fixtures.file(caseName, "model.h5"), quantizedAt: Fixtures.file(caseName, "quantized.h5"),
+            akidaAt: Fixtures.file(caseName, "akida_v2.json"), samples: inputs, maxSamples: 1000)
     }
 
     func floats(_ file: String) throws -> [Double] {
-        try NPY.read(contentsOf: Fixtures.file(name, file)).doubles()
+        try NPY.read(contentsOf: Fixtures.file(caseName, file)).doubles()
     }
 
     func npz(_ file: String) throws -> [String: [Double]] {
         Dictionary(
-            try NPZ.read(contentsOf: Fixtures.file(name, file)).map { ($0.name, $0.array.doubles()) },
+            try NPZ.read(contentsOf: Fixtures.file(caseName, file)).map { ($0.name, $0.array.doubles()) },
             uniquingKeysWith: { a, _ in a })
     }
 
@@ -62,7 +62,7 @@ final class ModelReportTests: XCTestCase {
         XCTAssertEqual(try XCTUnwrap(got.cosine), want.cos, accuracy: 1e-6)
 
         // Steps: the reference's own record of the output step per class (meta.json quant_out_step).
-        let meta = try Fixtures.meta(name)
+        let meta = try Fixtures.meta(caseName)
         let steps = try XCTUnwrap((meta["checks"] as? [String: Any])?["quant_out_step"] as? [Double])
         let akida = try floats("akida_v2_out.npy")
         let stepErrors = akida.indices.map { abs(akida[$0] - quantized[$0]) / steps[$0 % steps.count] }
@@ -74,12 +74,18 @@ final class ModelReportTests: XCTestCase {
         XCTAssertEqual(
             try XCTUnwrap(akidaGot.meanSteps), stepErrors.reduce(0, +) / Double(stepErrors.count),
             accuracy: 1e-3 * stepErrors.max()!)
-        XCTAssertTrue(report.worstLayers().contains { $0.name == "dequantizer" || $0.name == "dense" })
+        let snrs = report.layers.compactMap { $0.quantizedVsFloat?.snrDB }
+        XCTAssertEqual(report.worstLayers(snrs.count).compactMap { $0.quantizedVsFloat?.snrDB }, snrs.sorted())
+        for row in report.layers {
+        }
+        for row in report.worstLayers() {
+            print("worst layer \(row.name): SNR \(row.quantizedVsFloat?.snrDB ?? .nan) dB vs float")
+        }
     }
 
     func testPerLayerFiguresEqualThoseOfTheLayerDumps() throws {
         let quant = try npz("quant_layers.npz"), akida = try npz("akida_v2_layers.npz")
-        let rows = try XCTUnwrap(Fixtures.meta(name)["layer_dump_samples"] as? Int)
+        let rows = try XCTUnwrap(Fixtures.meta(caseName)["layer_dump_samples"] as? Int)
         let report = try report(rows: rows)
 
         let conv0 = try layer(report, "conv_0")
@@ -114,7 +120,7 @@ final class ModelReportTests: XCTestCase {
         XCTAssertEqual(got.maxAbs, want.maxAbs)
         XCTAssertEqual(try XCTUnwrap(got.maxSteps), want.maxAbs)
         XCTAssertEqual(try XCTUnwrap(got.snrDB), want.snr, accuracy: 1e-9)
-        let flattened = try XCTUnwrap((Fixtures.meta(name)["checks"] as? [String: Any])?["per_axis_flatten"] as? [String])
+        let flattened = try XCTUnwrap((Fixtures.meta(caseName)["checks"] as? [String: Any])?["per_axis_flatten"] as? [String])
         XCTAssertEqual(flattened, ["flatten"])
         XCTAssertTrue(dense.marks.contains { $0.rule == "flatten-shift-dropped" })
         XCTAssertTrue(try layer(report, "flatten").marks.contains { $0.rule == "flatten-shift-dropped" })

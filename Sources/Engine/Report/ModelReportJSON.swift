@@ -45,25 +45,26 @@ extension ModelReport {
 
 extension LayerReport {
     public var json: JSONValue {
-        .object([
-            ("name", .string(name)),
-            ("class_name", .string(className)),
-            ("float_layer", floatLayer.map(JSONValue.string) ?? .null),
-            ("folded_float_layers", .array(foldedFloatLayers.map(JSONValue.string))),
-            ("akida_layer", akidaLayer.map(JSONValue.string) ?? .null),
-            ("output_shape", .array(outputShape.map { .integer(Int64($0)) })),
-            ("parameters", .integer(Int64(parameters))),
-            ("weight_bits", weightBits.map { .integer(Int64($0)) } ?? .null),
-            ("activation_bits", activationBits.map { .integer(Int64($0)) } ?? .null),
-            ("quantized_vs_float", quantizedVsFloat?.json ?? .null),
-            ("akida_vs_quantized", akidaVsQuantized?.json ?? .null),
-            ("saturation", number(saturation)),
-            ("sparsity", number(sparsity)),
-            ("akida_sparsity", number(akidaSparsity)),
-            ("weight_histogram", weightHistogram?.json ?? .null),
-            ("activation_histogram", activationHistogram.json),
-            ("marks", .array(marks.map { .object([("rule", .string($0.rule)), ("detail", .string($0.detail))]) })),
-        ])
+        func string(_ text: String?) -> JSONValue { text.map(JSONValue.string) ?? .null }
+        func integer(_ value: Int?) -> JSONValue { value.map { .integer(Int64($0)) } ?? .null }
+        let marks: [JSONValue] = self.marks.map { .object([("rule", .string($0.rule)), ("detail", .string($0.detail))]) }
+        var pairs: [(String, JSONValue)] = [("name", .string(name)), ("class_name", .string(className))]
+        pairs.append(("float_layer", string(floatLayer)))
+        pairs.append(("folded_float_layers", .array(foldedFloatLayers.map(JSONValue.string))))
+        pairs.append(("akida_layer", string(akidaLayer)))
+        pairs.append(("output_shape", .array(outputShape.map { .integer(Int64($0)) })))
+        pairs.append(("parameters", integer(parameters)))
+        pairs.append(("weight_bits", integer(weightBits)))
+        pairs.append(("activation_bits", integer(activationBits)))
+        pairs.append(("quantized_vs_float", quantizedVsFloat?.json ?? .null))
+        pairs.append(("akida_vs_quantized", akidaVsQuantized?.json ?? .null))
+        pairs.append(("saturation", number(saturation)))
+        pairs.append(("sparsity", number(sparsity)))
+        pairs.append(("akida_sparsity", number(akidaSparsity)))
+        pairs.append(("weight_histogram", weightHistogram?.json ?? .null))
+        pairs.append(("activation_histogram", activationHistogram.json))
+        pairs.append(("marks", .array(marks)))
+        return .object(pairs)
     }
 }
 
