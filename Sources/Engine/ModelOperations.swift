@@ -30,11 +30,11 @@ public enum ModelOperations {
     public static func quantize(floatAt url: URL, request: QuantizeRequest) throws -> QuantizeOutcome {
         let options = try request.options()
         let file = try KerasH5.read(url)
-        guard case .float = try LoadedModel.keras(file) else {
+        guard case .float(let float, _) = try LoadedModel.keras(file) else {
             throw EngineError.wrongKind(
                 "the model is already quantized; quantize its float model, or calibrate it instead")
         }
-        return try outcome(Quantizer.quantize(file, options: options))
+        return try outcome(Quantizer.quantize(file, options: options), float: float, request.calibration)
     }
 
     /// Calibrates the quantized model at `quantized` again against its float model at `float`.
@@ -43,16 +43,21 @@ public enum ModelOperations {
     ) throws -> QuantizeOutcome {
         let params = try request.params()
         let model = try quantizedModel(at: quantized)
+        let floatFile = try KerasH5.read(float)
         return try outcome(
-            Quantizer.calibrate(model, float: KerasH5.read(float), params: params, options: request.calibration.options)
-        )
+            Quantizer.calibrate(model, float: floatFile, params: params, options: request.calibration.options),
+            float: try FloatModel(file: floatFile), request.calibration)
     }
 
-    static func outcome(_ result: QuantizationResult) throws -> QuantizeOutcome {
+    static func outcome(
+        _ result: QuantizationResult, float: FloatModel, _ calibration: CalibrationRequest
+    ) throws -> QuantizeOutcome {
         let info = ModelInfo(keras: try KerasGraph.ModelDescription(file: result.model.kerasModelFile()))
+        let qa = try CalibrationQA.assess(float: float, quantized: result.model, request: calibration)
         return QuantizeOutcome(
             model: result.model, warnings: result.warnings.map(\.message),
-            notes: result.sanitizeNotes.map(\.description), fullyQuantized: result.fullyQuantized, info: info)
+            notes: result.sanitizeNotes.map(\.description), fullyQuantized: result.fullyQuantized, info: info,
+            calibrationQA: qa)
     }
 
     /// Every reason the quantized model at `url` cannot be converted for `target`.

@@ -15,6 +15,8 @@ public struct QuantizeOutcome {
     public var notes: [String]
     public var fullyQuantized: Bool
     public var info: ModelInfo
+    /// How trustworthy the calibrated ranges are (samples, stability, outliers, clipping, advice).
+    public var calibrationQA: CalibrationQA
 
     /// Writes the model as a tf_keras .h5 that quantizeml loads.
     public func save(to url: URL) throws {

@@ -80,6 +80,8 @@ enum EngineJobs {
         return try resultJSON([
             "model_id": record.id, "warnings": outcome.warnings, "notes": outcome.notes,
             "fully_quantized": outcome.fullyQuantized,
+            "calibration_qa": try JSONSerialization.jsonObject(
+                with: Data(outcome.calibrationQA.json.serialized(pretty: false).utf8)),
         ])
     }
 }

@@ -55,6 +55,11 @@ final class ReportAPITests: XCTestCase {
         let quantized = try runJob(
             "quantize", ["model_id": floatID, "dataset_id": calibrationID, "num_samples": 256, "batch_size": 32])
         let quantizedID = try XCTUnwrap(quantized["model_id"] as? String)
+        let qa = try XCTUnwrap(quantized["calibration_qa"] as? [String: Any])
+        XCTAssertEqual(qa["samples_used"] as? Int, 256)
+        XCTAssertEqual(qa["random_samples"] as? Bool, false)
+        XCTAssertEqual(qa["batches"] as? Int, 8)
+        XCTAssertEqual((qa["layers"] as? [[String: Any]])?.compactMap { $0["name"] as? String }, ["relu_0", "relu_1"])
         let akidaID = try XCTUnwrap(try runJob("convert", ["model_id": quantizedID])["model_id"] as? String)
 
         // Lineage: the quantized model's parent, calibration dataset and job.
