@@ -13,16 +13,18 @@ public enum TensorFiles {
     /// The first array of a .npy or .npz dataset file (told apart by content); `subject` names the
     /// dataset in the error for an empty archive.
     public static func firstArray(contentsOf url: URL, subject: String) throws -> NDArray {
+        guard let first = try datasetArrays(contentsOf: url).first else {
+            throw DatasetError("\(subject) holds no arrays")
+        }
+        return first.array
+    }
+
+    /// Named arrays of a .npy or .npz dataset file told apart by content (a .npy's one array is named "").
+    public static func datasetArrays(contentsOf url: URL) throws -> [(name: String, array: NDArray)] {
         let handle = try FileHandle(forReadingFrom: url)
         let head = [UInt8](try handle.read(upToCount: 4) ?? Data())
         try? handle.close()
-        if head == zipMagic {
-            guard let first = try NPZ.read(contentsOf: url).first else {
-                throw DatasetError("\(subject) holds no arrays")
-            }
-            return first.array
-        }
-        return try NPY.read(contentsOf: url)
+        return head == zipMagic ? try NPZ.read(contentsOf: url) : [("", try NPY.read(contentsOf: url))]
     }
 
     /// Named arrays of a .npz file, or the one unnamed array of a .npy (by extension).

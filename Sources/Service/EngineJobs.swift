@@ -19,7 +19,7 @@ protocol EngineJob {
 enum EngineJobs {
     /// The engine's job kinds, one type each.
     static let kinds: [EngineJob.Type] = [
-        QuantizeJob.self, CalibrateJob.self, ConvertJob.self, InferJob.self, ReportJob.self,
+        QuantizeJob.self, CalibrateJob.self, ConvertJob.self, InferJob.self, ReportJob.self, EvaluateJob.self,
     ]
 
     static func register(on service: Service) {

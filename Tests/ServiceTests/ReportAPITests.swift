@@ -109,6 +109,27 @@ final class ReportAPITests: XCTestCase {
         XCTAssertEqual(
             (try layer(cached.object, "relu_0")["akida_vs_quantized"] as? [String: Any])?["max_abs"] as? Double, 0)
 
+        // Evaluate: the Akida model and its ancestors, labels as a second dataset or in one .npz.
+        let accuracy = try XCTUnwrap(Fixtures.meta(caseName)["accuracy"] as? [String: Double])
+        let labelsID = try upload("/v1/datasets", "labels.npy")
+        let npz = try NPZ.encode([
+            ("x", try NPY.read(contentsOf: Fixtures.file(caseName, "inputs.npy"))),
+            ("y", try NPY.read(contentsOf: Fixtures.file(caseName, "labels.npy"))),
+        ])
+        let labelled = try harness.uploadMultipart("/v1/datasets", file: npz, filename: "digits.npz")
+        XCTAssertEqual(labelled.status, 201, labelled.text)
+        for params in [
+            ["model_id": akidaID, "dataset_id": inputsID, "labels_dataset_id": labelsID],
+            ["model_id": akidaID, "dataset_id": try XCTUnwrap(labelled.object["id"] as? String)],
+        ] {
+            let scores = try XCTUnwrap(try runJob("evaluate", params)["representations"] as? [[String: Any]])
+            XCTAssertEqual(scores.map { $0["model_id"] as? String }, [akidaID, quantizedID, floatID])
+            for (score, key) in zip(scores, ["akida_v2", "quantized", "float"]) {
+                XCTAssertEqual(try XCTUnwrap(score["top1"] as? Double), try XCTUnwrap(accuracy[key]), accuracy: 1e-12)
+                XCTAssertEqual((score["confusion"] as? [[Int]])?.count, 10)
+            }
+        }
+
         // A float model has nothing to compare with.
         XCTAssertEqual(try harness.send("GET", "/v1/models/\(floatID)/report").status, 422)
     }
