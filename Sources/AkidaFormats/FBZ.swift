@@ -4,6 +4,7 @@
 import AkidaModel
 import CZlib
 import Foundation
+import JSON
 
 /// Limits applied when reading a blob (guards against corrupt or hostile files).
 public struct FBZLimits: Sendable, Equatable {
@@ -16,7 +17,10 @@ public struct FBZLimits: Sendable, Equatable {
 public enum FBZ {
     /// "\x89SFBZ\r\n\x1a": not text, and detects line-ending or 7-bit mangling.
     public static let magic: [UInt8] = [0x89, 0x53, 0x46, 0x42, 0x5A, 0x0D, 0x0A, 0x1A]
-    public static let formatVersion: UInt16 = 1
+    /// Version 2 adds a metadata section after the layers; a file without metadata is written as
+    /// version 1, byte for byte as before.
+    public static let formatVersion: UInt16 = 2
+    static let versionWithoutMetadata: UInt16 = 1
     static let headerSize = 40
     static let flagCompressed: UInt16 = 1
 
@@ -28,12 +32,21 @@ public enum FBZ {
     // MARK: Writing
 
     /// Encodes `model`; `compressed: false` stores the body as is (for inspection and tests).
-    public static func encode(_ model: AkidaModel, compressed: Bool = true, level: Int32 = 9) throws -> [UInt8] {
-        let body = encodeBody(model)
+    /// `metadata` (a JSON object, e.g. provenance) makes a version 2 file.
+    public static func encode(
+        _ model: AkidaModel, metadata: JSONValue? = nil, compressed: Bool = true, level: Int32 = 9
+    ) throws -> [UInt8] {
+        var body = encodeBody(model)
+        if let metadata {
+            guard metadata.objectPairs != nil else { throw AkidaFormatError.invalidBlob("metadata must be a JSON object") }
+            var w = ByteWriter()
+            w.string(metadata.serialized())
+            body += w.bytes
+        }
         let payload = compressed ? try deflate(body, level: level) : body
         var header = ByteWriter()
         header.bytes = magic
-        header.u16(formatVersion)
+        header.u16(metadata == nil ? versionWithoutMetadata : formatVersion)
         header.u16(compressed ? flagCompressed : 0)
         header.u64(UInt64(body.count))
         header.u64(UInt64(payload.count))
@@ -63,6 +76,13 @@ public enum FBZ {
     // MARK: Reading
 
     public static func decode(_ blob: [UInt8], limits: FBZLimits = .default) throws -> AkidaModel {
+        try decodeWithMetadata(blob, limits: limits).model
+    }
+
+    /// The model and the metadata object of a version 2 file (nil for version 1).
+    public static func decodeWithMetadata(
+        _ blob: [UInt8], limits: FBZLimits = .default
+    ) throws -> (model: AkidaModel, metadata: JSONValue?) {
         func bad(_ s: String) -> AkidaFormatError { .invalidBlob(s) }
         guard blob.count >= headerSize else {
             throw bad(
@@ -79,8 +99,10 @@ public enum FBZ {
         guard crc(Array(blob[0..<headerSize - 4])) == headerCRC else {
             throw bad("header checksum mismatch (corrupt file)")
         }
-        guard version == formatVersion else {
-            throw bad("format version \(version) is not supported (this reader handles version \(formatVersion))")
+        guard version == formatVersion || version == versionWithoutMetadata else {
+            throw bad(
+                "format version \(version) is not supported (this reader handles versions \(versionWithoutMetadata) "
+                    + "and \(formatVersion))")
         }
         guard flags & ~flagCompressed == 0 else { throw bad("unknown flags 0x\(String(flags, radix: 16))") }
         guard bodyLength <= UInt64(limits.maxBodyBytes) else {
@@ -114,7 +136,7 @@ public enum FBZ {
         }
         guard crc(body) == bodyCRC else { throw bad("body checksum mismatch (corrupt file)") }
         do {
-            return try decodeBody(body)
+            return try decodeBody(body, withMetadata: version >= formatVersion)
         } catch let e as AkidaModelError {
             throw bad(e.description)
         }
@@ -173,7 +195,7 @@ public enum FBZ {
         return w.bytes
     }
 
-    static func decodeBody(_ body: [UInt8]) throws -> AkidaModel {
+    static func decodeBody(_ body: [UInt8], withMetadata: Bool) throws -> (model: AkidaModel, metadata: JSONValue?) {
         var r = ByteReader(body[...])
         let version = try r.string()
         guard let ip = AkidaIPVersion(rawValue: try r.string()) else {
@@ -222,11 +244,21 @@ public enum FBZ {
                     name: name, type: type, parameters: params, variables: variables,
                     inbounds: inbounds, inputShapes: inputShapes, outputShape: try r.shape()))
         }
-        guard r.remaining == 0 else {
-            throw AkidaFormatError.invalidBlob("\(r.remaining) unexpected bytes after the last layer")
+        var metadata: JSONValue?
+        if withMetadata {
+            let text = try r.string()
+            guard let value = try? JSONValue(parsing: text), value.objectPairs != nil else {
+                throw AkidaFormatError.invalidBlob("the metadata section is not a JSON object")
+            }
+            metadata = value
         }
-        return try AkidaModel(
+        guard r.remaining == 0 else {
+            throw AkidaFormatError.invalidBlob(
+                "\(r.remaining) unexpected bytes after the \(withMetadata ? "metadata" : "last layer")")
+        }
+        let model = try AkidaModel(
             akidaVersion: version, ipVersion: ip, layers: layers, inputShape: inputShape, outputShape: outputShape)
+        return (model, metadata)
     }
 
     private static func shapeCount(_ shape: [Int], available: Int, elementSize: Int) throws -> Int {

@@ -18,9 +18,10 @@ public struct QuantizeOutcome {
     /// How trustworthy the calibrated ranges are (samples, stability, outliers, clipping, advice).
     public var calibrationQA: CalibrationQA
 
-    /// Writes the model as a tf_keras .h5 that quantizeml loads.
-    public func save(to url: URL) throws {
-        try KerasH5.write(model.kerasModelFile(), to: url)
+    /// Writes the model as a tf_keras .h5 that quantizeml loads, with `provenance` as a root attribute.
+    public func save(to url: URL, provenance: Provenance? = nil) throws {
+        let attributes = provenance.map { [(KerasH5.provenanceAttribute, $0.json.serialized())] } ?? []
+        try KerasH5.write(model.kerasModelFile(), to: url, rootAttributes: attributes)
     }
 }
 
@@ -32,8 +33,10 @@ public struct ConvertOutcome {
 
     public var info: ModelInfo { ModelInfo(akida: model, format: .fbz) }
 
-    /// The model as a .fbz container.
-    public func fbz() throws -> [UInt8] { try FBZ.encode(model) }
+    /// The model as a .fbz container; with `provenance`, in its metadata section (format version 2).
+    public func fbz(provenance: Provenance? = nil) throws -> [UInt8] {
+        try FBZ.encode(model, metadata: provenance.map { .object([("provenance", $0.json)]) })
+    }
 
     /// Writes Akida JSON when the path ends in ".json", a .fbz container otherwise.
     public func save(to url: URL) throws { try AkidaModelFile.save(model, to: url) }

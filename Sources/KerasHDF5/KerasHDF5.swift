@@ -170,9 +170,10 @@ public enum KerasH5 {
     // MARK: Writing
 
     /// Writes `model` in the layout tf_keras's `model.save(path, save_format="h5")` produces,
-    /// so tf_keras (and quantizeml for quantized models) load it. Written to a temporary file
-    /// next to `url`, then moved into place.
-    public static func write(_ model: KerasModelFile, to url: URL) throws {
+    /// so tf_keras (and quantizeml for quantized models) load it, plus `rootAttributes` (string
+    /// attributes Keras ignores, e.g. provenance). Written to a temporary file next to `url`, then
+    /// moved into place.
+    public static func write(_ model: KerasModelFile, to url: URL, rootAttributes: [(String, String)] = []) throws {
         try validate(model)
         let temporary = url.deletingLastPathComponent()
             .appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
@@ -182,6 +183,9 @@ public enum KerasH5 {
             try HDF5.check(file) { .writeFailed("cannot create \(temporary.path): \($0)") }
             defer { H5Fclose(file) }
             try writeModel(model, file)
+            for (name, value) in rootAttributes {
+                try HDF5.writeStrings(file, name, [value], scalar: true, utf8: true)
+            }
             try HDF5.check(H5Fflush(file, H5F_SCOPE_GLOBAL)) { .writeFailed("flush failed: \($0)") }
         }
         guard rename(temporary.path, url.path) == 0 else {

@@ -62,21 +62,28 @@ enum EngineJobs {
 
     static func baseName(_ name: String) -> String { (name as NSString).deletingPathExtension }
 
+    /// What the job writes into its artifact: its type and parameters, the parent and dataset blobs.
+    static func provenance(_ context: JobContext, parent: ModelRecord, dataset: DatasetRecord?) throws -> Provenance {
+        Provenance(
+            operation: context.type, parameters: try JSONValue(parsing: context.paramsJSON),
+            parentSHA256: parent.sha256, datasetSHA256: dataset?.sha256)
+    }
+
     /// The body of `quantize` and `calibrate`: runs `operation` and stores its model as a child of
     /// `parent`.
     static func quantizeRun(
-        _ context: JobContext, _ environment: JobEnvironment, name: String, parent: String,
-        _ operation: () throws -> QuantizeOutcome
+        _ context: JobContext, _ environment: JobEnvironment, name: String, parent: ModelRecord,
+        dataset: DatasetRecord?, _ operation: () throws -> QuantizeOutcome
     ) throws -> String {
         try context.progress(phase: "loading", done: 0, total: 1)
         let outcome = try run(context, operation)
         try context.checkpoint()
         let file = environment.scratchFile(suffix: ".h5")
         defer { try? FileManager.default.removeItem(at: file) }
-        try outcome.save(to: file)
+        try outcome.save(to: file, provenance: try provenance(context, parent: parent, dataset: dataset))
         let record = try environment.storeModel(
             contentsOf: file, name: name, format: ModelFormat.h5.rawValue, kind: ModelKind.quantized.rawValue,
-            descriptionJSON: outcome.info.json, parent: parent, sourceJob: context.id)
+            descriptionJSON: outcome.info.json, parent: parent.id, sourceJob: context.id)
         return try resultJSON([
             "model_id": record.id, "warnings": outcome.warnings, "notes": outcome.notes,
             "fully_quantized": outcome.fullyQuantized,
@@ -108,7 +115,7 @@ struct QuantizeJob: EngineJob {
     }
 
     func run(_ context: JobContext, _ environment: JobEnvironment) throws -> String {
-        try EngineJobs.quantizeRun(context, environment, name: name, parent: model.id) {
+        try EngineJobs.quantizeRun(context, environment, name: name, parent: model, dataset: calibration.dataset) {
             let request = QuantizeRequest(
                 qparams: qparams, qConfig: qConfig, calibration: try calibration.request(context, environment))
             return try ModelOperations.quantize(floatAt: try environment.file(model.sha256), request: request)
@@ -149,7 +156,7 @@ struct CalibrateJob: EngineJob {
     }
 
     func run(_ context: JobContext, _ environment: JobEnvironment) throws -> String {
-        try EngineJobs.quantizeRun(context, environment, name: name, parent: model.id) {
+        try EngineJobs.quantizeRun(context, environment, name: name, parent: model, dataset: calibration.dataset) {
             let request = QuantizeRequest(qparams: qparams, calibration: try calibration.request(context, environment))
             return try ModelOperations.calibrate(
                 quantizedAt: try environment.file(model.sha256), floatAt: try environment.file(float.sha256),
@@ -184,7 +191,7 @@ struct ConvertJob: EngineJob {
         }
         try context.checkpoint()
         let record = try environment.storeModel(
-            Data(try output.fbz()), name: name, format: ModelFormat.fbz.rawValue, kind: ModelKind.akida.rawValue,
+            Data(try output.fbz(provenance: try EngineJobs.provenance(context, parent: model, dataset: nil))), name: name, format: ModelFormat.fbz.rawValue, kind: ModelKind.akida.rawValue,
             descriptionJSON: output.info.json, parent: model.id, sourceJob: context.id)
         try context.progress(phase: "converting", done: 1, total: 1)
         return try EngineJobs.resultJSON([

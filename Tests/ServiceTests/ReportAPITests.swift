@@ -2,6 +2,7 @@
 // uploaded, quantized with its calibration samples and converted; the report's last-layer figures
 // are checked against figures computed here from the reference's outputs (float_out.npy,
 // quant_out.npy, akida_v2_out.npy), and the job path (Prefer: respond-async) returns the same report.
+import Engine
 import Foundation
 import HTTPServer
 import NumPyIO
@@ -69,6 +70,27 @@ final class ReportAPITests: XCTestCase {
         XCTAssertEqual(lineage["datasetId"] as? String, calibrationID)
         XCTAssertEqual(lineage["jobType"] as? String, "quantize")
         XCTAssertEqual(lineage["jobId"] as? String, model["sourceJobId"] as? String)
+
+        // Provenance inside the artifacts: the parent's and the dataset's sha256.
+        let directory = try makeTempDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        for (id, parent, dataset, file) in [
+            (quantizedID, floatID, calibrationID as String?, "q.h5"), (akidaID, quantizedID, nil, "a.fbz"),
+        ] {
+            let download = try harness.send("GET", "/v1/models/\(id)/download")
+            XCTAssertEqual(download.status, 200)
+            let url = directory.appendingPathComponent(file)
+            try Data(download.body).write(to: url)
+            let provenance = try XCTUnwrap(try Provenance.read(contentsOf: url))
+            XCTAssertEqual(
+                provenance["parent_model_sha256"]?.string,
+                try harness.send("GET", "/v1/models/\(parent)").object["sha256"] as? String)
+            XCTAssertEqual(
+                provenance["dataset_sha256"]?.string,
+                try dataset.map { try harness.send("GET", "/v1/datasets/\($0)").object["sha256"] as? String } ?? nil)
+            XCTAssertEqual(provenance["operation"]?.string, file == "q.h5" ? "quantize" : "convert")
+            XCTAssertEqual(provenance["parameters"]?["model_id"]?.string, parent)
+        }
 
         // Default samples: the calibration set.
         let byDefault = try harness.send("GET", "/v1/models/\(quantizedID)/report")
