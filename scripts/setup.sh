@@ -2,7 +2,8 @@
 # Installs what building SpikeForge needs on Debian 12: the C libraries' -dev packages.
 # Safe to run repeatedly: it only calls apt-get when something is missing.
 set -euo pipefail
-packages=(libmicrohttpd-dev libhdf5-dev zlib1g-dev libsqlite3-dev pkg-config)
+packages=(libmicrohttpd-dev libhdf5-dev zlib1g-dev libsqlite3-dev pkg-config
+  chromium python3)  # the last two: scripts/browser-test.py
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
