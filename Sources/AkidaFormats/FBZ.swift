@@ -38,7 +38,9 @@ public enum FBZ {
     ) throws -> [UInt8] {
         var body = encodeBody(model)
         if let metadata {
-            guard metadata.objectPairs != nil else { throw AkidaFormatError.invalidBlob("metadata must be a JSON object") }
+            guard metadata.objectPairs != nil else {
+                throw AkidaFormatError.invalidBlob("metadata must be a JSON object")
+            }
             var w = ByteWriter()
             w.string(metadata.serialized())
             body += w.bytes

@@ -21,7 +21,8 @@ public struct Provenance: Sendable {
     public var createdAt: Date
 
     public init(
-        operation: String, parameters: JSONValue, parentSHA256: String?, datasetSHA256: String?, createdAt: Date = Date()
+        operation: String, parameters: JSONValue, parentSHA256: String?, datasetSHA256: String?,
+        createdAt: Date = Date()
     ) {
         self.operation = operation
         self.parameters = parameters

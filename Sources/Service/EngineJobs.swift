@@ -191,7 +191,8 @@ struct ConvertJob: EngineJob {
         }
         try context.checkpoint()
         let record = try environment.storeModel(
-            Data(try output.fbz(provenance: try EngineJobs.provenance(context, parent: model, dataset: nil))), name: name, format: ModelFormat.fbz.rawValue, kind: ModelKind.akida.rawValue,
+            Data(try output.fbz(provenance: try EngineJobs.provenance(context, parent: model, dataset: nil))),
+            name: name, format: ModelFormat.fbz.rawValue, kind: ModelKind.akida.rawValue,
             descriptionJSON: output.info.json, parent: model.id, sourceJob: context.id)
         try context.progress(phase: "converting", done: 1, total: 1)
         return try EngineJobs.resultJSON([

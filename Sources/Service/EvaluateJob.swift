@@ -37,7 +37,8 @@ struct EvaluateJob: EngineJob {
             return (try EngineJobs.array(dataset, environment), try EngineJobs.array(labels, environment))
         }
         let arrays = try TensorFiles.datasetArrays(contentsOf: try environment.file(dataset.sha256))
-        guard let x = arrays.first(where: { $0.name == "x" })?.array, let y = arrays.first(where: { $0.name == "y" })?.array
+        guard let x = arrays.first(where: { $0.name == "x" })?.array,
+            let y = arrays.first(where: { $0.name == "y" })?.array
         else {
             throw DatasetError(
                 "dataset \(dataset.id) must be an .npz with arrays 'x' (inputs) and 'y' (labels), or give the labels "

@@ -64,12 +64,14 @@ extension Service {
         switch job.state {
         case .succeeded:
             guard let result = Representation.json(job.resultJSON) as? [String: Any] else {
-                throw HTTPProblem(status: 500, detail: "report job \(job.id) has no result", type: ServiceProblems.base + "internal")
+                throw HTTPProblem(
+                    status: 500, detail: "report job \(job.id) has no result", type: ServiceProblems.base + "internal")
             }
             return .json(object: result)
         case .failed:
             throw job.problem.map { ServiceProblems.http($0) }
-                ?? HTTPProblem(status: 500, detail: "report job \(job.id) failed", type: ServiceProblems.base + "internal")
+                ?? HTTPProblem(
+                    status: 500, detail: "report job \(job.id) failed", type: ServiceProblems.base + "internal")
         default:
             return reportAnswer(pending: job)
         }

@@ -45,7 +45,8 @@ final class CalibrationQATests: XCTestCase {
         XCTAssertTrue(random.advice.contains { $0.contains("random") })
 
         let inputs = try NPY.read(contentsOf: Fixtures.file("digits_trained", "calibration.npy"))
-        let tiny = try assess("digits_trained", samples: try BatchRows.slice(inputs, 0..<8), numSamples: nil, batchSize: 4)
+        let tiny = try assess(
+            "digits_trained", samples: try BatchRows.slice(inputs, 0..<8), numSamples: nil, batchSize: 4)
         XCTAssertEqual(tiny.samplesUsed, 8)
         XCTAssertEqual(tiny.batches, 2)
         XCTAssertTrue(tiny.advice.contains { $0.contains("only 8 samples") })

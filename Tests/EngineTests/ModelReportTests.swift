@@ -34,7 +34,9 @@ final class ModelReportTests: XCTestCase {
     }
 
     /// SNR, max/mean error and cosine of `noisy` against `reference`, written out here on purpose.
-    func figures(_ noisy: [Double], _ reference: [Double]) -> (snr: Double, maxAbs: Double, meanAbs: Double, cos: Double) {
+    func figures(
+        _ noisy: [Double], _ reference: [Double]
+    ) -> (snr: Double, maxAbs: Double, meanAbs: Double, cos: Double) {
         let noise = zip(noisy, reference).map { ($0 - $1) * ($0 - $1) }.reduce(0, +)
         let signal = reference.map { $0 * $0 }.reduce(0, +)
         let errors = zip(noisy, reference).map { abs($0 - $1) }
@@ -107,7 +109,8 @@ final class ModelReportTests: XCTestCase {
             XCTAssertEqual(
                 try XCTUnwrap(row.saturation), Double(values.filter { $0 >= top }.count) / Double(values.count),
                 accuracy: 1e-12)
-            XCTAssertEqual(row.sparsity, Double(values.filter { $0 == 0 }.count) / Double(values.count), accuracy: 1e-12)
+            XCTAssertEqual(
+                row.sparsity, Double(values.filter { $0 == 0 }.count) / Double(values.count), accuracy: 1e-12)
             XCTAssertEqual(row.activationHistogram.counts.reduce(0, +), values.count)
         }
 
@@ -120,7 +123,8 @@ final class ModelReportTests: XCTestCase {
         XCTAssertEqual(got.maxAbs, want.maxAbs)
         XCTAssertEqual(try XCTUnwrap(got.maxSteps), want.maxAbs)
         XCTAssertEqual(try XCTUnwrap(got.snrDB), want.snr, accuracy: 1e-9)
-        let flattened = try XCTUnwrap((Fixtures.meta(caseName)["checks"] as? [String: Any])?["per_axis_flatten"] as? [String])
+        let flattened = try XCTUnwrap(
+            (Fixtures.meta(caseName)["checks"] as? [String: Any])?["per_axis_flatten"] as? [String])
         XCTAssertEqual(flattened, ["flatten"])
         XCTAssertTrue(dense.marks.contains { $0.rule == "flatten-shift-dropped" })
         XCTAssertTrue(try layer(report, "flatten").marks.contains { $0.rule == "flatten-shift-dropped" })

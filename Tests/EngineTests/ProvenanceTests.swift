@@ -10,7 +10,8 @@ import XCTest
 
 final class ProvenanceTests: XCTestCase {
     let provenance = Provenance(
-        operation: "quantize", parameters: .object([("batch_size", .integer(32))]), parentSHA256: String(repeating: "a", count: 64),
+        operation: "quantize", parameters: .object([("batch_size", .integer(32))]),
+        parentSHA256: String(repeating: "a", count: 64),
         datasetSHA256: nil, createdAt: Date(timeIntervalSince1970: 1_800_000_000))
 
     func check(_ read: JSONValue?) throws {
@@ -30,7 +31,8 @@ final class ProvenanceTests: XCTestCase {
         let directory = try makeTempDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let calibration = CalibrationRequest(
-            samples: try TensorFiles.firstArray(contentsOf: Fixtures.file("mlp", "calibration.npy"), subject: "samples"),
+            samples: try TensorFiles.firstArray(
+                contentsOf: Fixtures.file("mlp", "calibration.npy"), subject: "samples"),
             batchSize: 16)
         let outcome = try ModelOperations.quantize(
             floatAt: Fixtures.file("mlp", "model.h5"),
@@ -38,7 +40,8 @@ final class ProvenanceTests: XCTestCase {
         let url = directory.appendingPathComponent("q.h5")
         try outcome.save(to: url, provenance: provenance)
         try check(try Provenance.read(contentsOf: url))
-        XCTAssertEqual(try ModelOperations.qConfig(at: url), try ModelOperations.qConfig(at: Fixtures.file("mlp", "quantized.h5")))
+        XCTAssertEqual(
+            try ModelOperations.qConfig(at: url), try ModelOperations.qConfig(at: Fixtures.file("mlp", "quantized.h5")))
     }
 
     func testFBZMetadataRoundTripsAndFormatOneStillLoads() throws {
@@ -47,7 +50,9 @@ final class ProvenanceTests: XCTestCase {
         XCTAssertEqual(oldBytes[8], 1, "the fixture is a format version 1 file")
         guard case .akida(let model) = try LoadedModel.load(contentsOf: old) else { return XCTFail("not Akida") }
         XCTAssertNil(try Provenance.read(contentsOf: old))
-        guard case .akida(let reference) = try LoadedModel.load(contentsOf: Fixtures.file("digits_trained", "akida_v2.json"))
+        guard
+            case .akida(let reference) = try LoadedModel.load(
+                contentsOf: Fixtures.file("digits_trained", "akida_v2.json"))
         else { return XCTFail("not Akida") }
         XCTAssertEqual(model, reference)
 

@@ -42,7 +42,9 @@ public struct CalibrationQA: Sendable {
     static let fewSamples = 100
 
     /// Assesses the ranges of `quantized` (calibrated from `float` with `request`).
-    public static func assess(float: FloatModel, quantized: QuantizedModel, request: CalibrationRequest) throws
+    public static func assess(
+        float: FloatModel, quantized: QuantizedModel, request: CalibrationRequest
+    ) throws
         -> CalibrationQA
     {
         let options = request.options
@@ -58,7 +60,8 @@ public struct CalibrationQA: Sendable {
             sampleCount: samples.shape.first ?? 0, numSamples: options.numSamples, batchSize: options.batchSize)
         let links = LayerAlignment.floatLinks(quantized: quantized, float: float.graph)
         let observed = quantized.layers.filter {
-            $0.variable("output_quantizer/range_max") != nil && links[$0.name].map { float.layer(named: $0.layer) } != nil
+            $0.variable("output_quantizer/range_max") != nil
+                && links[$0.name].map { float.layer(named: $0.layer) } != nil
         }
         var stats = [String: (maxima: [Double], percentiles: [Double], clipped: Int, count: Int)]()
         let capture = Set(observed.compactMap { links[$0.name]?.layer })

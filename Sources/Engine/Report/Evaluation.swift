@@ -41,7 +41,8 @@ public enum Evaluation {
         }
         let width = rows == 0 ? 0 : outputs.count / rows
         let targets = y.doubles()
-        if targets.count == rows, width > 1, targets.allSatisfy({ $0 == $0.rounded() && $0 >= 0 && $0 < Double(width) }) {
+        if targets.count == rows, width > 1, targets.allSatisfy({ $0 == $0.rounded() && $0 >= 0 && $0 < Double(width) })
+        {
             return classification(kind: model.kind, outputs: outputs, width: width, labels: targets.map { Int($0) })
         }
         guard targets.count == outputs.count else {
@@ -58,7 +59,9 @@ public enum Evaluation {
 
     /// Top-1/top-5 and the confusion matrix of row-wise class scores. Ties rank the lower index first
     /// (numpy's argmax).
-    public static func classification(kind: ModelKind, outputs: [Float], width: Int, labels: [Int])
+    public static func classification(
+        kind: ModelKind, outputs: [Float], width: Int, labels: [Int]
+    )
         -> RepresentationScore
     {
         var top1 = 0, top5 = 0

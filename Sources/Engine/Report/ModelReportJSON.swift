@@ -47,7 +47,9 @@ extension LayerReport {
     public var json: JSONValue {
         func string(_ text: String?) -> JSONValue { text.map(JSONValue.string) ?? .null }
         func integer(_ value: Int?) -> JSONValue { value.map { .integer(Int64($0)) } ?? .null }
-        let marks: [JSONValue] = self.marks.map { .object([("rule", .string($0.rule)), ("detail", .string($0.detail))]) }
+        let marks: [JSONValue] = self.marks.map {
+            .object([("rule", .string($0.rule)), ("detail", .string($0.detail))])
+        }
         var pairs: [(String, JSONValue)] = [("name", .string(name)), ("class_name", .string(className))]
         pairs.append(("float_layer", string(floatLayer)))
         pairs.append(("folded_float_layers", .array(foldedFloatLayers.map(JSONValue.string))))
