@@ -43,69 +43,90 @@ public struct ModelReport: Sendable {
     public var histogramBins: Int
     public var layers: [LayerReport]
 
-    /// Compares the representations on `samples` (a batch of model inputs).
+    /// Samples run at once: every layer's outputs of one batch are held in memory together.
+    static let batchSize = 32
+    /// Activation histograms are drawn from at most this many values per layer (evenly strided).
+    static let histogramValues = 100_000
+
+    /// Compares the representations on `samples` (a batch of model inputs), run in batches.
     public static func build(
         float: FloatModel, quantized: QuantizedModel, akida: AkidaModel?, samples: NDArray, histogramBins: Int = 16
     ) throws -> ModelReport {
+        let rows = samples.shape.first ?? 0
+        guard rows > 0 else { throw DatasetError("the report needs at least one sample") }
         let floatLinks = LayerAlignment.floatLinks(quantized: quantized, float: float.graph)
         let capture = Set(floatLinks.values.map(\.layer)).filter { float.layer(named: $0) != nil }
-        let floatOutputs = try float.forward(try float.prepareInputs([samples]), capture: capture).captured
-        let quantizedOutputs = try QuantizedEngine(model: quantized).layerOutputs(samples)
-        let shapes = quantizedOutputs.mapValues { Array($0.shape.dropFirst()) }
-        var akidaOutputs: [String: AkidaTensor] = [:]
-        var akidaLinks: [String: String] = [:]
-        if let akida {
-            let input = try LoadedModel.akida(akida).akidaInput(samples, shape: akida.inputShape)
-            let run = try AkidaSimulator(model: akida).forwardAllLayers(input)
-            akidaOutputs = Dictionary(run.layerOutputs.map { ($0.name, $0.tensor) }, uniquingKeysWith: { a, _ in a })
-            akidaLinks = LayerAlignment.akidaLinks(quantized: quantized, akida: akida, shapes: shapes)
-        }
-        let akidaByQuantized = Dictionary(akidaLinks.map { ($0.value, $0.key) }, uniquingKeysWith: { a, _ in a })
-        let marks = ReportMarks.find(quantized: quantized, outputs: quantizedOutputs)
-        var layers: [LayerReport] = []
-        for layer in quantized.layers where layer.baseClassName != "InputLayer" {
-            guard let output = quantizedOutputs[layer.name] else { continue }
-            let value = LayerValues(output, input: layer.inputs.first.flatMap { quantizedOutputs[$0.layer] })
-            let link = floatLinks[layer.name]
-            var row = LayerReport(
-                name: layer.name, className: layer.baseClassName, floatLayer: link?.layer,
-                foldedFloatLayers: link?.folded ?? [], akidaLayer: akidaByQuantized[layer.name],
-                outputShape: Array(output.shape.dropFirst()), parameters: parameterCount(layer),
-                weightBits: weightBits(layer), activationBits: activationBits(layer, output),
-                saturation: value.valueBits.map { ReportStatistics.saturatedFraction(value.payloads, valueBits: $0) },
-                sparsity: ReportStatistics.zeroFraction(value.payloads),
-                weightHistogram: weights(layer).map { ReportStatistics.histogram($0, bins: histogramBins) },
-                activationHistogram: ReportStatistics.histogram(value.floats, bins: histogramBins),
-                marks: marks[layer.name] ?? [])
-            if let link, let reference = floatOutputs[link.layer] {
-                if reference.scalars.count == value.floats.count {
-                    row.quantizedVsFloat = ReportStatistics.compare(
-                        value.floats, reference: reference.scalars, steps: value.steps)
-                } else {
-                    row.marks.append(
-                        ReportMark(
-                            rule: "shape-mismatch",
-                            detail: "float layer '\(link.layer)' has \(reference.shape.dropFirst()) outputs, the "
-                                + "quantized layer \(row.outputShape): not compared"))
+        let engine = try QuantizedEngine(model: quantized)
+        let simulator = try akida.map { try AkidaSimulator(model: $0) }
+        var accumulators: [String: LayerAccumulator] = [:]
+        var akidaByQuantized: [String: String] = [:]
+        var marks: [String: [ReportMark]] = [:]
+        for start in stride(from: 0, to: rows, by: batchSize) {
+            let batch = try BatchRows.slice(samples, start..<min(rows, start + batchSize))
+            let floatOutputs = try float.forward(try float.prepareInputs([batch]), capture: capture).captured
+            let quantizedOutputs = try engine.layerOutputs(batch)
+            var akidaOutputs: [String: AkidaTensor] = [:]
+            if let akida, let simulator {
+                let run = try simulator.forwardAllLayers(
+                    try LoadedModel.akida(akida).akidaInput(batch, shape: akida.inputShape))
+                akidaOutputs = Dictionary(
+                    run.layerOutputs.map { ($0.name, $0.tensor) }, uniquingKeysWith: { a, _ in a })
+            }
+            if start == 0 {
+                let shapes = quantizedOutputs.mapValues { Array($0.shape.dropFirst()) }
+                let links =
+                    akida.map { LayerAlignment.akidaLinks(quantized: quantized, akida: $0, shapes: shapes) } ?? [:]
+                akidaByQuantized = Dictionary(links.map { ($0.value, $0.key) }, uniquingKeysWith: { a, _ in a })
+                marks = ReportMarks.find(quantized: quantized, outputs: quantizedOutputs)
+            }
+            for layer in quantized.layers where layer.baseClassName != "InputLayer" {
+                guard let output = quantizedOutputs[layer.name] else { continue }
+                let value = LayerValues(output, input: layer.inputs.first.flatMap { quantizedOutputs[$0.layer] })
+                let perSample = output.shape.dropFirst().reduce(1, *)
+                var accumulator =
+                    accumulators[layer.name]
+                    ?? LayerAccumulator(
+                        stride: max(1, perSample * rows / histogramValues), bits: activationBits(layer, output))
+                accumulator.add(value)
+                if let link = floatLinks[layer.name], let reference = floatOutputs[link.layer] {
+                    accumulator.addFloat(
+                        value, reference.scalars, name: link.layer, shape: Array(reference.shape.dropFirst()))
                 }
+                if let name = akidaByQuantized[layer.name], let tensor = akidaOutputs[name],
+                    tensor.count == value.floats.count
+                {
+                    accumulator.addAkida(tensor, value)
+                }
+                accumulators[layer.name] = accumulator
             }
-            if let name = row.akidaLayer, let tensor = akidaOutputs[name], tensor.count == value.floats.count {
-                row.akidaSparsity = tensor.zeroFraction
-                row.akidaVsQuantized = akidaError(tensor, value)
+        }
+        var layers: [LayerReport] = []
+        for layer in quantized.layers {
+            guard let accumulator = accumulators[layer.name] else { continue }
+            let link = floatLinks[layer.name]
+            var rowMarks = marks[layer.name] ?? []
+            if let mismatch = accumulator.floatShape, let link {
+                rowMarks.append(
+                    ReportMark(
+                        rule: "shape-mismatch",
+                        detail: "float layer '\(link.layer)' has \(mismatch) outputs, the quantized layer "
+                            + "\(accumulator.outputShape): not compared"))
             }
-            layers.append(row)
+            layers.append(
+                LayerReport(
+                    name: layer.name, className: layer.baseClassName, floatLayer: link?.layer,
+                    foldedFloatLayers: link?.folded ?? [], akidaLayer: akidaByQuantized[layer.name],
+                    outputShape: accumulator.outputShape, parameters: parameterCount(layer),
+                    weightBits: weightBits(layer), activationBits: accumulator.bits,
+                    quantizedVsFloat: accumulator.floatError?.figures,
+                    akidaVsQuantized: accumulator.akidaError?.figures,
+                    saturation: accumulator.saturation, sparsity: accumulator.sparsity,
+                    akidaSparsity: accumulator.akidaSparsity,
+                    weightHistogram: weights(layer).map { ReportStatistics.histogram($0, bins: histogramBins) },
+                    activationHistogram: ReportStatistics.histogram(accumulator.histogramSample, bins: histogramBins),
+                    marks: rowMarks))
         }
-        return ModelReport(samples: samples.shape.first ?? 0, histogramBins: histogramBins, layers: layers)
-    }
-
-    /// Akida integers against the quantized integers (one step = one integer); Akida floats (a
-    /// Dequantizer) against the dequantized values in the quantized layer's steps.
-    static func akidaError(_ tensor: AkidaTensor, _ value: LayerValues) -> ErrorFigures {
-        if tensor.dtype == .float32 || value.valueBits == nil {
-            let floats = tensor.dtype == .float32 ? tensor.floats : tensor.integers.map(Float.init)
-            return ReportStatistics.compare(floats, reference: value.floats, steps: value.steps)
-        }
-        return ReportStatistics.compare(tensor.integers.map(Float.init), reference: value.payloads, steps: [1])
+        return ModelReport(samples: rows, histogramBins: histogramBins, layers: layers)
     }
 
     static let kernelNames = ["kernel", "depthwise_kernel", "pointwise_kernel"]
@@ -133,8 +154,69 @@ public struct ModelReport: Sendable {
     }
 }
 
+/// One layer's figures, summed over the batches.
+struct LayerAccumulator {
+    /// Every `stride`-th output value goes into the histogram sample.
+    let stride: Int
+    let bits: Int?
+    var outputShape: [Int] = []
+    var count = 0, zeros = 0, saturated = 0, valueBits: Int?
+    var akidaCount = 0, akidaZeros = 0
+    var floatError: ErrorAccumulator?, akidaError: ErrorAccumulator?
+    /// The float layer's per-sample shape when it cannot be compared.
+    var floatShape: [Int]?
+    var histogramSample: [Float] = []
+
+    init(stride: Int, bits: Int?) {
+        self.stride = stride
+        self.bits = bits
+    }
+
+    mutating func add(_ value: LayerValues) {
+        outputShape = value.shape
+        valueBits = value.valueBits
+        for (i, v) in value.floats.enumerated() where (count + i) % stride == 0 { histogramSample.append(v) }
+        count += value.payloads.count
+        zeros += value.payloads.lazy.filter { $0 == 0 }.count
+        if let bits = value.valueBits { saturated += ReportStatistics.saturatedCount(value.payloads, valueBits: bits) }
+    }
+
+    mutating func addFloat(_ value: LayerValues, _ reference: [Float], name: String, shape: [Int]) {
+        guard reference.count == value.floats.count else {
+            floatShape = shape
+            return
+        }
+        var error = floatError ?? ErrorAccumulator()
+        error.add(value.floats, reference: reference, steps: value.steps)
+        floatError = error
+    }
+
+    /// Akida integers against the quantized integers (one step = one integer); Akida floats (a
+    /// Dequantizer) against the dequantized values in the quantized layer's steps.
+    mutating func addAkida(_ tensor: AkidaTensor, _ value: LayerValues) {
+        var error = akidaError ?? ErrorAccumulator()
+        if tensor.dtype == .float32 || value.valueBits == nil {
+            let floats = tensor.dtype == .float32 ? tensor.floats : tensor.integers.map(Float.init)
+            error.add(floats, reference: value.floats, steps: value.steps)
+        } else {
+            error.add(tensor.integers.map(Float.init), reference: value.payloads, steps: [1])
+        }
+        akidaError = error
+        akidaCount += tensor.count
+        akidaZeros +=
+            tensor.dtype == .float32
+            ? tensor.floats.lazy.filter { $0 == 0 }.count : tensor.integers.lazy.filter { $0 == 0 }.count
+    }
+
+    var sparsity: Double { count == 0 ? 0 : Double(zeros) / Double(count) }
+    var saturation: Double? { valueBits == nil || count == 0 ? nil : Double(saturated) / Double(count) }
+    var akidaSparsity: Double? { akidaCount == 0 ? nil : Double(akidaZeros) / Double(akidaCount) }
+}
+
 /// A quantized layer's output as the report reads it: integer payloads, float values and steps.
 struct LayerValues {
+    /// Per-sample shape.
+    var shape: [Int]
     var payloads: [Float]
     var floats: [Float]
     var valueBits: Int?
@@ -143,6 +225,7 @@ struct LayerValues {
     var steps: [Double]?
 
     init(_ output: QValue, input: QValue?) {
+        shape = Array(output.shape.dropFirst())
         switch output {
         case .quantized(let q):
             payloads = q.values

@@ -23,14 +23,20 @@ public struct Histogram: Equatable, Sendable {
     public var counts: [Int]
 }
 
-public enum ReportStatistics {
-    /// The error of `values` against `reference`; `steps` holds one quantization step per channel
-    /// (the last axis, of length `steps.count`) or is nil when the values have none.
-    public static func compare(_ values: [Float], reference: [Float], steps: [Double]?) -> ErrorFigures {
+/// Sums from which `ErrorFigures` are computed, added batch by batch.
+public struct ErrorAccumulator: Sendable {
+    var signal = 0.0, noise = 0.0, dot = 0.0, norm = 0.0, maxAbs = 0.0, sumAbs = 0.0
+    var maxSteps = 0.0, sumSteps = 0.0, count = 0
+    var hasSteps = true
+
+    public init() {}
+
+    /// Adds `values` against `reference` (same length, channels last); `steps` holds one
+    /// quantization step per channel (the last axis, of length `steps.count`), or is nil.
+    public mutating func add(_ values: [Float], reference: [Float], steps: [Double]?) {
         precondition(values.count == reference.count, "compared arrays differ in length")
-        var signal = 0.0, noise = 0.0, dot = 0.0, norm = 0.0, maxAbs = 0.0, sumAbs = 0.0
-        var maxSteps = 0.0, sumSteps = 0.0
         let usable = steps.flatMap { $0.isEmpty || $0.contains(where: { !($0 > 0) }) ? nil : $0 }
+        if usable == nil { hasSteps = false }
         for i in values.indices {
             let v = Double(values[i]), r = Double(reference[i])
             let difference = abs(v - r)
@@ -46,11 +52,24 @@ public enum ReportStatistics {
                 sumSteps += inSteps
             }
         }
-        let n = Double(max(values.count, 1))
+        count += values.count
+    }
+
+    public var figures: ErrorFigures {
+        let n = Double(max(count, 1))
         return ErrorFigures(
             snrDB: noise > 0 ? 10 * log10(signal / noise) : nil, maxAbs: maxAbs, meanAbs: sumAbs / n,
-            maxSteps: usable == nil ? nil : maxSteps, meanSteps: usable == nil ? nil : sumSteps / n,
+            maxSteps: hasSteps ? maxSteps : nil, meanSteps: hasSteps ? sumSteps / n : nil,
             cosine: signal > 0 && norm > 0 ? dot / (signal.squareRoot() * norm.squareRoot()) : nil)
+    }
+}
+
+public enum ReportStatistics {
+    /// The error of `values` against `reference` in one go (see `ErrorAccumulator.add`).
+    public static func compare(_ values: [Float], reference: [Float], steps: [Double]?) -> ErrorFigures {
+        var accumulator = ErrorAccumulator()
+        accumulator.add(values, reference: reference, steps: steps)
+        return accumulator.figures
     }
 
     /// Share of values equal to zero.
@@ -60,8 +79,12 @@ public enum ReportStatistics {
 
     /// Share of integer payloads at the ends of the range [-2^valueBits, 2^valueBits − 1].
     public static func saturatedFraction(_ payloads: [Float], valueBits: Int) -> Double {
+        payloads.isEmpty ? 0 : Double(saturatedCount(payloads, valueBits: valueBits)) / Double(payloads.count)
+    }
+
+    public static func saturatedCount(_ payloads: [Float], valueBits: Int) -> Int {
         let top = Float(sign: .plus, exponent: valueBits, significand: 1)
-        return fraction(payloads) { $0 >= top - 1 || $0 <= -top }
+        return payloads.lazy.filter { $0 >= top - 1 || $0 <= -top }.count
     }
 
     public static func fraction(_ values: [Float], where predicate: (Float) -> Bool) -> Double {
