@@ -211,6 +211,21 @@ def main():
             assert hashlib.sha256(f.read()).hexdigest() == model["sha256"], "downloaded bytes differ from the stored model"
         print(f"browser-test: downloaded {saved[0]} ({model['size']} bytes, sha256 matches)")
 
+        # The evaluate job's page: a confusion matrix per representation over every sample; the
+        # quantize job's page: the calibration QA.
+        evaluate = api(base, "/v1/jobs?type=evaluate")["items"][0]
+        tools.js(f"location.hash = '#/jobs/{evaluate['id']}'")
+        totals = wait_until("the confusion matrices", lambda: tools.js(
+            "[...document.querySelectorAll('table.confusion')].map((t) => [...t.querySelectorAll('td')]"
+            ".reduce((s, c) => s + Number(c.textContent), 0))"), 20)
+        assert totals == [360, 360, 360], f"confusion matrices sum to {totals}"
+        tools.screenshot(os.path.join(artifacts, "evaluate-job-page.png"))
+        quantize = api(base, "/v1/jobs?type=quantize")["items"][0]
+        tools.js(f"location.hash = '#/jobs/{quantize['id']}'")
+        wait_until("the calibration QA", lambda: tools.js("document.querySelectorAll('#qa-advice li').length") > 0, 20)
+        assert "256 samples" in tools.js("document.getElementById('page').innerText")
+        tools.screenshot(os.path.join(artifacts, "quantize-job-page.png"))
+
         # A failed job's page: the error with layer/rule/fix, line breaks kept.
         quantized_id = model["lineage"]["parentModelId"]
         job = api(base, "/v1/jobs", {"type": "convert", "params": {"model_id": quantized_id, "akida_version": "v1"}})
