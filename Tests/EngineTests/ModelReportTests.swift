@@ -3,6 +3,8 @@
 // akida_v2_layers.npz): SpikeForge reproduces those outputs, so its report must give their numbers.
 import Engine
 import Foundation
+import KerasGraph
+import KerasHDF5
 import NumPyIO
 import Tensors
 import TestSupport
@@ -113,6 +115,26 @@ final class ModelReportTests: XCTestCase {
                 row.sparsity, Double(values.filter { $0 == 0 }.count) / Double(values.count), accuracy: 1e-12)
             XCTAssertEqual(row.activationHistogram.counts.reduce(0, +), values.count)
         }
+
+        // relu_0 carries cross-layer equalization's rate: compared with the float ReLU after dividing
+        // by it. Figures here: the reference's integers (quant_layers.npz), the rate stored in
+        // quantized.h5 and the float ReLU (tf_keras-exact float engine).
+        let float = try FloatModel(file: KerasH5.read(Fixtures.file(caseName, "model.h5")))
+        let x = try BatchRows.slice(try NPY.read(contentsOf: Fixtures.file(caseName, "inputs.npy")), 0..<rows)
+        let floatRelu = try XCTUnwrap(float.run(float.prepareInputs([x]), capture: ["relu_0"])["relu_0"]).scalars
+        let rate = try XCTUnwrap(
+            ModelOperations.quantizedModel(at: Fixtures.file(caseName, "quantized.h5")).layers
+                .first { $0.name == "relu_0" }?.variable("output_quantizer/rescaling_rate")?.scalars)
+        let fracBits = try XCTUnwrap(quant["relu_0:frac_bits"])
+        let reluValues = try XCTUnwrap(quant["relu_0:values"])
+        let descaled = reluValues.indices.map { i in
+            reluValues[i] / pow(2, fracBits[i % fracBits.count]) / Double(rate[i % rate.count])
+        }
+        let relu = try layer(report, "relu_0")
+        XCTAssertTrue(relu.marks.contains { $0.rule == "equalized" })
+        XCTAssertEqual(
+            try XCTUnwrap(relu.quantizedVsFloat?.snrDB), figures(descaled, floatRelu.map(Double.init)).snr,
+            accuracy: 1e-3)
 
         // Dense: Akida's integer sums part from quantizeml's after the per-axis Flatten.
         let dense = try layer(report, "dense")

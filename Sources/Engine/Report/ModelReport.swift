@@ -58,6 +58,7 @@ public struct ModelReport: Sendable {
         let capture = Set(floatLinks.values.map(\.layer)).filter { float.layer(named: $0) != nil }
         let engine = try QuantizedEngine(model: quantized)
         let simulator = try akida.map { try AkidaSimulator(model: $0) }
+        let rates = equalizationRates(quantized)
         var accumulators: [String: LayerAccumulator] = [:]
         var akidaByQuantized: [String: String] = [:]
         var marks: [String: [ReportMark]] = [:]
@@ -90,7 +91,8 @@ public struct ModelReport: Sendable {
                 accumulator.add(value)
                 if let link = floatLinks[layer.name], let reference = floatOutputs[link.layer] {
                     accumulator.addFloat(
-                        value, reference.scalars, name: link.layer, shape: Array(reference.shape.dropFirst()))
+                        value.descaled(by: rates[layer.name]), reference.scalars,
+                        shape: Array(reference.shape.dropFirst()))
                 }
                 if let name = akidaByQuantized[layer.name], let tensor = akidaOutputs[name],
                     tensor.count == value.floats.count
@@ -105,6 +107,14 @@ public struct ModelReport: Sendable {
             guard let accumulator = accumulators[layer.name] else { continue }
             let link = floatLinks[layer.name]
             var rowMarks = marks[layer.name] ?? []
+            if rates[layer.name] != nil, link != nil {
+                rowMarks.append(
+                    ReportMark(
+                        rule: "equalized",
+                        detail: "cross-layer equalization scales these outputs per channel by the output quantizer's "
+                            + "rescaling_rate (the next weight layer's kernel is divided by it): compared with the "
+                            + "float layer after dividing by that rate"))
+            }
             if let mismatch = accumulator.floatShape, let link {
                 rowMarks.append(
                     ReportMark(
@@ -127,6 +137,23 @@ public struct ModelReport: Sendable {
                     marks: rowMarks))
         }
         return ModelReport(samples: rows, histogramBins: histogramBins, layers: layers)
+    }
+
+    /// Per layer, the per-channel factor cross-layer equalization put into its outputs: its own
+    /// `output_quantizer/rescaling_rate`, carried through single-input layers without weights (a
+    /// Flatten, a pooling) until a weight layer absorbs it.
+    static func equalizationRates(_ quantized: QuantizedModel) -> [String: [Double]] {
+        var rates: [String: [Double]] = [:]
+        for layer in quantized.layers {
+            if let rate = layer.variable("output_quantizer/rescaling_rate")?.scalars, !rate.isEmpty {
+                rates[layer.name] = rate.map(Double.init)
+            } else if weights(layer) == nil, layer.baseClassName != "Dequantizer", layer.inputs.count == 1,
+                let inherited = rates[layer.inputs[0].layer]
+            {
+                rates[layer.name] = inherited
+            }
+        }
+        return rates
     }
 
     static let kernelNames = ["kernel", "depthwise_kernel", "pointwise_kernel"]
@@ -181,7 +208,7 @@ struct LayerAccumulator {
         if let bits = value.valueBits { saturated += ReportStatistics.saturatedCount(value.payloads, valueBits: bits) }
     }
 
-    mutating func addFloat(_ value: LayerValues, _ reference: [Float], name: String, shape: [Int]) {
+    mutating func addFloat(_ value: LayerValues, _ reference: [Float], shape: [Int]) {
         guard reference.count == value.floats.count else {
             floatShape = shape
             return
@@ -237,6 +264,24 @@ struct LayerValues {
             floats = t.scalars
             if case .quantized(let q)? = input, q.shape == t.shape { steps = LayerValues.steps(q) }
         }
+    }
+
+    /// The values (and steps) divided by a per-channel equalization rate (channel = index modulo
+    /// the rate count, which also holds after a Flatten); unchanged without a rate.
+    func descaled(by rate: [Double]?) -> LayerValues {
+        guard let rate, !rate.isEmpty else { return self }
+        var copy = self
+        copy.floats = floats.indices.map { Float(Double(floats[$0]) / rate[$0 % rate.count]) }
+        if let steps {
+            if steps.count == 1 {
+                copy.steps = rate.map { steps[0] / $0 }
+            } else if steps.count == rate.count {
+                copy.steps = zip(steps, rate).map { $0 / $1 }
+            } else {
+                copy.steps = nil
+            }
+        }
+        return copy
     }
 
     static func steps(_ q: QTensor) -> [Double] {
