@@ -50,7 +50,8 @@ class DevTools:
         self.sock = socket.create_connection((host, int(port)), timeout=120)
         key = base64.b64encode(os.urandom(16)).decode()
         self.sock.sendall((f"GET /{path} HTTP/1.1\r\nHost: {host_port}\r\nUpgrade: websocket\r\n"
-                           f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n").encode())
+                           f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
+                           "Sec-WebSocket-Version: 13\r\n\r\n").encode())
         response = b""
         while b"\r\n\r\n" not in response:
             response += self.sock.recv(1)
@@ -133,7 +134,8 @@ def main():
     base = f"http://127.0.0.1:{port}"
     env = dict(os.environ, SPIKEFORGE_AUTH_TOKENS=TOKEN, SPIKEFORGE_ACCESS_LOG="false")
     server = subprocess.Popen([binary, "serve", "--port", str(port), "--data-dir", os.path.join(work, "data")],
-                              env=env, stdout=subprocess.DEVNULL, stderr=open(os.path.join(artifacts, "server.log"), "w"))
+                              env=env, stdout=subprocess.DEVNULL,
+                              stderr=open(os.path.join(artifacts, "server.log"), "w"))
     browser = subprocess.Popen([chromium, "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
                                 f"--remote-debugging-port={debug_port}", f"--user-data-dir={work}/profile",
                                 "--window-size=1280,900", "about:blank"],
@@ -170,7 +172,8 @@ def main():
             return tools.js(f"""(() => {{ const s = document.getElementById('{select}');
                 const o = [...s.options].find((o) => o.text.startsWith('{prefix}'));
                 if (!o) return false; s.value = o.value; return true; }})()""")
-        wait_until("the pipeline choices", lambda: choose("p-model", "model.h5") and choose("p-calibration", "calibration.npy")
+        wait_until("the pipeline choices", lambda: choose("p-model", "model.h5")
+                   and choose("p-calibration", "calibration.npy")
                    and choose("p-inputs", "inputs.npy") and choose("p-labels", "labels.npy"), 30)
         batch = json.load(open(os.path.join(CASE, "meta.json")))["quantize_args"]["batch_size"]
         tools.js(f"document.getElementById('p-batch').value = '{batch}'")
@@ -191,24 +194,29 @@ def main():
         # The model page of the Akida model: report table, SNR chart, histograms, worst layers.
         akida_id = tools.js("document.getElementById('pipeline-akida').textContent")
         tools.js(f"location.hash = '#/models/{akida_id}'")
-        wait_until("the report table", lambda: tools.js("document.querySelectorAll('#report-table tbody tr').length") == 8, 60)
+        wait_until("the report table",
+                   lambda: tools.js("document.querySelectorAll('#report-table tbody tr').length") == 8, 60)
         assert tools.js("!!document.querySelector('svg.snr-chart')"), "no SNR chart"
         assert tools.js("document.querySelectorAll('svg.histogram').length") >= 8, "no histograms"
-        assert tools.js("document.querySelectorAll('#report-table tr.worst').length") == 3, "worst layers not highlighted"
+        worst = tools.js("document.querySelectorAll('#report-table tr.worst').length")
+        assert worst == 3, f"{worst} worst layers highlighted"
         assert "flatten-shift-dropped" in tools.js("document.getElementById('report-table').innerText")
         tools.js("document.querySelector('th[data-sort=qf_snr]').click()")
-        column = tools.js("""[...document.querySelectorAll('#report-table tbody tr')].map((r) => r.cells[2].textContent)""")
+        column = tools.js("[...document.querySelectorAll('#report-table tbody tr')].map((r) => r.cells[2].textContent)")
         numbers = [float("inf") if v == "exact" else float(v) for v in column if v != "–"]
         assert numbers == sorted(numbers) and len(numbers) >= 6, f"SNR column not sorted ascending: {column}"
-        wait_until("the summary", lambda: "Layer" in (tools.js("document.getElementById('summary').textContent") or ""), 20)
+        wait_until("the summary",
+                   lambda: "Layer" in (tools.js("document.getElementById('summary').textContent") or ""), 20)
         tools.screenshot(os.path.join(artifacts, "model-page.png"))
 
         # A download through the page carries the token and saves the stored bytes.
         model = api(base, f"/v1/models/{akida_id}")
         tools.js("document.getElementById('download-model').click()")
-        saved = wait_until("the download", lambda: [n for n in os.listdir(downloads) if not n.endswith(".crdownload")], 30)
+        saved = wait_until("the download",
+                           lambda: [n for n in os.listdir(downloads) if not n.endswith(".crdownload")], 30)
         with open(os.path.join(downloads, saved[0]), "rb") as f:
-            assert hashlib.sha256(f.read()).hexdigest() == model["sha256"], "downloaded bytes differ from the stored model"
+            digest = hashlib.sha256(f.read()).hexdigest()
+        assert digest == model["sha256"], "downloaded bytes differ from the stored model"
         print(f"browser-test: downloaded {saved[0]} ({model['size']} bytes, sha256 matches)")
 
         # The evaluate job's page: a confusion matrix per representation over every sample; the
@@ -231,7 +239,8 @@ def main():
         job = api(base, "/v1/jobs", {"type": "convert", "params": {"model_id": quantized_id, "akida_version": "v1"}})
         wait_until("the failing job", lambda: api(base, f"/v1/jobs/{job['id']}")["state"] == "failed", 60)
         tools.js(f"location.hash = '#/jobs/{job['id']}'")
-        error = wait_until("the job error", lambda: tools.js("(document.querySelector('#job-error pre') || {}).innerText"), 20)
+        error = wait_until("the job error",
+                           lambda: tools.js("(document.querySelector('#job-error pre') || {}).innerText"), 20)
         assert "rule: " in error and "fix: " in error and "\n" in error, f"error shown as {error!r}"
         assert tools.js("getComputedStyle(document.querySelector('#job-error pre')).whiteSpace") == "pre-wrap"
         tools.screenshot(os.path.join(artifacts, "job-page.png"))
