@@ -152,6 +152,17 @@ final class ReportAPITests: XCTestCase {
             }
         }
 
+        // Random calibration samples (no dataset): called out, and the report then needs a dataset.
+        let random = try runJob("quantize", ["model_id": floatID, "num_samples": 64, "batch_size": 32])
+        let randomQA = try XCTUnwrap(random["calibration_qa"] as? [String: Any])
+        XCTAssertEqual(randomQA["random_samples"] as? Bool, true)
+        XCTAssertTrue((randomQA["advice"] as? [String] ?? []).contains { $0.contains("random") })
+        let randomID = try XCTUnwrap(random["model_id"] as? String)
+        let noSamples = try harness.send("GET", "/v1/models/\(randomID)/report")
+        XCTAssertEqual(noSamples.status, 422, noSamples.text)
+        XCTAssertTrue((noSamples.object["detail"] as? String ?? "").contains("dataset_id"), noSamples.text)
+        XCTAssertEqual(try harness.send("GET", "/v1/models/\(randomID)/report?dataset_id=\(inputsID)").status, 200)
+
         // A float model has nothing to compare with.
         XCTAssertEqual(try harness.send("GET", "/v1/models/\(floatID)/report").status, 422)
     }
