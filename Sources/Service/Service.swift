@@ -117,8 +117,9 @@ struct JobKind {
 
 public final class Service {
     public let configuration: ServiceConfiguration
-    /// Held for the service's lifetime: one server per data directory.
-    public let dataDirectory: DataDirectory
+    /// SQLite mode: held for the service's lifetime (one server per data directory); nil in
+    /// PostgreSQL mode, where replicas share the directory's blobs.
+    public let dataDirectory: DataDirectory?
     public let store: Store
     public let blobs: BlobStore
     public let jobs: JobQueue
@@ -139,10 +140,7 @@ public final class Service {
     public init(configuration: ServiceConfiguration) throws {
         try configuration.validate()
         self.configuration = configuration
-        dataDirectory = try DataDirectory(
-            url: URL(fileURLWithPath: configuration.dataDir, isDirectory: true).standardizedFileURL)
-        blobs = dataDirectory.blobs
-        store = dataDirectory.store
+        (dataDirectory, store, blobs) = try Self.openStorage(configuration)
         let logger = log
         jobs = JobQueue(
             store: store,
