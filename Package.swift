@@ -95,7 +95,7 @@ let package = Package(
                           path: "Benchmarks/akida"),
 
         // Tests (public API only: the suite runs in release mode).
-        .target(name: "TestSupport", dependencies: ["CSQLite"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["CSQLite", "CPostgres"], path: "Tests/TestSupport"),
         .testTarget(name: "JSONTests", dependencies: ["JSON", "TestSupport"]),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TestSupport"]),
         .testTarget(name: "FormatsTests", dependencies: ["NumPyIO", "KerasHDF5", "AkidaFormats", "TestSupport"]),

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# A throw-away PostgreSQL server for the tests and benchmarks: initdb into a temp directory, listen
+# on a free loopback port only, trust authentication for the local user `spikeforge`.
+#   eval "$(scripts/postgres-test-server.sh start)"   # prints export lines: SPIKEFORGE_TEST_POSTGRES_URL
+#   scripts/postgres-test-server.sh stop "$SPIKEFORGE_TEST_POSTGRES_DIR"
+# PostgreSQL refuses to run as root, so as root the server runs as the `postgres` OS user.
+# fsync is off: the data is deleted afterwards, and the tests check SpikeForge, not the disk.
+set -euo pipefail
+bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+[ -x "$bin/initdb" ] || { echo "postgres-test-server: PostgreSQL is not installed (scripts/setup.sh installs it)" >&2; exit 1; }
+as_owner() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+
+case "${1:-}" in
+start)
+  dir=$(mktemp -d /tmp/spikeforge-pg-XXXXXX)
+  chmod 755 "$dir"
+  [ "$(id -u)" -eq 0 ] && chown postgres: "$dir"
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  as_owner "$bin/initdb" -D "$dir/data" -U spikeforge -A trust -E UTF8 --locale=C >"$dir/initdb.log" 2>&1 \
+    || { cat "$dir/initdb.log" >&2; exit 1; }
+  as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \
+    -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300" start >/dev/null \
+    || { cat "$dir/server.log" >&2; exit 1; }
+  echo "export SPIKEFORGE_TEST_POSTGRES_URL=postgres://spikeforge@127.0.0.1:$port/postgres"
+  echo "export SPIKEFORGE_TEST_POSTGRES_DIR=$dir"
+  ;;
+stop)
+  dir=${2:?usage: $0 stop DIR}
+  as_owner "$bin/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null 2>&1 || true
+  rm -rf "$dir"
+  ;;
+*)
+  echo "usage: $0 start | stop DIR" >&2
+  exit 2
+  ;;
+esac
