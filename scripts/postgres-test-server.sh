@@ -15,7 +15,11 @@ start)
   dir=$(mktemp -d /tmp/spikeforge-pg-XXXXXX)
   chmod 755 "$dir"
   [ "$(id -u)" -eq 0 ] && chown postgres: "$dir"
-  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  # A random port nobody listens on (pg_ctl then fails loudly if it is taken after all).
+  while :; do
+    port=$((20000 + RANDOM % 30000))
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || break
+  done
   as_owner "$bin/initdb" -D "$dir/data" -U spikeforge -A trust -E UTF8 --locale=C >"$dir/initdb.log" 2>&1 \
     || { cat "$dir/initdb.log" >&2; exit 1; }
   as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \

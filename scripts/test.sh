@@ -4,4 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 swift build -c release --product spikeforge
+# A real PostgreSQL server for the PostgreSQL store and replica tests (they fail without it).
+eval "$(scripts/postgres-test-server.sh start)"
+trap 'scripts/postgres-test-server.sh stop "$SPIKEFORGE_TEST_POSTGRES_DIR"' EXIT
 swift test -c release "$@"
