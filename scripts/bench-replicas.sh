@@ -15,7 +15,7 @@ work=$(mktemp -d)
 pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
+  wait "${pids[@]}" 2>/dev/null || true
   scripts/postgres-test-server.sh stop "$SPIKEFORGE_TEST_POSTGRES_DIR"
   rm -rf "$work"
 }
@@ -23,25 +23,26 @@ trap cleanup EXIT
 db=$SPIKEFORGE_TEST_POSTGRES_URL
 sql() { psql -qAtX "$db" -c "$1"; }
 
-start_replica() {  # $1 = log name; prints the port
+start_replica() {  # $1 = name; the port lands in $work/$1.port
   SPIKEFORGE_STORE=$db SPIKEFORGE_WORKERS=$workers SPIKEFORGE_ACCESS_LOG=false \
     .build/release/spikeforge serve --port 0 --data-dir "$work/data" >"$work/$1.log" 2>&1 &
   pids+=($!)
   for _ in $(seq 300); do
     port=$(grep -o 'listening on http://127.0.0.1:[0-9]*' "$work/$1.log" | grep -o '[0-9]*$' || true)
-    [ -n "$port" ] && { echo "$port"; return; }
+    [ -n "$port" ] && { echo "$port" >"$work/$1.port"; return; }
     sleep 0.1
   done
   cat "$work/$1.log" >&2; exit 1
 }
 stop_replicas() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
+  wait "${pids[@]}" 2>/dev/null || true
   pids=()
 }
 
 # A dataset for the jobs to hash.
-port=$(start_replica setup)
+start_replica setup
+port=$(cat "$work/setup.port")
 head -c 4096 /dev/urandom >"$work/payload"
 { printf '\x93NUMPY\x01\x00\x76\x00'; printf "{'descr': '|u1', 'fortran_order': False, 'shape': (4096,), }%*s\n" 57 '';
   cat "$work/payload"; } >"$work/d.npy"
@@ -55,7 +56,7 @@ throughput() {  # $1 = replicas
        SELECT 'job_' || lpad(i::text, 20, '0'), 'checksum', 'queued', '{\"dataset\":\"$dataset\"}',
               (extract(epoch from now()) * 1000)::bigint, (extract(epoch from now()) * 1000)::bigint
        FROM generate_series(1, $jobs) i"
-  for r in $(seq "$1"); do start_replica "r$r" >/dev/null; done
+  for r in $(seq "$1"); do start_replica "r$r"; done
   for _ in $(seq 1200); do
     [ "$(sql "SELECT COUNT(*) FROM jobs WHERE state IN ('queued','running')")" = 0 ] && break
     sleep 0.1
@@ -72,8 +73,8 @@ throughput() {  # $1 = replicas
 
 latency() {  # $1 = replicas; 100 jobs, one at a time, to replica 1
   sql "DELETE FROM jobs"
-  first=$(start_replica l1)
-  for r in $(seq 2 "$1"); do start_replica "l$r" >/dev/null; done
+  for r in $(seq "$1"); do start_replica "l$r"; done
+  first=$(cat "$work/l1.port")
   sleep 1
   for _ in $(seq 100); do
     curl -sf -X POST "http://127.0.0.1:$first/v1/jobs" -H 'Content-Type: application/json' \

@@ -11,7 +11,7 @@ import Persistence
 /// What a job handler may use besides its `JobContext`: the stores and record helpers.
 public struct JobEnvironment {
     public let store: Store
-    public let blobs: BlobStore
+    public let blobs: BlobStorage
 
     /// The model `id`; a 422 problem naming the id when it does not exist.
     public func model(_ id: String) throws -> ModelRecord {
@@ -121,7 +121,7 @@ public final class Service {
     /// PostgreSQL mode, where replicas share the directory's blobs.
     public let dataDirectory: DataDirectory?
     public let store: Store
-    public let blobs: BlobStore
+    public let blobs: BlobStorage
     public let jobs: JobQueue
     public let router = Router()
     public var environment: JobEnvironment { JobEnvironment(store: store, blobs: blobs) }

@@ -5,7 +5,7 @@ import Foundation
 import Persistence
 
 extension Service {
-    static func openStorage(_ configuration: ServiceConfiguration) throws -> (DataDirectory?, Store, BlobStore) {
+    static func openStorage(_ configuration: ServiceConfiguration) throws -> (DataDirectory?, Store, BlobStorage) {
         let url = URL(fileURLWithPath: configuration.dataDir, isDirectory: true).standardizedFileURL
         guard configuration.usesPostgres else {
             let directory = try DataDirectory(url: url)
