@@ -83,8 +83,8 @@ latency() {  # $1 = replicas; 100 jobs, one at a time, to replica 1
   done
   sleep 1
   sql "SELECT format('claim latency, %s replica(s), idle: p50 %s ms, p99 %s ms, max %s ms (%s jobs)', $1,
-         percentile_cont(0.5) WITHIN GROUP (ORDER BY started_at - created_at),
-         percentile_cont(0.99) WITHIN GROUP (ORDER BY started_at - created_at),
+         round(percentile_cont(0.5) WITHIN GROUP (ORDER BY started_at - created_at)::numeric, 1),
+         round(percentile_cont(0.99) WITHIN GROUP (ORDER BY started_at - created_at)::numeric, 1),
          MAX(started_at - created_at), COUNT(*)) FROM jobs WHERE started_at IS NOT NULL"
   stop_replicas
 }

@@ -9,23 +9,27 @@ import Foundation
 import Persistence
 
 extension JobQueue {
-    /// Starts `workers` claiming workers, the heartbeat and the signal listener.
+    /// Starts `workers` claiming workers, the heartbeat and the signal listener. They are threads of
+    /// their own, not Dispatch work items: they block for their whole life, and Dispatch on Linux
+    /// sizes its pool by CPU count, so it would hold back the heartbeat behind sleeping workers.
     func startSharedWorkersLocked() {
         guard let shared else { return }
         shared.listen { [weak self] signal in self?.handle(signal) }
-        for _ in 0..<configuration.workers {
+        for index in 0..<configuration.workers {
             activeWorkers += 1
-            workers.enter()
-            workQueue.async { [self] in
-                claimLoop(shared)
-                workers.leave()
-            }
+            spawn("spikeforge.worker.\(index)") { $0.claimLoop(shared) }
         }
+        spawn("spikeforge.heartbeat") { $0.heartbeatLoop(shared) }
+    }
+
+    private func spawn(_ name: String, _ body: @escaping (JobQueue) -> Void) {
         workers.enter()
-        workQueue.async { [self] in
-            heartbeatLoop(shared)
+        let thread = Thread { [self] in
+            body(self)
             workers.leave()
         }
+        thread.name = name
+        thread.start()
     }
 
     func logRecovery(_ report: RecoveryReport) {
