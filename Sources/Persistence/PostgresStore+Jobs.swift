@@ -26,7 +26,9 @@ extension PostgresStore {
             updatedAt: date(r.int(15)))
     }
 
-    private func jobQuery(_ c: PostgresConnection, _ condition: String, _ args: [String?], _ op: String) throws
+    private func jobQuery(
+        _ c: PostgresConnection, _ condition: String, _ args: [String?], _ op: String
+    ) throws
         -> JobRecord?
     {
         try c.query("SELECT \(SQLiteStore.jobColumns) FROM jobs WHERE \(condition)", args, op, row: decodeJob).first
@@ -55,7 +57,8 @@ extension PostgresStore {
                 else { throw StoreError.conflict("insert job: idempotency key '\(key)' vanished") }
                 return (existing, false)
             }
-            try appendEvent(c, jobID: job.id, kind: "submitted", message: "\(job.type) job submitted", at: job.createdAt)
+            try appendEvent(
+                c, jobID: job.id, kind: "submitted", message: "\(job.type) job submitted", at: job.createdAt)
             if job.state == .queued { try notify(c, Self.jobsChannel, "") }
             guard let stored = try jobQuery(c, "id = $1", [job.id], "read job") else {
                 throw StoreError.corruptRow("job \(job.id) vanished right after insert")
@@ -225,9 +228,11 @@ extension PostgresStore {
             let release = "lease_owner = NULL, lease_expires_at = NULL, updated_at = $2"
             for (id, cancelRequested, attempts, owner) in expired {
                 if cancelRequested {
-                    try c.run("UPDATE jobs SET state = 'cancelled', finished_at = $2, \(release) WHERE id = $1", [id, now],
+                    try c.run(
+                        "UPDATE jobs SET state = 'cancelled', finished_at = $2, \(release) WHERE id = $1", [id, now],
                         "recover: cancel")
-                    try appendEvent(c, jobID: id, kind: "cancelled",
+                    try appendEvent(
+                        c, jobID: id, kind: "cancelled",
                         message: "its replica \(owner) stopped after a cancel request", at: at)
                     report.cancelled.append(id)
                 } else if attempts >= maxAttempts {
@@ -238,9 +243,11 @@ extension PostgresStore {
                     try appendEvent(c, jobID: id, kind: "failed", message: failed.message, at: at)
                     report.failed.append(id)
                 } else {
-                    try c.run("UPDATE jobs SET state = 'queued', started_at = NULL, \(release) WHERE id = $1",
+                    try c.run(
+                        "UPDATE jobs SET state = 'queued', started_at = NULL, \(release) WHERE id = $1",
                         [id, now], "recover: requeue")
-                    try appendEvent(c, jobID: id, kind: "recovered",
+                    try appendEvent(
+                        c, jobID: id, kind: "recovered",
                         message: "the lease of replica \(owner) expired; queued again", at: at)
                     report.requeued.append(id)
                 }
@@ -273,7 +280,10 @@ extension PostgresStore {
     public func jobEvents(jobID: String, afterID: Int64?, limit: Int) throws -> [JobEvent] {
         try pool.with {
             try $0.query(
-                "SELECT id, job_id, time, kind, message FROM job_events WHERE job_id = $1 AND id > $2 ORDER BY id LIMIT $3",
+                """
+                SELECT id, job_id, time, kind, message FROM job_events WHERE job_id = $1 AND id > $2
+                ORDER BY id LIMIT $3
+                """,
                 [jobID, "\(afterID ?? 0)", "\(max(limit, 0))"], "read job events"
             ) { r in
                 JobEvent(id: r.int(0), jobID: r.text(1), time: date(r.int(2)), kind: r.text(3), message: r.text(4))

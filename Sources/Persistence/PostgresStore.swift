@@ -110,7 +110,9 @@ public final class PostgresStore: SharedJobStore, @unchecked Sendable {
         try pool.transaction("migrate") { connection in
             try connection.exec("SELECT pg_advisory_xact_lock(\(Self.migrationLockKey))", "lock migrations")
             try connection.exec(
-                "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)",
+                """
+                CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)
+                """,
                 "create schema_migrations")
             let found = try Self.version(on: connection)
             guard found <= Self.migrations.count else {
@@ -187,7 +189,10 @@ public final class PostgresStore: SharedJobStore, @unchecked Sendable {
         let shape = "[" + dataset.shape.map(String.init).joined(separator: ",") + "]"
         try pool.with {
             try $0.run(
-                "INSERT INTO datasets (id, name, dtype, shape, sha256, size, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                """
+                INSERT INTO datasets (id, name, dtype, shape, sha256, size, created_at)
+                VALUES ($1, $2, $3, $4, $5, $6, $7)
+                """,
                 [
                     dataset.id, dataset.name, dataset.dtype, shape, dataset.sha256, "\(dataset.size)",
                     "\(millis(dataset.createdAt))",
@@ -203,7 +208,8 @@ public final class PostgresStore: SharedJobStore, @unchecked Sendable {
         guard let items = (try? JSONValue(parsing: shapeText))?.array, case let dims = items.compactMap(\.int),
             dims.count == items.count
         else {
-            throw StoreError.corruptRow("dataset \(r.text(0)) has shape '\(shapeText)', expected a JSON array of integers")
+            throw StoreError.corruptRow(
+                "dataset \(r.text(0)) has shape '\(shapeText)', expected a JSON array of integers")
         }
         return DatasetRecord(
             id: r.text(0), name: r.text(1), dtype: r.text(2), shape: dims,
@@ -220,7 +226,8 @@ public final class PostgresStore: SharedJobStore, @unchecked Sendable {
 
     public func listDatasets(_ page: PageRequest) throws -> Page<DatasetRecord> {
         try list(
-            table: "datasets", columns: Self.datasetColumns, conditions: [], args: [], page: page, decode: decodeDataset)
+            table: "datasets", columns: Self.datasetColumns, conditions: [], args: [], page: page, decode: decodeDataset
+        )
     }
 
     public func deleteDataset(id: String) throws -> Bool {
@@ -231,7 +238,8 @@ public final class PostgresStore: SharedJobStore, @unchecked Sendable {
         try pool.with {
             try $0.query(
                 """
-                SELECT EXISTS (SELECT 1 FROM models WHERE sha256 = $1) OR EXISTS (SELECT 1 FROM datasets WHERE sha256 = $1)
+                SELECT EXISTS (SELECT 1 FROM models WHERE sha256 = $1)
+                    OR EXISTS (SELECT 1 FROM datasets WHERE sha256 = $1)
                 """, [sha256], "count blob references"
             ) { $0.bool(0) }.first ?? false
         }

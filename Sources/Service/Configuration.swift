@@ -104,7 +104,8 @@ public struct ServiceConfiguration: Equatable, Sendable {
         }
         guard !dataDir.isEmpty else { throw ConfigurationError(message: "data_dir must not be empty") }
         guard store == "sqlite" || usesPostgres else {
-            throw ConfigurationError(message: "store must be \"sqlite\" or a postgres:// URL (got '\(store.prefix(40))')")
+            throw ConfigurationError(
+                message: "store must be \"sqlite\" or a postgres:// URL (got '\(store.prefix(40))')")
         }
     }
 

@@ -47,7 +47,8 @@ final class SharedJobQueueTests: XCTestCase {
         XCTAssertEqual(Set(runs.map(\.1)), ["a", "b"], "both replicas ran jobs")
         let job = try XCTUnwrap(b.store.job(id: ids[0]))
         XCTAssertEqual(job.attempts, 1)
-        XCTAssertEqual(try a.store.jobEvents(jobID: job.id, afterID: nil, limit: 10).map(\.kind),
+        XCTAssertEqual(
+            try a.store.jobEvents(jobID: job.id, afterID: nil, limit: 10).map(\.kind),
             ["submitted", "started", "progress", "succeeded"])
     }
 
@@ -70,7 +71,8 @@ final class SharedJobQueueTests: XCTestCase {
         let id = try a.submit(type: "spin").job.id
         XCTAssertTrue(eventually { ran.items.count == 1 })
         // Another replica took the job over (as after a partition longer than the lease).
-        try PostgresServer.execute(url, "UPDATE jobs SET lease_owner = 'b', lease_expires_at = lease_expires_at + 600000 WHERE id = '\(id)'")
+        try PostgresServer.execute(
+            url, "UPDATE jobs SET lease_owner = 'b', lease_expires_at = lease_expires_at + 600000 WHERE id = '\(id)'")
         XCTAssertTrue(a.waitUntilIdle(timeout: 10), "the heartbeat noticed and the run stopped")
         let job = try XCTUnwrap(a.store.job(id: id))
         XCTAssertEqual(job.state, .running, "a recorded nothing: the job is b's")

@@ -32,7 +32,8 @@ final class PostgresStoreTests: XCTestCase {
             do { _ = try open() } catch { lock.lock(); errors.append("\(error)"); lock.unlock() }
         }
         XCTAssertEqual(errors, [])
-        XCTAssertEqual(try PostgresServer.execute(url, "SELECT COUNT(*) FROM schema_migrations"), "\(PostgresStore.schemaVersion)")
+        XCTAssertEqual(
+            try PostgresServer.execute(url, "SELECT COUNT(*) FROM schema_migrations"), "\(PostgresStore.schemaVersion)")
     }
 
     func testNewerSchemaIsRefused() throws {
@@ -107,14 +108,16 @@ final class PostgresStoreTests: XCTestCase {
         XCTAssertFalse(try b.finishJob(id: id, state: .succeeded, resultJSON: "{}", failure: nil, at: Date()))
         XCTAssertEqual(try b.renewLeases(ids: [id]), [:], "b holds no lease on a's job")
         XCTAssertEqual(try a.renewLeases(ids: [id]), [id: false])
-        XCTAssertEqual(try b.recoverInterruptedJobs(maxAttempts: 2, at: Date(), failure: failure), RecoveryReport(),
+        XCTAssertEqual(
+            try b.recoverInterruptedJobs(maxAttempts: 2, at: Date(), failure: failure), RecoveryReport(),
             "a live lease is never recovered")
 
         usleep(1_300_000)  // a "dies": no heartbeat for longer than the lease
         let report = try b.recoverInterruptedJobs(maxAttempts: 2, at: Date(), failure: failure)
         XCTAssertEqual(report.requeued, [id])
         XCTAssertEqual(try b.claimNextJob(at: Date())?.attempts, 2)
-        XCTAssertFalse(try a.finishJob(id: id, state: .succeeded, resultJSON: "{}", failure: nil, at: Date()),
+        XCTAssertFalse(
+            try a.finishJob(id: id, state: .succeeded, resultJSON: "{}", failure: nil, at: Date()),
             "the replica that lost its lease cannot finish the job")
         XCTAssertEqual(try a.renewLeases(ids: [id]), [:])
 
@@ -147,5 +150,7 @@ final class SignalLog: @unchecked Sendable {
     private let lock = NSLock()
     private var signals: [QueueSignal] = []
     func append(_ signal: QueueSignal) { lock.lock(); signals.append(signal); lock.unlock() }
-    func contains(_ signal: QueueSignal) -> Bool { lock.lock(); defer { lock.unlock() }; return signals.contains(signal) }
+    func contains(_ signal: QueueSignal) -> Bool {
+        lock.lock(); defer { lock.unlock() }; return signals.contains(signal)
+    }
 }

@@ -151,7 +151,8 @@ enum StoreContract {
         XCTAssertEqual(requeued.state, .queued)
         XCTAssertEqual(requeued.progress, JobProgress(phase: "calibrating", done: 3, total: 8))
         XCTAssertEqual(try store.claimJob(id: job.id, at: Date())?.attempts, 2)
-        XCTAssertTrue(try store.finishJob(id: job.id, state: .succeeded, resultJSON: #"{"ok":true}"#, failure: nil, at: Date()))
+        XCTAssertTrue(
+            try store.finishJob(id: job.id, state: .succeeded, resultJSON: #"{"ok":true}"#, failure: nil, at: Date()))
         try store.appendJobEvent(jobID: job.id, kind: "log", message: "after the end", at: Date())
         let events = try store.jobEvents(jobID: job.id, afterID: nil, limit: 100)
         XCTAssertEqual(

@@ -14,7 +14,8 @@ final class MultiReplicaTests: XCTestCase {
     var servers: [ServerProcess] = []
 
     override func setUpWithError() throws {
-        dataDir = FileManager.default.temporaryDirectory.appendingPathComponent("spikeforge-replicas-\(UUID().uuidString)")
+        dataDir = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "spikeforge-replicas-\(UUID().uuidString)")
         environment = [
             "SPIKEFORGE_STORE": try PostgresServer.freshSchema(name), "SPIKEFORGE_JOB_LEASE_SECONDS": "2",
             "SPIKEFORGE_ACCESS_LOG": "false", "SPIKEFORGE_WORKERS": "2",
@@ -49,7 +50,9 @@ final class MultiReplicaTests: XCTestCase {
         return try XCTUnwrap(response.object["id"] as? String)
     }
 
-    func submit(_ server: ServerProcess, _ dataset: String, mibPerSecond: Double? = nil, key: String? = nil) throws
+    func submit(
+        _ server: ServerProcess, _ dataset: String, mibPerSecond: Double? = nil, key: String? = nil
+    ) throws
         -> HTTPClientResponse
     {
         var params: [String: Any] = ["dataset": dataset]
@@ -57,7 +60,8 @@ final class MultiReplicaTests: XCTestCase {
         let body = try JSONSerialization.data(withJSONObject: ["type": "checksum", "params": params])
         var headers = ["Content-Type": "application/json"]
         if let key { headers["Idempotency-Key"] = key }
-        return try HTTPClient.send(port: server.port, method: "POST", path: "/v1/jobs", headers: headers, body: [UInt8](body))
+        return try HTTPClient.send(
+            port: server.port, method: "POST", path: "/v1/jobs", headers: headers, body: [UInt8](body))
     }
 
     func job(_ server: ServerProcess, _ id: String) throws -> [String: Any] {
@@ -113,7 +117,9 @@ final class MultiReplicaTests: XCTestCase {
         let runner = try XCTUnwrap(try startedOn(a, id).first)
         let other = runner == a.process.processIdentifier ? b : a
         XCTAssertEqual(try other.send("DELETE", "/v1/jobs/\(id)").status, 202)
-        XCTAssertTrue(try waitUntil(10) { try job(other, id)["state"] as? String == "cancelled" }, "\(String(describing: try? job(a, id)))")
+        XCTAssertTrue(
+            try waitUntil(10) { try job(other, id)["state"] as? String == "cancelled" },
+            "\(String(describing: try? job(a, id)))")
     }
 
     func testKillMinus9LosesNothingTheOtherReplicaFinishesItsJobs() throws {
@@ -125,7 +131,8 @@ final class MultiReplicaTests: XCTestCase {
             XCTAssertEqual(response.status, 202, response.text)
             ids.append(try XCTUnwrap(response.object["id"] as? String))
         }
-        XCTAssertTrue(try waitUntil(10) { try ids.prefix(2).allSatisfy { try job(a, $0)["state"] as? String == "running" } })
+        XCTAssertTrue(
+            try waitUntil(10) { try ids.prefix(2).allSatisfy { try job(a, $0)["state"] as? String == "running" } })
         let b = try replica(workers: 2)
         a.kill(SIGKILL)
 
@@ -160,8 +167,10 @@ final class MultiReplicaTests: XCTestCase {
                 let answer = try? response.get()
                 if case .failure(let error) = response { XCTFail("\(key): \(error)") }
                 responses.append(
-                    (key, answer?.status ?? 0, answer?.object["id"] as? String,
-                     answer?.headers["idempotent-replayed"] == "true"))
+                    (
+                        key, answer?.status ?? 0, answer?.object["id"] as? String,
+                        answer?.headers["idempotent-replayed"] == "true"
+                    ))
             }
             thread.start()
         }
