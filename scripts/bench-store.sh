@@ -5,5 +5,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
-swiftc -O -wmo -I Sources/CSQLite -I Sources/CPostgres $(pkg-config --cflags-only-I libpq | sed "s/-I/-Xcc -I/g") Sources/Persistence/*.swift Benchmarks/store/main.swift -lsqlite3 -lpq -o "$out/bench-store"
+swiftc -O -wmo -I Sources/CSQLite Sources/Persistence/*.swift Benchmarks/store/main.swift -lsqlite3 -o "$out/bench-store"
 "$out/bench-store" "${1:-${TMPDIR:-/tmp}}"
