@@ -3,6 +3,8 @@
 # on a free loopback port only, trust authentication for the local user `spikeforge`.
 #   eval "$(scripts/postgres-test-server.sh start)"   # prints export lines: SPIKEFORGE_TEST_POSTGRES_URL
 #   scripts/postgres-test-server.sh stop "$SPIKEFORGE_TEST_POSTGRES_DIR"
+#   scripts/postgres-test-server.sh halt|resume DIR   # stop / restart the server, keeping its data
+#                                                     # (the database outage test)
 # PostgreSQL refuses to run as root, so as root the server runs as the `postgres` OS user.
 # fsync is off: the data is deleted afterwards, and the tests check SpikeForge, not the disk.
 set -euo pipefail
@@ -22,11 +24,25 @@ start)
   done
   as_owner "$bin/initdb" -D "$dir/data" -U spikeforge -A trust -E UTF8 --locale=C >"$dir/initdb.log" 2>&1 \
     || { cat "$dir/initdb.log" >&2; exit 1; }
-  as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \
-    -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300" start >/dev/null \
-    || { cat "$dir/server.log" >&2; exit 1; }
+  echo "$port" >"$dir/port"
+  "$0" resume "$dir"
   echo "export SPIKEFORGE_TEST_POSTGRES_URL=postgres://spikeforge@127.0.0.1:$port/postgres"
   echo "export SPIKEFORGE_TEST_POSTGRES_DIR=$dir"
+  ;;
+resume)
+  dir=${2:?usage: $0 resume DIR}
+  # The server must not inherit our caller's descriptors (a test runner waits for some to close).
+  for fd in /proc/$$/fd/*; do
+    fd=${fd##*/}
+    [ "$fd" -gt 2 ] && [ "$fd" -ne 255 ] && eval "exec $fd>&-" 2>/dev/null || true
+  done
+  as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \
+    -o "-p $(cat "$dir/port") -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300" \
+    start >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
+  ;;
+halt)
+  dir=${2:?usage: $0 halt DIR}
+  as_owner "$bin/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null
   ;;
 stop)
   dir=${2:?usage: $0 stop DIR}
@@ -34,7 +50,7 @@ stop)
   rm -rf "$dir"
   ;;
 *)
-  echo "usage: $0 start | stop DIR" >&2
+  echo "usage: $0 start | stop DIR | halt DIR | resume DIR" >&2
   exit 2
   ;;
 esac
