@@ -14,11 +14,16 @@ final class PostgresConnection {
     private let conn: OpaquePointer
     private var prepared: [String: String] = [:]
 
-    /// Connects with `url` (a libpq URI or key=value string). Defaults the URL may override:
-    /// a 5 s connect timeout and the application name shown in pg_stat_activity.
+    /// Connects with `url` (a libpq URI or key=value string). Defaults the URL may override: a 5 s
+    /// connect timeout, TCP keepalives and a 30 s TCP user timeout (so a silently vanished server —
+    /// a network partition — fails a statement instead of hanging the thread), and the
+    /// application name shown in pg_stat_activity.
     init(url: String) throws {
-        let keywords = ["connect_timeout", "application_name", "dbname"]
-        let values = ["5", "spikeforge", url]
+        let keywords = [
+            "connect_timeout", "keepalives_idle", "keepalives_interval", "keepalives_count", "tcp_user_timeout",
+            "application_name", "dbname",
+        ]
+        let values = ["5", "10", "5", "3", "30000", "spikeforge", url]
         let handle = withCStrings(keywords) { k in
             withCStrings(values) { v in PQconnectdbParams(k, v, 1) }
         }
