@@ -42,6 +42,7 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CPostgres", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
 
         // The error vocabulary every user-facing error adopts (leaf: no dependencies).
         .target(name: "Diagnostics"),
@@ -74,7 +75,7 @@ let package = Package(
 
         // Service.
         .target(name: "HTTPServer", dependencies: ["JSON", "CMicroHTTPD"]),
-        .target(name: "Persistence", dependencies: ["JSON", "CSQLite"]),
+        .target(name: "Persistence", dependencies: ["JSON", "CSQLite", "CPostgres"]),
         // The durable job runner over a Store.
         .target(name: "Jobs", dependencies: ["JSON", "Persistence"]),
         .target(name: "Service", dependencies: [
@@ -94,7 +95,7 @@ let package = Package(
                           path: "Benchmarks/akida"),
 
         // Tests (public API only: the suite runs in release mode).
-        .target(name: "TestSupport", dependencies: ["CSQLite"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["CSQLite", "CPostgres"], path: "Tests/TestSupport"),
         .testTarget(name: "JSONTests", dependencies: ["JSON", "TestSupport"]),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TestSupport"]),
         .testTarget(name: "FormatsTests", dependencies: ["NumPyIO", "KerasHDF5", "AkidaFormats", "TestSupport"]),

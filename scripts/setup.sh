@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Installs what building SpikeForge needs on Debian 12: the C libraries' -dev packages.
+# Installs what building and testing SpikeForge needs on Debian 12: the C libraries' -dev packages,
+# the PostgreSQL server and the headless Chromium the tests run against.
 # Safe to run repeatedly: it only calls apt-get when something is missing.
 set -euo pipefail
-packages=(libmicrohttpd-dev libhdf5-dev zlib1g-dev libsqlite3-dev pkg-config
-  chromium python3)  # the last two: scripts/browser-test.py
+# chromium, python3: scripts/browser-test.py; postgresql: the server the PostgreSQL store tests
+# start (scripts/postgres-test-server.sh).
+packages=(libmicrohttpd-dev libhdf5-dev zlib1g-dev libsqlite3-dev libpq-dev pkg-config
+  postgresql chromium python3)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -2,6 +2,8 @@
 // against jobs persisted in a Store. The store is the source of truth (a job row is committed before
 // submit returns; every transition is a conditional update), the in-memory FIFO only says what this
 // process should run next, so a crash loses nothing: start() recovers whatever the store holds.
+// On a store shared by several replicas (SharedJobStore) the workers claim from the store instead:
+// JobQueue+Shared.swift.
 import Dispatch
 import Foundation
 import Persistence
@@ -37,23 +39,30 @@ public final class JobQueue: @unchecked Sendable {
     public let configuration: Configuration
     let progressIntervalNanos: UInt64
 
-    private let lock = NSLock()
+    /// Set when several replicas share the store: workers claim jobs from it under leases.
+    let shared: SharedJobStore?
+    /// Signalled when a job may be waiting in a shared store (local submit, NOTIFY, recovery).
+    let wakeup = NSCondition()
+    var wakeups = 0
+
+    let lock = NSLock()
     private var handlers: [String: JobHandler] = [:]
     private var pending: [String] = []
     private var pendingSet: Set<String> = []
-    private var running: [String: RunControl] = [:]
-    private var activeWorkers = 0
+    var running: [String: RunControl] = [:]
+    var activeWorkers = 0
     private var started = false
     private var accepting = true
-    private var stopping = false
+    var stopping = false
     private var submitted = 0
     private var finishedByOutcome: [String: Int] = [:]
     private var durations: [String: DurationHistogram] = [:]
-    private let workQueue = DispatchQueue(label: "spikeforge.jobs", qos: .utility, attributes: .concurrent)
-    private let workers = DispatchGroup()
+    let workQueue = DispatchQueue(label: "spikeforge.jobs", qos: .utility, attributes: .concurrent)
+    let workers = DispatchGroup()
 
     public init(store: Store, configuration: Configuration = Configuration()) {
         self.store = store
+        shared = store as? SharedJobStore
         self.configuration = configuration
         progressIntervalNanos = UInt64(configuration.progressInterval * 1e9)
     }
@@ -81,16 +90,15 @@ public final class JobQueue: @unchecked Sendable {
         let report = try store.recoverInterruptedJobs(maxAttempts: configuration.maxAttempts, at: Date()) {
             Self.interrupted(attempts: $0).failure
         }
-        for id in report.requeued {
-            configuration.logger("job \(id) was left running by a previous process; queued again")
-        }
-        for id in report.failed {
-            configuration.logger("job \(id) was interrupted \(configuration.maxAttempts) times; marked failed")
-        }
-        let queued = try store.queuedJobIDs()
+        logRecovery(report)
+        let queued = shared == nil ? try store.queuedJobIDs() : []
         lock.lock(); defer { lock.unlock() }
         guard accepting, !started else { return report }
         started = true
+        if shared != nil {
+            startSharedWorkersLocked()
+            return report
+        }
         for id in queued { enqueueLocked(id) }
         spawnWorkersLocked()
         return report
@@ -121,7 +129,9 @@ public final class JobQueue: @unchecked Sendable {
         if !inserted, let key = idempotencyKey { return try repeated(job, type: type, params: params, key: key) }
         lock.lock(); defer { lock.unlock() }
         submitted += 1
-        if started && !stopping {
+        if shared != nil {
+            wake()
+        } else if started && !stopping {
             enqueueLocked(job.id)
             spawnWorkersLocked()
         }
@@ -179,16 +189,22 @@ public final class JobQueue: @unchecked Sendable {
         pendingSet.removeAll()
         for control in running.values { control.signal(.shutdown) }
         lock.unlock()
+        if let shared {
+            shared.stopListening()
+            wake()
+        }
         return workers.wait(timeout: .now() + timeout) == .success
     }
 
-    /// Blocks until no job is waiting or running in this process (CLI runs, tests). False on timeout.
+    /// Blocks until no job is waiting or running in this process (CLI runs, tests) — on a shared
+    /// store: none is queued in the store and none runs here. False on timeout.
     public func waitUntilIdle(timeout: TimeInterval) -> Bool {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             lock.lock()
-            let idle = pending.isEmpty && running.isEmpty && activeWorkers == 0
+            var idle = pending.isEmpty && running.isEmpty && (activeWorkers == 0 || shared != nil)
             lock.unlock()
+            if idle, shared != nil { idle = (try? store.queuedJobIDs().isEmpty) ?? false }
             if idle { return true }
             usleep(5_000)
         }
@@ -200,7 +216,8 @@ public final class JobQueue: @unchecked Sendable {
         let byState = try store.jobCountsByState()
         lock.lock(); defer { lock.unlock() }
         return JobMetrics(
-            jobsByState: byState, queueDepth: pending.count, running: running.count,
+            jobsByState: byState, queueDepth: shared == nil ? pending.count : byState[.queued] ?? 0,
+            running: running.count,
             workers: configuration.workers, submitted: submitted,
             finishedByOutcome: finishedByOutcome, durations: durations)
     }
@@ -251,6 +268,12 @@ public final class JobQueue: @unchecked Sendable {
             configuration.logger("job \(id): could not start: \(error)")
             return
         }
+        run(job, control)
+    }
+
+    /// Runs a claimed job's handler and records how it ended.
+    func run(_ job: JobRecord, _ control: RunControl) {
+        let id = job.id
         lock.lock()
         let handler = handlers[job.type]
         lock.unlock()

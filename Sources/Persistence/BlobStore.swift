@@ -57,15 +57,38 @@ public final class BlobStore: @unchecked Sendable {
 
     /// Creates `blobs/` and `tmp/` under `dataDirectory` and deletes temp files left by a previous
     /// process (uploads interrupted by a crash). The data directory belongs to one server process.
-    public init(dataDirectory: URL) throws {
+    public convenience init(dataDirectory: URL) throws {
+        try self.init(dataDirectory: dataDirectory, temporary: "tmp")
+    }
+
+    /// A blob directory shared by several replicas (PostgreSQL mode): each keeps its temp files in
+    /// `tmp/replica-<replica>`, so start-up never deletes another replica's uploads in progress. The
+    /// temp areas of replicas gone for `staleAfter` seconds are removed.
+    public convenience init(dataDirectory: URL, replica: String, staleAfter: TimeInterval = 86_400) throws {
+        let safe = String(replica.map { $0.isLetter || $0.isNumber || $0 == "-" ? $0 : "_" })
+        try self.init(dataDirectory: dataDirectory, temporary: "tmp/replica-\(safe)")
+        Self.removeStaleReplicaAreas(in: dataDirectory.appendingPathComponent("tmp"), olderThan: staleAfter)
+    }
+
+    private init(dataDirectory: URL, temporary: String) throws {
         self.dataDirectory = dataDirectory
         blobsDirectory = dataDirectory.appendingPathComponent("blobs")
-        temporaryDirectory = dataDirectory.appendingPathComponent("tmp")
+        temporaryDirectory = dataDirectory.appendingPathComponent(temporary)
         try? FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true)
-        for dir in [blobsDirectory, temporaryDirectory] where mkdir(dir.path, 0o755) != 0 && errno != EEXIST {
+        let parents = [blobsDirectory, temporaryDirectory.deletingLastPathComponent(), temporaryDirectory]
+        for dir in parents where mkdir(dir.path, 0o755) != 0 && errno != EEXIST {
             throw BlobError.io(operation: "create directory", path: dir.path, errno: errno)
         }
         removedStaleTemporaryFiles = Self.removeAll(in: temporaryDirectory)
+    }
+
+    private static func removeStaleReplicaAreas(in tmp: URL, olderThan age: TimeInterval) {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: tmp.path)) ?? []
+        for name in names where name.hasPrefix("replica-") {
+            let dir = tmp.appendingPathComponent(name)
+            let modified = (try? FileManager.default.attributesOfItem(atPath: dir.path)[.modificationDate]) as? Date
+            if let modified, Date().timeIntervalSince(modified) > age { try? FileManager.default.removeItem(at: dir) }
+        }
     }
 
     /// How many stale temp files start-up removed.

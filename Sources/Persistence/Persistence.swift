@@ -1,6 +1,7 @@
-// Persistence: the SQLite store (models, datasets, jobs, events) and the content-addressed blob
-// store. docs/storage.md describes the schema, data directory and guarantees. It knows nothing of
-// HTTP or of how jobs run: the job runner is the `Jobs` module, problem objects live there.
+// Persistence: the stores (SQLite embedded, PostgreSQL shared) of models, datasets, jobs and events,
+// and the content-addressed blob store. docs/storage.md describes the schema, data directory and
+// guarantees. It knows nothing of HTTP or of how jobs run: the job runner is the `Jobs` module,
+// problem objects live there.
 //
 // Public API (stable; the Jobs and Service modules build on it):
 //
@@ -21,6 +22,11 @@
 //
 //   protocol Store              models, datasets, jobs, job events (see Store.swift); SQLiteStore(path:) /
 //                               SQLiteStore(dataDirectory:) implements it (file <dataDir>/spikeforge.sqlite)
+//   PostgresStore(url:poolSize:leaseSeconds:replicaID:)  the Store on PostgreSQL (libpq) for several
+//                               replicas; also a SharedJobStore: claimNextJob(at:), renewLeases(ids:),
+//                               listen(_:) / stopListening() (QueueSignal), replicaID, leaseSeconds
+//   protocol BlobStorage        what the service uses of blobs; BlobStore implements it, and
+//                               BlobStore(dataDirectory:replica:) is the per-replica view of a shared directory
 //   Records                     ModelRecord, DatasetRecord, JobRecord, JobState, JobProgress, JobEvent,
 //                               JobFilter, JobFailure(json, message), PageRequest(limit:cursor:),
 //                               Page<T>(items, nextCursor), RecordID (mdl_/ds_/job_ IDs, isValid)

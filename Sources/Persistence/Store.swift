@@ -78,6 +78,10 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
     case invalidJSON(field: String)
     /// A row that cannot be decoded (hand-edited or corrupted database).
     case corruptRow(String)
+    /// The database server cannot be reached (PostgreSQL down, network failure): retry later.
+    case unavailable(operation: String, message: String)
+    /// PostgreSQL refused a statement; `sqlstate` is its five-character error code.
+    case server(operation: String, sqlstate: String, message: String)
 
     public var description: String {
         switch self {
@@ -99,6 +103,10 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
             return "store: \(field) must be valid JSON"
         case .corruptRow(let what):
             return "store: corrupt row: \(what)"
+        case .unavailable(let op, let message):
+            return "store: the database is unavailable during \(op): \(message); retry later"
+        case .server(let op, let sqlstate, let message):
+            return "store: PostgreSQL error \(sqlstate) during \(op): \(message)"
         }
     }
 }

@@ -35,6 +35,14 @@ public struct ServiceConfiguration: Equatable, Sendable {
     /// The `spikeforge` executable that parses uploads; empty = the running executable when it is
     /// `spikeforge` (otherwise, e.g. inside a test runner, uploads are parsed in-process).
     public var inspectExecutable = ""
+    /// `sqlite` (the embedded database in `data_dir`) or a PostgreSQL URL (`postgres://…`) shared
+    /// by several replicas, which then share `data_dir` for blobs.
+    public var store = "sqlite"
+    /// PostgreSQL mode: a job whose replica sent no heartbeat for this long is run by another one.
+    public var jobLeaseSeconds = 30
+
+    /// True when `store` names a PostgreSQL server.
+    public var usesPostgres: Bool { store.hasPrefix("postgres://") || store.hasPrefix("postgresql://") }
 
     public init() {}
 
@@ -90,17 +98,27 @@ public struct ServiceConfiguration: Equatable, Sendable {
             ("max_upload_bytes", maxUploadBytes), ("max_json_body_bytes", maxJSONBodyBytes),
             ("job_max_attempts", jobMaxAttempts),
             ("max_predict_bytes", maxPredictBytes), ("inspect_timeout_seconds", inspectTimeoutSeconds),
+            ("job_lease_seconds", jobLeaseSeconds),
         ] where value < 1 {
             throw ConfigurationError(message: "\(name) must be at least 1 (got \(value))")
         }
         guard !dataDir.isEmpty else { throw ConfigurationError(message: "data_dir must not be empty") }
+        guard store == "sqlite" || usesPostgres else {
+            throw ConfigurationError(
+                message: "store must be \"sqlite\" or a postgres:// URL (got '\(store.prefix(40))')")
+        }
     }
 
     /// The effective settings as a JSON object (tokens masked), for `serve --print-config` and logs.
     public func jsonObject(maskSecrets: Bool = true) -> [String: Any] {
         var object: [String: Any] = [:]
         for setting in ServiceConfiguration.settings { object[setting.key] = setting.get(self) }
-        if maskSecrets { object["auth_tokens"] = authTokens.map { _ in "***" } }
+        if maskSecrets {
+            object["auth_tokens"] = authTokens.map { _ in "***" }
+            // postgres://user:password@host/db → postgres://user:***@host/db
+            object["store"] = store.replacingOccurrences(
+                of: #"(://[^:/@]*):[^@]*@"#, with: "$1:***@", options: .regularExpression)
+        }
         return object
     }
 
@@ -197,6 +215,8 @@ public struct ServiceConfiguration: Equatable, Sendable {
         int("max_predict_bytes", \.maxPredictBytes),
         int("inspect_timeout_seconds", \.inspectTimeoutSeconds),
         string("inspect_executable", \.inspectExecutable),
+        string("store", \.store),
+        int("job_lease_seconds", \.jobLeaseSeconds),
     ]
 }
 

@@ -85,6 +85,9 @@ enum ServiceProblems {
             if case .conflict = error {
                 return HTTPProblem(status: 409, detail: error.description, type: base + "conflict")
             }
+            if case .unavailable = error {
+                return HTTPProblem(status: 503, detail: error.description, type: base + "store-unavailable")
+            }
             return HTTPProblem(status: 500, detail: error.description, type: base + "storage")
         case let error as UserFacingError:
             return http(problem(error))

@@ -11,7 +11,7 @@ import Persistence
 /// What a job handler may use besides its `JobContext`: the stores and record helpers.
 public struct JobEnvironment {
     public let store: Store
-    public let blobs: BlobStore
+    public let blobs: BlobStorage
 
     /// The model `id`; a 422 problem naming the id when it does not exist.
     public func model(_ id: String) throws -> ModelRecord {
@@ -117,10 +117,11 @@ struct JobKind {
 
 public final class Service {
     public let configuration: ServiceConfiguration
-    /// Held for the service's lifetime: one server per data directory.
-    public let dataDirectory: DataDirectory
+    /// SQLite mode: held for the service's lifetime (one server per data directory); nil in
+    /// PostgreSQL mode, where replicas share the directory's blobs.
+    public let dataDirectory: DataDirectory?
     public let store: Store
-    public let blobs: BlobStore
+    public let blobs: BlobStorage
     public let jobs: JobQueue
     public let router = Router()
     public var environment: JobEnvironment { JobEnvironment(store: store, blobs: blobs) }
@@ -139,10 +140,7 @@ public final class Service {
     public init(configuration: ServiceConfiguration) throws {
         try configuration.validate()
         self.configuration = configuration
-        dataDirectory = try DataDirectory(
-            url: URL(fileURLWithPath: configuration.dataDir, isDirectory: true).standardizedFileURL)
-        blobs = dataDirectory.blobs
-        store = dataDirectory.store
+        (dataDirectory, store, blobs) = try Self.openStorage(configuration)
         let logger = log
         jobs = JobQueue(
             store: store,
