@@ -72,7 +72,8 @@ public struct JobEnvironment {
         let size = Int64(
             (try FileManager.default.attributesOfItem(atPath: file.path)[.size] as? NSNumber)?.int64Value ?? 0)
         let summary: TensorFileSummary
-        do { summary = try TensorFiles.inspect(head: head, file: file, size: size, maxBytes: Int.max) } catch {
+        do { summary = try TensorFiles.inspect(
+                head: head, file: file, size: size, maxInflatedBytes: Int.max, maxInflationRatio: Int.max) } catch {
             throw ServiceProblems.http(error)
         }
         let ref = try blobs.put(contentsOf: file)
@@ -134,7 +135,9 @@ public final class Service {
     private var kinds: [String: JobKind] = [:]
     private var describers: [ModelFormat: ModelDescriber] = [:]
     private var stopping = false
-    let log: (String) -> Void = { FileHandle.standardError.write(Data(("spikeforge: " + $0 + "\n").utf8)) }
+    let log: (String) -> Void = {
+        FileHandle.standardError.write(Data(("spikeforge: " + LogText.escape(message: $0) + "\n").utf8))
+    }
 
     public init(configuration: ServiceConfiguration) throws {
         try configuration.validate()
@@ -196,7 +199,7 @@ public final class Service {
             connectionLimit: configuration.connectionLimit,
             perIPConnectionLimit: configuration.perIPConnectionLimit,
             connectionTimeout: configuration.connectionTimeoutSeconds,
-            maxBodyBytes: configuration.maxJSONBodyBytes)
+            maxBodyBytes: configuration.maxJSONBodyBytes, headerTimeout: configuration.headerTimeoutSeconds)
         let server = HTTPServer(options: options, router: router)
         if !configuration.accessLog { server.accessLog = nil }
         let metrics = self.metrics

@@ -110,7 +110,7 @@ extension Service {
         return BlobUploadSink(writer: writer) { [unowned self] writer, upload in
             let summary = try TensorFiles.inspect(
                 head: writer.head, file: writer.temporaryURL, size: writer.bytesWritten,
-                maxBytes: configuration.maxUploadBytes)
+                maxInflatedBytes: configuration.maxNPZInflatedBytes, maxInflationRatio: configuration.maxNPZRatio)
             let name = try uploadName(request, upload, fallback: summary.isArchive ? "dataset.npz" : "dataset.npy")
             let ref = try writer.commit()
             let dataset = try store.insertDataset(
