@@ -114,10 +114,11 @@ public final class HTTPServer {
             MHD_USE_INTERNAL_POLLING_THREAD.rawValue | MHD_USE_AUTO.rawValue | MHD_USE_ITC.rawValue
             | MHD_USE_ERROR_LOG.rawValue
         // The global and per-address caps are the ConnectionGuard's (it makes room instead of
-        // refusing); MHD's own cap is a backstop above them for connections being shut down.
+        // refusing); MHD's own cap, which it checks first and splits between its threads, is a
+        // backstop well above them, for uneven threads and connections being shut down.
         // MHD answers an oversized header with an HTML page, so its buffer is kept well above the
         // limits at which the Exchange answers 414/431 as problems.
-        let backstop = options.connectionLimit + max(16, options.connectionLimit / 4)
+        let backstop = 2 * options.connectionLimit + 16
         let memory = max(64 << 10, 2 * (options.maxURLBytes + options.maxHeaderBytes) + (16 << 10))
         let arguments: [CVarArg] = [
             Int32(MHD_OPTION.LISTEN_SOCKET.rawValue), fd,

@@ -77,10 +77,16 @@ struct CalibrationParams {
     var dataset: DatasetRecord?
     var numSamples: Int?, batchSize: Int?, epochs: Int, seed: Int?
 
-    init(_ p: JobParams, _ environment: JobEnvironment) throws {
+    /// `model` is the float model the samples run through: they must fit its input, and an explicit
+    /// `batch_size` its memory budget.
+    init(_ p: JobParams, _ environment: JobEnvironment, model: ModelRecord) throws {
         dataset = try p.string("dataset_id").map { try environment.dataset($0) }
+        if let dataset { try p.requireFit(dataset, model) }
         numSamples = try p.int("num_samples", 1...10_000_000)
-        batchSize = try p.int("batch_size", 1...1_000_000)
+        let budget = BatchBudget(
+            model: model, sampleShape: Array((dataset?.shape ?? []).dropFirst()),
+            budgetBytes: environment.memoryBudgetBytes)
+        batchSize = try p.int("batch_size", 1...1_000_000).map { _ in try p.batchSize(budget, preferred: 1) }
         epochs = try p.int("epochs", 1...1000) ?? 1
         seed = try p.int("seed", 0...Int(Int32.max))
     }

@@ -12,6 +12,8 @@ import Persistence
 public struct JobEnvironment {
     public let store: Store
     public let blobs: BlobStore
+    /// `worker_memory_budget_bytes`: what one job's batch may occupy.
+    public var memoryBudgetBytes = ServiceConfiguration().workerMemoryBudgetBytes
 
     /// The model `id`; a 422 problem naming the id when it does not exist.
     public func model(_ id: String) throws -> ModelRecord {
@@ -124,7 +126,9 @@ public final class Service {
     public let blobs: BlobStore
     public let jobs: JobQueue
     public let router = Router()
-    public var environment: JobEnvironment { JobEnvironment(store: store, blobs: blobs) }
+    public var environment: JobEnvironment {
+        JobEnvironment(store: store, blobs: blobs, memoryBudgetBytes: configuration.workerMemoryBudgetBytes)
+    }
     /// The listening port once started (useful with port 0).
     public var port: Int { server?.port ?? configuration.port }
 
