@@ -3,7 +3,7 @@
 
 Each measurement starts a fresh `spikeforge serve` (VmHWM only grows), sends one kind of input
 and prints the server's peak RSS. Standard library only. Usage:
-  scripts/bench-memory.py [--binary .build/release/spikeforge] [--case ds_cnn_kws] [--rows 20000]
+  scripts/bench-memory.py [--binary .build/release/spikeforge] [--case ds_cnn_kws] [--model quantized.h5] [--rows 20000]
 """
 import argparse, json, os, re, shutil, struct, subprocess, tempfile, time, urllib.request, zlib
 
@@ -77,6 +77,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--binary", default=os.path.join(ROOT, ".build/release/spikeforge"))
     parser.add_argument("--case", default="ds_cnn_kws", help="corpus case whose float model runs the infer jobs")
+    parser.add_argument("--model", default="quantized.h5", help="model file of the case (model.h5: float)")
     parser.add_argument("--rows", type=int, default=20_000, help="rows of the infer dataset (zeros)")
     parser.add_argument("--batches", default="256,4096,16384,1000000")
     args = parser.parse_args()
@@ -105,7 +106,7 @@ def main():
         for d in sample:
             values *= d
         dataset = npy_header("<f4", [rows] + sample) + bytes(rows * values * 4)
-        model = open(os.path.join(case, "model.h5"), "rb").read()
+        model = open(os.path.join(case, args.model), "rb").read()
         for batch in [int(b) for b in args.batches.split(",")]:
             server = Server(args.binary, work, big)
             _, m = server.call("POST", "/v1/models?name=mlp.h5", model)
@@ -118,8 +119,8 @@ def main():
             while status == 202 and state in ("queued", "running"):
                 time.sleep(0.2)
                 state = server.call("GET", "/v1/jobs/" + job["id"])[1]["state"]
-            print("infer %s %d rows, batch_size %7d -> %s; peak RSS %d MiB (%d MiB before the job)" % (
-                args.case, rows, batch, state, server.peak_mib(), base))
+            print("infer %s/%s %d rows, batch_size %7d -> %s; peak RSS %d MiB (%d MiB before the job)" % (
+                args.case, args.model, rows, batch, state, server.peak_mib(), base))
             server.stop()
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -70,6 +70,7 @@ extension Service {
             engineMapped { [unowned self] request in
                 let model = try model(request)
                 let inputs = try TensorFiles.decode(request.body)
+                try checkPredictBudget(model, inputs.map(\.array))
                 let loaded = try cache.model(model.sha256) {
                     try LoadedModel.load(contentsOf: try environment.file(model.sha256))
                 }
@@ -80,6 +81,20 @@ extension Service {
                     ? .json(object: Service.predictionJSON(result))
                     : try Service.predictionFile(result, accept: request.header("accept"))
             })
+    }
+
+    /// Refuses (413) a predict body with more samples than the memory budget lets one request run.
+    func checkPredictBudget(_ model: ModelRecord, _ arrays: [NDArray]) throws {
+        guard let first = arrays.first, let rows = first.shape.first else { return }
+        let budget = BatchBudget(
+            model: model, sampleShape: Array(first.shape.dropFirst()),
+            budgetBytes: configuration.workerMemoryBudgetBytes)
+        guard rows > budget.maxBatch else { return }
+        throw HTTPProblem(
+            status: 413, title: "Batch too large for a synchronous predict",
+            detail: budget.refusal(rows: rows, what: "a batch of") + " samples a request; submit bigger batches as an "
+                + "'infer' job (POST /v1/jobs with {\"type\": \"infer\"})",
+            type: ServiceProblems.base + "batch-too-large", extra: ["limit": budget.maxBatch])
     }
 
     /// Refuses (409) a route for a model of another kind than `kind`; `rule` says which it needs.
