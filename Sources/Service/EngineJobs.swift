@@ -99,8 +99,9 @@ struct QuantizeJob: EngineJob {
             model, .float, p, "quantize float models; recalibrate quantized ones with a 'calibrate' job")
         qparams = try p.qparams(try p.jsonObject("qparams"))
         qConfig = try p.jsonObject("q_config")
+        if let qConfig { try p.qConfig(qConfig, floatAt: try environment.file(model.sha256)) }
         calibration = try CalibrationParams(p, environment, model: model)
-        name = try p.string("name") ?? EngineJobs.baseName(model.name) + "-quantized.h5"
+        name = try p.name() ?? EngineJobs.baseName(model.name) + "-quantized.h5"
     }
 
     func run(_ context: JobContext, _ environment: JobEnvironment) throws -> String {
@@ -141,7 +142,7 @@ struct CalibrateJob: EngineJob {
         }
         self.qparams = try p.qparams(qparams)
         calibration = try CalibrationParams(p, environment, model: float)
-        name = try p.string("name") ?? EngineJobs.baseName(model.name) + "-calibrated.h5"
+        name = try p.name() ?? EngineJobs.baseName(model.name) + "-calibrated.h5"
     }
 
     func run(_ context: JobContext, _ environment: JobEnvironment) throws -> String {
@@ -170,7 +171,7 @@ struct ConvertJob: EngineJob {
             throw p.invalid("akida_version must be v1 or v2, got '\(version)'")
         }
         self.target = target
-        name = try p.string("name") ?? EngineJobs.baseName(model.name) + "-akida-\(target.rawValue).fbz"
+        name = try p.name() ?? EngineJobs.baseName(model.name) + "-akida-\(target.rawValue).fbz"
     }
 
     func run(_ context: JobContext, _ environment: JobEnvironment) throws -> String {
@@ -207,7 +208,7 @@ struct InferJob: EngineJob {
         let budget = BatchBudget(
             model: model, sampleShape: Array(dataset.shape.dropFirst()), budgetBytes: environment.memoryBudgetBytes)
         batchSize = try p.batchSize(budget, preferred: 64)
-        name = try p.string("name")
+        name = try p.name()
     }
 
     func run(_ context: JobContext, _ environment: JobEnvironment) throws -> String {

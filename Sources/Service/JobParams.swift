@@ -38,6 +38,17 @@ struct JobParams {
         return text
     }
 
+    /// The `name` parameter, under the one rule for names (`NameRule`).
+    func name() throws -> String? {
+        guard let name = try string("name") else { return nil }
+        if let broken = NameRule.violation(name) {
+            var problem = invalid("name \(broken)")
+            problem.extensions["parameter"] = "name"
+            throw problem
+        }
+        return name
+    }
+
     func required(_ key: String) throws -> String {
         guard let text = try string(key) else { throw invalid("\(key) is required") }
         return text
@@ -61,6 +72,17 @@ struct JobParams {
         guard let value = object[key], !value.isNull else { return nil }
         guard value.objectPairs != nil else { throw invalid("\(key) must be a JSON object") }
         return value
+    }
+
+    /// A q_config checked by the engine against the float model: 422 naming the layer and field.
+    func qConfig(_ value: JSONValue, floatAt url: URL) throws {
+        do { try QuantizeRequest.validate(qConfig: value, floatAt: url) } catch let error as QConfigError {
+            var problem = ServiceProblems.problem(error)
+            problem.title = "Invalid \(type) parameters"
+            problem.extensions["parameter"] = "q_config"
+            if let field = error.field { problem.extensions["field"] = field }
+            throw problem
+        }
     }
 
     /// QuantizationParams as JSON, checked by the engine.
