@@ -105,7 +105,7 @@ extension Service {
     }
 
     func akidaTarget(_ text: String?) throws -> AkidaTarget {
-        guard let text, !text.isEmpty else { return .v2 }
+        guard let text else { return .v2 }
         guard let target = AkidaTarget(argument: text) else {
             throw ServiceProblems.badQuery("akida_version must be v1 or v2, got '\(text)'")
         }
@@ -115,8 +115,8 @@ extension Service {
     /// GET /v1/models/{id}/download: the stored blob; `?format=json` gives Akida models as Akida JSON.
     func modelDownload(_ request: Request) throws -> Response {
         let model = try model(request)
-        switch request.query["format"] ?? "" {
-        case "":
+        switch request.query["format"] {
+        case nil:
             let format = ModelFormat(rawValue: model.format)
             return try download(
                 model.sha256, name: model.name, contentType: format?.contentType ?? "application/octet-stream")
@@ -128,7 +128,7 @@ extension Service {
             response.setHeader(
                 "Content-Disposition", "attachment; filename=\"\(base.replacingOccurrences(of: "\"", with: "")).json\"")
             return response
-        case let other:
+        case let other?:
             throw ServiceProblems.badQuery("format must be json (or absent for the stored file), got '\(other)'")
         }
     }

@@ -42,15 +42,16 @@ final class BlobUploadSink: UploadSink {
 
 /// The one rule for the names of models, datasets and the records jobs create.
 enum NameRule {
-    static let maxBytes = 255
+    static let maxLength = 255
 
-    /// Why `name` is not a valid name ("must be …"), nil when it is. Length counts UTF-8 bytes; no
-    /// control character is allowed (a line break in a name would reach logs and headers).
+    /// Why `name` is not a valid name ("must be …"), nil when it is. Length counts Unicode scalars
+    /// (as JSON Schema's maxLength does); no control character is allowed (a line break in a name
+    /// would reach logs and headers).
     static func violation(_ name: String) -> String? {
         let valid =
-            !name.isEmpty && name.utf8.count <= maxBytes
+            !name.isEmpty && name.unicodeScalars.count <= maxLength
             && !name.unicodeScalars.contains { $0.properties.generalCategory == .control }
-        return valid ? nil : "must be 1-\(maxBytes) characters on one line"
+        return valid ? nil : "must be 1-\(maxLength) characters on one line"
     }
 }
 
@@ -60,7 +61,7 @@ extension Service {
         if let broken = NameRule.violation(name) {
             throw HTTPProblem(
                 status: 400, title: "Invalid name", detail: "a name \(broken)", type: ServiceProblems.base + "invalid-name",
-                extra: ["limit": NameRule.maxBytes])
+                extra: ["limit": NameRule.maxLength])
         }
         return name
     }
