@@ -28,9 +28,12 @@ done
 [ -n "$port" ] || { echo "schemathesis: the server did not start:" >&2; cat "$work/server.log" >&2; exit 1; }
 # --max-time bounds fuzzing; `timeout` bounds everything else (a hung request, the report).
 status=0
-timeout --kill-after=10 "$((cap + 30))" "$venv/bin/schemathesis" --config-file scripts/schemathesis.toml run openapi.yaml --url "http://127.0.0.1:$port" \
+# Run from the scratch directory: schemathesis keeps its example cache in the working directory.
+root=$(pwd)
+(cd "$work" && timeout --kill-after=10 "$((cap + 30))" "$root/$venv/bin/schemathesis" \
+  --config-file "$root/scripts/schemathesis.toml" run "$root/openapi.yaml" --url "http://127.0.0.1:$port" \
   --checks all --max-examples "$examples" --max-time "$cap" --seed 11 --request-timeout 30 \
-  --no-color --output-truncate false --report junit --report-dir "$work/report" >"$work/run.log" 2>&1 || status=$?
+  --no-color --output-truncate false --report junit --report-dir "$work/report") >"$work/run.log" 2>&1 || status=$?
 cat "$work/run.log"
 if [ "$status" -ne 0 ]; then
   echo "schemathesis: findings above (exit $status); server log tail:" >&2
