@@ -57,7 +57,8 @@ extension QuantizeRequest {
         func fail(_ field: String, _ rule: String, _ value: JSONValue) -> QConfigError {
             QConfigError(
                 layerName: layer, field: field,
-                description: "q_config of layer '\(layer)': \(field) must be \(rule), got \(value.serialized(.compact))")
+                description: "q_config of layer '\(layer)': \(field) must be \(rule), got \(value.serialized(.compact))"
+            )
         }
         guard let fields = entry.objectPairs else { throw fail("(entry)", "a JSON object", entry) }
         for (key, value) in fields {
@@ -80,7 +81,8 @@ extension QuantizeRequest {
                     case "signed":
                         guard setting.bool != nil else { throw fail(field, "true or false", setting) }
                     case "axis":
-                        guard setting.isNull || setting.int != nil || ["per-tensor", "per-axis"].contains(setting.string)
+                        guard
+                            setting.isNull || setting.int != nil || ["per-tensor", "per-axis"].contains(setting.string)
                         else { throw fail(field, "\"per-tensor\", \"per-axis\", an integer or null", setting) }
                     default:
                         continue

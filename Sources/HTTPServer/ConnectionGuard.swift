@@ -57,7 +57,9 @@ final class ConnectionGuard {
         var victims: [String] = []
         defer {
             lock.unlock()
-            for victim in victims { onClose?(victim, "a new connection needed its slot while it was sending its header") }
+            for victim in victims {
+                onClose?(victim, "a new connection needed its slot while it was sending its header")
+            }
         }
         let open = connections.values.filter { !$0.closing }
         if open.filter({ $0.address == address }).count >= perAddressLimit {

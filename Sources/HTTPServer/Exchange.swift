@@ -55,7 +55,8 @@ final class Exchange {
     /// 414 for a request target longer than `maxURLBytes`, 431 for a header block larger than
     /// `maxHeaderBytes` (sizes as sent, less the decoding libmicrohttpd did).
     static func oversized(_ request: Request, _ limits: ServerOptions) -> HTTPProblem? {
-        let target = request.path.utf8.count + request.query.reduce(0) { $0 + $1.key.utf8.count + $1.value.utf8.count + 2 }
+        let target =
+            request.path.utf8.count + request.query.reduce(0) { $0 + $1.key.utf8.count + $1.value.utf8.count + 2 }
         if target > limits.maxURLBytes {
             return HTTPProblem(
                 status: 414, detail: "the request target is \(target) bytes; the limit is \(limits.maxURLBytes)",

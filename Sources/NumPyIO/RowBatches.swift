@@ -51,7 +51,8 @@ struct RowBatcher {
     private var totalRows: Int { header.map { $0.shape.first ?? 1 } ?? 0 }
     private var rowBytes: Int {
         guard let header else { return 0 }
-        return header.shape.isEmpty ? header.dtype.byteSize : header.shape.dropFirst().reduce(1, *) * header.dtype.byteSize
+        return header.shape.isEmpty
+            ? header.dtype.byteSize : header.shape.dropFirst().reduce(1, *) * header.dtype.byteSize
     }
 
     mutating func take(_ bytes: UnsafeRawBufferPointer, _ body: Body) throws {
@@ -59,7 +60,9 @@ struct RowBatcher {
         if header == nil {
             guard pending.count >= 10 else { return }
             let parsed: NPYHeader
-            do { parsed = try NPY.parseHeader(pending) } catch NumPyError.malformed(let why) where why.contains("truncated") {
+            do { parsed = try NPY.parseHeader(pending) } catch NumPyError.malformed(let why)
+                where why.contains("truncated")
+            {
                 return
             }
             header = parsed

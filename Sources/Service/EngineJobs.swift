@@ -213,12 +213,15 @@ struct InferJob: EngineJob {
 
     func run(_ context: JobContext, _ environment: JobEnvironment) throws -> String {
         try context.progress(phase: "loading", done: 0, total: 1)
-        let loaded = try EngineJobs.run(context) { try LoadedModel.load(contentsOf: try environment.file(model.sha256)) }
+        let loaded = try EngineJobs.run(context) {
+            try LoadedModel.load(contentsOf: try environment.file(model.sha256))
+        }
         var names: [String] = []
         var batches: [[NDArray]] = []
         var rows = 0
         try context.progress(phase: "inference", done: 0, total: dataset.shape.first ?? 0)
-        try TensorFiles.forEachBatch(contentsOf: try environment.file(dataset.sha256), rows: batchSize) { batch, total in
+        try TensorFiles.forEachBatch(contentsOf: try environment.file(dataset.sha256), rows: batchSize) {
+            batch, total in
             let result = try EngineJobs.run(context) { try loaded.predict([batch]) }
             if names.isEmpty {
                 names = result.outputs.map(\.name)

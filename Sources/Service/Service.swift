@@ -74,8 +74,10 @@ public struct JobEnvironment {
         let size = Int64(
             (try FileManager.default.attributesOfItem(atPath: file.path)[.size] as? NSNumber)?.int64Value ?? 0)
         let summary: TensorFileSummary
-        do { summary = try TensorFiles.inspect(
-                head: head, file: file, size: size, maxInflatedBytes: Int.max, maxInflationRatio: Int.max) } catch {
+        do {
+            summary = try TensorFiles.inspect(
+                head: head, file: file, size: size, maxInflatedBytes: Int.max, maxInflationRatio: Int.max)
+        } catch {
             throw ServiceProblems.http(error)
         }
         let ref = try blobs.put(contentsOf: file)

@@ -60,7 +60,8 @@ extension Service {
         let name = request.query["name"] ?? upload.fields["name"] ?? upload.filename ?? fallback
         if let broken = NameRule.violation(name) {
             throw HTTPProblem(
-                status: 400, title: "Invalid name", detail: "a name \(broken)", type: ServiceProblems.base + "invalid-name",
+                status: 400, title: "Invalid name", detail: "a name \(broken)",
+                type: ServiceProblems.base + "invalid-name",
                 extra: ["limit": NameRule.maxLength])
         }
         return name

@@ -14,7 +14,8 @@ final class QConfigCheckTests: XCTestCase {
         for name in try Fixtures.corpusCases() {
             let config = Fixtures.file(name, "q_config.json")
             let model = Fixtures.file(name, "model.h5")
-            guard FileManager.default.fileExists(atPath: config.path), FileManager.default.fileExists(atPath: model.path)
+            guard FileManager.default.fileExists(atPath: config.path),
+                FileManager.default.fileExists(atPath: model.path)
             else { continue }
             let qConfig = try JSONValue(parsing: String(contentsOf: config, encoding: .utf8))
             XCTAssertNoThrow(try QuantizeRequest.validate(qConfig: qConfig, floatAt: model), name)

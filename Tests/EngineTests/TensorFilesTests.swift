@@ -44,7 +44,7 @@ final class TensorFilesTests: XCTestCase {
         let bytes = try Fixtures.bytes("mlp", "inputs.npy")
         let summary = try TensorFiles.inspect(
             head: Array(bytes.prefix(4096)), file: url, size: Int64(bytes.count), maxInflatedBytes: Int.max,
-                maxInflationRatio: Int.max)
+            maxInflationRatio: Int.max)
         XCTAssertEqual(summary.shape, [8, 64])
         XCTAssertFalse(summary.isArchive)
         XCTAssertThrowsError(

@@ -32,14 +32,17 @@ enum ZeroArchive {
         try Data(header).write(to: headerFile)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", "{ cat \"$0\"; head -c \(zeros) /dev/zero; } | gzip -1 > \"$1\"", headerFile.path, gzip.path]
+        process.arguments = [
+            "-c", "{ cat \"$0\"; head -c \(zeros) /dev/zero; } | gzip -1 > \"$1\"", headerFile.path, gzip.path,
+        ]
         try process.run()
         process.waitUntilExit()
         let gz = [UInt8](try Data(contentsOf: gzip))
         // gzip from a pipe: a 10-byte header without a name, the raw deflate data, CRC-32, size.
         guard gz.count > 18, gz[3] == 0 else { throw ServerError(message: "unexpected gzip output") }
         let deflated = Array(gz[10..<(gz.count - 8)])
-        let crc = UInt32(gz[gz.count - 8]) | UInt32(gz[gz.count - 7]) << 8 | UInt32(gz[gz.count - 6]) << 16
+        let crc =
+            UInt32(gz[gz.count - 8]) | UInt32(gz[gz.count - 7]) << 8 | UInt32(gz[gz.count - 6]) << 16
             | UInt32(gz[gz.count - 5]) << 24
         return Member(deflated: deflated, crc: crc, size: header.count + zeros)
     }
@@ -99,7 +102,8 @@ final class NPZBombTests: XCTestCase {
 
     func testBombsAndAGibibyteMemberStayUnder200MB() throws {
         let server = try ServerProcess(
-            dataDir: dataDir, environment: ["SPIKEFORGE_ACCESS_LOG": "false", "SPIKEFORGE_MAX_NPZ_INFLATED_BYTES": "\(3 << 30)"])
+            dataDir: dataDir,
+            environment: ["SPIKEFORGE_ACCESS_LOG": "false", "SPIKEFORGE_MAX_NPZ_INFLATED_BYTES": "\(3 << 30)"])
         defer { server.kill(SIGTERM) }
         let bomb = dataDir.appendingPathComponent("bomb.npz")
         let small = ZeroArchive.npyHeader(descr: "<f4", shape: [2])
@@ -134,7 +138,8 @@ final class NPZBombTests: XCTestCase {
 
     func testTotalInflatedSizeLimitComesFromConfiguration() throws {
         let server = try ServerProcess(
-            dataDir: dataDir, environment: ["SPIKEFORGE_ACCESS_LOG": "false", "SPIKEFORGE_MAX_NPZ_INFLATED_BYTES": "100000"])
+            dataDir: dataDir,
+            environment: ["SPIKEFORGE_ACCESS_LOG": "false", "SPIKEFORGE_MAX_NPZ_INFLATED_BYTES": "100000"])
         defer { server.kill(SIGTERM) }
         let archive = dataDir.appendingPathComponent("big.npz")
         let member = try ZeroArchive.member(

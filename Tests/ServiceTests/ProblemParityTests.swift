@@ -43,7 +43,8 @@ final class ProblemParityTests: XCTestCase {
         XCTAssertEqual(sync.object["status"] as? Int, submitted.object["status"] as? Int)
         XCTAssertEqual(submitted.object["parameter"] as? String, "dataset_id")
         let detail = submitted.object["detail"] as? String ?? ""
-        XCTAssertTrue(detail.contains("samples of shape [49, 10, 1] do not fit the input 'input' of shape [64]"), detail)
+        XCTAssertTrue(
+            detail.contains("samples of shape [49, 10, 1] do not fit the input 'input' of shape [64]"), detail)
         let queued = try harness.send("GET", "/v1/jobs").object["items"] as? [[String: Any]]
         XCTAssertEqual(queued?.count, 0, "nothing was queued")
         XCTAssertTrue((sync.object["type"] as? String ?? "").hasPrefix("urn:spikeforge:problem:"), sync.text)
