@@ -8,7 +8,8 @@ extension ModelInfo {
     /// quantized engine and the Akida simulator keep beside them.
     static let bytesPerValue = 8
     /// Layer outputs alive at once: a layer's input and output, and one more for a skip
-    /// connection. (Measured on ds_cnn_kws quantized: 0.125 MiB a sample; this estimate: 0.18.)
+    /// connection. (ds_cnn_kws quantized: 0.19 MiB a sample estimated; an infer batch of 1370 grew
+    /// the server by 263 MiB, 0.19 MiB a sample — scripts/bench-memory.py.)
     static let liveOutputs = 3
 
     /// The description as `json` (what `ModelInfo.json` wrote) reads it back.

@@ -222,7 +222,9 @@ struct InferJob: EngineJob {
         try context.progress(phase: "inference", done: 0, total: dataset.shape.first ?? 0)
         try TensorFiles.forEachBatch(contentsOf: try environment.file(dataset.sha256), rows: batchSize) {
             batch, total in
-            let result = try EngineJobs.run(context) { try loaded.predict([batch]) }
+            let result = try EngineJobs.run(context) {
+                try loaded.predict(try DescribedInputs.conform([batch], model))
+            }
             if names.isEmpty {
                 names = result.outputs.map(\.name)
                 batches = names.map { _ in [] }

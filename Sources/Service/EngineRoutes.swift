@@ -74,7 +74,7 @@ extension Service {
                 let loaded = try cache.model(model.sha256) {
                     try LoadedModel.load(contentsOf: try environment.file(model.sha256))
                 }
-                let arrays = try loaded.inputs(from: inputs, source: "body")
+                let arrays = try DescribedInputs.conform(try loaded.inputs(from: inputs, source: "body"), model)
                 let wantsJSON = (request.header("accept") ?? "").lowercased().contains("application/json")
                 let result = try loaded.predict(arrays, layerSparsity: wantsJSON && loaded.kind == .akida)
                 return wantsJSON

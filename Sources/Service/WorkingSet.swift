@@ -1,7 +1,7 @@
-// Service: the memory and shape rules a job or predict request meets at submission — batches sized
-// from `worker_memory_budget_bytes` and the model's description (a larger `batch_size` is refused
-// with the limit), and a dataset whose samples do not fit the model's input refused with both
-// shapes as numbers, before anything is queued.
+// Service: the rules a job or predict request meets, from the model's stored description — batches
+// sized from `worker_memory_budget_bytes` (a larger `batch_size` is refused with the limit), a
+// dataset whose samples do not fit the model's input refused at submission with both shapes as
+// numbers, and inputs held to the dtypes the description lists (the one rule of `InputDType`).
 import Engine
 import Foundation
 import Jobs
@@ -59,5 +59,15 @@ extension JobParams {
                 "dataset \(dataset.id) (shape \(dataset.shape)) does not fit model \(model.id): its \(mismatch)"))
         problem.extensions["parameter"] = "dataset_id"
         throw problem
+    }
+}
+
+/// Inputs in the dtypes the model's description lists, for predict and infer alike.
+enum DescribedInputs {
+    static func conform(_ arrays: [NDArray], _ model: ModelRecord) throws -> [NDArray] {
+        guard let info = try? ModelInfo(json: model.descriptionJSON), info.inputs.count == arrays.count else {
+            return arrays
+        }
+        return try zip(arrays, info.inputs).map { try InputDType.conform($0, to: $1.dtype, input: $1.name) }
     }
 }
