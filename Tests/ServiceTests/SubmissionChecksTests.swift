@@ -3,7 +3,9 @@
 // uploads also apply.
 import Foundation
 import HTTPServer
+import NumPyIO
 import Service
+import Tensors
 import TestSupport
 import XCTest
 
@@ -63,5 +65,39 @@ final class SubmissionChecksTests: XCTestCase {
         let newline = try quantize(["model_id": model, "name": "two\nlines"])
         XCTAssertEqual(newline.status, 422, newline.text)
         XCTAssertEqual(try quantize(["model_id": model, "name": String(repeating: "n", count: 255)]).status, 202)
+    }
+}
+
+/// The input-dtype rule on the predict route: an Akida model's description says uint8, float32
+/// whole numbers are taken as uint8, a negative value is refused — never clamped.
+final class InputDTypeRouteTests: XCTestCase {
+    func testPredictHoldsInputsToTheDescribedDType() throws {
+        let harness = try Harness()
+        defer { harness.close() }
+        let upload = try harness.uploadMultipart(
+            "/v1/models", file: try Fixtures.bytes("ds_cnn_kws", "akida_v2.json"), filename: "kws.json")
+        XCTAssertEqual(upload.status, 201, upload.text)
+        let model = try XCTUnwrap(upload.object["id"] as? String)
+        let inputs = (upload.object["description"] as? [String: Any])?["inputs"] as? [[String: Any]]
+        XCTAssertEqual(inputs?.first?["dtype"] as? String, "uint8")
+
+        let images = try NPY.decode(try Fixtures.bytes("ds_cnn_kws", "inputs.npy"))
+        func predict(_ array: NDArray) throws -> HTTPClientResponse {
+            try harness.send(
+                "POST", "/v1/models/\(model)/predict", headers: ["Content-Type": "application/octet-stream"],
+                body: NPY.encode(array))
+        }
+        let original = try predict(images)
+        XCTAssertEqual(original.status, 200, original.text)
+        let floats = try predict(NDArray(images.floats()))
+        XCTAssertEqual(floats.status, 200, floats.text)
+        XCTAssertEqual(floats.body, original.body)
+
+        var values = Array(images.floats().scalars)
+        values[0] = -3
+        let negative = try predict(NDArray(Tensor(shape: images.shape, scalars: values)))
+        XCTAssertEqual(negative.status, 422, negative.text)
+        XCTAssertEqual(negative.object["type"] as? String, "urn:spikeforge:problem:invalid-input")
+        XCTAssertTrue((negative.object["detail"] as? String ?? "").contains("is uint8"), negative.text)
     }
 }
