@@ -14,14 +14,26 @@ public enum BatchRows {
         return try NDArray(dtype: array.dtype, shape: shape, bytes: bytes)
     }
 
-    /// `b`'s rows after `a`'s.
-    public static func append(_ a: NDArray, _ b: NDArray) throws -> NDArray {
-        guard a.dtype == b.dtype, a.shape.dropFirst() == b.shape.dropFirst(), !a.shape.isEmpty else {
-            throw TensorError.shapeMismatch(
-                "batch outputs disagree: \(a.dtype.rawValue) \(a.shape) vs \(b.dtype.rawValue) \(b.shape)")
+    /// The rows of `parts` in order, joined once.
+    public static func concatenate(_ parts: [NDArray]) throws -> NDArray {
+        guard let first = parts.first else { throw TensorError.shapeMismatch("no batch outputs to join") }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(parts.reduce(0) { $0 + $1.bytes.count })
+        var shape = first.shape
+        shape[0] = 0
+        for part in parts {
+            guard part.dtype == first.dtype, part.shape.dropFirst() == first.shape.dropFirst(), !part.shape.isEmpty
+            else {
+                throw TensorError.shapeMismatch(
+                    "batch outputs disagree: \(first.dtype.rawValue) \(first.shape) vs \(part.dtype.rawValue) "
+                        + "\(part.shape)")
+            }
+            shape[0] += part.shape[0]
+            bytes += part.bytes
         }
-        var shape = a.shape
-        shape[0] += b.shape[0]
-        return try NDArray(dtype: a.dtype, shape: shape, bytes: a.bytes + b.bytes)
+        return try NDArray(dtype: first.dtype, shape: shape, bytes: bytes)
     }
+
+    /// `b`'s rows after `a`'s.
+    public static func append(_ a: NDArray, _ b: NDArray) throws -> NDArray { try concatenate([a, b]) }
 }

@@ -53,10 +53,12 @@ public struct ModelInfo: Codable, Equatable, Sendable {
         modelClass = "Akida"
         let first = model.layers.first
         let inputDType: String
-        if first?.type == .inputData {
-            inputDType = (first?.parameters["input_bits"] ?? 8) >= 5 ? "int8" : "uint8"
-        } else {
-            inputDType = "float32"
+        // What the simulator's first layer takes: InputData integers, a Quantizer floats (it
+        // quantizes them), every other input layer (InputConv2D, …) uint8.
+        switch first?.type {
+        case .inputData?: inputDType = (first?.parameters["input_bits"] ?? 8) >= 5 ? "int8" : "uint8"
+        case .quantizer?: inputDType = "float32"
+        default: inputDType = "uint8"
         }
         inputs = [TensorInfo(name: first?.name ?? "input", shape: [nil] + model.inputShape, dtype: inputDType)]
         outputs = [

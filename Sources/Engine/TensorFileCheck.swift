@@ -1,5 +1,5 @@
 // Engine: the check a tensor file passes before the service stores it as a dataset — a .npy whose
-// header describes exactly the bytes that follow, or a .npz whose members all decode.
+// header describes exactly the bytes that follow, or a .npz whose members pass the streaming check.
 import Foundation
 import NumPyIO
 
@@ -15,9 +15,12 @@ public struct TensorFileSummary {
 
 extension TensorFiles {
     /// Checks a tensor file before it is stored: its header must describe exactly the bytes that
-    /// follow (.npy), or every member must decode (.npz, at most `maxBytes` in all). `head` holds
-    /// its first bytes.
-    public static func inspect(head: [UInt8], file: URL, size: Int64, maxBytes: Int) throws -> TensorFileSummary {
+    /// follow (.npy), or every member must pass the streaming check (.npz: inflated at most
+    /// `maxInflatedBytes` in all, each member at most `maxInflationRatio` times its compressed size,
+    /// never held whole). `head` holds its first bytes.
+    public static func inspect(
+        head: [UInt8], file: URL, size: Int64, maxInflatedBytes: Int, maxInflationRatio: Int
+    ) throws -> TensorFileSummary {
         let invalid = DatasetError.init
         if head.starts(with: npyMagic) {
             var prefix = head
@@ -42,13 +45,12 @@ extension TensorFiles {
                 arrays: [("array", header.dtype.rawValue, header.shape)])
         }
         if head.starts(with: zipMagic) {
-            // NumPyIO decodes the archive in memory (bounded by the upload limit); members are
-            // checked exactly as a later job would read them.
-            let arrays = try NPZ.read(contentsOf: file, limits: NPZLimits(maxTotalBytes: maxBytes))
-            guard let first = arrays.first else { throw invalid("the .npz archive holds no arrays") }
+            let limits = NPZLimits(maxTotalBytes: maxInflatedBytes, maxRatio: maxInflationRatio)
+            let members = try NPZ.inspect(contentsOf: file, limits: limits)
+            guard let first = members.first else { throw invalid("the .npz archive holds no arrays") }
             return TensorFileSummary(
-                dtype: first.array.dtype.rawValue, shape: first.array.shape, isArchive: true,
-                arrays: arrays.map { ($0.name, $0.array.dtype.rawValue, $0.array.shape) })
+                dtype: first.header.dtype.rawValue, shape: first.header.shape, isArchive: true,
+                arrays: members.map { ($0.name, $0.header.dtype.rawValue, $0.header.shape) })
         }
         throw invalid(
             size == 0

@@ -27,6 +27,14 @@ public enum TensorFiles {
         return head == zipMagic ? try NPZ.read(contentsOf: url) : [("", try NPY.read(contentsOf: url))]
     }
 
+    /// The first array of a .npy or .npz dataset file in batches of at most `rows` rows (with the
+    /// array's total row count), read as they are needed: one batch in memory at a time.
+    public static func forEachBatch(
+        contentsOf url: URL, rows: Int, _ body: (_ batch: NDArray, _ totalRows: Int) throws -> Void
+    ) throws {
+        try NPY.forEachBatch(contentsOf: url, rows: rows, body)
+    }
+
     /// Named arrays of a .npz file, or the one unnamed array of a .npy (by extension).
     public static func arrays(contentsOf url: URL) throws -> [(name: String, array: NDArray)] {
         if url.pathExtension.lowercased() == "npz" { return try NPZ.read(contentsOf: url) }

@@ -25,9 +25,14 @@ final class Exchange {
 
     init(
         method: String, path: String, headers: [String: String], query: [String: String],
-        router: Router, defaultBodyLimit: Int
+        router: Router, limits: ServerOptions
     ) {
         request = Request(method: method, path: path, headers: headers, query: query)
+        if let oversized = Exchange.oversized(request, limits) {
+            entry = nil
+            earlyResponse = oversized.response(instance: String(path.prefix(256)))
+            return
+        }
         switch router.resolve(method: method, path: path) {
         case .notFound:
             entry = nil
@@ -43,8 +48,28 @@ final class Exchange {
             entry = matched
             request.pathParameters = parameters
             request.route = matched.pattern
-            prepare(router: router, defaultBodyLimit: defaultBodyLimit)
+            prepare(router: router, defaultBodyLimit: limits.maxBodyBytes)
         }
+    }
+
+    /// 414 for a request target longer than `maxURLBytes`, 431 for a header block larger than
+    /// `maxHeaderBytes` (sizes as sent, less the decoding libmicrohttpd did).
+    static func oversized(_ request: Request, _ limits: ServerOptions) -> HTTPProblem? {
+        let target =
+            request.path.utf8.count + request.query.reduce(0) { $0 + $1.key.utf8.count + $1.value.utf8.count + 2 }
+        if target > limits.maxURLBytes {
+            return HTTPProblem(
+                status: 414, detail: "the request target is \(target) bytes; the limit is \(limits.maxURLBytes)",
+                extra: ["limit": limits.maxURLBytes])
+        }
+        let headers = request.headers.reduce(0) { $0 + $1.key.utf8.count + $1.value.utf8.count + 4 }
+        if headers > limits.maxHeaderBytes {
+            return HTTPProblem(
+                status: 431,
+                detail: "the request headers are \(headers) bytes; the limit is \(limits.maxHeaderBytes)",
+                extra: ["limit": limits.maxHeaderBytes])
+        }
+        return nil
     }
 
     private func prepare(router: Router, defaultBodyLimit: Int) {

@@ -22,11 +22,21 @@ public struct ServerOptions: Sendable {
     public var connectionTimeout: Int
     /// Cap for buffered (non-upload) request bodies unless a route sets its own.
     public var maxBodyBytes: Int
+    /// Seconds from accept (or from the previous response) to a complete request header; 0 = none.
+    public var headerTimeout: Int
+    /// Longest request target (path and query) answered; longer ones get a 414 problem.
+    public var maxURLBytes: Int
+    /// Largest request header block answered; larger ones get a 431 problem.
+    public var maxHeaderBytes: Int
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, threads: Int = 4, connectionLimit: Int = 512,
-        perIPConnectionLimit: Int = 0, connectionTimeout: Int = 60, maxBodyBytes: Int = 1 << 20
+        perIPConnectionLimit: Int = 0, connectionTimeout: Int = 60, maxBodyBytes: Int = 1 << 20,
+        headerTimeout: Int = 0, maxURLBytes: Int = 8 << 10, maxHeaderBytes: Int = 32 << 10
     ) {
+        self.headerTimeout = headerTimeout
+        self.maxURLBytes = maxURLBytes
+        self.maxHeaderBytes = maxHeaderBytes
         self.host = host
         self.port = port
         self.threads = threads
@@ -67,10 +77,14 @@ public final class HTTPServer {
     private var listenSocket: Int32 = -1
     private let lock = NSLock()
     private var inFlight = 0
+    fileprivate let connections: ConnectionGuard
 
     public init(options: ServerOptions, router: Router) {
         self.options = options
         self.router = router
+        connections = ConnectionGuard(
+            connectionLimit: options.connectionLimit, perAddressLimit: options.perIPConnectionLimit,
+            headerTimeoutSeconds: options.headerTimeout)
     }
 
     deinit { stop(drainTimeout: 0) }
@@ -99,20 +113,30 @@ public final class HTTPServer {
         let flags =
             MHD_USE_INTERNAL_POLLING_THREAD.rawValue | MHD_USE_AUTO.rawValue | MHD_USE_ITC.rawValue
             | MHD_USE_ERROR_LOG.rawValue
-        var arguments: [CVarArg] = [
+        // The global and per-address caps are the ConnectionGuard's (it makes room instead of
+        // refusing); MHD's own cap, which it checks first and splits between its threads, is a
+        // backstop well above them, for uneven threads and connections being shut down.
+        // MHD answers an oversized header with an HTML page, so its buffer is kept well above the
+        // limits at which the Exchange answers 414/431 as problems.
+        let backstop = 2 * options.connectionLimit + 16
+        let memory = max(64 << 10, 2 * (options.maxURLBytes + options.maxHeaderBytes) + (16 << 10))
+        let arguments: [CVarArg] = [
             Int32(MHD_OPTION.LISTEN_SOCKET.rawValue), fd,
             Int32(MHD_OPTION.THREAD_POOL_SIZE.rawValue), UInt32(max(1, options.threads)),
-            Int32(MHD_OPTION.CONNECTION_LIMIT.rawValue), UInt32(max(1, options.connectionLimit)),
+            Int32(MHD_OPTION.CONNECTION_LIMIT.rawValue), UInt32(max(1, backstop)),
             Int32(MHD_OPTION.CONNECTION_TIMEOUT.rawValue), UInt32(max(0, options.connectionTimeout)),
+            Int32(MHD_OPTION.CONNECTION_MEMORY_LIMIT.rawValue), memory,
             Int32(MHD_OPTION.NOTIFY_COMPLETED.rawValue), unsafeBitCast(completedCallback, to: OpaquePointer.self),
             OpaquePointer(me),
+            Int32(MHD_OPTION.NOTIFY_CONNECTION.rawValue), unsafeBitCast(connectionCallback, to: OpaquePointer.self),
+            OpaquePointer(me),
+            Int32(MHD_OPTION.END.rawValue),
         ]
-        if options.perIPConnectionLimit > 0 {
-            arguments += [Int32(MHD_OPTION.PER_IP_CONNECTION_LIMIT.rawValue), UInt32(options.perIPConnectionLimit)]
+        connections.onClose = { [weak self] address, reason in
+            self?.accessLog?("\(HTTPServer.timestamp()) closed a connection from \(LogText.escape(address)): \(reason)")
         }
-        arguments.append(Int32(MHD_OPTION.END.rawValue))
         let started = withVaList(arguments) {
-            MHD_start_daemon_va(UInt32(flags), 0, nil, nil, accessCallback, me, $0)
+            MHD_start_daemon_va(UInt32(flags), 0, acceptCallback, me, accessCallback, me, $0)
         }
         guard let started else {
             close(fd)
@@ -121,6 +145,7 @@ public final class HTTPServer {
         }
         daemon = started
         listenSocket = fd
+        connections.startWatching()
     }
 
     /// Stops accepting at once, lets in-flight requests finish for up to `drainTimeout` seconds,
@@ -132,6 +157,7 @@ public final class HTTPServer {
         let deadline = Date().addingTimeInterval(drainTimeout)
         while activeRequests > 0 && Date() < deadline { usleep(10_000) }
         MHD_stop_daemon(daemon)
+        connections.stopWatching()
         self.daemon = nil
         listenSocket = -1
     }
@@ -177,12 +203,13 @@ public final class HTTPServer {
         slot: UnsafeMutablePointer<UnsafeMutableRawPointer?>
     ) -> MHD_Result {
         guard let raw = slot.pointee else {
+            connections.headerReceived(connection)
             lock.lock(); inFlight += 1; lock.unlock()
             let exchange = Exchange(
                 method: method, path: url,
                 headers: HTTPServer.values(connection, .HEADER_KIND, lowercased: true),
                 query: HTTPServer.values(connection, .GET_ARGUMENT_KIND, lowercased: false),
-                router: router, defaultBodyLimit: options.maxBodyBytes)
+                router: router, limits: options)
             slot.pointee = Unmanaged.passRetained(exchange).toOpaque()
             if let early = exchange.earlyResponse {
                 exchange.earlyResponse = nil
@@ -233,7 +260,8 @@ public final class HTTPServer {
         return MHD_queue_response(connection, UInt32(response.status), mhdResponse)
     }
 
-    fileprivate func completed(_ exchange: Exchange) {
+    fileprivate func completed(_ exchange: Exchange, on connection: OpaquePointer?) {
+        if let connection { connections.requestFinished(connection) }
         exchange.close()
         lock.lock(); inFlight -= 1; lock.unlock()
         let elapsed = Double(DispatchTime.now().uptimeNanoseconds - exchange.started) / 1e6
@@ -244,12 +272,13 @@ public final class HTTPServer {
         onRequestCompleted?(record)
         if let accessLog {
             accessLog(
-                "\(HTTPServer.timestamp()) \(record.method) \(record.path) \(record.status) \(record.bytes)B "
+                "\(HTTPServer.timestamp()) \(LogText.escape(record.method)) \(LogText.escape(record.path)) "
+                    + "\(record.status) \(record.bytes)B "
                     + String(format: "%.2fms", elapsed))
         }
     }
 
-    private static func timestamp() -> String {
+    static func timestamp() -> String {
         var now = time(nil)
         var parts = tm()
         gmtime_r(&now, &parts)
@@ -291,9 +320,25 @@ private let accessCallback: MHD_AccessHandlerCallback = { cls, connection, url, 
         data: data, size: size, slot: slot)
 }
 
-private let completedCallback: MHD_RequestCompletedCallback = { cls, _, slot, _ in
+private let completedCallback: MHD_RequestCompletedCallback = { cls, connection, slot, _ in
     guard let cls, let slot, let raw = slot.pointee else { return }
     slot.pointee = nil
     let server = Unmanaged<HTTPServer>.fromOpaque(cls).takeUnretainedValue()
-    server.completed(Unmanaged<Exchange>.fromOpaque(raw).takeRetainedValue())
+    server.completed(Unmanaged<Exchange>.fromOpaque(raw).takeRetainedValue(), on: connection)
+}
+
+private let acceptCallback: MHD_AcceptPolicyCallback = { cls, address, _ in
+    guard let cls, let address else { return .NO }
+    let server = Unmanaged<HTTPServer>.fromOpaque(cls).takeUnretainedValue()
+    return server.connections.admit(ConnectionGuard.address(address)) ? .YES : .NO
+}
+
+private let connectionCallback: MHD_NotifyConnectionCallback = { cls, connection, _, event in
+    guard let cls, let connection else { return }
+    let server = Unmanaged<HTTPServer>.fromOpaque(cls).takeUnretainedValue()
+    if event == .CONNECTION_NOTIFY_STARTED {
+        server.connections.opened(connection, socket: spikeforge_connection_fd(connection))
+    } else {
+        server.connections.closed(connection)
+    }
 }

@@ -56,11 +56,7 @@ public enum NPZ {
         var result: [(name: String, array: NDArray)] = []
         var seen = Set<String>()
         for entry in try Zip.entries(of: data, limits: limits) {
-            guard entry.name.hasSuffix(".npy") else {
-                throw NPZError.unsupported("member '\(entry.name)' is not a .npy array")
-            }
-            let name = String(entry.name.dropLast(4))
-            guard seen.insert(name).inserted else { throw NPZError.malformed("member '\(name)' appears twice") }
+            let name = try memberName(entry, seen: &seen)
             let bytes = try Zip.contents(of: entry, in: data)
             do {
                 result.append((name, try NPY.decode(bytes)))

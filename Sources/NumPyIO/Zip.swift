@@ -26,8 +26,11 @@ enum Zip {
     /// Lists the entries of `data` in central-directory order after checking every
     /// declared size against `limits` (nothing is decompressed yet).
     static func entries(of data: [UInt8], limits: NPZLimits) throws -> [ZipEntry] {
-        let r = ByteReader(data)
-        let end = try findEndOfCentralDirectory(data)
+        try entries(of: ByteReader(data), limits: limits)
+    }
+
+    static func entries(of r: ByteReader, limits: NPZLimits) throws -> [ZipEntry] {
+        let end = try findEndOfCentralDirectory(r)
         var count = Int(try r.u16(end + 10))
         var directorySize = Int(try r.u32(end + 12))
         var directoryOffset = Int(try r.u32(end + 16))
@@ -44,10 +47,10 @@ enum Zip {
         guard count <= limits.maxEntries else {
             throw NPZError.limitExceeded("archive declares \(count) entries; the limit is \(limits.maxEntries)")
         }
-        guard directoryOffset <= data.count, directorySize <= data.count - directoryOffset else {
+        guard directoryOffset <= r.count, directorySize <= r.count - directoryOffset else {
             throw NPZError.malformed(
                 "central directory (offset \(directoryOffset), \(directorySize) bytes) lies outside the "
-                    + "\(data.count)-byte file"
+                    + "\(r.count)-byte file"
             )
         }
         var entries: [ZipEntry] = []
@@ -148,16 +151,18 @@ enum Zip {
     }
 
     /// The end-of-central-directory record: the last signature within the final 64 KiB + 22 bytes.
-    private static func findEndOfCentralDirectory(_ data: [UInt8]) throws -> Int {
-        guard data.count >= 22 else {
-            throw NPZError.malformed("file is \(data.count) bytes, shorter than an empty zip archive")
+    private static func findEndOfCentralDirectory(_ reader: ByteReader) throws -> Int {
+        guard reader.count >= 22 else {
+            throw NPZError.malformed("file is \(reader.count) bytes, shorter than an empty zip archive")
         }
-        let lowest = max(0, data.count - 22 - 65_535)
+        let lowest = max(0, reader.count - 22 - 65_535)
+        let tail = try reader.slice(lowest, reader.count - lowest, what: "archive end")
+        let data = Array(tail)
         var i = data.count - 22
-        while i >= lowest {
+        while i >= 0 {
             if data[i] == 0x50, data[i + 1] == 0x4b, data[i + 2] == 0x05, data[i + 3] == 0x06 {
                 // The comment length must reach exactly to the end of the file.
-                if i + 22 + (Int(data[i + 20]) | Int(data[i + 21]) << 8) == data.count { return i }
+                if i + 22 + (Int(data[i + 20]) | Int(data[i + 21]) << 8) == data.count { return lowest + i }
             }
             i -= 1
         }
@@ -298,19 +303,31 @@ enum Zip {
     private static func hex(_ v: UInt32) -> String { "0x" + String(v, radix: 16) }
 }
 
-/// Bounds-checked little-endian reads; every out-of-range access is a `malformed` error.
+/// Bounds-checked little-endian reads over an archive held in memory or read from a file on
+/// demand; every out-of-range access is a `malformed` error.
 struct ByteReader {
-    let data: [UInt8]
-    init(_ data: [UInt8]) { self.data = data }
+    let count: Int
+    private let read: (Int, Int) throws -> ArraySlice<UInt8>
+
+    init(_ data: [UInt8]) {
+        count = data.count
+        read = { at, length in data[at..<(at + length)] }
+    }
+
+    /// Reads `file` through a small window, so an archive is never held whole.
+    init(file: FileWindow) {
+        count = file.size
+        read = { at, length in try file.read(at, length) }
+    }
 
     func bytes(_ at: Int, _ count: Int) throws -> [UInt8] { Array(try slice(at, count, what: "field")) }
 
-    func slice(_ at: Int, _ count: Int, what: String) throws -> ArraySlice<UInt8> {
-        guard at >= 0, count >= 0, at <= data.count, count <= data.count - at else {
+    func slice(_ at: Int, _ length: Int, what: String) throws -> ArraySlice<UInt8> {
+        guard at >= 0, length >= 0, at <= count, length <= count - at else {
             throw NPZError.malformed(
-                "\(what) (offset \(at), \(count) bytes) runs past the end of the \(data.count)-byte archive")
+                "\(what) (offset \(at), \(length) bytes) runs past the end of the \(count)-byte archive")
         }
-        return data[at..<(at + count)]
+        return try read(at, length)
     }
 
     func u16(_ at: Int) throws -> UInt16 {

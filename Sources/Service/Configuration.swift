@@ -43,6 +43,16 @@ public struct ServiceConfiguration: Equatable, Sendable {
 
     /// True when `store` names a PostgreSQL server.
     public var usesPostgres: Bool { store.hasPrefix("postgres://") || store.hasPrefix("postgresql://") }
+    /// Largest sum of an uploaded `.npz`'s inflated members, checked while they stream through zlib.
+    public var maxNPZInflatedBytes = 1 << 30
+    /// Largest inflated/compressed ratio of one `.npz` member (members above 4 KiB).
+    public var maxNPZRatio = 1_100
+    /// Bytes one job or one synchronous predict may use for a batch (inputs plus activations);
+    /// the batch size is derived from it, so memory is bounded by bytes, not by a user's number.
+    public var workerMemoryBudgetBytes = 256 << 20
+    /// Seconds a connection may take to send its complete request header (from accept), apart
+    /// from the idle `connection_timeout_seconds`; slow senders are closed when it passes.
+    public var headerTimeoutSeconds = 10
 
     public init() {}
 
@@ -99,6 +109,8 @@ public struct ServiceConfiguration: Equatable, Sendable {
             ("job_max_attempts", jobMaxAttempts),
             ("max_predict_bytes", maxPredictBytes), ("inspect_timeout_seconds", inspectTimeoutSeconds),
             ("job_lease_seconds", jobLeaseSeconds),
+            ("max_npz_inflated_bytes", maxNPZInflatedBytes), ("max_npz_ratio", maxNPZRatio),
+            ("worker_memory_budget_bytes", workerMemoryBudgetBytes), ("header_timeout_seconds", headerTimeoutSeconds),
         ] where value < 1 {
             throw ConfigurationError(message: "\(name) must be at least 1 (got \(value))")
         }
@@ -217,6 +229,10 @@ public struct ServiceConfiguration: Equatable, Sendable {
         string("inspect_executable", \.inspectExecutable),
         string("store", \.store),
         int("job_lease_seconds", \.jobLeaseSeconds),
+        int("max_npz_inflated_bytes", \.maxNPZInflatedBytes),
+        int("max_npz_ratio", \.maxNPZRatio),
+        int("worker_memory_budget_bytes", \.workerMemoryBudgetBytes),
+        int("header_timeout_seconds", \.headerTimeoutSeconds),
     ]
 }
 

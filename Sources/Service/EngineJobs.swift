@@ -110,8 +110,9 @@ struct QuantizeJob: EngineJob {
             model, .float, p, "quantize float models; recalibrate quantized ones with a 'calibrate' job")
         qparams = try p.qparams(try p.jsonObject("qparams"))
         qConfig = try p.jsonObject("q_config")
-        calibration = try CalibrationParams(p, environment)
-        name = try p.string("name") ?? EngineJobs.baseName(model.name) + "-quantized.h5"
+        if let qConfig { try p.qConfig(qConfig, floatAt: try environment.file(model.sha256)) }
+        calibration = try CalibrationParams(p, environment, model: model)
+        name = try p.name() ?? EngineJobs.baseName(model.name) + "-quantized.h5"
     }
 
     func run(_ context: JobContext, _ environment: JobEnvironment) throws -> String {
@@ -151,8 +152,8 @@ struct CalibrateJob: EngineJob {
             qparams = original["qparams"].flatMap { $0.isNull ? nil : $0 }
         }
         self.qparams = try p.qparams(qparams)
-        calibration = try CalibrationParams(p, environment)
-        name = try p.string("name") ?? EngineJobs.baseName(model.name) + "-calibrated.h5"
+        calibration = try CalibrationParams(p, environment, model: float)
+        name = try p.name() ?? EngineJobs.baseName(model.name) + "-calibrated.h5"
     }
 
     func run(_ context: JobContext, _ environment: JobEnvironment) throws -> String {
@@ -181,7 +182,7 @@ struct ConvertJob: EngineJob {
             throw p.invalid("akida_version must be v1 or v2, got '\(version)'")
         }
         self.target = target
-        name = try p.string("name") ?? EngineJobs.baseName(model.name) + "-akida-\(target.rawValue).fbz"
+        name = try p.name() ?? EngineJobs.baseName(model.name) + "-akida-\(target.rawValue).fbz"
     }
 
     func run(_ context: JobContext, _ environment: JobEnvironment) throws -> String {
@@ -201,8 +202,9 @@ struct ConvertJob: EngineJob {
     }
 }
 
-/// infer: {model_id, dataset_id, batch_size? (default 64), name?} → outputs stored as a dataset
-/// (.npy for one output, .npz for several).
+/// infer: {model_id, dataset_id, batch_size? (default 64, at most what the memory budget allows),
+/// name?} → outputs stored as a dataset (.npy for one output, .npz for several). The dataset is
+/// read one batch at a time.
 struct InferJob: EngineJob {
     static let kind = "infer"
     var model: ModelRecord
@@ -214,33 +216,36 @@ struct InferJob: EngineJob {
         let p = try JobParams(text, type: "infer", allowed: ["model_id", "dataset_id", "batch_size", "name"])
         model = try environment.model(try p.required("model_id"))
         dataset = try environment.dataset(try p.required("dataset_id"))
-        batchSize = try p.int("batch_size", 1...1_000_000) ?? 64
-        name = try p.string("name")
+        try p.requireFit(dataset, model)
+        let budget = BatchBudget(
+            model: model, sampleShape: Array(dataset.shape.dropFirst()), budgetBytes: environment.memoryBudgetBytes)
+        batchSize = try p.batchSize(budget, preferred: 64)
+        name = try p.name()
     }
 
     func run(_ context: JobContext, _ environment: JobEnvironment) throws -> String {
         try context.progress(phase: "loading", done: 0, total: 1)
-        let (loaded, input) = try EngineJobs.run(context) {
-            (
-                try LoadedModel.load(contentsOf: try environment.file(model.sha256)),
-                try EngineJobs.array(dataset, environment)
-            )
+        let loaded = try EngineJobs.run(context) {
+            try LoadedModel.load(contentsOf: try environment.file(model.sha256))
         }
-        let rows = input.shape.first ?? 0
-        var outputs: [(name: String, array: NDArray)] = []
-        var start = 0
-        try context.progress(phase: "inference", done: 0, total: rows)
-        while start < rows {
-            let end = min(rows, start + batchSize)
-            let batch = try BatchRows.slice(input, start..<end)
-            let result = try EngineJobs.run(context) { try loaded.predict([batch]) }
-            outputs =
-                outputs.isEmpty
-                ? result.outputs
-                : try zip(outputs, result.outputs).map { ($0.name, try BatchRows.append($0.array, $1.array)) }
-            start = end
-            try context.progress(phase: "inference", done: start, total: rows)
+        var names: [String] = []
+        var batches: [[NDArray]] = []
+        var rows = 0
+        try context.progress(phase: "inference", done: 0, total: dataset.shape.first ?? 0)
+        try TensorFiles.forEachBatch(contentsOf: try environment.file(dataset.sha256), rows: batchSize) {
+            batch, total in
+            let result = try EngineJobs.run(context) {
+                try loaded.predict(try DescribedInputs.conform([batch], model))
+            }
+            if names.isEmpty {
+                names = result.outputs.map(\.name)
+                batches = names.map { _ in [] }
+            }
+            for (index, output) in result.outputs.enumerated() { batches[index].append(output.array) }
+            rows += batch.shape.first ?? 1
+            try context.progress(phase: "inference", done: rows, total: total)
         }
+        let outputs = try zip(names, batches).map { (name: $0, array: try BatchRows.concatenate($1)) }
         let several = outputs.count > 1
         let file = environment.scratchFile(suffix: several ? ".npz" : ".npy")
         defer { try? FileManager.default.removeItem(at: file) }

@@ -70,16 +70,31 @@ extension Service {
             engineMapped { [unowned self] request in
                 let model = try model(request)
                 let inputs = try TensorFiles.decode(request.body)
+                try checkPredictBudget(model, inputs.map(\.array))
                 let loaded = try cache.model(model.sha256) {
                     try LoadedModel.load(contentsOf: try environment.file(model.sha256))
                 }
-                let arrays = try loaded.inputs(from: inputs, source: "body")
+                let arrays = try DescribedInputs.conform(try loaded.inputs(from: inputs, source: "body"), model)
                 let wantsJSON = (request.header("accept") ?? "").lowercased().contains("application/json")
                 let result = try loaded.predict(arrays, layerSparsity: wantsJSON && loaded.kind == .akida)
                 return wantsJSON
                     ? .json(object: Service.predictionJSON(result))
                     : try Service.predictionFile(result, accept: request.header("accept"))
             })
+    }
+
+    /// Refuses (413) a predict body with more samples than the memory budget lets one request run.
+    func checkPredictBudget(_ model: ModelRecord, _ arrays: [NDArray]) throws {
+        guard let first = arrays.first, let rows = first.shape.first else { return }
+        let budget = BatchBudget(
+            model: model, sampleShape: Array(first.shape.dropFirst()),
+            budgetBytes: configuration.workerMemoryBudgetBytes)
+        guard rows > budget.maxBatch else { return }
+        throw HTTPProblem(
+            status: 413, title: "Batch too large for a synchronous predict",
+            detail: budget.refusal(rows: rows, what: "a batch of") + " samples a request; submit bigger batches as an "
+                + "'infer' job (POST /v1/jobs with {\"type\": \"infer\"})",
+            type: ServiceProblems.base + "batch-too-large", extra: ["limit": budget.maxBatch])
     }
 
     /// Refuses (409) a route for a model of another kind than `kind`; `rule` says which it needs.
@@ -90,7 +105,7 @@ extension Service {
     }
 
     func akidaTarget(_ text: String?) throws -> AkidaTarget {
-        guard let text, !text.isEmpty else { return .v2 }
+        guard let text else { return .v2 }
         guard let target = AkidaTarget(argument: text) else {
             throw ServiceProblems.badQuery("akida_version must be v1 or v2, got '\(text)'")
         }
@@ -100,8 +115,8 @@ extension Service {
     /// GET /v1/models/{id}/download: the stored blob; `?format=json` gives Akida models as Akida JSON.
     func modelDownload(_ request: Request) throws -> Response {
         let model = try model(request)
-        switch request.query["format"] ?? "" {
-        case "":
+        switch request.query["format"] {
+        case nil:
             let format = ModelFormat(rawValue: model.format)
             return try download(
                 model.sha256, name: model.name, contentType: format?.contentType ?? "application/octet-stream")
@@ -113,7 +128,7 @@ extension Service {
             response.setHeader(
                 "Content-Disposition", "attachment; filename=\"\(base.replacingOccurrences(of: "\"", with: "")).json\"")
             return response
-        case let other:
+        case let other?:
             throw ServiceProblems.badQuery("format must be json (or absent for the stored file), got '\(other)'")
         }
     }

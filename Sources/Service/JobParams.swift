@@ -38,6 +38,17 @@ struct JobParams {
         return text
     }
 
+    /// The `name` parameter, under the one rule for names (`NameRule`).
+    func name() throws -> String? {
+        guard let name = try string("name") else { return nil }
+        if let broken = NameRule.violation(name) {
+            var problem = invalid("name \(broken)")
+            problem.extensions["parameter"] = "name"
+            throw problem
+        }
+        return name
+    }
+
     func required(_ key: String) throws -> String {
         guard let text = try string(key) else { throw invalid("\(key) is required") }
         return text
@@ -63,6 +74,17 @@ struct JobParams {
         return value
     }
 
+    /// A q_config checked by the engine against the float model: 422 naming the layer and field.
+    func qConfig(_ value: JSONValue, floatAt url: URL) throws {
+        do { try QuantizeRequest.validate(qConfig: value, floatAt: url) } catch let error as QConfigError {
+            var problem = ServiceProblems.problem(error)
+            problem.title = "Invalid \(type) parameters"
+            problem.extensions["parameter"] = "q_config"
+            if let field = error.field { problem.extensions["field"] = field }
+            throw problem
+        }
+    }
+
     /// QuantizationParams as JSON, checked by the engine.
     func qparams(_ value: JSONValue?) throws -> JSONValue? {
         do { try QuantizeRequest.validate(qparams: value) } catch { throw invalid("qparams: \(error)") }
@@ -77,10 +99,16 @@ struct CalibrationParams {
     var dataset: DatasetRecord?
     var numSamples: Int?, batchSize: Int?, epochs: Int, seed: Int?
 
-    init(_ p: JobParams, _ environment: JobEnvironment) throws {
+    /// `model` is the float model the samples run through: they must fit its input, and an explicit
+    /// `batch_size` its memory budget.
+    init(_ p: JobParams, _ environment: JobEnvironment, model: ModelRecord) throws {
         dataset = try p.string("dataset_id").map { try environment.dataset($0) }
+        if let dataset { try p.requireFit(dataset, model) }
         numSamples = try p.int("num_samples", 1...10_000_000)
-        batchSize = try p.int("batch_size", 1...1_000_000)
+        let budget = BatchBudget(
+            model: model, sampleShape: Array((dataset?.shape ?? []).dropFirst()),
+            budgetBytes: environment.memoryBudgetBytes)
+        batchSize = try p.int("batch_size", 1...1_000_000).map { _ in try p.batchSize(budget, preferred: 1) }
         epochs = try p.int("epochs", 1...1000) ?? 1
         seed = try p.int("seed", 0...Int(Int32.max))
     }

@@ -141,7 +141,7 @@ extension Service {
     func pageRequest(_ request: Request) throws -> PageRequest {
         PageRequest(
             limit: try integer(request, "limit", default: 50, range: 1...PageRequest.maxLimit),
-            cursor: request.query["cursor"].flatMap { $0.isEmpty ? nil : $0 })
+            cursor: request.query["cursor"])
     }
 
     // MARK: - jobs
@@ -193,14 +193,21 @@ extension Service {
 
     func listJobs(_ request: Request) throws -> Response {
         var filter = JobFilter()
-        if let state = request.query["state"], !state.isEmpty {
+        // An enum parameter given empty is invalid, not absent (the rule of every enum parameter).
+        if let state = request.query["state"] {
             guard let parsed = JobState(rawValue: state) else {
                 throw ServiceProblems.badQuery(
                     "state must be one of \(JobState.allCases.map(\.rawValue).joined(separator: ", ")), got '\(state)'")
             }
             filter.state = parsed
         }
-        if let type = request.query["type"], !type.isEmpty { filter.type = type }
+        if let type = request.query["type"] {
+            let known = jobs.registeredTypes
+            guard known.contains(type) else {
+                throw ServiceProblems.badQuery("type must be one of \(known.joined(separator: ", ")), got '\(type)'")
+            }
+            filter.type = type
+        }
         return .json(
             object: Representation.page(try store.listJobs(filter, try pageRequest(request)), Representation.job))
     }

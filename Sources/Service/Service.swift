@@ -12,6 +12,8 @@ import Persistence
 public struct JobEnvironment {
     public let store: Store
     public let blobs: BlobStorage
+    /// `worker_memory_budget_bytes`: what one job's batch may occupy.
+    public var memoryBudgetBytes = ServiceConfiguration().workerMemoryBudgetBytes
 
     /// The model `id`; a 422 problem naming the id when it does not exist.
     public func model(_ id: String) throws -> ModelRecord {
@@ -72,7 +74,10 @@ public struct JobEnvironment {
         let size = Int64(
             (try FileManager.default.attributesOfItem(atPath: file.path)[.size] as? NSNumber)?.int64Value ?? 0)
         let summary: TensorFileSummary
-        do { summary = try TensorFiles.inspect(head: head, file: file, size: size, maxBytes: Int.max) } catch {
+        do {
+            summary = try TensorFiles.inspect(
+                head: head, file: file, size: size, maxInflatedBytes: Int.max, maxInflationRatio: Int.max)
+        } catch {
             throw ServiceProblems.http(error)
         }
         let ref = try blobs.put(contentsOf: file)
@@ -124,7 +129,9 @@ public final class Service {
     public let blobs: BlobStorage
     public let jobs: JobQueue
     public let router = Router()
-    public var environment: JobEnvironment { JobEnvironment(store: store, blobs: blobs) }
+    public var environment: JobEnvironment {
+        JobEnvironment(store: store, blobs: blobs, memoryBudgetBytes: configuration.workerMemoryBudgetBytes)
+    }
     /// The listening port once started (useful with port 0).
     public var port: Int { server?.port ?? configuration.port }
 
@@ -135,7 +142,9 @@ public final class Service {
     private var kinds: [String: JobKind] = [:]
     private var describers: [ModelFormat: ModelDescriber] = [:]
     private var stopping = false
-    let log: (String) -> Void = { FileHandle.standardError.write(Data(("spikeforge: " + $0 + "\n").utf8)) }
+    let log: (String) -> Void = {
+        FileHandle.standardError.write(Data(("spikeforge: " + LogText.escape(message: $0) + "\n").utf8))
+    }
 
     public init(configuration: ServiceConfiguration) throws {
         try configuration.validate()
@@ -195,7 +204,7 @@ public final class Service {
             connectionLimit: configuration.connectionLimit,
             perIPConnectionLimit: configuration.perIPConnectionLimit,
             connectionTimeout: configuration.connectionTimeoutSeconds,
-            maxBodyBytes: configuration.maxJSONBodyBytes)
+            maxBodyBytes: configuration.maxJSONBodyBytes, headerTimeout: configuration.headerTimeoutSeconds)
         let server = HTTPServer(options: options, router: router)
         if !configuration.accessLog { server.accessLog = nil }
         let metrics = self.metrics

@@ -40,13 +40,29 @@ final class BlobUploadSink: UploadSink {
     func abort() { writer.abort() }
 }
 
+/// The one rule for the names of models, datasets and the records jobs create.
+enum NameRule {
+    static let maxLength = 255
+
+    /// Why `name` is not a valid name ("must be …"), nil when it is. Length counts Unicode scalars
+    /// (as JSON Schema's maxLength does); no control character is allowed (a line break in a name
+    /// would reach logs and headers).
+    static func violation(_ name: String) -> String? {
+        let valid =
+            !name.isEmpty && name.unicodeScalars.count <= maxLength
+            && !name.unicodeScalars.contains { $0.properties.generalCategory == .control }
+        return valid ? nil : "must be 1-\(maxLength) characters on one line"
+    }
+}
+
 extension Service {
     func uploadName(_ request: Request, _ upload: UploadedFile, fallback: String) throws -> String {
         let name = request.query["name"] ?? upload.fields["name"] ?? upload.filename ?? fallback
-        guard !name.isEmpty, name.utf8.count <= 255, !name.contains(where: { $0.isNewline }) else {
+        if let broken = NameRule.violation(name) {
             throw HTTPProblem(
-                status: 400, title: "Invalid name", detail: "a name must be 1-255 characters on one line",
-                type: ServiceProblems.base + "invalid-name")
+                status: 400, title: "Invalid name", detail: "a name \(broken)",
+                type: ServiceProblems.base + "invalid-name",
+                extra: ["limit": NameRule.maxLength])
         }
         return name
     }
@@ -110,7 +126,7 @@ extension Service {
         return BlobUploadSink(writer: writer) { [unowned self] writer, upload in
             let summary = try TensorFiles.inspect(
                 head: writer.head, file: writer.temporaryURL, size: writer.bytesWritten,
-                maxBytes: configuration.maxUploadBytes)
+                maxInflatedBytes: configuration.maxNPZInflatedBytes, maxInflationRatio: configuration.maxNPZRatio)
             let name = try uploadName(request, upload, fallback: summary.isArchive ? "dataset.npz" : "dataset.npy")
             let ref = try writer.commit()
             let dataset = try store.insertDataset(

@@ -43,12 +43,14 @@ final class TensorFilesTests: XCTestCase {
         let url = Fixtures.file("mlp", "inputs.npy")
         let bytes = try Fixtures.bytes("mlp", "inputs.npy")
         let summary = try TensorFiles.inspect(
-            head: Array(bytes.prefix(4096)), file: url, size: Int64(bytes.count), maxBytes: Int.max)
+            head: Array(bytes.prefix(4096)), file: url, size: Int64(bytes.count), maxInflatedBytes: Int.max,
+            maxInflationRatio: Int.max)
         XCTAssertEqual(summary.shape, [8, 64])
         XCTAssertFalse(summary.isArchive)
         XCTAssertThrowsError(
             try TensorFiles.inspect(
-                head: Array(bytes.prefix(4096)), file: url, size: Int64(bytes.count - 4), maxBytes: Int.max)
+                head: Array(bytes.prefix(4096)), file: url, size: Int64(bytes.count - 4), maxInflatedBytes: Int.max,
+                maxInflationRatio: Int.max)
         ) { error in
             XCTAssertTrue("\(error)".contains("data is truncated"), "\(error)")
             XCTAssertEqual((error as? UserFacingError)?.problemType, .invalidTensor)

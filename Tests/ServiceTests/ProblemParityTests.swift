@@ -19,8 +19,9 @@ final class ProblemParityTests: XCTestCase {
         return try XCTUnwrap(response.object["id"] as? String, response.text)
     }
 
-    /// Images of ds_cnn_kws into the 64-feature MLP: predict refuses them synchronously, an infer
-    /// job over the same batch fails, and both problems carry the same fields.
+    /// Images of ds_cnn_kws into the 64-feature MLP: predict refuses them synchronously, and an
+    /// infer job over the same dataset is refused at submission with the same kind of problem,
+    /// the shapes printed as numbers.
     func testPredictRouteAndInferJobReportTheSameProblem() throws {
         let modelID = try upload("/v1/models", "mlp", "model.h5")
         let datasetID = try upload("/v1/datasets", "ds_cnn_kws", "inputs.npy")
@@ -34,18 +35,18 @@ final class ProblemParityTests: XCTestCase {
 
         let submitted = try harness.json(
             "POST", "/v1/jobs", ["type": "infer", "params": ["model_id": modelID, "dataset_id": datasetID]])
-        XCTAssertEqual(submitted.status, 202, submitted.text)
-        let id = try XCTUnwrap(submitted.object["id"] as? String)
-        let job = try harness.waitForJob(id, timeout: 60) {
-            ["succeeded", "failed"].contains($0["state"] as? String ?? "")
+        XCTAssertEqual(submitted.status, 422, submitted.text)
+        XCTAssertEqual(submitted.headers["content-type"], "application/problem+json")
+        for key in ["type", "title"] {
+            XCTAssertEqual(sync.object[key] as? String, submitted.object[key] as? String, key)
         }
-        XCTAssertEqual(job["state"] as? String, "failed", "\(job)")
-        let jobProblem = try XCTUnwrap(job["error"] as? [String: Any], "\(job)")
-
-        for key in ["type", "title", "detail", "layer", "rule", "fix"] {
-            XCTAssertEqual(sync.object[key] as? String, jobProblem[key] as? String, key)
-        }
-        XCTAssertEqual(sync.object["status"] as? Int, jobProblem["status"] as? Int)
+        XCTAssertEqual(sync.object["status"] as? Int, submitted.object["status"] as? Int)
+        XCTAssertEqual(submitted.object["parameter"] as? String, "dataset_id")
+        let detail = submitted.object["detail"] as? String ?? ""
+        XCTAssertTrue(
+            detail.contains("samples of shape [49, 10, 1] do not fit the input 'input' of shape [64]"), detail)
+        let queued = try harness.send("GET", "/v1/jobs").object["items"] as? [[String: Any]]
+        XCTAssertEqual(queued?.count, 0, "nothing was queued")
         XCTAssertTrue((sync.object["type"] as? String ?? "").hasPrefix("urn:spikeforge:problem:"), sync.text)
         XCTAssertFalse((sync.object["detail"] as? String ?? "").isEmpty, sync.text)
     }
