@@ -10,6 +10,8 @@ public enum LayerRegistry {
         GlobalPooling2DLayer.self, FlattenLayer.self, ReshapeLayer.self, DropoutLayer.self, RescalingLayer.self,
         ZeroPadding2DLayer.self, AddLayer.self, ConcatenateLayer.self, QuantizerLayer.self, MultiplyLayer.self,
         NormalizationLayer.self, TFOpLambdaLayer.self, Conv2DTransposeLayer.self, DepthwiseConv2DTransposeLayer.self,
+        KernelizedLayer.self, StrideLayer.self, GlobalPooling1DLayer.self, StatefulProjectionLayer.self,
+        StatefulRecurrentLayer.self, ExtractTokenLayer.self,
     ]
 
     enum Entry {
