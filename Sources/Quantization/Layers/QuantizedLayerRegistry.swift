@@ -36,6 +36,11 @@ enum QuantizedLayerRegistry {
         byClassName[name] ?? byFloatClass[name]
     }
 
+    /// The relative name of OutputQuantizer variable `name` (`range_max`, `rescaling_rate`) of `node`.
+    static func outputVariable(_ name: String, of node: GraphNode) -> String {
+        (type(ofAnyClass: node.baseClassName)?.outputVariablePrefix ?? "output_quantizer/") + name
+    }
+
     static func canHoldOutputQuantizer(_ node: GraphNode) -> Bool {
         type(quantizing: node)?.holdsOutputQuantizer ?? false
     }

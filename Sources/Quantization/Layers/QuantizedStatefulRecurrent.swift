@@ -15,6 +15,7 @@ enum QuantizedStatefulRecurrent: QuantizedLayerType {
     static let className = "QuantizedStatefulRecurrent"
     static let floatClasses = ["StatefulRecurrent"]
     static let hasWeights = true
+    static let carriesState = true
     /// The OutputQuantizer variables as the layer saves them (built in the layer's own scope).
     static let outputVariablePrefix = ""
 

@@ -94,6 +94,9 @@ public enum Quantizer {
             throw QuantizationError.multipleInputs(count: g.inputs.count)
         }
         let declared = input.config["batch_input_shape"]?.array?.dropFirst().map { $0.int } ?? []
+        // A stateful model keeps its input shape, batch included: calibration cuts the samples
+        // into segments of its timesteps (reference `set_model_shape`).
+        if Calibrator.isStateful(g) { return }
         guard let samples else {
             if declared.contains(where: { $0 == nil }) {
                 throw QuantizationError.calibration(
@@ -365,8 +368,9 @@ public enum Quantizer {
                 g.nodes[i].setTensor("range_max", Tensor(shape: shape, repeating: 1))
             } else if let oq = node.config["quant_config"]?["output_quantizer"], node.className.hasPrefix("Custom>") {
                 let shape = oq["axis"]?.string == "per-axis" ? [channels] : []
-                g.nodes[i].setTensor("output_quantizer/range_max", Tensor(shape: shape, repeating: 1))
-                g.nodes[i].setTensor("output_quantizer/rescaling_rate", Tensor(shape: shape, repeating: 1))
+                g.nodes[i].setTensor(QuantizedLayerRegistry.outputVariable("range_max", of: node), Tensor(shape: shape, repeating: 1))
+                g.nodes[i].setTensor(
+                    QuantizedLayerRegistry.outputVariable("rescaling_rate", of: node), Tensor(shape: shape, repeating: 1))
             }
         }
     }
