@@ -18,9 +18,10 @@ protocol LayerState: AnyObject {
     func reset()
 }
 
-/// A flat integer state, all zeros when fresh: enough for FIFOs and recurrent states.
-final class IntegerLayerState: LayerState {
-    let values: UnsafeMutableBufferPointer<Int64>
+/// A flat integer state, all zeros when fresh: enough for FIFOs (Int32, the simulator's activation
+/// type) and recurrent states (a wider type).
+final class IntegerLayerState<Value: FixedWidthInteger>: LayerState {
+    let values: UnsafeMutableBufferPointer<Value>
 
     init(count: Int) {
         values = .allocate(capacity: count)
