@@ -14,7 +14,7 @@ enum BufferTempConvLayer: SimulatedLayer {
         [
             AkidaVariableSpec("input_shift", .uint8, shape: "(C,)", defaultValue: 0),
             AkidaVariableSpec("weights", .int8, shape: "(1, 1, fifo_size * C, filters)"),
-        ] + FIFOStep.scaling
+        ] + NeuralSpecs.v2Scaling
 
     static func compile(_ r: LayerReader) throws -> CompiledLayer {
         try FIFOStep.compile(r, kind: .conv, filters: try r.p("filters"))
@@ -28,9 +28,6 @@ struct FIFOStep: LayerStep, NeuralStep {
     /// Values of one slot (H·W·C).
     let slot: Int
     let slots: Int
-
-    /// Bias and output scaling; the buffered layers have no ReLU clip (max_value) variables.
-    static let scaling = NeuralSpecs.v2Scaling.filter { !$0.name.hasPrefix("max_value") }
 
     func makeState() -> LayerState? { IntegerLayerState<Int32>(count: slot * slots) }
 
@@ -50,13 +47,8 @@ struct FIFOStep: LayerStep, NeuralStep {
         else { throw r.fail("a FIFO of \(t) slots of \(r.inShape) exceeds the simulator's limits") }
         var inputShift = try r.ints("input_shift", count: c).map { Int32(clamping: $0) }
         if inputShift.allSatisfy({ $0 == 0 }) { inputShift = [] }
-        // No max_value variables: the ReLU is unbounded (the defaults of a layer that has them).
-        let scalingReader = LayerReader(
-            layer: r.layer, definition: UnboundedReLU.self, inbounds: r.inbounds, inShapes: r.inShapes,
-            inDTypes: r.inDTypes, isFirst: r.isFirst, inShape: r.inShape)
         let post = try Neural.scalingV2(
-            scalingReader, NeuralTraits(kind: kind, generation: .v2, flipsKernel: false, shiftsInput: true),
-            outChannels)
+            r, NeuralTraits(kind: kind, generation: .v2, flipsKernel: false, shiftsInput: true), outChannels)
         let neural = Neural(
             kind: kind, inShape: [t, h * w, c], a0: a0, a1: a1, k0: t, k1: 1, outChannels: outChannels,
             weights: KernelWeights(
@@ -79,10 +71,3 @@ struct FIFOStep: LayerStep, NeuralStep {
     }
 }
 
-/// The scaling variables' defaults of the buffered layers, max_value included (absent from them).
-private enum UnboundedReLU: SimulatedLayer {
-    static let type = AkidaLayerType.bufferTempConv
-    static let parameters = BufferTempConvLayer.parameters
-    static let variables = NeuralSpecs.v2Scaling
-    static func compile(_ r: LayerReader) throws -> CompiledLayer { try BufferTempConvLayer.compile(r) }
-}

@@ -9,7 +9,7 @@ enum DepthwiseBufferTempConvLayer: SimulatedLayer {
         [
             AkidaVariableSpec("input_shift", .uint8, shape: "(C,)", defaultValue: 0),
             AkidaVariableSpec("weights", .int8, shape: "(1, 1, fifo_size, C)"),
-        ] + FIFOStep.scaling
+        ] + NeuralSpecs.v2Scaling
 
     static func compile(_ r: LayerReader) throws -> CompiledLayer {
         try FIFOStep.compile(r, kind: .depthwise, filters: r.inShape[2])
