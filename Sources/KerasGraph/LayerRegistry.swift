@@ -10,6 +10,8 @@ public enum LayerRegistry {
         GlobalPooling2DLayer.self, FlattenLayer.self, ReshapeLayer.self, DropoutLayer.self, RescalingLayer.self,
         ZeroPadding2DLayer.self, AddLayer.self, ConcatenateLayer.self, QuantizerLayer.self, MultiplyLayer.self,
         NormalizationLayer.self, TFOpLambdaLayer.self, Conv2DTransposeLayer.self, DepthwiseConv2DTransposeLayer.self,
+        Conv3DLayer.self, ZeroPadding3DLayer.self, AveragePooling3DLayer.self, ActivityRegularizationLayer.self,
+        BufferTempConvLayer.self,
     ]
 
     enum Entry {
