@@ -17,6 +17,8 @@ public enum AkidaLayerType: String, Sendable, Equatable, CaseIterable {
     case depthwiseConv2D = "DepthwiseConv2D"
     case conv2DTranspose = "Conv2DTranspose"
     case depthwiseConv2DTranspose = "DepthwiseConv2DTranspose"
+    case bufferTempConv = "BufferTempConv"
+    case depthwiseBufferTempConv = "DepthwiseBufferTempConv"
     case dense1D = "Dense1D"
     case add = "Add"
     case concatenate = "Concatenate"

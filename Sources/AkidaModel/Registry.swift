@@ -95,6 +95,8 @@ extension AkidaLayerType {
         case .depthwiseConv2D: return DepthwiseConv2DLayer.self
         case .conv2DTranspose: return Conv2DTransposeLayer.self
         case .depthwiseConv2DTranspose: return DepthwiseConv2DTransposeLayer.self
+        case .bufferTempConv: return BufferTempConvLayer.self
+        case .depthwiseBufferTempConv: return DepthwiseBufferTempConvLayer.self
         case .dense1D: return Dense1DLayer.self
         case .add: return AddLayer.self
         case .concatenate: return ConcatenateLayer.self

@@ -12,6 +12,8 @@ public enum LayerRegistry {
         NormalizationLayer.self, TFOpLambdaLayer.self, Conv2DTransposeLayer.self, DepthwiseConv2DTransposeLayer.self,
         KernelizedLayer.self, StrideLayer.self, GlobalPooling1DLayer.self, StatefulProjectionLayer.self,
         StatefulRecurrentLayer.self, ExtractTokenLayer.self,
+        Conv3DLayer.self, ZeroPadding3DLayer.self, AveragePooling3DLayer.self, ActivityRegularizationLayer.self,
+        BufferTempConvLayer.self,
     ]
 
     enum Entry {
