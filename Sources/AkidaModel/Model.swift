@@ -4,7 +4,11 @@ import Tensors
 
 /// The Akida IP generation a model targets.
 public enum AkidaIPVersion: String, Sendable, Equatable {
-    case v1, v2
+    /// `pico`: the Akida 2.0 variant akida names for models with StatefulRecurrent layers.
+    case v1, v2, pico
+
+    /// Whether the model follows the Akida 2.0 rules (v2 and pico).
+    public var isV2Family: Bool { self != .v1 }
 }
 
 /// Every layer type SpikeForge can hold, by akida's `LayerType` name.
@@ -23,6 +27,7 @@ public enum AkidaLayerType: String, Sendable, Equatable, CaseIterable {
     case add = "Add"
     case concatenate = "Concatenate"
     case dequantizer = "Dequantizer"
+    case statefulRecurrent = "StatefulRecurrent"
     // Akida 1.0.
     case inputConvolutional = "InputConvolutional"
     case convolutional = "Convolutional"

@@ -101,6 +101,7 @@ extension AkidaLayerType {
         case .add: return AddLayer.self
         case .concatenate: return ConcatenateLayer.self
         case .dequantizer: return DequantizerLayer.self
+        case .statefulRecurrent: return StatefulRecurrentLayer.self
         case .inputConvolutional: return InputConvolutionalLayer.self
         case .convolutional: return ConvolutionalLayer.self
         case .separableConvolutional: return SeparableConvolutionalLayer.self

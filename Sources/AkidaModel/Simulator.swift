@@ -93,7 +93,7 @@ public final class AkidaSimulator: @unchecked Sendable {
     /// Whether `predict` applies (v2: last layer is a Dequantizer; v1: last layer has no activation).
     public var canPredict: Bool {
         switch layers.last?.step.prediction ?? .unavailable {
-        case .identity: return model.ipVersion == .v2
+        case .identity: return model.ipVersion.isV2Family
         case .potentials: return true
         case .unavailable: return false
         }
@@ -127,7 +127,7 @@ public final class AkidaSimulator: @unchecked Sendable {
     /// Turns a `forward` output into the `predict` output (see `predict`).
     public func predict(fromForward out: AkidaTensor) throws -> AkidaTensor {
         guard let last = layers.last else { throw AkidaModelError.invalidGraph("the model has no layers") }
-        if model.ipVersion == .v2 {
+        if model.ipVersion.isV2Family {
             guard case .identity = last.step.prediction else {
                 throw AkidaModelError.invalidInput(
                     "predict needs a Dequantizer as last layer (layer '\(last.name)' is not); use forward")

@@ -82,3 +82,13 @@ extension Calibrator {
         return Tensor(shape: [n, steps] + x.shape.dropFirst(2), scalars: out)
     }
 }
+
+/// Which layer classes keep a state across calls, for the stages after quantization.
+public enum StatefulLayerClasses {
+    /// Whether `className` (float or quantized form, with or without registration prefix) keeps a
+    /// state across calls.
+    public static func contains(_ className: String) -> Bool {
+        let base = className.split(separator: ">").last.map(String.init) ?? className
+        return QuantizedLayerRegistry.type(ofAnyClass: base)?.carriesState ?? false
+    }
+}
