@@ -33,7 +33,7 @@ enum BlockConverters {
         DenseConverter(), Conv2DConverter(), Conv2DTransposeConverter.standard, SeparableConv2DConverter(),
         DepthwiseConv2DConverter(), Conv2DTransposeConverter.depthwiseTranspose, AddConverter(),
         ConcatenateConverter(), DequantizerConverter(), RefusedBlockConverter.bufferTempConv,
-        RefusedBlockConverter.depthwiseBufferTempConv, RefusedBlockConverter.statefulRecurrent,
+        RefusedBlockConverter.depthwiseBufferTempConv, StatefulRecurrentConverter(),
         RefusedBlockConverter.picoPostProcessing,
     ]
 }

@@ -1,5 +1,5 @@
 // RefusedBlocks: the Akida 2.0 layers the reference registers but SpikeForge does not build
-// (TENN buffered and stateful layers, pico post-processing). Their patterns stay registered so
+// (TENN buffered layers, pico post-processing). Their patterns stay registered so
 // that blocks match as in the reference and the "Invalid block" listing is the same. The rule:
 // building one refuses the block, naming its layer.
 
@@ -12,16 +12,6 @@ struct RefusedBlockConverter: BlockConverter {
     ])
     static let depthwiseBufferTempConv = RefusedBlockConverter(v2Patterns: [
         ["QuantizedDepthwiseBufferTempConv"], ["QuantizedDepthwiseBufferTempConv", "QuantizedReLU"],
-    ])
-    static let statefulRecurrent = RefusedBlockConverter(v2Patterns: [
-        [
-            "QuantizedStatefulProjection", "QuantizedStatefulRecurrent", "QuantizedExtractToken",
-            "QuantizedStatefulProjection", "QuantizedReLU",
-        ],
-        [
-            "QuantizedStatefulProjection", "QuantizedStatefulRecurrent", "QuantizedExtractToken",
-            "QuantizedStatefulProjection",
-        ],
     ])
     static let picoPostProcessing = RefusedBlockConverter(v2Patterns: [["QuantizedPicoPostProcessing"]])
 

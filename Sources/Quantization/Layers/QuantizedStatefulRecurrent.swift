@@ -126,3 +126,17 @@ struct StatefulRecurrentOp: LayerOp {
                 fracBits: ChannelParam(perChannel: [stateFrac, stateFrac])))
     }
 }
+
+extension StatefulRecurrentOp {
+    /// The recorders of the reference: `new_state_scale` (QFloat inputs only), `new_state_shift`,
+    /// the integer A (the kernel, rows A_real then A_imag) and the OutputQuantizer shift.
+    func integers(_ inputs: [QValue]) throws -> LayerIntegers? {
+        let (_, scales, shift) = try alignedInput(inputs[0])
+        var r = LayerIntegers()
+        r.newStateScale = scales?.values
+        r.newStateShift = shift.values
+        r.kernel = Tensor(shape: [2, aReal.count], scalars: aReal + aImag)
+        r.outputShift = [-aFracBits]
+        return r
+    }
+}
