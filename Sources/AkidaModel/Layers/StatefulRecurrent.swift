@@ -38,7 +38,8 @@ enum StatefulRecurrentLayer: SimulatedLayer {
     static func summaryRow(_ layer: AkidaLayer) -> AkidaSummaryLayer {
         AkidaSummaryLayer(
             name: layer.name, type: summaryName, outputShape: layer.outputShape,
-            kernelShapes: ["in_proj", "A_real", "A_imag", "out_proj"].compactMap { layer.variables[$0]?.shape })
+            kernelShapes: ["in_proj", "A_real", "A_imag", "out_proj"].compactMap { layer.variables[$0]?.shape },
+            kernelsInOneCell: true)
     }
 
     static func compile(_ r: LayerReader) throws -> CompiledLayer {
