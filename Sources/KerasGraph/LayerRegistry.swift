@@ -123,3 +123,11 @@ extension LayerGraph {
     /// Whether the model is a quantized one (it holds a layer `LayerRegistry.isQuantizedClass` names).
     public var isQuantized: Bool { nodes.contains { LayerRegistry.isQuantizedClass($0.className) } }
 }
+
+extension LayerGraph {
+    /// The batch size the model input fixes (a stateful model's `batch_input_shape`), nil when free:
+    /// Keras then shows it in every shape instead of None.
+    public var fixedBatchSize: Int? {
+        inputs.first.flatMap { node(named: $0) }.flatMap { $0.config["batch_input_shape"]?.array?.first?.int }
+    }
+}

@@ -310,7 +310,8 @@ public enum Quantizer {
         }
         var links: [(String, [String])] = []
         for node in g.nodes
-        where !quantized.contains(node.name) && !node.className.hasPrefix("Custom>") && layerClass(node) != "InputLayer"
+        where !quantized.contains(node.name) && !LayerRegistry.isQuantizedClass(node.className)
+            && layerClass(node) != "InputLayer"
         {
             for src in g.inbound(of: node.name) where quantized.contains(src) {
                 if links.isEmpty && warn {
@@ -318,7 +319,7 @@ public enum Quantizer {
                     warnings.append(
                         .partial(
                             layer: owner?.owner ?? node.name,
-                            className: owner?.ownerClass ?? originalClass(node.className)))
+                            className: owner?.ownerClass ?? layerClass(node)))
                 }
                 if let i = links.firstIndex(where: { $0.0 == src }) {
                     links[i].1.append(node.name)
