@@ -46,7 +46,9 @@ enum StatefulRecurrentLayer: SimulatedLayer {
         let (timesteps, c) = (r.inShape[1], r.inShape[2])
         guard r.inShape[0] == 1 else { throw r.fail("expects (1, timesteps, channels) inputs, got \(r.inShape)") }
         let n = try r.p("stateful_channels"), f = try r.p("output_channels"), sub = try r.p("subsample")
-        guard timesteps % sub == 0 else { throw r.fail("\(timesteps) timesteps are not a multiple of subsample \(sub)") }
+        guard timesteps % sub == 0 else {
+            throw r.fail("\(timesteps) timesteps are not a multiple of subsample \(sub)")
+        }
         let stateBits = try r.p("internal_state_bits")
         guard case .v2(let scaling) = try Neural.scalingV2(r, NeuralTraits.statefulOutput, f) else {
             throw r.fail("expects Akida 2.0 output scaling")
@@ -101,7 +103,8 @@ struct StatefulRecurrentStep: LayerStep {
             }
             for i in 0..<channels {
                 let newState = clampBF(
-                    shiftRound(clampBF(clampBF(projected[i], bufLo, bufHi) &* newStateScale[i], postLo, postHi),
+                    shiftRound(
+                        clampBF(clampBF(projected[i], bufLo, bufHi) &* newStateScale[i], postLo, postHi),
                         newStateShift[i]), postLo, postHi)
                 let updatedRe = clampBF(re[i] &* aReal[i] &- im[i] &* aImag[i] &+ newState, postLo, postHi)
                 let updatedIm = clampBF(re[i] &* aImag[i] &+ im[i] &* aReal[i], postLo, postHi)

@@ -32,7 +32,8 @@ struct StatefulRecurrentConverter: BlockConverter {
                 "quantize without an output_quantizer on \(input.name)")
         }
         if input.useBias {
-            refuse("stateful-input-projection", "input_proj must not use bias", "build \(input.name) with use_bias=False")
+            refuse(
+                "stateful-input-projection", "input_proj must not use bias", "build \(input.name) with use_bias=False")
         }
         if input.configuredBufferBitwidth != output.configuredBufferBitwidth {
             refuse(

@@ -33,7 +33,9 @@ public struct ExtractTokenLayer: KerasLayerType {
         return shape
     }
 
-    public func forward(_ inputs: ShapeInputs, outputShape: [Int], weights: [String: Tensor<Float>]) throws -> FloatForward {
+    public func forward(
+        _ inputs: ShapeInputs, outputShape: [Int], weights: [String: Tensor<Float>]
+    ) throws -> FloatForward {
         let a = try featureAxis(inputs) + 1
         let token = self.token
         return { x in Self.gather(x.removeLast(), token: token, axis: a) }

@@ -26,7 +26,8 @@ public struct GlobalPooling1DLayer: KerasLayerType {
         return { x in
             // A sequence (N, T, C) pools as the image (N, T, 1, C).
             let seq = x.removeLast()
-            let pooled = try Kernels.globalPool2D(seq.reshaped([seq.shape[0], seq.shape[1], 1, seq.shape[2]]), kind: kind)
+            let pooled = try Kernels.globalPool2D(
+                seq.reshaped([seq.shape[0], seq.shape[1], 1, seq.shape[2]]), kind: kind)
             return keepDims ? pooled.reshaped([pooled.shape[0], 1, pooled.shape[1]]) : pooled
         }
     }

@@ -31,7 +31,8 @@ struct ExtractTokenOp: LayerOp {
     func forward(_ inputs: [QValue]) throws -> QValue {
         var x = try expectQuantized(inputs[0], layer: name, what: "a FixedPoint")
         guard !x.isQFloat else {
-            throw QuantizedModelError.arithmetic(layer: name, reason: "QuantizedExtractToken only accepts FixedPoint inputs")
+            throw QuantizedModelError.arithmetic(
+                layer: name, reason: "QuantizedExtractToken only accepts FixedPoint inputs")
         }
         let rank = x.shape.count
         let a = axis < 0 ? rank + axis : axis

@@ -23,7 +23,8 @@ enum QuantizedStatefulRecurrent: QuantizedLayerType {
         of node: GraphNode, quantConfig: QuantConfig, params: QuantizationParams
     ) -> JSONValue? {
         var qc = quantConfig
-        qc.setDefault("a_quantizer", .object([("bitwidth", .number(16)), ("axis", .null), ("fp_quantizer", .bool(true))]))
+        qc.setDefault(
+            "a_quantizer", .object([("bitwidth", .number(16)), ("axis", .null), ("fp_quantizer", .bool(true))]))
         qc.setDefault("output_quantizer", .object([("bitwidth", .number(16)), ("axis", .string("per-tensor"))]))
         qc.setDefault("buffer_bitwidth", .number(Double(params.bufferBits)))
         guard acceptsBitwidth(qc["a_quantizer"]) else { return nil }
@@ -59,7 +60,8 @@ struct StatefulRecurrentOp: LayerOp {
         let (re, reFrac) = quantizeA(try r.variable("A_real"))
         let (im, imFrac) = quantizeA(try r.variable("A_imag"))
         guard reFrac == imFrac, re.count == im.count else {
-            throw r.fail("A_real and A_imag quantize to different frac bits (\(reFrac), \(imFrac)): they are not aligned")
+            throw r.fail(
+                "A_real and A_imag quantize to different frac bits (\(reFrac), \(imFrac)): they are not aligned")
         }
         (aReal, aImag, aFracBits) = (re, im, reFrac)
         bufferBits = r.quantConfig.bufferBitwidth - 1
@@ -80,11 +82,14 @@ struct StatefulRecurrentOp: LayerOp {
         if let s = x.scales {
             let (q, fq) = quantizeScales(s, bits: Self.scaleBits)
             let c = x.channels
-            guard q.fits(channels: c) else { throw QuantizerError.channelMismatch(variable: "scales", count: q.values.count, channels: c) }
+            guard q.fits(channels: c) else {
+                throw QuantizerError.channelMismatch(variable: "scales", count: q.values.count, channels: c)
+            }
             var v = x.values
             for i in v.indices { v[i] *= q[i % c] }
             saturate(&v, x.valueBits)
-            x = QTensor(values: v, shape: x.shape, valueBits: x.valueBits, fracBits: x.fracBits.combined(fq) { $0 + $1 })
+            x = QTensor(
+                values: v, shape: x.shape, valueBits: x.valueBits, fracBits: x.fracBits.combined(fq) { $0 + $1 })
             mantissas = q
         }
         let target = ChannelParam(scalar: outputFracBits(oq)[0] + aFracBits)

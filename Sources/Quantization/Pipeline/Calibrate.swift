@@ -152,17 +152,17 @@ public enum Calibrator {
             throw QuantizationError.calibration("the sanitized float model cannot run: \(error)")
         }
         func observe(_ outs: [String: Tensor<Float>], batch: Tensor<Float>) throws {
-                for n in outputObserved {
-                    guard let x = outs[n.name] else {
-                        throw QuantizationError.calibration("the float model gave no output for layer '\(n.name)'")
-                    }
-                    maxObservers[n.name]?.update(reduce(x, perAxis: perAxis(n)))
+            for n in outputObserved {
+                guard let x = outs[n.name] else {
+                    throw QuantizationError.calibration("the float model gave no output for layer '\(n.name)'")
                 }
-                if let iq = inputQuantizer {
-                    let x = outs[inputName] ?? batch
-                    inMin.update(reduce(x, perAxis: perAxis(iq), { $0 }, combine: { min($0, $1) }))
-                    inMax.update(reduce(x, perAxis: perAxis(iq), { $0 }, combine: { max($0, $1) }))
-                }
+                maxObservers[n.name]?.update(reduce(x, perAxis: perAxis(n)))
+            }
+            if let iq = inputQuantizer {
+                let x = outs[inputName] ?? batch
+                inMin.update(reduce(x, perAxis: perAxis(iq), { $0 }, combine: { min($0, $1) }))
+                inMax.update(reduce(x, perAxis: perAxis(iq), { $0 }, combine: { max($0, $1) }))
+            }
         }
         if isStateful(plan.sanitized) {
             try calibrateSegments(

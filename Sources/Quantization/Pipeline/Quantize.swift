@@ -369,9 +369,11 @@ public enum Quantizer {
                 g.nodes[i].setTensor("range_max", Tensor(shape: shape, repeating: 1))
             } else if let oq = node.config["quant_config"]?["output_quantizer"], node.className.hasPrefix("Custom>") {
                 let shape = oq["axis"]?.string == "per-axis" ? [channels] : []
-                g.nodes[i].setTensor(QuantizedLayerRegistry.outputVariable("range_max", of: node), Tensor(shape: shape, repeating: 1))
                 g.nodes[i].setTensor(
-                    QuantizedLayerRegistry.outputVariable("rescaling_rate", of: node), Tensor(shape: shape, repeating: 1))
+                    QuantizedLayerRegistry.outputVariable("range_max", of: node), Tensor(shape: shape, repeating: 1))
+                g.nodes[i].setTensor(
+                    QuantizedLayerRegistry.outputVariable("rescaling_rate", of: node),
+                    Tensor(shape: shape, repeating: 1))
             }
         }
     }

@@ -14,7 +14,8 @@ final class StatefulRecurrentConversionTests: XCTestCase {
         let converted = try Converter.convert(quantized: model, target: .v2).model
         XCTAssertEqual(converted.ipVersion, .pico)
         XCTAssertEqual(
-            converted.layers.map(\.type), [.inputData] + Array(repeating: .statefulRecurrent, count: 5) + [.dequantizer])
+            converted.layers.map(\.type), [.inputData] + Array(repeating: .statefulRecurrent, count: 5) + [.dequantizer]
+        )
         XCTAssertEqual(converted.layers[1].name, "ssm_layer_0_output_proj")
         XCTAssertEqual(converted.layers[1].parameters["subsample"], 4)
         XCTAssertEqual(converted.layers[0].parameters["input_bits"], 16)
