@@ -13,7 +13,8 @@ final class LayerRegistryTests: XCTestCase {
                 "Activation", "Softmax", "MaxPooling2D", "AveragePooling2D", "GlobalAveragePooling2D",
                 "GlobalMaxPooling2D", "Flatten", "Reshape", "Dropout", "Rescaling", "ZeroPadding2D", "Add",
                 "Concatenate", "Multiply", "Normalization", "TFOpLambda", "Conv2DTranspose",
-                "DepthwiseConv2DTranspose",
+                "DepthwiseConv2DTranspose", "Conv3D", "ZeroPadding3D", "AveragePooling3D", "ActivityRegularization",
+                "BufferTempConv", "DepthwiseBufferTempConv",
             ])
         XCTAssertEqual(LayerSpec.supportedClasses, LayerRegistry.supportedClasses)
     }
