@@ -10,6 +10,7 @@ enum QuantizedLayerRegistry {
         QuantizedAdd.self, QuantizedConcatenate.self, QuantizedFlatten.self, QuantizedReshape.self,
         QuantizedDropout.self, InputQuantizer.self, Dequantizer.self, QuantizedActivation.self,
         AveragePooling2D.self, QuantizedConv2DTranspose.self, QuantizedDepthwiseConv2DTranspose.self,
+        QuantizedBufferTempConv.self, QuantizedDepthwiseBufferTempConv.self,
     ]
 
     /// The legacy CNN2SNN families, which run on the float path.
