@@ -1,5 +1,5 @@
 // RefusedBlocks: the Akida 2.0 layers the reference registers but SpikeForge does not build
-// (TENN buffered and stateful layers, pico post-processing). Their patterns stay registered so
+// (TENN stateful layers, pico post-processing). Their patterns stay registered so
 // that blocks match as in the reference and the "Invalid block" listing is the same. The rule:
 // building one refuses the block, naming its layer.
 
@@ -7,12 +7,6 @@ struct RefusedBlockConverter: BlockConverter {
     /// The Akida 2.0 patterns of the refused layer.
     let v2Patterns: [[String]]
 
-    static let bufferTempConv = RefusedBlockConverter(v2Patterns: [
-        ["QuantizedBufferTempConv"], ["QuantizedBufferTempConv", "QuantizedReLU"],
-    ])
-    static let depthwiseBufferTempConv = RefusedBlockConverter(v2Patterns: [
-        ["QuantizedDepthwiseBufferTempConv"], ["QuantizedDepthwiseBufferTempConv", "QuantizedReLU"],
-    ])
     static let statefulRecurrent = RefusedBlockConverter(v2Patterns: [
         [
             "QuantizedStatefulProjection", "QuantizedStatefulRecurrent", "QuantizedExtractToken",
