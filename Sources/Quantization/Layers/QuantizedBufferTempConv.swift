@@ -4,8 +4,8 @@
 // `input_shift`), and convolves it with the kernel quantized per output channel over all slots:
 // (1, 1, kernel_size·C, F) for the full layer, (kernel_size, C) for the depthwise one. The engine
 // runs a batch as the first time step of independent streams, as a freshly loaded model does: the
-// older slots are empty, so the newest slot's kernel rows alone produce the output. Own
-// quantization of these layers (stateful calibration) is refused upstream (SpatioTemporal.swift).
+// older slots are empty, so the newest slot's kernel rows alone produce the output. Calibration
+// runs the float layers, whose FIFOs run across the calibration batches.
 import KerasGraph
 import Tensors
 
@@ -14,6 +14,14 @@ enum QuantizedBufferTempConv: QuantizedLayerType {
     static let floatClasses = ["BufferTempConv"]
     static let hasWeights = true
     static let needsAlignedInputs = true
+    static let equalization = EqualizationRole.absorbs
+    static let absorbsPerAxisRates = false
+
+    static func quantizedConfig(
+        of node: GraphNode, quantConfig: QuantConfig, params: QuantizationParams
+    ) -> JSONValue? {
+        BufferTempConvOp.quantizedConfig(of: node, quantConfig: quantConfig, params: params)
+    }
 
     static func makeOp(_ layer: QuantizedLayer, mode: ReferenceMode) throws -> LayerOp {
         try BufferTempConvOp(layer, depthwise: false, mode: mode)
@@ -25,6 +33,14 @@ enum QuantizedDepthwiseBufferTempConv: QuantizedLayerType {
     static let floatClasses = ["DepthwiseBufferTempConv"]
     static let hasWeights = true
     static let needsAlignedInputs = true
+    static let equalization = EqualizationRole.absorbs
+    static let absorbsPerAxisRates = false
+
+    static func quantizedConfig(
+        of node: GraphNode, quantConfig: QuantConfig, params: QuantizationParams
+    ) -> JSONValue? {
+        BufferTempConvOp.quantizedConfig(of: node, quantConfig: quantConfig, params: params)
+    }
 
     static func makeOp(_ layer: QuantizedLayer, mode: ReferenceMode) throws -> LayerOp {
         try BufferTempConvOp(layer, depthwise: true, mode: mode)
@@ -73,6 +89,18 @@ struct BufferTempConvOp: LayerOp {
         biasBits = r.quantConfig.bitwidth("bias_quantizer")
         biasSigned = r.quantConfig.signed("bias_quantizer", default: true)
         oq = try r.outputQuantizer()
+    }
+
+    /// The float config with the weight quantizer default and the buffer width (not capped at 28
+    /// bits, unlike the spatial weight layers).
+    static func quantizedConfig(
+        of node: GraphNode, quantConfig: QuantConfig, params: QuantizationParams
+    ) -> JSONValue? {
+        WeightLayerConfig.quantizedConfig(of: node, quantConfig: quantConfig) { qc in
+            qc.setDefault("weight_quantizer", WeightLayerConfig.quantizer(bits: params.weightBits))
+            qc.setDefault("buffer_bitwidth", .number(Double(params.bufferBits)))
+            return acceptsBitwidth(qc["weight_quantizer"])
+        }
     }
 
     /// The FIFO's newest slot: the input expanded to the buffer width, per-tensor frac bits.

@@ -3,8 +3,8 @@
 // DepthwiseBufferTempConv layers over 4-D frames (replace_conv3d), then calibrates it with frames
 // (batch_size·steps, H, W, C), time-major, the FIFOs running across batches. Calibration samples
 // of the Conv3D form's 5-D shape then no longer fit the model: the reference refuses them, and so
-// does SpikeForge, with the same meaning. Quantizing the streaming form (stateful calibration) is
-// not implemented yet: it is refused as well, rather than quantized differently.
+// does SpikeForge, with the same meaning. The streaming form itself quantizes (its float FIFOs run
+// across the calibration batches); building it from the Conv3D form is not implemented yet.
 import Diagnostics
 import KerasGraph
 import Tensors
@@ -24,7 +24,6 @@ public struct SpatioTemporalRefusal: UserFacingError, Equatable {
 
 enum SpatioTemporal {
     static let temporalClasses: Set<String> = ["Conv3D", "ZeroPadding3D", "AveragePooling3D"]
-    static let streamingClasses: Set<String> = ["BufferTempConv", "DepthwiseBufferTempConv"]
 
     /// Refuses what quantization of a spatio-temporal model cannot do (see the file header).
     static func check(_ g: LayerGraph, samples: NDArray?) throws {
@@ -48,13 +47,6 @@ enum SpatioTemporal {
                     + "import the quantized .h5",
                 reason: "quantizing a Conv3D spatio-temporal model goes through its streaming form, which "
                     + "SpikeForge does not quantize yet")
-        }
-        if let buffer = g.nodes.first(where: { streamingClasses.contains($0.baseClassName) }) {
-            throw SpatioTemporalRefusal(
-                layer: buffer.name, rule: "stateful-calibration-unsupported",
-                fix: "quantize the model with QuantizeML and import the quantized .h5",
-                reason: "\(buffer.baseClassName) layers need calibration across time steps (FIFO state), "
-                    + "which SpikeForge does not implement yet")
         }
     }
 }
