@@ -43,10 +43,10 @@ enum SpatioTemporal {
             }
             throw SpatioTemporalRefusal(
                 layer: conv.name, rule: "streaming-form-unsupported",
-                fix: "run the model in float, or quantize it with QuantizeML (replace_conv3d then quantize) and "
-                    + "import the quantized .h5",
+                fix: "convert the model to its streaming form with QuantizeML's replace_conv3d and quantize that "
+                    + "(SpikeForge quantizes the streaming form), or run the model in float",
                 reason: "quantizing a Conv3D spatio-temporal model goes through its streaming form, which "
-                    + "SpikeForge does not quantize yet")
+                    + "SpikeForge does not build from the Conv3D form yet")
         }
     }
 }
