@@ -105,3 +105,8 @@ private final class FIFOState: @unchecked Sendable {
         return values
     }
 }
+
+extension FloatModel {
+    /// true when a layer keeps a FIFO from one call to the next (a streaming TENN).
+    public var hasTemporalState: Bool { layers.contains { $0.spec.layer is BufferTempConvLayer } }
+}
