@@ -45,7 +45,9 @@ final class StatefulPredictTests: XCTestCase {
         // Two calls of half the batch are the batch.
         model.resetState()
         let half = input.shape[0] / 2
-        let parts = try outputs(model, BatchRows.slice(input, 0..<half)) + outputs(model, BatchRows.slice(input, half..<input.shape[0]))
+        let parts =
+            try outputs(model, BatchRows.slice(input, 0..<half))
+            + outputs(model, BatchRows.slice(input, half..<input.shape[0]))
         XCTAssertEqual(parts, first)
     }
 

@@ -31,7 +31,8 @@ struct BufferTempConvConverter: BlockConverter {
         let conv = block.root, name = conv.name
         guard let input = assembler.shapes(of: inbounds).first, input.count == 3 else {
             throw ConversionError(
-                kind: .structure, layer: name, rule: "shape-inference", message: "cannot infer the input shape of \(name)",
+                kind: .structure, layer: name, rule: "shape-inference",
+                message: "cannot infer the input shape of \(name)",
                 fix: "check the model configuration", referenceType: "ValueError")
         }
         let output = try assembler.outputShape(of: block)
@@ -51,7 +52,8 @@ struct BufferTempConvConverter: BlockConverter {
         let kernel = try assembler.kernel(conv)
         let shape = depthwise ? [1, 1, slots, cin] : [1, 1, slots * cin, outputs]
         var variables: [String: AkidaVariable] = [
-            "weights": try w.ints("weights", .int8, shape: shape, w.broadcast("weights", kernel.values, to: shape, fallback: 0)),
+            "weights": try w.ints(
+                "weights", .int8, shape: shape, w.broadcast("weights", kernel.values, to: shape, fallback: 0)),
             "input_shift": try w.ints("input_shift", .uint8, shape: [cin], from: r.inputShift, fallback: 0),
         ]
         try assembler.setBias(&variables, w, r, channels: outputs)

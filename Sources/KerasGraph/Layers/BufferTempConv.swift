@@ -34,10 +34,13 @@ public struct BufferTempConvLayer: KerasLayerType {
     public func weightSlots(_ inputs: [[Int]]) -> [WeightSlot] {
         let c = inputs.first?.last ?? 0
         let kernel = depthwise ? [kernelSize, c] : [1, 1, kernelSize * c, filters ?? c]
-        return [WeightSlot(name: "kernel", shape: kernel)] + (useBias ? [WeightSlot(name: "bias", shape: [filters ?? c])] : [])
+        return [WeightSlot(name: "kernel", shape: kernel)]
+            + (useBias ? [WeightSlot(name: "bias", shape: [filters ?? c])] : [])
     }
 
-    public func forward(_ inputs: ShapeInputs, outputShape: [Int], weights: [String: Tensor<Float>]) throws
+    public func forward(
+        _ inputs: ShapeInputs, outputShape: [Int], weights: [String: Tensor<Float>]
+    ) throws
         -> FloatForward
     {
         let (slots, c, f) = (kernelSize, inputs.first[2], filters ?? inputs.first[2])

@@ -12,8 +12,11 @@ final class Conv3DTests: XCTestCase {
         let grouped = try LayerTest.decode(
             Conv3DLayer.self, "Conv3D", #"{"filters": 4, "kernel_size": [5, 1, 1], "groups": 4, "use_bias": false}"#)
         XCTAssertEqual(grouped.weightSlots([[6, 2, 2, 4]]).map(\.shape), [[5, 1, 1, 1, 4]])
-        XCTAssertEqual(try LayerTest.shape("ZeroPadding3D", #"{"padding": [[4, 0], [0, 0], [1, 1]]}"#, [[2, 3, 3, 5]]), [6, 3, 5, 5])
-        XCTAssertEqual(try LayerTest.shape("AveragePooling3D", #"{"pool_size": [1, 4, 4]}"#, [[3, 4, 4, 8]]), [3, 1, 1, 8])
+        XCTAssertEqual(
+            try LayerTest.shape("ZeroPadding3D", #"{"padding": [[4, 0], [0, 0], [1, 1]]}"#, [[2, 3, 3, 5]]),
+            [6, 3, 5, 5])
+        XCTAssertEqual(
+            try LayerTest.shape("AveragePooling3D", #"{"pool_size": [1, 4, 4]}"#, [[3, 4, 4, 8]]), [3, 1, 1, 8])
         XCTAssertEqual(try LayerTest.shape("ActivityRegularization", #"{"l1": 1e-8}"#, [[3, 4, 4, 8]]), [3, 4, 4, 8])
     }
 
@@ -39,7 +42,8 @@ final class Conv3DTests: XCTestCase {
             "Conv3D", #"{"filters": 2, "kernel_size": 1, "groups": 2}"#,
             [Tensor(shape: [1, 1, 1, 1, 2], scalars: [5, 7])],
             weights: [
-                "kernel": Tensor(shape: [1, 1, 1, 1, 2], scalars: [2, 3]), "bias": Tensor(shape: [2], scalars: [1, -1]),
+                "kernel": Tensor(shape: [1, 1, 1, 1, 2], scalars: [2, 3]),
+                "bias": Tensor(shape: [2], scalars: [1, -1]),
             ])
         XCTAssertEqual(grouped.scalars, [11, 20])
     }
