@@ -5,7 +5,7 @@
 //
 // How a layer type becomes stateful (any type, in its own Layers/ file):
 // 1. its step returns a fresh state from `LayerStep.makeState()` (an `IntegerLayerState` of the
-//    size it needs, or its own class adopting `LayerState`);
+//    size it needs, a `BufferLayerState<Int32>`, or its own class adopting `LayerState`);
 // 2. its `run(_:)` reads and updates `io.state` (cast to its class): the value left by the previous
 //    sample of this batch, or by the last sample of the previous call.
 // The simulator then runs that model's batches on one thread, one call at a time (a lock per
@@ -20,7 +20,7 @@ protocol LayerState: AnyObject {
 
 /// A flat integer state, all zeros when fresh: enough for FIFOs (Int32, the simulator's activation
 /// type) and recurrent states (a wider type).
-final class IntegerLayerState<Value: FixedWidthInteger>: LayerState {
+final class BufferLayerState<Value: FixedWidthInteger>: LayerState {
     let values: UnsafeMutableBufferPointer<Value>
 
     init(count: Int) {
@@ -32,6 +32,9 @@ final class IntegerLayerState<Value: FixedWidthInteger>: LayerState {
 
     func reset() { values.update(repeating: 0) }
 }
+
+/// The Int64 flat state (the first form of this API).
+typealias IntegerLayerState = BufferLayerState<Int64>
 
 /// The states of one simulator's layers (nil for stateless layers) and the lock that makes its
 /// stateful runs and resets one at a time.

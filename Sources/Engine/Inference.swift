@@ -51,7 +51,10 @@ extension LoadedModel {
             )
         }
         switch self {
-        case .float(let m, _):
+        case .float(let loaded, let file):
+            // A streaming TENN's Keras form runs each prediction from empty FIFOs (N streams at their
+            // first time step, as a freshly loaded Keras model); its Akida form keeps the sequence.
+            let m = loaded.hasTemporalState ? try FloatModel(graph: LayerGraph(file: file)) : loaded
             let outs = try m.predict(inputs)
             return InferenceResult(outputs: zip(m.outputs, outs).map { ($0.name, NDArray($1)) }, layerSparsity: [])
         case .quantized(let m):

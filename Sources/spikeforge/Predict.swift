@@ -1,7 +1,7 @@
 // `spikeforge predict`: runs a model on a batch from a .npy (or a .npz, one array per input) and
 // writes the outputs as .npy (one output) or .npz (one entry per output); `--sequence-length` resets
-// a stateful model's state every N samples. Loading and running
-// and matching the arrays to the model's inputs are Engine's, shared with the service.
+// a stateful model's state every N samples. Loading, running and matching the arrays to the model's
+// inputs are Engine's, shared with the service.
 import ArgumentParser
 import Engine
 import Foundation
@@ -35,7 +35,8 @@ struct Predict: ParsableCommand {
         let loaded = try LoadedModel.load(contentsOf: URL(fileURLWithPath: model))
         let inputs = try loaded.inputs(
             from: try TensorFiles.arrays(contentsOf: URL(fileURLWithPath: input)), source: "file", ignoringExtra: true)
-        let outputs = try sequenceLength.map { try loaded.predict(inputs, sequenceLength: $0) }?.outputs
+        let outputs =
+            try sequenceLength.map { try loaded.predict(inputs, sequenceLength: $0) }?.outputs
             ?? loaded.predict(inputs).outputs
         try TensorFiles.write(outputs, to: URL(fileURLWithPath: output))
         let shapes = outputs.map { "\($0.name) \($0.array.shape)" }.joined(separator: ", ")

@@ -54,7 +54,7 @@ final class KerasH5Tests: XCTestCase {
             for layer in configLayers {
                 // Dense and convolution kernels end with units / filters (not so for LSTM & co).
                 guard let className = layer["class_name"]?.string,
-                    className.hasSuffix("Dense") || className.hasSuffix("Conv2D"),
+                    className.hasSuffix("Dense") || className.hasSuffix("Conv2D") || className.hasSuffix("Conv3D"),
                     let config = layer["config"], let name = config["name"]?.string,
                     let kernel = file.weights[name]?.first(where: { $0.shortName == "kernel" })
                 else { continue }
@@ -64,7 +64,7 @@ final class KerasH5Tests: XCTestCase {
                     XCTAssertEqual(kernel.array.shape.last, units, "\(label): \(name) kernel \(kernel.array.shape)")
                 }
                 if let size = config["kernel_size"]?.array?.compactMap(\.int) {
-                    XCTAssertEqual(Array(kernel.array.shape.prefix(2)), size, "\(label): \(name)")
+                    XCTAssertEqual(Array(kernel.array.shape.prefix(size.count)), size, "\(label): \(name)")
                 }
                 checkedKernels += 1
             }

@@ -29,7 +29,7 @@ struct FIFOStep: LayerStep, NeuralStep {
     let slot: Int
     let slots: Int
 
-    func makeState() -> LayerState? { IntegerLayerState<Int32>(count: slot * slots) }
+    func makeState() -> LayerState? { BufferLayerState<Int32>(count: slot * slots) }
 
     static func compile(_ r: LayerReader, kind: NeuralKind, filters: Int) throws -> CompiledLayer {
         let (h, w, c) = (r.inShape[0], r.inShape[1], r.inShape[2])
@@ -61,7 +61,7 @@ struct FIFOStep: LayerStep, NeuralStep {
 
     func run(_ io: StepIO) throws {
         let x = try io.requireInput()
-        guard let fifo = (io.state as? IntegerLayerState<Int32>)?.values, let base = fifo.baseAddress else {
+        guard let fifo = (io.state as? BufferLayerState<Int32>)?.values, let base = fifo.baseAddress else {
             throw AkidaModelError.invalidLayer(layer: io.layer.name, reason: "the FIFO state is missing")
         }
         // Oldest slot out, the others one place down, the sample in as the newest.
@@ -70,4 +70,3 @@ struct FIFOStep: LayerStep, NeuralStep {
         try io.workspace.runNeural(neural, input: UnsafeBufferPointer(fifo), out: io.out, name: io.layer.name)
     }
 }
-

@@ -21,7 +21,9 @@ public struct AveragePooling3DLayer: KerasLayerType {
         try inputs.window3D(pool, strides, padding).map(\.output) + [inputs.first[3]]
     }
 
-    public func forward(_ inputs: ShapeInputs, outputShape: [Int], weights: [String: Tensor<Float>]) throws
+    public func forward(
+        _ inputs: ShapeInputs, outputShape: [Int], weights: [String: Tensor<Float>]
+    ) throws
         -> FloatForward
     {
         let geometry = try inputs.window3D(pool, strides, padding)

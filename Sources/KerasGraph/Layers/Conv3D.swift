@@ -25,7 +25,9 @@ public struct Conv3DLayer: KerasLayerType {
             throw reader.error("dilation_rate \(reader.config["dilation_rate"] ?? .null) is not supported (only 1)")
         }
         groups = try reader.positiveInt("groups", default: 1)
-        guard filters % groups == 0 else { throw reader.error("filters \(filters) is not a multiple of groups \(groups)") }
+        guard filters % groups == 0 else {
+            throw reader.error("filters \(filters) is not a multiple of groups \(groups)")
+        }
         useBias = reader.bool("use_bias", default: true)
         activation = try reader.activation()
     }
@@ -44,7 +46,9 @@ public struct Conv3DLayer: KerasLayerType {
             + (useBias ? [WeightSlot(name: "bias", shape: [filters])] : [])
     }
 
-    public func forward(_ inputs: ShapeInputs, outputShape: [Int], weights: [String: Tensor<Float>]) throws
+    public func forward(
+        _ inputs: ShapeInputs, outputShape: [Int], weights: [String: Tensor<Float>]
+    ) throws
         -> FloatForward
     {
         let geometry = try inputs.window3D(kernel, strides, padding)
@@ -82,7 +86,9 @@ extension ShapeInputs {
     }
 
     /// TensorFlow's geometry of a 3-D window over the first input, axis by axis.
-    func window3D(_ window: [Int], _ strides: [Int], _ padding: PaddingMode) throws
+    func window3D(
+        _ window: [Int], _ strides: [Int], _ padding: PaddingMode
+    ) throws
         -> [(output: Int, padBefore: Int, padAfter: Int)]
     {
         let v = try volume("a 3-D window")

@@ -24,7 +24,8 @@ public struct ZeroPadding3DLayer: KerasLayerType {
         {
             padding = Padding3D(before: pairs.map { $0[0] }, after: pairs.map { $0[1] })
         } else {
-            throw reader.error("padding \(raw) must be n, (a, b, c) or three (before, after) pairs of non-negative integers")
+            throw reader.error(
+                "padding \(raw) must be n, (a, b, c) or three (before, after) pairs of non-negative integers")
         }
     }
 

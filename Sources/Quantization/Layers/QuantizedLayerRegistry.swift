@@ -11,6 +11,7 @@ enum QuantizedLayerRegistry {
         QuantizedDropout.self, InputQuantizer.self, Dequantizer.self, QuantizedActivation.self,
         AveragePooling2D.self, QuantizedConv2DTranspose.self, QuantizedDepthwiseConv2DTranspose.self,
         QuantizedStatefulProjection.self, QuantizedStatefulRecurrent.self, QuantizedExtractToken.self,
+        QuantizedBufferTempConv.self, QuantizedDepthwiseBufferTempConv.self,
     ]
 
     /// The legacy CNN2SNN families, which run on the float path.

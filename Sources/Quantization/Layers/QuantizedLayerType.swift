@@ -38,6 +38,9 @@ protocol QuantizedLayerType {
     /// Whether its kernel keeps the input channels on the last axis (a transposed convolution's
     /// (kh, kw, filters, channels)), which equalization divides by the rescaling rate.
     static var kernelInputChannelsLast: Bool { get }
+    /// Whether, as the absorbing layer, it takes per-axis rates (the buffered temporal layers take
+    /// per-tensor rates only; after a per-axis OutputQuantizer there is no equalization).
+    static var absorbsPerAxisRates: Bool { get }
     /// Why the reference never quantizes the float class (nil when it does): the pipeline stops
     /// before such a layer, which stays float after a Dequantizer.
     static var notQuantizable: String? { get }
@@ -71,6 +74,7 @@ extension QuantizedLayerType {
     static var equalization: EqualizationRole { .stops }
     static var startsEqualization: Bool { true }
     static var kernelInputChannelsLast: Bool { false }
+    static var absorbsPerAxisRates: Bool { true }
     static var notQuantizable: String? { nil }
     static var carriesState: Bool { false }
     static var outputVariablePrefix: String { "output_quantizer/" }

@@ -232,7 +232,8 @@ public enum Calibrator {
             }
         }
         guard var target = next, (target.config["groups"]?.int ?? 1) == 1,
-            target.config["data_format"]?.string != "channels_first"
+            target.config["data_format"]?.string != "channels_first",
+            perTensor || QuantizedLayerRegistry.type(ofAnyClass: target.baseClassName)?.absorbsPerAxisRates ?? true
         else { return }
         let bitwidth = oq.bitwidth ?? QuantConfig.defaultBitwidth
         var ideal = r.map { idealRange($0, bitwidth: bitwidth) }

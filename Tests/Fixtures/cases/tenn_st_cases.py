@@ -136,3 +136,22 @@ def _tenn_st_jester(rng):
       seed_name="tenn_st_jester")
 def _tenn_st_jester_stream(rng):
     return _st_spec(_jester(input_shape=(4, 16, 16, 3), n_classes=3), rng, _uint8, 4, True)
+
+
+# Other sizes, seeds and bit widths, to check the implementation beyond the default 8-bit figures.
+@case("tenn_st_dvs128_stream_w4", "holdout",
+      "tenn_spatiotemporal_dvs128(input_length=3, (12,20,2), classes=5) streaming form, 8/4/4 "
+      "(input weights/weights/activations), 3 calibration steps of 2 streams")
+def _tenn_st_dvs128_stream_w4(rng):
+    spec = _st_spec(_dvs128(input_length=3, input_shape=(12, 20, 2), num_classes=5), rng, _int8, 3, True,
+                    n_cal_steps=3, batch=2, n_inputs=5)
+    spec.qparams = dict(input_weight_bits=8, weight_bits=4, activation_bits=4)
+    return spec
+
+
+@case("tenn_st_eye_stream_w4", "holdout",
+      "tenn_spatiotemporal_eye((10,14,2), reg_factor=None) streaming form, 8/4/4, per-tensor activations")
+def _tenn_st_eye_stream_w4(rng):
+    spec = _st_spec(_eye(input_length=3, input_shape=(10, 14, 2)), rng, _int8, 3, True, n_cal_steps=2, batch=3)
+    spec.qparams = dict(input_weight_bits=8, weight_bits=4, activation_bits=4, per_tensor_activations=True)
+    return spec
