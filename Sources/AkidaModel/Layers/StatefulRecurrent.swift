@@ -82,11 +82,11 @@ struct StatefulRecurrentStep: LayerStep {
     let scaling: ScalingV2
 
     /// Real then imaginary parts of the state, one per stateful channel.
-    func makeState() -> LayerState? { IntegerLayerState<Int64>(count: 2 * channels) }
+    func makeState() -> LayerState? { IntegerLayerState(count: 2 * channels) }
 
     func run(_ io: StepIO) throws {
         let input = try io.requireInput()
-        guard let state = io.state as? IntegerLayerState<Int64> else {
+        guard let state = io.state as? IntegerLayerState else {
             throw AkidaModelError.invalidInput("layer '\(io.layer.name)' has no recurrent state")
         }
         let (re, im) = (state.values.baseAddress!, state.values.baseAddress! + channels)
