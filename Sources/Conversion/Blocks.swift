@@ -56,7 +56,11 @@ extension QuantizedKerasGraph {
                     message:
                         "Input shape of model must be 2-D or 4-D (batch size + 1-D or 3-D tensors). Receives input "
                         + "shape \(pythonTuple([nil] + shape.map { Optional($0) })).",
-                    fix: "reshape the input to (features,) or (height, width, channels)"))
+                    fix: shape.count == 2
+                        ? "a (timesteps, channels) sequence converts only into StatefulRecurrent layers: make a "
+                            + "recurrent TENN stateful (akida_models' convert_to_stateful) before quantizing it, or "
+                            + "reshape the input to (features,) or (height, width, channels)"
+                        : "reshape the input to (features,) or (height, width, channels)"))
         }
         for l in layers where l.config["data_format"]?.string == "channels_first" {
             problems.append(
