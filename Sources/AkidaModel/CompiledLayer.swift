@@ -26,11 +26,14 @@ protocol LayerStep {
     var inputRule: InputRule { get }
     /// What `predict` makes of this layer's output when it is the last one.
     var prediction: Prediction { get }
+    /// A fresh state when the layer keeps one across samples and calls (see SimulationState.swift).
+    func makeState() -> LayerState?
 }
 
 extension LayerStep {
     var inputRule: InputRule { InputRule(dtypes: [.uint8], range: nil) }
     var prediction: Prediction { .unavailable }
+    func makeState() -> LayerState? { nil }
 }
 
 struct InputRule {
@@ -55,6 +58,8 @@ struct StepIO {
     let input: UnsafeBufferPointer<Int32>?
     /// The sample's floats, when the batch is float32.
     let floats: UnsafeBufferPointer<Float>?
+    /// The layer's state when it is stateful (its step's `makeState()`), kept across samples.
+    let state: LayerState?
 
     var out: UnsafeMutableBufferPointer<Int32> { workspace.intOut[index] }
     var floatOut: UnsafeMutableBufferPointer<Float> { workspace.floatOut[index] }

@@ -59,11 +59,13 @@ final class Workspace {
     }
 
     func runSample(
-        layers: [CompiledLayer], ints: UnsafeBufferPointer<Int32>?, floats: UnsafeBufferPointer<Float>?
+        layers: [CompiledLayer], states: SimulationState, ints: UnsafeBufferPointer<Int32>?,
+        floats: UnsafeBufferPointer<Float>?
     ) throws {
         for (i, layer) in layers.enumerated() {
             let input = layer.inbounds.first.map { UnsafeBufferPointer(intOut[$0]) } ?? ints
-            try layer.step.run(StepIO(workspace: self, index: i, layer: layer, input: input, floats: floats))
+            try layer.step.run(
+                StepIO(workspace: self, index: i, layer: layer, input: input, floats: floats, state: states.layers[i]))
         }
     }
 }

@@ -4,7 +4,11 @@ import Tensors
 
 /// The Akida IP generation a model targets.
 public enum AkidaIPVersion: String, Sendable, Equatable {
-    case v1, v2
+    /// `pico`: the Akida 2.0 variant akida names for models with StatefulRecurrent layers.
+    case v1, v2, pico
+
+    /// Whether the model follows the Akida 2.0 rules (v2 and pico).
+    public var isV2Family: Bool { self != .v1 }
 }
 
 /// Every layer type SpikeForge can hold, by akida's `LayerType` name.
@@ -17,10 +21,13 @@ public enum AkidaLayerType: String, Sendable, Equatable, CaseIterable {
     case depthwiseConv2D = "DepthwiseConv2D"
     case conv2DTranspose = "Conv2DTranspose"
     case depthwiseConv2DTranspose = "DepthwiseConv2DTranspose"
+    case bufferTempConv = "BufferTempConv"
+    case depthwiseBufferTempConv = "DepthwiseBufferTempConv"
     case dense1D = "Dense1D"
     case add = "Add"
     case concatenate = "Concatenate"
     case dequantizer = "Dequantizer"
+    case statefulRecurrent = "StatefulRecurrent"
     // Akida 1.0.
     case inputConvolutional = "InputConvolutional"
     case convolutional = "Convolutional"

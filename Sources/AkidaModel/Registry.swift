@@ -95,10 +95,13 @@ extension AkidaLayerType {
         case .depthwiseConv2D: return DepthwiseConv2DLayer.self
         case .conv2DTranspose: return Conv2DTransposeLayer.self
         case .depthwiseConv2DTranspose: return DepthwiseConv2DTransposeLayer.self
+        case .bufferTempConv: return BufferTempConvLayer.self
+        case .depthwiseBufferTempConv: return DepthwiseBufferTempConvLayer.self
         case .dense1D: return Dense1DLayer.self
         case .add: return AddLayer.self
         case .concatenate: return ConcatenateLayer.self
         case .dequantizer: return DequantizerLayer.self
+        case .statefulRecurrent: return StatefulRecurrentLayer.self
         case .inputConvolutional: return InputConvolutionalLayer.self
         case .convolutional: return ConvolutionalLayer.self
         case .separableConvolutional: return SeparableConvolutionalLayer.self

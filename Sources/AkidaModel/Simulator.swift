@@ -1,6 +1,7 @@
 // The integer simulator: runs a compiled Akida model on a batch (NHWC), bit-exact with akida's
-// software engine (forward and predict), optionally keeping every layer's output. Samples are
-// independent, so the batch is split across cores; each worker reuses its own buffers.
+// software engine (forward and predict), optionally keeping every layer's output. Samples of a
+// stateless model are independent, so the batch is split across cores; each worker reuses its own
+// buffers. A model with a stateful layer runs its batch as a time sequence (SimulationState.swift).
 import Dispatch
 import Foundation
 import Tensors
@@ -54,9 +55,16 @@ public struct AkidaRunResult: Sendable {
 }
 
 /// Runs an Akida model; build once, run many batches (thread-safe).
+///
+/// Stateful models (any layer keeping a state, e.g. `BufferTempConv`'s FIFO) behave as akida's:
+/// the samples of a batch are consecutive time steps, run in order on one thread, and the state
+/// left by a call is where the next call starts; concurrent calls on one simulator run one after
+/// the other. `resetState()` returns the model to its freshly loaded state; a new simulator starts
+/// fresh. Stateless models ignore all this.
 public final class AkidaSimulator: @unchecked Sendable {
     public let model: AkidaModel
     let layers: [CompiledLayer]
+    let state: SimulationState
     /// Maximum number of threads a batch is split over.
     public let maxThreads: Int
 
@@ -65,8 +73,15 @@ public final class AkidaSimulator: @unchecked Sendable {
         try model.validateGraph()
         self.model = model
         self.layers = try CompiledLayer.compile(model)
+        self.state = SimulationState(layers.map { $0.step.makeState() })
         self.maxThreads = maxThreads > 0 ? maxThreads : AkidaSimulator.availableCores
     }
+
+    /// true when a layer keeps a state across samples and calls (see the type's documentation).
+    public var isStateful: Bool { state.isStateful }
+
+    /// Returns every stateful layer to its fresh state (waits for a running call to finish).
+    public func resetState() { state.reset() }
 
     static var availableCores: Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }
 
@@ -78,7 +93,7 @@ public final class AkidaSimulator: @unchecked Sendable {
     /// Whether `predict` applies (v2: last layer is a Dequantizer; v1: last layer has no activation).
     public var canPredict: Bool {
         switch layers.last?.step.prediction ?? .unavailable {
-        case .identity: return model.ipVersion == .v2
+        case .identity: return model.ipVersion.isV2Family
         case .potentials: return true
         case .unavailable: return false
         }
@@ -112,7 +127,7 @@ public final class AkidaSimulator: @unchecked Sendable {
     /// Turns a `forward` output into the `predict` output (see `predict`).
     public func predict(fromForward out: AkidaTensor) throws -> AkidaTensor {
         guard let last = layers.last else { throw AkidaModelError.invalidGraph("the model has no layers") }
-        if model.ipVersion == .v2 {
+        if model.ipVersion.isV2Family {
             guard case .identity = last.step.prediction else {
                 throw AkidaModelError.invalidInput(
                     "predict needs a Dequantizer as last layer (layer '\(last.name)' is not); use forward")
@@ -188,6 +203,12 @@ public final class AkidaSimulator: @unchecked Sendable {
         _ input: NDArray, keepLayers: Bool, countZeros: Bool = false,
         progress: ((Int, Int) -> Bool)? = nil
     ) throws -> AkidaInference {
+        try state.exclusive { try runBatch(input, keepLayers: keepLayers, countZeros: countZeros, progress: progress) }
+    }
+
+    private func runBatch(
+        _ input: NDArray, keepLayers: Bool, countZeros: Bool, progress: ((Int, Int) -> Bool)?
+    ) throws -> AkidaInference {
         let (n, inInts, inFloats) = try prepareInput(input)
         let inCount = model.inputShape.reduce(1, *)
         let keep = layers.indices.map { keepLayers || $0 == layers.count - 1 }
@@ -196,7 +217,8 @@ public final class AkidaSimulator: @unchecked Sendable {
             keep[i] ? ResultBuffer(count: n * layers[i].outCount, isFloat: layers[i].outDType == .float32) : nil
         }
         defer { results.forEach { $0?.deallocate() } }
-        let workers = max(1, min(maxThreads, n))
+        // A stateful batch is a time sequence: one worker, samples in order.
+        let workers = state.isStateful ? 1 : max(1, min(maxThreads, n))
         var failure: Error?
         var zeros = [Int](repeating: 0, count: layers.count)
         var done = 0, cancelled = false
@@ -224,7 +246,7 @@ public final class AkidaSimulator: @unchecked Sendable {
                             let sampleFloats =
                                 floatsIn.isEmpty
                                 ? nil : UnsafeBufferPointer(rebasing: floatsIn[s * inCount..<(s + 1) * inCount])
-                            try ws.runSample(layers: layers, ints: sampleInts, floats: sampleFloats)
+                            try ws.runSample(layers: layers, states: state, ints: sampleInts, floats: sampleFloats)
                             if countZeros { ws.countZeros(into: &localZeros) }
                             if progress != nil { lock.sync { done += 1 } }
                             for (i, r) in results.enumerated() {

@@ -9,12 +9,15 @@ public struct AkidaSummaryLayer: Sendable, Equatable {
     public var outputShape: [Int]
     /// Shapes of the kernels (`weights`, then `weights_pw` for separable layers); empty when none.
     public var kernelShapes: [[Int]]
+    /// akida prints some types' kernels in one cell (StatefulRecurrent), others one per row.
+    public var kernelsInOneCell: Bool
 
-    public init(name: String, type: String, outputShape: [Int], kernelShapes: [[Int]]) {
+    public init(name: String, type: String, outputShape: [Int], kernelShapes: [[Int]], kernelsInOneCell: Bool = false) {
         self.name = name
         self.type = type
         self.outputShape = outputShape
         self.kernelShapes = kernelShapes
+        self.kernelsInOneCell = kernelsInOneCell
     }
 }
 
@@ -60,10 +63,11 @@ public struct AkidaSummary: Sendable, Equatable {
         var banners: [String?] = []
         for sequence in sequences {
             for (i, layer) in sequence.layers.enumerated() {
-                let kernel = layer.kernelShapes.first.map(pythonTuple) ?? "N/A"
+                let cells = layer.kernelShapes.map(pythonTuple)
+                let kernel = (layer.kernelsInOneCell ? cells.joined(separator: "  ") : cells.first) ?? "N/A"
                 rows.append(["\(layer.name) (\(layer.type))", pythonList(layer.outputShape), kernel])
                 banners.append(i == 0 ? "\(sequence.name) (\(sequence.backend))" : nil)
-                for extra in layer.kernelShapes.dropFirst() {
+                for extra in layer.kernelShapes.dropFirst() where !layer.kernelsInOneCell {
                     rows.append(["", "", pythonTuple(extra)])
                     banners.append(nil)
                 }

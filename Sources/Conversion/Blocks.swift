@@ -1,6 +1,7 @@
 // Blocks: the model-wide checks and the splitting of a quantized graph into blocks — chains of
 // Keras layers that each become one Akida layer — following the reference's walk from the output
 // back to the input, and the partition of a block into skippable and significant layers.
+import Quantization
 
 /// Classes that never produce an Akida layer of their own.
 let skippableClasses: Set<String> = [
@@ -46,14 +47,20 @@ extension QuantizedKerasGraph {
                     message: "Model must have only one output layer. Receivesoutputs \(pythonList(outputNames)).",
                     fix: "keep a single output: convert each head as its own model"))
         }
-        if let shape = modelInputShape, shape.count != 1 && shape.count != 3 {
+        // A model with a stateful recurrent layer takes (timesteps, channels) sequences.
+        let sequenceInput = layers.contains { StatefulLayerClasses.contains($0.className) }
+        if let shape = modelInputShape, shape.count != 1 && shape.count != 3 && !(sequenceInput && shape.count == 2) {
             problems.append(
                 ConversionError(
                     kind: .structure, layer: inputNames.first, rule: "input-rank",
                     message:
                         "Input shape of model must be 2-D or 4-D (batch size + 1-D or 3-D tensors). Receives input "
                         + "shape \(pythonTuple([nil] + shape.map { Optional($0) })).",
-                    fix: "reshape the input to (features,) or (height, width, channels)"))
+                    fix: shape.count == 2
+                        ? "a (timesteps, channels) sequence converts only into StatefulRecurrent layers: make a "
+                            + "recurrent TENN stateful (akida_models' convert_to_stateful) before quantizing it, or "
+                            + "reshape the input to (features,) or (height, width, channels)"
+                        : "reshape the input to (features,) or (height, width, channels)"))
         }
         for l in layers where l.config["data_format"]?.string == "channels_first" {
             problems.append(

@@ -36,7 +36,9 @@ public enum Converter {
         let v1Types: Set<AkidaLayerType> = [
             .inputConvolutional, .convolutional, .separableConvolutional, .fullyConnected,
         ]
-        let ip: AkidaIPVersion = layers.contains { v1Types.contains($0.type) } ? .v1 : .v2
+        let ip: AkidaIPVersion =
+            layers.contains { v1Types.contains($0.type) }
+            ? .v1 : layers.contains { $0.type == .statefulRecurrent } ? .pico : .v2
         let model = try AkidaModel(
             ipVersion: ip, layers: layers, inputShape: first.inputShapes.first ?? first.outputShape,
             outputShape: last.outputShape)

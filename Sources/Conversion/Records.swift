@@ -49,6 +49,9 @@ public struct RecordedLayer: Equatable, Sendable {
     /// Add: alignment shifts of its two inputs.
     public var aShift: IntTensor?
     public var bShift: IntTensor?
+    /// StatefulRecurrent: scale mantissas and shifts of its input into the new state.
+    public var newStateScale: IntTensor?
+    public var newStateShift: IntTensor?
 
     public init() {}
 }
@@ -132,6 +135,10 @@ struct RecordEntry {
         RecordEntry(name: "output_shift", field: \.outputShift, integers: \.outputShift, what: "output shift"),
         RecordEntry(name: "a_shift", field: \.aShift, integers: \.aShift, what: "a_shift"),
         RecordEntry(name: "b_shift", field: \.bShift, integers: \.bShift, what: "b_shift"),
+        RecordEntry(
+            name: "new_state_scale", field: \.newStateScale, integers: \.newStateScale, what: "new state scale"),
+        RecordEntry(
+            name: "new_state_shift", field: \.newStateShift, integers: \.newStateShift, what: "new state shift"),
         RecordEntry(name: "zero_points", field: \.zeroPoints, integers: \.zeroPoints, what: "zero point"),
     ]
 }

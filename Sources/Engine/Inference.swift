@@ -1,6 +1,7 @@
 // Inference through the façade: one entry point for every model kind, returning named
 // outputs (float models: tf_keras predict; quantized: dequantized integer inference;
-// Akida: the simulator's predict, or forward when the model has no predict).
+// Akida: the simulator's predict, or forward when the model has no predict; a stateful Akida
+// model continues its time sequence from one call to the next, see ModelState.swift).
 import AkidaModel
 import KerasGraph
 import Quantization
@@ -19,7 +20,7 @@ extension LoadedModel {
         switch self {
         case .float(let m, _): return m.inputs.map(\.name)
         case .quantized(let m): return m.inputs
-        case .akida(let m): return [m.layers.first?.name ?? "input"]
+        case .akida(let m, _): return [m.layers.first?.name ?? "input"]
         }
     }
 
@@ -50,16 +51,19 @@ extension LoadedModel {
             )
         }
         switch self {
-        case .float(let m, _):
+        case .float(let loaded, let file):
+            // A streaming TENN's Keras form runs each prediction from empty FIFOs (N streams at their
+            // first time step, as a freshly loaded Keras model); its Akida form keeps the sequence.
+            let m = loaded.hasTemporalState ? try FloatModel(graph: LayerGraph(file: file)) : loaded
             let outs = try m.predict(inputs)
             return InferenceResult(outputs: zip(m.outputs, outs).map { ($0.name, NDArray($1)) }, layerSparsity: [])
         case .quantized(let m):
             let outs = try QuantizedEngine(model: m).predict(inputs[0])
             let names = m.outputs.map(\.layer)
             return InferenceResult(outputs: zip(names, outs).map { ($0, $1) }, layerSparsity: [])
-        case .akida(let m):
+        case .akida(let m, let session):
             let input = try akidaInput(inputs[0], shape: m.inputShape)
-            let result = try AkidaSimulator(model: m).infer(input, layerSparsity: layerSparsity)
+            let result = try session.simulator().infer(input, layerSparsity: layerSparsity)
             return InferenceResult(
                 outputs: [(m.layers.last?.name ?? "output", result.output.ndarray())],
                 layerSparsity: result.layerSparsity)

@@ -13,7 +13,8 @@ import Quantization
 public enum LoadedModel {
     case float(FloatModel, file: KerasModelFile)
     case quantized(QuantizedModel)
-    case akida(AkidaModel)
+    /// An Akida model and its simulator session (which keeps a stateful model's state).
+    case akida(AkidaModel, AkidaSession)
 
     public var kind: ModelKind {
         switch self {
@@ -27,10 +28,13 @@ public enum LoadedModel {
     public static func load(contentsOf url: URL) throws -> LoadedModel {
         switch try ModelFormat.of(url) {
         case .h5: return try keras(KerasH5.read(url))
-        case .fbz: return .akida(try FBZ.read(contentsOf: url))
-        case .json: return .akida(try AkidaJSON.read(contentsOf: url))
+        case .fbz: return akida(try FBZ.read(contentsOf: url))
+        case .json: return akida(try AkidaJSON.read(contentsOf: url))
         }
     }
+
+    /// An Akida model with a fresh simulator session.
+    public static func akida(_ model: AkidaModel) -> LoadedModel { .akida(model, AkidaSession(model: model)) }
 
     /// Interprets a parsed tf_keras file: quantized when any layer is a quantization layer.
     public static func keras(_ file: KerasModelFile) throws -> LoadedModel {

@@ -74,7 +74,7 @@ public enum ModelOperations {
 
     /// The Akida model at `url` (an .fbz or Akida JSON file) as Akida JSON text.
     public static func akidaJSON(at url: URL) throws -> String {
-        guard case .akida(let model) = try LoadedModel.load(contentsOf: url) else {
+        guard case .akida(let model, _) = try LoadedModel.load(contentsOf: url) else {
             throw EngineError.wrongKind("the model is not an Akida model; convert a quantized model first")
         }
         return AkidaJSON.encode(model)

@@ -10,6 +10,10 @@ public enum LayerRegistry {
         GlobalPooling2DLayer.self, FlattenLayer.self, ReshapeLayer.self, DropoutLayer.self, RescalingLayer.self,
         ZeroPadding2DLayer.self, AddLayer.self, ConcatenateLayer.self, QuantizerLayer.self, MultiplyLayer.self,
         NormalizationLayer.self, TFOpLambdaLayer.self, Conv2DTransposeLayer.self, DepthwiseConv2DTransposeLayer.self,
+        KernelizedLayer.self, StrideLayer.self, GlobalPooling1DLayer.self, StatefulProjectionLayer.self,
+        StatefulRecurrentLayer.self, ExtractTokenLayer.self,
+        Conv3DLayer.self, ZeroPadding3DLayer.self, AveragePooling3DLayer.self, ActivityRegularizationLayer.self,
+        BufferTempConvLayer.self,
     ]
 
     enum Entry {
@@ -118,4 +122,12 @@ public enum LayerRegistry {
 extension LayerGraph {
     /// Whether the model is a quantized one (it holds a layer `LayerRegistry.isQuantizedClass` names).
     public var isQuantized: Bool { nodes.contains { LayerRegistry.isQuantizedClass($0.className) } }
+}
+
+extension LayerGraph {
+    /// The batch size the model input fixes (a stateful model's `batch_input_shape`), nil when free:
+    /// Keras then shows it in every shape instead of None.
+    public var fixedBatchSize: Int? {
+        inputs.first.flatMap { node(named: $0) }.flatMap { $0.config["batch_input_shape"]?.array?.first?.int }
+    }
 }

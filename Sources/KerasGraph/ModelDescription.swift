@@ -55,6 +55,7 @@ public struct ModelDescription: Codable, Equatable, Sendable {
     public init(graph: LayerGraph) throws {
         var shapes: [String: [Int]?] = [:]
         var layers: [Layer] = []
+        let batch = graph.fixedBatchSize
         for node in graph.nodes {
             let inputShapes = node.inputs.map { ref in ref.index == 0 ? shapes[ref.layer] ?? nil : nil }
             let known = inputShapes.allSatisfy { $0 != nil } ? inputShapes.compactMap { $0 } : nil
@@ -65,7 +66,7 @@ public struct ModelDescription: Codable, Equatable, Sendable {
                 let (total, trainable) = savedParameterCounts(node)
                 layer = Layer(
                     name: node.name, className: node.className, inputs: node.inputs.map(\.layer),
-                    outputShape: shape.map { [nil] + $0 }, params: total, trainableParams: trainable,
+                    outputShape: shape.map { [batch] + $0 }, params: total, trainableParams: trainable,
                     kind: .quantized)
             } else {
                 let spec = try LayerSpec(node: node)
@@ -81,7 +82,7 @@ public struct ModelDescription: Codable, Equatable, Sendable {
                 if node.config["trainable"]?.bool == false { trainable = 0 }
                 layer = Layer(
                     name: node.name, className: node.className, inputs: node.inputs.map(\.layer),
-                    outputShape: shape.map { [nil] + $0 }, params: total, trainableParams: trainable, kind: .float)
+                    outputShape: shape.map { [batch] + $0 }, params: total, trainableParams: trainable, kind: .float)
             }
             shapes[node.name] = shape
             layers.append(layer)

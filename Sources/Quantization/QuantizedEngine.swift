@@ -17,9 +17,11 @@ public struct QuantizedEngine {
     let inputDType: DType
     let inputShape: [Int?]
 
-    /// - Parameter mode: which reference evaluation to reproduce bit for bit (`model.predict` by
-    ///   default; `.eager` for an eager `model(x)` call, whose per-layer values quant_layers.npz holds).
-    public init(model: QuantizedModel, mode: ReferenceMode = .predict) throws {
+    /// - Parameter mode: which reference evaluation to reproduce bit for bit (`.eager` for an eager
+    ///   `model(x)` call, whose per-layer values quant_layers.npz holds). By default, what a user's
+    ///   run gives: `model.predict`, or an eager call for a stateful model, which Keras cannot
+    ///   trace for `predict`.
+    public init(model: QuantizedModel, mode: ReferenceMode? = nil) throws {
         self.model = model
         guard model.inputs.count == 1, let iIndex = model.layers.firstIndex(where: { $0.name == model.inputs[0] })
         else {
@@ -54,6 +56,8 @@ public struct QuantizedEngine {
         }
         inputIndices = indices
         self.lastUse = lastUse
+        let stateful = model.layers.contains { StatefulLayerClasses.contains($0.className) }
+        let mode = mode ?? (stateful ? .eager : .predict)
         ops = try model.layers.map { try QuantizedLayerRegistry.makeOp($0, mode: mode) }
     }
 

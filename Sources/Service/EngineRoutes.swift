@@ -1,6 +1,7 @@
 // Service: the model routes backed by the engine — summary, q_config, downloads in the model's
 // formats, compatibility check and synchronous prediction (bodies up to `max_predict_bytes`; bigger
-// batches go through an `infer` job). Loaded models are cached by content hash.
+// batches go through an `infer` job). Loaded models are cached by content hash, with the state of
+// stateful models (`?reset_state=true` on predict starts it over).
 import Engine
 import Foundation
 import HTTPServer
@@ -75,6 +76,12 @@ extension Service {
                     try LoadedModel.load(contentsOf: try environment.file(model.sha256))
                 }
                 let arrays = try DescribedInputs.conform(try loaded.inputs(from: inputs, source: "body"), model)
+                // A stateful model continues its time sequence from the previous predict on it.
+                switch request.query["reset_state"] ?? "false" {
+                case "true", "1": loaded.resetState()
+                case "false", "0": break
+                case let other: throw ServiceProblems.badQuery("reset_state must be true or false, got '\(other)'")
+                }
                 let wantsJSON = (request.header("accept") ?? "").lowercased().contains("application/json")
                 let result = try loaded.predict(arrays, layerSparsity: wantsJSON && loaded.kind == .akida)
                 return wantsJSON

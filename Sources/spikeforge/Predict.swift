@@ -1,6 +1,7 @@
 // `spikeforge predict`: runs a model on a batch from a .npy (or a .npz, one array per input) and
-// writes the outputs as .npy (one output) or .npz (one entry per output). Loading and running
-// and matching the arrays to the model's inputs are Engine's, shared with the service.
+// writes the outputs as .npy (one output) or .npz (one entry per output); `--sequence-length` resets
+// a stateful model's state every N samples. Loading, running and matching the arrays to the model's
+// inputs are Engine's, shared with the service.
 import ArgumentParser
 import Engine
 import Foundation
@@ -22,10 +23,21 @@ struct Predict: ParsableCommand {
     @Option(name: .shortAndLong, help: "Where to write the outputs: .npy (single-output models) or .npz.")
     var output: String
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Stateful models (e.g. Akida BufferTempConv): reset the state every N samples.",
+            discussion: "A stateful Akida model runs the batch as one time sequence from a fresh state; with this "
+                + "option the batch is consecutive sequences of N samples, each from a fresh state."))
+    var sequenceLength: Int?
+
     func run() throws {
         let loaded = try LoadedModel.load(contentsOf: URL(fileURLWithPath: model))
-        let inputs = try TensorFiles.arrays(contentsOf: URL(fileURLWithPath: input))
-        let outputs = try loaded.predict(try loaded.inputs(from: inputs, source: "file", ignoringExtra: true)).outputs
+        let inputs = try loaded.inputs(
+            from: try TensorFiles.arrays(contentsOf: URL(fileURLWithPath: input)), source: "file", ignoringExtra: true)
+        let outputs =
+            try sequenceLength.map { try loaded.predict(inputs, sequenceLength: $0) }?.outputs
+            ?? loaded.predict(inputs).outputs
         try TensorFiles.write(outputs, to: URL(fileURLWithPath: output))
         let shapes = outputs.map { "\($0.name) \($0.array.shape)" }.joined(separator: ", ")
         print("wrote \(output): \(shapes)")

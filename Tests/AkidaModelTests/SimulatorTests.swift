@@ -19,7 +19,9 @@ final class SimulatorTests: XCTestCase {
             let diff = zip(got, want).filter { $0 != $1 }.count
             XCTAssertEqual(diff, 0, "\(c.label): \(diff) of \(want.count) predict values differ")
             if let fw = try c.optionalArray("_forward.npy") {
-                XCTAssertEqual(forward.ndarray(), fw, "\(c.label): forward differs")
+                // The reference ran forward after predict on the same model: a stateful model goes
+                // on from the state the first call left (a stateless one gives the same output).
+                XCTAssertEqual(try sim.forward(inputs).ndarray(), fw, "\(c.label): forward differs")
             }
         }
     }
@@ -29,6 +31,10 @@ final class LayerOutputTests: XCTestCase {
     /// Every layer's output equals the akida_v*_layers.npz entry (first samples of the inputs).
     func testEveryLayerEqualsAkida() throws {
         for c in try AkidaCase.all() {
+            // akida cannot run a sub-model holding only the InputData layer, so the reference has no
+            // per-layer dump of a model whose input feeds a StatefulRecurrent (meta.json
+            // "layers_dump_error"); its outputs are checked above.
+            guard FileManager.default.fileExists(atPath: c.file("_layers.npz").path) else { continue }
             let expected = try NPZ.read(contentsOf: c.file("_layers.npz"))
             let samples = try XCTUnwrap(expected.first?.array.shape.first, c.label)
             let inputs = try c.inputs()

@@ -267,8 +267,8 @@ final class QuantizedModelConversionTests: XCTestCase {
                 }
             }
         }
-        XCTAssertEqual(equal, 33)
-        XCTAssertEqual(refused, 40)
+        XCTAssertEqual(equal, 35)
+        XCTAssertEqual(refused, 41)
     }
 }
 

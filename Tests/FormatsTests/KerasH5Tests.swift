@@ -52,19 +52,24 @@ final class KerasH5Tests: XCTestCase {
             let configLayers = file.modelConfig["config"]?["layers"]?.array ?? []
             var checkedKernels = 0
             for layer in configLayers {
-                // Dense and convolution kernels end with units / filters (not so for LSTM & co).
+                // Dense and convolution kernels end with units / filters (not so for LSTM & co); so do a
+                // StatefulProjection's (a Dense) and the output matrix C of a Kernelized layer.
                 guard let className = layer["class_name"]?.string,
-                    className.hasSuffix("Dense") || className.hasSuffix("Conv2D"),
+                    ["Dense", "Conv2D", "Conv3D", "StatefulProjection", "Kernelized"].contains(where: {
+                        className.hasSuffix($0)
+                    }),
                     let config = layer["config"], let name = config["name"]?.string,
-                    let kernel = file.weights[name]?.first(where: { $0.shortName == "kernel" })
+                    let kernel = file.weights[name]?.first(where: {
+                        $0.shortName == (className.hasSuffix("Kernelized") ? "C" : "kernel")
+                    })
                 else { continue }
                 XCTAssertTrue(kernel.array.dtype == .float32, "\(label): \(name)")
                 XCTAssertEqual(kernel.array.count * 4, kernel.array.bytes.count)
-                if let units = config["units"]?.int ?? config["filters"]?.int {
+                if let units = config["units"]?.int ?? config["filters"]?.int ?? config["out_channels"]?.int {
                     XCTAssertEqual(kernel.array.shape.last, units, "\(label): \(name) kernel \(kernel.array.shape)")
                 }
                 if let size = config["kernel_size"]?.array?.compactMap(\.int) {
-                    XCTAssertEqual(Array(kernel.array.shape.prefix(2)), size, "\(label): \(name)")
+                    XCTAssertEqual(Array(kernel.array.shape.prefix(size.count)), size, "\(label): \(name)")
                 }
                 checkedKernels += 1
             }

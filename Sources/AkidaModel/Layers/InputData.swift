@@ -41,11 +41,12 @@ struct InputDataStep: LayerStep {
         _ = io.out.update(fromContentsOf: try io.requireInput())
     }
 
-    /// Signed inputs are int8, unsigned uint8; below 8 bits values are range-checked.
+    /// Signed inputs are int8 (int16 above 8 bits), unsigned uint8; below 8 bits values are
+    /// range-checked.
     var inputRule: InputRule {
         let range: ClosedRange<Int64>? =
             bits >= 8
             ? nil : signed ? -(Int64(1) << (bits - 1))...(Int64(1) << (bits - 1)) - 1 : 0...(Int64(1) << bits) - 1
-        return InputRule(dtypes: signed ? [.int8] : [.uint8], range: range)
+        return InputRule(dtypes: signed ? [bits > 8 ? .int16 : .int8] : [.uint8], range: range)
     }
 }

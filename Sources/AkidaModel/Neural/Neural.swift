@@ -57,15 +57,7 @@ extension NeuralLayer {
         case .max(let q0, let q1): outShape = [q0.output, q1.output, neural.outChannels]
         case .global: outShape = [1, 1, neural.outChannels]
         }
-        let dtype: AkidaOutputDType
-        switch neural.post {
-        case .v2(let v2):
-            let ob = v2.outputBits
-            dtype = ob <= 4 ? .uint8 : ob <= 8 ? .int8 : ob == 16 ? .int16 : .int32
-        case .v1(let v1):
-            dtype = v1.activation ? .uint8 : .int32
-        }
-        return r.compiled(neural, outShape: outShape, outDType: dtype)
+        return r.compiled(neural, outShape: outShape, outDType: neural.post.outputDType)
     }
 }
 
@@ -90,6 +82,16 @@ struct Neural {
 enum PostOp {
     case v2(ScalingV2)
     case v1(ActivationV1)
+
+    /// The dtype akida gives the layer's output.
+    var outputDType: AkidaOutputDType {
+        switch self {
+        case .v2(let v2):
+            let ob = v2.outputBits
+            return ob <= 4 ? .uint8 : ob <= 8 ? .int8 : ob == 16 ? .int16 : .int32
+        case .v1(let v1): return v1.activation ? .uint8 : .int32
+        }
+    }
 }
 
 /// Akida 2.0 bias, ReLU clip and output scaling (reference 7.5).

@@ -138,7 +138,7 @@ extension Neural {
                 activation: activation, actBits: actBits, saturate20: traits.fullyConnected))
     }
 
-    private static func scalingV2(_ r: LayerReader, _ traits: NeuralTraits, _ outChannels: Int) throws -> PostOp {
+    static func scalingV2(_ r: LayerReader, _ traits: NeuralTraits, _ outChannels: Int) throws -> PostOp {
         let bb = try r.p("buffer_bits"), pob = try r.p("post_op_buffer_bits"), ob = try r.p("output_bits")
         guard (1...32).contains(bb), (1...32).contains(pob), (1...32).contains(ob) else {
             throw r.fail("buffer_bits, post_op_buffer_bits and output_bits must be in 1...32")

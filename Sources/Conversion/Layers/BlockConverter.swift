@@ -32,8 +32,8 @@ enum BlockConverters {
         InputQuantizerConverter(), InputConv2DConverter(),
         DenseConverter(), Conv2DConverter(), Conv2DTransposeConverter.standard, SeparableConv2DConverter(),
         DepthwiseConv2DConverter(), Conv2DTransposeConverter.depthwiseTranspose, AddConverter(),
-        ConcatenateConverter(), DequantizerConverter(), RefusedBlockConverter.bufferTempConv,
-        RefusedBlockConverter.depthwiseBufferTempConv, RefusedBlockConverter.statefulRecurrent,
+        ConcatenateConverter(), DequantizerConverter(), BufferTempConvConverter.standard,
+        BufferTempConvConverter.depthwiseForm, StatefulRecurrentConverter(),
         RefusedBlockConverter.picoPostProcessing,
     ]
 }

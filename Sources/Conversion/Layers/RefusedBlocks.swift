@@ -1,28 +1,11 @@
 // RefusedBlocks: the Akida 2.0 layers the reference registers but SpikeForge does not build
-// (TENN buffered and stateful layers, pico post-processing). Their patterns stay registered so
-// that blocks match as in the reference and the "Invalid block" listing is the same. The rule:
+// (pico post-processing). Their patterns stay registered so that blocks match as in the reference and the "Invalid block" listing is the same. The rule:
 // building one refuses the block, naming its layer.
 
 struct RefusedBlockConverter: BlockConverter {
     /// The Akida 2.0 patterns of the refused layer.
     let v2Patterns: [[String]]
 
-    static let bufferTempConv = RefusedBlockConverter(v2Patterns: [
-        ["QuantizedBufferTempConv"], ["QuantizedBufferTempConv", "QuantizedReLU"],
-    ])
-    static let depthwiseBufferTempConv = RefusedBlockConverter(v2Patterns: [
-        ["QuantizedDepthwiseBufferTempConv"], ["QuantizedDepthwiseBufferTempConv", "QuantizedReLU"],
-    ])
-    static let statefulRecurrent = RefusedBlockConverter(v2Patterns: [
-        [
-            "QuantizedStatefulProjection", "QuantizedStatefulRecurrent", "QuantizedExtractToken",
-            "QuantizedStatefulProjection", "QuantizedReLU",
-        ],
-        [
-            "QuantizedStatefulProjection", "QuantizedStatefulRecurrent", "QuantizedExtractToken",
-            "QuantizedStatefulProjection",
-        ],
-    ])
     static let picoPostProcessing = RefusedBlockConverter(v2Patterns: [["QuantizedPicoPostProcessing"]])
 
     func patterns(_ target: AkidaTarget) -> [[String]] { target == .v2 ? v2Patterns : [] }
@@ -31,7 +14,7 @@ struct RefusedBlockConverter: BlockConverter {
         throw ConversionError(
             kind: .unsupported, layer: block.main.name, rule: "unsupported-layer",
             message: "\(block.main.className) blocks are not supported by SpikeForge's converter",
-            fix: "temporal (TENN) and post-processing layers are outside SpikeForge's scope; "
+            fix: "post-processing layers are outside SpikeForge's scope; "
                 + "convert this model with cnn2snn",
             referenceType: "NotImplementedError")
     }

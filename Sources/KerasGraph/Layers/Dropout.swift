@@ -1,8 +1,8 @@
-// Dropout: the identity at inference. QuantizedDropout shares its config and shape.
+// Dropout (and SpatialDropout1D): the identity at inference. QuantizedDropout shares its config and shape.
 import Tensors
 
 public struct DropoutLayer: KerasLayerType {
-    public static let kerasClassNames = ["Dropout"]
+    public static let kerasClassNames = ["Dropout", "SpatialDropout1D"]
     public static let quantizedClassNames = ["QuantizedDropout"]
 
     public init(className: String, config reader: ConfigReader) {}

@@ -34,6 +34,9 @@ public struct LayerIntegers: Equatable, Sendable {
     public var scales: [Float]?
     /// Unsigned InputQuantizer: the zero-point payload (one value, or one per channel).
     public var zeroPoints: [Float]?
+    /// StatefulRecurrent: the scale mantissas and shifts that turn its input into the new state.
+    public var newStateScale: [Float]?
+    public var newStateShift: [Float]?
 
     public init() {}
 

@@ -10,6 +10,8 @@ enum QuantizedLayerRegistry {
         QuantizedAdd.self, QuantizedConcatenate.self, QuantizedFlatten.self, QuantizedReshape.self,
         QuantizedDropout.self, InputQuantizer.self, Dequantizer.self, QuantizedActivation.self,
         AveragePooling2D.self, QuantizedConv2DTranspose.self, QuantizedDepthwiseConv2DTranspose.self,
+        QuantizedStatefulProjection.self, QuantizedStatefulRecurrent.self, QuantizedExtractToken.self,
+        QuantizedBufferTempConv.self, QuantizedDepthwiseBufferTempConv.self,
     ]
 
     /// The legacy CNN2SNN families, which run on the float path.
@@ -33,6 +35,11 @@ enum QuantizedLayerRegistry {
     /// The type of a class name in either form (`QuantizedConv2D` or `Conv2D`).
     static func type(ofAnyClass name: String) -> (any QuantizedLayerType.Type)? {
         byClassName[name] ?? byFloatClass[name]
+    }
+
+    /// The relative name of OutputQuantizer variable `name` (`range_max`, `rescaling_rate`) of `node`.
+    static func outputVariable(_ name: String, of node: GraphNode) -> String {
+        (type(ofAnyClass: node.baseClassName)?.outputVariablePrefix ?? "output_quantizer/") + name
     }
 
     static func canHoldOutputQuantizer(_ node: GraphNode) -> Bool {

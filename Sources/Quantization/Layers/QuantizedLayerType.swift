@@ -38,9 +38,18 @@ protocol QuantizedLayerType {
     /// Whether its kernel keeps the input channels on the last axis (a transposed convolution's
     /// (kh, kw, filters, channels)), which equalization divides by the rescaling rate.
     static var kernelInputChannelsLast: Bool { get }
+    /// Whether, as the absorbing layer, it takes per-axis rates (the buffered temporal layers take
+    /// per-tensor rates only; after a per-axis OutputQuantizer there is no equalization).
+    static var absorbsPerAxisRates: Bool { get }
     /// Why the reference never quantizes the float class (nil when it does): the pipeline stops
     /// before such a layer, which stays float after a Dequantizer.
     static var notQuantizable: String? { get }
+    /// Whether the layer keeps a state across calls (QuantizeML's StatefulRecurrent): the model's
+    /// input shape is then kept and calibration runs segment by segment (reference §6).
+    static var carriesState: Bool { get }
+    /// Where its OutputQuantizer variables live relative to the layer (`output_quantizer/`, or
+    /// nothing for a quantizer built in the layer's own name scope).
+    static var outputVariablePrefix: String { get }
 
     /// Whether this class quantizes the float `node` (one of `floatClasses`); a node it does not
     /// take stays float and, for the planner, holds no OutputQuantizer.
@@ -65,7 +74,10 @@ extension QuantizedLayerType {
     static var equalization: EqualizationRole { .stops }
     static var startsEqualization: Bool { true }
     static var kernelInputChannelsLast: Bool { false }
+    static var absorbsPerAxisRates: Bool { true }
     static var notQuantizable: String? { nil }
+    static var carriesState: Bool { false }
+    static var outputVariablePrefix: String { "output_quantizer/" }
     static func quantizes(_ node: GraphNode) -> Bool { true }
     static func checkQuantizable(_ node: GraphNode) throws {}
     static func checkQuantizable(_ node: GraphNode, inputShapes: [[Int]]) throws { try checkQuantizable(node) }

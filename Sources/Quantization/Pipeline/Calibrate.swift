@@ -151,23 +151,29 @@ public enum Calibrator {
         } catch {
             throw QuantizationError.calibration("the sanitized float model cannot run: \(error)")
         }
+        func observe(_ outs: [String: Tensor<Float>], batch: Tensor<Float>) throws {
+            for n in outputObserved {
+                guard let x = outs[n.name] else {
+                    throw QuantizationError.calibration("the float model gave no output for layer '\(n.name)'")
+                }
+                maxObservers[n.name]?.update(reduce(x, perAxis: perAxis(n)))
+            }
+            if let iq = inputQuantizer {
+                let x = outs[inputName] ?? batch
+                inMin.update(reduce(x, perAxis: perAxis(iq), { $0 }, combine: { min($0, $1) }))
+                inMax.update(reduce(x, perAxis: perAxis(iq), { $0 }, combine: { max($0, $1) }))
+            }
+        }
+        if isStateful(plan.sanitized) {
+            try calibrateSegments(
+                plan.sanitized, samples: samples, epochs: options.epochs, capture: Set(capture), observe: observe)
+        }
         let ranges = try batches(
             sampleCount: samples.shape.first ?? 0, numSamples: options.numSamples, batchSize: options.batchSize)
-        for epoch in 0..<max(0, options.epochs) {
+        for epoch in 0..<max(0, options.epochs) where !isStateful(plan.sanitized) {
             for (step, r) in ranges.enumerated() {
                 let batch = try slice(samples, r).floats()
-                let outs = try floatModel.run([batch], capture: Set(capture))
-                for n in outputObserved {
-                    guard let x = outs[n.name] else {
-                        throw QuantizationError.calibration("the float model gave no output for layer '\(n.name)'")
-                    }
-                    maxObservers[n.name]?.update(reduce(x, perAxis: perAxis(n)))
-                }
-                if let iq = inputQuantizer {
-                    let x = outs[inputName] ?? batch
-                    inMin.update(reduce(x, perAxis: perAxis(iq), { $0 }, combine: { min($0, $1) }))
-                    inMax.update(reduce(x, perAxis: perAxis(iq), { $0 }, combine: { max($0, $1) }))
-                }
+                try observe(try floatModel.run([batch], capture: Set(capture)), batch: batch)
                 if let progress = options.progress,
                     !progress(CalibrationProgress(epoch: epoch, step: step + 1, steps: ranges.count))
                 {
@@ -204,7 +210,8 @@ public enum Calibrator {
     /// the rescaling rate and the divided kernel.
     static func setAndEqualize(_ g: inout LayerGraph, layer: String, rangeMax r: [Float]) {
         guard var node = g.node(named: layer) else { return }
-        node.setTensor("output_quantizer/range_max", shaped(r, like: node, "output_quantizer/range_max"))
+        let rangeName = QuantizedLayerRegistry.outputVariable("range_max", of: node)
+        node.setTensor(rangeName, shaped(r, like: node, rangeName))
         g[layer] = node
         guard QuantizedLayerRegistry.byClassName[node.baseClassName]?.startsEqualization ?? true,
             let saved = QuantConfig(layerConfig: node.config)["output_quantizer"]
@@ -225,18 +232,20 @@ public enum Calibrator {
             }
         }
         guard var target = next, (target.config["groups"]?.int ?? 1) == 1,
-            target.config["data_format"]?.string != "channels_first"
+            target.config["data_format"]?.string != "channels_first",
+            perTensor || QuantizedLayerRegistry.type(ofAnyClass: target.baseClassName)?.absorbsPerAxisRates ?? true
         else { return }
         let bitwidth = oq.bitwidth ?? QuantConfig.defaultBitwidth
         var ideal = r.map { idealRange($0, bitwidth: bitwidth) }
         if ideal == r { return }
-        node.setTensor("output_quantizer/range_max", shaped(ideal, like: node, "output_quantizer/range_max"))
+        node.setTensor(rangeName, shaped(ideal, like: node, rangeName))
         var range = r
         if !perTensor {
             for i in ideal.indices where ideal[i] == 0 { ideal[i] = 1; range[i] = 1 }
         }
         let rate = zip(ideal, range).map { $0 / $1 }
-        node.setTensor("output_quantizer/rescaling_rate", shaped(rate, like: node, "output_quantizer/rescaling_rate"))
+        let rateName = QuantizedLayerRegistry.outputVariable("rescaling_rate", of: node)
+        node.setTensor(rateName, shaped(rate, like: node, rateName))
         g[layer] = node
         let kname = target.weight("depthwise_kernel") != nil ? "depthwise_kernel" : "kernel"
         guard var kernel = target.tensor(kname), let cout = kernel.shape.last, cout > 0 else { return }

@@ -4,6 +4,12 @@
 import KerasGraph
 
 enum OutputQuantizerPlan {
+    static let stateBitwidth = 16
+
+    static func carriesState(_ node: GraphNode) -> Bool {
+        QuantizedLayerRegistry.type(quantizing: node)?.carriesState ?? false
+    }
+
     /// Layer name → `{"output_quantizer": {...}}`, in planning order.
     static func plan(_ g: LayerGraph, params: QuantizationParams) -> [(String, JSONValue)] {
         let shapes = LayerRegistry.outputShapes(of: g)
@@ -31,7 +37,9 @@ enum OutputQuantizerPlan {
                 guard let current = g.node(named: name) else { continue }
                 let shape = shapes[name] ?? []
                 let vectorOut = !shape.isEmpty && shape.reduce(1, *) == shape.last
-                let perTensor = vectorOut || nextIsActivation || params.perTensorActivations
+                // A stateful layer's state, and what feeds one, are quantized per-tensor on 16 bits.
+                let stateful = carriesState(current)
+                let perTensor = vectorOut || nextIsActivation || params.perTensorActivations || stateful
                 if let i = index(name) {
                     let wasPerTensor = configs[i].1["output_quantizer"]?["axis"]?.string == "per-tensor"
                     let axis = perTensor || wasPerTensor ? "per-tensor" : "per-axis"
@@ -60,7 +68,8 @@ enum OutputQuantizerPlan {
                         ("axis", axis),
                     ]
                 default:
-                    p = [("bitwidth", .number(Double(params.outputBits))), ("axis", axis)]
+                    let bits = stateful || carriesState(layer) ? Self.stateBitwidth : params.outputBits
+                    p = [("bitwidth", .number(Double(bits))), ("axis", axis)]
                 }
                 p.append(("buffer_bitwidth", .number(Double(params.bufferBits))))
                 configs.append((name, .object([("output_quantizer", .object(p))])))

@@ -53,6 +53,7 @@ public enum Quantizer {
         _ file: KerasModelFile, options: QuantizeOptions = QuantizeOptions()
     ) throws -> QuantizationResult {
         var (graph, nested) = try importGraph(file)
+        try SpatioTemporal.check(graph, samples: options.calibration.samples)
         try fixInputShape(&graph, samples: options.calibration.samples)
         var plan = try prepare(graph, nested: nested, options: options)
         let calibrationWarnings = try Calibrator.calibrate(&plan, options: options.calibration, params: options.params)
@@ -94,6 +95,9 @@ public enum Quantizer {
             throw QuantizationError.multipleInputs(count: g.inputs.count)
         }
         let declared = input.config["batch_input_shape"]?.array?.dropFirst().map { $0.int } ?? []
+        // A stateful model keeps its input shape, batch included: calibration cuts the samples
+        // into segments of its timesteps (reference `set_model_shape`).
+        if Calibrator.isStateful(g) { return }
         guard let samples else {
             if declared.contains(where: { $0 == nil }) {
                 throw QuantizationError.calibration(
@@ -307,7 +311,8 @@ public enum Quantizer {
         }
         var links: [(String, [String])] = []
         for node in g.nodes
-        where !quantized.contains(node.name) && !node.className.hasPrefix("Custom>") && layerClass(node) != "InputLayer"
+        where !quantized.contains(node.name) && !LayerRegistry.isQuantizedClass(node.className)
+            && layerClass(node) != "InputLayer"
         {
             for src in g.inbound(of: node.name) where quantized.contains(src) {
                 if links.isEmpty && warn {
@@ -315,7 +320,7 @@ public enum Quantizer {
                     warnings.append(
                         .partial(
                             layer: owner?.owner ?? node.name,
-                            className: owner?.ownerClass ?? originalClass(node.className)))
+                            className: owner?.ownerClass ?? layerClass(node)))
                 }
                 if let i = links.firstIndex(where: { $0.0 == src }) {
                     links[i].1.append(node.name)
@@ -365,8 +370,11 @@ public enum Quantizer {
                 g.nodes[i].setTensor("range_max", Tensor(shape: shape, repeating: 1))
             } else if let oq = node.config["quant_config"]?["output_quantizer"], node.className.hasPrefix("Custom>") {
                 let shape = oq["axis"]?.string == "per-axis" ? [channels] : []
-                g.nodes[i].setTensor("output_quantizer/range_max", Tensor(shape: shape, repeating: 1))
-                g.nodes[i].setTensor("output_quantizer/rescaling_rate", Tensor(shape: shape, repeating: 1))
+                g.nodes[i].setTensor(
+                    QuantizedLayerRegistry.outputVariable("range_max", of: node), Tensor(shape: shape, repeating: 1))
+                g.nodes[i].setTensor(
+                    QuantizedLayerRegistry.outputVariable("rescaling_rate", of: node),
+                    Tensor(shape: shape, repeating: 1))
             }
         }
     }

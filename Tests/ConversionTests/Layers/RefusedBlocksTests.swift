@@ -4,23 +4,15 @@ import Conversion
 import XCTest
 
 final class RefusedBlocksTests: XCTestCase {
-    func testBufferTempConvIsRefusedNamingTheLayer() throws {
+    func testPicoPostProcessingIsRefusedNamingTheLayer() throws {
         var model = try TinyModel(input: [4, 4, 2])
-        try model.add(
-            "up", "QuantizedBufferTempConv", #"{"filters": 2, \#(quantConfig())}"#, record: .kernel())
+        try model.add("post", "QuantizedPicoPostProcessing", "{}")
         let error = try XCTUnwrap(model.refusal(.v2))
         XCTAssertEqual(error.kind, .unsupported)
         XCTAssertEqual(error.rule, "unsupported-layer")
         XCTAssertEqual(
             error.referenceMessage,
-            "NotImplementedError: Layers 'up': unsupported type [QuantizedBufferTempConv]: "
-                + "QuantizedBufferTempConv blocks are not supported by SpikeForge's converter")
-    }
-
-    func testAkida1HasNoBufferTempConvPattern() throws {
-        var model = try TinyModel(input: [4, 4, 2])
-        try model.add(
-            "up", "QuantizedBufferTempConv", #"{"filters": 2, \#(quantConfig())}"#, record: .kernel())
-        XCTAssertEqual(model.refusal(.v1)?.kind, .invalidBlock)
+            "NotImplementedError: Layers 'post': unsupported type [QuantizedPicoPostProcessing]: "
+                + "QuantizedPicoPostProcessing blocks are not supported by SpikeForge's converter")
     }
 }

@@ -11,9 +11,11 @@ final class LayerRegistryTests: XCTestCase {
             [
                 "InputLayer", "Conv2D", "DepthwiseConv2D", "SeparableConv2D", "Dense", "BatchNormalization", "ReLU",
                 "Activation", "Softmax", "MaxPooling2D", "AveragePooling2D", "GlobalAveragePooling2D",
-                "GlobalMaxPooling2D", "Flatten", "Reshape", "Dropout", "Rescaling", "ZeroPadding2D", "Add",
-                "Concatenate", "Multiply", "Normalization", "TFOpLambda", "Conv2DTranspose",
-                "DepthwiseConv2DTranspose",
+                "GlobalMaxPooling2D", "Flatten", "Reshape", "Dropout", "SpatialDropout1D", "Rescaling",
+                "ZeroPadding2D", "Add", "Concatenate", "Multiply", "Normalization", "TFOpLambda", "Conv2DTranspose",
+                "DepthwiseConv2DTranspose", "Kernelized", "Stride", "GlobalAveragePooling1D", "GlobalMaxPooling1D",
+                "StatefulProjection", "StatefulRecurrent", "ExtractToken", "Conv3D", "ZeroPadding3D",
+                "AveragePooling3D", "ActivityRegularization", "BufferTempConv", "DepthwiseBufferTempConv",
             ])
         XCTAssertEqual(LayerSpec.supportedClasses, LayerRegistry.supportedClasses)
     }

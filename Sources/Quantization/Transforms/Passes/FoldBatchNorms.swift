@@ -55,7 +55,7 @@ extension Sanitizer {
 
         static let foldTargets: Set<String> = [
             "Conv2D", "PaddedConv2D", "SeparableConv2D", "DepthwiseConv2D", "Dense", "Conv2DTranspose",
-            "DepthwiseConv2DTranspose",
+            "DepthwiseConv2DTranspose", "BufferTempConv", "DepthwiseBufferTempConv",
         ]
     }
 }
