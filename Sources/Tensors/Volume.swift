@@ -30,6 +30,7 @@ extension Kernels {
         let (c, cg, f) = (s[4], k[3], k[4])
         let fg = f / groups
         var y = [Float](repeating: 0, count: s[0] * out.reduce(1, *) * f)
+        var acc = [Float](repeating: 0, count: fg)
         x.scalars.withUnsafeBufferPointer { xs in
             kernel.scalars.withUnsafeBufferPointer { ws in
                 var o = 0
@@ -38,7 +39,7 @@ extension Kernels {
                         for i1 in 0..<out[1] {
                             for i2 in 0..<out[2] {
                                 for g in 0..<groups {
-                                    var acc = [Float](repeating: 0, count: fg)
+                                    for j in 0..<fg { acc[j] = 0 }
                                     for d0 in 0..<k[0] {
                                         for d1 in 0..<k[1] {
                                             for d2 in 0..<k[2] {

@@ -60,4 +60,23 @@ final class StreamingTENNTests: XCTestCase {
             XCTAssertTrue(refusal.description.contains("(None, 16, 16, 2)"), refusal.description)
         }
     }
+
+    func testConv3DFormWithFramesQuantizesThroughItsStreamingForm() throws {
+        let frames = Fixtures.root.appendingPathComponent("tenn_st/dvs128_conv3d_frames")
+        let calibration = CalibrationOptions(
+            samples: try NPY.read(contentsOf: frames.appendingPathComponent("frames.npy")), numSamples: 8,
+            batchSize: 4)
+        let result = try Quantizer.quantize(
+            KerasH5.read(Fixtures.file("tenn_st_dvs128", "model.h5")),
+            options: QuantizeOptions(calibration: calibration))
+        XCTAssertEqual(
+            result.qConfig, try JSONValue(parsing: Data(contentsOf: frames.appendingPathComponent("q_config.json"))))
+        XCTAssertTrue(result.model.layers.contains { $0.baseClassName == "QuantizedDepthwiseBufferTempConv" })
+        let got = try QuantizedEngine(model: result.model).predict(
+            NPY.read(contentsOf: frames.appendingPathComponent("x.npy")))[0].floats().scalars
+        let want = try NPY.read(contentsOf: frames.appendingPathComponent("quant_out.npy")).floats().scalars
+        let scale = want.map(abs).max() ?? 1
+        XCTAssertEqual(got.count, want.count)
+        for (g, w) in zip(got, want) { XCTAssertLessThanOrEqual(abs(g - w), 1e-5 * scale) }
+    }
 }

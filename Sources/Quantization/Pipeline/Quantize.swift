@@ -53,7 +53,7 @@ public enum Quantizer {
         _ file: KerasModelFile, options: QuantizeOptions = QuantizeOptions()
     ) throws -> QuantizationResult {
         var (graph, nested) = try importGraph(file)
-        try SpatioTemporal.check(graph, samples: options.calibration.samples)
+        graph = try SpatioTemporal.streamingForm(graph, samples: options.calibration.samples)
         try fixInputShape(&graph, samples: options.calibration.samples)
         var plan = try prepare(graph, nested: nested, options: options)
         let calibrationWarnings = try Calibrator.calibrate(&plan, options: options.calibration, params: options.params)

@@ -50,7 +50,8 @@ public struct SanitizedGraph {
 public enum Sanitizer {
     /// The passes in reference order.
     public static let passes: [any SanitizePass.Type] = [
-        SplitActivations.self, ReplaceActivations.self, ReconstructHardSilu.self, ConvToDepthwise.self,
+        SplitActivations.self, ReplaceActivations.self, ReconstructHardSilu.self, ReplaceConv3D.self,
+        ConvToDepthwise.self,
         CollapseReshapes.self,
         AlignRescaling.self, InvertActivationMaxPool.self, InvertBatchNormPooling.self, FoldBatchNorms.self,
         RemoveZeroPadding.self, SplitConcatenate.self, EvenToOddKernels.self, SplitStridedDepthwise.self,
