@@ -48,10 +48,10 @@ final class ProvenanceTests: XCTestCase {
         let old = Fixtures.root.appendingPathComponent("fbz/digits_trained-format1.fbz")
         let oldBytes = [UInt8](try Data(contentsOf: old))
         XCTAssertEqual(oldBytes[8], 1, "the fixture is a format version 1 file")
-        guard case .akida(let model) = try LoadedModel.load(contentsOf: old) else { return XCTFail("not Akida") }
+        guard case .akida(let model, _) = try LoadedModel.load(contentsOf: old) else { return XCTFail("not Akida") }
         XCTAssertNil(try Provenance.read(contentsOf: old))
         guard
-            case .akida(let reference) = try LoadedModel.load(
+            case .akida(let reference, _) = try LoadedModel.load(
                 contentsOf: Fixtures.file("digits_trained", "akida_v2.json"))
         else { return XCTFail("not Akida") }
         XCTAssertEqual(model, reference)

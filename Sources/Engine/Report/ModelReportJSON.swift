@@ -15,7 +15,7 @@ extension ModelReport {
             throw EngineError.wrongKind("the report needs the float model the quantized model came from")
         }
         let akidaModel = try akida.map { url -> AkidaModel in
-            guard case .akida(let model) = try LoadedModel.load(contentsOf: url) else {
+            guard case .akida(let model, _) = try LoadedModel.load(contentsOf: url) else {
                 throw EngineError.wrongKind("the report's Akida model is not an Akida model")
             }
             return model
