@@ -20,7 +20,8 @@ extension Workspace {
         _ n: Neural, input: UnsafeBufferPointer<Int32>, out: UnsafeMutableBufferPointer<Int32>, name: String
     ) throws {
         var x = input
-        var inputMax = maxAbs(input)
+        var range = valueRange(input)
+        var inputMax = max(-range.lo, range.hi)
         // Input shifts: folded into the products ((x << s)·w = (x·w) << s) when no shifted input
         // reaches the buffer_bits saturation and the layer is not depthwise; else applied here.
         var shiftProducts = false
@@ -35,7 +36,8 @@ extension Workspace {
                     shifted[k] = Int32(satS(satShl(Int64(input[k]), Int(n.inputShift[k % m])), bb))
                 }
                 x = UnsafeBufferPointer(rebasing: shifted[0..<input.count])
-                inputMax = maxAbs(x)
+                range = valueRange(x)
+                inputMax = max(-range.lo, range.hi)
             }
         }
         let (d0, d1, c) = (n.inShape[0], n.inShape[1], n.inShape[2])
@@ -43,7 +45,11 @@ extension Workspace {
         let f = n.outChannels
         try n.inputShift.withUnsafeBufferPointer { shiftTable in
             let productShifts = shiftProducts ? shiftTable.baseAddress : nil
+            let onBytes =
+                (n.kind == .conv || n.kind == .dense)
+                && accumulateBytes(n, x: x, range: range, shifts: productShifts)
             switch n.kind {
+            case _ where onBytes: break
             case .dense:
                 accumulate(
                     n.weights, maxInput: inputMax, shifted: productShifts != nil,
@@ -75,7 +81,7 @@ extension Workspace {
                         ConvLoop(
                             x: src, p1: p1, c: c, k0: n.k0, k1: n.k1, f: f, a0: n.a0, a1: n.a1, acc: acc,
                             shifts: productShifts))
-                } else {
+                } else if !depthwiseInt32(n, src: src, p1: p1, maxInput: max(inputMax, n.maxPadValue)) {
                     accumulate(
                         n.weights, maxInput: max(inputMax, n.maxPadValue),
                         DepthwiseLoop(x: src, p1: p1, c: c, k0: n.k0, k1: n.k1, a0: n.a0, a1: n.a1, acc: acc))
@@ -90,6 +96,7 @@ extension Workspace {
                         stage[k] = v
                     }
                     let d = UnsafeBufferPointer(rebasing: stage[0..<grid * c])
+                    if pointwiseBytes(n, x: d, grid: grid) { break }
                     accumulate(
                         n.pointwise, maxInput: maxAbs(d), DenseLoop(x: d, rows: grid, n: c, u: f, acc: acc, shifts: nil)
                     )

@@ -1,0 +1,70 @@
+// CKernels: the integer and float inner loops of SpikeForge, chosen at run time by CPUID
+// (AVX-512 VNNI, AVX2 + FMA, or portable C). Every path gives identical results: integer sums are
+// exact (wrapping 32-bit arithmetic whose true result fits 32 bits), float sums are fused
+// multiply-adds in the caller's order.
+#ifndef SPIKEFORGE_CKERNELS_H
+#define SPIKEFORGE_CKERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/// Kernel paths, fastest first.
+enum { SF_PATH_VNNI = 0, SF_PATH_AVX2 = 1, SF_PATH_PORTABLE = 2 };
+
+/// Paths this CPU (and OS) can run, as a bit set of (1 << path); portable is always set.
+int sf_supported_paths(void);
+/// The path kernels use now: set at start-up from CPUID, or SPIKEFORGE_KERNELS (vnni, avx2,
+/// portable) when it names a supported path.
+int sf_active_path(void);
+/// Switches the active path (tests and benchmarks); returns 0 when the CPU cannot run it.
+int sf_set_active_path(int path);
+
+// MARK: int8 convolution / dense
+
+/// Weights packed for the u8 × s8 kernels: `segments` rows of `length` contiguous inputs
+/// feeding `outputs` accumulators, laid out in blocks of 16 outputs × 4 consecutive inputs.
+typedef struct {
+    int segments, length, outputs;
+    int groups;       // (length + 3) / 4
+    int blocks;       // (outputs + 15) / 16
+    int max_abs;      // largest |w|
+    int8_t *data;     // blocks × segments × groups × 16 × 4
+    int32_t *sums;    // Σ w per output (the correction of the +128 input offset)
+} sf_packed_i8;
+
+/// Packs `w` (segments × length × outputs, int8 values held as int32) once; NULL on failure.
+sf_packed_i8 *sf_pack_i8(const int32_t *w, int segments, int length, int outputs);
+void sf_free_i8(sf_packed_i8 *p);
+
+/// out[p · outputs + f] = Σ_s Σ_t x[base(p) + s · seg_stride + t] · w[s, t, f] − offset · Σ w[·, ·, f]
+/// for pixels p = (p0, p1), base = p0 · stride0 + p1 · stride1, over the `count` unsigned bytes of
+/// `x` (= value + offset, at most `max_input`), with 4 readable bytes of slack after them. The AVX2
+/// path may rewrite `x` and `scratch` (count bytes): `vpmaddubsw` sums two products into int16 and
+/// would saturate when 2 · max_input · max|w| > 32767, so it splits x into its low 7 bits and bit 7.
+/// The true sums must fit int32.
+void sf_conv_i8(
+    const sf_packed_i8 *p, uint8_t *x, uint8_t *scratch, size_t count, int max_input, ptrdiff_t stride0,
+    ptrdiff_t stride1, ptrdiff_t seg_stride, int out0, int out1, int offset, int64_t *out);
+
+// MARK: int32 depthwise
+
+/// out[(o0 · out1 + o1) · c + ch] = Σ_{i,j} x[((o0·s0 + i) · p1 + o1·s1 + j) · c + ch] · w[(i·k1 + j) · c + ch]
+/// in wrapping 32-bit arithmetic (exact when the true sums fit int32).
+void sf_depthwise_i32(
+    const int32_t *x, const int32_t *w, int64_t *out, int out0, int out1, int k0, int k1, int s0, int s1,
+    int p1, int c);
+
+// MARK: float (TensorFlow's summation order)
+
+/// c[r, j] = bias[j] + Σ_i a[r, i] · b[i, j], fused multiply-adds in order of i from zero, the bias
+/// added last; `a` has row stride `lda`, `b` is k × n, `c` rows × n (both contiguous).
+void sf_gemm_f32(
+    const float *a, ptrdiff_t lda, const float *b, float *c, int rows, int k, int n, const float *bias);
+
+/// One output row of a depthwise convolution (multiplier 1) over an NHWC image `x` (h × w × c of
+/// the batch element): out[ox · c + ch] = bias[ch] + Σ taps inside the image, fused, row-major taps.
+void sf_depthwise_row_f32(
+    const float *x, const float *k, const float *bias, float *o, int h, int w, int c, int kh, int kw, int y0,
+    int stride_x, int pad_left, int ow);
+
+#endif

@@ -1,0 +1,273 @@
+// u8 × s8 convolution / dense with 32-bit accumulation (VNNI `vpdpbusd`, AVX2 `vpmaddubsw` +
+// `vpmaddwd`, portable C) and the int32 depthwise loop. Sums wrap modulo 2^32, so every path
+// gives the exact sum whenever it fits int32 (the caller checks that bound).
+#include "CKernels.h"
+#include "internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+sf_packed_i8 *sf_pack_i8(const int32_t *w, int segments, int length, int outputs) {
+    if (segments <= 0 || length <= 0 || outputs <= 0) return NULL;
+    sf_packed_i8 *p = calloc(1, sizeof *p);
+    if (!p) return NULL;
+    p->segments = segments;
+    p->length = length;
+    p->outputs = outputs;
+    p->groups = (length + 3) / 4;
+    p->blocks = (outputs + 15) / 16;
+    size_t bytes = (size_t)p->blocks * segments * p->groups * 64;
+    p->data = aligned_alloc(64, (bytes + 63) / 64 * 64);
+    p->sums = calloc((size_t)p->blocks * 16, sizeof(int32_t));
+    if (!p->data || !p->sums) {
+        sf_free_i8(p);
+        return NULL;
+    }
+    memset(p->data, 0, bytes);
+    for (int s = 0; s < segments; s++) {
+        for (int t = 0; t < length; t++) {
+            const int32_t *row = w + ((size_t)s * length + t) * outputs;
+            for (int f = 0; f < outputs; f++) {
+                int32_t v = row[f] < -128 ? -128 : row[f] > 127 ? 127 : row[f];
+                size_t at = ((((size_t)(f / 16) * segments + s) * p->groups + t / 4) * 16 + f % 16) * 4 + t % 4;
+                p->data[at] = (int8_t)v;
+                p->sums[f] += v;
+                if (abs(v) > p->max_abs) p->max_abs = abs(v);
+            }
+        }
+    }
+    return p;
+}
+
+void sf_free_i8(sf_packed_i8 *p) {
+    if (!p) return;
+    free(p->data);
+    free(p->sums);
+    free(p);
+}
+
+SF_INLINE uint32_t load4(const uint8_t *p) {
+    uint32_t v;
+    memcpy(&v, p, 4);
+    return v;
+}
+
+/// Writes 16 lanes of one output block for pixel `pix`, removing the input offset.
+SF_INLINE void store_block(
+    const sf_packed_i8 *p, const uint32_t *lanes, int block, int pix, int offset, int64_t *out) {
+    int f0 = block * 16, n = p->outputs - f0 < 16 ? p->outputs - f0 : 16;
+    int64_t *o = out + (size_t)pix * p->outputs + f0;
+    for (int l = 0; l < n; l++) o[l] = (int32_t)(lanes[l] - (uint32_t)offset * (uint32_t)p->sums[f0 + l]);
+}
+
+SF_INLINE const uint8_t *pixel_base(const uint8_t *x, int pix, int out1, ptrdiff_t st0, ptrdiff_t st1) {
+    return x + (ptrdiff_t)(pix / out1) * st0 + (ptrdiff_t)(pix % out1) * st1;
+}
+
+// MARK: portable
+
+static void conv_portable(
+    const sf_packed_i8 *p, const uint8_t *x, ptrdiff_t st0, ptrdiff_t st1, ptrdiff_t seg, int out0, int out1,
+    int offset, int64_t *out) {
+    int pixels = out0 * out1;
+    for (int b = 0; b < p->blocks; b++) {
+        const int8_t *wb = p->data + (size_t)b * p->segments * p->groups * 64;
+        for (int pix = 0; pix < pixels; pix++) {
+            uint32_t acc[16] = {0};
+            const uint8_t *base = pixel_base(x, pix, out1, st0, st1);
+            const int8_t *w = wb;
+            for (int s = 0; s < p->segments; s++) {
+                const uint8_t *xs = base + s * seg;
+                for (int g = 0; g < p->groups; g++, w += 64) {
+                    const uint8_t *xv = xs + 4 * g;
+                    for (int l = 0; l < 16; l++)
+                        for (int t = 0; t < 4; t++) acc[l] += (uint32_t)xv[t] * (uint32_t)(int32_t)w[l * 4 + t];
+                }
+            }
+            store_block(p, acc, b, pix, offset, out);
+        }
+    }
+}
+
+#if SF_X86
+
+// MARK: AVX-512 VNNI: tiles of MP pixels × 16 outputs, one vpdpbusd per pixel and 4 inputs.
+
+#define VNNI_TILE(MP)                                                                                      \
+    SF_TARGET_VNNI static void vnni_tile##MP(                                                                \
+        const sf_packed_i8 *p, const int8_t *wb, const uint8_t *x, int pix, int out1, ptrdiff_t st0,        \
+        ptrdiff_t st1, ptrdiff_t seg, int block, int offset, int64_t *out) {                                 \
+        __m512i acc[MP];                                                                                     \
+        const uint8_t *xs[MP];                                                                               \
+        for (int j = 0; j < MP; j++) {                                                                       \
+            acc[j] = _mm512_setzero_si512();                                                                 \
+            xs[j] = pixel_base(x, pix + j, out1, st0, st1);                                                  \
+        }                                                                                                    \
+        const int8_t *w = wb;                                                                                \
+        for (int s = 0; s < p->segments; s++) {                                                              \
+            for (int g = 0; g < p->groups; g++, w += 64) {                                                   \
+                __m512i wv = _mm512_loadu_si512(w);                                                          \
+                for (int j = 0; j < MP; j++)                                                                 \
+                    acc[j] = _mm512_dpbusd_epi32(acc[j], _mm512_set1_epi32((int)load4(xs[j] + 4 * g)), wv);  \
+            }                                                                                                \
+            for (int j = 0; j < MP; j++) xs[j] += seg;                                                       \
+        }                                                                                                    \
+        for (int j = 0; j < MP; j++) {                                                                       \
+            uint32_t lanes[16];                                                                              \
+            _mm512_storeu_si512(lanes, acc[j]);                                                              \
+            store_block(p, lanes, block, pix + j, offset, out);                                              \
+        }                                                                                                    \
+    }
+VNNI_TILE(8)
+VNNI_TILE(1)
+
+SF_TARGET_VNNI static void conv_vnni(
+    const sf_packed_i8 *p, const uint8_t *x, ptrdiff_t st0, ptrdiff_t st1, ptrdiff_t seg, int out0, int out1,
+    int offset, int64_t *out) {
+    int pixels = out0 * out1;
+    for (int b = 0; b < p->blocks; b++) {
+        const int8_t *wb = p->data + (size_t)b * p->segments * p->groups * 64;
+        int pix = 0;
+        for (; pix + 8 <= pixels; pix += 8) vnni_tile8(p, wb, x, pix, out1, st0, st1, seg, b, offset, out);
+        for (; pix < pixels; pix++) vnni_tile1(p, wb, x, pix, out1, st0, st1, seg, b, offset, out);
+    }
+}
+
+// MARK: AVX2: vpmaddubsw sums two u8 × s8 products into int16, vpmaddwd widens to int32. When
+// two products could pass 32767 the input is split into its low 7 bits and bit 7 (x_high),
+// whose products are summed with weight 128.
+
+#define AVX2_TILE(MP, SPLIT)                                                                                 \
+    SF_TARGET_AVX2 static void avx2_tile##MP##_##SPLIT(                                                      \
+        const sf_packed_i8 *p, const int8_t *wb, const uint8_t *x, const uint8_t *xh, int pix, int out1,     \
+        ptrdiff_t st0, ptrdiff_t st1, ptrdiff_t seg, int block, int offset, int64_t *out) {                  \
+        __m256i lo[MP], hi[MP];                                                                              \
+        ptrdiff_t at[MP];                                                                                    \
+        const __m256i ones = _mm256_set1_epi16(1), high = _mm256_set1_epi16(128);                           \
+        for (int j = 0; j < MP; j++) {                                                                       \
+            lo[j] = hi[j] = _mm256_setzero_si256();                                                          \
+            at[j] = pixel_base(x, pix + j, out1, st0, st1) - x;                                              \
+        }                                                                                                    \
+        const int8_t *w = wb;                                                                                \
+        for (int s = 0; s < p->segments; s++) {                                                              \
+            for (int g = 0; g < p->groups; g++, w += 64) {                                                   \
+                __m256i w0 = _mm256_loadu_si256((const __m256i *)w);                                         \
+                __m256i w1 = _mm256_loadu_si256((const __m256i *)(w + 32));                                  \
+                for (int j = 0; j < MP; j++) {                                                               \
+                    __m256i xb = _mm256_set1_epi32((int)load4(x + at[j] + 4 * g));                           \
+                    lo[j] = _mm256_add_epi32(lo[j], _mm256_madd_epi16(_mm256_maddubs_epi16(xb, w0), ones));  \
+                    hi[j] = _mm256_add_epi32(hi[j], _mm256_madd_epi16(_mm256_maddubs_epi16(xb, w1), ones));  \
+                    if (SPLIT) {                                                                             \
+                        __m256i hb = _mm256_set1_epi32((int)load4(xh + at[j] + 4 * g));                      \
+                        lo[j] = _mm256_add_epi32(lo[j], _mm256_madd_epi16(_mm256_maddubs_epi16(hb, w0), high)); \
+                        hi[j] = _mm256_add_epi32(hi[j], _mm256_madd_epi16(_mm256_maddubs_epi16(hb, w1), high)); \
+                    }                                                                                        \
+                }                                                                                            \
+            }                                                                                                \
+            for (int j = 0; j < MP; j++) at[j] += seg;                                                       \
+        }                                                                                                    \
+        for (int j = 0; j < MP; j++) {                                                                       \
+            uint32_t lanes[16];                                                                              \
+            _mm256_storeu_si256((__m256i *)lanes, lo[j]);                                                    \
+            _mm256_storeu_si256((__m256i *)(lanes + 8), hi[j]);                                              \
+            store_block(p, lanes, block, pix + j, offset, out);                                              \
+        }                                                                                                    \
+    }
+AVX2_TILE(4, 0)
+AVX2_TILE(1, 0)
+AVX2_TILE(4, 1)
+AVX2_TILE(1, 1)
+
+SF_TARGET_AVX2 static void conv_avx2(
+    const sf_packed_i8 *p, uint8_t *x, uint8_t *scratch, size_t count, int max_input, ptrdiff_t st0,
+    ptrdiff_t st1, ptrdiff_t seg, int out0, int out1, int offset, int64_t *out) {
+    int split = 2 * max_input * p->max_abs > 32767;
+    if (split) {
+        for (size_t i = 0; i < count; i++) {
+            scratch[i] = x[i] >> 7;
+            x[i] &= 127;
+        }
+    }
+    int pixels = out0 * out1;
+    for (int b = 0; b < p->blocks; b++) {
+        const int8_t *wb = p->data + (size_t)b * p->segments * p->groups * 64;
+        int pix = 0;
+        if (split) {
+            for (; pix + 4 <= pixels; pix += 4) avx2_tile4_1(p, wb, x, scratch, pix, out1, st0, st1, seg, b, offset, out);
+            for (; pix < pixels; pix++) avx2_tile1_1(p, wb, x, scratch, pix, out1, st0, st1, seg, b, offset, out);
+        } else {
+            for (; pix + 4 <= pixels; pix += 4) avx2_tile4_0(p, wb, x, NULL, pix, out1, st0, st1, seg, b, offset, out);
+            for (; pix < pixels; pix++) avx2_tile1_0(p, wb, x, NULL, pix, out1, st0, st1, seg, b, offset, out);
+        }
+    }
+}
+#endif
+
+void sf_conv_i8(
+    const sf_packed_i8 *p, uint8_t *x, uint8_t *scratch, size_t count, int max_input, ptrdiff_t stride0,
+    ptrdiff_t stride1, ptrdiff_t seg_stride, int out0, int out1, int offset, int64_t *out) {
+#if SF_X86
+    switch (sf_active_path()) {
+    case SF_PATH_VNNI: conv_vnni(p, x, stride0, stride1, seg_stride, out0, out1, offset, out); return;
+    case SF_PATH_AVX2:
+        conv_avx2(p, x, scratch, count, max_input, stride0, stride1, seg_stride, out0, out1, offset, out);
+        return;
+    default: break;
+    }
+#endif
+    (void)scratch;
+    (void)count;
+    (void)max_input;
+    conv_portable(p, x, stride0, stride1, seg_stride, out0, out1, offset, out);
+}
+
+// MARK: depthwise: one loop body, compiled for each path's vector width.
+
+SF_INLINE void depthwise_body(
+    const int32_t *x, const int32_t *w, int64_t *out, int out0, int out1, int k0, int k1, int s0, int s1, int p1,
+    int c) {
+    enum { CHUNK = 64 };
+    for (int o0 = 0; o0 < out0; o0++) {
+        for (int o1 = 0; o1 < out1; o1++) {
+            int64_t *o = out + ((size_t)o0 * out1 + o1) * c;
+            for (int c0 = 0; c0 < c; c0 += CHUNK) {
+                int n = c - c0 < CHUNK ? c - c0 : CHUNK;
+                uint32_t acc[CHUNK] = {0};
+                for (int i = 0; i < k0; i++) {
+                    for (int j = 0; j < k1; j++) {
+                        const int32_t *xp = x + (((size_t)(o0 * s0 + i) * p1 + o1 * s1 + j) * c + c0);
+                        const int32_t *wp = w + ((size_t)(i * k1 + j) * c + c0);
+                        for (int ch = 0; ch < n; ch++) acc[ch] += (uint32_t)xp[ch] * (uint32_t)wp[ch];
+                    }
+                }
+                for (int ch = 0; ch < n; ch++) o[c0 + ch] = (int32_t)acc[ch];
+            }
+        }
+    }
+}
+
+#if SF_X86
+SF_TARGET_VNNI static void depthwise_avx512(
+    const int32_t *x, const int32_t *w, int64_t *out, int out0, int out1, int k0, int k1, int s0, int s1, int p1,
+    int c) {
+    depthwise_body(x, w, out, out0, out1, k0, k1, s0, s1, p1, c);
+}
+SF_TARGET_AVX2 static void depthwise_avx2(
+    const int32_t *x, const int32_t *w, int64_t *out, int out0, int out1, int k0, int k1, int s0, int s1, int p1,
+    int c) {
+    depthwise_body(x, w, out, out0, out1, k0, k1, s0, s1, p1, c);
+}
+#endif
+
+void sf_depthwise_i32(
+    const int32_t *x, const int32_t *w, int64_t *out, int out0, int out1, int k0, int k1, int s0, int s1, int p1,
+    int c) {
+#if SF_X86
+    switch (sf_active_path()) {
+    case SF_PATH_VNNI: depthwise_avx512(x, w, out, out0, out1, k0, k1, s0, s1, p1, c); return;
+    case SF_PATH_AVX2: depthwise_avx2(x, w, out, out0, out1, k0, k1, s0, s1, p1, c); return;
+    default: break;
+    }
+#endif
+    depthwise_body(x, w, out, out0, out1, k0, k1, s0, s1, p1, c);
+}
