@@ -67,21 +67,20 @@ SF_INLINE const uint8_t *pixel_base(const uint8_t *x, int pix, int out1, ptrdiff
 // MARK: portable
 
 static void conv_portable(
-    const sf_packed_i8 *p, const uint8_t *x, ptrdiff_t st0, ptrdiff_t st1, ptrdiff_t seg, int out0, int out1,
-    int offset, int64_t *out) {
-    int pixels = out0 * out1;
+    const sf_packed_i8 *p, const uint8_t *x, const uint8_t *high, ptrdiff_t st0, ptrdiff_t st1, ptrdiff_t seg,
+    int out1, int first, int last, int offset, int64_t *out) {
     for (int b = 0; b < p->blocks; b++) {
         const int8_t *wb = p->data + (size_t)b * p->segments * p->groups * 64;
-        for (int pix = 0; pix < pixels; pix++) {
+        for (int pix = first; pix < last; pix++) {
             uint32_t acc[16] = {0};
-            const uint8_t *base = pixel_base(x, pix, out1, st0, st1);
+            ptrdiff_t at = pixel_base(x, pix, out1, st0, st1) - x;
             const int8_t *w = wb;
-            for (int s = 0; s < p->segments; s++) {
-                const uint8_t *xs = base + s * seg;
+            for (int s = 0; s < p->segments; s++, at += seg) {
                 for (int g = 0; g < p->groups; g++, w += 64) {
-                    const uint8_t *xv = xs + 4 * g;
+                    uint32_t xv[4];
+                    for (int t = 0; t < 4; t++) xv[t] = x[at + 4 * g + t] + (high ? (uint32_t)high[at + 4 * g + t] << 7 : 0);
                     for (int l = 0; l < 16; l++)
-                        for (int t = 0; t < 4; t++) acc[l] += (uint32_t)xv[t] * (uint32_t)(int32_t)w[l * 4 + t];
+                        for (int t = 0; t < 4; t++) acc[l] += xv[t] * (uint32_t)(int32_t)w[l * 4 + t];
                 }
             }
             store_block(p, acc, b, pix, offset, out);
@@ -122,12 +121,11 @@ VNNI_TILE(8)
 VNNI_TILE(1)
 
 SF_TARGET_VNNI static void conv_vnni(
-    const sf_packed_i8 *p, const uint8_t *x, ptrdiff_t st0, ptrdiff_t st1, ptrdiff_t seg, int out0, int out1,
-    int offset, int64_t *out) {
-    int pixels = out0 * out1;
+    const sf_packed_i8 *p, const uint8_t *x, ptrdiff_t st0, ptrdiff_t st1, ptrdiff_t seg, int out1, int first,
+    int pixels, int offset, int64_t *out) {
     for (int b = 0; b < p->blocks; b++) {
         const int8_t *wb = p->data + (size_t)b * p->segments * p->groups * 64;
-        int pix = 0;
+        int pix = first;
         for (; pix + 8 <= pixels; pix += 8) vnni_tile8(p, wb, x, pix, out1, st0, st1, seg, b, offset, out);
         for (; pix < pixels; pix++) vnni_tile1(p, wb, x, pix, out1, st0, st1, seg, b, offset, out);
     }
@@ -179,22 +177,14 @@ AVX2_TILE(4, 1)
 AVX2_TILE(1, 1)
 
 SF_TARGET_AVX2 static void conv_avx2(
-    const sf_packed_i8 *p, uint8_t *x, uint8_t *scratch, size_t count, int max_input, ptrdiff_t st0,
-    ptrdiff_t st1, ptrdiff_t seg, int out0, int out1, int offset, int64_t *out) {
-    int split = 2 * max_input * p->max_abs > 32767;
-    if (split) {
-        for (size_t i = 0; i < count; i++) {
-            scratch[i] = x[i] >> 7;
-            x[i] &= 127;
-        }
-    }
-    int pixels = out0 * out1;
+    const sf_packed_i8 *p, const uint8_t *x, const uint8_t *high, ptrdiff_t st0, ptrdiff_t st1, ptrdiff_t seg,
+    int out1, int first, int pixels, int offset, int64_t *out) {
     for (int b = 0; b < p->blocks; b++) {
         const int8_t *wb = p->data + (size_t)b * p->segments * p->groups * 64;
-        int pix = 0;
-        if (split) {
-            for (; pix + 4 <= pixels; pix += 4) avx2_tile4_1(p, wb, x, scratch, pix, out1, st0, st1, seg, b, offset, out);
-            for (; pix < pixels; pix++) avx2_tile1_1(p, wb, x, scratch, pix, out1, st0, st1, seg, b, offset, out);
+        int pix = first;
+        if (high) {
+            for (; pix + 4 <= pixels; pix += 4) avx2_tile4_1(p, wb, x, high, pix, out1, st0, st1, seg, b, offset, out);
+            for (; pix < pixels; pix++) avx2_tile1_1(p, wb, x, high, pix, out1, st0, st1, seg, b, offset, out);
         } else {
             for (; pix + 4 <= pixels; pix += 4) avx2_tile4_0(p, wb, x, NULL, pix, out1, st0, st1, seg, b, offset, out);
             for (; pix < pixels; pix++) avx2_tile1_0(p, wb, x, NULL, pix, out1, st0, st1, seg, b, offset, out);
@@ -203,31 +193,40 @@ SF_TARGET_AVX2 static void conv_avx2(
 }
 #endif
 
+int sf_prepare_i8(const sf_packed_i8 *p, uint8_t *x, uint8_t *high, size_t count, int max_input) {
+    if (sf_active_path() != SF_PATH_AVX2 || 2 * max_input * p->max_abs <= 32767) return 0;
+    for (size_t i = 0; i < count; i++) {
+        high[i] = x[i] >> 7;
+        x[i] &= 127;
+    }
+    return 1;
+}
+
 void sf_conv_i8(
-    const sf_packed_i8 *p, uint8_t *x, uint8_t *scratch, size_t count, int max_input, ptrdiff_t stride0,
-    ptrdiff_t stride1, ptrdiff_t seg_stride, int out0, int out1, int offset, int64_t *out) {
+    const sf_packed_i8 *p, const uint8_t *x, const uint8_t *high, ptrdiff_t stride0, ptrdiff_t stride1,
+    ptrdiff_t seg_stride, int out1, int first, int last, int offset, int64_t *out) {
 #if SF_X86
-    switch (sf_active_path()) {
-    case SF_PATH_VNNI: conv_vnni(p, x, stride0, stride1, seg_stride, out0, out1, offset, out); return;
-    case SF_PATH_AVX2:
-        conv_avx2(p, x, scratch, count, max_input, stride0, stride1, seg_stride, out0, out1, offset, out);
+    int path = sf_active_path();
+    // A split input is the AVX2 kernels' form (every x86 path above portable runs them).
+    if (path == SF_PATH_AVX2 || (path == SF_PATH_VNNI && high)) {
+        conv_avx2(p, x, high, stride0, stride1, seg_stride, out1, first, last, offset, out);
         return;
-    default: break;
+    }
+    if (path == SF_PATH_VNNI) {
+        conv_vnni(p, x, stride0, stride1, seg_stride, out1, first, last, offset, out);
+        return;
     }
 #endif
-    (void)scratch;
-    (void)count;
-    (void)max_input;
-    conv_portable(p, x, stride0, stride1, seg_stride, out0, out1, offset, out);
+    conv_portable(p, x, high, stride0, stride1, seg_stride, out1, first, last, offset, out);
 }
 
 // MARK: depthwise: one loop body, compiled for each path's vector width.
 
 SF_INLINE void depthwise_body(
-    const int32_t *x, const int32_t *w, int64_t *out, int out0, int out1, int k0, int k1, int s0, int s1, int p1,
-    int c) {
+    const int32_t *x, const int32_t *w, int64_t *out, int first, int last, int out1, int k0, int k1, int s0, int s1,
+    int p1, int c) {
     enum { CHUNK = 64 };
-    for (int o0 = 0; o0 < out0; o0++) {
+    for (int o0 = first; o0 < last; o0++) {
         for (int o1 = 0; o1 < out1; o1++) {
             int64_t *o = out + ((size_t)o0 * out1 + o1) * c;
             for (int c0 = 0; c0 < c; c0 += CHUNK) {
@@ -248,26 +247,26 @@ SF_INLINE void depthwise_body(
 
 #if SF_X86
 SF_TARGET_VNNI static void depthwise_avx512(
-    const int32_t *x, const int32_t *w, int64_t *out, int out0, int out1, int k0, int k1, int s0, int s1, int p1,
-    int c) {
-    depthwise_body(x, w, out, out0, out1, k0, k1, s0, s1, p1, c);
+    const int32_t *x, const int32_t *w, int64_t *out, int first, int last, int out1, int k0, int k1, int s0,
+    int s1, int p1, int c) {
+    depthwise_body(x, w, out, first, last, out1, k0, k1, s0, s1, p1, c);
 }
 SF_TARGET_AVX2 static void depthwise_avx2(
-    const int32_t *x, const int32_t *w, int64_t *out, int out0, int out1, int k0, int k1, int s0, int s1, int p1,
-    int c) {
-    depthwise_body(x, w, out, out0, out1, k0, k1, s0, s1, p1, c);
+    const int32_t *x, const int32_t *w, int64_t *out, int first, int last, int out1, int k0, int k1, int s0,
+    int s1, int p1, int c) {
+    depthwise_body(x, w, out, first, last, out1, k0, k1, s0, s1, p1, c);
 }
 #endif
 
 void sf_depthwise_i32(
-    const int32_t *x, const int32_t *w, int64_t *out, int out0, int out1, int k0, int k1, int s0, int s1, int p1,
-    int c) {
+    const int32_t *x, const int32_t *w, int64_t *out, int first, int last, int out1, int k0, int k1, int s0,
+    int s1, int p1, int c) {
 #if SF_X86
     switch (sf_active_path()) {
-    case SF_PATH_VNNI: depthwise_avx512(x, w, out, out0, out1, k0, k1, s0, s1, p1, c); return;
-    case SF_PATH_AVX2: depthwise_avx2(x, w, out, out0, out1, k0, k1, s0, s1, p1, c); return;
+    case SF_PATH_VNNI: depthwise_avx512(x, w, out, first, last, out1, k0, k1, s0, s1, p1, c); return;
+    case SF_PATH_AVX2: depthwise_avx2(x, w, out, first, last, out1, k0, k1, s0, s1, p1, c); return;
     default: break;
     }
 #endif
-    depthwise_body(x, w, out, out0, out1, k0, k1, s0, s1, p1, c);
+    depthwise_body(x, w, out, first, last, out1, k0, k1, s0, s1, p1, c);
 }

@@ -3,6 +3,7 @@
 // signed) and accumulated by the CKernels u8 × s8 kernels on the weights packed at compile time;
 // the depthwise sums run on the CKernels int32 loop. Every kernel path gives the same integers.
 import CKernels
+import Dispatch
 
 /// Smallest and largest value of a buffer (0, 0 when empty).
 @inline(__always) func valueRange(_ x: UnsafeBufferPointer<Int32>) -> (lo: Int64, hi: Int64) {
@@ -23,6 +24,31 @@ import CKernels
 }
 
 extension Workspace {
+    /// Calls `body(first, last)` on disjoint parts of 0..<count: on `tileThreads` threads when
+    /// the work (multiply-adds) pays for their dispatch, else once on this one.
+    func tiles(_ count: Int, work: Int, _ body: (Int32, Int32) -> Void) {
+        let parts = min(tileThreads, count, max(1, work >> 18))
+        if parts <= 1 { return body(0, Int32(count)) }
+        DispatchQueue.concurrentPerform(iterations: parts) { k in
+            body(Int32(count * k / parts), Int32(count * (k + 1) / parts))
+        }
+    }
+
+    /// sf_prepare_i8 then sf_conv_i8 over `pixels` outputs on the input bytes in `bytes`.
+    private func convBytes(
+        _ packed: UnsafeMutablePointer<sf_packed_i8>, count: Int, maxInput: Int32, strides: (Int, Int, Int),
+        out1: Int, pixels: Int, offset: Int32
+    ) {
+        let x = bytes.baseAddress!
+        let split = sf_prepare_i8(packed, x, byteScratch.baseAddress, count, maxInput) != 0
+        let high = split ? UnsafePointer(byteScratch.baseAddress) : nil
+        let work = pixels * Int(packed.pointee.segments * packed.pointee.length * packed.pointee.outputs)
+        let out = acc.baseAddress
+        tiles(pixels, work: work) { first, last in
+            sf_conv_i8(packed, x, high, strides.0, strides.1, strides.2, Int32(out1), first, last, offset, out)
+        }
+    }
+
     /// Conv (on the padded grid) or dense accumulation of `x` into `acc` on the byte kernels;
     /// false, writing nothing, when the values or sums need wider integers. `shifts` (per
     /// channel, or per flat input for dense) are folded into the input as exact left shifts.
@@ -48,9 +74,9 @@ extension Workspace {
         let c = n.inShape[2]
         if n.kind == .dense {
             for k in 0..<x.count { b[k] = byte(x[k], k) }
-            sf_conv_i8(
-                packed, b, byteScratch.baseAddress, x.count, Int32(hi) + offset, 0, 0, x.count, 1, 1, offset,
-                acc.baseAddress)
+            convBytes(
+                packed, count: x.count, maxInput: Int32(hi) + offset, strides: (0, 0, x.count), out1: 1, pixels: 1,
+                offset: offset)
             return true
         }
         let (d0, d1) = (n.inShape[0], n.inShape[1])
@@ -67,9 +93,10 @@ extension Workspace {
                 }
             }
         }
-        sf_conv_i8(
-            packed, b, byteScratch.baseAddress, p0 * p1 * c, Int32(hi) + offset, n.a0.stride * p1 * c,
-            n.a1.stride * c, p1 * c, Int32(n.a0.output), Int32(n.a1.output), offset, acc.baseAddress)
+        convBytes(
+            packed, count: p0 * p1 * c, maxInput: Int32(hi) + offset,
+            strides: (n.a0.stride * p1 * c, n.a1.stride * c, p1 * c), out1: n.a1.output,
+            pixels: n.a0.output * n.a1.output, offset: offset)
         return true
     }
 
@@ -83,19 +110,22 @@ extension Workspace {
         let b = bytes.baseAddress!
         for k in 0..<x.count { b[k] = UInt8(truncatingIfNeeded: x[k] &+ offset) }
         let c = n.inShape[2]
-        sf_conv_i8(
-            packed, b, byteScratch.baseAddress, x.count, Int32(hi) + offset, c, 0, c, Int32(grid), 1, offset,
-            acc.baseAddress)
+        convBytes(
+            packed, count: x.count, maxInput: Int32(hi) + offset, strides: (c, 0, c), out1: 1, pixels: grid,
+            offset: offset)
         return true
     }
 
     /// Depthwise sums of the padded input `src` (rows of `p1` positions) when they fit 32 bits.
     func depthwiseInt32(_ n: Neural, src: UnsafeBufferPointer<Int32>, p1: Int, maxInput: Int64) -> Bool {
         guard n.weights.precision(maxInput: maxInput) != .sums64 else { return false }
+        let out = acc.baseAddress
         n.weights.w32.withUnsafeBufferPointer { w in
-            sf_depthwise_i32(
-                src.baseAddress, w.baseAddress, acc.baseAddress, Int32(n.a0.output), Int32(n.a1.output),
-                Int32(n.k0), Int32(n.k1), Int32(n.a0.stride), Int32(n.a1.stride), Int32(p1), Int32(n.inShape[2]))
+            tiles(n.a0.output, work: n.a0.output * n.a1.output * n.k0 * n.k1 * n.inShape[2]) { first, last in
+                sf_depthwise_i32(
+                    src.baseAddress, w.baseAddress, out, first, last, Int32(n.a1.output), Int32(n.k0), Int32(n.k1),
+                    Int32(n.a0.stride), Int32(n.a1.stride), Int32(p1), Int32(n.inShape[2]))
+            }
         }
         return true
     }

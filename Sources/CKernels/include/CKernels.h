@@ -36,23 +36,28 @@ typedef struct {
 sf_packed_i8 *sf_pack_i8(const int32_t *w, int segments, int length, int outputs);
 void sf_free_i8(sf_packed_i8 *p);
 
+/// Prepares the `count` input bytes `x` (value + offset, at most `max_input`) for `sf_conv_i8` on
+/// the active path; returns 1 when it split them into low 7 bits (in `x`) and bit 7 (in `high`):
+/// AVX2's `vpmaddubsw` sums two products into int16 and would saturate when
+/// 2 · max_input · max|w| > 32767. Pass `high` to `sf_conv_i8` then, NULL otherwise.
+int sf_prepare_i8(const sf_packed_i8 *p, uint8_t *x, uint8_t *high, size_t count, int max_input);
+
 /// out[p · outputs + f] = Σ_s Σ_t x[base(p) + s · seg_stride + t] · w[s, t, f] − offset · Σ w[·, ·, f]
-/// for pixels p = (p0, p1), base = p0 · stride0 + p1 · stride1, over the `count` unsigned bytes of
-/// `x` (= value + offset, at most `max_input`), with 4 readable bytes of slack after them. The AVX2
-/// path may rewrite `x` and `scratch` (count bytes): `vpmaddubsw` sums two products into int16 and
-/// would saturate when 2 · max_input · max|w| > 32767, so it splits x into its low 7 bits and bit 7.
-/// The true sums must fit int32.
+/// for the pixels p in first..<last of a grid `out1` wide, base = p0 · stride0 + p1 · stride1, over the
+/// bytes prepared by `sf_prepare_i8`, with 4 readable bytes of slack after them (in `high` too).
+/// The true sums must fit int32. Disjoint pixel ranges may run concurrently.
 void sf_conv_i8(
-    const sf_packed_i8 *p, uint8_t *x, uint8_t *scratch, size_t count, int max_input, ptrdiff_t stride0,
-    ptrdiff_t stride1, ptrdiff_t seg_stride, int out0, int out1, int offset, int64_t *out);
+    const sf_packed_i8 *p, const uint8_t *x, const uint8_t *high, ptrdiff_t stride0, ptrdiff_t stride1,
+    ptrdiff_t seg_stride, int out1, int first, int last, int offset, int64_t *out);
 
 // MARK: int32 depthwise
 
 /// out[(o0 · out1 + o1) · c + ch] = Σ_{i,j} x[((o0·s0 + i) · p1 + o1·s1 + j) · c + ch] · w[(i·k1 + j) · c + ch]
-/// in wrapping 32-bit arithmetic (exact when the true sums fit int32).
+/// for the output rows o0 in first..<last, in wrapping 32-bit arithmetic (exact when the true sums fit
+/// int32). Disjoint row ranges may run concurrently.
 void sf_depthwise_i32(
-    const int32_t *x, const int32_t *w, int64_t *out, int out0, int out1, int k0, int k1, int s0, int s1,
-    int p1, int c);
+    const int32_t *x, const int32_t *w, int64_t *out, int first, int last, int out1, int k0, int k1, int s0,
+    int s1, int p1, int c);
 
 // MARK: float (TensorFlow's summation order)
 
