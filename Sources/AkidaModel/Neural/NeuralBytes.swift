@@ -73,7 +73,11 @@ extension Workspace {
         }
         let c = n.inShape[2]
         if n.kind == .dense {
-            for k in 0..<x.count { b[k] = byte(x[k], k) }
+            if shifts == nil {
+                for k in 0..<x.count { b[k] = UInt8(truncatingIfNeeded: x[k] &+ offset) }
+            } else {
+                for k in 0..<x.count { b[k] = byte(x[k], k) }
+            }
             convBytes(
                 packed, count: x.count, maxInput: Int32(hi) + offset, strides: (0, 0, x.count), out1: 1, pixels: 1,
                 offset: offset)
@@ -87,7 +91,11 @@ extension Workspace {
                 let ir = r - n.a0.padBefore, iq = q - n.a1.padBefore
                 if ir >= 0 && ir < d0 && iq >= 0 && iq < d1 {
                     let s = (ir * d1 + iq) * c
-                    for ch in 0..<c { b[o + ch] = byte(x[s + ch], ch) }
+                    if shifts == nil {
+                        for ch in 0..<c { b[o + ch] = UInt8(truncatingIfNeeded: x[s + ch] &+ offset) }
+                    } else {
+                        for ch in 0..<c { b[o + ch] = byte(x[s + ch], ch) }
+                    }
                 } else {
                     for ch in 0..<c { b[o + ch] = byte(n.padValues.isEmpty ? 0 : n.padValues[ch], ch) }
                 }
