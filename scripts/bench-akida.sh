@@ -36,7 +36,8 @@ for model in "$CORPUS/ds_cnn_kws" "$CORPUS/akidanet_tiny" "$BIG"; do
   for batch in 1 64; do
     ref=n/a ref_cpu=n/a prev_cpu=n/a
     if [ "$HAVE_REF" = 1 ]; then
-      set -- $("$PY" scripts/bench-akida-ref.py "$model/akida_v2.json" "$model/inputs.npy" "$batch" "$SECONDS_PER_RUN" 2>/dev/null)
+      set -- $("$PY" scripts/bench-akida-ref.py "$model/akida_v2.json" "$model/inputs.npy" "$batch" \
+        "$SECONDS_PER_RUN" 2>/dev/null)
       ref=$1 ref_cpu=$2
     fi
     if [ -n "$BASE" ]; then

@@ -78,7 +78,8 @@ static void conv_portable(
             for (int s = 0; s < p->segments; s++, at += seg) {
                 for (int g = 0; g < p->groups; g++, w += 64) {
                     uint32_t xv[4];
-                    for (int t = 0; t < 4; t++) xv[t] = x[at + 4 * g + t] + (high ? (uint32_t)high[at + 4 * g + t] << 7 : 0);
+                    for (int t = 0; t < 4; t++)
+                        xv[t] = x[at + 4 * g + t] + (high ? (uint32_t)high[at + 4 * g + t] << 7 : 0);
                     for (int l = 0; l < 16; l++)
                         for (int t = 0; t < 4; t++) acc[l] += xv[t] * (uint32_t)(int32_t)w[l * 4 + t];
                 }

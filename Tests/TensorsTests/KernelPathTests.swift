@@ -27,7 +27,8 @@ final class FloatKernelPathTests: XCTestCase {
         }
         for path in KernelPath.supported {
             let got = try KernelPath.with(path) {
-                try Kernels.dense(Tensor(shape: [rows, k], scalars: x), kernel: Tensor(shape: [k, n], scalars: w), bias: b)
+                try Kernels.dense(
+                    Tensor(shape: [rows, k], scalars: x), kernel: Tensor(shape: [k, n], scalars: w), bias: b)
             }
             XCTAssertEqual(got?.scalars.map(\.bitPattern), want.map(\.bitPattern), path.rawValue)
         }

@@ -214,12 +214,15 @@ extension Workspace {
         while k < range.upperBound {
             for q in 0..<ch.count {
                 var v = a[k &+ q]
-                v = early ? clampBF(v &+ bias[q], l.buffer.0, l.buffer.1) : clampBF(v, l.buffer.0, l.buffer.1) &+ bias[q]
+                v =
+                    early
+                    ? clampBF(v &+ bias[q], l.buffer.0, l.buffer.1) : clampBF(v, l.buffer.0, l.buffer.1) &+ bias[q]
                 if relu { v = minBF(maxBF(v, 0), clip[q]) }
                 // shiftRound for k ≤ 0: add half of 2^s (0 when s = 0), shift right.
                 let s = 0 &- shifts[q]
                 let prod = clampBF(v &* scales[q], l.postOp.0, l.postOp.1)
-                o[k &+ q] = Int32(truncatingIfNeeded: clampBF((prod &+ ((1 &<< s) &>> 1)) &>> s, l.output.0, l.output.1))
+                o[k &+ q] = Int32(
+                    truncatingIfNeeded: clampBF((prod &+ ((1 &<< s) &>> 1)) &>> s, l.output.0, l.output.1))
             }
             k &+= ch.count
         }

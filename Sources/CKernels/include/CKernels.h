@@ -52,7 +52,8 @@ void sf_conv_i8(
 
 // MARK: int32 depthwise
 
-/// out[(o0 · out1 + o1) · c + ch] = Σ_{i,j} x[((o0·s0 + i) · p1 + o1·s1 + j) · c + ch] · w[(i·k1 + j) · c + ch]
+/// out[(o0 · out1 + o1) · c + ch] =
+///     Σ_{i,j} x[((o0·s0 + i) · p1 + o1·s1 + j) · c + ch] · w[(i·k1 + j) · c + ch]
 /// for the output rows o0 in first..<last, in wrapping 32-bit arithmetic (exact when the true sums fit
 /// int32). Disjoint row ranges may run concurrently.
 void sf_depthwise_i32(
