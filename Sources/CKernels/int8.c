@@ -19,7 +19,8 @@ sf_packed_i8 *sf_pack_i8(const int32_t *w, int segments, int length, int outputs
     size_t bytes = (size_t)p->blocks * segments * p->groups * 64;
     p->data = aligned_alloc(64, (bytes + 63) / 64 * 64);
     p->sums = calloc((size_t)p->blocks * 16, sizeof(int32_t));
-    if (!p->data || !p->sums) {
+    p->plain = malloc((size_t)segments * length * outputs);
+    if (!p->data || !p->sums || !p->plain) {
         sf_free_i8(p);
         return NULL;
     }
@@ -31,6 +32,7 @@ sf_packed_i8 *sf_pack_i8(const int32_t *w, int segments, int length, int outputs
                 int32_t v = row[f] < -128 ? -128 : row[f] > 127 ? 127 : row[f];
                 size_t at = ((((size_t)(f / 16) * segments + s) * p->groups + t / 4) * 16 + f % 16) * 4 + t % 4;
                 p->data[at] = (int8_t)v;
+                p->plain[((size_t)s * length + t) * outputs + f] = (int8_t)v;
                 p->sums[f] += v;
                 if (abs(v) > p->max_abs) p->max_abs = abs(v);
             }
@@ -43,6 +45,7 @@ void sf_free_i8(sf_packed_i8 *p) {
     if (!p) return;
     free(p->data);
     free(p->sums);
+    free(p->plain);
     free(p);
 }
 
@@ -66,25 +69,35 @@ SF_INLINE const uint8_t *pixel_base(const uint8_t *x, int pix, int out1, ptrdiff
 
 // MARK: portable
 
+// Portable: per pixel, each non-zero input adds its weight row to 64 accumulators at a time;
+// u8 × s8 products fit int16, which baseline SIMD multiplies (split inputs use 32-bit products).
 static void conv_portable(
     const sf_packed_i8 *p, const uint8_t *x, const uint8_t *high, ptrdiff_t st0, ptrdiff_t st1, ptrdiff_t seg,
     int out1, int first, int last, int offset, int64_t *out) {
-    for (int b = 0; b < p->blocks; b++) {
-        const int8_t *wb = p->data + (size_t)b * p->segments * p->groups * 64;
-        for (int pix = first; pix < last; pix++) {
-            uint32_t acc[16] = {0};
-            ptrdiff_t at = pixel_base(x, pix, out1, st0, st1) - x;
-            const int8_t *w = wb;
-            for (int s = 0; s < p->segments; s++, at += seg) {
-                for (int g = 0; g < p->groups; g++, w += 64) {
-                    uint32_t xv[4];
-                    for (int t = 0; t < 4; t++)
-                        xv[t] = x[at + 4 * g + t] + (high ? (uint32_t)high[at + 4 * g + t] << 7 : 0);
-                    for (int l = 0; l < 16; l++)
-                        for (int t = 0; t < 4; t++) acc[l] += xv[t] * (uint32_t)(int32_t)w[l * 4 + t];
+    enum { CHUNK = 64 };
+    int outputs = p->outputs, length = p->length;
+    for (int pix = first; pix < last; pix++) {
+        ptrdiff_t base = pixel_base(x, pix, out1, st0, st1) - x;
+        for (int f0 = 0; f0 < outputs; f0 += CHUNK) {
+            int n = outputs - f0 < CHUNK ? outputs - f0 : CHUNK;
+            uint32_t acc[CHUNK] = {0};
+            for (int s = 0; s < p->segments; s++) {
+                const uint8_t *xs = x + base + s * seg;
+                const int8_t *rows = p->plain + (size_t)s * length * outputs + f0;
+                for (int t = 0; t < length; t++) {
+                    const int8_t *w = rows + (size_t)t * outputs;
+                    if (high) {
+                        uint32_t v = xs[t] + ((uint32_t)high[xs - x + t] << 7);
+                        for (int l = 0; l < n; l++) acc[l] += v * (uint32_t)(int32_t)w[l];
+                        continue;
+                    }
+                    int16_t v = xs[t];
+                    if (v == 0) continue;  // activations are sparse
+                    for (int l = 0; l < n; l++) acc[l] += (uint32_t)(int32_t)(int16_t)(v * w[l]);
                 }
             }
-            store_block(p, acc, b, pix, offset, out);
+            int64_t *o = out + (size_t)pix * outputs + f0;
+            for (int l = 0; l < n; l++) o[l] = (int32_t)(acc[l] - (uint32_t)offset * (uint32_t)p->sums[f0 + l]);
         }
     }
 }

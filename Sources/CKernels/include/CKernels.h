@@ -29,6 +29,7 @@ typedef struct {
     int blocks;       // (outputs + 15) / 16
     int max_abs;      // largest |w|
     int8_t *data;     // blocks × segments × groups × 16 × 4
+    int8_t *plain;    // segments × length × outputs (the portable kernel's rows)
     int32_t *sums;    // Σ w per output (the correction of the +128 input offset)
 } sf_packed_i8;
 
