@@ -247,7 +247,8 @@ struct KernelWeights {
         let fitsInt8 = w.allSatisfy { (-128...127).contains($0) }
         packed =
             segments > 0 && fitsInt8 && !w.isEmpty && w.count % (segments * l) == 0
-            ? PackedWeights(w, segments: segments, length: w.count / (segments * l), outputs: l) : nil
+            ? PackedWeights(
+                w, segments: segments, length: w.count / (segments * l), outputs: l, rowShifts: rowShifts) : nil
     }
 
     /// Largest Σ|w|·2^shift of one accumulator when products are shifted per input row.
@@ -261,10 +262,16 @@ struct KernelWeights {
 /// Weights packed once, at compile time, for `sf_conv_i8` (freed with the compiled model).
 final class PackedWeights: @unchecked Sendable {
     let pointer: UnsafeMutablePointer<sf_packed_i8>
+    /// The input shifts are folded in: the kernels expect unshifted inputs.
+    let foldsShifts: Bool
 
-    init?(_ w: [Int32], segments: Int, length: Int, outputs: Int) {
-        guard let p = sf_pack_i8(w, Int32(segments), Int32(length), Int32(outputs)) else { return nil }
+    init?(_ w: [Int32], segments: Int, length: Int, outputs: Int, rowShifts: [Int32]) {
+        guard
+            let p = sf_pack_i8(
+                w, Int32(segments), Int32(length), Int32(outputs), rowShifts, Int32(rowShifts.count))
+        else { return nil }
         pointer = p
+        foldsShifts = rowShifts.contains { $0 != 0 }
     }
 
     deinit { sf_free_i8(pointer) }

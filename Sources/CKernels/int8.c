@@ -7,7 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-sf_packed_i8 *sf_pack_i8(const int32_t *w, int segments, int length, int outputs) {
+sf_packed_i8 *sf_pack_i8(
+    const int32_t *w, int segments, int length, int outputs, const int32_t *row_shifts, int shift_count) {
     if (segments <= 0 || length <= 0 || outputs <= 0) return NULL;
     sf_packed_i8 *p = calloc(1, sizeof *p);
     if (!p) return NULL;
@@ -16,26 +17,48 @@ sf_packed_i8 *sf_pack_i8(const int32_t *w, int segments, int length, int outputs
     p->outputs = outputs;
     p->groups = (length + 3) / 4;
     p->blocks = (outputs + 15) / 16;
-    size_t bytes = (size_t)p->blocks * segments * p->groups * 64;
+    p->copies = 1;
+    for (int r = 0; r < shift_count; r++) {
+        int k = 0;
+        while (k < p->copies && p->shifts[k] != row_shifts[r]) k++;
+        if (k < p->copies) continue;
+        if (r == 0) {
+            p->shifts[0] = row_shifts[0];
+            continue;
+        }
+        if (p->copies == 8 || row_shifts[r] < 0 || row_shifts[r] > 31) {
+            sf_free_i8(p);
+            return NULL;
+        }
+        p->shifts[p->copies++] = row_shifts[r];
+    }
+    if (shift_count > 0 && (row_shifts[0] < 0 || row_shifts[0] > 31)) {
+        sf_free_i8(p);
+        return NULL;
+    }
+    size_t copy_bytes = (size_t)p->blocks * segments * p->groups * 64, rows = (size_t)segments * length;
+    size_t bytes = copy_bytes * p->copies;
     p->data = aligned_alloc(64, (bytes + 63) / 64 * 64);
-    p->sums = calloc((size_t)p->blocks * 16, sizeof(int32_t));
-    p->plain = malloc((size_t)segments * length * outputs);
+    p->sums = calloc((size_t)p->copies * p->blocks * 16, sizeof(int32_t));
+    p->plain = calloc(rows * outputs * p->copies, 1);
     if (!p->data || !p->sums || !p->plain) {
         sf_free_i8(p);
         return NULL;
     }
     memset(p->data, 0, bytes);
-    for (int s = 0; s < segments; s++) {
-        for (int t = 0; t < length; t++) {
-            const int32_t *row = w + ((size_t)s * length + t) * outputs;
-            for (int f = 0; f < outputs; f++) {
-                int32_t v = row[f] < -128 ? -128 : row[f] > 127 ? 127 : row[f];
-                size_t at = ((((size_t)(f / 16) * segments + s) * p->groups + t / 4) * 16 + f % 16) * 4 + t % 4;
-                p->data[at] = (int8_t)v;
-                p->plain[((size_t)s * length + t) * outputs + f] = (int8_t)v;
-                p->sums[f] += v;
-                if (abs(v) > p->max_abs) p->max_abs = abs(v);
-            }
+    for (size_t r = 0; r < rows; r++) {
+        int k = 0;
+        while (shift_count > 0 && p->shifts[k] != row_shifts[r % shift_count]) k++;
+        int s = (int)(r / length), t = (int)(r % length);
+        for (int f = 0; f < outputs; f++) {
+            int32_t v = w[r * outputs + f];
+            v = v < -128 ? -128 : v > 127 ? 127 : v;
+            size_t at = ((((size_t)(k * p->blocks + f / 16) * segments + s) * p->groups + t / 4) * 16 + f % 16) * 4
+                        + t % 4;
+            p->data[at] = (int8_t)v;
+            p->plain[(k * rows + r) * outputs + f] = (int8_t)v;
+            p->sums[k * p->blocks * 16 + f] += v;
+            if (abs(v) > p->max_abs) p->max_abs = abs(v);
         }
     }
     return p;
@@ -55,12 +78,29 @@ SF_INLINE uint32_t load4(const uint8_t *p) {
     return v;
 }
 
-/// Writes 16 lanes of one output block for pixel `pix`, removing the input offset.
-SF_INLINE void store_block(
-    const sf_packed_i8 *p, const uint32_t *lanes, int block, int pix, int offset, int64_t *out) {
-    int f0 = block * 16, n = p->outputs - f0 < 16 ? p->outputs - f0 : 16;
+/// Writes (copy 0) or adds (later copies) the `n` lanes of outputs f0..<f0 + n of weight copy `k`
+/// for pixel `pix`: the offset removed, shifted by the copy's input shift.
+SF_INLINE void store_lanes(
+    const sf_packed_i8 *p, const uint32_t *lanes, int k, int f0, int n, int pix, int offset, int64_t *out) {
+    int shift = p->shifts[k];
+    const int32_t *sums = p->sums + (size_t)k * p->blocks * 16 + f0;
     int64_t *o = out + (size_t)pix * p->outputs + f0;
-    for (int l = 0; l < n; l++) o[l] = (int32_t)(lanes[l] - (uint32_t)offset * (uint32_t)p->sums[f0 + l]);
+    for (int l = 0; l < n; l++) {
+        int64_t v = (int64_t)(int32_t)(lanes[l] - (uint32_t)offset * (uint32_t)sums[l]) * ((int64_t)1 << shift);
+        o[l] = k == 0 ? v : o[l] + v;
+    }
+}
+
+/// store_lanes for the 16 lanes of output block `block`.
+SF_INLINE void store_block(
+    const sf_packed_i8 *p, const uint32_t *lanes, int k, int block, int pix, int offset, int64_t *out) {
+    int f0 = block * 16;
+    store_lanes(p, lanes, k, f0, p->outputs - f0 < 16 ? p->outputs - f0 : 16, pix, offset, out);
+}
+
+/// The packed weights of copy k, output block b.
+SF_INLINE const int8_t *block_weights(const sf_packed_i8 *p, int k, int b) {
+    return p->data + (size_t)(k * p->blocks + b) * p->segments * p->groups * 64;
 }
 
 SF_INLINE const uint8_t *pixel_base(const uint8_t *x, int pix, int out1, ptrdiff_t st0, ptrdiff_t st1) {
@@ -76,28 +116,30 @@ static void conv_portable(
     int out1, int first, int last, int offset, int64_t *out) {
     enum { CHUNK = 64 };
     int outputs = p->outputs, length = p->length;
+    size_t rows = (size_t)p->segments * length;
     for (int pix = first; pix < last; pix++) {
         ptrdiff_t base = pixel_base(x, pix, out1, st0, st1) - x;
-        for (int f0 = 0; f0 < outputs; f0 += CHUNK) {
-            int n = outputs - f0 < CHUNK ? outputs - f0 : CHUNK;
-            uint32_t acc[CHUNK] = {0};
-            for (int s = 0; s < p->segments; s++) {
-                const uint8_t *xs = x + base + s * seg;
-                const int8_t *rows = p->plain + (size_t)s * length * outputs + f0;
-                for (int t = 0; t < length; t++) {
-                    const int8_t *w = rows + (size_t)t * outputs;
-                    if (high) {
-                        uint32_t v = xs[t] + ((uint32_t)high[xs - x + t] << 7);
-                        for (int l = 0; l < n; l++) acc[l] += v * (uint32_t)(int32_t)w[l];
-                        continue;
+        for (int k = 0; k < p->copies; k++) {
+            for (int f0 = 0; f0 < outputs; f0 += CHUNK) {
+                int n = outputs - f0 < CHUNK ? outputs - f0 : CHUNK;
+                uint32_t acc[CHUNK] = {0};
+                for (int s = 0; s < p->segments; s++) {
+                    const uint8_t *xs = x + base + s * seg;
+                    const int8_t *rows_s = p->plain + (k * rows + (size_t)s * length) * outputs + f0;
+                    for (int t = 0; t < length; t++) {
+                        const int8_t *w = rows_s + (size_t)t * outputs;
+                        if (high) {
+                            uint32_t v = xs[t] + ((uint32_t)high[xs - x + t] << 7);
+                            for (int l = 0; l < n; l++) acc[l] += v * (uint32_t)(int32_t)w[l];
+                            continue;
+                        }
+                        int16_t v = xs[t];
+                        if (v == 0) continue;  // activations are sparse
+                        for (int l = 0; l < n; l++) acc[l] += (uint32_t)(int32_t)(int16_t)(v * w[l]);
                     }
-                    int16_t v = xs[t];
-                    if (v == 0) continue;  // activations are sparse
-                    for (int l = 0; l < n; l++) acc[l] += (uint32_t)(int32_t)(int16_t)(v * w[l]);
                 }
+                store_lanes(p, acc, k, f0, n, pix, offset, out);
             }
-            int64_t *o = out + (size_t)pix * outputs + f0;
-            for (int l = 0; l < n; l++) o[l] = (int32_t)(acc[l] - (uint32_t)offset * (uint32_t)p->sums[f0 + l]);
         }
     }
 }
@@ -109,7 +151,7 @@ static void conv_portable(
 #define VNNI_TILE(MP)                                                                                      \
     SF_TARGET_VNNI static void vnni_tile##MP(                                                                \
         const sf_packed_i8 *p, const int8_t *wb, const uint8_t *x, int pix, int out1, ptrdiff_t st0,        \
-        ptrdiff_t st1, ptrdiff_t seg, int block, int offset, int64_t *out) {                                 \
+        ptrdiff_t st1, ptrdiff_t seg, int copy, int block, int offset, int64_t *out) {                                 \
         __m512i acc[MP];                                                                                     \
         const uint8_t *xs[MP];                                                                               \
         for (int j = 0; j < MP; j++) {                                                                       \
@@ -128,7 +170,7 @@ static void conv_portable(
         for (int j = 0; j < MP; j++) {                                                                       \
             uint32_t lanes[16];                                                                              \
             _mm512_storeu_si512(lanes, acc[j]);                                                              \
-            store_block(p, lanes, block, pix + j, offset, out);                                              \
+            store_block(p, lanes, copy, block, pix + j, offset, out);                                        \
         }                                                                                                    \
     }
 VNNI_TILE(8)
@@ -137,11 +179,13 @@ VNNI_TILE(1)
 SF_TARGET_VNNI static void conv_vnni(
     const sf_packed_i8 *p, const uint8_t *x, ptrdiff_t st0, ptrdiff_t st1, ptrdiff_t seg, int out1, int first,
     int pixels, int offset, int64_t *out) {
-    for (int b = 0; b < p->blocks; b++) {
-        const int8_t *wb = p->data + (size_t)b * p->segments * p->groups * 64;
-        int pix = first;
-        for (; pix + 8 <= pixels; pix += 8) vnni_tile8(p, wb, x, pix, out1, st0, st1, seg, b, offset, out);
-        for (; pix < pixels; pix++) vnni_tile1(p, wb, x, pix, out1, st0, st1, seg, b, offset, out);
+    for (int k = 0; k < p->copies; k++) {
+        for (int b = 0; b < p->blocks; b++) {
+            const int8_t *wb = block_weights(p, k, b);
+            int pix = first;
+            for (; pix + 8 <= pixels; pix += 8) vnni_tile8(p, wb, x, pix, out1, st0, st1, seg, k, b, offset, out);
+            for (; pix < pixels; pix++) vnni_tile1(p, wb, x, pix, out1, st0, st1, seg, k, b, offset, out);
+        }
     }
 }
 
@@ -152,7 +196,7 @@ SF_TARGET_VNNI static void conv_vnni(
 #define AVX2_TILE(MP, SPLIT)                                                                                 \
     SF_TARGET_AVX2 static void avx2_tile##MP##_##SPLIT(                                                      \
         const sf_packed_i8 *p, const int8_t *wb, const uint8_t *x, const uint8_t *xh, int pix, int out1,     \
-        ptrdiff_t st0, ptrdiff_t st1, ptrdiff_t seg, int block, int offset, int64_t *out) {                  \
+        ptrdiff_t st0, ptrdiff_t st1, ptrdiff_t seg, int copy, int block, int offset, int64_t *out) {                  \
         __m256i lo[MP], hi[MP];                                                                              \
         ptrdiff_t at[MP];                                                                                    \
         const __m256i ones = _mm256_set1_epi16(1), high = _mm256_set1_epi16(128);                           \
@@ -182,7 +226,7 @@ SF_TARGET_VNNI static void conv_vnni(
             uint32_t lanes[16];                                                                              \
             _mm256_storeu_si256((__m256i *)lanes, lo[j]);                                                    \
             _mm256_storeu_si256((__m256i *)(lanes + 8), hi[j]);                                              \
-            store_block(p, lanes, block, pix + j, offset, out);                                              \
+            store_block(p, lanes, copy, block, pix + j, offset, out);                                        \
         }                                                                                                    \
     }
 AVX2_TILE(4, 0)
@@ -193,15 +237,19 @@ AVX2_TILE(1, 1)
 SF_TARGET_AVX2 static void conv_avx2(
     const sf_packed_i8 *p, const uint8_t *x, const uint8_t *high, ptrdiff_t st0, ptrdiff_t st1, ptrdiff_t seg,
     int out1, int first, int pixels, int offset, int64_t *out) {
-    for (int b = 0; b < p->blocks; b++) {
-        const int8_t *wb = p->data + (size_t)b * p->segments * p->groups * 64;
-        int pix = first;
-        if (high) {
-            for (; pix + 4 <= pixels; pix += 4) avx2_tile4_1(p, wb, x, high, pix, out1, st0, st1, seg, b, offset, out);
-            for (; pix < pixels; pix++) avx2_tile1_1(p, wb, x, high, pix, out1, st0, st1, seg, b, offset, out);
-        } else {
-            for (; pix + 4 <= pixels; pix += 4) avx2_tile4_0(p, wb, x, NULL, pix, out1, st0, st1, seg, b, offset, out);
-            for (; pix < pixels; pix++) avx2_tile1_0(p, wb, x, NULL, pix, out1, st0, st1, seg, b, offset, out);
+    for (int k = 0; k < p->copies; k++) {
+        for (int b = 0; b < p->blocks; b++) {
+            const int8_t *wb = block_weights(p, k, b);
+            int pix = first;
+            if (high) {
+                for (; pix + 4 <= pixels; pix += 4)
+                    avx2_tile4_1(p, wb, x, high, pix, out1, st0, st1, seg, k, b, offset, out);
+                for (; pix < pixels; pix++) avx2_tile1_1(p, wb, x, high, pix, out1, st0, st1, seg, k, b, offset, out);
+            } else {
+                for (; pix + 4 <= pixels; pix += 4)
+                    avx2_tile4_0(p, wb, x, NULL, pix, out1, st0, st1, seg, k, b, offset, out);
+                for (; pix < pixels; pix++) avx2_tile1_0(p, wb, x, NULL, pix, out1, st0, st1, seg, k, b, offset, out);
+            }
         }
     }
 }

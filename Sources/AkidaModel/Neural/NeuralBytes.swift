@@ -50,34 +50,24 @@ extension Workspace {
     }
 
     /// Conv (on the padded grid) or dense accumulation of `x` into `acc` on the byte kernels;
-    /// false, writing nothing, when the values or sums need wider integers. `shifts` (per
-    /// channel, or per flat input for dense) are folded into the input as exact left shifts.
+    /// false, writing nothing, when the values or sums need wider integers. `shifts` (the layer's
+    /// input shifts, per channel or per flat input for dense) are applied by the packed weights,
+    /// which keep the inputs of each shift apart; nil when `x` is already shifted.
     func accumulateBytes(
         _ n: Neural, x: UnsafeBufferPointer<Int32>, range: (lo: Int64, hi: Int64), shifts: UnsafePointer<Int32>?
     ) -> Bool {
-        guard let packed = n.weights.packed?.pointer else { return false }
+        guard let weights = n.weights.packed, weights.foldsShifts == (shifts != nil) else { return false }
+        let packed = weights.pointer
         let padLo = Int64(n.padValues.min() ?? 0), padHi = Int64(n.padValues.max() ?? 0)
-        var lo = min(range.lo, padLo), hi = max(range.hi, padHi)
-        let maxInput = max(-lo, hi)
-        guard n.weights.precision(maxInput: maxInput, shifted: shifts != nil) != .sums64 else { return false }
-        if shifts != nil {
-            let s = Int(n.inputShift.max() ?? 0)
-            if lo < 0 { lo = satShl(lo, s) }
-            if hi > 0 { hi = satShl(hi, s) }
-        }
-        guard let offset = byteOffset(lo: lo, hi: hi) else { return false }
+        let lo = min(range.lo, padLo), hi = max(range.hi, padHi)
+        guard n.weights.precision(maxInput: max(-lo, hi), shifted: shifts != nil) != .sums64,
+            let offset = byteOffset(lo: lo, hi: hi)
+        else { return false }
         let b = bytes.baseAddress!
-        let m = n.inputShift.count
-        @inline(__always) func byte(_ v: Int32, _ k: Int) -> UInt8 {
-            UInt8(truncatingIfNeeded: (shifts.map { v << $0[k % m] } ?? v) &+ offset)
-        }
+        @inline(__always) func byte(_ v: Int32) -> UInt8 { UInt8(truncatingIfNeeded: v &+ offset) }
         let c = n.inShape[2]
         if n.kind == .dense {
-            if shifts == nil {
-                for k in 0..<x.count { b[k] = UInt8(truncatingIfNeeded: x[k] &+ offset) }
-            } else {
-                for k in 0..<x.count { b[k] = byte(x[k], k) }
-            }
+            for k in 0..<x.count { b[k] = byte(x[k]) }
             convBytes(
                 packed, count: x.count, maxInput: Int32(hi) + offset, strides: (0, 0, x.count), out1: 1, pixels: 1,
                 offset: offset)
@@ -91,13 +81,9 @@ extension Workspace {
                 let ir = r - n.a0.padBefore, iq = q - n.a1.padBefore
                 if ir >= 0 && ir < d0 && iq >= 0 && iq < d1 {
                     let s = (ir * d1 + iq) * c
-                    if shifts == nil {
-                        for ch in 0..<c { b[o + ch] = UInt8(truncatingIfNeeded: x[s + ch] &+ offset) }
-                    } else {
-                        for ch in 0..<c { b[o + ch] = byte(x[s + ch], ch) }
-                    }
+                    for ch in 0..<c { b[o + ch] = byte(x[s + ch]) }
                 } else {
-                    for ch in 0..<c { b[o + ch] = byte(n.padValues.isEmpty ? 0 : n.padValues[ch], ch) }
+                    for ch in 0..<c { b[o + ch] = byte(n.padValues.isEmpty ? 0 : n.padValues[ch]) }
                 }
             }
         }

@@ -22,19 +22,26 @@ int sf_set_active_path(int path);
 // MARK: int8 convolution / dense
 
 /// Weights packed for the u8 × s8 kernels: `segments` rows of `length` contiguous inputs
-/// feeding `outputs` accumulators, laid out in blocks of 16 outputs × 4 consecutive inputs.
+/// feeding `outputs` accumulators, laid out in blocks of 16 outputs × 4 consecutive inputs. Inputs
+/// with a left shift s (Akida's input_shift: (x << s) · w) are kept apart, one weight copy per
+/// distinct shift with the other inputs' weights zero, and each copy's sums are shifted.
 typedef struct {
     int segments, length, outputs;
     int groups;       // (length + 3) / 4
     int blocks;       // (outputs + 15) / 16
     int max_abs;      // largest |w|
-    int8_t *data;     // blocks × segments × groups × 16 × 4
-    int8_t *plain;    // segments × length × outputs (the portable kernel's rows)
-    int32_t *sums;    // Σ w per output (the correction of the +128 input offset)
+    int copies;       // distinct input shifts (1 without shifts)
+    int shifts[8];    // the shift of each copy
+    int8_t *data;     // copies × blocks × segments × groups × 16 × 4
+    int8_t *plain;    // copies × segments × length × outputs (the portable kernel's rows)
+    int32_t *sums;    // copies × blocks × 16: Σ w per output (the correction of the +128 input offset)
 } sf_packed_i8;
 
-/// Packs `w` (segments × length × outputs, int8 values held as int32) once; NULL on failure.
-sf_packed_i8 *sf_pack_i8(const int32_t *w, int segments, int length, int outputs);
+/// Packs `w` (segments × length × outputs, int8 values held as int32) once; input row r (of
+/// segments × length) is shifted left by row_shifts[r % shift_count] (shift_count 0: no shifts).
+/// NULL when more than 8 distinct shifts or on failure.
+sf_packed_i8 *sf_pack_i8(
+    const int32_t *w, int segments, int length, int outputs, const int32_t *row_shifts, int shift_count);
 void sf_free_i8(sf_packed_i8 *p);
 
 /// Prepares the `count` input bytes `x` (value + offset, at most `max_input`) for `sf_conv_i8` on
@@ -43,7 +50,7 @@ void sf_free_i8(sf_packed_i8 *p);
 /// 2 · max_input · max|w| > 32767. Pass `high` to `sf_conv_i8` then, NULL otherwise.
 int sf_prepare_i8(const sf_packed_i8 *p, uint8_t *x, uint8_t *high, size_t count, int max_input);
 
-/// out[p · outputs + f] = Σ_s Σ_t x[base(p) + s · seg_stride + t] · w[s, t, f] − offset · Σ w[·, ·, f]
+/// out[p · outputs + f] = Σ_s Σ_t (x[base(p) + s · seg_stride + t] − offset) · w[s, t, f] · 2^shift(s, t)
 /// for the pixels p in first..<last of a grid `out1` wide, base = p0 · stride0 + p1 · stride1, over the
 /// bytes prepared by `sf_prepare_i8`, with 4 readable bytes of slack after them (in `high` too).
 /// The true sums must fit int32. Disjoint pixel ranges may run concurrently.
