@@ -41,7 +41,8 @@ sf_packed_i8 *sf_pack_i8(
     p->data = aligned_alloc(64, (bytes + 63) / 64 * 64);
     p->sums = calloc((size_t)p->copies * p->blocks * 16, sizeof(int32_t));
     p->plain = calloc(rows * outputs * p->copies, 1);
-    if (!p->data || !p->sums || !p->plain) {
+    p->row_copy = calloc(rows, 1);
+    if (!p->data || !p->sums || !p->plain || !p->row_copy) {
         sf_free_i8(p);
         return NULL;
     }
@@ -49,6 +50,7 @@ sf_packed_i8 *sf_pack_i8(
     for (size_t r = 0; r < rows; r++) {
         int k = 0;
         while (shift_count > 0 && p->shifts[k] != row_shifts[r % shift_count]) k++;
+        p->row_copy[r] = (uint8_t)k;
         int s = (int)(r / length), t = (int)(r % length);
         for (int f = 0; f < outputs; f++) {
             int32_t v = w[r * outputs + f];
@@ -69,6 +71,7 @@ void sf_free_i8(sf_packed_i8 *p) {
     free(p->data);
     free(p->sums);
     free(p->plain);
+    free(p->row_copy);
     free(p);
 }
 
@@ -126,7 +129,9 @@ static void conv_portable(
                 for (int s = 0; s < p->segments; s++) {
                     const uint8_t *xs = x + base + s * seg;
                     const int8_t *rows_s = p->plain + (k * rows + (size_t)s * length) * outputs + f0;
+                    const uint8_t *copy_of = p->row_copy + (size_t)s * length;
                     for (int t = 0; t < length; t++) {
+                        if (copy_of[t] != k) continue;  // a row of another shift: zero weights here
                         const int8_t *w = rows_s + (size_t)t * outputs;
                         if (high) {
                             uint32_t v = xs[t] + ((uint32_t)high[xs - x + t] << 7);
@@ -135,7 +140,7 @@ static void conv_portable(
                         }
                         int16_t v = xs[t];
                         if (v == 0) continue;  // activations are sparse
-                        for (int l = 0; l < n; l++) acc[l] += (uint32_t)(int32_t)(int16_t)(v * w[l]);
+                        for (int l = 0; l < n; l++) acc[l] += (uint32_t)((int32_t)v * (int16_t)w[l]);
                     }
                 }
                 store_lanes(p, acc, k, f0, n, pix, offset, out);

@@ -35,6 +35,7 @@ typedef struct {
     int8_t *data;     // copies × blocks × segments × groups × 16 × 4
     int8_t *plain;    // copies × segments × length × outputs (the portable kernel's rows)
     int32_t *sums;    // copies × blocks × 16: Σ w per output (the correction of the +128 input offset)
+    uint8_t *row_copy;  // segments × length: the copy holding each input row's weights
 } sf_packed_i8;
 
 /// Packs `w` (segments × length × outputs, int8 values held as int32) once; input row r (of
