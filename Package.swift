@@ -8,23 +8,11 @@
 import Foundation
 import PackageDescription
 
-// CPU target of the numeric kernels (module Tensors). The float GEMM sums with fused
-// multiply-adds in TensorFlow's order (bit-exact calibration needs it); without an FMA-capable
-// target every multiply-add is a libm call and float inference is ~10x slower. So the build uses
-// `haswell` (AVX2 + FMA) when the building machine has both, else the portable baseline.
-// SPIKEFORGE_TARGET_CPU=<cpu> overrides (e.g. `x86-64` for a binary that runs on any x86-64).
-func kernelTargetCPU() -> String? {
-    if let cpu = ProcessInfo.processInfo.environment["SPIKEFORGE_TARGET_CPU"] { return cpu.isEmpty ? nil : cpu }
-    #if arch(x86_64) && os(Linux)
-    guard let cpuinfo = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
-          let flags = cpuinfo.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return nil }
-    let set = Set(flags.split(separator: " "))
-    return set.contains("fma") && set.contains("avx2") ? "haswell" : nil
-    #else
-    return nil
-    #endif
-}
-let kernelSettings: [SwiftSetting] = kernelTargetCPU().map { [.unsafeFlags(["-target-cpu", $0])] } ?? []
+// The numeric kernels pick their instruction set at run time (CKernels: AVX-512 VNNI, AVX2 + FMA or
+// portable, by CPUID), so the build does not depend on the building machine. SPIKEFORGE_TARGET_CPU=<cpu>
+// additionally compiles the Tensors module for that CPU (opt-in; the binary then needs that CPU).
+let kernelSettings: [SwiftSetting] = ProcessInfo.processInfo.environment["SPIKEFORGE_TARGET_CPU"]
+    .flatMap { $0.isEmpty ? nil : [.unsafeFlags(["-target-cpu", $0])] } ?? []
 
 let package = Package(
     name: "SpikeForge",
@@ -50,8 +38,9 @@ let package = Package(
         // The one JSON tree, parser and writer (leaf: no dependencies).
         .target(name: "JSON"),
 
-        // Tensors and kernels.
-        .target(name: "Tensors", dependencies: ["Diagnostics"], swiftSettings: kernelSettings),
+        // Tensors and kernels; CKernels holds the inner loops chosen at run time by CPUID.
+        .target(name: "CKernels"),
+        .target(name: "Tensors", dependencies: ["Diagnostics", "CKernels"], swiftSettings: kernelSettings),
 
         // Formats.
         .target(name: "NumPyIO", dependencies: ["Diagnostics", "Tensors", "CZlib"]),
@@ -61,7 +50,7 @@ let package = Package(
         // Engine.
         .target(name: "KerasGraph", dependencies: ["Diagnostics", "JSON", "Tensors"]),
         .target(name: "Quantization", dependencies: ["Diagnostics", "JSON", "Tensors", "KerasGraph"]),
-        .target(name: "AkidaModel", dependencies: ["Diagnostics", "Tensors"]),
+        .target(name: "AkidaModel", dependencies: ["Diagnostics", "Tensors", "CKernels"]),
         .target(name: "Conversion", dependencies: [
             "Diagnostics", "JSON", "Tensors", "KerasGraph", "Quantization", "AkidaModel",
         ]),

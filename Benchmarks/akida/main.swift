@@ -1,7 +1,9 @@
 // bench-akida: simulated Akida inference throughput and peak memory for one model and batch size.
 // Usage: bench-akida <akida model .json|.fbz> <inputs.npy> <batch> [seconds] [threads]
-// Prints: "<samples/s wall> <samples per CPU-second> <peak RSS MiB> <batches run>" (the CPU figure is
-// stable when other processes share the cores). scripts/bench-akida.sh drives it.
+//        bench-akida --paths   (the kernel paths this CPU runs, fastest first)
+// Prints: "<samples/s wall> <samples per CPU-second> <peak RSS MiB> <batches run> <kernel path>
+// <multiply-accumulates per sample>" (the CPU figure is stable when other processes share the
+// cores; SPIKEFORGE_KERNELS forces a path). scripts/bench-akida.sh drives it.
 import AkidaFormats
 import AkidaModel
 import Foundation
@@ -14,6 +16,10 @@ func fail(_ message: String) -> Never {
 }
 
 let args = CommandLine.arguments
+if args.count == 2 && args[1] == "--paths" {
+    print(KernelPath.supported.map(\.rawValue).joined(separator: " "))
+    exit(0)
+}
 guard args.count >= 4, let batch = Int(args[3]), batch > 0 else {
     fail("usage: bench-akida <model.json|model.fbz> <inputs.npy> <batch> [seconds] [threads]")
 }
@@ -46,7 +52,9 @@ do {
     var usage = rusage()
     getrusage(RUSAGE_SELF.rawValue, &usage)
     let done = Double(runs * batch)
-    print(String(format: "%.1f %.1f %.1f %d", done / elapsed, done / cpu, Double(usage.ru_maxrss) / 1024, runs))
+    print(
+        String(format: "%.1f %.1f %.1f %d ", done / elapsed, done / cpu, Double(usage.ru_maxrss) / 1024, runs)
+            + "\(KernelPath.active.rawValue) \(sim.multiplyAccumulatesPerSample)")
 } catch {
     fail("bench-akida: \(error)")
 }

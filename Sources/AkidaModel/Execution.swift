@@ -10,6 +10,11 @@ final class Workspace {
     let stage: UnsafeMutableBufferPointer<Int32>
     let acc: UnsafeMutableBufferPointer<Int64>
     let pool: UnsafeMutableBufferPointer<Int64>
+    /// Threads one layer's output tiles may be spread over (the cores a batch leaves idle).
+    var tileThreads = 1
+    /// A neural layer's input as bytes for the CKernels kernels, and their scratch (with slack).
+    let bytes: UnsafeMutableBufferPointer<UInt8>
+    let byteScratch: UnsafeMutableBufferPointer<UInt8>
     let lanes32: UnsafeMutableBufferPointer<Int32>
     let lanes64: UnsafeMutableBufferPointer<Int64>
     /// The rewritten input of a step that feeds its neural layer another input (a transposed
@@ -36,6 +41,8 @@ final class Workspace {
         stage = .allocate(capacity: grid)
         acc = .allocate(capacity: grid)
         pool = .allocate(capacity: outs)
+        bytes = .allocate(capacity: max(pad, inSize, grid) + 64)
+        byteScratch = .allocate(capacity: max(pad, inSize, grid) + 64)
         lanes32 = .allocate(capacity: lanes)
         lanes64 = .allocate(capacity: lanes)
         stepInput = .allocate(capacity: stepIn)
@@ -46,6 +53,7 @@ final class Workspace {
         floatOut.forEach { $0.deallocate() }
         [padded, shifted, stage, lanes32, stepInput].forEach { $0.deallocate() }
         [acc, pool, lanes64].forEach { $0.deallocate() }
+        [bytes, byteScratch].forEach { $0.deallocate() }
     }
 
     /// Adds the number of zero values of each layer's current output.

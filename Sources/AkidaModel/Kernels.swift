@@ -1,5 +1,7 @@
 // Integer kernels of the simulator: saturation/rounding primitives, padding geometry, and the
-// convolution / depthwise / dense accumulation loops over contiguous NHWC buffers.
+// convolution / depthwise / dense accumulation loops over contiguous NHWC buffers (the general
+// loops, for values beyond 8 bits; the byte kernels are CKernels, see NeuralBytes.swift).
+import CKernels
 
 // MARK: Primitives (reference section 7.2)
 
@@ -218,15 +220,21 @@ enum Precision {
     }
 }
 
-/// An int8 kernel (held as Int16, the operand width of the SIMD loops) and its largest Σ|w|.
+/// An int8 kernel (held as Int16, the operand width of the SIMD loops; as Int32 for the depthwise
+/// kernel; packed for the u8 × s8 kernels) and its largest Σ|w|.
 struct KernelWeights {
     let w16: [Int16]
+    let w32: [Int32]
+    /// The weights in the CKernels layout (conv and dense: `segments` contiguous input runs per output).
+    let packed: PackedWeights?
     /// Largest Σ|w| feeding one accumulator; `lanes` = accumulators, the fastest-varying weight axis.
     let maxSum: Int64
 
     /// `rowShifts`: left shift of the input feeding weight row r (r = index / lanes), cycled.
-    init(_ w: [Int32], lanes: Int, rowShifts: [Int32] = []) {
+    /// `segments` > 0 packs the weights once for the byte kernels as that many equal input runs.
+    init(_ w: [Int32], lanes: Int, rowShifts: [Int32] = [], segments: Int = 0) {
         w16 = w.map { Int16(clamping: $0) }
+        w32 = w
         let l = max(lanes, 1)
         var sums = [Int64](repeating: 0, count: l), shiftedSums = sums
         for (i, v) in w.enumerated() {
@@ -236,6 +244,11 @@ struct KernelWeights {
         }
         maxSum = sums.max() ?? 0
         shiftedMaxSum = shiftedSums.max() ?? 0
+        let fitsInt8 = w.allSatisfy { (-128...127).contains($0) }
+        packed =
+            segments > 0 && fitsInt8 && !w.isEmpty && w.count % (segments * l) == 0
+            ? PackedWeights(
+                w, segments: segments, length: w.count / (segments * l), outputs: l, rowShifts: rowShifts) : nil
     }
 
     /// Largest Σ|w|·2^shift of one accumulator when products are shifted per input row.
@@ -244,4 +257,22 @@ struct KernelWeights {
     func precision(maxInput: Int64, shifted: Bool = false) -> Precision {
         .choose(maxInput: maxInput, maxWeightSum: shifted ? shiftedMaxSum : maxSum)
     }
+}
+
+/// Weights packed once, at compile time, for `sf_conv_i8` (freed with the compiled model).
+final class PackedWeights: @unchecked Sendable {
+    let pointer: UnsafeMutablePointer<sf_packed_i8>
+    /// The input shifts are folded in: the kernels expect unshifted inputs.
+    let foldsShifts: Bool
+
+    init?(_ w: [Int32], segments: Int, length: Int, outputs: Int, rowShifts: [Int32]) {
+        guard
+            let p = sf_pack_i8(
+                w, Int32(segments), Int32(length), Int32(outputs), rowShifts, Int32(rowShifts.count))
+        else { return nil }
+        pointer = p
+        foldsShifts = rowShifts.contains { $0 != 0 }
+    }
+
+    deinit { sf_free_i8(pointer) }
 }

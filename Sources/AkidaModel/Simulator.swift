@@ -229,6 +229,7 @@ public final class AkidaSimulator: @unchecked Sendable {
                     let lo = n * w / workers, hi = n * (w + 1) / workers
                     guard lo < hi else { return }
                     let ws = Workspace(layers: layers)
+                    ws.tileThreads = max(1, maxThreads / workers)
                     defer { ws.deallocate() }
                     var localZeros = [Int](repeating: 0, count: layers.count)
                     do {

@@ -1,6 +1,7 @@
 // Service: what operators and load balancers use — bearer-token auth on /v1, liveness and readiness
 // probes, Prometheus metrics (requests by route and status, jobs by state, queue depth, durations),
 // and the status page's location next to the binary.
+import Engine
 import Foundation
 import HTTPServer
 import Jobs
@@ -134,6 +135,11 @@ extension Service {
         lines.append("# TYPE spikeforge_job_runs_total counter")
         for (outcome, count) in job.finishedByOutcome.sorted(by: { $0.key < $1.key }) {
             lines.append("spikeforge_job_runs_total{outcome=\"\(label(outcome))\"} \(count)")
+        }
+        lines.append("# HELP spikeforge_kernel_path The kernel instruction-set path in use (1 for the active one).")
+        lines.append("# TYPE spikeforge_kernel_path gauge")
+        for path in KernelInfo.supportedPaths {
+            lines.append("spikeforge_kernel_path{path=\"\(path)\"} \(path == KernelInfo.activePath ? 1 : 0)")
         }
         lines.append("# HELP spikeforge_job_duration_seconds Job run durations by type.")
         lines.append("# TYPE spikeforge_job_duration_seconds histogram")

@@ -2,6 +2,7 @@
 // H×W×C×M), dense/1×1 products, and the padding geometry TensorFlow uses. Inner loops run
 // over the contiguous output-channel axis so they vectorise; rows of the output are spread
 // across cores.
+import CKernels
 
 /// Spatial padding of a 2-D window operation, in cells on each side.
 public struct Padding2D: Equatable, Sendable, CustomStringConvertible {
@@ -226,61 +227,18 @@ extension Kernels {
         return Tensor(shape: [n, oh, ow, co], scalars: scalars)
     }
 
-    /// One output row of a depthwise convolution with multiplier 1: eight channels at a time
-    /// accumulate over the taps inside the input in registers.
+    /// One output row of a depthwise convolution with multiplier 1 (CKernels: eight channels at a
+    /// time accumulate over the taps inside the input in registers).
     static func depthwiseRow(
         _ x: UnsafePointer<Float>, _ k: UnsafePointer<Float>, _ bias: [Float]?,
         _ o: UnsafeMutablePointer<Float>, batch b: Int, oy: Int, input: (Int, Int, Int),
         kernel: (Int, Int), strides: (Int, Int), padding: Padding2D, ow: Int
     ) {
         let (h, w, c) = input
-        let (kh, kw) = kernel
-        let y0 = oy * strides.0 - padding.top
-        let kyRange = clampedRange(-y0, kh, h - y0)
-        let rawX = UnsafeRawPointer(x), rawK = UnsafeRawPointer(k)
-        let out = UnsafeMutableRawPointer(o)
         bias.withUnsafeBufferPointerOrNil { bp in
-            for ox in 0..<ow {
-                let x0 = ox * strides.1 - padding.left
-                let kxRange = clampedRange(-x0, kw, w - x0)
-                let pixel = ox * c
-                var j = 0
-                while j + 8 <= c {
-                    var lo = SIMD4<Float>(), hi = SIMD4<Float>()
-                    for ky in kyRange {
-                        // Byte offsets of this tap row in the input and the kernel; in-range by construction.
-                        var xo = (((b &* h &+ y0 &+ ky) &* w &+ x0 &+ kxRange.lowerBound) &* c &+ j) &* 4
-                        var ko = ((ky &* kw &+ kxRange.lowerBound) &* c &+ j) &* 4
-                        for _ in kxRange {
-                            lo.addProduct(
-                                rawX.loadUnaligned(fromByteOffset: xo, as: SIMD4<Float>.self),
-                                rawK.loadUnaligned(fromByteOffset: ko, as: SIMD4<Float>.self))
-                            hi.addProduct(
-                                rawX.loadUnaligned(fromByteOffset: xo &+ 16, as: SIMD4<Float>.self),
-                                rawK.loadUnaligned(fromByteOffset: ko &+ 16, as: SIMD4<Float>.self))
-                            xo &+= c &* 4
-                            ko &+= c &* 4
-                        }
-                    }
-                    if let bp {
-                        lo += UnsafeRawPointer(bp + j).loadUnaligned(as: SIMD4<Float>.self)
-                        hi += UnsafeRawPointer(bp + j + 4).loadUnaligned(as: SIMD4<Float>.self)
-                    }
-                    out.storeBytes(of: lo, toByteOffset: (pixel + j) * 4, as: SIMD4<Float>.self)
-                    out.storeBytes(of: hi, toByteOffset: (pixel + j + 4) * 4, as: SIMD4<Float>.self)
-                    j += 8
-                }
-                while j < c {
-                    var sum: Float = 0
-                    for ky in kyRange {
-                        for kx in kxRange {
-                            sum.addProduct(x[((b * h + y0 + ky) * w + x0 + kx) * c + j], k[(ky * kw + kx) * c + j])
-                        }
-                    }
-                    o[pixel + j] = sum + (bp?[j] ?? 0)
-                    j += 1
-                }
-            }
+            sf_depthwise_row_f32(
+                x + b * h * w * c, k, bp, o, Int32(h), Int32(w), Int32(c), Int32(kernel.0), Int32(kernel.1),
+                Int32(oy * strides.0 - padding.top), Int32(strides.1), Int32(padding.left), Int32(ow))
         }
     }
 
@@ -338,13 +296,6 @@ extension Kernels {
     static func axpy(_ a: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ count: Int) {
         for j in 0..<count { y[j].addProduct(a, x[j]) }
     }
-}
-
-/// Kernel taps `max(0, first)..<min(count, limit)` that fall inside the input (possibly none).
-@inline(__always)
-func clampedRange(_ first: Int, _ count: Int, _ limit: Int) -> Range<Int> {
-    let lo = max(0, first), hi = min(count, limit)
-    return lo..<max(lo, hi)
 }
 
 extension Optional where Wrapped == [Float] {

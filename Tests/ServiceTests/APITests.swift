@@ -74,6 +74,9 @@ final class APITests: XCTestCase {
         XCTAssertTrue(lines.contains("spikeforge_jobs{state=\"queued\"} 0"))
         XCTAssertTrue(lines.contains("spikeforge_job_queue_depth 0"))
         XCTAssertTrue(lines.contains("# TYPE spikeforge_job_duration_seconds histogram"))
+        // One active kernel path among those the CPU runs; portable is always one of them.
+        XCTAssertEqual(lines.filter { $0.hasPrefix("spikeforge_kernel_path{") && $0.hasSuffix("} 1") }.count, 1)
+        XCTAssertTrue(lines.contains { $0.hasPrefix("spikeforge_kernel_path{path=\"portable\"} ") })
 
         harness.service.stop()
         XCTAssertThrowsError(try harness.send("GET", "/readyz"), "a stopped server accepts no connection")

@@ -92,8 +92,9 @@ extension Neural {
             kind: kind, inShape: inShape, a0: a0, a1: a1, k0: k0, k1: k1, outChannels: outChannels,
             weights: KernelWeights(
                 weights, lanes: kind == .conv || kind == .dense ? outChannels : c,
-                rowShifts: kind == .depthwise ? [] : inputShift),
-            pointwise: KernelWeights(pointwise, lanes: outChannels), inputShift: inputShift,
+                rowShifts: kind == .depthwise ? [] : inputShift,
+                segments: kind == .conv ? k0 : kind == .dense ? 1 : 0),
+            pointwise: KernelWeights(pointwise, lanes: outChannels, segments: 1), inputShift: inputShift,
             padValues: padValues, pooling: pooling, post: post)
     }
 

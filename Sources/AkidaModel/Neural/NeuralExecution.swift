@@ -20,7 +20,8 @@ extension Workspace {
         _ n: Neural, input: UnsafeBufferPointer<Int32>, out: UnsafeMutableBufferPointer<Int32>, name: String
     ) throws {
         var x = input
-        var inputMax = maxAbs(input)
+        var range = valueRange(input)
+        var inputMax = max(-range.lo, range.hi)
         // Input shifts: folded into the products ((x << s)·w = (x·w) << s) when no shifted input
         // reaches the buffer_bits saturation and the layer is not depthwise; else applied here.
         var shiftProducts = false
@@ -35,7 +36,8 @@ extension Workspace {
                     shifted[k] = Int32(satS(satShl(Int64(input[k]), Int(n.inputShift[k % m])), bb))
                 }
                 x = UnsafeBufferPointer(rebasing: shifted[0..<input.count])
-                inputMax = maxAbs(x)
+                range = valueRange(x)
+                inputMax = max(-range.lo, range.hi)
             }
         }
         let (d0, d1, c) = (n.inShape[0], n.inShape[1], n.inShape[2])
@@ -43,7 +45,11 @@ extension Workspace {
         let f = n.outChannels
         try n.inputShift.withUnsafeBufferPointer { shiftTable in
             let productShifts = shiftProducts ? shiftTable.baseAddress : nil
+            let onBytes =
+                (n.kind == .conv || n.kind == .dense)
+                && accumulateBytes(n, x: x, range: range, shifts: productShifts)
             switch n.kind {
+            case _ where onBytes: break
             case .dense:
                 accumulate(
                     n.weights, maxInput: inputMax, shifted: productShifts != nil,
@@ -75,7 +81,7 @@ extension Workspace {
                         ConvLoop(
                             x: src, p1: p1, c: c, k0: n.k0, k1: n.k1, f: f, a0: n.a0, a1: n.a1, acc: acc,
                             shifts: productShifts))
-                } else {
+                } else if !depthwiseInt32(n, src: src, p1: p1, maxInput: max(inputMax, n.maxPadValue)) {
                     accumulate(
                         n.weights, maxInput: max(inputMax, n.maxPadValue),
                         DepthwiseLoop(x: src, p1: p1, c: c, k0: n.k0, k1: n.k1, a0: n.a0, a1: n.a1, acc: acc))
@@ -90,6 +96,7 @@ extension Workspace {
                         stage[k] = v
                     }
                     let d = UnsafeBufferPointer(rebasing: stage[0..<grid * c])
+                    if pointwiseBytes(n, x: d, grid: grid) { break }
                     accumulate(
                         n.pointwise, maxInput: maxAbs(d), DenseLoop(x: d, rows: grid, n: c, u: f, acc: acc, shifts: nil)
                     )
@@ -104,6 +111,9 @@ extension Workspace {
         let f = n.outChannels
         switch n.post {
         case .v2(let v2):
+            if case .none = n.pooling, v2.shifts.allSatisfy({ $0 <= 0 }) {
+                return finishUnpooled(v2, count: grid * f, channels: f, out: out)
+            }
             let (bias, early, bb, pob, ob) = (
                 v2.bias, v2.biasBeforeSaturation, v2.bufferBits, v2.postOpBits, v2.outputBits
             )
@@ -162,6 +172,62 @@ extension Workspace {
         }
     }
 
+    /// The Akida 2.0 output stage of an unpooled layer whose output shifts all round to the right, in
+    /// one pass: each value goes through the buffer saturation, bias, ReLU clip, scale, post-op
+    /// saturation, rounding shift and output saturation, in the order of `finish`.
+    private func finishUnpooled(
+        _ v2: ScalingV2, count: Int, channels f: Int, out: UnsafeMutableBufferPointer<Int32>
+    ) {
+        let ob = v2.outputBits
+        let limits = OutputLimits(
+            buffer: bounds(v2.bufferBits), postOp: bounds(v2.postOpBits),
+            output: ob <= 4 ? (Int64(0), (Int64(1) << ob) - 1) : bounds(ob))
+        v2.bias.withUnsafeBufferPointer { bp in
+            v2.clip.withUnsafeBufferPointer { cp in
+                v2.scales.withUnsafeBufferPointer { sp in
+                    v2.shifts.withUnsafeBufferPointer { hp in
+                        let channels = OutputChannels(bias: bp, clip: cp, scales: sp, shifts: hp, count: f)
+                        tiles(count / f, work: count * 4) { first, last in
+                            let range = Int(first) * f..<Int(last) * f
+                            // Constant flags per call, so each loop is compiled without their branches.
+                            switch (v2.biasBeforeSaturation, v2.relu) {
+                            case (false, true): outputStage(channels, limits, range, out, early: false, relu: true)
+                            case (false, false): outputStage(channels, limits, range, out, early: false, relu: false)
+                            case (true, true): outputStage(channels, limits, range, out, early: true, relu: true)
+                            case (true, false): outputStage(channels, limits, range, out, early: true, relu: false)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @inline(__always) private func outputStage(
+        _ ch: OutputChannels, _ l: OutputLimits, _ range: Range<Int>, _ out: UnsafeMutableBufferPointer<Int32>,
+        early: Bool, relu: Bool
+    ) {
+        let a = acc.baseAddress!, o = out.baseAddress!
+        let (bias, clip) = (ch.bias.baseAddress!, ch.clip.baseAddress!)
+        let (scales, shifts) = (ch.scales.baseAddress!, ch.shifts.baseAddress!)
+        var k = range.lowerBound
+        while k < range.upperBound {
+            for q in 0..<ch.count {
+                var v = a[k &+ q]
+                v =
+                    early
+                    ? clampBF(v &+ bias[q], l.buffer.0, l.buffer.1) : clampBF(v, l.buffer.0, l.buffer.1) &+ bias[q]
+                if relu { v = minBF(maxBF(v, 0), clip[q]) }
+                // shiftRound for k ≤ 0: add half of 2^s (0 when s = 0), shift right.
+                let s = 0 &- shifts[q]
+                let prod = clampBF(v &* scales[q], l.postOp.0, l.postOp.1)
+                o[k &+ q] = Int32(
+                    truncatingIfNeeded: clampBF((prod &+ ((1 &<< s) &>> 1)) &>> s, l.output.0, l.output.1))
+            }
+            k &+= ch.count
+        }
+    }
+
     /// Applies the layer's pooling to `acc` (conv grid) into `pool`; returns the element count.
     private func pooled(_ n: Neural, grid: Int, sumBits: Int, runningSaturation: Bool) -> Int {
         let f = n.outChannels
@@ -199,4 +265,16 @@ extension Workspace {
             return q0.output * q1.output * f
         }
     }
+}
+
+/// Per-channel variables of the output stage.
+private struct OutputChannels {
+    let bias: UnsafeBufferPointer<Int64>, clip: UnsafeBufferPointer<Int64>
+    let scales: UnsafeBufferPointer<Int64>, shifts: UnsafeBufferPointer<Int>
+    let count: Int
+}
+
+/// Saturation bounds of the output stage.
+private struct OutputLimits {
+    let buffer: (Int64, Int64), postOp: (Int64, Int64), output: (Int64, Int64)
 }

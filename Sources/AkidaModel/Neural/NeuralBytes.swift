@@ -1,0 +1,126 @@
+// The byte path of the neural step: when a convolution's or dense layer's inputs (shifted, padded)
+// fit 8 bits and its exact sums fit 32 bits, the input is written as bytes (value + 128 when
+// signed) and accumulated by the CKernels u8 × s8 kernels on the weights packed at compile time;
+// the depthwise sums run on the CKernels int32 loop. Every kernel path gives the same integers.
+import CKernels
+import Dispatch
+
+/// Smallest and largest value of a buffer (0, 0 when empty).
+@inline(__always) func valueRange(_ x: UnsafeBufferPointer<Int32>) -> (lo: Int64, hi: Int64) {
+    var lo: Int32 = 0, hi: Int32 = 0
+    if let first = x.first { (lo, hi) = (first, first) }
+    for v in x {
+        lo = min(lo, v)
+        hi = max(hi, v)
+    }
+    return (Int64(lo), Int64(hi))
+}
+
+/// How values in lo...hi travel as bytes: unsigned as they are, signed plus 128; nil beyond 8 bits.
+@inline(__always) func byteOffset(lo: Int64, hi: Int64) -> Int32? {
+    if lo >= 0 && hi <= 255 { return 0 }
+    if lo >= -128 && hi <= 127 { return 128 }
+    return nil
+}
+
+extension Workspace {
+    /// Calls `body(first, last)` on disjoint parts of 0..<count: on `tileThreads` threads when
+    /// the work (multiply-adds) pays for their dispatch, else once on this one.
+    func tiles(_ count: Int, work: Int, _ body: (Int32, Int32) -> Void) {
+        let parts = min(tileThreads, count, max(1, work >> 18))
+        if parts <= 1 { return body(0, Int32(count)) }
+        DispatchQueue.concurrentPerform(iterations: parts) { k in
+            body(Int32(count * k / parts), Int32(count * (k + 1) / parts))
+        }
+    }
+
+    /// sf_prepare_i8 then sf_conv_i8 over `pixels` outputs on the input bytes in `bytes`.
+    private func convBytes(
+        _ packed: UnsafeMutablePointer<sf_packed_i8>, count: Int, maxInput: Int32, strides: (Int, Int, Int),
+        out1: Int, pixels: Int, offset: Int32
+    ) {
+        let x = bytes.baseAddress!
+        let split = sf_prepare_i8(packed, x, byteScratch.baseAddress, count, maxInput) != 0
+        let high = split ? UnsafePointer(byteScratch.baseAddress) : nil
+        let work = pixels * Int(packed.pointee.segments * packed.pointee.length * packed.pointee.outputs)
+        let out = acc.baseAddress
+        tiles(pixels, work: work) { first, last in
+            sf_conv_i8(packed, x, high, strides.0, strides.1, strides.2, Int32(out1), first, last, offset, out)
+        }
+    }
+
+    /// Conv (on the padded grid) or dense accumulation of `x` into `acc` on the byte kernels;
+    /// false, writing nothing, when the values or sums need wider integers. `shifts` (the layer's
+    /// input shifts, per channel or per flat input for dense) are applied by the packed weights,
+    /// which keep the inputs of each shift apart; nil when `x` is already shifted.
+    func accumulateBytes(
+        _ n: Neural, x: UnsafeBufferPointer<Int32>, range: (lo: Int64, hi: Int64), shifts: UnsafePointer<Int32>?
+    ) -> Bool {
+        guard let weights = n.weights.packed, weights.foldsShifts == (shifts != nil) else { return false }
+        let packed = weights.pointer
+        let padLo = Int64(n.padValues.min() ?? 0), padHi = Int64(n.padValues.max() ?? 0)
+        let lo = min(range.lo, padLo), hi = max(range.hi, padHi)
+        guard n.weights.precision(maxInput: max(-lo, hi), shifted: shifts != nil) != .sums64,
+            let offset = byteOffset(lo: lo, hi: hi)
+        else { return false }
+        let b = bytes.baseAddress!
+        @inline(__always) func byte(_ v: Int32) -> UInt8 { UInt8(truncatingIfNeeded: v &+ offset) }
+        let c = n.inShape[2]
+        if n.kind == .dense {
+            for k in 0..<x.count { b[k] = byte(x[k]) }
+            convBytes(
+                packed, count: x.count, maxInput: Int32(hi) + offset, strides: (0, 0, x.count), out1: 1, pixels: 1,
+                offset: offset)
+            return true
+        }
+        let (d0, d1) = (n.inShape[0], n.inShape[1])
+        let p0 = n.a0.paddedSize, p1 = n.a1.paddedSize
+        for r in 0..<p0 {
+            for q in 0..<p1 {
+                let o = (r * p1 + q) * c
+                let ir = r - n.a0.padBefore, iq = q - n.a1.padBefore
+                if ir >= 0 && ir < d0 && iq >= 0 && iq < d1 {
+                    let s = (ir * d1 + iq) * c
+                    for ch in 0..<c { b[o + ch] = byte(x[s + ch]) }
+                } else {
+                    for ch in 0..<c { b[o + ch] = byte(n.padValues.isEmpty ? 0 : n.padValues[ch]) }
+                }
+            }
+        }
+        convBytes(
+            packed, count: p0 * p1 * c, maxInput: Int32(hi) + offset,
+            strides: (n.a0.stride * p1 * c, n.a1.stride * c, p1 * c), out1: n.a1.output,
+            pixels: n.a0.output * n.a1.output, offset: offset)
+        return true
+    }
+
+    /// The separable pointwise stage over `grid` rows of depthwise sums on the byte kernels;
+    /// false when the sums need wider integers.
+    func pointwiseBytes(_ n: Neural, x: UnsafeBufferPointer<Int32>, grid: Int) -> Bool {
+        guard let packed = n.pointwise.packed?.pointer else { return false }
+        let (lo, hi) = valueRange(x)
+        guard n.pointwise.precision(maxInput: max(-lo, hi)) != .sums64, let offset = byteOffset(lo: lo, hi: hi)
+        else { return false }
+        let b = bytes.baseAddress!
+        for k in 0..<x.count { b[k] = UInt8(truncatingIfNeeded: x[k] &+ offset) }
+        let c = n.inShape[2]
+        convBytes(
+            packed, count: x.count, maxInput: Int32(hi) + offset, strides: (c, 0, c), out1: 1, pixels: grid,
+            offset: offset)
+        return true
+    }
+
+    /// Depthwise sums of the padded input `src` (rows of `p1` positions) when they fit 32 bits.
+    func depthwiseInt32(_ n: Neural, src: UnsafeBufferPointer<Int32>, p1: Int, maxInput: Int64) -> Bool {
+        guard n.weights.precision(maxInput: maxInput) != .sums64 else { return false }
+        let out = acc.baseAddress
+        n.weights.w32.withUnsafeBufferPointer { w in
+            tiles(n.a0.output, work: n.a0.output * n.a1.output * n.k0 * n.k1 * n.inShape[2]) { first, last in
+                sf_depthwise_i32(
+                    src.baseAddress, w.baseAddress, out, first, last, Int32(n.a1.output), Int32(n.k0), Int32(n.k1),
+                    Int32(n.a0.stride), Int32(n.a1.stride), Int32(p1), Int32(n.inShape[2]))
+            }
+        }
+        return true
+    }
+}

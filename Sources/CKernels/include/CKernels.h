@@ -1,0 +1,85 @@
+// CKernels: the integer and float inner loops of SpikeForge, chosen at run time by CPUID
+// (AVX-512 VNNI, AVX2 + FMA, or portable C). Every path gives identical results: integer sums are
+// exact (wrapping 32-bit arithmetic whose true result fits 32 bits), float sums are fused
+// multiply-adds in the caller's order.
+#ifndef SPIKEFORGE_CKERNELS_H
+#define SPIKEFORGE_CKERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/// Kernel paths, fastest first.
+enum { SF_PATH_VNNI = 0, SF_PATH_AVX2 = 1, SF_PATH_PORTABLE = 2 };
+
+/// Paths this CPU (and OS) can run, as a bit set of (1 << path); portable is always set.
+int sf_supported_paths(void);
+/// The path kernels use now: set at start-up from CPUID, or SPIKEFORGE_KERNELS (vnni, avx2,
+/// portable) when it names a supported path.
+int sf_active_path(void);
+/// Switches the active path (tests and benchmarks); returns 0 when the CPU cannot run it.
+int sf_set_active_path(int path);
+
+// MARK: int8 convolution / dense
+
+/// Weights packed for the u8 × s8 kernels: `segments` rows of `length` contiguous inputs
+/// feeding `outputs` accumulators, laid out in blocks of 16 outputs × 4 consecutive inputs. Inputs
+/// with a left shift s (Akida's input_shift: (x << s) · w) are kept apart, one weight copy per
+/// distinct shift with the other inputs' weights zero, and each copy's sums are shifted.
+typedef struct {
+    int segments, length, outputs;
+    int groups;       // (length + 3) / 4
+    int blocks;       // (outputs + 15) / 16
+    int max_abs;      // largest |w|
+    int copies;       // distinct input shifts (1 without shifts)
+    int shifts[8];    // the shift of each copy
+    int8_t *data;     // copies × blocks × segments × groups × 16 × 4
+    int8_t *plain;    // copies × segments × length × outputs (the portable kernel's rows)
+    int32_t *sums;    // copies × blocks × 16: Σ w per output (the correction of the +128 input offset)
+    uint8_t *row_copy;  // segments × length: the copy holding each input row's weights
+} sf_packed_i8;
+
+/// Packs `w` (segments × length × outputs, int8 values held as int32) once; input row r (of
+/// segments × length) is shifted left by row_shifts[r % shift_count] (shift_count 0: no shifts).
+/// NULL when more than 8 distinct shifts or on failure.
+sf_packed_i8 *sf_pack_i8(
+    const int32_t *w, int segments, int length, int outputs, const int32_t *row_shifts, int shift_count);
+void sf_free_i8(sf_packed_i8 *p);
+
+/// Prepares the `count` input bytes `x` (value + offset, at most `max_input`) for `sf_conv_i8` on
+/// the active path; returns 1 when it split them into low 7 bits (in `x`) and bit 7 (in `high`):
+/// AVX2's `vpmaddubsw` sums two products into int16 and would saturate when
+/// 2 · max_input · max|w| > 32767. Pass `high` to `sf_conv_i8` then, NULL otherwise.
+int sf_prepare_i8(const sf_packed_i8 *p, uint8_t *x, uint8_t *high, size_t count, int max_input);
+
+/// out[p · outputs + f] = Σ_s Σ_t (x[base(p) + s · seg_stride + t] − offset) · w[s, t, f] · 2^shift(s, t)
+/// for the pixels p in first..<last of a grid `out1` wide, base = p0 · stride0 + p1 · stride1, over the
+/// bytes prepared by `sf_prepare_i8`, with 4 readable bytes of slack after them (in `high` too).
+/// The true sums must fit int32. Disjoint pixel ranges may run concurrently.
+void sf_conv_i8(
+    const sf_packed_i8 *p, const uint8_t *x, const uint8_t *high, ptrdiff_t stride0, ptrdiff_t stride1,
+    ptrdiff_t seg_stride, int out1, int first, int last, int offset, int64_t *out);
+
+// MARK: int32 depthwise
+
+/// out[(o0 · out1 + o1) · c + ch] =
+///     Σ_{i,j} x[((o0·s0 + i) · p1 + o1·s1 + j) · c + ch] · w[(i·k1 + j) · c + ch]
+/// for the output rows o0 in first..<last, in wrapping 32-bit arithmetic (exact when the true sums fit
+/// int32). Disjoint row ranges may run concurrently.
+void sf_depthwise_i32(
+    const int32_t *x, const int32_t *w, int64_t *out, int first, int last, int out1, int k0, int k1, int s0,
+    int s1, int p1, int c);
+
+// MARK: float (TensorFlow's summation order)
+
+/// c[r, j] = bias[j] + Σ_i a[r, i] · b[i, j], fused multiply-adds in order of i from zero, the bias
+/// added last; `a` has row stride `lda`, `b` is k × n, `c` rows × n (both contiguous).
+void sf_gemm_f32(
+    const float *a, ptrdiff_t lda, const float *b, float *c, int rows, int k, int n, const float *bias);
+
+/// One output row of a depthwise convolution (multiplier 1) over an NHWC image `x` (h × w × c of
+/// the batch element): out[ox · c + ch] = bias[ch] + Σ taps inside the image, fused, row-major taps.
+void sf_depthwise_row_f32(
+    const float *x, const float *k, const float *bias, float *o, int h, int w, int c, int kh, int kw, int y0,
+    int stride_x, int pad_left, int ow);
+
+#endif

@@ -1,0 +1,339 @@
+// u8 × s8 convolution / dense with 32-bit accumulation (VNNI `vpdpbusd`, AVX2 `vpmaddubsw` +
+// `vpmaddwd`, portable C) and the int32 depthwise loop. Sums wrap modulo 2^32, so every path
+// gives the exact sum whenever it fits int32 (the caller checks that bound).
+#include "CKernels.h"
+#include "internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+sf_packed_i8 *sf_pack_i8(
+    const int32_t *w, int segments, int length, int outputs, const int32_t *row_shifts, int shift_count) {
+    if (segments <= 0 || length <= 0 || outputs <= 0) return NULL;
+    sf_packed_i8 *p = calloc(1, sizeof *p);
+    if (!p) return NULL;
+    p->segments = segments;
+    p->length = length;
+    p->outputs = outputs;
+    p->groups = (length + 3) / 4;
+    p->blocks = (outputs + 15) / 16;
+    p->copies = 1;
+    for (int r = 0; r < shift_count; r++) {
+        int k = 0;
+        while (k < p->copies && p->shifts[k] != row_shifts[r]) k++;
+        if (k < p->copies) continue;
+        if (r == 0) {
+            p->shifts[0] = row_shifts[0];
+            continue;
+        }
+        if (p->copies == 8 || row_shifts[r] < 0 || row_shifts[r] > 31) {
+            sf_free_i8(p);
+            return NULL;
+        }
+        p->shifts[p->copies++] = row_shifts[r];
+    }
+    if (shift_count > 0 && (row_shifts[0] < 0 || row_shifts[0] > 31)) {
+        sf_free_i8(p);
+        return NULL;
+    }
+    size_t copy_bytes = (size_t)p->blocks * segments * p->groups * 64, rows = (size_t)segments * length;
+    size_t bytes = copy_bytes * p->copies;
+    p->data = aligned_alloc(64, (bytes + 63) / 64 * 64);
+    p->sums = calloc((size_t)p->copies * p->blocks * 16, sizeof(int32_t));
+    p->plain = calloc(rows * outputs * p->copies, 1);
+    p->row_copy = calloc(rows, 1);
+    if (!p->data || !p->sums || !p->plain || !p->row_copy) {
+        sf_free_i8(p);
+        return NULL;
+    }
+    memset(p->data, 0, bytes);
+    for (size_t r = 0; r < rows; r++) {
+        int k = 0;
+        while (shift_count > 0 && p->shifts[k] != row_shifts[r % shift_count]) k++;
+        p->row_copy[r] = (uint8_t)k;
+        int s = (int)(r / length), t = (int)(r % length);
+        for (int f = 0; f < outputs; f++) {
+            int32_t v = w[r * outputs + f];
+            v = v < -128 ? -128 : v > 127 ? 127 : v;
+            size_t at = ((((size_t)(k * p->blocks + f / 16) * segments + s) * p->groups + t / 4) * 16 + f % 16) * 4
+                        + t % 4;
+            p->data[at] = (int8_t)v;
+            p->plain[(k * rows + r) * outputs + f] = (int8_t)v;
+            p->sums[k * p->blocks * 16 + f] += v;
+            if (abs(v) > p->max_abs) p->max_abs = abs(v);
+        }
+    }
+    return p;
+}
+
+void sf_free_i8(sf_packed_i8 *p) {
+    if (!p) return;
+    free(p->data);
+    free(p->sums);
+    free(p->plain);
+    free(p->row_copy);
+    free(p);
+}
+
+SF_INLINE uint32_t load4(const uint8_t *p) {
+    uint32_t v;
+    memcpy(&v, p, 4);
+    return v;
+}
+
+/// Writes (copy 0) or adds (later copies) the `n` lanes of outputs f0..<f0 + n of weight copy `k`
+/// for pixel `pix`: the offset removed, shifted by the copy's input shift.
+SF_INLINE void store_lanes(
+    const sf_packed_i8 *p, const uint32_t *lanes, int k, int f0, int n, int pix, int offset, int64_t *out) {
+    int shift = p->shifts[k];
+    const int32_t *sums = p->sums + (size_t)k * p->blocks * 16 + f0;
+    int64_t *o = out + (size_t)pix * p->outputs + f0;
+    for (int l = 0; l < n; l++) {
+        int64_t v = (int64_t)(int32_t)(lanes[l] - (uint32_t)offset * (uint32_t)sums[l]) * ((int64_t)1 << shift);
+        o[l] = k == 0 ? v : o[l] + v;
+    }
+}
+
+/// store_lanes for the 16 lanes of output block `block`.
+SF_INLINE void store_block(
+    const sf_packed_i8 *p, const uint32_t *lanes, int k, int block, int pix, int offset, int64_t *out) {
+    int f0 = block * 16;
+    store_lanes(p, lanes, k, f0, p->outputs - f0 < 16 ? p->outputs - f0 : 16, pix, offset, out);
+}
+
+/// The packed weights of copy k, output block b.
+SF_INLINE const int8_t *block_weights(const sf_packed_i8 *p, int k, int b) {
+    return p->data + (size_t)(k * p->blocks + b) * p->segments * p->groups * 64;
+}
+
+SF_INLINE const uint8_t *pixel_base(const uint8_t *x, int pix, int out1, ptrdiff_t st0, ptrdiff_t st1) {
+    return x + (ptrdiff_t)(pix / out1) * st0 + (ptrdiff_t)(pix % out1) * st1;
+}
+
+// MARK: portable
+
+// Portable: per pixel, each non-zero input adds its weight row to 64 accumulators at a time;
+// u8 × s8 products fit int16, which baseline SIMD multiplies (split inputs use 32-bit products).
+static void conv_portable(
+    const sf_packed_i8 *p, const uint8_t *x, const uint8_t *high, ptrdiff_t st0, ptrdiff_t st1, ptrdiff_t seg,
+    int out1, int first, int last, int offset, int64_t *out) {
+    enum { CHUNK = 64 };
+    int outputs = p->outputs, length = p->length;
+    size_t rows = (size_t)p->segments * length;
+    for (int pix = first; pix < last; pix++) {
+        ptrdiff_t base = pixel_base(x, pix, out1, st0, st1) - x;
+        for (int k = 0; k < p->copies; k++) {
+            for (int f0 = 0; f0 < outputs; f0 += CHUNK) {
+                int n = outputs - f0 < CHUNK ? outputs - f0 : CHUNK;
+                uint32_t acc[CHUNK] = {0};
+                for (int s = 0; s < p->segments; s++) {
+                    const uint8_t *xs = x + base + s * seg;
+                    const int8_t *rows_s = p->plain + (k * rows + (size_t)s * length) * outputs + f0;
+                    const uint8_t *copy_of = p->row_copy + (size_t)s * length;
+                    for (int t = 0; t < length; t++) {
+                        if (copy_of[t] != k) continue;  // a row of another shift: zero weights here
+                        const int8_t *w = rows_s + (size_t)t * outputs;
+                        if (high) {
+                            uint32_t v = xs[t] + ((uint32_t)high[xs - x + t] << 7);
+                            for (int l = 0; l < n; l++) acc[l] += v * (uint32_t)(int32_t)w[l];
+                            continue;
+                        }
+                        int16_t v = xs[t];
+                        if (v == 0) continue;  // activations are sparse
+                        for (int l = 0; l < n; l++) acc[l] += (uint32_t)((int32_t)v * (int16_t)w[l]);
+                    }
+                }
+                store_lanes(p, acc, k, f0, n, pix, offset, out);
+            }
+        }
+    }
+}
+
+#if SF_X86
+
+// MARK: AVX-512 VNNI: tiles of MP pixels × 16 outputs, one vpdpbusd per pixel and 4 inputs.
+
+#define VNNI_TILE(MP)                                                                                      \
+    SF_TARGET_VNNI static void vnni_tile##MP(                                                                \
+        const sf_packed_i8 *p, const int8_t *wb, const uint8_t *x, int pix, int out1, ptrdiff_t st0,        \
+        ptrdiff_t st1, ptrdiff_t seg, int copy, int block, int offset, int64_t *out) {                                 \
+        __m512i acc[MP];                                                                                     \
+        const uint8_t *xs[MP];                                                                               \
+        for (int j = 0; j < MP; j++) {                                                                       \
+            acc[j] = _mm512_setzero_si512();                                                                 \
+            xs[j] = pixel_base(x, pix + j, out1, st0, st1);                                                  \
+        }                                                                                                    \
+        const int8_t *w = wb;                                                                                \
+        for (int s = 0; s < p->segments; s++) {                                                              \
+            for (int g = 0; g < p->groups; g++, w += 64) {                                                   \
+                __m512i wv = _mm512_loadu_si512(w);                                                          \
+                for (int j = 0; j < MP; j++)                                                                 \
+                    acc[j] = _mm512_dpbusd_epi32(acc[j], _mm512_set1_epi32((int)load4(xs[j] + 4 * g)), wv);  \
+            }                                                                                                \
+            for (int j = 0; j < MP; j++) xs[j] += seg;                                                       \
+        }                                                                                                    \
+        for (int j = 0; j < MP; j++) {                                                                       \
+            uint32_t lanes[16];                                                                              \
+            _mm512_storeu_si512(lanes, acc[j]);                                                              \
+            store_block(p, lanes, copy, block, pix + j, offset, out);                                        \
+        }                                                                                                    \
+    }
+VNNI_TILE(8)
+VNNI_TILE(1)
+
+SF_TARGET_VNNI static void conv_vnni(
+    const sf_packed_i8 *p, const uint8_t *x, ptrdiff_t st0, ptrdiff_t st1, ptrdiff_t seg, int out1, int first,
+    int pixels, int offset, int64_t *out) {
+    for (int k = 0; k < p->copies; k++) {
+        for (int b = 0; b < p->blocks; b++) {
+            const int8_t *wb = block_weights(p, k, b);
+            int pix = first;
+            for (; pix + 8 <= pixels; pix += 8) vnni_tile8(p, wb, x, pix, out1, st0, st1, seg, k, b, offset, out);
+            for (; pix < pixels; pix++) vnni_tile1(p, wb, x, pix, out1, st0, st1, seg, k, b, offset, out);
+        }
+    }
+}
+
+// MARK: AVX2: vpmaddubsw sums two u8 × s8 products into int16, vpmaddwd widens to int32. When
+// two products could pass 32767 the input is split into its low 7 bits and bit 7 (x_high),
+// whose products are summed with weight 128.
+
+#define AVX2_TILE(MP, SPLIT)                                                                                 \
+    SF_TARGET_AVX2 static void avx2_tile##MP##_##SPLIT(                                                      \
+        const sf_packed_i8 *p, const int8_t *wb, const uint8_t *x, const uint8_t *xh, int pix, int out1,     \
+        ptrdiff_t st0, ptrdiff_t st1, ptrdiff_t seg, int copy, int block, int offset, int64_t *out) {                  \
+        __m256i lo[MP], hi[MP];                                                                              \
+        ptrdiff_t at[MP];                                                                                    \
+        const __m256i ones = _mm256_set1_epi16(1), high = _mm256_set1_epi16(128);                           \
+        for (int j = 0; j < MP; j++) {                                                                       \
+            lo[j] = hi[j] = _mm256_setzero_si256();                                                          \
+            at[j] = pixel_base(x, pix + j, out1, st0, st1) - x;                                              \
+        }                                                                                                    \
+        const int8_t *w = wb;                                                                                \
+        for (int s = 0; s < p->segments; s++) {                                                              \
+            for (int g = 0; g < p->groups; g++, w += 64) {                                                   \
+                __m256i w0 = _mm256_loadu_si256((const __m256i *)w);                                         \
+                __m256i w1 = _mm256_loadu_si256((const __m256i *)(w + 32));                                  \
+                for (int j = 0; j < MP; j++) {                                                               \
+                    __m256i xb = _mm256_set1_epi32((int)load4(x + at[j] + 4 * g));                           \
+                    lo[j] = _mm256_add_epi32(lo[j], _mm256_madd_epi16(_mm256_maddubs_epi16(xb, w0), ones));  \
+                    hi[j] = _mm256_add_epi32(hi[j], _mm256_madd_epi16(_mm256_maddubs_epi16(xb, w1), ones));  \
+                    if (SPLIT) {                                                                             \
+                        __m256i hb = _mm256_set1_epi32((int)load4(xh + at[j] + 4 * g));                      \
+                        lo[j] = _mm256_add_epi32(lo[j], _mm256_madd_epi16(_mm256_maddubs_epi16(hb, w0), high)); \
+                        hi[j] = _mm256_add_epi32(hi[j], _mm256_madd_epi16(_mm256_maddubs_epi16(hb, w1), high)); \
+                    }                                                                                        \
+                }                                                                                            \
+            }                                                                                                \
+            for (int j = 0; j < MP; j++) at[j] += seg;                                                       \
+        }                                                                                                    \
+        for (int j = 0; j < MP; j++) {                                                                       \
+            uint32_t lanes[16];                                                                              \
+            _mm256_storeu_si256((__m256i *)lanes, lo[j]);                                                    \
+            _mm256_storeu_si256((__m256i *)(lanes + 8), hi[j]);                                              \
+            store_block(p, lanes, copy, block, pix + j, offset, out);                                        \
+        }                                                                                                    \
+    }
+AVX2_TILE(4, 0)
+AVX2_TILE(1, 0)
+AVX2_TILE(4, 1)
+AVX2_TILE(1, 1)
+
+SF_TARGET_AVX2 static void conv_avx2(
+    const sf_packed_i8 *p, const uint8_t *x, const uint8_t *high, ptrdiff_t st0, ptrdiff_t st1, ptrdiff_t seg,
+    int out1, int first, int pixels, int offset, int64_t *out) {
+    for (int k = 0; k < p->copies; k++) {
+        for (int b = 0; b < p->blocks; b++) {
+            const int8_t *wb = block_weights(p, k, b);
+            int pix = first;
+            if (high) {
+                for (; pix + 4 <= pixels; pix += 4)
+                    avx2_tile4_1(p, wb, x, high, pix, out1, st0, st1, seg, k, b, offset, out);
+                for (; pix < pixels; pix++) avx2_tile1_1(p, wb, x, high, pix, out1, st0, st1, seg, k, b, offset, out);
+            } else {
+                for (; pix + 4 <= pixels; pix += 4)
+                    avx2_tile4_0(p, wb, x, NULL, pix, out1, st0, st1, seg, k, b, offset, out);
+                for (; pix < pixels; pix++) avx2_tile1_0(p, wb, x, NULL, pix, out1, st0, st1, seg, k, b, offset, out);
+            }
+        }
+    }
+}
+#endif
+
+int sf_prepare_i8(const sf_packed_i8 *p, uint8_t *x, uint8_t *high, size_t count, int max_input) {
+    if (sf_active_path() != SF_PATH_AVX2 || 2 * max_input * p->max_abs <= 32767) return 0;
+    for (size_t i = 0; i < count; i++) {
+        high[i] = x[i] >> 7;
+        x[i] &= 127;
+    }
+    return 1;
+}
+
+void sf_conv_i8(
+    const sf_packed_i8 *p, const uint8_t *x, const uint8_t *high, ptrdiff_t stride0, ptrdiff_t stride1,
+    ptrdiff_t seg_stride, int out1, int first, int last, int offset, int64_t *out) {
+#if SF_X86
+    int path = sf_active_path();
+    // A split input is the AVX2 kernels' form (every x86 path above portable runs them).
+    if (path == SF_PATH_AVX2 || (path == SF_PATH_VNNI && high)) {
+        conv_avx2(p, x, high, stride0, stride1, seg_stride, out1, first, last, offset, out);
+        return;
+    }
+    if (path == SF_PATH_VNNI) {
+        conv_vnni(p, x, stride0, stride1, seg_stride, out1, first, last, offset, out);
+        return;
+    }
+#endif
+    conv_portable(p, x, high, stride0, stride1, seg_stride, out1, first, last, offset, out);
+}
+
+// MARK: depthwise: one loop body, compiled for each path's vector width.
+
+SF_INLINE void depthwise_body(
+    const int32_t *x, const int32_t *w, int64_t *out, int first, int last, int out1, int k0, int k1, int s0, int s1,
+    int p1, int c) {
+    enum { CHUNK = 64 };
+    for (int o0 = first; o0 < last; o0++) {
+        for (int o1 = 0; o1 < out1; o1++) {
+            int64_t *o = out + ((size_t)o0 * out1 + o1) * c;
+            for (int c0 = 0; c0 < c; c0 += CHUNK) {
+                int n = c - c0 < CHUNK ? c - c0 : CHUNK;
+                uint32_t acc[CHUNK] = {0};
+                for (int i = 0; i < k0; i++) {
+                    for (int j = 0; j < k1; j++) {
+                        const int32_t *xp = x + (((size_t)(o0 * s0 + i) * p1 + o1 * s1 + j) * c + c0);
+                        const int32_t *wp = w + ((size_t)(i * k1 + j) * c + c0);
+                        for (int ch = 0; ch < n; ch++) acc[ch] += (uint32_t)xp[ch] * (uint32_t)wp[ch];
+                    }
+                }
+                for (int ch = 0; ch < n; ch++) o[c0 + ch] = (int32_t)acc[ch];
+            }
+        }
+    }
+}
+
+#if SF_X86
+SF_TARGET_VNNI static void depthwise_avx512(
+    const int32_t *x, const int32_t *w, int64_t *out, int first, int last, int out1, int k0, int k1, int s0,
+    int s1, int p1, int c) {
+    depthwise_body(x, w, out, first, last, out1, k0, k1, s0, s1, p1, c);
+}
+SF_TARGET_AVX2 static void depthwise_avx2(
+    const int32_t *x, const int32_t *w, int64_t *out, int first, int last, int out1, int k0, int k1, int s0,
+    int s1, int p1, int c) {
+    depthwise_body(x, w, out, first, last, out1, k0, k1, s0, s1, p1, c);
+}
+#endif
+
+void sf_depthwise_i32(
+    const int32_t *x, const int32_t *w, int64_t *out, int first, int last, int out1, int k0, int k1, int s0,
+    int s1, int p1, int c) {
+#if SF_X86
+    switch (sf_active_path()) {
+    case SF_PATH_VNNI: depthwise_avx512(x, w, out, first, last, out1, k0, k1, s0, s1, p1, c); return;
+    case SF_PATH_AVX2: depthwise_avx2(x, w, out, first, last, out1, k0, k1, s0, s1, p1, c); return;
+    default: break;
+    }
+#endif
+    depthwise_body(x, w, out, first, last, out1, k0, k1, s0, s1, p1, c);
+}
