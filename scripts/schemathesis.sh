@@ -37,6 +37,8 @@ root=$(pwd)
 cat "$work/run.log"
 if [ "$status" -ne 0 ]; then
   echo "schemathesis: findings above (exit $status); server log tail:" >&2
+  # A crash's message and its first frames, then the end of the log.
+  grep -n -A12 "Fatal error\|Crash\|crashed" "$work/server.log" | head -60 >&2 || true
   tail -20 "$work/server.log" >&2
 fi
 exit "$status"

@@ -98,11 +98,15 @@ final class ConnectionGuard {
     }
 
     private func closeLateHeaders() {
-        let now = DispatchTime.now().uptimeNanoseconds
         lock.lock()
+        // Read the clock under the lock: a request finishing meanwhile may restart a deadline
+        // (`since`) after a clock reading taken outside it, and the unsigned difference would trap.
+        let now = DispatchTime.now().uptimeNanoseconds
         var closed: [String] = []
         for (key, tracked) in connections
-        where !tracked.headerComplete && !tracked.closing && now - tracked.since > headerDeadlineNanoseconds {
+        where !tracked.headerComplete && !tracked.closing && now > tracked.since
+            && now - tracked.since > headerDeadlineNanoseconds
+        {
             close(key)
             closed.append(tracked.address)
         }
