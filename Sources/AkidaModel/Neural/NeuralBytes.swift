@@ -34,18 +34,30 @@ extension Workspace {
         }
     }
 
-    /// sf_prepare_i8 then sf_conv_i8 over `pixels` outputs on the input bytes in `bytes`.
+    /// sf_prepare_i8 then sf_conv_i8 over `pixels` outputs on the input bytes in `bytes`, each tile
+    /// followed by the output stage `post` (if any) in chunks whose sums are still in cache.
     private func convBytes(
         _ packed: UnsafeMutablePointer<sf_packed_i8>, count: Int, maxInput: Int32, strides: (Int, Int, Int),
-        out1: Int, pixels: Int, offset: Int32
+        out1: Int, pixels: Int, offset: Int32, post: FusedOutput?
     ) {
         let x = bytes.baseAddress!
         let split = sf_prepare_i8(packed, x, byteScratch.baseAddress, count, maxInput) != 0
         let high = split ? UnsafePointer(byteScratch.baseAddress) : nil
         let work = pixels * Int(packed.pointee.segments * packed.pointee.length * packed.pointee.outputs)
         let out = acc.baseAddress
+        // About 32 KiB of 64-bit sums per chunk, a multiple of the 8-pixel tiles.
+        let chunk = Int32(max(8, (4096 / Int(packed.pointee.outputs)) & ~7))
         tiles(pixels, work: work) { first, last in
-            sf_conv_i8(packed, x, high, strides.0, strides.1, strides.2, Int32(out1), first, last, offset, out)
+            guard let post else {
+                return sf_conv_i8(packed, x, high, strides.0, strides.1, strides.2, Int32(out1), first, last, offset, out)
+            }
+            var start = first
+            while start < last {
+                let end = min(start + chunk, last)
+                sf_conv_i8(packed, x, high, strides.0, strides.1, strides.2, Int32(out1), start, end, offset, out)
+                sf_output_v2_rows(post.stage, out, post.out, Int(start), Int(end))
+                start = end
+            }
         }
     }
 
@@ -54,7 +66,8 @@ extension Workspace {
     /// input shifts, per channel or per flat input for dense) are applied by the packed weights,
     /// which keep the inputs of each shift apart; nil when `x` is already shifted.
     func accumulateBytes(
-        _ n: Neural, x: UnsafeBufferPointer<Int32>, range: (lo: Int64, hi: Int64), shifts: UnsafePointer<Int32>?
+        _ n: Neural, x: UnsafeBufferPointer<Int32>, range: (lo: Int64, hi: Int64), shifts: UnsafePointer<Int32>?,
+        post: FusedOutput?
     ) -> Bool {
         guard let weights = n.weights.packed, weights.foldsShifts == (shifts != nil) else { return false }
         let packed = weights.pointer
@@ -70,7 +83,7 @@ extension Workspace {
             for k in 0..<x.count { b[k] = byte(x[k]) }
             convBytes(
                 packed, count: x.count, maxInput: Int32(hi) + offset, strides: (0, 0, x.count), out1: 1, pixels: 1,
-                offset: offset)
+                offset: offset, post: post)
             return true
         }
         let (d0, d1) = (n.inShape[0], n.inShape[1])
@@ -90,13 +103,13 @@ extension Workspace {
         convBytes(
             packed, count: p0 * p1 * c, maxInput: Int32(hi) + offset,
             strides: (n.a0.stride * p1 * c, n.a1.stride * c, p1 * c), out1: n.a1.output,
-            pixels: n.a0.output * n.a1.output, offset: offset)
+            pixels: n.a0.output * n.a1.output, offset: offset, post: post)
         return true
     }
 
     /// The separable pointwise stage over `grid` rows of depthwise sums on the byte kernels;
     /// false when the sums need wider integers.
-    func pointwiseBytes(_ n: Neural, x: UnsafeBufferPointer<Int32>, grid: Int) -> Bool {
+    func pointwiseBytes(_ n: Neural, x: UnsafeBufferPointer<Int32>, grid: Int, post: FusedOutput?) -> Bool {
         guard let packed = n.pointwise.packed?.pointer else { return false }
         let (lo, hi) = valueRange(x)
         guard n.pointwise.precision(maxInput: max(-lo, hi)) != .sums64, let offset = byteOffset(lo: lo, hi: hi)
@@ -106,7 +119,7 @@ extension Workspace {
         let c = n.inShape[2]
         convBytes(
             packed, count: x.count, maxInput: Int32(hi) + offset, strides: (c, 0, c), out1: 1, pixels: grid,
-            offset: offset)
+            offset: offset, post: post)
         return true
     }
 

@@ -69,6 +69,22 @@ void sf_depthwise_i32(
     const int32_t *x, const int32_t *w, int64_t *out, int first, int last, int out1, int k0, int k1, int s0,
     int s1, int p1, int c);
 
+// MARK: Akida 2.0 output stage
+
+/// Per-channel variables and bounds of the Akida 2.0 output stage of an unpooled layer whose output
+/// shifts are all ≤ 0 (right shifts rounding half up).
+typedef struct {
+    const int64_t *bias, *clip, *scale, *shift;  // `channels` each
+    int channels;
+    int bias_first;  // bias added before the buffer saturation (InputConv2D)
+    int relu;        // ReLU clipped at `clip`
+    int64_t buffer_lo, buffer_hi, post_lo, post_hi, out_lo, out_hi;
+} sf_output_v2;
+
+/// out[r · channels + q] = the output stage of acc[r · channels + q] for the rows (positions) r in
+/// first..<last. Disjoint row ranges may run concurrently.
+void sf_output_v2_rows(const sf_output_v2 *p, const int64_t *acc, int32_t *out, size_t first, size_t last);
+
 // MARK: float (TensorFlow's summation order)
 
 /// c[r, j] = bias[j] + Σ_i a[r, i] · b[i, j], fused multiply-adds in order of i from zero, the bias
