@@ -8,11 +8,7 @@ import Dispatch
 /// Smallest and largest value of a buffer (0, 0 when empty).
 @inline(__always) func valueRange(_ x: UnsafeBufferPointer<Int32>) -> (lo: Int64, hi: Int64) {
     var lo: Int32 = 0, hi: Int32 = 0
-    if let first = x.first { (lo, hi) = (first, first) }
-    for v in x {
-        lo = min(lo, v)
-        hi = max(hi, v)
-    }
+    sf_range_i32(x.baseAddress, x.count, &lo, &hi)
     return (Int64(lo), Int64(hi))
 }
 
@@ -77,10 +73,9 @@ extension Workspace {
             let offset = byteOffset(lo: lo, hi: hi)
         else { return false }
         let b = bytes.baseAddress!
-        @inline(__always) func byte(_ v: Int32) -> UInt8 { UInt8(truncatingIfNeeded: v &+ offset) }
         let c = n.inShape[2]
         if n.kind == .dense {
-            for k in 0..<x.count { b[k] = byte(x[k]) }
+            sf_bytes_padded(x.baseAddress, 1, 1, Int32(x.count), 1, 1, 0, 0, nil, offset, b)
             convBytes(
                 packed, count: x.count, maxInput: Int32(hi) + offset, strides: (0, 0, x.count), out1: 1, pixels: 1,
                 offset: offset, post: post)
@@ -88,17 +83,10 @@ extension Workspace {
         }
         let (d0, d1) = (n.inShape[0], n.inShape[1])
         let p0 = n.a0.paddedSize, p1 = n.a1.paddedSize
-        for r in 0..<p0 {
-            for q in 0..<p1 {
-                let o = (r * p1 + q) * c
-                let ir = r - n.a0.padBefore, iq = q - n.a1.padBefore
-                if ir >= 0 && ir < d0 && iq >= 0 && iq < d1 {
-                    let s = (ir * d1 + iq) * c
-                    for ch in 0..<c { b[o + ch] = byte(x[s + ch]) }
-                } else {
-                    for ch in 0..<c { b[o + ch] = byte(n.padValues.isEmpty ? 0 : n.padValues[ch]) }
-                }
-            }
+        n.padValues.withUnsafeBufferPointer { pads in
+            sf_bytes_padded(
+                x.baseAddress, Int32(d0), Int32(d1), Int32(c), Int32(p0), Int32(p1), Int32(n.a0.padBefore),
+                Int32(n.a1.padBefore), pads.isEmpty ? nil : pads.baseAddress, offset, b)
         }
         convBytes(
             packed, count: p0 * p1 * c, maxInput: Int32(hi) + offset,
@@ -114,8 +102,7 @@ extension Workspace {
         let (lo, hi) = valueRange(x)
         guard n.pointwise.precision(maxInput: max(-lo, hi)) != .sums64, let offset = byteOffset(lo: lo, hi: hi)
         else { return false }
-        let b = bytes.baseAddress!
-        for k in 0..<x.count { b[k] = UInt8(truncatingIfNeeded: x[k] &+ offset) }
+        sf_bytes_padded(x.baseAddress, 1, 1, Int32(x.count), 1, 1, 0, 0, nil, offset, bytes.baseAddress)
         let c = n.inShape[2]
         convBytes(
             packed, count: x.count, maxInput: Int32(hi) + offset, strides: (c, 0, c), out1: 1, pixels: grid,

@@ -59,6 +59,16 @@ void sf_conv_i8(
     const sf_packed_i8 *p, const uint8_t *x, const uint8_t *high, ptrdiff_t stride0, ptrdiff_t stride1,
     ptrdiff_t seg_stride, int out1, int first, int last, int offset, int64_t *out);
 
+/// The smallest and largest of the `n` values `x` (0, 0 when n is 0).
+void sf_range_i32(const int32_t *x, size_t n, int32_t *lo, int32_t *hi);
+
+/// out[(r · p1 + q) · c + ch] = (uint8)(x[((r − pad0) · d1 + q − pad1) · c + ch] + offset) inside the
+/// d0 × d1 × c input, else (uint8)(pad_values[ch] + offset) (0 + offset when pad_values is NULL),
+/// over the p0 × p1 padded grid.
+void sf_bytes_padded(
+    const int32_t *x, int d0, int d1, int c, int p0, int p1, int pad0, int pad1, const int32_t *pad_values,
+    int32_t offset, uint8_t *out);
+
 // MARK: int32 depthwise
 
 /// out[(o0 · out1 + o1) · c + ch] =
