@@ -2,6 +2,8 @@
 // precision, then bias, activation, pooling and output scaling (Akida 2.0, reference 7.5) or
 // threshold activation (Akida 1.0, reference 8.2-8.3), in the worker's reused buffers.
 
+import CKernels
+
 extension Workspace {
     /// Runs `loop` with the kernel and accumulator of the narrowest exact precision.
     private func accumulate<L: Accumulation>(
@@ -73,19 +75,11 @@ extension Workspace {
                 var src = x, p1 = d1
                 let p0size = n.a0.paddedSize, p1size = n.a1.paddedSize
                 if n.a0.padBefore > 0 || n.a1.padBefore > 0 || p0size > d0 || p1size > d1 {
-                    for r in 0..<p0size {
-                        for q in 0..<p1size {
-                            let o = (r * p1size + q) * c
-                            let ir = r - n.a0.padBefore, iq = q - n.a1.padBefore
-                            if ir >= 0 && ir < d0 && iq >= 0 && iq < d1 {
-                                let s = (ir * d1 + iq) * c
-                                for ch in 0..<c { padded[o + ch] = x[s + ch] }
-                            } else if n.padValues.isEmpty {
-                                for ch in 0..<c { padded[o + ch] = 0 }
-                            } else {
-                                for ch in 0..<c { padded[o + ch] = n.padValues[ch] }
-                            }
-                        }
+                    n.padValues.withUnsafeBufferPointer { pads in
+                        sf_padded_i32(
+                            x.baseAddress, Int32(d0), Int32(d1), Int32(c), Int32(p0size), Int32(p1size),
+                            Int32(n.a0.padBefore), Int32(n.a1.padBefore), pads.isEmpty ? nil : pads.baseAddress,
+                            padded.baseAddress)
                     }
                     src = UnsafeBufferPointer(rebasing: padded[0..<p0size * p1size * c])
                     p1 = p1size

@@ -68,6 +68,10 @@ void sf_range_i32(const int32_t *x, size_t n, int32_t *lo, int32_t *hi);
 void sf_bytes_padded(
     const int32_t *x, int d0, int d1, int c, int p0, int p1, int pad0, int pad1, const int32_t *pad_values,
     int32_t offset, uint8_t *out);
+/// sf_bytes_padded's grid as int32 values, without offset.
+void sf_padded_i32(
+    const int32_t *x, int d0, int d1, int c, int p0, int p1, int pad0, int pad1, const int32_t *pad_values,
+    int32_t *out);
 
 // MARK: int32 depthwise
 
