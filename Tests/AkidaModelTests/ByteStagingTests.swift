@@ -13,7 +13,9 @@ final class ByteStagingTests: XCTestCase {
             return Int32(truncatingIfNeeded: state >> 8) % 200 - 72
         }
         // (d0, d1, c, p0, p1, pad0, pad1)
-        let geometries = [(5, 7, 3, 7, 9, 1, 1), (4, 6, 17, 4, 5, 0, 0), (3, 3, 40, 6, 6, 2, 1), (1, 1, 33, 1, 1, 0, 0)]
+        let geometries = [
+            (5, 7, 3, 7, 9, 1, 1), (4, 6, 17, 4, 5, 0, 0), (3, 3, 40, 6, 6, 2, 1), (1, 1, 33, 1, 1, 0, 0),
+        ]
         for (g, (d0, d1, c, p0, p1, pad0, pad1)) in geometries.enumerated() {
             let x = (0..<d0 * d1 * c).map { _ in next() }
             let pads: [Int32] = g % 2 == 0 ? (0..<c).map { _ in next() } : []

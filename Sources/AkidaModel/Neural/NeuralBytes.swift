@@ -45,7 +45,8 @@ extension Workspace {
         let chunk = Int32(max(8, (4096 / Int(packed.pointee.outputs)) & ~7))
         tiles(pixels, work: work) { first, last in
             guard let post else {
-                return sf_conv_i8(packed, x, high, strides.0, strides.1, strides.2, Int32(out1), first, last, offset, out)
+                return sf_conv_i8(
+                    packed, x, high, strides.0, strides.1, strides.2, Int32(out1), first, last, offset, out)
             }
             var start = first
             while start < last {
