@@ -64,12 +64,17 @@ final class OutputStageTests: XCTestCase {
             }
             for path in KernelPath.supported {
                 var got = [Int32](repeating: -1, count: acc.count)
+                let variables = bias + clip + scale + shift
                 KernelPath.with(path) {
-                    var stage = sf_output_v2(
-                        bias: bias, clip: clip, scale: scale, shift: shift, channels: Int32(channels),
-                        bias_first: biasFirst ? 1 : 0, relu: relu ? 1 : 0, buffer_lo: buffer.0, buffer_hi: buffer.1,
-                        post_lo: post.0, post_hi: post.1, out_lo: out.0, out_hi: out.1)
-                    sf_output_v2_rows(&stage, acc, &got, 0, rows)
+                    variables.withUnsafeBufferPointer { v in
+                        let base = v.baseAddress!
+                        var stage = sf_output_v2(
+                            bias: base, clip: base + channels, scale: base + 2 * channels, shift: base + 3 * channels,
+                            channels: Int32(channels), bias_first: biasFirst ? 1 : 0, relu: relu ? 1 : 0,
+                            buffer_lo: buffer.0, buffer_hi: buffer.1, post_lo: post.0, post_hi: post.1, out_lo: out.0,
+                            out_hi: out.1)
+                        sf_output_v2_rows(&stage, acc, &got, 0, rows)
+                    }
                 }
                 XCTAssertEqual(got, want, "trial \(trial), path \(path.rawValue)")
             }
