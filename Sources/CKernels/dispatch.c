@@ -25,10 +25,13 @@ static int detect_paths(void) {
     uint64_t xcr0 = read_xcr0();
     if ((xcr0 & 0x6) != 0x6) return paths;  // the OS saves XMM and YMM state
     if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return paths;
-    int avx2 = (b >> 5) & 1, avx512f = (b >> 16) & 1, avx512bw = (b >> 30) & 1, avx512vl = (b >> 31) & 1;
+    int avx2 = (b >> 5) & 1, avx512f = (b >> 16) & 1, avx512dq = (b >> 17) & 1;
+    int avx512bw = (b >> 30) & 1, avx512vl = (b >> 31) & 1;
     int vnni = (c >> 11) & 1;
     if (avx2 && fma) paths |= 1 << SF_PATH_AVX2;
-    if (avx2 && fma && avx512f && avx512bw && avx512vl && vnni && (xcr0 & 0xE0) == 0xE0) paths |= 1 << SF_PATH_VNNI;
+    // DQ (64-bit multiplies of the output stage) comes with every VNNI CPU; checked all the same.
+    int avx512 = avx512f && avx512dq && avx512bw && avx512vl;
+    if (avx2 && fma && avx512 && vnni && (xcr0 & 0xE0) == 0xE0) paths |= 1 << SF_PATH_VNNI;
     return paths;
 }
 #else

@@ -6,7 +6,7 @@
 #define SF_X86 1
 #include <immintrin.h>
 #define SF_TARGET_AVX2 __attribute__((target("avx2,fma")))
-#define SF_TARGET_VNNI __attribute__((target("avx2,fma,avx512f,avx512bw,avx512vl,avx512vnni")))
+#define SF_TARGET_VNNI __attribute__((target("avx2,fma,avx512f,avx512bw,avx512dq,avx512vl,avx512vnni")))
 #else
 #define SF_X86 0
 #endif

@@ -8,11 +8,7 @@ import Dispatch
 /// Smallest and largest value of a buffer (0, 0 when empty).
 @inline(__always) func valueRange(_ x: UnsafeBufferPointer<Int32>) -> (lo: Int64, hi: Int64) {
     var lo: Int32 = 0, hi: Int32 = 0
-    if let first = x.first { (lo, hi) = (first, first) }
-    for v in x {
-        lo = min(lo, v)
-        hi = max(hi, v)
-    }
+    sf_range_i32(x.baseAddress, x.count, &lo, &hi)
     return (Int64(lo), Int64(hi))
 }
 
@@ -34,18 +30,31 @@ extension Workspace {
         }
     }
 
-    /// sf_prepare_i8 then sf_conv_i8 over `pixels` outputs on the input bytes in `bytes`.
+    /// sf_prepare_i8 then sf_conv_i8 over `pixels` outputs on the input bytes in `bytes`, each tile
+    /// followed by the output stage `post` (if any) in chunks whose sums are still in cache.
     private func convBytes(
         _ packed: UnsafeMutablePointer<sf_packed_i8>, count: Int, maxInput: Int32, strides: (Int, Int, Int),
-        out1: Int, pixels: Int, offset: Int32
+        out1: Int, pixels: Int, offset: Int32, post: FusedOutput?
     ) {
         let x = bytes.baseAddress!
         let split = sf_prepare_i8(packed, x, byteScratch.baseAddress, count, maxInput) != 0
         let high = split ? UnsafePointer(byteScratch.baseAddress) : nil
         let work = pixels * Int(packed.pointee.segments * packed.pointee.length * packed.pointee.outputs)
         let out = acc.baseAddress
+        // About 32 KiB of 64-bit sums per chunk, a multiple of the 8-pixel tiles.
+        let chunk = Int32(max(8, (4096 / Int(packed.pointee.outputs)) & ~7))
         tiles(pixels, work: work) { first, last in
-            sf_conv_i8(packed, x, high, strides.0, strides.1, strides.2, Int32(out1), first, last, offset, out)
+            guard let post else {
+                return sf_conv_i8(
+                    packed, x, high, strides.0, strides.1, strides.2, Int32(out1), first, last, offset, out)
+            }
+            var start = first
+            while start < last {
+                let end = min(start + chunk, last)
+                sf_conv_i8(packed, x, high, strides.0, strides.1, strides.2, Int32(out1), start, end, offset, out)
+                sf_output_v2_rows(post.stage, out, post.out, Int(start), Int(end))
+                start = end
+            }
         }
     }
 
@@ -54,7 +63,8 @@ extension Workspace {
     /// input shifts, per channel or per flat input for dense) are applied by the packed weights,
     /// which keep the inputs of each shift apart; nil when `x` is already shifted.
     func accumulateBytes(
-        _ n: Neural, x: UnsafeBufferPointer<Int32>, range: (lo: Int64, hi: Int64), shifts: UnsafePointer<Int32>?
+        _ n: Neural, x: UnsafeBufferPointer<Int32>, range: (lo: Int64, hi: Int64), shifts: UnsafePointer<Int32>?,
+        post: FusedOutput?
     ) -> Bool {
         guard let weights = n.weights.packed, weights.foldsShifts == (shifts != nil) else { return false }
         let packed = weights.pointer
@@ -64,49 +74,40 @@ extension Workspace {
             let offset = byteOffset(lo: lo, hi: hi)
         else { return false }
         let b = bytes.baseAddress!
-        @inline(__always) func byte(_ v: Int32) -> UInt8 { UInt8(truncatingIfNeeded: v &+ offset) }
         let c = n.inShape[2]
         if n.kind == .dense {
-            for k in 0..<x.count { b[k] = byte(x[k]) }
+            sf_bytes_padded(x.baseAddress, 1, 1, Int32(x.count), 1, 1, 0, 0, nil, offset, b)
             convBytes(
                 packed, count: x.count, maxInput: Int32(hi) + offset, strides: (0, 0, x.count), out1: 1, pixels: 1,
-                offset: offset)
+                offset: offset, post: post)
             return true
         }
         let (d0, d1) = (n.inShape[0], n.inShape[1])
         let p0 = n.a0.paddedSize, p1 = n.a1.paddedSize
-        for r in 0..<p0 {
-            for q in 0..<p1 {
-                let o = (r * p1 + q) * c
-                let ir = r - n.a0.padBefore, iq = q - n.a1.padBefore
-                if ir >= 0 && ir < d0 && iq >= 0 && iq < d1 {
-                    let s = (ir * d1 + iq) * c
-                    for ch in 0..<c { b[o + ch] = byte(x[s + ch]) }
-                } else {
-                    for ch in 0..<c { b[o + ch] = byte(n.padValues.isEmpty ? 0 : n.padValues[ch]) }
-                }
-            }
+        n.padValues.withUnsafeBufferPointer { pads in
+            sf_bytes_padded(
+                x.baseAddress, Int32(d0), Int32(d1), Int32(c), Int32(p0), Int32(p1), Int32(n.a0.padBefore),
+                Int32(n.a1.padBefore), pads.isEmpty ? nil : pads.baseAddress, offset, b)
         }
         convBytes(
             packed, count: p0 * p1 * c, maxInput: Int32(hi) + offset,
             strides: (n.a0.stride * p1 * c, n.a1.stride * c, p1 * c), out1: n.a1.output,
-            pixels: n.a0.output * n.a1.output, offset: offset)
+            pixels: n.a0.output * n.a1.output, offset: offset, post: post)
         return true
     }
 
     /// The separable pointwise stage over `grid` rows of depthwise sums on the byte kernels;
     /// false when the sums need wider integers.
-    func pointwiseBytes(_ n: Neural, x: UnsafeBufferPointer<Int32>, grid: Int) -> Bool {
+    func pointwiseBytes(_ n: Neural, x: UnsafeBufferPointer<Int32>, grid: Int, post: FusedOutput?) -> Bool {
         guard let packed = n.pointwise.packed?.pointer else { return false }
         let (lo, hi) = valueRange(x)
         guard n.pointwise.precision(maxInput: max(-lo, hi)) != .sums64, let offset = byteOffset(lo: lo, hi: hi)
         else { return false }
-        let b = bytes.baseAddress!
-        for k in 0..<x.count { b[k] = UInt8(truncatingIfNeeded: x[k] &+ offset) }
+        sf_bytes_padded(x.baseAddress, 1, 1, Int32(x.count), 1, 1, 0, 0, nil, offset, bytes.baseAddress)
         let c = n.inShape[2]
         convBytes(
             packed, count: x.count, maxInput: Int32(hi) + offset, strides: (c, 0, c), out1: 1, pixels: grid,
-            offset: offset)
+            offset: offset, post: post)
         return true
     }
 

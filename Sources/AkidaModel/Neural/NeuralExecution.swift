@@ -2,6 +2,8 @@
 // precision, then bias, activation, pooling and output scaling (Akida 2.0, reference 7.5) or
 // threshold activation (Akida 1.0, reference 8.2-8.3), in the worker's reused buffers.
 
+import CKernels
+
 extension Workspace {
     /// Runs `loop` with the kernel and accumulator of the narrowest exact precision.
     private func accumulate<L: Accumulation>(
@@ -40,16 +42,31 @@ extension Workspace {
                 inputMax = max(-range.lo, range.hi)
             }
         }
+        let grid = n.a0.output * n.a1.output
+        try withOutputStage(n, out: out) { post in
+            let finished = try accumulate(
+                n, x: x, range: range, inputMax: inputMax, shiftProducts: shiftProducts, post: post, name: name)
+            if finished { return }
+            finish(n, grid: grid, out: out, post: post)
+        }
+    }
+
+    /// The accumulation of `runNeural` into `acc`; true when the byte kernels also ran the output stage
+    /// `post` on their tiles.
+    private func accumulate(
+        _ n: Neural, x: UnsafeBufferPointer<Int32>, range: (lo: Int64, hi: Int64), inputMax: Int64,
+        shiftProducts: Bool, post: FusedOutput?, name: String
+    ) throws -> Bool {
         let (d0, d1, c) = (n.inShape[0], n.inShape[1], n.inShape[2])
         let grid = n.a0.output * n.a1.output
         let f = n.outChannels
-        try n.inputShift.withUnsafeBufferPointer { shiftTable in
+        return try n.inputShift.withUnsafeBufferPointer { shiftTable in
             let productShifts = shiftProducts ? shiftTable.baseAddress : nil
             let onBytes =
                 (n.kind == .conv || n.kind == .dense)
-                && accumulateBytes(n, x: x, range: range, shifts: productShifts)
+                && accumulateBytes(n, x: x, range: range, shifts: productShifts, post: post)
             switch n.kind {
-            case _ where onBytes: break
+            case _ where onBytes: return post != nil
             case .dense:
                 accumulate(
                     n.weights, maxInput: inputMax, shifted: productShifts != nil,
@@ -58,19 +75,11 @@ extension Workspace {
                 var src = x, p1 = d1
                 let p0size = n.a0.paddedSize, p1size = n.a1.paddedSize
                 if n.a0.padBefore > 0 || n.a1.padBefore > 0 || p0size > d0 || p1size > d1 {
-                    for r in 0..<p0size {
-                        for q in 0..<p1size {
-                            let o = (r * p1size + q) * c
-                            let ir = r - n.a0.padBefore, iq = q - n.a1.padBefore
-                            if ir >= 0 && ir < d0 && iq >= 0 && iq < d1 {
-                                let s = (ir * d1 + iq) * c
-                                for ch in 0..<c { padded[o + ch] = x[s + ch] }
-                            } else if n.padValues.isEmpty {
-                                for ch in 0..<c { padded[o + ch] = 0 }
-                            } else {
-                                for ch in 0..<c { padded[o + ch] = n.padValues[ch] }
-                            }
-                        }
+                    n.padValues.withUnsafeBufferPointer { pads in
+                        sf_padded_i32(
+                            x.baseAddress, Int32(d0), Int32(d1), Int32(c), Int32(p0size), Int32(p1size),
+                            Int32(n.a0.padBefore), Int32(n.a1.padBefore), pads.isEmpty ? nil : pads.baseAddress,
+                            padded.baseAddress)
                     }
                     src = UnsafeBufferPointer(rebasing: padded[0..<p0size * p1size * c])
                     p1 = p1size
@@ -96,24 +105,23 @@ extension Workspace {
                         stage[k] = v
                     }
                     let d = UnsafeBufferPointer(rebasing: stage[0..<grid * c])
-                    if pointwiseBytes(n, x: d, grid: grid) { break }
+                    if pointwiseBytes(n, x: d, grid: grid, post: post) { return post != nil }
                     accumulate(
                         n.pointwise, maxInput: maxAbs(d), DenseLoop(x: d, rows: grid, n: c, u: f, acc: acc, shifts: nil)
                     )
                 }
             }
+            return false
         }
-        finish(n, grid: grid, out: out)
     }
 
-    /// Bias, activation, pooling and output scaling (v2) or threshold activation (v1).
-    private func finish(_ n: Neural, grid: Int, out: UnsafeMutableBufferPointer<Int32>) {
+    /// Bias, activation, pooling and output scaling (v2) or threshold activation (v1); `post`, when
+    /// the layer has one, is the same v2 arithmetic in CKernels.
+    private func finish(_ n: Neural, grid: Int, out: UnsafeMutableBufferPointer<Int32>, post: FusedOutput?) {
+        if let post { return finishRows(post, positions: grid) }
         let f = n.outChannels
         switch n.post {
         case .v2(let v2):
-            if case .none = n.pooling, v2.shifts.allSatisfy({ $0 <= 0 }) {
-                return finishUnpooled(v2, count: grid * f, channels: f, out: out)
-            }
             let (bias, early, bb, pob, ob) = (
                 v2.bias, v2.biasBeforeSaturation, v2.bufferBits, v2.postOpBits, v2.outputBits
             )
@@ -172,62 +180,6 @@ extension Workspace {
         }
     }
 
-    /// The Akida 2.0 output stage of an unpooled layer whose output shifts all round to the right, in
-    /// one pass: each value goes through the buffer saturation, bias, ReLU clip, scale, post-op
-    /// saturation, rounding shift and output saturation, in the order of `finish`.
-    private func finishUnpooled(
-        _ v2: ScalingV2, count: Int, channels f: Int, out: UnsafeMutableBufferPointer<Int32>
-    ) {
-        let ob = v2.outputBits
-        let limits = OutputLimits(
-            buffer: bounds(v2.bufferBits), postOp: bounds(v2.postOpBits),
-            output: ob <= 4 ? (Int64(0), (Int64(1) << ob) - 1) : bounds(ob))
-        v2.bias.withUnsafeBufferPointer { bp in
-            v2.clip.withUnsafeBufferPointer { cp in
-                v2.scales.withUnsafeBufferPointer { sp in
-                    v2.shifts.withUnsafeBufferPointer { hp in
-                        let channels = OutputChannels(bias: bp, clip: cp, scales: sp, shifts: hp, count: f)
-                        tiles(count / f, work: count * 4) { first, last in
-                            let range = Int(first) * f..<Int(last) * f
-                            // Constant flags per call, so each loop is compiled without their branches.
-                            switch (v2.biasBeforeSaturation, v2.relu) {
-                            case (false, true): outputStage(channels, limits, range, out, early: false, relu: true)
-                            case (false, false): outputStage(channels, limits, range, out, early: false, relu: false)
-                            case (true, true): outputStage(channels, limits, range, out, early: true, relu: true)
-                            case (true, false): outputStage(channels, limits, range, out, early: true, relu: false)
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    @inline(__always) private func outputStage(
-        _ ch: OutputChannels, _ l: OutputLimits, _ range: Range<Int>, _ out: UnsafeMutableBufferPointer<Int32>,
-        early: Bool, relu: Bool
-    ) {
-        let a = acc.baseAddress!, o = out.baseAddress!
-        let (bias, clip) = (ch.bias.baseAddress!, ch.clip.baseAddress!)
-        let (scales, shifts) = (ch.scales.baseAddress!, ch.shifts.baseAddress!)
-        var k = range.lowerBound
-        while k < range.upperBound {
-            for q in 0..<ch.count {
-                var v = a[k &+ q]
-                v =
-                    early
-                    ? clampBF(v &+ bias[q], l.buffer.0, l.buffer.1) : clampBF(v, l.buffer.0, l.buffer.1) &+ bias[q]
-                if relu { v = minBF(maxBF(v, 0), clip[q]) }
-                // shiftRound for k ≤ 0: add half of 2^s (0 when s = 0), shift right.
-                let s = 0 &- shifts[q]
-                let prod = clampBF(v &* scales[q], l.postOp.0, l.postOp.1)
-                o[k &+ q] = Int32(
-                    truncatingIfNeeded: clampBF((prod &+ ((1 &<< s) &>> 1)) &>> s, l.output.0, l.output.1))
-            }
-            k &+= ch.count
-        }
-    }
-
     /// Applies the layer's pooling to `acc` (conv grid) into `pool`; returns the element count.
     private func pooled(_ n: Neural, grid: Int, sumBits: Int, runningSaturation: Bool) -> Int {
         let f = n.outChannels
@@ -265,16 +217,4 @@ extension Workspace {
             return q0.output * q1.output * f
         }
     }
-}
-
-/// Per-channel variables of the output stage.
-private struct OutputChannels {
-    let bias: UnsafeBufferPointer<Int64>, clip: UnsafeBufferPointer<Int64>
-    let scales: UnsafeBufferPointer<Int64>, shifts: UnsafeBufferPointer<Int>
-    let count: Int
-}
-
-/// Saturation bounds of the output stage.
-private struct OutputLimits {
-    let buffer: (Int64, Int64), postOp: (Int64, Int64), output: (Int64, Int64)
 }

@@ -59,6 +59,20 @@ void sf_conv_i8(
     const sf_packed_i8 *p, const uint8_t *x, const uint8_t *high, ptrdiff_t stride0, ptrdiff_t stride1,
     ptrdiff_t seg_stride, int out1, int first, int last, int offset, int64_t *out);
 
+/// The smallest and largest of the `n` values `x` (0, 0 when n is 0).
+void sf_range_i32(const int32_t *x, size_t n, int32_t *lo, int32_t *hi);
+
+/// out[(r · p1 + q) · c + ch] = (uint8)(x[((r − pad0) · d1 + q − pad1) · c + ch] + offset) inside the
+/// d0 × d1 × c input, else (uint8)(pad_values[ch] + offset) (0 + offset when pad_values is NULL),
+/// over the p0 × p1 padded grid.
+void sf_bytes_padded(
+    const int32_t *x, int d0, int d1, int c, int p0, int p1, int pad0, int pad1, const int32_t *pad_values,
+    int32_t offset, uint8_t *out);
+/// sf_bytes_padded's grid as int32 values, without offset.
+void sf_padded_i32(
+    const int32_t *x, int d0, int d1, int c, int p0, int p1, int pad0, int pad1, const int32_t *pad_values,
+    int32_t *out);
+
 // MARK: int32 depthwise
 
 /// out[(o0 · out1 + o1) · c + ch] =
@@ -68,6 +82,22 @@ void sf_conv_i8(
 void sf_depthwise_i32(
     const int32_t *x, const int32_t *w, int64_t *out, int first, int last, int out1, int k0, int k1, int s0,
     int s1, int p1, int c);
+
+// MARK: Akida 2.0 output stage
+
+/// Per-channel variables and bounds of the Akida 2.0 output stage of an unpooled layer whose output
+/// shifts are all ≤ 0 (right shifts rounding half up).
+typedef struct {
+    const int64_t *bias, *clip, *scale, *shift;  // `channels` each
+    int channels;
+    int bias_first;  // bias added before the buffer saturation (InputConv2D)
+    int relu;        // ReLU clipped at `clip`
+    int64_t buffer_lo, buffer_hi, post_lo, post_hi, out_lo, out_hi;
+} sf_output_v2;
+
+/// out[r · channels + q] = the output stage of acc[r · channels + q] for the rows (positions) r in
+/// first..<last. Disjoint row ranges may run concurrently.
+void sf_output_v2_rows(const sf_output_v2 *p, const int64_t *acc, int32_t *out, size_t first, size_t last);
 
 // MARK: float (TensorFlow's summation order)
 

@@ -1,0 +1,51 @@
+// The Akida 2.0 output stage of unpooled layers whose output shifts all round to the right (the
+// common case), run by the CKernels `sf_output_v2_rows` (vectorised per kernel path, the same
+// 64-bit arithmetic as `finish`): either fused into the byte kernels' tiles, while the sums are in
+// cache, or as a pass over the accumulators.
+import CKernels
+
+/// The output stage's variables and where it writes.
+struct FusedOutput {
+    let stage: UnsafePointer<sf_output_v2>
+    let out: UnsafeMutablePointer<Int32>
+}
+
+extension Workspace {
+    /// Runs `body` with the layer's output stage for the CKernels, or nil when the layer pools,
+    /// shifts left or is Akida 1.0 (the Swift `finish` handles those).
+    func withOutputStage<R>(
+        _ n: Neural, out: UnsafeMutableBufferPointer<Int32>, _ body: (FusedOutput?) throws -> R
+    ) rethrows -> R {
+        guard case .v2(let v2) = n.post, case .none = n.pooling, v2.shifts.allSatisfy({ $0 <= 0 }),
+            let o = out.baseAddress
+        else { return try body(nil) }
+        let ob = v2.outputBits
+        let (bufferLo, bufferHi) = bounds(v2.bufferBits), (postLo, postHi) = bounds(v2.postOpBits)
+        let (outLo, outHi) = ob <= 4 ? (Int64(0), (Int64(1) << ob) - 1) : bounds(ob)
+        return try v2.bias.withUnsafeBufferPointer { bias in
+            try v2.clip.withUnsafeBufferPointer { clip in
+                try v2.scales.withUnsafeBufferPointer { scales in
+                    try v2.shifts.withUnsafeBufferPointer { shifts in
+                        try shifts.withMemoryRebound(to: Int64.self) { shift in
+                            var stage = sf_output_v2(
+                                bias: bias.baseAddress, clip: clip.baseAddress, scale: scales.baseAddress,
+                                shift: shift.baseAddress, channels: Int32(n.outChannels),
+                                bias_first: v2.biasBeforeSaturation ? 1 : 0, relu: v2.relu ? 1 : 0,
+                                buffer_lo: bufferLo, buffer_hi: bufferHi, post_lo: postLo, post_hi: postHi,
+                                out_lo: outLo, out_hi: outHi)
+                            return try withUnsafePointer(to: &stage) { try body(FusedOutput(stage: $0, out: o)) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The output stage over the `positions` rows of `acc`, split across the tile threads.
+    func finishRows(_ post: FusedOutput, positions: Int) {
+        let a = acc.baseAddress
+        tiles(positions, work: positions * Int(post.stage.pointee.channels) * 4) { first, last in
+            sf_output_v2_rows(post.stage, a, post.out, Int(first), Int(last))
+        }
+    }
+}

@@ -1,0 +1,70 @@
+// The Akida 2.0 output stage after accumulation, for unpooled layers whose output shifts all round to
+// the right: buffer saturation, bias, ReLU clip, scale, post-op saturation, rounding shift and output
+// saturation (reference 7.5). One loop body compiled for each path's vector width; every operation
+// is the 64-bit wrapping arithmetic of the simulator's Swift definition, so every path is bit-exact.
+#include "CKernels.h"
+#include "internal.h"
+
+SF_INLINE int64_t add64(int64_t a, int64_t b) { return (int64_t)((uint64_t)a + (uint64_t)b); }
+SF_INLINE int64_t sub64(int64_t a, int64_t b) { return (int64_t)((uint64_t)a - (uint64_t)b); }
+SF_INLINE int64_t mul64(int64_t a, int64_t b) { return (int64_t)((uint64_t)a * (uint64_t)b); }
+// Branch-free max / min (ReLU outcomes are data-dependent): exact for values well inside ±2^62.
+SF_INLINE int64_t max_bf(int64_t v, int64_t lo) {
+    int64_t d = sub64(v, lo);
+    return add64(lo, d & ~(d >> 63));
+}
+SF_INLINE int64_t min_bf(int64_t v, int64_t hi) {
+    int64_t d = sub64(v, hi);
+    return add64(hi, d & (d >> 63));
+}
+SF_INLINE int64_t clamp_bf(int64_t v, int64_t lo, int64_t hi) { return min_bf(max_bf(v, lo), hi); }
+
+SF_INLINE void output_body(
+    const sf_output_v2 *p, const int64_t *acc, int32_t *out, size_t first, size_t last, int bias_first, int relu) {
+    const int64_t *bias = p->bias, *clip = p->clip, *scale = p->scale, *shift = p->shift;
+    const int64_t blo = p->buffer_lo, bhi = p->buffer_hi, plo = p->post_lo, phi = p->post_hi;
+    const int64_t olo = p->out_lo, ohi = p->out_hi;
+    const size_t f = (size_t)p->channels;
+    for (size_t row = first; row < last; row++) {
+        const int64_t *a = acc + row * f;
+        int32_t *o = out + row * f;
+        for (size_t q = 0; q < f; q++) {
+            int64_t v = a[q];
+            v = bias_first ? clamp_bf(add64(v, bias[q]), blo, bhi) : add64(clamp_bf(v, blo, bhi), bias[q]);
+            if (relu) v = min_bf(max_bf(v, 0), clip[q]);
+            int64_t s = sub64(0, shift[q]) & 63;
+            int64_t half = (int64_t)((uint64_t)1 << s) >> 1;
+            int64_t prod = clamp_bf(mul64(v, scale[q]), plo, phi);
+            o[q] = (int32_t)clamp_bf(add64(prod, half) >> s, olo, ohi);
+        }
+    }
+}
+
+// The flags are constants in each instance, so no loop carries their branches.
+#define OUTPUT_INSTANCES(NAME, TARGET)                                                                      \
+    TARGET static void NAME(const sf_output_v2 *p, const int64_t *acc, int32_t *out, size_t first, size_t last) { \
+        if (p->bias_first) {                                                                                \
+            if (p->relu) output_body(p, acc, out, first, last, 1, 1);                                       \
+            else output_body(p, acc, out, first, last, 1, 0);                                               \
+        } else {                                                                                            \
+            if (p->relu) output_body(p, acc, out, first, last, 0, 1);                                       \
+            else output_body(p, acc, out, first, last, 0, 0);                                               \
+        }                                                                                                   \
+    }
+
+OUTPUT_INSTANCES(output_portable, )
+#if SF_X86
+OUTPUT_INSTANCES(output_avx512, SF_TARGET_VNNI)
+OUTPUT_INSTANCES(output_avx2, SF_TARGET_AVX2)
+#endif
+
+void sf_output_v2_rows(const sf_output_v2 *p, const int64_t *acc, int32_t *out, size_t first, size_t last) {
+#if SF_X86
+    switch (sf_active_path()) {
+    case SF_PATH_VNNI: output_avx512(p, acc, out, first, last); return;
+    case SF_PATH_AVX2: output_avx2(p, acc, out, first, last); return;
+    default: break;
+    }
+#endif
+    output_portable(p, acc, out, first, last);
+}

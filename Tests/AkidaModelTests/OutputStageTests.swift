@@ -1,0 +1,87 @@
+// The CKernels Akida 2.0 output stage (`sf_output_v2_rows`) against the arithmetic restated here,
+// on every kernel path, over random sums, per-channel variables and saturation widths, including
+// channel counts that leave vector remainders and right shifts of 0 and beyond 63 (masked).
+import CKernels
+import Tensors
+import XCTest
+
+final class OutputStageTests: XCTestCase {
+    private struct Generator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return state ^ (state >> 29)
+        }
+        mutating func int(_ r: ClosedRange<Int64>) -> Int64 {
+            r.lowerBound &+ Int64(bitPattern: next() % UInt64(r.upperBound - r.lowerBound + 1))
+        }
+    }
+
+    private static func signed(_ bits: Int) -> (Int64, Int64) {
+        bits >= 64 ? (.min, .max) : (-(Int64(1) << (bits - 1)), (Int64(1) << (bits - 1)) - 1)
+    }
+
+    /// The simulator's definition: buffer saturation (bias before or after it), ReLU clip, scale,
+    /// post-op saturation, right shift rounding half up, output saturation; branch-free clamps.
+    private static func expected(
+        _ v0: Int64, bias: Int64, clip: Int64, scale: Int64, shift: Int64, biasFirst: Bool, relu: Bool,
+        buffer: (Int64, Int64), post: (Int64, Int64), out: (Int64, Int64)
+    ) -> Int32 {
+        func maxBF(_ v: Int64, _ lo: Int64) -> Int64 { let d = v &- lo; return lo &+ (d & ~(d >> 63)) }
+        func minBF(_ v: Int64, _ hi: Int64) -> Int64 { let d = v &- hi; return hi &+ (d & (d >> 63)) }
+        func clamp(_ v: Int64, _ b: (Int64, Int64)) -> Int64 { minBF(maxBF(v, b.0), b.1) }
+        var v = biasFirst ? clamp(v0 &+ bias, buffer) : clamp(v0, buffer) &+ bias
+        if relu { v = minBF(maxBF(v, 0), clip) }
+        let s = 0 &- shift
+        let prod = clamp(v &* scale, post)
+        return Int32(truncatingIfNeeded: clamp((prod &+ ((1 &<< s) &>> 1)) &>> s, out))
+    }
+
+    func testEveryPathMatchesTheDefinition() {
+        var g = Generator(state: 12)
+        var inRange = 0, total = 0
+        for trial in 0..<48 {
+            let channels = [1, 3, 8, 13, 16, 33, 64][trial % 7], rows = 1 + trial % 5
+            let biasFirst = trial % 2 == 0, relu = trial % 3 != 0
+            let buffer = Self.signed([20, 28, 32, 16][trial % 4]), post = Self.signed([32, 48, 64][trial % 3])
+            let outBits = [4, 8, 16, 32][(trial / 4) % 4]
+            let out = outBits <= 4 ? (Int64(0), (Int64(1) << outBits) - 1) : Self.signed(outBits)
+            let bias = (0..<channels).map { _ in g.int(-(1 << 20)...(1 << 20)) }
+            let clip = (0..<channels).map { _ in g.int(0...(1 << 22)) }
+            let scale = (0..<channels).map { _ in g.int(-128...127) }
+            let shift = (0..<channels).map { q in q % 11 == 5 ? -64 - Int64(q % 3) : g.int(-24...0) }
+            let extremes: [Int64] = [1 << 40, -(1 << 40), 0]
+            var acc = [Int64]()
+            for k in 0..<rows * channels {
+                acc.append(k % 7 == 3 ? extremes[k % 3] : g.int(-(1 << 22)...(1 << 22)))
+            }
+            var want = [Int32](repeating: 0, count: acc.count)
+            for k in acc.indices {
+                let q = k % channels
+                want[k] = Self.expected(
+                    acc[k], bias: bias[q], clip: clip[q], scale: scale[q], shift: shift[q], biasFirst: biasFirst,
+                    relu: relu, buffer: buffer, post: post, out: out)
+            }
+            for path in KernelPath.supported {
+                var got = [Int32](repeating: -1, count: acc.count)
+                let variables = bias + clip + scale + shift
+                KernelPath.with(path) {
+                    variables.withUnsafeBufferPointer { v in
+                        let base = v.baseAddress!
+                        var stage = sf_output_v2(
+                            bias: base, clip: base + channels, scale: base + 2 * channels, shift: base + 3 * channels,
+                            channels: Int32(channels), bias_first: biasFirst ? 1 : 0, relu: relu ? 1 : 0,
+                            buffer_lo: buffer.0, buffer_hi: buffer.1, post_lo: post.0, post_hi: post.1, out_lo: out.0,
+                            out_hi: out.1)
+                        sf_output_v2_rows(&stage, acc, &got, 0, rows)
+                    }
+                }
+                XCTAssertEqual(got, want, "trial \(trial), path \(path.rawValue)")
+            }
+            total += want.count
+            inRange += want.filter { Int64($0) > out.0 && Int64($0) < out.1 && $0 != 0 }.count
+        }
+        // Not only saturated or zero outputs: a fair share falls strictly inside the output range.
+        XCTAssertGreaterThan(inRange, total / 10)
+    }
+}
