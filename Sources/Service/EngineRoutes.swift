@@ -126,14 +126,14 @@ extension Service {
         case nil:
             let format = ModelFormat(rawValue: model.format)
             return try download(
-                model.sha256, name: model.name, contentType: format?.contentType ?? "application/octet-stream")
+                model.sha256, name: model.name, contentType: format?.contentType ?? "application/octet-stream",
+                request: request)
         case "json":
             try Service.require(model, .akida, "only Akida models download as Akida JSON")
             var response = Response.text(
                 try ModelOperations.akidaJSON(at: try environment.file(model.sha256)), contentType: "application/json")
             let base = (model.name as NSString).deletingPathExtension
-            response.setHeader(
-                "Content-Disposition", "attachment; filename=\"\(base.replacingOccurrences(of: "\"", with: "")).json\"")
+            response.setHeader("Content-Disposition", ContentDisposition.attachment(base + ".json"))
             return response
         case let other?:
             throw ServiceProblems.badQuery("format must be json (or absent for the stored file), got '\(other)'")

@@ -45,7 +45,7 @@ final class DatabaseOutageTests: XCTestCase {
             "POST", "/v1/datasets?name=d.npy", headers: ["Content-Type": "application/octet-stream"], body: npy)
         XCTAssertEqual(upload.status, 201, upload.text)
         let dataset = try XCTUnwrap(upload.object["id"] as? String)
-        let request: [String: Any] = ["type": "checksum", "params": ["dataset": dataset]]
+        let request: [String: Any] = ["type": "checksum", "params": ["dataset_id": dataset]]
         let accepted = try harness.json("POST", "/v1/jobs", request)
         XCTAssertEqual(accepted.status, 202, accepted.text)
         let id = try XCTUnwrap(accepted.object["id"] as? String)
