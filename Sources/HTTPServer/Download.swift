@@ -26,7 +26,8 @@ public enum ContentDisposition {
 
     /// The last path component of `name` with control characters removed; never empty, ".", "..".
     static func baseName(_ name: String) -> String {
-        let cleaned = String(String.UnicodeScalarView(name.unicodeScalars.filter { $0.properties.generalCategory != .control }))
+        let cleaned = String(
+            String.UnicodeScalarView(name.unicodeScalars.filter { $0.properties.generalCategory != .control }))
         let last = cleaned.split(whereSeparator: { $0 == "/" || $0 == "\\" }).last.map(String.init) ?? ""
         let trimmed = last.trimmingCharacters(in: .whitespaces)
         return trimmed.isEmpty || trimmed == "." || trimmed == ".." ? "download" : trimmed
@@ -37,7 +38,8 @@ public enum ContentDisposition {
         let attrChars = Set("!#$&+-.^_`|~".utf8)
         var out = ""
         for byte in text.utf8 {
-            let isAlphanumeric = (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte)
+            let isAlphanumeric =
+                (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte)
             if isAlphanumeric || attrChars.contains(byte) {
                 out.unicodeScalars.append(Unicode.Scalar(byte))
             } else {

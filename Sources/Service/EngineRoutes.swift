@@ -35,18 +35,21 @@ final class LoadedModelCache {
 }
 
 extension Service {
+    /// Order of checks on every model route: the id (404), the query parameters (400), the model's
+    /// kind (409), then the body (413, 422).
     func registerEngineRoutes() {
         let cache = LoadedModelCache()
         router.add(
             .GET, "/v1/models/{id}/summary",
             engineMapped { [unowned self] request in
                 let model = try model(request)
-                let document = try ModelDocument.read(contentsOf: try environment.file(model.sha256))
-                switch request.query["format"] ?? "text" {
-                case "json": return .text(document.summaryJSON, contentType: "application/json")
-                case "text": return .text(document.summaryText)
-                case let other: throw ServiceProblems.badQuery("format must be text or json, got '\(other)'")
+                let format = request.query["format"] ?? "text"
+                guard ["json", "text"].contains(format) else {
+                    throw ServiceProblems.badQuery("format must be text or json, got '\(format)'")
                 }
+                let document = try ModelDocument.read(contentsOf: try environment.file(model.sha256))
+                return format == "json"
+                    ? .text(document.summaryJSON, contentType: "application/json") : .text(document.summaryText)
             })
         router.add(
             .GET, "/v1/models/{id}/config",
@@ -61,8 +64,8 @@ extension Service {
             .POST, "/v1/models/{id}/check",
             engineMapped { [unowned self] request in
                 let model = try model(request)
-                try Service.require(model, .quantized, "only quantized models can be checked for conversion")
                 let target = try akidaTarget(request.query["akida_version"])
+                try Service.require(model, .quantized, "only quantized models can be checked for conversion")
                 let report = try ModelOperations.check(quantizedAt: try environment.file(model.sha256), target: target)
                 return .text(report.json, contentType: "application/json")
             })
@@ -70,6 +73,12 @@ extension Service {
             .POST, "/v1/models/{id}/predict", maxBody: configuration.maxPredictBytes,
             engineMapped { [unowned self] request in
                 let model = try model(request)
+                let reset: Bool
+                switch request.query["reset_state"] ?? "false" {
+                case "true", "1": reset = true
+                case "false", "0": reset = false
+                case let other: throw ServiceProblems.badQuery("reset_state must be true or false, got '\(other)'")
+                }
                 let inputs = try TensorFiles.decode(request.body)
                 try checkPredictBudget(model, inputs.map(\.array))
                 let loaded = try cache.model(model.sha256) {
@@ -77,11 +86,7 @@ extension Service {
                 }
                 let arrays = try DescribedInputs.conform(try loaded.inputs(from: inputs, source: "body"), model)
                 // A stateful model continues its time sequence from the previous predict on it.
-                switch request.query["reset_state"] ?? "false" {
-                case "true", "1": loaded.resetState()
-                case "false", "0": break
-                case let other: throw ServiceProblems.badQuery("reset_state must be true or false, got '\(other)'")
-                }
+                if reset { loaded.resetState() }
                 let wantsJSON = (request.header("accept") ?? "").lowercased().contains("application/json")
                 let result = try loaded.predict(arrays, layerSparsity: wantsJSON && loaded.kind == .akida)
                 return wantsJSON

@@ -145,9 +145,12 @@ final class DownloadTests: XCTestCase {
         XCTAssertTrue(link.hasPrefix("</v1/job-types>; rel=\"deprecation\""), link)
         XCTAssertTrue(link.contains("dataset is now dataset_id"), link)
         XCTAssertTrue(link.contains("maxMiBPerSecond is now max_mib_per_second"), link)
-        let done = try harness.waitForJob(try XCTUnwrap(old.object["id"] as? String)) { $0["state"] as? String == "succeeded" }
+        let done = try harness.waitForJob(try XCTUnwrap(old.object["id"] as? String)) {
+            $0["state"] as? String == "succeeded"
+        }
         XCTAssertEqual((done["result"] as? [String: Any])?["intact"] as? Bool, true)
-        let both = try harness.json("POST", "/v1/jobs", ["type": "checksum", "params": ["dataset": id, "dataset_id": id]])
+        let both = try harness.json(
+            "POST", "/v1/jobs", ["type": "checksum", "params": ["dataset": id, "dataset_id": id]])
         XCTAssertEqual(both.status, 422)
         let renamed = try harness.send("GET", "/v1/job-types").object["renamedParams"] as? [String: [String: String]]
         XCTAssertEqual(renamed?["checksum"]?["model"], "model_id")

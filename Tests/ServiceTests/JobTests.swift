@@ -43,7 +43,8 @@ final class JobTests: XCTestCase {
 
     func testChecksumJobVerifiesAndDetectsCorruption() throws {
         let dataset = try uploadDataset(mebibytes: 3)
-        let submitted = try harness.json("POST", "/v1/jobs", ["type": "checksum", "params": ["dataset_id": dataset.id]])
+        let submitted = try harness.json(
+            "POST", "/v1/jobs", ["type": "checksum", "params": ["dataset_id": dataset.id]])
         XCTAssertEqual(submitted.status, 202, submitted.text)
         let id = try XCTUnwrap(submitted.object["id"] as? String)
         XCTAssertEqual(submitted.headers["location"], "/v1/jobs/\(id)")

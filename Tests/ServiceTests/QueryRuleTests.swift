@@ -1,0 +1,33 @@
+// ServiceTests: one rule for query parameters on the model routes — a malformed or empty value is
+// 400 before the model's kind (409) or the body (422) is looked at.
+import Foundation
+import HTTPServer
+import Service
+import TestSupport
+import XCTest
+
+final class QueryRuleTests: XCTestCase {
+    func testQueryParametersAreCheckedBeforeKindAndBody() throws {
+        let harness = try Harness()
+        defer { harness.close() }
+        let bytes = [UInt8](try Data(contentsOf: Fixtures.file("digits_trained", "model.h5")))
+        let float = try harness.send(
+            "POST", "/v1/models?name=float.h5", headers: ["Content-Type": "application/octet-stream"], body: bytes)
+        let id = try XCTUnwrap(float.object["id"] as? String)
+
+        // A float model cannot be checked (409), but a bad akida_version is reported first.
+        XCTAssertEqual(try harness.send("POST", "/v1/models/\(id)/check").status, 409)
+        for value in ["", "v9"] {
+            let check = try harness.send("POST", "/v1/models/\(id)/check?akida_version=\(value)")
+            XCTAssertEqual(check.status, 400, value)
+            XCTAssertEqual(check.object["type"] as? String, "urn:spikeforge:problem:invalid-query")
+        }
+        // A body that is no tensor is 422, but a bad reset_state is reported first.
+        let junk = Array("not a tensor".utf8)
+        XCTAssertEqual(try harness.send("POST", "/v1/models/\(id)/predict", body: junk).status, 422)
+        XCTAssertEqual(try harness.send("POST", "/v1/models/\(id)/predict?reset_state=maybe", body: junk).status, 400)
+        XCTAssertEqual(try harness.send("GET", "/v1/models/\(id)/summary?format=").status, 400)
+        XCTAssertEqual(try harness.send("GET", "/v1/models/\(id)/report?dataset_id=").status, 400)
+        XCTAssertEqual(try harness.send("GET", "/v1/models/\(id)/report?max_samples=many").status, 400)
+    }
+}
