@@ -57,6 +57,12 @@ final class DatabaseOutageTests: XCTestCase {
         XCTAssertEqual(refused.headers["content-type"], "application/problem+json")
         XCTAssertEqual(refused.object["type"] as? String, "urn:spikeforge:problem:store-unavailable")
         XCTAssertEqual(try harness.send("GET", "/v1/jobs/\(id)").status, 503)
+        // Every route that reads the store answers the same documented problem (openapi: Unavailable).
+        for path in ["/v1/models", "/v1/datasets/\(dataset)", "/v1/datasets/\(dataset)/download", "/v1/jobs"] {
+            let answer = try harness.send("GET", path)
+            XCTAssertEqual(answer.status, 503, path)
+            XCTAssertEqual(answer.object["type"] as? String, "urn:spikeforge:problem:store-unavailable", path)
+        }
 
         try server(["resume", directory])
         XCTAssertTrue(waitFor { (try? harness.send("GET", "/readyz").status) == 200 }, "ready again")
