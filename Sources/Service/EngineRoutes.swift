@@ -71,6 +71,7 @@ extension Service {
             })
         router.add(
             .POST, "/v1/models/{id}/predict", maxBody: configuration.maxPredictBytes,
+            tooLargeAdvice: Service.predictToInfer,
             engineMapped { [unowned self] request in
                 let model = try model(request)
                 let reset: Bool
@@ -95,6 +96,9 @@ extension Service {
             })
     }
 
+    static let predictToInfer =
+        "submit bigger batches as an 'infer' job (POST /v1/jobs with {\"type\": \"infer\"})"
+
     /// Refuses (413) a predict body with more samples than the memory budget lets one request run.
     func checkPredictBudget(_ model: ModelRecord, _ arrays: [NDArray]) throws {
         guard let first = arrays.first, let rows = first.shape.first else { return }
@@ -104,8 +108,7 @@ extension Service {
         guard rows > budget.maxBatch else { return }
         throw HTTPProblem(
             status: 413, title: "Batch too large for a synchronous predict",
-            detail: budget.refusal(rows: rows, what: "a batch of") + " samples a request; submit bigger batches as an "
-                + "'infer' job (POST /v1/jobs with {\"type\": \"infer\"})",
+            detail: budget.refusal(rows: rows, what: "a batch of") + " samples a request; " + Service.predictToInfer,
             type: ServiceProblems.base + "batch-too-large", extra: ["limit": budget.maxBatch])
     }
 

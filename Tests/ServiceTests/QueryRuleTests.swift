@@ -1,5 +1,6 @@
-// ServiceTests: one rule for query parameters on the model routes — a malformed or empty value is
-// 400 before the model's kind (409) or the body (422) is looked at.
+// ServiceTests: refusals on the model routes — one rule for query parameters (a malformed or empty
+// value is 400 before the model's kind, 409, or the body, 422, is looked at) and a predict body over
+// max_predict_bytes answered with a 413 that points to the `infer` job.
 import Foundation
 import HTTPServer
 import Service
@@ -29,5 +30,16 @@ final class QueryRuleTests: XCTestCase {
         XCTAssertEqual(try harness.send("GET", "/v1/models/\(id)/summary?format=").status, 400)
         XCTAssertEqual(try harness.send("GET", "/v1/models/\(id)/report?dataset_id=").status, 400)
         XCTAssertEqual(try harness.send("GET", "/v1/models/\(id)/report?max_samples=many").status, 400)
+    }
+
+    func testOversizedPredictBodyPointsToInfer() throws {
+        let harness = try Harness { $0.maxPredictBytes = 4096 }
+        defer { harness.close() }
+        let response = try harness.send(
+            "POST", "/v1/models/mdl_00000000000000000000/predict", body: [UInt8](repeating: 0, count: 10_000))
+        XCTAssertEqual(response.status, 413)
+        XCTAssertEqual(response.object["limit"] as? Int, 4096)
+        let detail = response.object["detail"] as? String ?? ""
+        XCTAssertTrue(detail.contains("'infer' job (POST /v1/jobs"), detail)
     }
 }
