@@ -35,8 +35,8 @@ final class LoadedModelCache {
 }
 
 extension Service {
-    /// Order of checks on every model route: the id (404), the query parameters (400), the model's
-    /// kind (409), then the body (413, 422).
+    /// Order of checks on these model routes: the id (404), whether the operation applies to the
+    /// model's kind (409), the query parameters (400), then the body (413, 422).
     func registerEngineRoutes() {
         let cache = LoadedModelCache()
         router.add(
@@ -64,8 +64,8 @@ extension Service {
             .POST, "/v1/models/{id}/check",
             engineMapped { [unowned self] request in
                 let model = try model(request)
-                let target = try akidaTarget(request.query["akida_version"])
                 try Service.require(model, .quantized, "only quantized models can be checked for conversion")
+                let target = try akidaTarget(request.query["akida_version"])
                 let report = try ModelOperations.check(quantizedAt: try environment.file(model.sha256), target: target)
                 return .text(report.json, contentType: "application/json")
             })

@@ -1,6 +1,6 @@
-// ServiceTests: refusals on the model routes — one rule for query parameters (a malformed or empty
-// value is 400 before the model's kind, 409, or the body, 422, is looked at) and a predict body over
-// max_predict_bytes answered with a 413 that points to the `infer` job.
+// ServiceTests: refusals on the model routes — one order (the model's kind, 409, then the query: a
+// malformed or empty value is 400, then the body, 422) and a predict body over max_predict_bytes
+// answered with a 413 that points to the `infer` job.
 import Foundation
 import HTTPServer
 import Service
@@ -16,10 +16,14 @@ final class QueryRuleTests: XCTestCase {
             "POST", "/v1/models?name=float.h5", headers: ["Content-Type": "application/octet-stream"], body: bytes)
         let id = try XCTUnwrap(float.object["id"] as? String)
 
-        // A float model cannot be checked (409), but a bad akida_version is reported first.
-        XCTAssertEqual(try harness.send("POST", "/v1/models/\(id)/check").status, 409)
+        // The model's kind comes first (a float model cannot be checked: 409), then the query.
+        XCTAssertEqual(try harness.send("POST", "/v1/models/\(id)/check?akida_version=v9").status, 409)
+        let quantizedBytes = [UInt8](try Data(contentsOf: Fixtures.file("digits_trained", "quantized.h5")))
+        let quantized = try harness.send(
+            "POST", "/v1/models?name=q.h5", headers: ["Content-Type": "application/octet-stream"], body: quantizedBytes)
+        let quantizedID = try XCTUnwrap(quantized.object["id"] as? String)
         for value in ["", "v9"] {
-            let check = try harness.send("POST", "/v1/models/\(id)/check?akida_version=\(value)")
+            let check = try harness.send("POST", "/v1/models/\(quantizedID)/check?akida_version=\(value)")
             XCTAssertEqual(check.status, 400, value)
             XCTAssertEqual(check.object["type"] as? String, "urn:spikeforge:problem:invalid-query")
         }
