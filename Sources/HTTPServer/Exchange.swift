@@ -81,7 +81,7 @@ final class Exchange {
             switch entry.handler {
             case .buffered(let maxBody, _):
                 bufferLimit = maxBody ?? defaultBodyLimit
-                if let declared, declared > bufferLimit { throw Exchange.tooLarge(bufferLimit) }
+                if let declared, declared > bufferLimit { throw Exchange.tooLarge(bufferLimit, entry.tooLargeAdvice) }
             case .upload(let maxBytes, let begin):
                 let limit = maxBytes()
                 let boundary = try request.header("content-type").flatMap {
@@ -98,9 +98,11 @@ final class Exchange {
         }
     }
 
-    static func tooLarge(_ limit: Int) -> HTTPProblem {
+    static func tooLarge(_ limit: Int, _ advice: String? = nil) -> HTTPProblem {
         HTTPProblem(
-            status: 413, detail: "the request body exceeds the limit of \(limit) bytes", extra: ["limit": limit])
+            status: 413,
+            detail: "the request body exceeds the limit of \(limit) bytes" + (advice.map { "; " + $0 } ?? ""),
+            extra: ["limit": limit])
     }
 
     static func problem(for error: Error) -> HTTPProblem {
@@ -126,7 +128,7 @@ final class Exchange {
                 fail(error)
             }
         } else if buffered.count + chunk.count > bufferLimit {
-            fail(Exchange.tooLarge(bufferLimit))
+            fail(Exchange.tooLarge(bufferLimit, entry?.tooLargeAdvice))
         } else {
             buffered.append(contentsOf: chunk)
         }

@@ -65,7 +65,8 @@ public struct Response {
     public enum Body {
         case bytes([UInt8])
         /// Streamed from disk by the server; the file is opened when the response is sent.
-        case file(path: String)
+        /// `length` nil: from `offset` to the end.
+        case file(path: String, offset: Int64 = 0, length: Int64? = nil)
     }
 
     public var status: Int
@@ -119,8 +120,7 @@ public struct Response {
     public static func file(_ path: String, contentType: String, downloadName: String? = nil) -> Response {
         var response = Response(status: 200, headers: [("Content-Type", contentType)], body: .file(path: path))
         if let name = downloadName {
-            let safe = name.replacingOccurrences(of: "\"", with: "")
-            response.headers.append(("Content-Disposition", "attachment; filename=\"\(safe)\""))
+            response.headers.append(("Content-Disposition", ContentDisposition.attachment(name)))
         }
         return response
     }

@@ -43,6 +43,8 @@ public final class Router {
         let pattern: String
         let segments: [Segment]
         let handler: Handler
+        /// Appended to the detail of this route's 413 (what to do instead of a bigger body).
+        var tooLargeAdvice: String?
         /// Literal segments win over parameters when two patterns match one path.
         var literalCount: Int { segments.filter { if case .literal = $0 { return true } else { return false } }.count }
     }
@@ -63,15 +65,16 @@ public final class Router {
     /// Every registered (method, pattern), in registration order.
     public var routes: [RouteInfo] { entries.map { RouteInfo(method: $0.method, pattern: $0.pattern) } }
 
-    /// An ordinary route whose body (at most `maxBody` bytes, default the server's) is buffered.
+    /// An ordinary route whose body (at most `maxBody` bytes, default the server's) is buffered;
+    /// `tooLargeAdvice` ends the detail of its 413.
     public func add(
-        _ method: HTTPMethod, _ pattern: String, maxBody: Int? = nil,
+        _ method: HTTPMethod, _ pattern: String, maxBody: Int? = nil, tooLargeAdvice: String? = nil,
         _ handler: @escaping (Request) throws -> Response
     ) {
         entries.append(
             Entry(
                 method: method.rawValue, pattern: pattern, segments: Router.parse(pattern),
-                handler: .buffered(maxBody: maxBody, handler)))
+                handler: .buffered(maxBody: maxBody, handler), tooLargeAdvice: tooLargeAdvice))
     }
 
     /// A streaming upload route. Multipart bodies forward their file part to the sink; any other

@@ -238,13 +238,14 @@ public final class HTTPServer {
                     $0.count, UnsafeMutableRawPointer(mutating: $0.baseAddress),
                     MHD_ResponseMemoryMode.RESPMEM_MUST_COPY)
             }
-        case .file(let path):
+        case .file(let path, let offset, let length):
             let fd = open(path, O_RDONLY | O_CLOEXEC)
             var info = stat()
             if fd >= 0 && fstat(fd, &info) == 0 {
-                exchange.bytesSent = Int(info.st_size)
+                let count = min(length ?? Int64(info.st_size) - offset, Int64(info.st_size) - offset)
+                exchange.bytesSent = Int(max(0, count))
                 // MHD owns the descriptor from here and closes it with the response.
-                mhdResponse = MHD_create_response_from_fd64(UInt64(info.st_size), fd)
+                mhdResponse = MHD_create_response_from_fd_at_offset64(UInt64(max(0, count)), fd, UInt64(offset))
                 if mhdResponse == nil { close(fd) }
             } else {
                 if fd >= 0 { close(fd) }

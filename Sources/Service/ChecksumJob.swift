@@ -29,30 +29,33 @@ enum ChecksumJob {
             detail: detail)
     }
 
-    /// params: exactly one of {"model": id}, {"dataset": id}; optional "maxMiBPerSecond" > 0.
+    /// params: exactly one of {"model_id": id}, {"dataset_id": id}; optional "max_mib_per_second" > 0.
+    /// The deprecated spellings model, dataset and maxMiBPerSecond are read as these (`RenamedParams`).
     static func parse(_ paramsJSON: String, _ environment: JobEnvironment) throws -> Parameters {
-        guard let object = (try? JSONSerialization.jsonObject(with: Data(paramsJSON.utf8))) as? [String: Any] else {
+        guard let given = (try? JSONSerialization.jsonObject(with: Data(paramsJSON.utf8))) as? [String: Any] else {
             throw invalid("params must be a JSON object")
         }
-        if let unknown = object.keys.first(where: { !["model", "dataset", "maxMiBPerSecond"].contains($0) }) {
+        let object = try RenamedParams.normalized(type: kind, given, invalid: invalid)
+        if let unknown = object.keys.first(where: { !["model_id", "dataset_id", "max_mib_per_second"].contains($0) }) {
             throw invalid(
-                "unknown parameter '\(unknown)'; checksum takes 'model' or 'dataset' and optionally 'maxMiBPerSecond'")
+                "unknown parameter '\(unknown)'; checksum takes 'model_id' or 'dataset_id' and optionally "
+                    + "'max_mib_per_second'")
         }
         var rate: Double?
-        if let value = object["maxMiBPerSecond"] {
+        if let value = object["max_mib_per_second"] {
             guard let number = value as? NSNumber, !isJSONBoolean(value), number.doubleValue > 0 else {
-                throw invalid("maxMiBPerSecond must be a positive number")
+                throw invalid("max_mib_per_second must be a positive number")
             }
             rate = number.doubleValue
         }
-        switch (object["model"], object["dataset"]) {
+        switch (object["model_id"], object["dataset_id"]) {
         case (let id as String, nil):
             return Parameters(sha256: try environment.model(id).sha256, subject: "model \(id)", maxMiBPerSecond: rate)
         case (nil, let id as String):
             return Parameters(
                 sha256: try environment.dataset(id).sha256, subject: "dataset \(id)", maxMiBPerSecond: rate)
         default:
-            throw invalid("give exactly one of 'model' or 'dataset' (an id string)")
+            throw invalid("give exactly one of 'model_id' or 'dataset_id' (an id string)")
         }
     }
 

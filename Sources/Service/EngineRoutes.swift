@@ -35,18 +35,21 @@ final class LoadedModelCache {
 }
 
 extension Service {
+    /// Order of checks on these model routes: the id (404), whether the operation applies to the
+    /// model's kind (409), the query parameters (400), then the body (413, 422).
     func registerEngineRoutes() {
         let cache = LoadedModelCache()
         router.add(
             .GET, "/v1/models/{id}/summary",
             engineMapped { [unowned self] request in
                 let model = try model(request)
-                let document = try ModelDocument.read(contentsOf: try environment.file(model.sha256))
-                switch request.query["format"] ?? "text" {
-                case "json": return .text(document.summaryJSON, contentType: "application/json")
-                case "text": return .text(document.summaryText)
-                case let other: throw ServiceProblems.badQuery("format must be text or json, got '\(other)'")
+                let format = request.query["format"] ?? "text"
+                guard ["json", "text"].contains(format) else {
+                    throw ServiceProblems.badQuery("format must be text or json, got '\(format)'")
                 }
+                let document = try ModelDocument.read(contentsOf: try environment.file(model.sha256))
+                return format == "json"
+                    ? .text(document.summaryJSON, contentType: "application/json") : .text(document.summaryText)
             })
         router.add(
             .GET, "/v1/models/{id}/config",
@@ -68,8 +71,15 @@ extension Service {
             })
         router.add(
             .POST, "/v1/models/{id}/predict", maxBody: configuration.maxPredictBytes,
+            tooLargeAdvice: Service.predictToInfer,
             engineMapped { [unowned self] request in
                 let model = try model(request)
+                let reset: Bool
+                switch request.query["reset_state"] ?? "false" {
+                case "true", "1": reset = true
+                case "false", "0": reset = false
+                case let other: throw ServiceProblems.badQuery("reset_state must be true or false, got '\(other)'")
+                }
                 let inputs = try TensorFiles.decode(request.body)
                 try checkPredictBudget(model, inputs.map(\.array))
                 let loaded = try cache.model(model.sha256) {
@@ -77,11 +87,7 @@ extension Service {
                 }
                 let arrays = try DescribedInputs.conform(try loaded.inputs(from: inputs, source: "body"), model)
                 // A stateful model continues its time sequence from the previous predict on it.
-                switch request.query["reset_state"] ?? "false" {
-                case "true", "1": loaded.resetState()
-                case "false", "0": break
-                case let other: throw ServiceProblems.badQuery("reset_state must be true or false, got '\(other)'")
-                }
+                if reset { loaded.resetState() }
                 let wantsJSON = (request.header("accept") ?? "").lowercased().contains("application/json")
                 let result = try loaded.predict(arrays, layerSparsity: wantsJSON && loaded.kind == .akida)
                 return wantsJSON
@@ -89,6 +95,9 @@ extension Service {
                     : try Service.predictionFile(result, accept: request.header("accept"))
             })
     }
+
+    static let predictToInfer =
+        "submit bigger batches as an 'infer' job (POST /v1/jobs with {\"type\": \"infer\"})"
 
     /// Refuses (413) a predict body with more samples than the memory budget lets one request run.
     func checkPredictBudget(_ model: ModelRecord, _ arrays: [NDArray]) throws {
@@ -99,8 +108,7 @@ extension Service {
         guard rows > budget.maxBatch else { return }
         throw HTTPProblem(
             status: 413, title: "Batch too large for a synchronous predict",
-            detail: budget.refusal(rows: rows, what: "a batch of") + " samples a request; submit bigger batches as an "
-                + "'infer' job (POST /v1/jobs with {\"type\": \"infer\"})",
+            detail: budget.refusal(rows: rows, what: "a batch of") + " samples a request; " + Service.predictToInfer,
             type: ServiceProblems.base + "batch-too-large", extra: ["limit": budget.maxBatch])
     }
 
@@ -126,14 +134,14 @@ extension Service {
         case nil:
             let format = ModelFormat(rawValue: model.format)
             return try download(
-                model.sha256, name: model.name, contentType: format?.contentType ?? "application/octet-stream")
+                model.sha256, name: model.name, contentType: format?.contentType ?? "application/octet-stream",
+                request: request)
         case "json":
             try Service.require(model, .akida, "only Akida models download as Akida JSON")
             var response = Response.text(
                 try ModelOperations.akidaJSON(at: try environment.file(model.sha256)), contentType: "application/json")
             let base = (model.name as NSString).deletingPathExtension
-            response.setHeader(
-                "Content-Disposition", "attachment; filename=\"\(base.replacingOccurrences(of: "\"", with: "")).json\"")
+            response.setHeader("Content-Disposition", ContentDisposition.attachment(base + ".json"))
             return response
         case let other?:
             throw ServiceProblems.badQuery("format must be json (or absent for the stored file), got '\(other)'")

@@ -39,9 +39,18 @@ extension Service {
             .GET, "/v1/models/{id}/report",
             engineMapped { [unowned self] request in
                 var params: [String: Any] = ["model_id": try model(request).id]
+                // As for every query parameter: given empty or of the wrong type is 400, not absent.
                 for key in ReportJob.keys where key != "model_id" {
-                    guard let value = request.query[key], !value.isEmpty else { continue }
-                    params[key] = key == "max_samples" ? (Int(value) as Any? ?? value) : value
+                    guard let value = request.query[key] else { continue }
+                    guard !value.isEmpty else { throw ServiceProblems.badQuery("\(key) must not be empty") }
+                    if key == "max_samples" {
+                        guard let number = Int(value) else {
+                            throw ServiceProblems.badQuery("max_samples must be an integer, got '\(value)'")
+                        }
+                        params[key] = number
+                    } else {
+                        params[key] = value
+                    }
                 }
                 let job = try ReportJob(try EngineJobs.resultJSON(params), environment)
                 let key = job.contentKey

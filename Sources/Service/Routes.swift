@@ -55,16 +55,22 @@ extension Service {
         router.add(
             .GET, "/v1/datasets/{id}",
             mapped { [unowned self] request in
-                .json(object: Representation.dataset(try dataset(request)))
+                let dataset = try dataset(request)
+                var object = Representation.dataset(dataset)
+                object["arrays"] = DatasetMembers.json(try datasetMembers.members(of: dataset, in: blobs))
+                return .json(object: object)
             })
         router.add(
             .GET, "/v1/datasets/{id}/download",
             mapped { [unowned self] request in
                 let dataset = try dataset(request)
-                return try download(dataset.sha256, name: dataset.name, contentType: "application/octet-stream")
+                return try download(
+                    dataset.sha256, name: dataset.name, contentType: "application/octet-stream", request: request)
             })
 
-        router.add(.GET, "/v1/job-types") { [unowned self] _ in .json(object: ["types": jobs.registeredTypes]) }
+        router.add(.GET, "/v1/job-types") { [unowned self] _ in
+            .json(object: ["types": jobs.registeredTypes, "renamedParams": RenamedParams.json])
+        }
         router.add(.POST, "/v1/jobs", mapped { [unowned self] request in try submitJob(request) })
         router.add(.GET, "/v1/jobs", mapped { [unowned self] request in try listJobs(request) })
         router.add(
@@ -122,11 +128,12 @@ extension Service {
         return job
     }
 
-    func download(_ sha256: String, name: String, contentType: String) throws -> Response {
+    /// A stored blob as a download: its sha256 is the ETag (304, 206 and 416 per `Response.download`).
+    func download(_ sha256: String, name: String, contentType: String, request: Request) throws -> Response {
         guard let url = blobs.url(for: sha256) else { throw BlobError.notFound(sha256: sha256) }
-        var response = Response.file(url.path, contentType: contentType, downloadName: name)
-        response.setHeader("ETag", "\"\(sha256)\"")
-        return response
+        return Response.download(
+            url.path, size: try blobs.size(of: sha256), etag: sha256, contentType: contentType, downloadName: name,
+            request: request)
     }
 
     func integer(_ request: Request, _ name: String, default value: Int, range: ClosedRange<Int>) throws -> Int {
@@ -187,6 +194,7 @@ extension Service {
         let result = try jobs.submit(type: type, paramsJSON: params, idempotencyKey: key)
         var response = Response.json(object: Representation.job(result.job), status: 202)
         response.setHeader("Location", "/v1/jobs/\(result.job.id)")
+        RenamedParams.annotate(&response, type: type, paramsJSON: params)
         if !result.created { response.setHeader("Idempotent-Replayed", "true") }
         return response
     }

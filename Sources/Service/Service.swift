@@ -136,6 +136,7 @@ public final class Service {
     public var port: Int { server?.port ?? configuration.port }
 
     let metrics = RequestMetrics()
+    let datasetMembers = DatasetMembers()
     let statusPage: [UInt8]
     private(set) var server: HTTPServer?
     private let lock = NSLock()

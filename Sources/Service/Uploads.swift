@@ -16,18 +16,28 @@ extension ModelFormat {
     }
 }
 
-/// Receives an upload into a BlobWriter; `complete` decides what the bytes are and records them.
+/// Receives an upload into a BlobWriter; `checkHead` may refuse it as soon as the writer's head is
+/// full (before the rest arrives), `complete` decides what the bytes are and records them.
 final class BlobUploadSink: UploadSink {
     private let writer: BlobWriter
+    private var checkHead: ((BlobWriter) throws -> Void)?
     private let complete: (BlobWriter, UploadedFile) throws -> Response
 
-    init(writer: BlobWriter, complete: @escaping (BlobWriter, UploadedFile) throws -> Response) {
+    init(
+        writer: BlobWriter, checkHead: ((BlobWriter) throws -> Void)? = nil,
+        complete: @escaping (BlobWriter, UploadedFile) throws -> Response
+    ) {
         self.writer = writer
+        self.checkHead = checkHead
         self.complete = complete
     }
 
     func write(_ bytes: UnsafeRawBufferPointer) throws {
         do { try writer.write(bytes) } catch { throw ServiceProblems.http(error) }
+        if let check = checkHead, writer.head.count >= BlobWriter.headCapacity {
+            checkHead = nil
+            try check(writer)
+        }
     }
 
     func finish(_ upload: UploadedFile) throws -> Response {
@@ -71,20 +81,30 @@ extension Service {
         HTTPProblem(status: 422, title: title, detail: detail, type: ServiceProblems.base + "invalid-upload")
     }
 
+    /// The format of a model upload from its first bytes; 422 (with the bytes received so far) when
+    /// they are none of HDF5, .fbz, JSON. Runs once the head is full, so a wrong file stops early.
+    static func modelFormat(_ writer: BlobWriter) throws -> ModelFormat {
+        guard let format = ModelFormat.detect(writer.head) else {
+            var problem = Service.invalidUpload(
+                "Unrecognised model format",
+                "expected a Keras HDF5 file (.h5, signature \\x89HDF\\r\\n\\x1a\\n), an Akida .fbz "
+                    + "container or a JSON model; the first bytes are "
+                    + "\(writer.head.prefix(8).map { String(format: "%02x", $0) }.joined())"
+            )
+            problem.extra["received"] = writer.bytesWritten
+            throw problem
+        }
+        return format
+    }
+
     func beginModelUpload(_ request: Request) throws -> UploadSink {
         let writer = try blobs.makeWriter(limit: Int64(configuration.maxUploadBytes))
-        return BlobUploadSink(writer: writer) { [unowned self] writer, upload in
+        let checkHead: (BlobWriter) throws -> Void = { _ = try Service.modelFormat($0) }
+        return BlobUploadSink(writer: writer, checkHead: checkHead) { [unowned self] writer, upload in
             guard writer.bytesWritten > 0 else {
                 throw Service.invalidUpload("Empty model", "the uploaded file is empty")
             }
-            guard let format = ModelFormat.detect(writer.head) else {
-                throw Service.invalidUpload(
-                    "Unrecognised model format",
-                    "expected a Keras HDF5 file (.h5, signature \\x89HDF\\r\\n\\x1a\\n), an Akida .fbz "
-                        + "container or a JSON model; the first bytes are "
-                        + "\(writer.head.prefix(8).map { String(format: "%02x", $0) }.joined())"
-                )
-            }
+            let format = try Service.modelFormat(writer)
             let name = try uploadName(request, upload, fallback: "model.\(format.rawValue)")
             if format == .json { try Service.checkJSON(writer.temporaryURL) }
             guard let describe = describer(for: format) else {
@@ -133,10 +153,9 @@ extension Service {
                 DatasetRecord(
                     name: name, dtype: summary.dtype, shape: summary.shape,
                     sha256: ref.sha256, size: ref.size))
+            datasetMembers.remember(dataset.sha256, summary.arrays)
             var object = Representation.dataset(dataset)
-            object["arrays"] = summary.arrays.map {
-                ["name": $0.name, "dtype": $0.dtype, "shape": $0.shape] as [String: Any]
-            }
+            object["arrays"] = DatasetMembers.json(summary.arrays)
             var response = Response.json(object: object, status: 201)
             response.setHeader("Location", "/v1/datasets/\(dataset.id)")
             return response

@@ -115,7 +115,8 @@ final class CrashRecoveryTests: XCTestCase {
         var ids: [String] = []
         for _ in 0..<3 {
             let response = try first.send(
-                "POST", "/v1/jobs", json: ["type": "checksum", "params": ["dataset": dataset, "maxMiBPerSecond": 2]])
+                "POST", "/v1/jobs",
+                json: ["type": "checksum", "params": ["dataset_id": dataset, "max_mib_per_second": 2]])
             XCTAssertEqual(response.status, 202, response.text)
             ids.append(try XCTUnwrap(response.object["id"] as? String))
         }
@@ -143,7 +144,8 @@ final class CrashRecoveryTests: XCTestCase {
         let dataset = try uploadNoise(first, mebibytes: 4)
         let id = try XCTUnwrap(
             try first.send(
-                "POST", "/v1/jobs", json: ["type": "checksum", "params": ["dataset": dataset, "maxMiBPerSecond": 1]]
+                "POST", "/v1/jobs",
+                json: ["type": "checksum", "params": ["dataset_id": dataset, "max_mib_per_second": 1]]
             ).object["id"] as? String)
         XCTAssertTrue(try waitUntil(10) { try state(first, id)["state"] as? String == "running" })
         first.kill(SIGTERM)

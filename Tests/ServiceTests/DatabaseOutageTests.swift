@@ -45,7 +45,7 @@ final class DatabaseOutageTests: XCTestCase {
             "POST", "/v1/datasets?name=d.npy", headers: ["Content-Type": "application/octet-stream"], body: npy)
         XCTAssertEqual(upload.status, 201, upload.text)
         let dataset = try XCTUnwrap(upload.object["id"] as? String)
-        let request: [String: Any] = ["type": "checksum", "params": ["dataset": dataset]]
+        let request: [String: Any] = ["type": "checksum", "params": ["dataset_id": dataset]]
         let accepted = try harness.json("POST", "/v1/jobs", request)
         XCTAssertEqual(accepted.status, 202, accepted.text)
         let id = try XCTUnwrap(accepted.object["id"] as? String)
@@ -57,6 +57,12 @@ final class DatabaseOutageTests: XCTestCase {
         XCTAssertEqual(refused.headers["content-type"], "application/problem+json")
         XCTAssertEqual(refused.object["type"] as? String, "urn:spikeforge:problem:store-unavailable")
         XCTAssertEqual(try harness.send("GET", "/v1/jobs/\(id)").status, 503)
+        // Every route that reads the store answers the same documented problem (openapi: Unavailable).
+        for path in ["/v1/models", "/v1/datasets/\(dataset)", "/v1/datasets/\(dataset)/download", "/v1/jobs"] {
+            let answer = try harness.send("GET", path)
+            XCTAssertEqual(answer.status, 503, path)
+            XCTAssertEqual(answer.object["type"] as? String, "urn:spikeforge:problem:store-unavailable", path)
+        }
 
         try server(["resume", directory])
         XCTAssertTrue(waitFor { (try? harness.send("GET", "/readyz").status) == 200 }, "ready again")

@@ -43,7 +43,8 @@ final class JobTests: XCTestCase {
 
     func testChecksumJobVerifiesAndDetectsCorruption() throws {
         let dataset = try uploadDataset(mebibytes: 3)
-        let submitted = try harness.json("POST", "/v1/jobs", ["type": "checksum", "params": ["dataset": dataset.id]])
+        let submitted = try harness.json(
+            "POST", "/v1/jobs", ["type": "checksum", "params": ["dataset_id": dataset.id]])
         XCTAssertEqual(submitted.status, 202, submitted.text)
         let id = try XCTUnwrap(submitted.object["id"] as? String)
         XCTAssertEqual(submitted.headers["location"], "/v1/jobs/\(id)")
@@ -65,7 +66,7 @@ final class JobTests: XCTestCase {
         try handle.seek(toOffset: 1000)
         try handle.write(contentsOf: Data([0xFF]))
         try handle.close()
-        let again = try harness.json("POST", "/v1/jobs", ["type": "checksum", "params": ["dataset": dataset.id]])
+        let again = try harness.json("POST", "/v1/jobs", ["type": "checksum", "params": ["dataset_id": dataset.id]])
         let failed = try harness.waitForJob(try XCTUnwrap(again.object["id"] as? String)) {
             ($0["state"] as? String) == "failed"
         }
@@ -84,7 +85,7 @@ final class JobTests: XCTestCase {
         XCTAssertEqual(unknownType.status, 422)
         XCTAssertTrue((unknownType.object["detail"] as? String ?? "").contains("checksum"), "lists the known types")
         let missing = try harness.json(
-            "POST", "/v1/jobs", ["type": "checksum", "params": ["model": "mdl_00000000000000000000"]])
+            "POST", "/v1/jobs", ["type": "checksum", "params": ["model_id": "mdl_00000000000000000000"]])
         XCTAssertEqual(missing.status, 422)
         XCTAssertEqual(missing.object["model"] as? String, "mdl_00000000000000000000")
         let notObject = try harness.send(
@@ -100,7 +101,7 @@ final class JobTests: XCTestCase {
 
     func testIdempotencyKeyReturnsTheSameJob() throws {
         let dataset = try uploadDataset(mebibytes: 1)
-        let request: [String: Any] = ["type": "checksum", "params": ["dataset": dataset.id]]
+        let request: [String: Any] = ["type": "checksum", "params": ["dataset_id": dataset.id]]
         let first = try harness.json("POST", "/v1/jobs", request, headers: ["Idempotency-Key": "nightly-scrub-1"])
         let second = try harness.json("POST", "/v1/jobs", request, headers: ["Idempotency-Key": "nightly-scrub-1"])
         XCTAssertEqual(first.status, 202)
@@ -111,7 +112,7 @@ final class JobTests: XCTestCase {
         let other = try harness.json("POST", "/v1/jobs", request, headers: ["Idempotency-Key": "nightly-scrub-2"])
         XCTAssertNotEqual(other.object["id"] as? String, first.object["id"] as? String)
         let reused = try harness.json(
-            "POST", "/v1/jobs", ["type": "checksum", "params": ["dataset": dataset.id, "maxMiBPerSecond": 5]],
+            "POST", "/v1/jobs", ["type": "checksum", "params": ["dataset_id": dataset.id, "max_mib_per_second": 5]],
             headers: ["Idempotency-Key": "nightly-scrub-1"])
         XCTAssertEqual(reused.status, 422)
         let listed = try harness.send("GET", "/v1/jobs?type=checksum").object["items"] as? [[String: Any]]
@@ -120,7 +121,7 @@ final class JobTests: XCTestCase {
 
     func testCancelQueuedAndRunningJobs() throws {
         let dataset = try uploadDataset(mebibytes: 4)
-        let slow: [String: Any] = ["type": "checksum", "params": ["dataset": dataset.id, "maxMiBPerSecond": 1]]
+        let slow: [String: Any] = ["type": "checksum", "params": ["dataset_id": dataset.id, "max_mib_per_second": 1]]
         let running = try XCTUnwrap(try harness.json("POST", "/v1/jobs", slow).object["id"] as? String)
         let queued = try XCTUnwrap(try harness.json("POST", "/v1/jobs", slow).object["id"] as? String)
         let started = try harness.waitForJob(running) { ($0["state"] as? String) == "running" }
@@ -150,7 +151,7 @@ final class JobTests: XCTestCase {
         for _ in 0..<5 {
             ids.append(
                 try XCTUnwrap(
-                    try harness.json("POST", "/v1/jobs", ["type": "checksum", "params": ["dataset": dataset.id]])
+                    try harness.json("POST", "/v1/jobs", ["type": "checksum", "params": ["dataset_id": dataset.id]])
                         .object["id"] as? String))
         }
         var seen: [String] = []

@@ -55,8 +55,8 @@ final class MultiReplicaTests: XCTestCase {
     ) throws
         -> HTTPClientResponse
     {
-        var params: [String: Any] = ["dataset": dataset]
-        if let mibPerSecond { params["maxMiBPerSecond"] = mibPerSecond }
+        var params: [String: Any] = ["dataset_id": dataset]
+        if let mibPerSecond { params["max_mib_per_second"] = mibPerSecond }
         let body = try JSONSerialization.data(withJSONObject: ["type": "checksum", "params": params])
         var headers = ["Content-Type": "application/json"]
         if let key { headers["Idempotency-Key"] = key }
