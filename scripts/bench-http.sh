@@ -61,7 +61,7 @@ base="http://127.0.0.1:$port"
 npy_header 16 >"$work/small.npy"
 head -c 16 /dev/zero >>"$work/small.npy"
 dataset=$(curl -fsS -X POST -H 'Content-Type: application/octet-stream' --data-binary @"$work/small.npy" "$base/v1/datasets?name=small.npy" | sed -E 's/.*"id":"([^"]+)".*/\1/')
-job=$(curl -fsS -X POST -H 'Content-Type: application/json' -d "{\"type\":\"checksum\",\"params\":{\"dataset\":\"$dataset\"}}" "$base/v1/jobs" | sed -E 's/.*"id":"(job_[^"]+)".*/\1/')
+job=$(curl -fsS -X POST -H 'Content-Type: application/json' -d "{\"type\":\"checksum\",\"params\":{\"dataset_id\":\"$dataset\"}}" "$base/v1/jobs" | sed -E 's/.*"id":"(job_[^"]+)".*/\1/')
 wrk_run "GET /healthz" "$base/healthz"
 wrk_run "GET /v1/jobs/{id} (JSON)" "$base/v1/jobs/$job"
 echo "server peak RSS after the request runs: $(hwm_mb "$pid") MB"

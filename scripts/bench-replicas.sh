@@ -53,7 +53,7 @@ stop_replicas
 throughput() {  # $1 = replicas
   sql "DELETE FROM jobs"
   sql "INSERT INTO jobs (id, type, state, params, created_at, updated_at)
-       SELECT 'job_' || lpad(i::text, 20, '0'), 'checksum', 'queued', '{\"dataset\":\"$dataset\"}',
+       SELECT 'job_' || lpad(i::text, 20, '0'), 'checksum', 'queued', '{\"dataset_id\":\"$dataset\"}',
               (extract(epoch from now()) * 1000)::bigint, (extract(epoch from now()) * 1000)::bigint
        FROM generate_series(1, $jobs) i"
   for r in $(seq "$1"); do start_replica "r$r"; done
@@ -78,7 +78,7 @@ latency() {  # $1 = replicas; 100 jobs, one at a time, to replica 1
   sleep 1
   for _ in $(seq 100); do
     curl -sf -X POST "http://127.0.0.1:$first/v1/jobs" -H 'Content-Type: application/json' \
-      -d "{\"type\":\"checksum\",\"params\":{\"dataset\":\"$dataset\"}}" >/dev/null
+      -d "{\"type\":\"checksum\",\"params\":{\"dataset_id\":\"$dataset\"}}" >/dev/null
     sleep 0.05
   done
   sleep 1
