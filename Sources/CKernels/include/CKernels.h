@@ -75,7 +75,8 @@ void sf_padded_i32(
 
 // MARK: int32 depthwise
 
-/// out[(o0 · out1 + o1) · c + ch] = Σ_{i,j} v(o0·s0 + i − pad0, o1·s1 + j − pad1, ch) · w[(i·k1 + j) · c + ch]
+/// out[(o0 · out1 + o1) · c + ch] =
+///     Σ_{i,j} v(o0·s0 + i − pad0, o1·s1 + j − pad1, ch) · w[(i·k1 + j) · c + ch]
 /// where v(r, q, ch) = x[(r · d1 + q) · c + ch] inside the d0 × d1 × c input, else pad_values[ch] (0 when
 /// pad_values is NULL), for the output rows o0 in first..<last, in wrapping 32-bit arithmetic (exact when
 /// the true sums fit int32). Disjoint row ranges may run concurrently.
