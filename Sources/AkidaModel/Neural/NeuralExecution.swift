@@ -189,13 +189,17 @@ extension Workspace {
             for k in 0..<grid * f { pool[k] = acc[k] }
             return grid * f
         case .global:
-            for q in 0..<f {
-                var s: Int64 = 0
-                for p in 0..<grid {
-                    s = runningSaturation ? satS(s + satS(acc[p * f + q], sumBits), sumBits) : s + acc[p * f + q]
+            // Positions outer, channels inner: each channel's sum in position order, reading `acc` in sequence.
+            for q in 0..<f { pool[q] = 0 }
+            for p in 0..<grid {
+                let row = p * f
+                if runningSaturation {
+                    for q in 0..<f { pool[q] = satS(pool[q] + satS(acc[row + q], sumBits), sumBits) }
+                } else {
+                    for q in 0..<f { pool[q] += acc[row + q] }
                 }
-                pool[q] = runningSaturation ? s : satS(s, sumBits)
             }
+            if !runningSaturation { for q in 0..<f { pool[q] = satS(pool[q], sumBits) } }
             return f
         case .max(let q0, let q1):
             let w1 = n.a1.output
