@@ -287,11 +287,12 @@ void sf_conv_i8(
     conv_portable(p, x, high, stride0, stride1, seg_stride, out1, first, last, offset, out);
 }
 
-// MARK: depthwise: one loop body, compiled for each path's vector width.
+// MARK: depthwise: one loop body, compiled for each path's vector width. Taps outside the input
+// read the per-channel pad values (or add nothing when they are zero), so no padded copy is made.
 
 SF_INLINE void depthwise_body(
-    const int32_t *x, const int32_t *w, int64_t *out, int first, int last, int out1, int k0, int k1, int s0, int s1,
-    int p1, int c) {
+    const int32_t *x, int d0, int d1, int pad0, int pad1, const int32_t *pad_values, const int32_t *w,
+    int64_t *out, int first, int last, int out1, int k0, int k1, int s0, int s1, int c) {
     enum { CHUNK = 64 };
     for (int o0 = first; o0 < last; o0++) {
         for (int o1 = 0; o1 < out1; o1++) {
@@ -300,8 +301,16 @@ SF_INLINE void depthwise_body(
                 int n = c - c0 < CHUNK ? c - c0 : CHUNK;
                 uint32_t acc[CHUNK] = {0};
                 for (int i = 0; i < k0; i++) {
+                    int r = o0 * s0 + i - pad0;
                     for (int j = 0; j < k1; j++) {
-                        const int32_t *xp = x + (((size_t)(o0 * s0 + i) * p1 + o1 * s1 + j) * c + c0);
+                        int q = o1 * s1 + j - pad1;
+                        const int32_t *xp;
+                        if (r >= 0 && r < d0 && q >= 0 && q < d1)
+                            xp = x + (((size_t)r * d1 + q) * c + c0);
+                        else if (pad_values)
+                            xp = pad_values + c0;
+                        else
+                            continue;
                         const int32_t *wp = w + ((size_t)(i * k1 + j) * c + c0);
                         for (int ch = 0; ch < n; ch++) acc[ch] += (uint32_t)xp[ch] * (uint32_t)wp[ch];
                     }
@@ -312,28 +321,23 @@ SF_INLINE void depthwise_body(
     }
 }
 
+#define DEPTHWISE_ARGS                                                                                        \
+    const int32_t *x, int d0, int d1, int pad0, int pad1, const int32_t *pad_values, const int32_t *w,        \
+        int64_t *out, int first, int last, int out1, int k0, int k1, int s0, int s1, int c
+#define DEPTHWISE_CALL x, d0, d1, pad0, pad1, pad_values, w, out, first, last, out1, k0, k1, s0, s1, c
+
 #if SF_X86
-SF_TARGET_VNNI static void depthwise_avx512(
-    const int32_t *x, const int32_t *w, int64_t *out, int first, int last, int out1, int k0, int k1, int s0,
-    int s1, int p1, int c) {
-    depthwise_body(x, w, out, first, last, out1, k0, k1, s0, s1, p1, c);
-}
-SF_TARGET_AVX2 static void depthwise_avx2(
-    const int32_t *x, const int32_t *w, int64_t *out, int first, int last, int out1, int k0, int k1, int s0,
-    int s1, int p1, int c) {
-    depthwise_body(x, w, out, first, last, out1, k0, k1, s0, s1, p1, c);
-}
+SF_TARGET_VNNI static void depthwise_avx512(DEPTHWISE_ARGS) { depthwise_body(DEPTHWISE_CALL); }
+SF_TARGET_AVX2 static void depthwise_avx2(DEPTHWISE_ARGS) { depthwise_body(DEPTHWISE_CALL); }
 #endif
 
-void sf_depthwise_i32(
-    const int32_t *x, const int32_t *w, int64_t *out, int first, int last, int out1, int k0, int k1, int s0,
-    int s1, int p1, int c) {
+void sf_depthwise_i32(DEPTHWISE_ARGS) {
 #if SF_X86
     switch (sf_active_path()) {
-    case SF_PATH_VNNI: depthwise_avx512(x, w, out, first, last, out1, k0, k1, s0, s1, p1, c); return;
-    case SF_PATH_AVX2: depthwise_avx2(x, w, out, first, last, out1, k0, k1, s0, s1, p1, c); return;
+    case SF_PATH_VNNI: depthwise_avx512(DEPTHWISE_CALL); return;
+    case SF_PATH_AVX2: depthwise_avx2(DEPTHWISE_CALL); return;
     default: break;
     }
 #endif
-    depthwise_body(x, w, out, first, last, out1, k0, k1, s0, s1, p1, c);
+    depthwise_body(DEPTHWISE_CALL);
 }

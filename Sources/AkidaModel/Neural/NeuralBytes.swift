@@ -111,15 +111,21 @@ extension Workspace {
         return true
     }
 
-    /// Depthwise sums of the padded input `src` (rows of `p1` positions) when they fit 32 bits.
-    func depthwiseInt32(_ n: Neural, src: UnsafeBufferPointer<Int32>, p1: Int, maxInput: Int64) -> Bool {
+    /// Depthwise sums of the unpadded input `x` (taps outside it read the layer's pad values) when they
+    /// fit 32 bits.
+    func depthwiseInt32(_ n: Neural, x: UnsafeBufferPointer<Int32>, maxInput: Int64) -> Bool {
         guard n.weights.precision(maxInput: maxInput) != .sums64 else { return false }
         let out = acc.baseAddress
+        let (d0, d1, c) = (Int32(n.inShape[0]), Int32(n.inShape[1]), Int32(n.inShape[2]))
         n.weights.w32.withUnsafeBufferPointer { w in
-            tiles(n.a0.output, work: n.a0.output * n.a1.output * n.k0 * n.k1 * n.inShape[2]) { first, last in
-                sf_depthwise_i32(
-                    src.baseAddress, w.baseAddress, out, first, last, Int32(n.a1.output), Int32(n.k0), Int32(n.k1),
-                    Int32(n.a0.stride), Int32(n.a1.stride), Int32(p1), Int32(n.inShape[2]))
+            n.padValues.withUnsafeBufferPointer { pads in
+                let padBase = pads.isEmpty ? nil : pads.baseAddress
+                tiles(n.a0.output, work: n.a0.output * n.a1.output * n.k0 * n.k1 * n.inShape[2]) { first, last in
+                    sf_depthwise_i32(
+                        x.baseAddress, d0, d1, Int32(n.a0.padBefore), Int32(n.a1.padBefore), padBase, w.baseAddress,
+                        out, first, last, Int32(n.a1.output), Int32(n.k0), Int32(n.k1), Int32(n.a0.stride),
+                        Int32(n.a1.stride), c)
+                }
             }
         }
         return true

@@ -74,7 +74,8 @@ extension Workspace {
             case .conv, .depthwise, .separable:
                 var src = x, p1 = d1
                 let p0size = n.a0.paddedSize, p1size = n.a1.paddedSize
-                if n.a0.padBefore > 0 || n.a1.padBefore > 0 || p0size > d0 || p1size > d1 {
+                let onInt32 = n.kind != .conv && depthwiseInt32(n, x: x, maxInput: max(inputMax, n.maxPadValue))
+                if !onInt32 && (n.a0.padBefore > 0 || n.a1.padBefore > 0 || p0size > d0 || p1size > d1) {
                     n.padValues.withUnsafeBufferPointer { pads in
                         sf_padded_i32(
                             x.baseAddress, Int32(d0), Int32(d1), Int32(c), Int32(p0size), Int32(p1size),
@@ -90,7 +91,7 @@ extension Workspace {
                         ConvLoop(
                             x: src, p1: p1, c: c, k0: n.k0, k1: n.k1, f: f, a0: n.a0, a1: n.a1, acc: acc,
                             shifts: productShifts))
-                } else if !depthwiseInt32(n, src: src, p1: p1, maxInput: max(inputMax, n.maxPadValue)) {
+                } else if !onInt32 {
                     accumulate(
                         n.weights, maxInput: max(inputMax, n.maxPadValue),
                         DepthwiseLoop(x: src, p1: p1, c: c, k0: n.k0, k1: n.k1, a0: n.a0, a1: n.a1, acc: acc))
@@ -188,13 +189,17 @@ extension Workspace {
             for k in 0..<grid * f { pool[k] = acc[k] }
             return grid * f
         case .global:
-            for q in 0..<f {
-                var s: Int64 = 0
-                for p in 0..<grid {
-                    s = runningSaturation ? satS(s + satS(acc[p * f + q], sumBits), sumBits) : s + acc[p * f + q]
+            // Positions outer, channels inner: each channel's sum in position order, reading `acc` in sequence.
+            for q in 0..<f { pool[q] = 0 }
+            for p in 0..<grid {
+                let row = p * f
+                if runningSaturation {
+                    for q in 0..<f { pool[q] = satS(pool[q] + satS(acc[row + q], sumBits), sumBits) }
+                } else {
+                    for q in 0..<f { pool[q] += acc[row + q] }
                 }
-                pool[q] = runningSaturation ? s : satS(s, sumBits)
             }
+            if !runningSaturation { for q in 0..<f { pool[q] = satS(pool[q], sumBits) } }
             return f
         case .max(let q0, let q1):
             let w1 = n.a1.output

@@ -76,12 +76,13 @@ void sf_padded_i32(
 // MARK: int32 depthwise
 
 /// out[(o0 · out1 + o1) · c + ch] =
-///     Σ_{i,j} x[((o0·s0 + i) · p1 + o1·s1 + j) · c + ch] · w[(i·k1 + j) · c + ch]
-/// for the output rows o0 in first..<last, in wrapping 32-bit arithmetic (exact when the true sums fit
-/// int32). Disjoint row ranges may run concurrently.
+///     Σ_{i,j} v(o0·s0 + i − pad0, o1·s1 + j − pad1, ch) · w[(i·k1 + j) · c + ch]
+/// where v(r, q, ch) = x[(r · d1 + q) · c + ch] inside the d0 × d1 × c input, else pad_values[ch] (0 when
+/// pad_values is NULL), for the output rows o0 in first..<last, in wrapping 32-bit arithmetic (exact when
+/// the true sums fit int32). Disjoint row ranges may run concurrently.
 void sf_depthwise_i32(
-    const int32_t *x, const int32_t *w, int64_t *out, int first, int last, int out1, int k0, int k1, int s0,
-    int s1, int p1, int c);
+    const int32_t *x, int d0, int d1, int pad0, int pad1, const int32_t *pad_values, const int32_t *w,
+    int64_t *out, int first, int last, int out1, int k0, int k1, int s0, int s1, int c);
 
 // MARK: Akida 2.0 output stage
 
