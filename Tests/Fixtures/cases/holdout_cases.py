@@ -49,9 +49,9 @@ def _ho_spec(model, rng, qparams=None, n_cal=16, n_inputs=3, targets=("v2", "v1"
 
 # ---- akida_models zoo -------------------------------------------------------------------------
 
-@case("ho_akidanet", "holdout", "akidanet_imagenet((24,24,3), alpha=0.25, classes=3), 8/4/4")
+@case("ho_akidanet", "holdout", "akidanet_imagenet((40,40,3), alpha=0.25, classes=3), 8/4/4")
 def _ho_akidanet(rng):
-    return _ho_spec(akida_models.akidanet_imagenet(input_shape=(24, 24, 3), alpha=0.25, classes=3), rng, _W4)
+    return _ho_spec(akida_models.akidanet_imagenet(input_shape=(40, 40, 3), alpha=0.25, classes=3), rng, _W4)
 
 
 @case("ho_akidanet18", "holdout",
