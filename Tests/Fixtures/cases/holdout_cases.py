@@ -180,10 +180,11 @@ def _ho_tenn_st_jester_stream(rng):
 
 
 # ---- recurrent TENNs: training form and stateful form ---------------------------------------------
+# (sc12 needs 512 input steps or more: its last Kernelized layer would otherwise see one step.)
 
-@case("ho_tenn_rec_sc12", "holdout", "tenn_recurrent_sc12((256,1), num_classes=3), training form")
+@case("ho_tenn_rec_sc12", "holdout", "tenn_recurrent_sc12((1024,1), num_classes=3), training form")
 def _ho_tenn_rec_sc12(rng):
-    return _kernelized_spec(tenn_recurrent_sc12(input_shape=(256, 1), num_classes=3), rng, 256)
+    return _kernelized_spec(tenn_recurrent_sc12(input_shape=(1024, 1), num_classes=3), rng, 1024)
 
 
 @case("ho_tenn_rec_uored", "holdout", "tenn_recurrent_uored((256,1), num_classes=5), training form")
@@ -192,9 +193,9 @@ def _ho_tenn_rec_uored(rng):
 
 
 @case("ho_tenn_rec_sc12_stateful", "holdout",
-      "tenn_recurrent_sc12((256,1), num_classes=3) stateful (timesteps=128, batch 2), 2 segments, 8/4/4")
+      "tenn_recurrent_sc12((512,1), num_classes=3) stateful (timesteps=256, batch 2), 2 segments, 8/4/4")
 def _ho_tenn_rec_sc12_stateful(rng):
-    return _stateful_spec(tenn_recurrent_sc12(input_shape=(256, 1), num_classes=3), rng, 256, 128,
+    return _stateful_spec(tenn_recurrent_sc12(input_shape=(512, 1), num_classes=3), rng, 512, 256,
                           qparams=dict(_W4))
 
 
