@@ -135,9 +135,9 @@ def _narrow_centernet(dimensions, **kwargs):
 
 
 @case("ho_centernet", "holdout",
-      "centernet_base((48,48,3), classes=4, separable_cutoff=16), AkidaNet18 backbone dimensions (4,8,8,16)")
+      "centernet_base((64,64,3), classes=4, separable_cutoff=16), AkidaNet18 backbone dimensions (4,8,8,16)")
 def _ho_centernet(rng):
-    model = _narrow_centernet((4, 8, 8, 16), input_shape=(48, 48, 3), classes=4, separable_cutoff=16)
+    model = _narrow_centernet((4, 8, 8, 16), input_shape=(64, 64, 3), classes=4, separable_cutoff=16)
     return _ho_spec(model, rng, n_cal=8, n_inputs=2, targets=("v2",))
 
 
@@ -200,9 +200,9 @@ def _ho_tenn_rec_sc12_stateful(rng):
 
 
 @case("ho_tenn_rec_uored_stateful", "holdout",
-      "tenn_recurrent_uored((768,1), num_classes=4) stateful (timesteps=128, batch 1), 3 segments, 8-bit")
+      "tenn_recurrent_uored((768,1), num_classes=4) stateful (timesteps=256, batch 1), 3 segments, 8-bit")
 def _ho_tenn_rec_uored_stateful(rng):
-    return _stateful_spec(tenn_recurrent_uored(input_shape=(768, 1), num_classes=4), rng, 768, 128,
+    return _stateful_spec(tenn_recurrent_uored(input_shape=(768, 1), num_classes=4), rng, 768, 256,
                           n_inputs=1, segments=3)
 
 
