@@ -180,16 +180,16 @@ def _ho_tenn_st_jester_stream(rng):
 
 
 # ---- recurrent TENNs: training form and stateful form ---------------------------------------------
-# (sc12 needs 512 input steps or more: its last Kernelized layer would otherwise see one step.)
+# (sc12 and uored need 512 input steps or more: their last Kernelized layer would otherwise see one step.)
 
 @case("ho_tenn_rec_sc12", "holdout", "tenn_recurrent_sc12((1024,1), num_classes=3), training form")
 def _ho_tenn_rec_sc12(rng):
     return _kernelized_spec(tenn_recurrent_sc12(input_shape=(1024, 1), num_classes=3), rng, 1024)
 
 
-@case("ho_tenn_rec_uored", "holdout", "tenn_recurrent_uored((256,1), num_classes=5), training form")
+@case("ho_tenn_rec_uored", "holdout", "tenn_recurrent_uored((1024,1), num_classes=5), training form")
 def _ho_tenn_rec_uored(rng):
-    return _kernelized_spec(tenn_recurrent_uored(input_shape=(256, 1), num_classes=5), rng, 256)
+    return _kernelized_spec(tenn_recurrent_uored(input_shape=(1024, 1), num_classes=5), rng, 1024)
 
 
 @case("ho_tenn_rec_sc12_stateful", "holdout",
