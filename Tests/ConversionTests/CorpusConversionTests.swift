@@ -267,8 +267,8 @@ final class QuantizedModelConversionTests: XCTestCase {
                 }
             }
         }
-        XCTAssertEqual(equal, 35)
-        XCTAssertEqual(refused, 41)
+        XCTAssertEqual(equal, 36)
+        XCTAssertEqual(refused, 43)
     }
 }
 

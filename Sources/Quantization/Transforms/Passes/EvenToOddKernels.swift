@@ -7,22 +7,29 @@ extension Sanitizer {
     public enum EvenToOddKernels: SanitizePass {
         public static let name = "convert_even_to_odd_kernel"
 
-        /// 'same' Conv2D/DepthwiseConv2D kernels of size 2, 4, 6 (stride 1) or 2 (stride 2) are
-        /// embedded in a zero kernel one larger, placed so that the result equals TF's SAME.
+        /// The reference selects its layers with `isinstance(Conv2D / DepthwiseConv2D)`, which
+        /// also holds for their transposed subclasses.
+        static let convolutionClasses: Set = ["Conv2D", "Conv2DTranspose"]
+        static let depthwiseClasses: Set = ["DepthwiseConv2D", "DepthwiseConv2DTranspose"]
+
+        /// 'same' Conv2D/DepthwiseConv2D kernels (transposed ones included) of size 2, 4, 6
+        /// (stride 1) or 2 (stride 2) are embedded in a zero kernel one larger, placed so that the
+        /// result equals TF's SAME.
         public static func apply(_ g: LayerGraph) throws -> LayerGraph {
             let shapes = LayerRegistry.outputShapes(of: g)
             var out = g
-            for node in g.nodes where ["Conv2D", "DepthwiseConv2D"].contains(layerClass(node)) {
+            for node in g.nodes where convolutionClasses.union(depthwiseClasses).contains(layerClass(node)) {
+                let isConvolution = convolutionClasses.contains(layerClass(node))
                 guard node.configString("padding") == "same", let k = node.configPair("kernel_size"), k.0 == k.1,
                     let s = node.configPair("strides"), s.0 == s.1, let src = node.inputs.first?.layer,
                     let inShape = shapes[src], inShape.count == 3
                 else { continue }
                 var eligible = (s.0 == 1 && [2, 4, 6].contains(k.0)) || (s.0 == 2 && k.0 == 2)
-                if layerClass(node) == "Conv2D" && fedByInput(g, node.name) && [1, 3].contains(inShape[2]) {
+                if isConvolution && fedByInput(g, node.name) && [1, 3].contains(inShape[2]) {
                     eligible = [2, 6].contains(k.0) && [1, 2].contains(s.0)
                 }
                 guard eligible else { continue }
-                let kname = layerClass(node) == "Conv2D" ? "kernel" : "depthwise_kernel"
+                let kname = isConvolution ? "kernel" : "depthwise_kernel"
                 guard let kernel = node.tensor(kname) else { continue }
                 let (dy, dx) = s.0 == 1 ? (1, 1) : (inShape[0] % 2, inShape[1] % 2)
                 let n = k.0 + 1, ci = kernel.shape[2], co = kernel.shape[3]
