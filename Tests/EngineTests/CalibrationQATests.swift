@@ -3,6 +3,7 @@
 // quantizeml stored in the corpus's quantized.h5; random samples and tiny sample sets are called out.
 import Engine
 import Foundation
+import JSON
 import KerasGraph
 import KerasHDF5
 import NumPyIO
@@ -52,5 +53,23 @@ final class CalibrationQATests: XCTestCase {
         XCTAssertTrue(tiny.advice.contains { $0.contains("only 8 samples") })
         XCTAssertEqual(Set(tiny.layers.map(\.name)), ["relu_0", "relu_1"])
         XCTAssertTrue(tiny.layers.allSatisfy { $0.perAxis && $0.batchMaxima.count == 2 })
+    }
+
+    /// A stateful model is calibrated segment by segment on the whole set (the reference ignores
+    /// batch_size there): the Engine's quantize goes through (it used to fail in the QA's batched float
+    /// run), gives the reference's q_config and says why it has no per-layer figures.
+    func testStatefulModelQuantizesAndQAExplainsItsSegments() throws {
+        let name = "tenn_rec_uored_stateful_w4"
+        let samples = try TensorFiles.firstArray(contentsOf: Fixtures.file(name, "calibration.npy"), subject: "samples")
+        let outcome = try ModelOperations.quantize(
+            floatAt: Fixtures.file(name, "model.h5"),
+            request: QuantizeRequest(
+                weightBits: 4, activationBits: 4,
+                calibration: CalibrationRequest(samples: samples, numSamples: 4, batchSize: 2)))
+        let reference = try ModelOperations.qConfig(at: Fixtures.file(name, "quantized.h5"))
+        XCTAssertEqual(outcome.model.dumpConfig(), reference)
+        XCTAssertEqual(outcome.calibrationQA.samplesUsed, samples.shape[0])
+        XCTAssertTrue(outcome.calibrationQA.layers.isEmpty)
+        XCTAssertTrue(outcome.calibrationQA.advice.contains { $0.contains("segment by segment") })
     }
 }

@@ -56,6 +56,16 @@ public struct CalibrationQA: Sendable {
                 samplesUsed: options.numSamples, random: true, batches: 0, epochs: options.epochs, layers: [],
                 advice: [advice])
         }
+        if Calibrator.isStateful(float.graph) {
+            // The reference calibrates a stateful model on the whole sample set cut into segments of
+            // its timesteps (batch_size and num_samples do not apply), so there are no batches to compare.
+            let advice =
+                "a stateful model is calibrated segment by segment on all \(samples.shape.first ?? 0) samples "
+                + "(batch_size and num_samples do not apply): per-layer range figures are not measured for it"
+            return CalibrationQA(
+                samplesUsed: samples.shape.first ?? 0, random: false, batches: 1, epochs: options.epochs, layers: [],
+                advice: [advice])
+        }
         let ranges = try Calibrator.batches(
             sampleCount: samples.shape.first ?? 0, numSamples: options.numSamples, batchSize: options.batchSize)
         let links = LayerAlignment.floatLinks(quantized: quantized, float: float.graph)

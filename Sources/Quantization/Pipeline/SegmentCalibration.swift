@@ -10,7 +10,7 @@ import Tensors
 
 extension Calibrator {
     /// Whether `graph` holds a layer that keeps a state across calls.
-    static func isStateful(_ graph: LayerGraph) -> Bool {
+    public static func isStateful(_ graph: LayerGraph) -> Bool {
         graph.nodes.contains { QuantizedLayerRegistry.type(ofAnyClass: layerClass($0))?.carriesState ?? false }
     }
 
