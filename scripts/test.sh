@@ -11,5 +11,5 @@ swift test -c release "$@"
 # The browser pages in headless Chromium against a real server (screenshots in .build/browser-artifacts).
 python3 scripts/browser-test.py .build/release/spikeforge .build/browser-artifacts
 # The contract against a live server: every schemathesis check, bounded (25 examples per
-# operation, at most 240 s of fuzzing); the longer run is `scripts/schemathesis.sh 1000 3600`.
-scripts/schemathesis.sh 25 240
+# operation, at most 150 s of fuzzing); the longer run is `scripts/schemathesis.sh 1000 3600`.
+scripts/schemathesis.sh 25 150
