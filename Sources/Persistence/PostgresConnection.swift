@@ -129,7 +129,7 @@ final class PostgresConnection {
     }
 
     /// One result row; values arrive in PostgreSQL's text format.
-    struct Row {
+    struct Row: StoredRow {
         let result: OpaquePointer?
         let index: Int32
 
@@ -137,8 +137,6 @@ final class PostgresConnection {
         func text(_ i: Int32) -> String { String(cString: PQgetvalue(result, index, i)) }
         func int(_ i: Int32) -> Int64 { Int64(text(i)) ?? 0 }
         func bool(_ i: Int32) -> Bool { text(i) == "t" }
-        func optionalText(_ i: Int32) -> String? { isNull(i) ? nil : text(i) }
-        func optionalInt(_ i: Int32) -> Int64? { isNull(i) ? nil : int(i) }
     }
 }
 

@@ -11,27 +11,13 @@ extension PostgresStore {
     /// The database's clock in integer milliseconds.
     static let nowMillis = "(extract(epoch from clock_timestamp()) * 1000)::bigint"
 
-    private func decodeJob(_ r: PostgresConnection.Row) throws -> JobRecord {
-        guard let state = JobState(rawValue: r.text(2)) else {
-            throw StoreError.corruptRow("job \(r.text(0)) has unknown state '\(r.text(2))'")
-        }
-        let progress = r.optionalText(4).map {
-            JobProgress(phase: $0, done: Int(r.optionalInt(5) ?? 0), total: Int(r.optionalInt(6) ?? 0))
-        }
-        return JobRecord(
-            id: r.text(0), type: r.text(1), state: state, paramsJSON: r.text(3), progress: progress,
-            resultJSON: r.optionalText(7), errorJSON: r.optionalText(8), idempotencyKey: r.optionalText(9),
-            cancelRequested: r.bool(10), attempts: Int(r.int(11)), createdAt: date(r.int(12)),
-            startedAt: r.optionalInt(13).map(date), finishedAt: r.optionalInt(14).map(date),
-            updatedAt: date(r.int(15)))
-    }
-
     private func jobQuery(
         _ c: PostgresConnection, _ condition: String, _ args: [String?], _ op: String
     ) throws
         -> JobRecord?
     {
-        try c.query("SELECT \(SQLiteStore.jobColumns) FROM jobs WHERE \(condition)", args, op, row: decodeJob).first
+        try c.query("SELECT \(RecordColumns.job) FROM jobs WHERE \(condition)", args, op, row: JobRecord.init(row:))
+            .first
     }
 
     public func insertJob(_ job: JobRecord) throws -> (job: JobRecord, inserted: Bool) {
@@ -81,8 +67,8 @@ extension PostgresStore {
         if let state = filter.state { args.append(state.rawValue); conditions.append("state = $\(args.count)") }
         if let type = filter.type { args.append(type); conditions.append("type = $\(args.count)") }
         return try list(
-            table: "jobs", columns: SQLiteStore.jobColumns, conditions: conditions, args: args, page: page,
-            decode: decodeJob)
+            table: "jobs", columns: RecordColumns.job, conditions: conditions, args: args, page: page,
+            decode: JobRecord.init(row:))
     }
 
     public func queuedJobIDs() throws -> [String] {
@@ -126,8 +112,8 @@ extension PostgresStore {
     private func claim(_ condition: String, _ args: [String?], at: Date) throws -> JobRecord? {
         try pool.transaction("claim job") { c in
             let claimed = try c.query(
-                "UPDATE jobs SET \(claimAssignments) WHERE \(condition) RETURNING \(SQLiteStore.jobColumns)",
-                ["\(millis(at))"] + leaseArgs + args, "claim job", row: decodeJob
+                "UPDATE jobs SET \(claimAssignments) WHERE \(condition) RETURNING \(RecordColumns.job)",
+                ["\(millis(at))"] + leaseArgs + args, "claim job", row: JobRecord.init(row:)
             ).first
             guard let job = claimed else { return nil }
             try appendEvent(

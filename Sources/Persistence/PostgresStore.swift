@@ -155,25 +155,20 @@ public final class PostgresStore: SharedJobStore, @unchecked Sendable {
         return stored
     }
 
-    private static let modelColumns =
-        "id, name, format, kind, sha256, size, description, created_at, parent_model_id, source_job_id"
-
-    private func decodeModel(_ r: PostgresConnection.Row) -> ModelRecord {
-        ModelRecord(
-            id: r.text(0), name: r.text(1), format: r.text(2), kind: r.text(3), sha256: r.text(4),
-            size: r.int(5), descriptionJSON: r.text(6), createdAt: date(r.int(7)),
-            parentModelID: r.optionalText(8), sourceJobID: r.optionalText(9))
-    }
-
     public func model(id: String) throws -> ModelRecord? {
         try pool.with {
-            try $0.query("SELECT \(Self.modelColumns) FROM models WHERE id = $1", [id], "read model", row: decodeModel)
-                .first
+            try $0.query(
+                "SELECT \(RecordColumns.model) FROM models WHERE id = $1", [id], "read model",
+                row: ModelRecord.init(row:)
+            )
+            .first
         }
     }
 
     public func listModels(_ page: PageRequest) throws -> Page<ModelRecord> {
-        try list(table: "models", columns: Self.modelColumns, conditions: [], args: [], page: page, decode: decodeModel)
+        try list(
+            table: "models", columns: RecordColumns.model, conditions: [], args: [], page: page,
+            decode: ModelRecord.init(row:))
     }
 
     public func deleteModel(id: String) throws -> Bool {
@@ -201,32 +196,19 @@ public final class PostgresStore: SharedJobStore, @unchecked Sendable {
         return stored
     }
 
-    private static let datasetColumns = "id, name, dtype, shape, sha256, size, created_at"
-
-    private func decodeDataset(_ r: PostgresConnection.Row) throws -> DatasetRecord {
-        let shapeText = r.text(3)
-        guard let items = (try? JSONValue(parsing: shapeText))?.array, case let dims = items.compactMap(\.int),
-            dims.count == items.count
-        else {
-            throw StoreError.corruptRow(
-                "dataset \(r.text(0)) has shape '\(shapeText)', expected a JSON array of integers")
-        }
-        return DatasetRecord(
-            id: r.text(0), name: r.text(1), dtype: r.text(2), shape: dims,
-            sha256: r.text(4), size: r.int(5), createdAt: date(r.int(6)))
-    }
-
     public func dataset(id: String) throws -> DatasetRecord? {
         try pool.with {
             try $0.query(
-                "SELECT \(Self.datasetColumns) FROM datasets WHERE id = $1", [id], "read dataset", row: decodeDataset
+                "SELECT \(RecordColumns.dataset) FROM datasets WHERE id = $1", [id], "read dataset",
+                row: DatasetRecord.init(row:)
             ).first
         }
     }
 
     public func listDatasets(_ page: PageRequest) throws -> Page<DatasetRecord> {
         try list(
-            table: "datasets", columns: Self.datasetColumns, conditions: [], args: [], page: page, decode: decodeDataset
+            table: "datasets", columns: RecordColumns.dataset, conditions: [], args: [], page: page,
+            decode: DatasetRecord.init(row:)
         )
     }
 

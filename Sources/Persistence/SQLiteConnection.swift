@@ -112,7 +112,7 @@ final class SQLiteConnection {
         return .database(operation: operation, code: rc, message: message)
     }
 
-    struct Row {
+    struct Row: StoredRow {
         let stmt: OpaquePointer
 
         func isNull(_ i: Int32) -> Bool { sqlite3_column_type(stmt, i) == SQLITE_NULL }
@@ -121,7 +121,6 @@ final class SQLiteConnection {
             guard let p = sqlite3_column_text(stmt, i) else { return "" }
             return String(cString: p)
         }
-        func optionalText(_ i: Int32) -> String? { isNull(i) ? nil : text(i) }
-        func optionalInt(_ i: Int32) -> Int64? { isNull(i) ? nil : int(i) }
+        func bool(_ i: Int32) -> Bool { int(i) != 0 }
     }
 }

@@ -6,26 +6,6 @@ import Foundation
 extension SQLiteStore {
     // MARK: jobs
 
-    static let jobColumns = """
-        id, type, state, params, progress_phase, progress_done, progress_total, result, error, idempotency_key, \
-        cancel_requested, attempts, created_at, started_at, finished_at, updated_at
-        """
-
-    private func decodeJob(_ r: SQLiteConnection.Row) throws -> JobRecord {
-        guard let state = JobState(rawValue: r.text(2)) else {
-            throw StoreError.corruptRow("job \(r.text(0)) has unknown state '\(r.text(2))'")
-        }
-        let progress = r.optionalText(4).map {
-            JobProgress(phase: $0, done: Int(r.optionalInt(5) ?? 0), total: Int(r.optionalInt(6) ?? 0))
-        }
-        return JobRecord(
-            id: r.text(0), type: r.text(1), state: state, paramsJSON: r.text(3), progress: progress,
-            resultJSON: r.optionalText(7), errorJSON: r.optionalText(8), idempotencyKey: r.optionalText(9),
-            cancelRequested: r.int(10) != 0, attempts: Int(r.int(11)), createdAt: date(r.int(12)),
-            startedAt: r.optionalInt(13).map(date), finishedAt: r.optionalInt(14).map(date),
-            updatedAt: date(r.int(15)))
-    }
-
     public func insertJob(_ job: JobRecord) throws -> (job: JobRecord, inserted: Bool) {
         try locked {
             try connection.transaction("insert job") {
@@ -60,14 +40,14 @@ extension SQLiteStore {
 
     private func jobLocked(_ id: String) throws -> JobRecord? {
         try connection.query(
-            "SELECT \(Self.jobColumns) FROM jobs WHERE id = ?", [.text(id)], "read job", row: decodeJob
+            "SELECT \(RecordColumns.job) FROM jobs WHERE id = ?", [.text(id)], "read job", row: JobRecord.init(row:)
         ).first
     }
 
     private func jobByKeyLocked(_ key: String) throws -> JobRecord? {
         try connection.query(
-            "SELECT \(Self.jobColumns) FROM jobs WHERE idempotency_key = ?", [.text(key)],
-            "read job by idempotency key", row: decodeJob
+            "SELECT \(RecordColumns.job) FROM jobs WHERE idempotency_key = ?", [.text(key)],
+            "read job by idempotency key", row: JobRecord.init(row:)
         ).first
     }
 
@@ -85,7 +65,8 @@ extension SQLiteStore {
         if let state = filter.state { conditions.append("state = ?"); args.append(.text(state.rawValue)) }
         if let type = filter.type { conditions.append("type = ?"); args.append(.text(type)) }
         return try list(
-            table: "jobs", columns: Self.jobColumns, conditions: conditions, args: args, page: page, decode: decodeJob)
+            table: "jobs", columns: RecordColumns.job, conditions: conditions, args: args, page: page,
+            decode: JobRecord.init(row:))
     }
 
     public func queuedJobIDs() throws -> [String] {
