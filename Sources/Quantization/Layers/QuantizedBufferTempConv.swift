@@ -9,13 +9,17 @@
 import KerasGraph
 import Tensors
 
-enum QuantizedBufferTempConv: QuantizedLayerType {
-    static let className = "QuantizedBufferTempConv"
-    static let floatClasses = ["BufferTempConv"]
-    static let hasWeights = true
-    static let needsAlignedInputs = true
-    static let equalization = EqualizationRole.absorbs
-    static let absorbsPerAxisRates = false
+/// What the two buffered temporal layer types share; they differ only in their class names and
+/// kernel layout.
+protocol BufferTempConvType: QuantizedLayerType {
+    static var depthwise: Bool { get }
+}
+
+extension BufferTempConvType {
+    static var hasWeights: Bool { true }
+    static var needsAlignedInputs: Bool { true }
+    static var equalization: EqualizationRole { .absorbs }
+    static var absorbsPerAxisRates: Bool { false }
 
     static func quantizedConfig(
         of node: GraphNode, quantConfig: QuantConfig, params: QuantizationParams
@@ -24,27 +28,20 @@ enum QuantizedBufferTempConv: QuantizedLayerType {
     }
 
     static func makeOp(_ layer: QuantizedLayer, mode: ReferenceMode) throws -> LayerOp {
-        try BufferTempConvOp(layer, depthwise: false, mode: mode)
+        try BufferTempConvOp(layer, depthwise: depthwise, mode: mode)
     }
 }
 
-enum QuantizedDepthwiseBufferTempConv: QuantizedLayerType {
+enum QuantizedBufferTempConv: BufferTempConvType {
+    static let className = "QuantizedBufferTempConv"
+    static let floatClasses = ["BufferTempConv"]
+    static let depthwise = false
+}
+
+enum QuantizedDepthwiseBufferTempConv: BufferTempConvType {
     static let className = "QuantizedDepthwiseBufferTempConv"
     static let floatClasses = ["DepthwiseBufferTempConv"]
-    static let hasWeights = true
-    static let needsAlignedInputs = true
-    static let equalization = EqualizationRole.absorbs
-    static let absorbsPerAxisRates = false
-
-    static func quantizedConfig(
-        of node: GraphNode, quantConfig: QuantConfig, params: QuantizationParams
-    ) -> JSONValue? {
-        BufferTempConvOp.quantizedConfig(of: node, quantConfig: quantConfig, params: params)
-    }
-
-    static func makeOp(_ layer: QuantizedLayer, mode: ReferenceMode) throws -> LayerOp {
-        try BufferTempConvOp(layer, depthwise: true, mode: mode)
-    }
+    static let depthwise = true
 }
 
 /// The integer op of both buffered temporal layers, from an empty FIFO.
