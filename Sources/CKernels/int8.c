@@ -1,11 +1,10 @@
-// u8 × s8 convolution / dense with 32-bit accumulation (VNNI `vpdpbusd`, AVX2 `vpmaddubsw` +
-// `vpmaddwd`, portable C) and the int32 depthwise loop. Sums wrap modulo 2^32, so every path
+// u8 × s8 convolution / dense with 32-bit accumulation: weight packing, the AVX2 (`vpmaddubsw` +
+// `vpmaddwd`) and portable kernels, the path dispatch (the VNNI kernel is in int8_vnni.c), and the
+// int32 depthwise loop. Sums wrap modulo 2^32, so every path
 // gives the exact sum whenever it fits int32 (the caller checks that bound).
-#include "CKernels.h"
-#include "internal.h"
+#include "packed.h"
 
 #include <stdlib.h>
-#include <string.h>
 
 sf_packed_i8 *sf_pack_i8(
     const int32_t *w, int segments, int length, int outputs, const int32_t *row_shifts, int shift_count) {
@@ -40,9 +39,10 @@ sf_packed_i8 *sf_pack_i8(
     size_t bytes = copy_bytes * p->copies;
     p->data = aligned_alloc(64, (bytes + 63) / 64 * 64);
     p->sums = calloc((size_t)p->copies * p->blocks * 16, sizeof(int32_t));
+    p->shifted_sums = calloc((size_t)p->blocks * 16, sizeof(int32_t));
     p->plain = calloc(rows * outputs * p->copies, 1);
     p->row_copy = calloc(rows, 1);
-    if (!p->data || !p->sums || !p->plain || !p->row_copy) {
+    if (!p->data || !p->sums || !p->shifted_sums || !p->plain || !p->row_copy) {
         sf_free_i8(p);
         return NULL;
     }
@@ -55,14 +55,26 @@ sf_packed_i8 *sf_pack_i8(
         for (int f = 0; f < outputs; f++) {
             int32_t v = w[r * outputs + f];
             v = v < -128 ? -128 : v > 127 ? 127 : v;
-            size_t at = ((((size_t)(k * p->blocks + f / 16) * segments + s) * p->groups + t / 4) * 16 + f % 16) * 4
-                        + t % 4;
+            size_t at = (size_t)(block_weights(p, k, f / 16) - p->data)
+                        + ((size_t)s * p->groups + t / 4) * panel_blocks(p, f / 16) * 64 + (f % 16) * 4 + t % 4;
             p->data[at] = (int8_t)v;
             p->plain[(k * rows + r) * outputs + f] = (int8_t)v;
             p->sums[k * p->blocks * 16 + f] += v;
             if (abs(v) > p->max_abs) p->max_abs = abs(v);
         }
     }
+    for (int k = 0; k < p->copies; k++) {
+        p->order[k] = (uint8_t)k;
+        for (int f = 0; f < outputs; f++)
+            p->shifted_sums[f] = (int32_t)((uint32_t)p->shifted_sums[f] + ((uint32_t)p->sums[k * p->blocks * 16 + f] << p->shifts[k]));
+    }
+    // Insertion sort by decreasing shift (at most 8 copies).
+    for (int i = 1; i < p->copies; i++)
+        for (int j = i; j > 0 && p->shifts[p->order[j]] > p->shifts[p->order[j - 1]]; j--) {
+            uint8_t t = p->order[j];
+            p->order[j] = p->order[j - 1];
+            p->order[j - 1] = t;
+        }
     return p;
 }
 
@@ -70,44 +82,10 @@ void sf_free_i8(sf_packed_i8 *p) {
     if (!p) return;
     free(p->data);
     free(p->sums);
+    free(p->shifted_sums);
     free(p->plain);
     free(p->row_copy);
     free(p);
-}
-
-SF_INLINE uint32_t load4(const uint8_t *p) {
-    uint32_t v;
-    memcpy(&v, p, 4);
-    return v;
-}
-
-/// Writes (copy 0) or adds (later copies) the `n` lanes of outputs f0..<f0 + n of weight copy `k`
-/// for pixel `pix`: the offset removed, shifted by the copy's input shift.
-SF_INLINE void store_lanes(
-    const sf_packed_i8 *p, const uint32_t *lanes, int k, int f0, int n, int pix, int offset, int64_t *out) {
-    int shift = p->shifts[k];
-    const int32_t *sums = p->sums + (size_t)k * p->blocks * 16 + f0;
-    int64_t *o = out + (size_t)pix * p->outputs + f0;
-    for (int l = 0; l < n; l++) {
-        int64_t v = (int64_t)(int32_t)(lanes[l] - (uint32_t)offset * (uint32_t)sums[l]) * ((int64_t)1 << shift);
-        o[l] = k == 0 ? v : o[l] + v;
-    }
-}
-
-/// store_lanes for the 16 lanes of output block `block`.
-SF_INLINE void store_block(
-    const sf_packed_i8 *p, const uint32_t *lanes, int k, int block, int pix, int offset, int64_t *out) {
-    int f0 = block * 16;
-    store_lanes(p, lanes, k, f0, p->outputs - f0 < 16 ? p->outputs - f0 : 16, pix, offset, out);
-}
-
-/// The packed weights of copy k, output block b.
-SF_INLINE const int8_t *block_weights(const sf_packed_i8 *p, int k, int b) {
-    return p->data + (size_t)(k * p->blocks + b) * p->segments * p->groups * 64;
-}
-
-SF_INLINE const uint8_t *pixel_base(const uint8_t *x, int pix, int out1, ptrdiff_t st0, ptrdiff_t st1) {
-    return x + (ptrdiff_t)(pix / out1) * st0 + (ptrdiff_t)(pix % out1) * st1;
 }
 
 // MARK: portable
@@ -151,49 +129,6 @@ static void conv_portable(
 
 #if SF_X86
 
-// MARK: AVX-512 VNNI: tiles of MP pixels × 16 outputs, one vpdpbusd per pixel and 4 inputs.
-
-#define VNNI_TILE(MP)                                                                                      \
-    SF_TARGET_VNNI static void vnni_tile##MP(                                                                \
-        const sf_packed_i8 *p, const int8_t *wb, const uint8_t *x, int pix, int out1, ptrdiff_t st0,        \
-        ptrdiff_t st1, ptrdiff_t seg, int copy, int block, int offset, int64_t *out) {                                 \
-        __m512i acc[MP];                                                                                     \
-        const uint8_t *xs[MP];                                                                               \
-        for (int j = 0; j < MP; j++) {                                                                       \
-            acc[j] = _mm512_setzero_si512();                                                                 \
-            xs[j] = pixel_base(x, pix + j, out1, st0, st1);                                                  \
-        }                                                                                                    \
-        const int8_t *w = wb;                                                                                \
-        for (int s = 0; s < p->segments; s++) {                                                              \
-            for (int g = 0; g < p->groups; g++, w += 64) {                                                   \
-                __m512i wv = _mm512_loadu_si512(w);                                                          \
-                for (int j = 0; j < MP; j++)                                                                 \
-                    acc[j] = _mm512_dpbusd_epi32(acc[j], _mm512_set1_epi32((int)load4(xs[j] + 4 * g)), wv);  \
-            }                                                                                                \
-            for (int j = 0; j < MP; j++) xs[j] += seg;                                                       \
-        }                                                                                                    \
-        for (int j = 0; j < MP; j++) {                                                                       \
-            uint32_t lanes[16];                                                                              \
-            _mm512_storeu_si512(lanes, acc[j]);                                                              \
-            store_block(p, lanes, copy, block, pix + j, offset, out);                                        \
-        }                                                                                                    \
-    }
-VNNI_TILE(8)
-VNNI_TILE(1)
-
-SF_TARGET_VNNI static void conv_vnni(
-    const sf_packed_i8 *p, const uint8_t *x, ptrdiff_t st0, ptrdiff_t st1, ptrdiff_t seg, int out1, int first,
-    int pixels, int offset, int64_t *out) {
-    for (int k = 0; k < p->copies; k++) {
-        for (int b = 0; b < p->blocks; b++) {
-            const int8_t *wb = block_weights(p, k, b);
-            int pix = first;
-            for (; pix + 8 <= pixels; pix += 8) vnni_tile8(p, wb, x, pix, out1, st0, st1, seg, k, b, offset, out);
-            for (; pix < pixels; pix++) vnni_tile1(p, wb, x, pix, out1, st0, st1, seg, k, b, offset, out);
-        }
-    }
-}
-
 // MARK: AVX2: vpmaddubsw sums two u8 × s8 products into int16, vpmaddwd widens to int32. When
 // two products could pass 32767 the input is split into its low 7 bits and bit 7 (x_high),
 // whose products are summed with weight 128.
@@ -210,8 +145,9 @@ SF_TARGET_VNNI static void conv_vnni(
             at[j] = pixel_base(x, pix + j, out1, st0, st1) - x;                                              \
         }                                                                                                    \
         const int8_t *w = wb;                                                                                \
+        const int step = panel_blocks(p, block) * 64;                                                        \
         for (int s = 0; s < p->segments; s++) {                                                              \
-            for (int g = 0; g < p->groups; g++, w += 64) {                                                   \
+            for (int g = 0; g < p->groups; g++, w += step) {                                                 \
                 __m256i w0 = _mm256_loadu_si256((const __m256i *)w);                                         \
                 __m256i w1 = _mm256_loadu_si256((const __m256i *)(w + 32));                                  \
                 for (int j = 0; j < MP; j++) {                                                               \
@@ -280,11 +216,31 @@ void sf_conv_i8(
         return;
     }
     if (path == SF_PATH_VNNI) {
-        conv_vnni(p, x, stride0, stride1, seg_stride, out1, first, last, offset, out);
+        sf_conv_vnni(p, x, stride0, stride1, seg_stride, out1, first, last, offset, out, NULL, NULL);
         return;
     }
 #endif
     conv_portable(p, x, high, stride0, stride1, seg_stride, out1, first, last, offset, out);
+}
+
+void sf_conv_i8_output(
+    const sf_packed_i8 *p, const uint8_t *x, const uint8_t *high, ptrdiff_t stride0, ptrdiff_t stride1,
+    ptrdiff_t seg_stride, int out1, int first, int last, int offset, int64_t *acc, const sf_output_v2 *post,
+    int32_t *out) {
+#if SF_X86
+    if (sf_active_path() == SF_PATH_VNNI && !high) {
+        sf_conv_vnni(p, x, stride0, stride1, seg_stride, out1, first, last, offset, NULL, post, out);
+        return;
+    }
+#endif
+    // About 32 KiB of 64-bit sums per chunk, a multiple of the AVX2 kernel's 4-pixel tiles.
+    int chunk = (4096 / p->outputs) & ~3;
+    if (chunk < 4) chunk = 4;
+    for (int start = first; start < last; start += chunk) {
+        int end = last - start < chunk ? last : start + chunk;
+        sf_conv_i8(p, x, high, stride0, stride1, seg_stride, out1, start, end, offset, acc);
+        sf_output_v2_rows(post, acc, out, (size_t)start, (size_t)end);
+    }
 }
 
 // MARK: depthwise: one loop body, compiled for each path's vector width. Taps outside the input
@@ -340,4 +296,17 @@ void sf_depthwise_i32(DEPTHWISE_ARGS) {
     }
 #endif
     depthwise_body(DEPTHWISE_CALL);
+}
+
+void sf_depthwise_i32_output(
+    const int32_t *x, int d0, int d1, int pad0, int pad1, const int32_t *pad_values, const int32_t *w, int64_t *acc,
+    int first, int last, int out1, int k0, int k1, int s0, int s1, int c, const sf_output_v2 *post, int32_t *out) {
+#if SF_X86
+    if (sf_active_path() == SF_PATH_VNNI) {
+        sf_depthwise_avx512_output(x, d0, d1, pad0, pad1, pad_values, w, first, last, out1, k0, k1, s0, s1, c, post, out);
+        return;
+    }
+#endif
+    sf_depthwise_i32(x, d0, d1, pad0, pad1, pad_values, w, acc, first, last, out1, k0, k1, s0, s1, c);
+    sf_output_v2_rows(post, acc, out, (size_t)first * out1, (size_t)last * out1);
 }

@@ -30,8 +30,8 @@ extension Workspace {
         }
     }
 
-    /// sf_prepare_i8 then sf_conv_i8 over `pixels` outputs on the input bytes in `bytes`, each tile
-    /// followed by the output stage `post` (if any) in chunks whose sums are still in cache.
+    /// sf_prepare_i8 then sf_conv_i8 over `pixels` outputs on the input bytes in `bytes`, followed by
+    /// the output stage `post` (if any) while the sums are in registers or cache.
     private func convBytes(
         _ packed: UnsafeMutablePointer<sf_packed_i8>, count: Int, maxInput: Int32, strides: (Int, Int, Int),
         out1: Int, pixels: Int, offset: Int32, post: FusedOutput?
@@ -41,19 +41,13 @@ extension Workspace {
         let high = split ? UnsafePointer(byteScratch.baseAddress) : nil
         let work = pixels * Int(packed.pointee.segments * packed.pointee.length * packed.pointee.outputs)
         let out = acc.baseAddress
-        // About 32 KiB of 64-bit sums per chunk, a multiple of the 8-pixel tiles.
-        let chunk = Int32(max(8, (4096 / Int(packed.pointee.outputs)) & ~7))
         tiles(pixels, work: work) { first, last in
-            guard let post else {
-                return sf_conv_i8(
-                    packed, x, high, strides.0, strides.1, strides.2, Int32(out1), first, last, offset, out)
-            }
-            var start = first
-            while start < last {
-                let end = min(start + chunk, last)
-                sf_conv_i8(packed, x, high, strides.0, strides.1, strides.2, Int32(out1), start, end, offset, out)
-                sf_output_v2_rows(post.stage, out, post.out, Int(start), Int(end))
-                start = end
+            if let post {
+                sf_conv_i8_output(
+                    packed, x, high, strides.0, strides.1, strides.2, Int32(out1), first, last, offset, out,
+                    post.stage, post.out)
+            } else {
+                sf_conv_i8(packed, x, high, strides.0, strides.1, strides.2, Int32(out1), first, last, offset, out)
             }
         }
     }
@@ -112,19 +106,26 @@ extension Workspace {
     }
 
     /// Depthwise sums of the unpadded input `x` (taps outside it read the layer's pad values) when they
-    /// fit 32 bits.
-    func depthwiseInt32(_ n: Neural, x: UnsafeBufferPointer<Int32>, maxInput: Int64) -> Bool {
+    /// fit 32 bits, followed by the output stage `post` when given.
+    func depthwiseInt32(_ n: Neural, x: UnsafeBufferPointer<Int32>, maxInput: Int64, post: FusedOutput?) -> Bool {
         guard n.weights.precision(maxInput: maxInput) != .sums64 else { return false }
         let out = acc.baseAddress
         let (d0, d1, c) = (Int32(n.inShape[0]), Int32(n.inShape[1]), Int32(n.inShape[2]))
+        let (pad0, pad1, out1) = (Int32(n.a0.padBefore), Int32(n.a1.padBefore), Int32(n.a1.output))
+        let (k0, k1, s0, s1) = (Int32(n.k0), Int32(n.k1), Int32(n.a0.stride), Int32(n.a1.stride))
         n.weights.w32.withUnsafeBufferPointer { w in
             n.padValues.withUnsafeBufferPointer { pads in
                 let padBase = pads.isEmpty ? nil : pads.baseAddress
                 tiles(n.a0.output, work: n.a0.output * n.a1.output * n.k0 * n.k1 * n.inShape[2]) { first, last in
-                    sf_depthwise_i32(
-                        x.baseAddress, d0, d1, Int32(n.a0.padBefore), Int32(n.a1.padBefore), padBase, w.baseAddress,
-                        out, first, last, Int32(n.a1.output), Int32(n.k0), Int32(n.k1), Int32(n.a0.stride),
-                        Int32(n.a1.stride), c)
+                    if let post {
+                        sf_depthwise_i32_output(
+                            x.baseAddress, d0, d1, pad0, pad1, padBase, w.baseAddress, out, first, last, out1, k0, k1,
+                            s0, s1, c, post.stage, post.out)
+                    } else {
+                        sf_depthwise_i32(
+                            x.baseAddress, d0, d1, pad0, pad1, padBase, w.baseAddress, out, first, last, out1, k0, k1,
+                            s0, s1, c)
+                    }
                 }
             }
         }

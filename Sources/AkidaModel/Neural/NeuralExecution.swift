@@ -74,7 +74,11 @@ extension Workspace {
             case .conv, .depthwise, .separable:
                 var src = x, p1 = d1
                 let p0size = n.a0.paddedSize, p1size = n.a1.paddedSize
-                let onInt32 = n.kind != .conv && depthwiseInt32(n, x: x, maxInput: max(inputMax, n.maxPadValue))
+                // A depthwise layer's output stage runs with its sums; a separable layer's sums feed the pointwise stage.
+                let fused = n.kind == .depthwise ? post : nil
+                let onInt32 =
+                    n.kind != .conv && depthwiseInt32(n, x: x, maxInput: max(inputMax, n.maxPadValue), post: fused)
+                if onInt32 && fused != nil { return true }
                 if !onInt32 && (n.a0.padBefore > 0 || n.a1.padBefore > 0 || p0size > d0 || p1size > d1) {
                     n.padValues.withUnsafeBufferPointer { pads in
                         sf_padded_i32(

@@ -22,9 +22,11 @@ int sf_set_active_path(int path);
 // MARK: int8 convolution / dense
 
 /// Weights packed for the u8 × s8 kernels: `segments` rows of `length` contiguous inputs
-/// feeding `outputs` accumulators, laid out in blocks of 16 outputs × 4 consecutive inputs. Inputs
-/// with a left shift s (Akida's input_shift: (x << s) · w) are kept apart, one weight copy per
-/// distinct shift with the other inputs' weights zero, and each copy's sums are shifted.
+/// feeding `outputs` accumulators. Outputs come in blocks of 16 and blocks in panels of up to 4
+/// (64 outputs); a panel holds, for each 4 consecutive inputs in row order, its blocks' 16 × 4
+/// weights side by side, so one step of the VNNI kernel reads one contiguous run. Inputs with a left
+/// shift s (Akida's input_shift: (x << s) · w) are kept apart, one weight copy per distinct shift
+/// with the other inputs' weights zero, and each copy's sums are shifted.
 typedef struct {
     int segments, length, outputs;
     int groups;       // (length + 3) / 4
@@ -32,9 +34,11 @@ typedef struct {
     int max_abs;      // largest |w|
     int copies;       // distinct input shifts (1 without shifts)
     int shifts[8];    // the shift of each copy
-    int8_t *data;     // copies × blocks × segments × groups × 16 × 4
+    uint8_t order[8]; // the copies by decreasing shift (the VNNI kernel shifts its sums between them)
+    int8_t *data;     // copies × panels × segments × groups × (blocks in the panel) × 16 × 4
     int8_t *plain;    // copies × segments × length × outputs (the portable kernel's rows)
     int32_t *sums;    // copies × blocks × 16: Σ w per output (the correction of the +128 input offset)
+    int32_t *shifted_sums;  // blocks × 16: Σ over copies of (Σ w) << shift, modulo 2^32
     uint8_t *row_copy;  // segments × length: the copy holding each input row's weights
 } sf_packed_i8;
 
@@ -99,6 +103,23 @@ typedef struct {
 /// out[r · channels + q] = the output stage of acc[r · channels + q] for the rows (positions) r in
 /// first..<last. Disjoint row ranges may run concurrently.
 void sf_output_v2_rows(const sf_output_v2 *p, const int64_t *acc, int32_t *out, size_t first, size_t last);
+
+/// sf_conv_i8 followed by the Akida 2.0 output stage `post` (its `channels` = p->outputs): writes
+/// out[pix · outputs + f] for the pixels in first..<last. The VNNI path applies the stage to the sums
+/// in registers; the others accumulate chunks of pixels in `acc` (indexed like sf_conv_i8's `out`)
+/// and run sf_output_v2_rows on each while it is in cache. Disjoint pixel ranges may run concurrently.
+void sf_conv_i8_output(
+    const sf_packed_i8 *p, const uint8_t *x, const uint8_t *high, ptrdiff_t stride0, ptrdiff_t stride1,
+    ptrdiff_t seg_stride, int out1, int first, int last, int offset, int64_t *acc, const sf_output_v2 *post,
+    int32_t *out);
+
+/// sf_depthwise_i32 followed by the output stage `post` (its `channels` = c): writes
+/// out[(o0 · out1 + o1) · c + ch] for the output rows o0 in first..<last. The AVX-512 path applies the
+/// stage in registers; the others fill the same rows of `acc` (indexed like sf_depthwise_i32's `out`)
+/// first. Disjoint row ranges may run concurrently.
+void sf_depthwise_i32_output(
+    const int32_t *x, int d0, int d1, int pad0, int pad1, const int32_t *pad_values, const int32_t *w, int64_t *acc,
+    int first, int last, int out1, int k0, int k1, int s0, int s1, int c, const sf_output_v2 *post, int32_t *out);
 
 // MARK: float (TensorFlow's summation order)
 
