@@ -13,9 +13,9 @@
 
 #define SF_VNNI_INLINE SF_TARGET_VNNI static inline __attribute__((always_inline))
 
-/// 1 when the stage of every channel stays inside int32 for any int32 sum: the bias is added after
-/// the buffer saturation, |saturated sum| + |bias|, times |scale|, plus the rounding half, stay
-/// below 2^31, and every right shift is at most 30.
+/// 1 when the stage of every channel stays inside int32 for every sum (any int32, or up to the
+/// stage's sum_bound): the bias is added after the buffer saturation, |saturated sum| + |bias|,
+/// times |scale|, plus the rounding half, stay below 2^31, and every right shift is at most 30.
 static inline int64_t magnitude(int64_t v) { return v >= 0 ? v : v == INT64_MIN ? INT64_MAX : -v; }
 
 static inline int stage_is_narrow(const sf_output_v2 *o) {
@@ -24,6 +24,8 @@ static inline int stage_is_narrow(const sf_output_v2 *o) {
     int64_t lo = o->buffer_lo < -limit ? -limit : o->buffer_lo;
     int64_t hi = o->buffer_hi > limit - 1 ? limit - 1 : o->buffer_hi;
     int64_t saturated = -lo > hi ? -lo : hi;
+    // Saturating bounds around zero never raise a magnitude, so the sums' own bound also holds.
+    if (o->sum_bound > 0 && o->sum_bound < saturated && lo <= 0 && hi >= 0) saturated = o->sum_bound;
     for (int q = 0; q < o->channels; q++) {
         int64_t bias = magnitude(o->bias[q]), scale = magnitude(o->scale[q]);
         int64_t s = (0 - o->shift[q]) & 63;

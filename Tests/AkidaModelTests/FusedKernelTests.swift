@@ -17,15 +17,21 @@ final class FusedKernelTests: XCTestCase {
         }
     }
 
-    /// An output stage's per-channel variables (bias, clip, scale, shift, one array) and bounds:
-    /// `wide` ones need 64-bit arithmetic (bias before the saturation, a large bias, or shifts past 30).
+    /// The three kinds of stage: 32-bit arithmetic proven from the buffer saturation; needing 64 bits
+    /// (bias before the saturation, a large bias, or shifts past 30); 32 bits proven only from the
+    /// sums' bound (a 28-bit buffer, as Akida's, times an 8-bit scale needs more than 32 bits).
+    private enum Kind: CaseIterable { case narrow, wide, narrowByBound }
+
+    /// An output stage's per-channel variables (bias, clip, scale, shift, one array) and bounds.
     private struct Stage {
         var variables: [Int64]
         var channels: Int
         var biasFirst, relu: Bool
         var buffer, post, out: (Int64, Int64)
+        var sumBound: Int64
 
-        init(channels: Int, wide: Bool, relu: Bool, _ g: inout Generator) {
+        init(channels: Int, kind: Kind, relu: Bool, sums: [Int64], _ g: inout Generator) {
+            let wide = kind == .wide
             self.channels = channels
             biasFirst = wide && g.int(0...1) == 0
             self.relu = relu
@@ -36,7 +42,9 @@ final class FusedKernelTests: XCTestCase {
             let scale = (0..<channels).map { _ in g.int(-128...255) }
             let shift = (0..<channels).map { q in wide && q % 5 == 2 ? -g.int(31...70) : -g.int(12...26) }
             variables = bias + clip + scale + shift
-            buffer = (-(1 << 19), (1 << 19) - 1)
+            let bufferBits: Int64 = kind == .narrowByBound ? 27 : 19
+            buffer = (-(1 << bufferBits), (1 << bufferBits) - 1)
+            sumBound = kind == .narrowByBound ? sums.map { abs($0) }.max() ?? 0 : 0
             post = (-(1 << 31), (1 << 31) - 1)
             out = g.int(0...1) == 0 ? (0, 15) : (-128, 127)
         }
@@ -48,7 +56,7 @@ final class FusedKernelTests: XCTestCase {
                     bias: base, clip: base + channels, scale: base + 2 * channels, shift: base + 3 * channels,
                     channels: Int32(channels), bias_first: biasFirst ? 1 : 0, relu: relu ? 1 : 0,
                     buffer_lo: buffer.0, buffer_hi: buffer.1, post_lo: post.0, post_hi: post.1, out_lo: out.0,
-                    out_hi: out.1)
+                    out_hi: out.1, sum_bound: sumBound)
                 return body(&stage)
             }
         }
@@ -102,10 +110,10 @@ final class FusedKernelTests: XCTestCase {
                 sf_pack_i8(w, Int32(segments), Int32(length), Int32(outputs), rowShifts, Int32(rowShifts.count)))
             defer { sf_free_i8(packed) }
             let pixels = out0 * out1
-            let stages = [false, true].map { Stage(channels: outputs, wide: $0, relu: trial % 3 != 0, &g) }
+            let stages = Kind.allCases.map { Stage(channels: outputs, kind: $0, relu: trial % 3 != 0, sums: sums, &g) }
             let wanted = stages.map { $0.apply(sums, rows: pixels) }
             inside += zip(stages, wanted).map { $0.inside($1) }.reduce(0, +)
-            total += 2 * sums.count
+            total += stages.count * sums.count
             for path in KernelPath.supported {
                 var acc = [Int64](repeating: -7, count: sums.count)
                 // As the simulator does: bytes prepared for the path (AVX2 splits off bit 7).
@@ -120,7 +128,7 @@ final class FusedKernelTests: XCTestCase {
                     }
                 }
                 XCTAssertEqual(Self.mismatches(acc, sums), 0, "sums, shape \(trial), \(path.rawValue)")
-                for (stage, want) in zip(stages, wanted) {
+                for (kind, (stage, want)) in zip(Kind.allCases, zip(stages, wanted)) {
                     var got = [Int32](repeating: -7, count: sums.count)
                     KernelPath.with(path) {
                         stage.with { post in
@@ -131,7 +139,7 @@ final class FusedKernelTests: XCTestCase {
                             }
                         }
                     }
-                    XCTAssertEqual(Self.mismatches(got, want), 0, "stage, shape \(trial), 64-bit \(stage.biasFirst), \(path.rawValue)")
+                    XCTAssertEqual(Self.mismatches(got, want), 0, "stage \(kind), shape \(trial), \(path.rawValue)")
                 }
             }
         }
@@ -158,8 +166,8 @@ final class FusedKernelTests: XCTestCase {
             }
             var sums = [Int64](repeating: 0, count: out0 * out1 * c)
             KernelPath.with(.portable) { depthwise(&sums) }
-            for wide in [false, true] {
-                let stage = Stage(channels: c, wide: wide, relu: trial != 2, &g)
+            for kind in Kind.allCases {
+                let stage = Stage(channels: c, kind: kind, relu: trial != 2, sums: sums, &g)
                 let want = stage.apply(sums, rows: out0 * out1)
                 inside += stage.inside(want)
                 total += want.count
@@ -178,7 +186,7 @@ final class FusedKernelTests: XCTestCase {
                             }
                         }
                     }
-                    XCTAssertEqual(Self.mismatches(got, want), 0, "depthwise \(trial), 64-bit \(wide), \(path.rawValue)")
+                    XCTAssertEqual(Self.mismatches(got, want), 0, "depthwise \(trial), \(kind), \(path.rawValue)")
                 }
             }
         }

@@ -72,7 +72,7 @@ final class OutputStageTests: XCTestCase {
                             bias: base, clip: base + channels, scale: base + 2 * channels, shift: base + 3 * channels,
                             channels: Int32(channels), bias_first: biasFirst ? 1 : 0, relu: relu ? 1 : 0,
                             buffer_lo: buffer.0, buffer_hi: buffer.1, post_lo: post.0, post_hi: post.1, out_lo: out.0,
-                            out_hi: out.1)
+                            out_hi: out.1, sum_bound: 0)
                         sf_output_v2_rows(&stage, acc, &got, 0, rows)
                     }
                 }

@@ -43,12 +43,25 @@ extension Workspace {
             }
         }
         let grid = n.a0.output * n.a1.output
-        try withOutputStage(n, out: out) { post in
+        try withOutputStage(n, out: out, sumBound: sumBound(n, inputMax: inputMax, shifted: shiftProducts)) { post in
             let finished = try accumulate(
                 n, x: x, range: range, inputMax: inputMax, shiftProducts: shiftProducts, post: post, name: name)
             if finished { return }
             finish(n, grid: grid, out: out, post: post)
         }
+    }
+
+    /// A bound on |sum| from the largest input and the weights' largest Σ|w| (through the depthwise
+    /// stage's for separable layers); 0 when it does not fit 62 bits.
+    private func sumBound(_ n: Neural, inputMax: Int64, shifted: Bool) -> Int64 {
+        var bound = max(inputMax, n.maxPadValue)
+        let weights = shifted ? n.weights.shiftedMaxSum : n.weights.maxSum
+        for f in n.kind == .separable ? [weights, n.pointwise.maxSum] : [weights] {
+            let (product, overflow) = bound.multipliedReportingOverflow(by: f)
+            guard !overflow, product < Int64(1) << 62 else { return 0 }
+            bound = product
+        }
+        return bound
     }
 
     /// The accumulation of `runNeural` into `acc`; true when the byte kernels also ran the output stage

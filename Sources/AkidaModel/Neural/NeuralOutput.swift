@@ -12,9 +12,10 @@ struct FusedOutput {
 
 extension Workspace {
     /// Runs `body` with the layer's output stage for the CKernels, or nil when the layer pools,
-    /// shifts left or is Akida 1.0 (the Swift `finish` handles those).
+    /// shifts left or is Akida 1.0 (the Swift `finish` handles those). `sumBound`: no sum exceeds it
+    /// in magnitude (0 when unknown).
     func withOutputStage<R>(
-        _ n: Neural, out: UnsafeMutableBufferPointer<Int32>, _ body: (FusedOutput?) throws -> R
+        _ n: Neural, out: UnsafeMutableBufferPointer<Int32>, sumBound: Int64, _ body: (FusedOutput?) throws -> R
     ) rethrows -> R {
         guard case .v2(let v2) = n.post, case .none = n.pooling, v2.shifts.allSatisfy({ $0 <= 0 }),
             let o = out.baseAddress
@@ -32,7 +33,7 @@ extension Workspace {
                                 shift: shift.baseAddress, channels: Int32(n.outChannels),
                                 bias_first: v2.biasBeforeSaturation ? 1 : 0, relu: v2.relu ? 1 : 0,
                                 buffer_lo: bufferLo, buffer_hi: bufferHi, post_lo: postLo, post_hi: postHi,
-                                out_lo: outLo, out_hi: outHi)
+                                out_lo: outLo, out_hi: outHi, sum_bound: sumBound)
                             return try withUnsafePointer(to: &stage) { try body(FusedOutput(stage: $0, out: o)) }
                         }
                     }

@@ -98,6 +98,7 @@ typedef struct {
     int bias_first;  // bias added before the buffer saturation (InputConv2D)
     int relu;        // ReLU clipped at `clip`
     int64_t buffer_lo, buffer_hi, post_lo, post_hi, out_lo, out_hi;
+    int64_t sum_bound;  // every sum's magnitude is at most this (0: unknown); lets kernels prove 32 bits enough
 } sf_output_v2;
 
 /// out[r · channels + q] = the output stage of acc[r · channels + q] for the rows (positions) r in
