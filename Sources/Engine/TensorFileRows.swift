@@ -9,6 +9,12 @@ extension TensorFiles {
     /// all (deflated members, in `names` order), any other path the one array as `.npy`. A batch is
     /// on disk when `append` returns; a writer dropped before `finish` removes what it wrote.
     public final class RowWriter {
+        /// Memory a writer of `outputs` arrays holds besides the batch being appended: nothing for
+        /// one `.npy`, the deflate state of each member of a `.npz`.
+        public static func heldBytes(outputs: Int) -> Int {
+            outputs > 1 ? outputs * NPZRowWriter.heldBytesPerMember : 0
+        }
+
         private let appendBatch: ([NDArray]) throws -> Void
         private let finishFile: () throws -> Void
 

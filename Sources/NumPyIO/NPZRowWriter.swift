@@ -10,6 +10,9 @@ import Tensors
 /// A deflated (or stored) `.npz` of named arrays of `rows` rows each, written a batch at a time.
 /// The archive file appears at `finish`; until then only the part files exist.
 public final class NPZRowWriter {
+    /// Memory one member holds while rows arrive, whatever their number: zlib's deflate state at
+    /// window bits 15 and memory level 8 ((1 << 17) + (1 << 17) bytes, zlib.h) and one output chunk.
+    public static let heldBytesPerMember = (1 << 17) + (1 << 17) + Deflater.outputChunk
     private let url: URL
     private var members: [Member]
     private var finished = false

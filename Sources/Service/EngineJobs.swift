@@ -218,8 +218,11 @@ struct InferJob: EngineJob {
         model = try environment.model(try p.required("model_id"))
         dataset = try environment.dataset(try p.required("dataset_id"))
         try p.requireFit(dataset, model)
+        // The outputs go to disk batch by batch: besides the batch, only the writer's buffers are held.
+        let outputs = (try? ModelInfo(json: model.descriptionJSON))?.outputs.count ?? 1
         let budget = BatchBudget(
-            model: model, sampleShape: Array(dataset.shape.dropFirst()), budgetBytes: environment.memoryBudgetBytes)
+            model: model, sampleShape: Array(dataset.shape.dropFirst()), budgetBytes: environment.memoryBudgetBytes,
+            heldBytes: TensorFiles.RowWriter.heldBytes(outputs: outputs))
         batchSize = try p.batchSize(budget, preferred: 64)
         name = try p.name()
     }

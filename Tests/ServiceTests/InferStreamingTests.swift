@@ -93,3 +93,41 @@ final class InferStreamingTests: XCTestCase {
         XCTAssertEqual((try harness.send("GET", "/v1/datasets").object["items"] as? [Any])?.count, 1)
     }
 }
+
+/// The budget an infer job's batch gets is what its output writer leaves: the deflate state of each
+/// member when the outputs go to a .npz, nothing for one .npy.
+final class InferBudgetTests: XCTestCase {
+    static let budget = 1 << 20
+
+    func testTheOutputWritersBuffersComeOffTheBatchBudget() throws {
+        let harness = try Harness { $0.workerMemoryBudgetBytes = Self.budget }
+        defer { harness.close() }
+        let service = Fixtures.root.appendingPathComponent("service")
+        let model = try harness.uploadMultipart(
+            "/v1/models", file: [UInt8](try Data(contentsOf: service.appendingPathComponent("two_outputs.h5"))),
+            filename: "two_outputs.h5"
+        ).object["id"] as? String
+        let inputs = [UInt8](try Data(contentsOf: service.appendingPathComponent("two_outputs_inputs.npy")))
+        let dataset = try harness.uploadMultipart("/v1/datasets", file: inputs, filename: "x.npy").object["id"]
+        let refused = try harness.json(
+            "POST", "/v1/jobs",
+            ["type": "infer", "params": ["model_id": model ?? "", "dataset_id": dataset ?? "", "batch_size": 1 << 19]])
+        XCTAssertEqual(refused.status, 422, refused.text)
+        let inferLimit = try XCTUnwrap(Int(refused.object["limit"] as? String ?? ""), refused.text)
+        let detail = refused.object["detail"] as? String ?? ""
+        XCTAssertTrue(detail.contains(" the output writer holds allows at most \(inferLimit)"), detail)
+
+        // predict holds no writer: its limit is the whole budget's.
+        let many = try TensorFixtures.rows(of: inputs, repeatedTo: 1 << 12)
+        let predict = try harness.send(
+            "POST", "/v1/models/\(model ?? "")/predict", headers: ["Content-Type": "application/octet-stream"],
+            body: many)
+        XCTAssertEqual(predict.status, 413, predict.text)
+        let predictLimit = try XCTUnwrap(predict.object["limit"] as? Int, predict.text)
+        // Both limits divide by the same bytes a sample, which the predict limit brackets.
+        let held = 2 * NPZRowWriter.heldBytesPerMember
+        let perSample = (Self.budget / (predictLimit + 1) + 1)...(Self.budget / predictLimit)
+        XCTAssertLessThan(inferLimit, predictLimit)
+        XCTAssertTrue(perSample.contains { (Self.budget - held) / $0 == inferLimit }, "\(inferLimit), \(perSample)")
+    }
+}
