@@ -209,18 +209,7 @@ enum Zip {
     }
 
     static func crc32Of(_ bytes: ArraySlice<UInt8>) -> UInt32 {
-        var crc: UInt = crc32(0, nil, 0)
-        bytes.withUnsafeBufferPointer { buf in
-            var base = buf.baseAddress
-            var left = buf.count
-            while left > 0 {
-                let chunk = min(left, Int(UInt32.max))
-                crc = crc32(crc, base, UInt32(chunk))
-                base = base.map { $0 + chunk }
-                left -= chunk
-            }
-        }
-        return UInt32(truncatingIfNeeded: crc)
+        bytes.withUnsafeBytes { crc32Update(0, $0) }
     }
 
     static func crc32Of(_ bytes: [UInt8]) -> UInt32 { crc32Of(bytes[...]) }

@@ -246,8 +246,11 @@ struct InferJob: EngineJob {
             try EngineJobs.run(context) {
                 if output == nil {
                     let file = environment.scratchFile(suffix: result.outputs.count > 1 ? ".npz" : ".npy")
-                    output = (file, try TensorFiles.RowWriter(creating: file, names: result.outputs.map(\.name), rows: total))
-                    layouts = result.outputs.map { ($0.name, $0.array.dtype.rawValue, Array($0.array.shape.dropFirst())) }
+                    let names = result.outputs.map(\.name)
+                    output = (file, try TensorFiles.RowWriter(creating: file, names: names, rows: total))
+                    layouts = result.outputs.map {
+                        ($0.name, $0.array.dtype.rawValue, Array($0.array.shape.dropFirst()))
+                    }
                 }
                 try output?.writer.append(result.outputs.map(\.array))
             }
@@ -262,7 +265,9 @@ struct InferJob: EngineJob {
         let record = try environment.storeDataset(
             contentsOf: output.file,
             name: name ?? EngineJobs.baseName(dataset.name) + "-outputs" + (several ? ".npz" : ".npy"))
-        let shapes = layouts.map { ["name": $0.name, "shape": [rows] + $0.rowShape, "dtype": $0.dtype] as [String: Any] }
+        let shapes = layouts.map {
+            ["name": $0.name, "shape": [rows] + $0.rowShape, "dtype": $0.dtype] as [String: Any]
+        }
         return try EngineJobs.resultJSON([
             "dataset_id": record.id, "model_id": model.id, "rows": rows, "outputs": shapes,
         ])

@@ -19,7 +19,9 @@ final class TensorFileRowsTests: XCTestCase {
         var batches = 0
         try TensorFiles.forEachBatch(contentsOf: inputs, rows: rows) { batch, total in
             let outputs = try model.predict([batch]).outputs
-            if writer == nil { writer = try TensorFiles.RowWriter(creating: url, names: outputs.map(\.name), rows: total) }
+            if writer == nil {
+                writer = try TensorFiles.RowWriter(creating: url, names: outputs.map(\.name), rows: total)
+            }
             try writer?.append(outputs.map(\.array))
             batches += 1
         }

@@ -143,11 +143,15 @@ final class RowWriterTests: XCTestCase {
         let first = try Self.array(.float32, [2, 3], seed: 1)
         let url = directory.appendingPathComponent("refused.npy")
         XCTAssertEqual(
-            rule { let w = try NPYRowWriter(creating: url, rows: 4); try w.append(first); try w.finish() },
+            rule {
+                let w = try NPYRowWriter(creating: url, rows: 4); try w.append(first); try w.finish()
+            },
             "fewer-rows-than-declared")
         XCTAssertEqual(rule { try NPYRowWriter(creating: url, rows: 4).finish() }, "fewer-rows-than-declared")
         XCTAssertEqual(
-            rule { let w = try NPYRowWriter(creating: url, rows: 3); try w.append(first); try w.append(first) },
+            rule {
+                let w = try NPYRowWriter(creating: url, rows: 3); try w.append(first); try w.append(first)
+            },
             "more-rows-than-declared")
         XCTAssertEqual(
             rule {

@@ -69,6 +69,20 @@ final class InferStreamingTests: XCTestCase {
         XCTAssertEqual(try scratchFiles(), [])
     }
 
+    func testAnEmptyDatasetFailsTheJobWithAReason() throws {
+        let service = Fixtures.root.appendingPathComponent("service")
+        let modelBytes = [UInt8](try Data(contentsOf: service.appendingPathComponent("two_outputs.h5")))
+        let inputs = [UInt8](try Data(contentsOf: service.appendingPathComponent("two_outputs_inputs.npy")))
+        let model = try upload("/v1/models", modelBytes, "two_outputs.h5")
+        let dataset = try upload("/v1/datasets", try TensorFixtures.rows(of: inputs, repeatedTo: 0), "none.npy")
+        let id = try submitInfer(model, dataset, batchSize: 5)
+        let job = try harness.waitForJob(id, timeout: 60) { ["succeeded", "failed"].contains($0["state"] as? String) }
+        XCTAssertEqual(job["state"] as? String, "failed", "\(job)")
+        let detail = (job["error"] as? [String: Any])?["detail"] as? String ?? ""
+        XCTAssertTrue(detail.contains("holds no rows: there is nothing to infer"), "\(job)")
+        XCTAssertEqual(try scratchFiles(), [])
+    }
+
     func testACancelledInferLeavesNoScratchFileAndNoDataset() throws {
         let model = try upload("/v1/models", try Fixtures.bytes("ds_cnn_kws", "quantized.h5"), "kws.h5")
         let rows = try TensorFixtures.rows(of: try Fixtures.bytes("ds_cnn_kws", "inputs.npy"), repeatedTo: 3000)
@@ -103,10 +117,11 @@ final class InferBudgetTests: XCTestCase {
         let harness = try Harness { $0.workerMemoryBudgetBytes = Self.budget }
         defer { harness.close() }
         let service = Fixtures.root.appendingPathComponent("service")
-        let model = try harness.uploadMultipart(
-            "/v1/models", file: [UInt8](try Data(contentsOf: service.appendingPathComponent("two_outputs.h5"))),
-            filename: "two_outputs.h5"
-        ).object["id"] as? String
+        let model =
+            try harness.uploadMultipart(
+                "/v1/models", file: [UInt8](try Data(contentsOf: service.appendingPathComponent("two_outputs.h5"))),
+                filename: "two_outputs.h5"
+            ).object["id"] as? String
         let inputs = [UInt8](try Data(contentsOf: service.appendingPathComponent("two_outputs_inputs.npy")))
         let dataset = try harness.uploadMultipart("/v1/datasets", file: inputs, filename: "x.npy").object["id"]
         let refused = try harness.json(
