@@ -48,7 +48,6 @@ struct RowStream {
                         + "\(batch.dtype.rawValue) rows of \(rowShape)")
             }
         } else {
-            layout = (batch.dtype, rowShape)
             let header = NPY.header(dtype: batch.dtype, shape: [rows] + rowShape)
             var data = rows
             for factor in rowShape + [batch.dtype.byteSize] {
@@ -58,6 +57,7 @@ struct RowStream {
             }
             try checkSize(header.count + data)
             try header.withUnsafeBytes(emit)
+            layout = (batch.dtype, rowShape)
         }
         try batch.bytes.withUnsafeBytes(emit)
         rowsWritten += batchRows
