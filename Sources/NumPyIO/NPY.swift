@@ -132,14 +132,19 @@ public enum NPY {
 
     /// Encodes `array` as a version 1.0 `.npy` file (version 2.0 when the header needs it).
     public static func encode(_ array: NDArray) -> [UInt8] {
+        header(dtype: array.dtype, shape: array.shape) + array.bytes
+    }
+
+    /// The preamble and header of a `.npy` file holding `shape` of `dtype`: the data follows it.
+    static func header(dtype: DType, shape dims: [Int]) -> [UInt8] {
         // Every DType has a code; single bytes have no byte order ("|").
-        let code = dtypeCodes.first { $0.dtype == array.dtype }!.code
-        let descr = (array.dtype.byteSize == 1 ? "|" : "<") + code
+        let code = dtypeCodes.first { $0.dtype == dtype }!.code
+        let descr = (dtype.byteSize == 1 ? "|" : "<") + code
         let shape: String
-        switch array.shape.count {
+        switch dims.count {
         case 0: shape = "()"
-        case 1: shape = "(\(array.shape[0]),)"
-        default: shape = "(" + array.shape.map(String.init).joined(separator: ", ") + ")"
+        case 1: shape = "(\(dims[0]),)"
+        default: shape = "(" + dims.map(String.init).joined(separator: ", ") + ")"
         }
         var header = "{'descr': '\(descr)', 'fortran_order': False, 'shape': \(shape), }"
         // Pad with spaces so that the data starts on a 64-byte boundary; end with '\n'.
@@ -158,7 +163,6 @@ public enum NPY {
             out += [1, 0, UInt8(length & 0xff), UInt8(length >> 8)]
         }
         out += Array(header.utf8)
-        out += array.bytes
         return out
     }
 

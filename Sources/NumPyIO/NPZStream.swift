@@ -130,7 +130,7 @@ extension Zip {
         var offset = header + 30 + Int(try r.u16(header + 26)) + Int(try r.u16(header + 28))
         _ = try r.slice(offset, entry.compressedSize, what: "data of entry '\(entry.name)'")
         var remaining = entry.compressedSize
-        var crc: UInt = crc32(0, nil, 0)
+        var computed: UInt32 = 0
         var produced = 0
         func emit(_ chunk: UnsafeRawBufferPointer) throws {
             produced += chunk.count
@@ -138,7 +138,7 @@ extension Zip {
                 throw NPZError.malformed(
                     "entry '\(entry.name)' inflates to more than its declared \(entry.uncompressedSize) bytes")
             }
-            crc = crc32(crc, chunk.bindMemory(to: UInt8.self).baseAddress, UInt32(chunk.count))
+            computed = crc32Update(computed, chunk)
             try consume(chunk)
         }
         if entry.method == 0 {
@@ -155,7 +155,6 @@ extension Zip {
             throw NPZError.malformed(
                 "entry '\(entry.name)' inflates to \(produced) bytes, \(entry.uncompressedSize) declared")
         }
-        let computed = UInt32(truncatingIfNeeded: crc)
         guard computed == entry.crc32 else {
             throw NPZError.malformed(
                 "entry '\(entry.name)' fails its CRC-32 check (stored 0x\(String(entry.crc32, radix: 16)), "

@@ -8,3 +8,7 @@ extension NumPyError: UserFacingError {
 extension NPZError: UserFacingError {
     public var problemType: ProblemType { .invalidTensor }
 }
+
+extension RowWriterError: UserFacingError {
+    public var problemType: ProblemType { .invalidTensor }
+}

@@ -1,6 +1,6 @@
-// ZIP container for .npz: parsing the central directory (zip64 records tolerated), reading
-// stored and deflated entries through zlib with CRC-32 checks and size limits, and writing
-// archives of stored or deflated entries. Internal: NPZ is the public face.
+// ZIP container for .npz: parsing the central directory (zip64 records tolerated) and reading
+// stored and deflated entries through zlib with CRC-32 checks and size limits (writing is in
+// ZipWrite.swift). Internal: NPZ is the public face.
 import CZlib
 
 /// One entry as described by the central directory.
@@ -208,94 +208,8 @@ enum Zip {
         return output
     }
 
-    // MARK: Writing
-
-    /// Builds an archive of `files` (name, contents), deflated or stored, with a fixed
-    /// timestamp so that equal inputs give equal bytes.
-    static func archive(_ files: [(name: String, data: [UInt8])], compressed: Bool) throws -> [UInt8] {
-        guard files.count < 0xFFFF else {
-            throw NPZError.unsupported("\(files.count) entries; the writer stops at 65 534")
-        }
-        var out: [UInt8] = []
-        var central: [UInt8] = []
-        for file in files {
-            let nameBytes = Array(file.name.utf8)
-            guard nameBytes.count <= 0xFFFF else { throw NPZError.unsupported("entry name longer than 65 535 bytes") }
-            guard file.data.count < 0xFFFF_FFFF else {
-                throw NPZError.unsupported("entry '\(file.name)' is 4 GiB or larger; zip64 writing is not supported")
-            }
-            let crc = crc32Of(file.data[...])
-            var method: UInt16 = 0
-            var payload = file.data
-            if compressed {
-                payload = try deflateRaw(file.data)
-                method = 8
-            }
-            let offset = out.count
-            guard payload.count < 0xFFFF_FFFF, offset < 0xFFFF_FFFF else {
-                throw NPZError.unsupported(
-                    "the archive would exceed 4 GiB at entry '\(file.name)'; zip64 writing is not supported")
-            }
-            // Fields shared by the local and central headers, from "version needed" on.
-            var common: [UInt8] = []
-            common.le16(20); common.le16(0x0800)  // UTF-8 names
-            common.le16(method); common.le16(0); common.le16(0x0021)  // 00:00, 1980-01-01
-            common.le32(crc); common.le32(UInt32(payload.count)); common.le32(UInt32(file.data.count))
-            common.le16(UInt16(nameBytes.count)); common.le16(0)
-            out.le32(localSignature); out += common; out += nameBytes; out += payload
-            central.le32(centralSignature); central.le16(20); central += common
-            central.le16(0); central.le16(0); central.le16(0); central.le32(0)
-            central.le32(UInt32(offset)); central += nameBytes
-        }
-        let directoryOffset = out.count
-        guard directoryOffset < 0xFFFF_FFFF else {
-            throw NPZError.unsupported("archive exceeds 4 GiB; zip64 writing is not supported")
-        }
-        out += central
-        out.le32(endSignature); out.le16(0); out.le16(0)
-        out.le16(UInt16(files.count)); out.le16(UInt16(files.count))
-        out.le32(UInt32(central.count)); out.le32(UInt32(directoryOffset)); out.le16(0)
-        return out
-    }
-
-    private static func deflateRaw(_ input: [UInt8]) throws -> [UInt8] {
-        var stream = z_stream()
-        guard
-            deflateInit2_(
-                &stream, Z_DEFAULT_COMPRESSION, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY,
-                zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK
-        else {
-            throw NPZError.unsupported("zlib could not start deflating")
-        }
-        defer { deflateEnd(&stream) }
-        var output = [UInt8](repeating: 0, count: Int(deflateBound(&stream, UInt(input.count))))
-        let status: Int32 = input.withUnsafeBufferPointer { inBuf in
-            output.withUnsafeMutableBufferPointer { outBuf in
-                stream.next_in = UnsafeMutablePointer(mutating: inBuf.baseAddress)
-                stream.avail_in = UInt32(inBuf.count)
-                stream.next_out = outBuf.baseAddress
-                stream.avail_out = UInt32(outBuf.count)
-                return deflate(&stream, Z_FINISH)
-            }
-        }
-        guard status == Z_STREAM_END else { throw NPZError.unsupported("zlib deflate failed (status \(status))") }
-        output.removeSubrange(Int(stream.total_out)...)
-        return output
-    }
-
     static func crc32Of(_ bytes: ArraySlice<UInt8>) -> UInt32 {
-        var crc: UInt = crc32(0, nil, 0)
-        bytes.withUnsafeBufferPointer { buf in
-            var base = buf.baseAddress
-            var left = buf.count
-            while left > 0 {
-                let chunk = min(left, Int(UInt32.max))
-                crc = crc32(crc, base, UInt32(chunk))
-                base = base.map { $0 + chunk }
-                left -= chunk
-            }
-        }
-        return UInt32(truncatingIfNeeded: crc)
+        bytes.withUnsafeBytes { crc32Update(0, $0) }
     }
 
     static func crc32Of(_ bytes: [UInt8]) -> UInt32 { crc32Of(bytes[...]) }

@@ -204,7 +204,8 @@ struct ConvertJob: EngineJob {
 
 /// infer: {model_id, dataset_id, batch_size? (default 64, at most what the memory budget allows),
 /// name?} → outputs stored as a dataset (.npy for one output, .npz for several). The dataset is
-/// read one batch at a time.
+/// read one batch at a time and each batch's outputs are appended to the output file before the
+/// next batch is read: the job holds one batch, never the outputs of the whole dataset.
 struct InferJob: EngineJob {
     static let kind = "infer"
     var model: ModelRecord
@@ -217,8 +218,11 @@ struct InferJob: EngineJob {
         model = try environment.model(try p.required("model_id"))
         dataset = try environment.dataset(try p.required("dataset_id"))
         try p.requireFit(dataset, model)
+        // The outputs go to disk batch by batch: besides the batch, only the writer's buffers are held.
+        let outputs = (try? ModelInfo(json: model.descriptionJSON))?.outputs.count ?? 1
         let budget = BatchBudget(
-            model: model, sampleShape: Array(dataset.shape.dropFirst()), budgetBytes: environment.memoryBudgetBytes)
+            model: model, sampleShape: Array(dataset.shape.dropFirst()), budgetBytes: environment.memoryBudgetBytes,
+            heldBytes: TensorFiles.RowWriter.heldBytes(outputs: outputs))
         batchSize = try p.batchSize(budget, preferred: 64)
         name = try p.name()
     }
@@ -228,8 +232,10 @@ struct InferJob: EngineJob {
         let loaded = try EngineJobs.run(context) {
             try LoadedModel.load(contentsOf: try environment.file(model.sha256))
         }
-        var names: [String] = []
-        var batches: [[NDArray]] = []
+        // Opened at the first batch, which tells how many outputs there are and their dtypes.
+        var output: (file: URL, writer: TensorFiles.RowWriter)?
+        defer { if let output { try? FileManager.default.removeItem(at: output.file) } }
+        var layouts: [(name: String, dtype: String, rowShape: [Int])] = []
         var rows = 0
         try context.progress(phase: "inference", done: 0, total: dataset.shape.first ?? 0)
         try TensorFiles.forEachBatch(contentsOf: try environment.file(dataset.sha256), rows: batchSize) {
@@ -237,24 +243,30 @@ struct InferJob: EngineJob {
             let result = try EngineJobs.run(context) {
                 try loaded.predict(try DescribedInputs.conform([batch], model))
             }
-            if names.isEmpty {
-                names = result.outputs.map(\.name)
-                batches = names.map { _ in [] }
+            try EngineJobs.run(context) {
+                if output == nil {
+                    let file = environment.scratchFile(suffix: result.outputs.count > 1 ? ".npz" : ".npy")
+                    let names = result.outputs.map(\.name)
+                    output = (file, try TensorFiles.RowWriter(creating: file, names: names, rows: total))
+                    layouts = result.outputs.map {
+                        ($0.name, $0.array.dtype.rawValue, Array($0.array.shape.dropFirst()))
+                    }
+                }
+                try output?.writer.append(result.outputs.map(\.array))
             }
-            for (index, output) in result.outputs.enumerated() { batches[index].append(output.array) }
             rows += batch.shape.first ?? 1
             try context.progress(phase: "inference", done: rows, total: total)
         }
-        let outputs = try zip(names, batches).map { (name: $0, array: try BatchRows.concatenate($1)) }
-        let several = outputs.count > 1
-        let file = environment.scratchFile(suffix: several ? ".npz" : ".npy")
-        defer { try? FileManager.default.removeItem(at: file) }
-        try TensorFiles.write(outputs, to: file)
+        guard let output else {
+            throw ServiceProblems.job(DatasetError("dataset \(dataset.id) holds no rows: there is nothing to infer"))
+        }
+        try EngineJobs.run(context) { try output.writer.finish() }
+        let several = layouts.count > 1
         let record = try environment.storeDataset(
-            contentsOf: file, name: name ?? EngineJobs.baseName(dataset.name) + "-outputs" + (several ? ".npz" : ".npy")
-        )
-        let shapes = outputs.map {
-            ["name": $0.name, "shape": $0.array.shape, "dtype": $0.array.dtype.rawValue] as [String: Any]
+            contentsOf: output.file,
+            name: name ?? EngineJobs.baseName(dataset.name) + "-outputs" + (several ? ".npz" : ".npy"))
+        let shapes = layouts.map {
+            ["name": $0.name, "shape": [rows] + $0.rowShape, "dtype": $0.dtype] as [String: Any]
         }
         return try EngineJobs.resultJSON([
             "dataset_id": record.id, "model_id": model.id, "rows": rows, "outputs": shapes,

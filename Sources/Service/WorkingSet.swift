@@ -13,21 +13,25 @@ struct BatchBudget {
     /// the dataset's sample at 8 bytes a value, times 16 for the activations behind it.
     let bytesPerSample: Int
     let budgetBytes: Int
-    var maxBatch: Int { max(1, budgetBytes / bytesPerSample) }
+    /// Bytes held whatever the batch size (an infer job's output writer), taken from the budget first.
+    let heldBytes: Int
+    var maxBatch: Int { max(1, (budgetBytes - heldBytes) / bytesPerSample) }
 
-    init(model: ModelRecord, sampleShape: [Int], budgetBytes: Int) {
+    init(model: ModelRecord, sampleShape: [Int], budgetBytes: Int, heldBytes: Int = 0) {
         if let info = try? ModelInfo(json: model.descriptionJSON), !info.layers.isEmpty {
             bytesPerSample = info.bytesPerSample
         } else {
             bytesPerSample = max(1, sampleShape.reduce(1, *)) * 8 * 16
         }
         self.budgetBytes = budgetBytes
+        self.heldBytes = heldBytes
     }
 
     /// The refusal for a batch of `rows` samples above `maxBatch`: what it would need and the limit.
     func refusal(rows: Int, what: String) -> String {
         "\(what) \(rows) needs about \(Self.mebibytes(rows * bytesPerSample)) with this model "
             + "(\(Self.mebibytes(bytesPerSample)) a sample); worker_memory_budget_bytes = \(budgetBytes) "
+            + (heldBytes > 0 ? "less the \(Self.mebibytes(heldBytes)) the output writer holds " : "")
             + "allows at most \(maxBatch)"
     }
 
