@@ -180,17 +180,24 @@ public final class AkidaSimulator: @unchecked Sendable {
             }
             return (shape[0], [], values)
         }
-        let ints: [Int32] = input.bytes.withUnsafeBytes { raw in
-            switch input.dtype {
-            case .uint8: return raw.map { Int32($0) }
-            case .int8: return raw.map { Int32(Int8(bitPattern: $0)) }
-            default:
-                return (0..<input.count).map {
-                    Int32(Int16(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 2, as: Int16.self)))
+        let ints = [Int32](unsafeUninitializedCapacity: input.count) { out, initialized in
+            input.bytes.withUnsafeBytes { raw in
+                switch input.dtype {
+                case .uint8: for k in 0..<input.count { out[k] = Int32(raw[k]) }
+                case .int8: for k in 0..<input.count { out[k] = Int32(Int8(bitPattern: raw[k])) }
+                default:
+                    for k in 0..<input.count {
+                        out[k] = Int32(Int16(littleEndian: raw.loadUnaligned(fromByteOffset: k * 2, as: Int16.self)))
+                    }
                 }
             }
+            initialized = input.count
         }
-        if let range, let bad = ints.first(where: { !range.contains(Int64($0)) }) {
+        // One vectorised pass finds the extremes; only an out-of-range input looks for the first bad value.
+        let (lo, hi) = ints.withUnsafeBufferPointer(valueRange)
+        if let range, !range.contains(lo) || !range.contains(hi),
+            let bad = ints.first(where: { !range.contains(Int64($0)) })
+        {
             throw AkidaModelError.invalidInput(
                 "Input values must be in the range (\(range.lowerBound), \(range.upperBound)). Got \(bad).")
         }

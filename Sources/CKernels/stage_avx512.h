@@ -14,24 +14,31 @@
 #define SF_VNNI_INLINE SF_TARGET_VNNI static inline __attribute__((always_inline))
 
 /// 1 when the stage of every channel stays inside int32 for every sum (any int32, or up to the
-/// stage's sum_bound): the bias is added after the buffer saturation, |saturated sum| + |bias|,
-/// times |scale|, plus the rounding half, stay below 2^31, and every right shift is at most 30.
+/// stage's sum_bound): |sum| + |bias| (bias added before the saturation, which needs the bound) or
+/// |saturated sum| + |bias|, times |scale|, plus the rounding half, stay below 2^31, and every
+/// right shift is at most 30.
 static inline int64_t magnitude(int64_t v) { return v >= 0 ? v : v == INT64_MIN ? INT64_MAX : -v; }
 
 static inline int stage_is_narrow(const sf_output_v2 *o) {
     const int64_t limit = (int64_t)1 << 31;
-    if (o->bias_first) return 0;
     int64_t lo = o->buffer_lo < -limit ? -limit : o->buffer_lo;
     int64_t hi = o->buffer_hi > limit - 1 ? limit - 1 : o->buffer_hi;
-    int64_t saturated = -lo > hi ? -lo : hi;
-    // Saturating bounds around zero never raise a magnitude, so the sums' own bound also holds.
-    if (o->sum_bound > 0 && o->sum_bound < saturated && lo <= 0 && hi >= 0) saturated = o->sum_bound;
+    int64_t buffer = -lo > hi ? -lo : hi;                     // |any saturated value|
+    int64_t sums = o->sum_bound > 0 ? o->sum_bound : limit;    // |any sum|
+    // A saturation whose bounds hold zero never raises a magnitude.
+    int lowers = lo <= 0 && hi >= 0;
     for (int q = 0; q < o->channels; q++) {
         int64_t bias = magnitude(o->bias[q]), scale = magnitude(o->scale[q]);
         int64_t s = (0 - o->shift[q]) & 63;
         if (bias >= limit || scale >= limit || s > 30) return 0;
-        int64_t v = saturated + bias;
-        if (v >= limit) return 0;
+        int64_t v;
+        if (o->bias_first) {
+            if (sums + bias >= limit) return 0;
+            v = lowers && sums + bias < buffer ? sums + bias : buffer;
+        } else {
+            v = (lowers && sums < buffer ? sums : buffer) + bias;
+            if (v >= limit) return 0;
+        }
         // After min(max(v, 0), clip): at most the clip, and exactly the clip when it is negative.
         if (o->relu) v = o->clip[q] < 0 ? magnitude(o->clip[q]) : o->clip[q] < v ? o->clip[q] : v;
         if (v >= limit) return 0;
@@ -107,7 +114,10 @@ SF_VNNI_INLINE stage16 stage16_at(const sf_output_v2 *o, int narrow, int f0, int
 /// The outputs of the exact int32 sums v of the 16 channels of `st`.
 SF_VNNI_INLINE __m512i stage16_apply(const stage16 *st, __m512i v) {
     if (st->narrow) {
-        v = _mm512_add_epi32(_mm512_min_epi32(_mm512_max_epi32(v, st->blo), st->bhi), st->bias);
+        if (st->o->bias_first)
+            v = _mm512_min_epi32(_mm512_max_epi32(_mm512_add_epi32(v, st->bias), st->blo), st->bhi);
+        else
+            v = _mm512_add_epi32(_mm512_min_epi32(_mm512_max_epi32(v, st->blo), st->bhi), st->bias);
         if (st->o->relu) v = _mm512_min_epi32(_mm512_max_epi32(v, _mm512_setzero_si512()), st->clip);
         __m512i prod = _mm512_min_epi32(_mm512_max_epi32(_mm512_mullo_epi32(v, st->scale), st->plo), st->phi);
         __m512i r = _mm512_srav_epi32(_mm512_add_epi32(prod, st->half), st->s);
