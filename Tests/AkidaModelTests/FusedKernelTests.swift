@@ -155,11 +155,13 @@ final class FusedKernelTests: XCTestCase {
         // (d0, d1, c, k0, k1, s0, s1, pad0, pad1, out0, out1)
         let geometries = [
             (6, 6, 70, 3, 3, 2, 2, 1, 1, 3, 3), (5, 7, 16, 3, 3, 1, 1, 1, 1, 5, 7), (4, 5, 130, 3, 3, 1, 1, 1, 1, 4, 5),
+            // Rows wide enough for blocks of four interior positions, stride 1 and 2.
+            (5, 13, 40, 3, 3, 1, 1, 1, 1, 5, 13), (8, 16, 64, 3, 3, 2, 2, 0, 0, 4, 8),
         ]
         for (trial, (d0, d1, c, k0, k1, s0, s1, pad0, pad1, out0, out1)) in geometries.enumerated() {
             let x = (0..<d0 * d1 * c).map { _ in Int32(g.int(-128...255)) }
             let w = (0..<k0 * k1 * c).map { _ in Int32(g.int(-128...127)) }
-            let pads = trial == 1 ? [] : (0..<c).map { _ in Int32(g.int(-50...50)) }
+            let pads = trial % 3 == 1 ? [] : (0..<c).map { _ in Int32(g.int(-50...50)) }
             func depthwise(_ out: inout [Int64]) {
                 pads.withUnsafeBufferPointer { p in
                     sf_depthwise_i32(
