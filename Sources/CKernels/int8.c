@@ -3,6 +3,7 @@
 // int32 depthwise loop. Sums wrap modulo 2^32, so every path
 // gives the exact sum whenever it fits int32 (the caller checks that bound).
 #include "packed.h"
+#include "stage_narrow.h"
 
 #include <stdlib.h>
 
@@ -228,18 +229,19 @@ void sf_conv_i8_output(
     ptrdiff_t seg_stride, int out1, int first, int last, int offset, int64_t *acc, const sf_output_v2 *post,
     int32_t *out) {
 #if SF_X86
-    if (sf_active_path() == SF_PATH_VNNI && !high) {
+    if (sf_active_path() == SF_PATH_VNNI && !high && stage_bounds_ordinary(post)) {
         sf_conv_vnni(p, x, stride0, stride1, seg_stride, out1, first, last, offset, NULL, post, out);
         return;
     }
 #endif
-    // About 32 KiB of 64-bit sums per chunk, a multiple of the AVX2 kernel's 4-pixel tiles.
-    int chunk = (4096 / p->outputs) & ~3;
+    // About 32 KiB of 64-bit sums per chunk, a multiple of the AVX2 kernel's 4-pixel tiles. The sums
+    // fit int32 (the caller's precision check), so only the stage's own values decide its width.
+    int chunk = (4096 / p->outputs) & ~3, narrow = stage_is_narrow(post);
     if (chunk < 4) chunk = 4;
     for (int start = first; start < last; start += chunk) {
         int end = last - start < chunk ? last : start + chunk;
         sf_conv_i8(p, x, high, stride0, stride1, seg_stride, out1, start, end, offset, acc);
-        sf_output_v2_rows(post, acc, out, (size_t)start, (size_t)end);
+        sf_output_v2_rows_as(post, acc, out, (size_t)start, (size_t)end, narrow);
     }
 }
 
@@ -302,11 +304,11 @@ void sf_depthwise_i32_output(
     const int32_t *x, int d0, int d1, int pad0, int pad1, const int32_t *pad_values, const int32_t *w, int64_t *acc,
     int first, int last, int out1, int k0, int k1, int s0, int s1, int c, const sf_output_v2 *post, int32_t *out) {
 #if SF_X86
-    if (sf_active_path() == SF_PATH_VNNI) {
+    if (sf_active_path() == SF_PATH_VNNI && stage_bounds_ordinary(post)) {
         sf_depthwise_avx512_output(x, d0, d1, pad0, pad1, pad_values, w, first, last, out1, k0, k1, s0, s1, c, post, out);
         return;
     }
 #endif
     sf_depthwise_i32(x, d0, d1, pad0, pad1, pad_values, w, acc, first, last, out1, k0, k1, s0, s1, c);
-    sf_output_v2_rows(post, acc, out, (size_t)first * out1, (size_t)last * out1);
+    sf_output_v2_rows_as(post, acc, out, (size_t)first * out1, (size_t)last * out1, stage_is_narrow(post));
 }

@@ -6,50 +6,11 @@
 #ifndef SPIKEFORGE_CKERNELS_STAGE_AVX512_H
 #define SPIKEFORGE_CKERNELS_STAGE_AVX512_H
 
-#include "CKernels.h"
-#include "internal.h"
+#include "stage_narrow.h"
 
 #if SF_X86
 
 #define SF_VNNI_INLINE SF_TARGET_VNNI static inline __attribute__((always_inline))
-
-/// 1 when the stage of every channel stays inside int32 for every sum (any int32, or up to the
-/// stage's sum_bound): |sum| + |bias| (bias added before the saturation, which needs the bound) or
-/// |saturated sum| + |bias|, times |scale|, plus the rounding half, stay below 2^31, and every
-/// right shift is at most 30.
-static inline int64_t magnitude(int64_t v) { return v >= 0 ? v : v == INT64_MIN ? INT64_MAX : -v; }
-
-static inline int stage_is_narrow(const sf_output_v2 *o) {
-    const int64_t limit = (int64_t)1 << 31;
-    int64_t lo = o->buffer_lo < -limit ? -limit : o->buffer_lo;
-    int64_t hi = o->buffer_hi > limit - 1 ? limit - 1 : o->buffer_hi;
-    int64_t buffer = -lo > hi ? -lo : hi;                     // |any saturated value|
-    int64_t sums = o->sum_bound > 0 ? o->sum_bound : limit;    // |any sum|
-    // A saturation whose bounds hold zero never raises a magnitude.
-    int lowers = lo <= 0 && hi >= 0;
-    for (int q = 0; q < o->channels; q++) {
-        int64_t bias = magnitude(o->bias[q]), scale = magnitude(o->scale[q]);
-        int64_t s = (0 - o->shift[q]) & 63;
-        if (bias >= limit || scale >= limit || s > 30) return 0;
-        int64_t v;
-        if (o->bias_first) {
-            if (sums + bias >= limit) return 0;
-            v = lowers && sums + bias < buffer ? sums + bias : buffer;
-        } else {
-            v = (lowers && sums < buffer ? sums : buffer) + bias;
-            if (v >= limit) return 0;
-        }
-        // After min(max(v, 0), clip): at most the clip, and exactly the clip when it is negative.
-        if (o->relu) v = o->clip[q] < 0 ? magnitude(o->clip[q]) : o->clip[q] < v ? o->clip[q] : v;
-        if (v >= limit) return 0;
-        if (v * scale + ((int64_t)1 << s) >= limit) return 0;
-    }
-    return 1;
-}
-
-SF_VNNI_INLINE int32_t saturate32(int64_t v) {
-    return v < INT32_MIN ? INT32_MIN : v > INT32_MAX ? INT32_MAX : (int32_t)v;
-}
 
 /// 16 int64 values from a (the lanes of m) saturated to int32 (a clip beyond int32 clips nothing
 /// that fits int32).

@@ -1,0 +1,69 @@
+// Whether a layer's Akida 2.0 output stage can run in 32-bit arithmetic and give the 64-bit
+// definition's values exactly (output.c, stage_avx512.h): shared by every path.
+#ifndef SPIKEFORGE_CKERNELS_STAGE_NARROW_H
+#define SPIKEFORGE_CKERNELS_STAGE_NARROW_H
+
+#include "CKernels.h"
+#include "internal.h"
+
+static inline int64_t magnitude(int64_t v) { return v >= 0 ? v : v == INT64_MIN ? INT64_MAX : -v; }
+
+/// 1 when the stage of every channel stays inside int32 for every sum (any int32, or up to the
+/// stage's sum_bound): |sum| + |bias| (bias added before the saturation, which needs the bound) or
+/// |saturated sum| + |bias|, times |scale|, plus the rounding half, stay below 2^31, and every
+/// right shift is at most 30.
+/// 1 when every saturation bound lies within ±2^62. The definition's branch-free clamps wrap for
+/// bounds near ±2^63 (a 64-bit saturation is then not the identity); only output.c's 64-bit body
+/// reproduces that, so the other bodies run only for ordinary bounds.
+static inline int stage_bounds_ordinary(const sf_output_v2 *o) {
+    const int64_t far = (int64_t)1 << 62;
+    const int64_t b[6] = {o->buffer_lo, o->buffer_hi, o->post_lo, o->post_hi, o->out_lo, o->out_hi};
+    for (int k = 0; k < 6; k++)
+        if (b[k] < -far || b[k] > far) return 0;
+    return 1;
+}
+
+static inline int stage_is_narrow(const sf_output_v2 *o) {
+    const int64_t limit = (int64_t)1 << 31;
+    if (!stage_bounds_ordinary(o)) return 0;
+    int64_t lo = o->buffer_lo < -limit ? -limit : o->buffer_lo;
+    int64_t hi = o->buffer_hi > limit - 1 ? limit - 1 : o->buffer_hi;
+    int64_t buffer = -lo > hi ? -lo : hi;                     // |any saturated value|
+    int64_t sums = o->sum_bound > 0 ? o->sum_bound : limit;    // |any sum|
+    // A saturation whose bounds hold zero never raises a magnitude.
+    int lowers = lo <= 0 && hi >= 0;
+    for (int q = 0; q < o->channels; q++) {
+        int64_t bias = magnitude(o->bias[q]), scale = magnitude(o->scale[q]);
+        int64_t s = (0 - o->shift[q]) & 63;
+        if (bias >= limit || scale >= limit || s > 30) return 0;
+        int64_t v;
+        if (o->bias_first) {
+            if (sums + bias >= limit) return 0;
+            v = lowers && sums + bias < buffer ? sums + bias : buffer;
+        } else {
+            v = (lowers && sums < buffer ? sums : buffer) + bias;
+            if (v >= limit) return 0;
+        }
+        // After min(max(v, 0), clip): at most the clip, and exactly the clip when it is negative.
+        if (o->relu) v = o->clip[q] < 0 ? magnitude(o->clip[q]) : o->clip[q] < v ? o->clip[q] : v;
+        if (v >= limit) return 0;
+        if (v * scale + ((int64_t)1 << s) >= limit) return 0;
+    }
+    return 1;
+}
+
+static inline int32_t saturate32(int64_t v) {
+    return v < INT32_MIN ? INT32_MIN : v > INT32_MAX ? INT32_MAX : (int32_t)v;
+}
+
+/// 1 when stage_is_narrow and the sums themselves are known to fit int32 (sf_output_v2_rows reads
+/// int64 sums, which the 64-bit accumulation paths may fill beyond 32 bits).
+static inline int rows_are_narrow(const sf_output_v2 *o) {
+    return o->sum_bound > 0 && o->sum_bound < ((int64_t)1 << 31) && stage_is_narrow(o);
+}
+
+/// sf_output_v2_rows with the narrow decision (rows_are_narrow) already taken.
+void sf_output_v2_rows_as(
+    const sf_output_v2 *p, const int64_t *acc, int32_t *out, size_t first, size_t last, int narrow);
+
+#endif
