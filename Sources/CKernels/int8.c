@@ -1,6 +1,6 @@
-// u8 × s8 convolution / dense with 32-bit accumulation: weight packing, the AVX2 (`vpmaddubsw` +
-// `vpmaddwd`) and portable kernels, the path dispatch (the VNNI kernel is in int8_vnni.c), and the
-// int32 depthwise loop. Sums wrap modulo 2^32, so every path
+// u8 × s8 convolution / dense with 32-bit accumulation: weight packing, the portable kernel and the
+// path dispatch (the VNNI and AVX2 kernels are in int8_vnni.c and int8_avx2.c), and the int32
+// depthwise loop. Sums wrap modulo 2^32, so every path
 // gives the exact sum whenever it fits int32 (the caller checks that bound).
 #include "packed.h"
 #include "stage_narrow.h"
@@ -128,75 +128,6 @@ static void conv_portable(
     }
 }
 
-#if SF_X86
-
-// MARK: AVX2: vpmaddubsw sums two u8 × s8 products into int16, vpmaddwd widens to int32. When
-// two products could pass 32767 the input is split into its low 7 bits and bit 7 (x_high),
-// whose products are summed with weight 128.
-
-#define AVX2_TILE(MP, SPLIT)                                                                                 \
-    SF_TARGET_AVX2 static void avx2_tile##MP##_##SPLIT(                                                      \
-        const sf_packed_i8 *p, const int8_t *wb, const uint8_t *x, const uint8_t *xh, int pix, int out1,     \
-        ptrdiff_t st0, ptrdiff_t st1, ptrdiff_t seg, int copy, int block, int offset, int64_t *out) {                  \
-        __m256i lo[MP], hi[MP];                                                                              \
-        ptrdiff_t at[MP];                                                                                    \
-        const __m256i ones = _mm256_set1_epi16(1), high = _mm256_set1_epi16(128);                           \
-        for (int j = 0; j < MP; j++) {                                                                       \
-            lo[j] = hi[j] = _mm256_setzero_si256();                                                          \
-            at[j] = pixel_base(x, pix + j, out1, st0, st1) - x;                                              \
-        }                                                                                                    \
-        const int8_t *w = wb;                                                                                \
-        const int step = panel_blocks(p, block) * 64;                                                        \
-        for (int s = 0; s < p->segments; s++) {                                                              \
-            for (int g = 0; g < p->groups; g++, w += step) {                                                 \
-                __m256i w0 = _mm256_loadu_si256((const __m256i *)w);                                         \
-                __m256i w1 = _mm256_loadu_si256((const __m256i *)(w + 32));                                  \
-                for (int j = 0; j < MP; j++) {                                                               \
-                    __m256i xb = _mm256_set1_epi32((int)load4(x + at[j] + 4 * g));                           \
-                    lo[j] = _mm256_add_epi32(lo[j], _mm256_madd_epi16(_mm256_maddubs_epi16(xb, w0), ones));  \
-                    hi[j] = _mm256_add_epi32(hi[j], _mm256_madd_epi16(_mm256_maddubs_epi16(xb, w1), ones));  \
-                    if (SPLIT) {                                                                             \
-                        __m256i hb = _mm256_set1_epi32((int)load4(xh + at[j] + 4 * g));                      \
-                        lo[j] = _mm256_add_epi32(lo[j], _mm256_madd_epi16(_mm256_maddubs_epi16(hb, w0), high)); \
-                        hi[j] = _mm256_add_epi32(hi[j], _mm256_madd_epi16(_mm256_maddubs_epi16(hb, w1), high)); \
-                    }                                                                                        \
-                }                                                                                            \
-            }                                                                                                \
-            for (int j = 0; j < MP; j++) at[j] += seg;                                                       \
-        }                                                                                                    \
-        for (int j = 0; j < MP; j++) {                                                                       \
-            uint32_t lanes[16];                                                                              \
-            _mm256_storeu_si256((__m256i *)lanes, lo[j]);                                                    \
-            _mm256_storeu_si256((__m256i *)(lanes + 8), hi[j]);                                              \
-            store_block(p, lanes, copy, block, pix + j, offset, out);                                        \
-        }                                                                                                    \
-    }
-AVX2_TILE(4, 0)
-AVX2_TILE(1, 0)
-AVX2_TILE(4, 1)
-AVX2_TILE(1, 1)
-
-SF_TARGET_AVX2 static void conv_avx2(
-    const sf_packed_i8 *p, const uint8_t *x, const uint8_t *high, ptrdiff_t st0, ptrdiff_t st1, ptrdiff_t seg,
-    int out1, int first, int pixels, int offset, int64_t *out) {
-    for (int k = 0; k < p->copies; k++) {
-        for (int b = 0; b < p->blocks; b++) {
-            const int8_t *wb = block_weights(p, k, b);
-            int pix = first;
-            if (high) {
-                for (; pix + 4 <= pixels; pix += 4)
-                    avx2_tile4_1(p, wb, x, high, pix, out1, st0, st1, seg, k, b, offset, out);
-                for (; pix < pixels; pix++) avx2_tile1_1(p, wb, x, high, pix, out1, st0, st1, seg, k, b, offset, out);
-            } else {
-                for (; pix + 4 <= pixels; pix += 4)
-                    avx2_tile4_0(p, wb, x, NULL, pix, out1, st0, st1, seg, k, b, offset, out);
-                for (; pix < pixels; pix++) avx2_tile1_0(p, wb, x, NULL, pix, out1, st0, st1, seg, k, b, offset, out);
-            }
-        }
-    }
-}
-#endif
-
 int sf_prepare_i8(const sf_packed_i8 *p, uint8_t *x, uint8_t *high, size_t count, int max_input) {
     if (sf_active_path() != SF_PATH_AVX2 || 2 * max_input * p->max_abs <= 32767) return 0;
     for (size_t i = 0; i < count; i++) {
@@ -213,7 +144,7 @@ void sf_conv_i8(
     int path = sf_active_path();
     // A split input is the AVX2 kernels' form (every x86 path above portable runs them).
     if (path == SF_PATH_AVX2 || (path == SF_PATH_VNNI && high)) {
-        conv_avx2(p, x, high, stride0, stride1, seg_stride, out1, first, last, offset, out);
+        sf_conv_avx2(p, x, high, stride0, stride1, seg_stride, out1, first, last, offset, out, NULL, NULL);
         return;
     }
     if (path == SF_PATH_VNNI) {
@@ -233,6 +164,15 @@ void sf_conv_i8_output(
         sf_conv_vnni(p, x, stride0, stride1, seg_stride, out1, first, last, offset, NULL, post, out);
         return;
     }
+    // The AVX2 kernel applies a 32-bit stage in registers to a single weight copy's sums.
+    if ((sf_active_path() == SF_PATH_AVX2 || high) && p->copies == 1 && stage_is_narrow(post)) {
+        narrow_stage ns;
+        if (narrow_stage_init(&ns, post, p->blocks * 16)) {
+            sf_conv_avx2(p, x, high, stride0, stride1, seg_stride, out1, first, last, offset, NULL, &ns, out);
+            narrow_stage_free(&ns);
+            return;
+        }
+    }
 #endif
     // About 32 KiB of 64-bit sums per chunk, a multiple of the AVX2 kernel's 4-pixel tiles. The sums
     // fit int32 (the caller's precision check), so only the stage's own values decide its width.
@@ -250,7 +190,8 @@ void sf_conv_i8_output(
 
 SF_INLINE void depthwise_body(
     const int32_t *x, int d0, int d1, int pad0, int pad1, const int32_t *pad_values, const int32_t *w,
-    int64_t *out, int first, int last, int out1, int k0, int k1, int s0, int s1, int c) {
+    int64_t *out, int first, int last, int out1, int k0, int k1, int s0, int s1, int c, const narrow_stage *ns,
+    int32_t *out32) {
     enum { CHUNK = 64 };
     for (int o0 = first; o0 < last; o0++) {
         for (int o1 = 0; o1 < out1; o1++) {
@@ -273,7 +214,12 @@ SF_INLINE void depthwise_body(
                         for (int ch = 0; ch < n; ch++) acc[ch] += (uint32_t)xp[ch] * (uint32_t)wp[ch];
                     }
                 }
-                for (int ch = 0; ch < n; ch++) o[c0 + ch] = (int32_t)acc[ch];
+                if (ns) {
+                    int32_t *o32 = out32 + ((size_t)o0 * out1 + o1) * c + c0;
+                    for (int ch = 0; ch < n; ch++) o32[ch] = narrow_value(ns, (int32_t)acc[ch], (size_t)(c0 + ch));
+                } else {
+                    for (int ch = 0; ch < n; ch++) o[c0 + ch] = (int32_t)acc[ch];
+                }
             }
         }
     }
@@ -281,15 +227,16 @@ SF_INLINE void depthwise_body(
 
 #define DEPTHWISE_ARGS                                                                                        \
     const int32_t *x, int d0, int d1, int pad0, int pad1, const int32_t *pad_values, const int32_t *w,        \
-        int64_t *out, int first, int last, int out1, int k0, int k1, int s0, int s1, int c
-#define DEPTHWISE_CALL x, d0, d1, pad0, pad1, pad_values, w, out, first, last, out1, k0, k1, s0, s1, c
+        int64_t *out, int first, int last, int out1, int k0, int k1, int s0, int s1, int c, const narrow_stage *ns, \
+        int32_t *out32
+#define DEPTHWISE_CALL x, d0, d1, pad0, pad1, pad_values, w, out, first, last, out1, k0, k1, s0, s1, c, ns, out32
 
 #if SF_X86
 SF_TARGET_VNNI static void depthwise_avx512(DEPTHWISE_ARGS) { depthwise_body(DEPTHWISE_CALL); }
 SF_TARGET_AVX2 static void depthwise_avx2(DEPTHWISE_ARGS) { depthwise_body(DEPTHWISE_CALL); }
 #endif
 
-void sf_depthwise_i32(DEPTHWISE_ARGS) {
+static void depthwise(DEPTHWISE_ARGS) {
 #if SF_X86
     switch (sf_active_path()) {
     case SF_PATH_VNNI: depthwise_avx512(DEPTHWISE_CALL); return;
@@ -298,6 +245,12 @@ void sf_depthwise_i32(DEPTHWISE_ARGS) {
     }
 #endif
     depthwise_body(DEPTHWISE_CALL);
+}
+
+void sf_depthwise_i32(
+    const int32_t *x, int d0, int d1, int pad0, int pad1, const int32_t *pad_values, const int32_t *w, int64_t *out,
+    int first, int last, int out1, int k0, int k1, int s0, int s1, int c) {
+    depthwise(x, d0, d1, pad0, pad1, pad_values, w, out, first, last, out1, k0, k1, s0, s1, c, NULL, NULL);
 }
 
 void sf_depthwise_i32_output(
@@ -309,6 +262,13 @@ void sf_depthwise_i32_output(
         return;
     }
 #endif
-    sf_depthwise_i32(x, d0, d1, pad0, pad1, pad_values, w, acc, first, last, out1, k0, k1, s0, s1, c);
-    sf_output_v2_rows_as(post, acc, out, (size_t)first * out1, (size_t)last * out1, stage_is_narrow(post));
+    // The sums fit int32 (the caller's precision check): a narrow stage runs on them as they are made.
+    narrow_stage ns;
+    if (stage_is_narrow(post) && narrow_stage_init(&ns, post, c)) {
+        depthwise(x, d0, d1, pad0, pad1, pad_values, w, acc, first, last, out1, k0, k1, s0, s1, c, &ns, out);
+        narrow_stage_free(&ns);
+        return;
+    }
+    depthwise(x, d0, d1, pad0, pad1, pad_values, w, acc, first, last, out1, k0, k1, s0, s1, c, NULL, NULL);
+    sf_output_v2_rows_as(post, acc, out, (size_t)first * out1, (size_t)last * out1, 0);
 }

@@ -41,42 +41,13 @@ SF_INLINE void output_body(
     }
 }
 
-enum { NARROW_CHUNK = 256 };
-
-SF_INLINE int32_t clamp32(int32_t v, int32_t lo, int32_t hi) { return v < lo ? lo : v > hi ? hi : v; }
-
-/// output_body in 32-bit arithmetic (no value overflows: rows_are_narrow), channels in chunks whose
-/// variables are first narrowed to int32.
-SF_INLINE void narrow_body(
-    const sf_output_v2 *p, const int64_t *acc, int32_t *out, size_t first, size_t last, int bias_first, int relu) {
-    const int32_t blo = saturate32(p->buffer_lo), bhi = saturate32(p->buffer_hi);
-    const int32_t plo = saturate32(p->post_lo), phi = saturate32(p->post_hi);
-    const int32_t olo = saturate32(p->out_lo), ohi = saturate32(p->out_hi);
-    const size_t f = (size_t)p->channels;
-    int32_t bias[NARROW_CHUNK], clip[NARROW_CHUNK], scale[NARROW_CHUNK], shift[NARROW_CHUNK], half[NARROW_CHUNK];
-    for (size_t c0 = 0; c0 < f; c0 += NARROW_CHUNK) {
-        size_t n = f - c0 < NARROW_CHUNK ? f - c0 : NARROW_CHUNK;
-        for (size_t q = 0; q < n; q++) {
-            bias[q] = (int32_t)p->bias[c0 + q];
-            clip[q] = saturate32(p->clip[c0 + q]);
-            scale[q] = (int32_t)p->scale[c0 + q];
-            shift[q] = (int32_t)((0 - p->shift[c0 + q]) & 63);
-            half[q] = (1 << shift[q]) >> 1;
-        }
-        for (size_t row = first; row < last; row++) {
-            const int64_t *a = acc + row * f + c0;
-            int32_t *o = out + row * f + c0;
-            for (size_t q = 0; q < n; q++) {
-                int32_t v = (int32_t)a[q];
-                v = bias_first ? clamp32(v + bias[q], blo, bhi) : clamp32(v, blo, bhi) + bias[q];
-                if (relu) {
-                    v = v < 0 ? 0 : v;
-                    v = v < clip[q] ? v : clip[q];
-                }
-                int32_t prod = clamp32(v * scale[q], plo, phi);
-                o[q] = clamp32((prod + half[q]) >> shift[q], olo, ohi);
-            }
-        }
+/// output_body in 32-bit arithmetic (no value overflows: rows_are_narrow); `n` holds the variables
+/// narrowed to int32.
+SF_INLINE void narrow_body(const narrow_stage *n, size_t f, const int64_t *acc, int32_t *out, size_t first, size_t last) {
+    for (size_t row = first; row < last; row++) {
+        const int64_t *a = acc + row * f;
+        int32_t *o = out + row * f;
+        for (size_t q = 0; q < f; q++) o[q] = narrow_value(n, (int32_t)a[q], q);
     }
 }
 
@@ -84,16 +55,17 @@ SF_INLINE void narrow_body(
 #define OUTPUT_INSTANCES(NAME, TARGET)                                                                      \
     TARGET static void NAME(                                                                                \
         const sf_output_v2 *p, const int64_t *acc, int32_t *out, size_t first, size_t last, int narrow) {   \
-        int flags = (narrow << 2) | (p->bias_first << 1) | p->relu;                                          \
-        switch (flags) {                                                                                    \
+        narrow_stage n;                                                                                     \
+        if (narrow && narrow_stage_init(&n, p, p->channels)) {                                              \
+            narrow_body(&n, (size_t)p->channels, acc, out, first, last);                                    \
+            narrow_stage_free(&n);                                                                          \
+            return;                                                                                         \
+        }                                                                                                   \
+        switch ((p->bias_first << 1) | p->relu) {                                                           \
         case 0: output_body(p, acc, out, first, last, 0, 0); break;                                         \
         case 1: output_body(p, acc, out, first, last, 0, 1); break;                                         \
         case 2: output_body(p, acc, out, first, last, 1, 0); break;                                         \
-        case 3: output_body(p, acc, out, first, last, 1, 1); break;                                         \
-        case 4: narrow_body(p, acc, out, first, last, 0, 0); break;                                         \
-        case 5: narrow_body(p, acc, out, first, last, 0, 1); break;                                         \
-        case 6: narrow_body(p, acc, out, first, last, 1, 0); break;                                         \
-        default: narrow_body(p, acc, out, first, last, 1, 1); break;                                        \
+        default: output_body(p, acc, out, first, last, 1, 1); break;                                        \
         }                                                                                                   \
     }
 

@@ -5,6 +5,7 @@
 
 #include "CKernels.h"
 #include "internal.h"
+#include "stage_narrow.h"
 
 #include <string.h>
 
@@ -60,6 +61,11 @@ SF_INLINE void store_block(
 void sf_conv_vnni(
     const sf_packed_i8 *p, const uint8_t *x, ptrdiff_t st0, ptrdiff_t st1, ptrdiff_t seg, int out1, int first,
     int last, int offset, int64_t *out, const sf_output_v2 *post, int32_t *out32);
+/// The AVX2 convolution (int8_avx2.c): int64 sums per weight copy into `out` (ns NULL) or, with a
+/// single copy and a narrow stage `ns`, the stage applied in registers and int32 values into `out32`.
+void sf_conv_avx2(
+    const sf_packed_i8 *p, const uint8_t *x, const uint8_t *high, ptrdiff_t st0, ptrdiff_t st1, ptrdiff_t seg,
+    int out1, int first, int pixels, int offset, int64_t *out, const narrow_stage *ns, int32_t *out32);
 /// sf_depthwise_i32_output on the AVX-512 path (depthwise_avx512.c).
 void sf_depthwise_avx512_output(
     const int32_t *x, int d0, int d1, int pad0, int pad1, const int32_t *pad_values, const int32_t *w, int first,

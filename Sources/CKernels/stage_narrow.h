@@ -6,6 +6,12 @@
 #include "CKernels.h"
 #include "internal.h"
 
+#include <stdlib.h>
+
+static inline int32_t saturate32(int64_t v) {
+    return v < INT32_MIN ? INT32_MIN : v > INT32_MAX ? INT32_MAX : (int32_t)v;
+}
+
 static inline int64_t magnitude(int64_t v) { return v >= 0 ? v : v == INT64_MIN ? INT64_MAX : -v; }
 
 /// 1 when the stage of every channel stays inside int32 for every sum (any int32, or up to the
@@ -52,14 +58,61 @@ static inline int stage_is_narrow(const sf_output_v2 *o) {
     return 1;
 }
 
-static inline int32_t saturate32(int64_t v) {
-    return v < INT32_MIN ? INT32_MIN : v > INT32_MAX ? INT32_MAX : (int32_t)v;
-}
-
 /// 1 when stage_is_narrow and the sums themselves are known to fit int32 (sf_output_v2_rows reads
 /// int64 sums, which the 64-bit accumulation paths may fill beyond 32 bits).
 static inline int rows_are_narrow(const sf_output_v2 *o) {
     return o->sum_bound > 0 && o->sum_bound < ((int64_t)1 << 31) && stage_is_narrow(o);
+}
+
+/// A narrow stage's variables as int32 arrays of `padded` channels (zero past the layer's), and its
+/// bounds saturated to int32: the operands of the 32-bit stage in registers.
+typedef struct {
+    int32_t *bias, *clip, *scale, *shift, *half;  // shift: the right shift s; half: 2^s >> 1
+    int32_t buffer_lo, buffer_hi, post_lo, post_hi, out_lo, out_hi;
+    int bias_first, relu;
+} narrow_stage;
+
+/// Fills `n` for a stage that stage_is_narrow accepts; 0 when memory runs out.
+static inline int narrow_stage_init(narrow_stage *n, const sf_output_v2 *o, int padded) {
+    int32_t *all = calloc((size_t)padded * 5, sizeof(int32_t));
+    if (!all) return 0;
+    n->bias = all;
+    n->clip = all + padded;
+    n->scale = all + 2 * padded;
+    n->shift = all + 3 * padded;
+    n->half = all + 4 * padded;
+    for (int q = 0; q < o->channels; q++) {
+        n->bias[q] = (int32_t)o->bias[q];
+        n->clip[q] = saturate32(o->clip[q]);
+        n->scale[q] = (int32_t)o->scale[q];
+        n->shift[q] = (int32_t)((0 - o->shift[q]) & 63);
+        n->half[q] = (1 << n->shift[q]) >> 1;
+    }
+    n->buffer_lo = saturate32(o->buffer_lo);
+    n->buffer_hi = saturate32(o->buffer_hi);
+    n->post_lo = saturate32(o->post_lo);
+    n->post_hi = saturate32(o->post_hi);
+    n->out_lo = saturate32(o->out_lo);
+    n->out_hi = saturate32(o->out_hi);
+    n->bias_first = o->bias_first;
+    n->relu = o->relu;
+    return 1;
+}
+
+static inline void narrow_stage_free(narrow_stage *n) { free(n->bias); }
+
+static inline int32_t clamp32(int32_t v, int32_t lo, int32_t hi) { return v < lo ? lo : v > hi ? hi : v; }
+
+/// The 32-bit stage of one exact sum v of channel q (a plain loop over channels vectorises).
+static inline __attribute__((always_inline)) int32_t narrow_value(const narrow_stage *n, int32_t v, size_t q) {
+    v = n->bias_first ? clamp32(v + n->bias[q], n->buffer_lo, n->buffer_hi)
+                      : clamp32(v, n->buffer_lo, n->buffer_hi) + n->bias[q];
+    if (n->relu) {
+        v = v < 0 ? 0 : v;
+        v = v < n->clip[q] ? v : n->clip[q];
+    }
+    int32_t prod = clamp32(v * n->scale[q], n->post_lo, n->post_hi);
+    return clamp32((prod + n->half[q]) >> n->shift[q], n->out_lo, n->out_hi);
 }
 
 /// sf_output_v2_rows with the narrow decision (rows_are_narrow) already taken.
