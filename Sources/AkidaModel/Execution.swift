@@ -1,6 +1,7 @@
 // Per-worker execution of one sample through the compiled layers: buffers allocated once per
 // worker and reused by every layer's step (the steps live with their layer types in Layers/ and
-// Neural/).
+// Neural/), and one such workspace kept between calls.
+import Foundation
 
 final class Workspace {
     var intOut: [UnsafeMutableBufferPointer<Int32>]
@@ -76,4 +77,32 @@ final class Workspace {
                 StepIO(workspace: self, index: i, layer: layer, input: input, floats: floats, state: states.layers[i]))
         }
     }
+}
+
+/// At most one Workspace kept between calls: `take` hands it out (or makes a new one), `give`
+/// keeps the first one returned and frees the others.
+final class SpareWorkspace: @unchecked Sendable {
+    private let layers: [CompiledLayer]
+    private let lock = NSLock()
+    private var kept: Workspace?
+
+    init(layers: [CompiledLayer]) { self.layers = layers }
+
+    func take() -> Workspace {
+        lock.lock()
+        let ws = kept
+        kept = nil
+        lock.unlock()
+        return ws ?? Workspace(layers: layers)
+    }
+
+    func give(_ ws: Workspace) {
+        lock.lock()
+        let keep = kept == nil
+        if keep { kept = ws }
+        lock.unlock()
+        if !keep { ws.deallocate() }
+    }
+
+    deinit { kept?.deallocate() }
 }

@@ -67,6 +67,9 @@ public final class AkidaSimulator: @unchecked Sendable {
     let state: SimulationState
     /// Maximum number of threads a batch is split over.
     public let maxThreads: Int
+    /// The workspace a finished call leaves for the next one, so a one-sample call (the usual
+    /// predict) allocates no buffers; one only, to bound what an idle simulator holds.
+    private let spare: SpareWorkspace
 
     /// Compiles and checks the model (shapes, variables, parameters). Throws AkidaModelError.
     public init(model: AkidaModel, maxThreads: Int = 0) throws {
@@ -75,6 +78,7 @@ public final class AkidaSimulator: @unchecked Sendable {
         self.layers = try CompiledLayer.compile(model)
         self.state = SimulationState(layers.map { $0.step.makeState() })
         self.maxThreads = maxThreads > 0 ? maxThreads : AkidaSimulator.availableCores
+        self.spare = SpareWorkspace(layers: layers)
     }
 
     /// true when a layer keeps a state across samples and calls (see the type's documentation).
@@ -235,9 +239,9 @@ public final class AkidaSimulator: @unchecked Sendable {
                 DispatchQueue.concurrentPerform(iterations: workers) { w in
                     let lo = n * w / workers, hi = n * (w + 1) / workers
                     guard lo < hi else { return }
-                    let ws = Workspace(layers: layers)
+                    let ws = spare.take()
                     ws.tileThreads = max(1, maxThreads / workers)
-                    defer { ws.deallocate() }
+                    defer { spare.give(ws) }
                     var localZeros = [Int](repeating: 0, count: layers.count)
                     do {
                         for s in lo..<hi {
