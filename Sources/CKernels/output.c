@@ -90,3 +90,57 @@ void sf_output_v2_rows_as(
 void sf_output_v2_rows(const sf_output_v2 *p, const int64_t *acc, int32_t *out, size_t first, size_t last) {
     sf_output_v2_rows_as(p, acc, out, first, last, rows_are_narrow(p));
 }
+
+// The stage of a globally pooled layer: the part before pooling on every position, the saturating
+// sum over positions, the part after it once per channel. Channels inner, so each channel's sum
+// runs in position order (the simulator's order) and the loop vectorises across channels.
+SF_INLINE void global_body(const sf_output_v2 *p, const int64_t *acc, size_t rows, int32_t *out, int64_t *sums) {
+    const size_t f = (size_t)p->channels;
+    const int64_t blo = p->buffer_lo, bhi = p->buffer_hi, plo = p->post_lo, phi = p->post_hi;
+    for (size_t q = 0; q < f; q++) sums[q] = 0;
+    for (size_t row = 0; row < rows; row++) {
+        const int64_t *a = acc + row * f;
+        for (size_t q = 0; q < f; q++) {
+            int64_t v = a[q];
+            v = p->bias_first ? clamp_bf(add64(v, p->bias[q]), blo, bhi) : add64(clamp_bf(v, blo, bhi), p->bias[q]);
+            if (p->relu) v = min_bf(max_bf(v, 0), p->clip[q]);
+            v = v < plo ? plo : v > phi ? phi : v;
+            int64_t t = sums[q] + v;
+            sums[q] = t < plo ? plo : t > phi ? phi : t;
+        }
+    }
+    for (size_t q = 0; q < f; q++) {
+        int64_t s = 0 - p->shift[q];
+        int64_t prod = clamp_bf(mul64(sums[q], p->scale[q]), plo, phi);
+        int64_t r = s == 0 ? prod : (prod + ((int64_t)1 << (s - 1))) >> s;
+        out[q] = (int32_t)clamp_bf(r, p->out_lo, p->out_hi);
+    }
+}
+
+#define GLOBAL_INSTANCE(NAME, TARGET)                                                                       \
+    TARGET static void NAME(const sf_output_v2 *p, const int64_t *acc, size_t rows, int32_t *out, int64_t *sums) { \
+        global_body(p, acc, rows, out, sums);                                                               \
+    }
+GLOBAL_INSTANCE(global_portable, )
+#if SF_X86
+GLOBAL_INSTANCE(global_avx512, SF_TARGET_VNNI)
+GLOBAL_INSTANCE(global_avx2, SF_TARGET_AVX2)
+#endif
+
+int sf_output_v2_global(const sf_output_v2 *p, const int64_t *acc, size_t rows, int32_t *out) {
+    for (int q = 0; q < p->channels; q++)
+        if (p->shift[q] > 0 || p->shift[q] < -62) return 0;
+    int64_t *sums = malloc((size_t)(p->channels > 0 ? p->channels : 1) * sizeof(int64_t));
+    if (!sums) return 0;
+#if SF_X86
+    switch (sf_active_path()) {
+    case SF_PATH_VNNI: global_avx512(p, acc, rows, out, sums); break;
+    case SF_PATH_AVX2: global_avx2(p, acc, rows, out, sums); break;
+    default: global_portable(p, acc, rows, out, sums); break;
+    }
+#else
+    global_portable(p, acc, rows, out, sums);
+#endif
+    free(sums);
+    return 1;
+}

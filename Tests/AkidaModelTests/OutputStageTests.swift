@@ -88,4 +88,57 @@ final class OutputStageTests: XCTestCase {
         // Not only saturated or zero outputs: a fair share falls strictly inside the output range.
         XCTAssertGreaterThan(inRange, total / 10)
     }
+
+    /// `sf_output_v2_global` against the simulator's pooled definition: the stage before pooling on each
+    /// position, every value and running sum saturated to the post-op bounds, then scale, post-op
+    /// saturation, rounding right shift (0...62) and output saturation. Narrow post-op bounds make the
+    /// running saturation bite.
+    func testGlobalPoolingMatchesTheDefinition() {
+        var g = Generator(state: 31)
+        func clamp(_ v: Int64, _ b: (Int64, Int64)) -> Int64 { min(max(v, b.0), b.1) }
+        var saturated = 0, total = 0
+        for trial in 0..<24 {
+            let channels = [1, 5, 16, 37, 64, 100][trial % 6], rows = [1, 3, 9, 25][trial % 4]
+            let biasFirst = trial % 2 == 0, relu = trial % 3 != 0
+            let buffer = Self.signed([20, 28][trial % 2]), post = Self.signed([14, 18, 32][trial % 3])
+            let out = trial % 4 == 0 ? (Int64(0), Int64(15)) : Self.signed(8)
+            let bias = (0..<channels).map { _ in g.int(-(1 << 12)...(1 << 12)) }
+            let clip = (0..<channels).map { _ in g.int(0...(1 << 14)) }
+            let scale = (0..<channels).map { _ in g.int(-128...255) }
+            let shift = (0..<channels).map { q in q % 7 == 3 ? -62 : g.int(-20...0) }
+            let acc = (0..<rows * channels).map { _ in g.int(-(1 << 16)...(1 << 16)) }
+            var want = [Int32](repeating: 0, count: channels)
+            for q in 0..<channels {
+                var sum: Int64 = 0
+                for r in 0..<rows {
+                    var v = biasFirst ? clamp(acc[r * channels + q] + bias[q], buffer) : clamp(acc[r * channels + q], buffer) + bias[q]
+                    if relu { v = min(max(v, 0), clip[q]) }
+                    sum = clamp(sum + clamp(v, post), post)
+                }
+                if sum == post.0 || sum == post.1 { saturated += 1 }
+                let prod = clamp(sum * scale[q], post), s = -shift[q]
+                want[q] = Int32(clamp(s == 0 ? prod : (prod + (1 << (s - 1))) >> s, out))
+            }
+            total += channels
+            for path in KernelPath.supported {
+                var got = [Int32](repeating: -7, count: channels)
+                let variables = bias + clip + scale + shift
+                let status = KernelPath.with(path) {
+                    variables.withUnsafeBufferPointer { v in
+                        let base = v.baseAddress!
+                        var stage = sf_output_v2(
+                            bias: base, clip: base + channels, scale: base + 2 * channels, shift: base + 3 * channels,
+                            channels: Int32(channels), bias_first: biasFirst ? 1 : 0, relu: relu ? 1 : 0,
+                            buffer_lo: buffer.0, buffer_hi: buffer.1, post_lo: post.0, post_hi: post.1, out_lo: out.0,
+                            out_hi: out.1, sum_bound: 0)
+                        return sf_output_v2_global(&stage, acc, rows, &got)
+                    }
+                }
+                XCTAssertEqual(status, 1)
+                XCTAssertEqual(got, want, "trial \(trial), path \(path.rawValue)")
+            }
+        }
+        // The running saturation is reached by a fair share of channels, not never.
+        XCTAssertGreaterThan(saturated, total / 20)
+    }
 }

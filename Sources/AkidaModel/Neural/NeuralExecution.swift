@@ -44,10 +44,13 @@ extension Workspace {
         }
         let grid = n.a0.output * n.a1.output
         try withOutputStage(n, out: out, sumBound: sumBound(n, inputMax: inputMax, shifted: shiftProducts)) { post in
+            // A pooled layer's stage waits for all of its sums; an unpooled one may run with them.
+            let fused = post?.global == true ? nil : post
             let finished = try accumulate(
-                n, x: x, range: range, inputMax: inputMax, shiftProducts: shiftProducts, post: post, name: name)
+                n, x: x, range: range, inputMax: inputMax, shiftProducts: shiftProducts, post: fused, name: name)
             if finished { return }
-            finish(n, grid: grid, out: out, post: post)
+            if let post, post.global, sf_output_v2_global(post.stage, acc.baseAddress, grid, post.out) != 0 { return }
+            finish(n, grid: grid, out: out, post: fused)
         }
     }
 

@@ -105,6 +105,13 @@ typedef struct {
 /// first..<last. Disjoint row ranges may run concurrently.
 void sf_output_v2_rows(const sf_output_v2 *p, const int64_t *acc, int32_t *out, size_t first, size_t last);
 
+/// The output stage of a layer with global pooling over the `rows` positions of `acc` (the
+/// simulator's order: bias, saturation and ReLU per position; each value saturated to the post-op
+/// bounds and added to its channel's running sum, saturated again; then scale, post-op saturation,
+/// rounding right shift and output saturation): out[q] for each channel. Returns 0, writing
+/// nothing, when a shift is not a right shift of 0…62 or memory runs out.
+int sf_output_v2_global(const sf_output_v2 *p, const int64_t *acc, size_t rows, int32_t *out);
+
 /// sf_conv_i8 followed by the Akida 2.0 output stage `post` (its `channels` = p->outputs): writes
 /// out[pix · outputs + f] for the pixels in first..<last. The VNNI path applies the stage to the sums
 /// in registers; the others accumulate chunks of pixels in `acc` (indexed like sf_conv_i8's `out`)
