@@ -11,7 +11,7 @@
 
 /// Accumulates the taps of P consecutive output positions (o0, o1..<o1 + P) for the 64 channels
 /// from c0 (lanes of m), then runs the output stage and stores them. `inside`: every tap of the P
-/// positions lies in the input (no bounds checks).
+/// positions lies in the input (no bounds checks). Each tap's weights are loaded once for the P.
 SF_VNNI_INLINE void positions(
     const int32_t *x, int d0, int d1, int pad0, int pad1, const int32_t *pad_values, const int32_t *w, int o0, int o1,
     int out1, int k0, int k1, int s0, int s1, int c, int c0, const __mmask16 *m, const stage16 *st, int32_t *out,
@@ -72,15 +72,15 @@ SF_TARGET_VNNI void sf_depthwise_avx512_output(
         }
         for (int o0 = first; o0 < last; o0++) {
             int row_inside = o0 >= row_first && o0 < row_end;
-            for (int o1 = 0; o1 < out1;) {
-                if (row_inside && o1 >= col_first && o1 + 4 <= col_end) {
+            int o1 = 0;
+            for (; o1 + 4 <= out1; o1 += 4) {
+                if (row_inside && o1 >= col_first && o1 + 4 <= col_end)
                     positions(x, d0, d1, pad0, pad1, pad_values, w, o0, o1, out1, k0, k1, s0, s1, c, c0, m, st, out, 4, 1);
-                    o1 += 4;
-                } else {
-                    positions(x, d0, d1, pad0, pad1, pad_values, w, o0, o1, out1, k0, k1, s0, s1, c, c0, m, st, out, 1, 0);
-                    o1 += 1;
-                }
+                else
+                    positions(x, d0, d1, pad0, pad1, pad_values, w, o0, o1, out1, k0, k1, s0, s1, c, c0, m, st, out, 4, 0);
             }
+            for (; o1 < out1; o1++)
+                positions(x, d0, d1, pad0, pad1, pad_values, w, o0, o1, out1, k0, k1, s0, s1, c, c0, m, st, out, 1, 0);
         }
     }
 }

@@ -94,16 +94,19 @@ void sf_output_v2_rows(const sf_output_v2 *p, const int64_t *acc, int32_t *out, 
 // The stage of a globally pooled layer: the part before pooling on every position, the saturating
 // sum over positions, the part after it once per channel. Channels inner, so each channel's sum
 // runs in position order (the simulator's order) and the loop vectorises across channels.
-SF_INLINE void global_body(const sf_output_v2 *p, const int64_t *acc, size_t rows, int32_t *out, int64_t *sums) {
+SF_INLINE void global_body(
+    const sf_output_v2 *p, const int64_t *restrict acc, size_t rows, int32_t *restrict out, int64_t *restrict sums,
+    int bias_first, int relu) {
     const size_t f = (size_t)p->channels;
     const int64_t blo = p->buffer_lo, bhi = p->buffer_hi, plo = p->post_lo, phi = p->post_hi;
+    const int64_t *restrict bias = p->bias, *restrict clip = p->clip;
     for (size_t q = 0; q < f; q++) sums[q] = 0;
     for (size_t row = 0; row < rows; row++) {
-        const int64_t *a = acc + row * f;
+        const int64_t *restrict a = acc + row * f;
         for (size_t q = 0; q < f; q++) {
             int64_t v = a[q];
-            v = p->bias_first ? clamp_bf(add64(v, p->bias[q]), blo, bhi) : add64(clamp_bf(v, blo, bhi), p->bias[q]);
-            if (p->relu) v = min_bf(max_bf(v, 0), p->clip[q]);
+            v = bias_first ? clamp_bf(add64(v, bias[q]), blo, bhi) : add64(clamp_bf(v, blo, bhi), bias[q]);
+            if (relu) v = min_bf(max_bf(v, 0), clip[q]);
             v = v < plo ? plo : v > phi ? phi : v;
             int64_t t = sums[q] + v;
             sums[q] = t < plo ? plo : t > phi ? phi : t;
@@ -119,7 +122,12 @@ SF_INLINE void global_body(const sf_output_v2 *p, const int64_t *acc, size_t row
 
 #define GLOBAL_INSTANCE(NAME, TARGET)                                                                       \
     TARGET static void NAME(const sf_output_v2 *p, const int64_t *acc, size_t rows, int32_t *out, int64_t *sums) { \
-        global_body(p, acc, rows, out, sums);                                                               \
+        switch ((p->bias_first << 1) | p->relu) {                                                           \
+        case 0: global_body(p, acc, rows, out, sums, 0, 0); break;                                          \
+        case 1: global_body(p, acc, rows, out, sums, 0, 1); break;                                          \
+        case 2: global_body(p, acc, rows, out, sums, 1, 0); break;                                          \
+        default: global_body(p, acc, rows, out, sums, 1, 1); break;                                         \
+        }                                                                                                   \
     }
 GLOBAL_INSTANCE(global_portable, )
 #if SF_X86
