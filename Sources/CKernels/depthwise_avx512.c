@@ -57,7 +57,7 @@ static void inside_span(int size, int kernel, int stride, int pad, int outputs, 
 SF_TARGET_VNNI void sf_depthwise_avx512_output(
     const int32_t *x, int d0, int d1, int pad0, int pad1, const int32_t *pad_values, const int32_t *w, int first,
     int last, int out1, int k0, int k1, int s0, int s1, int c, const sf_output_v2 *post, int32_t *out) {
-    int narrow = stage_is_narrow(post);
+    int narrow = stage_narrow_mode(post);
     int row_first, row_end, col_first, col_end;
     inside_span(d0, k0, s0, pad0, last, &row_first, &row_end);
     inside_span(d1, k1, s1, pad1, out1, &col_first, &col_end);

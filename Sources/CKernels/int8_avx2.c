@@ -13,16 +13,16 @@
 /// The 32-bit output stage of 8 exact sums of channels f..<f + 8.
 SF_AVX2_INLINE __m256i narrow8(const narrow_stage *n, __m256i v, int f) {
     const __m256i bias = _mm256_loadu_si256((const __m256i *)(n->bias + f));
-    const __m256i blo = _mm256_set1_epi32(n->buffer_lo), bhi = _mm256_set1_epi32(n->buffer_hi);
-    if (n->bias_first)
-        v = _mm256_min_epi32(_mm256_max_epi32(_mm256_add_epi32(v, bias), blo), bhi);
-    else
-        v = _mm256_add_epi32(_mm256_min_epi32(_mm256_max_epi32(v, blo), bhi), bias);
+    if (n->bias_first) v = _mm256_add_epi32(v, bias);
+    if (n->mode & STAGE_CLAMP_BUFFER)
+        v = _mm256_min_epi32(_mm256_max_epi32(v, _mm256_set1_epi32(n->buffer_lo)), _mm256_set1_epi32(n->buffer_hi));
+    if (!n->bias_first) v = _mm256_add_epi32(v, bias);
     if (n->relu)
         v = _mm256_min_epi32(
             _mm256_max_epi32(v, _mm256_setzero_si256()), _mm256_loadu_si256((const __m256i *)(n->clip + f)));
     __m256i prod = _mm256_mullo_epi32(v, _mm256_loadu_si256((const __m256i *)(n->scale + f)));
-    prod = _mm256_min_epi32(_mm256_max_epi32(prod, _mm256_set1_epi32(n->post_lo)), _mm256_set1_epi32(n->post_hi));
+    if (n->mode & STAGE_CLAMP_POST)
+        prod = _mm256_min_epi32(_mm256_max_epi32(prod, _mm256_set1_epi32(n->post_lo)), _mm256_set1_epi32(n->post_hi));
     __m256i r = _mm256_srav_epi32(_mm256_add_epi32(prod, _mm256_loadu_si256((const __m256i *)(n->half + f))),
         _mm256_loadu_si256((const __m256i *)(n->shift + f)));
     return _mm256_min_epi32(_mm256_max_epi32(r, _mm256_set1_epi32(n->out_lo)), _mm256_set1_epi32(n->out_hi));

@@ -87,7 +87,7 @@ VNNI_TILE(1, 1)
 SF_TARGET_VNNI void sf_conv_vnni(
     const sf_packed_i8 *p, const uint8_t *x, ptrdiff_t st0, ptrdiff_t st1, ptrdiff_t seg, int out1, int first,
     int last, int offset, int64_t *out, const sf_output_v2 *post, int32_t *out32) {
-    int narrow = post && stage_is_narrow(post);
+    int narrow = post ? stage_narrow_mode(post) : 0;
     for (int b0 = 0; b0 < p->blocks; b0 += SF_PANEL_BLOCKS) {
         int pix = first;
         switch (panel_blocks(p, b0)) {

@@ -45,7 +45,7 @@ SF_VNNI_INLINE __m256i stage_wide8(const sf_output_v2 *o, __m512i v, int f, __mm
 /// The stage's variables for 16 channels from f0: in 32-bit lanes when narrow.
 typedef struct {
     const sf_output_v2 *o;
-    int narrow, f0;
+    int narrow, f0;  // narrow: stage_narrow_mode (0: 64-bit)
     __mmask16 m;
     __m512i bias, clip, scale, s, half, blo, bhi, plo, phi, olo, ohi;
 } stage16;
@@ -75,12 +75,12 @@ SF_VNNI_INLINE stage16 stage16_at(const sf_output_v2 *o, int narrow, int f0, int
 /// The outputs of the exact int32 sums v of the 16 channels of `st`.
 SF_VNNI_INLINE __m512i stage16_apply(const stage16 *st, __m512i v) {
     if (st->narrow) {
-        if (st->o->bias_first)
-            v = _mm512_min_epi32(_mm512_max_epi32(_mm512_add_epi32(v, st->bias), st->blo), st->bhi);
-        else
-            v = _mm512_add_epi32(_mm512_min_epi32(_mm512_max_epi32(v, st->blo), st->bhi), st->bias);
+        if (st->o->bias_first) v = _mm512_add_epi32(v, st->bias);
+        if (st->narrow & STAGE_CLAMP_BUFFER) v = _mm512_min_epi32(_mm512_max_epi32(v, st->blo), st->bhi);
+        if (!st->o->bias_first) v = _mm512_add_epi32(v, st->bias);
         if (st->o->relu) v = _mm512_min_epi32(_mm512_max_epi32(v, _mm512_setzero_si512()), st->clip);
-        __m512i prod = _mm512_min_epi32(_mm512_max_epi32(_mm512_mullo_epi32(v, st->scale), st->plo), st->phi);
+        __m512i prod = _mm512_mullo_epi32(v, st->scale);
+        if (st->narrow & STAGE_CLAMP_POST) prod = _mm512_min_epi32(_mm512_max_epi32(prod, st->plo), st->phi);
         __m512i r = _mm512_srav_epi32(_mm512_add_epi32(prod, st->half), st->s);
         return _mm512_min_epi32(_mm512_max_epi32(r, st->olo), st->ohi);
     }

@@ -58,6 +58,23 @@ static inline int stage_is_narrow(const sf_output_v2 *o) {
     return 1;
 }
 
+/// How a narrow stage runs: NARROW, plus each saturation that can change a value (one that cannot
+/// is skipped: the buffer one when the sums, with a bias added first, stay inside it; the post-op
+/// one when it spans int32, which a narrow product never leaves).
+enum { STAGE_NARROW = 1, STAGE_CLAMP_BUFFER = 2, STAGE_CLAMP_POST = 4 };
+
+/// 0 when the stage needs 64 bits (stage_is_narrow), else its STAGE_ flags.
+static inline int stage_narrow_mode(const sf_output_v2 *o) {
+    if (!stage_is_narrow(o)) return 0;
+    int mode = STAGE_NARROW;
+    int64_t bias = 0;  // the largest |bias| reaching the buffer saturation
+    for (int q = 0; q < o->channels && o->bias_first; q++) bias = magnitude(o->bias[q]) > bias ? magnitude(o->bias[q]) : bias;
+    int64_t seen = o->sum_bound + bias;  // narrow: no overflow
+    if (o->sum_bound <= 0 || -seen < o->buffer_lo || seen > o->buffer_hi) mode |= STAGE_CLAMP_BUFFER;
+    if (o->post_lo > INT32_MIN || o->post_hi < INT32_MAX) mode |= STAGE_CLAMP_POST;
+    return mode;
+}
+
 /// 1 when stage_is_narrow and the sums themselves are known to fit int32 (sf_output_v2_rows reads
 /// int64 sums, which the 64-bit accumulation paths may fill beyond 32 bits).
 static inline int rows_are_narrow(const sf_output_v2 *o) {
@@ -70,6 +87,7 @@ typedef struct {
     int32_t *bias, *clip, *scale, *shift, *half;  // shift: the right shift s; half: 2^s >> 1
     int32_t buffer_lo, buffer_hi, post_lo, post_hi, out_lo, out_hi;
     int bias_first, relu;
+    int mode;  // stage_narrow_mode
 } narrow_stage;
 
 /// Fills `n` for a stage that stage_is_narrow accepts; 0 when memory runs out.
@@ -96,6 +114,7 @@ static inline int narrow_stage_init(narrow_stage *n, const sf_output_v2 *o, int 
     n->out_hi = saturate32(o->out_hi);
     n->bias_first = o->bias_first;
     n->relu = o->relu;
+    n->mode = stage_narrow_mode(o);
     return 1;
 }
 
@@ -105,13 +124,15 @@ static inline int32_t clamp32(int32_t v, int32_t lo, int32_t hi) { return v < lo
 
 /// The 32-bit stage of one exact sum v of channel q (a plain loop over channels vectorises).
 static inline __attribute__((always_inline)) int32_t narrow_value(const narrow_stage *n, int32_t v, size_t q) {
-    v = n->bias_first ? clamp32(v + n->bias[q], n->buffer_lo, n->buffer_hi)
-                      : clamp32(v, n->buffer_lo, n->buffer_hi) + n->bias[q];
+    if (n->bias_first) v += n->bias[q];
+    if (n->mode & STAGE_CLAMP_BUFFER) v = clamp32(v, n->buffer_lo, n->buffer_hi);
+    if (!n->bias_first) v += n->bias[q];
     if (n->relu) {
         v = v < 0 ? 0 : v;
         v = v < n->clip[q] ? v : n->clip[q];
     }
-    int32_t prod = clamp32(v * n->scale[q], n->post_lo, n->post_hi);
+    int32_t prod = v * n->scale[q];
+    if (n->mode & STAGE_CLAMP_POST) prod = clamp32(prod, n->post_lo, n->post_hi);
     return clamp32((prod + n->half[q]) >> n->shift[q], n->out_lo, n->out_hi);
 }
 

@@ -50,7 +50,10 @@ final class FusedKernelTests: XCTestCase {
             sumBound = kind == .narrowByBound ? sums.map { abs($0) }.max() ?? 0 : 0
             // A full 64-bit post-op saturation: the definition's branch-free clamp wraps there, which
             // the kernels reproduce by leaving such stages to output.c's 64-bit body.
-            post = wide && g.int(0...2) == 0 ? (.min, .max) : (-(1 << 31), (1 << 31) - 1)
+            // Narrow stages with a post-op saturation inside int32 must apply it.
+            let postBits: Int64 = kind == .narrow && g.int(0...1) == 0 ? 20 : 31
+            post = (-(1 << postBits), (1 << postBits) - 1)
+            if wide && g.int(0...2) == 0 { post = (.min, .max) }
             out = g.int(0...1) == 0 ? (0, 15) : (-128, 127)
         }
 
