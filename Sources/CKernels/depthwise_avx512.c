@@ -75,9 +75,11 @@ SF_TARGET_VNNI void sf_depthwise_avx512_output(
             int o1 = 0;
             for (; o1 + 4 <= out1; o1 += 4) {
                 if (row_inside && o1 >= col_first && o1 + 4 <= col_end)
-                    positions(x, d0, d1, pad0, pad1, pad_values, w, o0, o1, out1, k0, k1, s0, s1, c, c0, m, st, out, 4, 1);
+                    positions(
+                        x, d0, d1, pad0, pad1, pad_values, w, o0, o1, out1, k0, k1, s0, s1, c, c0, m, st, out, 4, 1);
                 else
-                    positions(x, d0, d1, pad0, pad1, pad_values, w, o0, o1, out1, k0, k1, s0, s1, c, c0, m, st, out, 4, 0);
+                    positions(
+                        x, d0, d1, pad0, pad1, pad_values, w, o0, o1, out1, k0, k1, s0, s1, c, c0, m, st, out, 4, 0);
             }
             for (; o1 < out1; o1++)
                 positions(x, d0, d1, pad0, pad1, pad_values, w, o0, o1, out1, k0, k1, s0, s1, c, c0, m, st, out, 1, 0);

@@ -66,8 +66,10 @@ sf_packed_i8 *sf_pack_i8(
     }
     for (int k = 0; k < p->copies; k++) {
         p->order[k] = (uint8_t)k;
-        for (int f = 0; f < outputs; f++)
-            p->shifted_sums[f] = (int32_t)((uint32_t)p->shifted_sums[f] + ((uint32_t)p->sums[k * p->blocks * 16 + f] << p->shifts[k]));
+        for (int f = 0; f < outputs; f++) {
+            uint32_t copy_sum = (uint32_t)p->sums[k * p->blocks * 16 + f] << p->shifts[k];
+            p->shifted_sums[f] = (int32_t)((uint32_t)p->shifted_sums[f] + copy_sum);
+        }
     }
     // Insertion sort by decreasing shift (at most 8 copies).
     for (int i = 1; i < p->copies; i++)
@@ -258,7 +260,8 @@ void sf_depthwise_i32_output(
     int first, int last, int out1, int k0, int k1, int s0, int s1, int c, const sf_output_v2 *post, int32_t *out) {
 #if SF_X86
     if (sf_active_path() == SF_PATH_VNNI && stage_bounds_ordinary(post)) {
-        sf_depthwise_avx512_output(x, d0, d1, pad0, pad1, pad_values, w, first, last, out1, k0, k1, s0, s1, c, post, out);
+        sf_depthwise_avx512_output(
+            x, d0, d1, pad0, pad1, pad_values, w, first, last, out1, k0, k1, s0, s1, c, post, out);
         return;
     }
 #endif

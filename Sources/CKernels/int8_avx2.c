@@ -110,11 +110,13 @@ SF_TARGET_AVX2 void sf_conv_avx2(
             if (high) {
                 for (; pix + 4 <= pixels; pix += 4)
                     avx2_tile4_1(p, wb, x, high, pix, out1, st0, st1, seg, k, b, offset, out, ns, out32);
-                for (; pix < pixels; pix++) avx2_tile1_1(p, wb, x, high, pix, out1, st0, st1, seg, k, b, offset, out, ns, out32);
+                for (; pix < pixels; pix++)
+                    avx2_tile1_1(p, wb, x, high, pix, out1, st0, st1, seg, k, b, offset, out, ns, out32);
             } else {
                 for (; pix + 4 <= pixels; pix += 4)
                     avx2_tile4_0(p, wb, x, NULL, pix, out1, st0, st1, seg, k, b, offset, out, ns, out32);
-                for (; pix < pixels; pix++) avx2_tile1_0(p, wb, x, NULL, pix, out1, st0, st1, seg, k, b, offset, out, ns, out32);
+                for (; pix < pixels; pix++)
+                    avx2_tile1_0(p, wb, x, NULL, pix, out1, st0, st1, seg, k, b, offset, out, ns, out32);
             }
         }
     }

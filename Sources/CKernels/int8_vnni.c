@@ -15,13 +15,15 @@ SF_VNNI_INLINE void store16_wide(const sf_packed_i8 *p, __m512i v, int f0, int n
     __mmask16 m = (__mmask16)((1u << n) - 1);
     int64_t *o = out + (size_t)pix * p->outputs + f0;
     _mm512_mask_storeu_epi64(o, (__mmask8)m, _mm512_cvtepi32_epi64(_mm512_castsi512_si256(v)));
-    if (n > 8) _mm512_mask_storeu_epi64(o + 8, (__mmask8)(m >> 8), _mm512_cvtepi32_epi64(_mm512_extracti64x4_epi64(v, 1)));
+    if (n > 8)
+        _mm512_mask_storeu_epi64(o + 8, (__mmask8)(m >> 8), _mm512_cvtepi32_epi64(_mm512_extracti64x4_epi64(v, 1)));
 }
 
 // MP pixels × NB blocks of 16 outputs (the panel from block b0). Every pixel's 4 inputs are
-// broadcast once and meet NB weight vectors; MP · NB + NB + 1 of the 32 vector registers.
+// broadcast once and meet NB weight vectors; MP · NB + NB + 1 of the 32 vector registers. Not
+// inlined: one copy per tile shape, each named in profiles.
 #define VNNI_TILE(MP, NB)                                                                                    \
-    SF_TARGET_VNNI __attribute__((noinline)) static void vnni_tile_##MP##x##NB(                                                      \
+    SF_TARGET_VNNI __attribute__((noinline)) static void vnni_tile_##MP##x##NB(                              \
         const sf_packed_i8 *p, int b0, const uint8_t *x, int pix, int out1, ptrdiff_t st0, ptrdiff_t st1,   \
         ptrdiff_t seg, int offset, int64_t *out, const sf_output_v2 *post, int narrow, int32_t *out32) {     \
         __m512i acc[MP * NB];                                                                                \

@@ -43,7 +43,8 @@ SF_INLINE void output_body(
 
 /// output_body in 32-bit arithmetic (no value overflows: rows_are_narrow); `n` holds the variables
 /// narrowed to int32.
-SF_INLINE void narrow_body(const narrow_stage *n, size_t f, const int64_t *acc, int32_t *out, size_t first, size_t last) {
+SF_INLINE void narrow_body(
+    const narrow_stage *n, size_t f, const int64_t *acc, int32_t *out, size_t first, size_t last) {
     for (size_t row = first; row < last; row++) {
         const int64_t *a = acc + row * f;
         int32_t *o = out + row * f;

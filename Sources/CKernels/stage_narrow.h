@@ -68,7 +68,8 @@ static inline int stage_narrow_mode(const sf_output_v2 *o) {
     if (!stage_is_narrow(o)) return 0;
     int mode = STAGE_NARROW;
     int64_t bias = 0;  // the largest |bias| reaching the buffer saturation
-    for (int q = 0; q < o->channels && o->bias_first; q++) bias = magnitude(o->bias[q]) > bias ? magnitude(o->bias[q]) : bias;
+    for (int q = 0; q < o->channels && o->bias_first; q++)
+        bias = magnitude(o->bias[q]) > bias ? magnitude(o->bias[q]) : bias;
     int64_t seen = o->sum_bound + bias;  // narrow: no overflow
     if (o->sum_bound <= 0 || -seen < o->buffer_lo || seen > o->buffer_hi) mode |= STAGE_CLAMP_BUFFER;
     if (o->post_lo > INT32_MIN || o->post_hi < INT32_MAX) mode |= STAGE_CLAMP_POST;

@@ -78,7 +78,9 @@ final class FusedKernelTests: XCTestCase {
         }
 
         /// Outputs strictly inside the output range and not zero: the stage did more than saturate.
-        func inside(_ values: [Int32]) -> Int { values.filter { $0 != 0 && Int64($0) > out.0 && Int64($0) < out.1 }.count }
+        func inside(_ values: [Int32]) -> Int {
+            values.filter { $0 != 0 && Int64($0) > out.0 && Int64($0) < out.1 }.count
+        }
     }
 
     private static func mismatches<T: Equatable>(_ a: [T], _ b: [T]) -> Int { zip(a, b).filter { $0 != $1 }.count }
@@ -143,7 +145,8 @@ final class FusedKernelTests: XCTestCase {
                         stage.with { post in
                             for (first, last) in [(0, pixels / 2), (pixels / 2, pixels)] {
                                 sf_conv_i8_output(
-                                    packed, bytes, split ? high : nil, stride0, stride1, segStride, Int32(out1), Int32(first),
+                                    packed, bytes, split ? high : nil, stride0, stride1, segStride, Int32(out1),
+                                    Int32(first),
                                     Int32(last), Int32(offset), &acc, post, &got)
                             }
                         }
@@ -190,8 +193,10 @@ final class FusedKernelTests: XCTestCase {
                             pads.withUnsafeBufferPointer { p in
                                 for (first, last) in [(0, out0 / 2), (out0 / 2, out0)] {
                                     sf_depthwise_i32_output(
-                                        x, Int32(d0), Int32(d1), Int32(pad0), Int32(pad1), p.isEmpty ? nil : p.baseAddress,
-                                        w, &acc, Int32(first), Int32(last), Int32(out1), Int32(k0), Int32(k1), Int32(s0),
+                                        x, Int32(d0), Int32(d1), Int32(pad0), Int32(pad1),
+                                        p.isEmpty ? nil : p.baseAddress,
+                                        w, &acc, Int32(first), Int32(last), Int32(out1), Int32(k0), Int32(k1),
+                                        Int32(s0),
                                         Int32(s1), Int32(c), post, &got)
                                 }
                             }

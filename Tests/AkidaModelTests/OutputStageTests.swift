@@ -111,7 +111,10 @@ final class OutputStageTests: XCTestCase {
             for q in 0..<channels {
                 var sum: Int64 = 0
                 for r in 0..<rows {
-                    var v = biasFirst ? clamp(acc[r * channels + q] + bias[q], buffer) : clamp(acc[r * channels + q], buffer) + bias[q]
+                    var v =
+                        biasFirst
+                        ? clamp(acc[r * channels + q] + bias[q], buffer)
+                        : clamp(acc[r * channels + q], buffer) + bias[q]
                     if relu { v = min(max(v, 0), clip[q]) }
                     sum = clamp(sum + clamp(v, post), post)
                 }

@@ -90,7 +90,8 @@ extension Workspace {
             case .conv, .depthwise, .separable:
                 var src = x, p1 = d1
                 let p0size = n.a0.paddedSize, p1size = n.a1.paddedSize
-                // A depthwise layer's output stage runs with its sums; a separable layer's sums feed the pointwise stage.
+                // A depthwise layer's output stage runs with its sums; a separable layer's sums feed the
+                // pointwise stage.
                 let fused = n.kind == .depthwise ? post : nil
                 let onInt32 =
                     n.kind != .conv && depthwiseInt32(n, x: x, maxInput: max(inputMax, n.maxPadValue), post: fused)
