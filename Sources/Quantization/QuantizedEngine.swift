@@ -62,35 +62,48 @@ public struct QuantizedEngine {
     }
 
     /// Runs the model and returns its outputs as float32 arrays (dequantized), one per model output.
-    /// Samples are independent, so a batch is split into up to `threads` slices run concurrently.
+    /// Samples are independent: the batch runs in chunks of `samplesPerChunk` samples (small enough
+    /// for a layer's tensors to stay in cache), spread over up to `threads` threads.
     public func predict(
         _ input: NDArray, threads: Int = ProcessInfo.processInfo.activeProcessorCount
     ) throws -> [NDArray] {
         let n = input.shape.first ?? 0
-        let parts = max(1, min(threads, n / 8))
-        guard parts > 1 else { return try predictSlice(input) }
+        let chunk = Self.samplesPerChunk
+        let chunks = (n + chunk - 1) / chunk
+        guard chunks > 1 else { return try predictSlice(input) }
+        let workers = max(1, min(threads, chunks))
         let sampleBytes = input.shape.dropFirst().reduce(1, *) * input.dtype.byteSize
-        let bounds = (0...parts).map { $0 * n / parts }
-        var results = [Result<[NDArray], Error>?](repeating: nil, count: parts)
+        var results = [Result<[NDArray], Error>?](repeating: nil, count: chunks)
         let lock = NSLock()
-        DispatchQueue.concurrentPerform(iterations: parts) { p in
-            let result = Result {
-                let slice = try NDArray(
-                    dtype: input.dtype, shape: [bounds[p + 1] - bounds[p]] + input.shape.dropFirst(),
-                    bytes: Array(input.bytes[(bounds[p] * sampleBytes)..<(bounds[p + 1] * sampleBytes)]))
-                return try predictSlice(slice)
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            for k in stride(from: worker, to: chunks, by: workers) {
+                let first = k * chunk, last = min(n, first + chunk)
+                let result = Result {
+                    let slice = try NDArray(
+                        dtype: input.dtype, shape: [last - first] + input.shape.dropFirst(),
+                        bytes: Array(input.bytes[(first * sampleBytes)..<(last * sampleBytes)]))
+                    return try predictSlice(slice)
+                }
+                lock.lock()
+                results[k] = result
+                lock.unlock()
             }
-            lock.lock()
-            results[p] = result
-            lock.unlock()
         }
         let slices = try results.map { try $0!.get() }
         return try (0..<slices[0].count).map { o in
             let first = slices[0][o]
-            return try NDArray(
-                dtype: first.dtype, shape: [n] + first.shape.dropFirst(), bytes: slices.flatMap { $0[o].bytes })
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(slices.reduce(0) { $0 + $1[o].bytes.count })
+            for s in slices { bytes += s[o].bytes }
+            return try NDArray(dtype: first.dtype, shape: [n] + first.shape.dropFirst(), bytes: bytes)
         }
     }
+
+    /// Samples per chunk of `predict` (SPIKEFORGE_QUANTIZED_CHUNK overrides it, for benchmarks).
+    static let samplesPerChunk: Int = {
+        let given = ProcessInfo.processInfo.environment["SPIKEFORGE_QUANTIZED_CHUNK"].flatMap { Int($0) }
+        return max(1, given ?? 8)
+    }()
 
     func predictSlice(_ input: NDArray) throws -> [NDArray] {
         let values = try evaluate(input, keepAll: false)

@@ -55,12 +55,8 @@ struct ReLUOp: LayerOp {
 
     func forward(_ inputs: [QValue]) throws -> QValue {
         var x = try adapted(inputs)
-        let c = x.channels
-        if let m = try alignedMaxValue(x)?.values {
-            for i in x.values.indices { x.values[i] = min(max(x.values[i], 0), m[i % c]) }
-        } else {
-            for i in x.values.indices { x.values[i] = max(x.values[i], 0) }
-        }
+        let top = try alignedMaxValue(x)?.values.values ?? [.infinity]
+        affine(&x.values, channels: x.channels, lo: [0], hi: top)
         return .quantized(try applyOutputQuantizer(x, oq))
     }
 }

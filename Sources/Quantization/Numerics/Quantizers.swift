@@ -106,9 +106,8 @@ func addBias(_ acc: inout QTensor, bias: Tensor<Float>?, bits: Int, signed: Bool
     }
     let b = try alignedQuantize(bias.scalars, bIsScalar: bias.shape.isEmpty, onto: acc, bits: bits, signed: signed)
         .values
-    let c = acc.channels
-    for i in acc.values.indices { acc.values[i] += b[i % c] }
-    saturate(&acc.values, acc.valueBits)
+    let (lo, hi) = saturationBounds(acc.valueBits)
+    affine(&acc.values, channels: acc.channels, add: b.values, lo: [lo], hi: [hi])
 }
 
 /// `QFloat.quantize_scales`: 8-bit mantissas `Q` and their frac bits (not clamped).
@@ -164,17 +163,9 @@ func outputQuantize(_ x: QTensor, _ oq: OutputQuantizerSpec) throws -> QTensor {
     var p = x
     if let s = x.scales {
         let (q, fq) = outputScaleMantissas(s, oq)
-        let c = x.channels
         let (lo, hi) = saturationBounds(oq.bufferBitwidth)
         var v = x.values
-        let m = (0..<c).map { q[$0] }
-        v.withUnsafeMutableBufferPointer { buf in
-            var base = 0
-            while base < buf.count {
-                for ch in 0..<c { buf[base + ch] = min(max(buf[base + ch] * m[ch], lo), hi) }
-                base += c
-            }
-        }
+        affine(&v, channels: x.channels, mul: q.values, lo: [lo], hi: [hi])
         p = QTensor(
             values: v, shape: x.shape, valueBits: oq.bufferBitwidth,
             fracBits: x.fracBits.combined(fq) { $0 + $1 }, scales: nil)

@@ -1,0 +1,160 @@
+// The quantized-Keras engine's elementwise and staging loops, one body per path's vector width
+// (AVX-512, AVX2, portable), chosen by CKernels' active path. Float steps are never contracted
+// into fused multiply-adds: v · m + 0.5 rounds twice, as the reference's float32 ops do.
+#pragma STDC FP_CONTRACT OFF
+#include "CKernelsQuantized.h"
+
+#include <math.h>
+
+#include "CKernels.h"
+
+#if defined(__x86_64__)
+#define SFQ_X86 1
+#define SFQ_TARGET_AVX2 __attribute__((target("avx2,fma")))
+#define SFQ_TARGET_AVX512 __attribute__((target("avx2,fma,avx512f,avx512bw,avx512dq,avx512vl")))
+#else
+#define SFQ_X86 0
+#endif
+#define SFQ_INLINE static inline __attribute__((always_inline))
+
+// MARK: bodies (constant flags specialise them)
+
+SFQ_INLINE float clamp_swift(float v, float lo, float hi) {
+    v = lo >= v ? lo : v;  // Swift max(v, lo)
+    return hi < v ? hi : v;  // Swift min(v, hi)
+}
+
+SFQ_INLINE float step(float v, float m, float a, int has_mul, int has_add, int round_half_up, float lo, float hi) {
+    if (has_mul) v = v * m;
+    if (has_add) v = v + a;
+    if (round_half_up) {
+        float h = v + 0.5f;
+        v = floorf(h);
+    }
+    return clamp_swift(v, lo, hi);
+}
+
+SFQ_INLINE void affine_body(
+    float *x, size_t rows, int c, const float *mul, const float *add, int has_mul, int has_add, int round_half_up,
+    const float *lo, const float *hi) {
+    if (c == 1) {
+        const float m = has_mul ? mul[0] : 1, a = has_add ? add[0] : 0, l = lo[0], h = hi[0];
+        for (size_t i = 0; i < rows; i++) x[i] = step(x[i], m, a, has_mul, has_add, round_half_up, l, h);
+        return;
+    }
+    for (size_t r = 0; r < rows; r++) {
+        float *row = x + r * (size_t)c;
+        for (int ch = 0; ch < c; ch++)
+            row[ch] = step(
+                row[ch], has_mul ? mul[ch] : 1, has_add ? add[ch] : 0, has_mul, has_add, round_half_up, lo[ch],
+                hi[ch]);
+    }
+}
+
+SFQ_INLINE void affine_dispatch(
+    float *x, size_t rows, int c, const float *mul, const float *add, int round_half_up, const float *lo,
+    const float *hi) {
+    int code = (mul != NULL) | (add != NULL) << 1 | (round_half_up != 0) << 2;
+    switch (code) {
+    case 0: affine_body(x, rows, c, mul, add, 0, 0, 0, lo, hi); break;
+    case 1: affine_body(x, rows, c, mul, add, 1, 0, 0, lo, hi); break;
+    case 2: affine_body(x, rows, c, mul, add, 0, 1, 0, lo, hi); break;
+    case 3: affine_body(x, rows, c, mul, add, 1, 1, 0, lo, hi); break;
+    case 4: affine_body(x, rows, c, mul, add, 0, 0, 1, lo, hi); break;
+    case 5: affine_body(x, rows, c, mul, add, 1, 0, 1, lo, hi); break;
+    case 6: affine_body(x, rows, c, mul, add, 0, 1, 1, lo, hi); break;
+    default: affine_body(x, rows, c, mul, add, 1, 1, 1, lo, hi); break;
+    }
+}
+
+SFQ_INLINE int range_body(const float *x, size_t n, float *lo, float *hi) {
+    float a = n ? x[0] : 0, b = a;
+    int integral = 1;
+    for (size_t i = 0; i < n; i++) {
+        float v = x[i];
+        a = v < a ? v : a;
+        b = v > b ? v : b;
+        integral &= floorf(v) == v;
+    }
+    *lo = a;
+    *hi = b;
+    return integral && isfinite(a) && isfinite(b);
+}
+
+SFQ_INLINE void bytes_body(
+    const float *x, int d0, int d1, int c, int p0, int p1, int pad0, int pad1, const float *pad_values, int offset,
+    uint8_t *out) {
+    for (int r = 0; r < p0; r++) {
+        int ir = r - pad0;
+        for (int q = 0; q < p1; q++) {
+            int iq = q - pad1;
+            uint8_t *o = out + ((size_t)r * p1 + q) * c;
+            if (ir >= 0 && ir < d0 && iq >= 0 && iq < d1) {
+                // The input positions left in this row (within the padded grid) are contiguous.
+                int positions = d1 - iq < p1 - q ? d1 - iq : p1 - q, run = positions * c;
+                const float *s = x + ((size_t)ir * d1 + iq) * c;
+                for (int k = 0; k < run; k++) o[k] = (uint8_t)((int32_t)s[k] + offset);
+                q += positions - 1;
+            } else {
+                for (int ch = 0; ch < c; ch++) o[ch] = (uint8_t)((pad_values ? (int32_t)pad_values[ch] : 0) + offset);
+            }
+        }
+    }
+}
+
+SFQ_INLINE void to_i32_body(const float *x, size_t n, int32_t *out) {
+    for (size_t i = 0; i < n; i++) out[i] = (int32_t)x[i];
+}
+
+SFQ_INLINE void to_f32_body(const int64_t *x, size_t n, float *out) {
+    for (size_t i = 0; i < n; i++) out[i] = (float)(int32_t)x[i];
+}
+
+#define PATH(SUFFIX, TARGET)                                                                                  \
+    TARGET static void affine_##SUFFIX(                                                                       \
+        float *x, size_t rows, int c, const float *mul, const float *add, int rhu, const float *lo,           \
+        const float *hi) {                                                                                    \
+        affine_dispatch(x, rows, c, mul, add, rhu, lo, hi);                                                   \
+    }                                                                                                         \
+    TARGET static int range_##SUFFIX(const float *x, size_t n, float *lo, float *hi) {                        \
+        return range_body(x, n, lo, hi);                                                                      \
+    }                                                                                                         \
+    TARGET static void bytes_##SUFFIX(                                                                        \
+        const float *x, int d0, int d1, int c, int p0, int p1, int pad0, int pad1, const float *pad_values,   \
+        int offset, uint8_t *out) {                                                                           \
+        bytes_body(x, d0, d1, c, p0, p1, pad0, pad1, pad_values, offset, out);                                \
+    }                                                                                                         \
+    TARGET static void to_i32_##SUFFIX(const float *x, size_t n, int32_t *out) { to_i32_body(x, n, out); }    \
+    TARGET static void to_f32_##SUFFIX(const int64_t *x, size_t n, float *out) { to_f32_body(x, n, out); }
+
+PATH(portable, )
+#if SFQ_X86
+PATH(avx512, SFQ_TARGET_AVX512)
+PATH(avx2, SFQ_TARGET_AVX2)
+#define SFQ_CALL(NAME, ...)                                                                                   \
+    switch (sf_active_path()) {                                                                               \
+    case SF_PATH_VNNI: return NAME##_avx512(__VA_ARGS__);                                                     \
+    case SF_PATH_AVX2: return NAME##_avx2(__VA_ARGS__);                                                       \
+    default: return NAME##_portable(__VA_ARGS__);                                                             \
+    }
+#else
+#define SFQ_CALL(NAME, ...) return NAME##_portable(__VA_ARGS__);
+#endif
+
+void sf_q_affine_f32(
+    float *x, size_t rows, int c, const float *mul, const float *add, int round_half_up, const float *lo,
+    const float *hi) {
+    SFQ_CALL(affine, x, rows, c, mul, add, round_half_up, lo, hi)
+}
+
+int sf_q_range_f32(const float *x, size_t n, float *lo, float *hi) { SFQ_CALL(range, x, n, lo, hi) }
+
+void sf_q_bytes_padded_f32(
+    const float *x, int d0, int d1, int c, int p0, int p1, int pad0, int pad1, const float *pad_values, int offset,
+    uint8_t *out) {
+    SFQ_CALL(bytes, x, d0, d1, c, p0, p1, pad0, pad1, pad_values, offset, out)
+}
+
+void sf_q_f32_to_i32(const float *x, size_t n, int32_t *out) { SFQ_CALL(to_i32, x, n, out) }
+
+void sf_q_i64_to_f32(const int64_t *x, size_t n, float *out) { SFQ_CALL(to_f32, x, n, out) }
