@@ -97,8 +97,16 @@ struct WeightLayerOp: LayerOp {
         } else {
             paddingValue = nil
         }
-        kernel = KernelPack(weights.values, outputs: kind == .separable ? weights.shape[2] : weights.shape.last ?? 1)
-        pointwiseKernel = pointwise.map { KernelPack($0.values, outputs: $0.shape[3]) }
+        let layout: IntegerLayout? =
+            switch kind {
+            case .conv: .rows(segments: weights.shape[0])
+            case .dense: .rows(segments: 1)
+            case .depthwise, .separable: .depthwise
+            case .transpose, .depthwiseTranspose: nil
+            }
+        kernel = KernelPack(
+            weights.values, outputs: kind == .separable ? weights.shape[2] : weights.shape.last ?? 1, layout: layout)
+        pointwiseKernel = pointwise.map { KernelPack($0.values, outputs: $0.shape[3], layout: .rows(segments: 1)) }
     }
 
     func forward(_ inputs: [QValue]) throws -> QValue {
@@ -113,11 +121,7 @@ struct WeightLayerOp: LayerOp {
             let k = weights.shape[0], units = weights.shape[1]
             guard x.channels == k else { throw shapeError(x.shape) }
             let rows = x.values.count / max(k, 1)
-            let a = kernel.accumulate(inputMax: maxMagnitude(x.values)) {
-                matmul(x.values, rows: rows, k: k, kernel: $0, units: units)
-            } double: {
-                matmul(x.values, rows: rows, k: k, kernel: $0, units: units)
-            }
+            let a = kernel.dense(x.values, rows: rows, k: k, units: units)
             acc = QTensor(
                 values: payload(a, bits: bufferBits), shape: Array(x.shape.dropLast()) + [units],
                 valueBits: bufferBits, fracBits: x.fracBits, scales: try accumulatorScales(x))
@@ -132,11 +136,7 @@ struct WeightLayerOp: LayerOp {
                 input: h, kernel: weights.shape[0], stride: strides.0, dilation: dilation.0, same: same)
             let cols = WindowAxis(
                 input: w, kernel: weights.shape[1], stride: strides.1, dilation: dilation.1, same: same)
-            let a = kernel.accumulate(inputMax: maxMagnitude(x.values)) {
-                depthwiseConv2d(x.values, n: n, h: h, w: w, c: c, kernel: $0, rows: rows, cols: cols)
-            } double: {
-                depthwiseConv2d(x.values, n: n, h: h, w: w, c: c, kernel: $0, rows: rows, cols: cols)
-            }
+            let a = kernel.depthwise(x.values, n: n, h: h, w: w, c: c, rows: rows, cols: cols)
             acc = QTensor(
                 values: payload(a, bits: bufferBits), shape: [n, rows.output, cols.output, c],
                 valueBits: bufferBits, fracBits: x.fracBits, scales: try accumulatorScales(x))
@@ -153,17 +153,9 @@ struct WeightLayerOp: LayerOp {
             let cols = WindowAxis(
                 input: w, kernel: weights.shape[1], stride: strides.1, dilation: dilation.1, same: same)
             let d = payload(
-                kernel.accumulate(inputMax: maxMagnitude(x.values)) {
-                    depthwiseConv2d(x.values, n: n, h: h, w: w, c: c, kernel: $0, rows: rows, cols: cols)
-                } double: {
-                    depthwiseConv2d(x.values, n: n, h: h, w: w, c: c, kernel: $0, rows: rows, cols: cols)
-                }, bits: bufferBits)
+                kernel.depthwise(x.values, n: n, h: h, w: w, c: c, rows: rows, cols: cols), bits: bufferBits)
             let f = pw.shape[3], positions = n * rows.output * cols.output
-            let a = pwKernel.accumulate(inputMax: maxMagnitude(d)) {
-                matmul(d, rows: positions, k: c, kernel: $0, units: f)
-            } double: {
-                matmul(d, rows: positions, k: c, kernel: $0, units: f)
-            }
+            let a = pwKernel.dense(d, rows: positions, k: c, units: f)
             acc = QTensor(
                 values: payload(a, bits: bufferBits), shape: [n, rows.output, cols.output, f],
                 valueBits: bufferBits, fracBits: x.fracBits, scales: try accumulatorScales(x))
@@ -203,12 +195,8 @@ struct WeightLayerOp: LayerOp {
             rows = WindowAxis(input: h, kernel: kh, stride: strides.0, dilation: dilation.0, same: same)
             cols = WindowAxis(input: w, kernel: kw, stride: strides.1, dilation: dilation.1, same: same)
         }
-        let inputMax = max(maxMagnitude(x.values), maxMagnitude(pad ?? []))
-        let a = kernel.accumulate(inputMax: inputMax) {
-            conv2d(x.values, n: n, h: h, w: w, c: c, kernel: $0, filters: f, rows: rows, cols: cols, padValue: pad)
-        } double: {
-            conv2d(x.values, n: n, h: h, w: w, c: c, kernel: $0, filters: f, rows: rows, cols: cols, padValue: pad)
-        }
+        let a = kernel.convolve(
+            x.values, n: n, h: h, w: w, c: c, filters: f, rows: rows, cols: cols, padValue: pad)
         return QTensor(
             values: payload(a, bits: bufferBits), shape: [n, rows.output, cols.output, f],
             valueBits: bufferBits, fracBits: x.fracBits, scales: try accumulatorScales(x))

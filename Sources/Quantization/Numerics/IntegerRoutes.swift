@@ -1,0 +1,146 @@
+// The accumulations of the weight layers through KernelPack: the CKernels integer kernels when
+// the payloads are integers whose sums fit int32 (u8 × s8 bytes for convolution, dense and
+// pointwise; int32 for depthwise), the exact float loops of Kernels.swift otherwise. Both give
+// Float(S) for the exact sums S, on every kernel path.
+import CKernels
+import CKernelsQuantized
+
+extension KernelPack {
+    /// conv2d's sums of x (N, H, W, C) with this (kh, kw, C, F) kernel.
+    func convolve(
+        _ x: [Float], n: Int, h: Int, w: Int, c: Int, filters f: Int, rows: WindowAxis, cols: WindowAxis,
+        padValue: [Float]?
+    ) -> [Float] {
+        let range = PayloadRange(x, padding: padValue)
+        if let packed = bytes, cols.dilation == 1 || cols.kernel == 1, fitsInt32(range),
+            let offset = range.byteOffset
+        {
+            return convolveBytes(packed, x, n: n, h: h, w: w, c: c, f: f, rows: rows, cols: cols, pad: padValue,
+                maxByte: Int32(range.hi) + offset, offset: offset)
+        }
+        let inputMax = max(maxMagnitude(x), maxMagnitude(padValue ?? []))
+        return accumulate(inputMax: inputMax) {
+            conv2d(x, n: n, h: h, w: w, c: c, kernel: $0, filters: f, rows: rows, cols: cols, padValue: padValue)
+        } double: {
+            conv2d(x, n: n, h: h, w: w, c: c, kernel: $0, filters: f, rows: rows, cols: cols, padValue: padValue)
+        }
+    }
+
+    /// matmul's sums of x (rows, k) with this (k, units) kernel.
+    func dense(_ x: [Float], rows: Int, k: Int, units: Int) -> [Float] {
+        let range = PayloadRange(x)
+        if let packed = bytes, fitsInt32(range), let offset = range.byteOffset, rows > 0 {
+            var staged = stage(x, offset: offset)
+            return integerSums(count: rows * units) { out in
+                runBytes(packed, &staged, count: x.count, maxByte: Int32(range.hi) + offset,
+                    strides: (k, 0, k), out1: 1, pixels: rows, offset: offset, out: out)
+            }
+        }
+        return accumulate(inputMax: maxMagnitude(x)) {
+            matmul(x, rows: rows, k: k, kernel: $0, units: units)
+        } double: {
+            matmul(x, rows: rows, k: k, kernel: $0, units: units)
+        }
+    }
+
+    /// depthwiseConv2d's sums of x (N, H, W, C) with this (kh, kw, C, 1) kernel.
+    func depthwise(_ x: [Float], n: Int, h: Int, w: Int, c: Int, rows: WindowAxis, cols: WindowAxis) -> [Float] {
+        let range = PayloadRange(x)
+        if let ints, rows.dilation == 1 || rows.kernel == 1, cols.dilation == 1 || cols.kernel == 1,
+            fitsInt32(range)
+        {
+            var x32 = [Int32](repeating: 0, count: x.count)
+            sf_q_f32_to_i32(x, x.count, &x32)
+            let oh = rows.output, ow = cols.output
+            return integerSums(count: n * oh * ow * c) { out in
+                for b in 0..<n {
+                    x32.withUnsafeBufferPointer { xb in
+                        sf_depthwise_i32(
+                            xb.baseAddress! + b * h * w * c, Int32(h), Int32(w), Int32(rows.padBefore),
+                            Int32(cols.padBefore), nil, ints, out + b * oh * ow * c, 0, Int32(oh), Int32(ow),
+                            Int32(rows.kernel), Int32(cols.kernel), Int32(rows.stride), Int32(cols.stride), Int32(c))
+                    }
+                }
+            }
+        }
+        return accumulate(inputMax: maxMagnitude(x)) {
+            depthwiseConv2d(x, n: n, h: h, w: w, c: c, kernel: $0, rows: rows, cols: cols)
+        } double: {
+            depthwiseConv2d(x, n: n, h: h, w: w, c: c, kernel: $0, rows: rows, cols: cols)
+        }
+    }
+
+    private func convolveBytes(
+        _ packed: PackedBytes, _ x: [Float], n: Int, h: Int, w: Int, c: Int, f: Int, rows: WindowAxis,
+        cols: WindowAxis, pad: [Float]?, maxByte: Int32, offset: Int32
+    ) -> [Float] {
+        let oh = rows.output, ow = cols.output
+        guard n > 0, oh > 0, ow > 0 else { return [] }
+        let unpadded = rows.padBefore == 0 && cols.padBefore == 0 && oh == h && ow == w
+        if rows.kernel == 1 && cols.kernel == 1 && rows.stride == 1 && cols.stride == 1 && unpadded {
+            // A 1×1 convolution is a dense layer over every pixel of the batch.
+            var staged = stage(x, offset: offset)
+            return integerSums(count: n * oh * ow * f) { out in
+                runBytes(packed, &staged, count: x.count, maxByte: maxByte, strides: (c, 0, c), out1: 1,
+                    pixels: n * h * w, offset: offset, out: out)
+            }
+        }
+        let p0 = max(h + rows.padBefore, (oh - 1) * rows.stride + (rows.kernel - 1) * rows.dilation + 1)
+        let p1 = max(w + cols.padBefore, (ow - 1) * cols.stride + (cols.kernel - 1) * cols.dilation + 1)
+        let count = p0 * p1 * c
+        // One padding value per channel (a single one broadcasts).
+        let pad = pad.map { p in (0..<c).map { p.count == 1 ? p[0] : p[$0] } }
+        var staged = [UInt8](repeating: 0, count: count + Self.slack)
+        return integerSums(count: n * oh * ow * f) { out in
+            for b in 0..<n {
+                x.withUnsafeBufferPointer { xb in
+                    pad.withOptionalPointer { pp in
+                        sf_q_bytes_padded_f32(
+                            xb.baseAddress! + b * h * w * c, Int32(h), Int32(w), Int32(c), Int32(p0), Int32(p1),
+                            Int32(rows.padBefore), Int32(cols.padBefore), pp, offset, &staged)
+                    }
+                }
+                runBytes(
+                    packed, &staged, count: count, maxByte: maxByte,
+                    strides: (rows.stride * p1 * c, cols.stride * c, rows.dilation * p1 * c), out1: ow,
+                    pixels: oh * ow, offset: offset, out: out + b * oh * ow * f)
+            }
+        }
+    }
+
+    /// Readable bytes the byte kernels need after their input.
+    private static let slack = 64
+
+    /// `x` (integers with x + offset in 0...255) as bytes, with the kernels' slack.
+    private func stage(_ x: [Float], offset: Int32) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: x.count + Self.slack)
+        sf_q_bytes_padded_f32(x, 1, 1, Int32(x.count), 1, 1, 0, 0, nil, offset, &out)
+        return out
+    }
+
+    /// sf_prepare_i8 then sf_conv_i8 over `count` staged bytes (modified in place).
+    private func runBytes(
+        _ packed: PackedBytes, _ staged: inout [UInt8], count: Int, maxByte: Int32, strides: (Int, Int, Int),
+        out1: Int, pixels: Int, offset: Int32, out: UnsafeMutablePointer<Int64>
+    ) {
+        var high = [UInt8](repeating: 0, count: staged.count)
+        staged.withUnsafeMutableBufferPointer { xb in
+            high.withUnsafeMutableBufferPointer { hb in
+                let split = sf_prepare_i8(packed.pointer, xb.baseAddress, hb.baseAddress, count, maxByte) != 0
+                sf_conv_i8(
+                    packed.pointer, xb.baseAddress, split ? hb.baseAddress : nil, strides.0, strides.1, strides.2,
+                    Int32(out1), 0, Int32(pixels), offset, out)
+            }
+        }
+    }
+
+    /// `count` int32-sized sums written by `body` into an Int64 buffer, as Float.
+    private func integerSums(count: Int, _ body: (UnsafeMutablePointer<Int64>) -> Void) -> [Float] {
+        guard count > 0 else { return [] }
+        var sums = [Int64](repeating: 0, count: count)
+        sums.withUnsafeMutableBufferPointer { body($0.baseAddress!) }
+        var out = [Float](repeating: 0, count: count)
+        sf_q_i64_to_f32(sums, count, &out)
+        return out
+    }
+}
