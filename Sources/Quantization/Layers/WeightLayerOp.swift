@@ -121,12 +121,12 @@ struct WeightLayerOp: LayerOp {
             let k = weights.shape[0], units = weights.shape[1]
             guard x.channels == k else { throw shapeError(x.shape) }
             let rows = x.values.count / max(k, 1)
-            let a = kernel.dense(x.values, rows: rows, k: k, units: units)
+            let a = kernel.dense(x.values, rows: rows, k: k, units: units, source: unexpanded(input, x))
             acc = QTensor(
                 values: payload(a, bits: bufferBits), shape: Array(x.shape.dropLast()) + [units],
                 valueBits: bufferBits, fracBits: x.fracBits, scales: try accumulatorScales(x))
         case .conv:
-            acc = try convolve(x)
+            acc = try convolve(x, source: unexpanded(input, x))
         case .transpose, .depthwiseTranspose:
             acc = try transposeConvolve(x)
         case .depthwise:
@@ -182,7 +182,20 @@ struct WeightLayerOp: LayerOp {
         return s.combined(w) { $0 * $1 }
     }
 
-    func convolve(_ x: QTensor) throws -> QTensor {
+    /// A per-axis FixedPoint input of a conv or dense layer before `adaptInput` expanded it into `x`.
+    func unexpanded(_ input: QValue, _ x: QTensor) -> UnexpandedInput? {
+        guard kind == .conv || kind == .dense, case .quantized(let q) = input, !q.isPerTensor, q.scales == nil
+        else { return nil }
+        let shifts = expandShifts(q)
+        guard shifts.count == q.channels, shifts.allSatisfy({ $0 >= 0 && $0 <= 31 && $0 == $0.rounded() }) else {
+            return nil
+        }
+        return UnexpandedInput(
+            values: q.values, shifts: shifts.map { Int32($0) },
+            limit: Double(sign: .plus, exponent: x.valueBits, significand: 1) - 1)
+    }
+
+    func convolve(_ x: QTensor, source: UnexpandedInput?) throws -> QTensor {
         let (n, h, w, c) = try nhwc(x.shape)
         let kh = weights.shape[0], kw = weights.shape[1], f = weights.shape[3]
         guard weights.shape[2] == c else { throw shapeError(x.shape) }
@@ -196,7 +209,7 @@ struct WeightLayerOp: LayerOp {
             cols = WindowAxis(input: w, kernel: kw, stride: strides.1, dilation: dilation.1, same: same)
         }
         let a = kernel.convolve(
-            x.values, n: n, h: h, w: w, c: c, filters: f, rows: rows, cols: cols, padValue: pad)
+            x.values, n: n, h: h, w: w, c: c, filters: f, rows: rows, cols: cols, padValue: pad, source: source)
         return QTensor(
             values: payload(a, bits: bufferBits), shape: [n, rows.output, cols.output, f],
             valueBits: bufferBits, fracBits: x.fracBits, scales: try accumulatorScales(x))

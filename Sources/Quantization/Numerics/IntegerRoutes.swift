@@ -5,20 +5,45 @@
 import CKernels
 import CKernelsQuantized
 
+/// A per-axis FixedPoint input of a weight layer before the layer expands it to common frac bits:
+/// the payload and each channel's left shift. The expanded payload is `values << shifts` while
+/// no value reaches `limit` (the expansion's saturation).
+struct UnexpandedInput {
+    let values: [Float]
+    let shifts: [Int32]
+    let limit: Double
+
+    /// The byte route's packing and input range, when the expansion saturates nothing.
+    func route(_ kernel: KernelPack) -> (PackedBytes, PayloadRange, offset: Int32)? {
+        let top = Double(sign: .plus, exponent: Int(shifts.max() ?? 0), significand: 1)
+        let range = PayloadRange(values)
+        guard let offset = range.byteOffset, range.maxAbs * top <= limit,
+            let packed = kernel.packing(shifts: shifts), kernel.fitsInt32(range, l1: packed.maxShiftedL1)
+        else { return nil }
+        return (packed, range, offset)
+    }
+}
+
 extension KernelPack {
-    /// conv2d's sums of x (N, H, W, C) with this (kh, kw, C, F) kernel.
+    /// conv2d's sums of x (N, H, W, C) with this (kh, kw, C, F) kernel; `source`: x before its
+    /// per-channel expansion, when it was expanded.
     func convolve(
         _ x: [Float], n: Int, h: Int, w: Int, c: Int, filters f: Int, rows: WindowAxis, cols: WindowAxis,
-        padValue: [Float]?
+        padValue: [Float]?, source: UnexpandedInput? = nil
     ) -> [Float] {
         let range = PayloadRange(x, padding: padValue)
-        if let packed = bytes, cols.dilation == 1 || cols.kernel == 1, fitsInt32(range),
-            let offset = range.byteOffset
-        {
-            return convolveBytes(packed, x, n: n, h: h, w: w, c: c, f: f, rows: rows, cols: cols, pad: padValue,
-                maxByte: Int32(range.hi) + offset, offset: offset)
+        if cols.dilation == 1 || cols.kernel == 1 {
+            if let packed = bytes, fitsInt32(range), let offset = range.byteOffset {
+                return convolveBytes(packed, x, n: n, h: h, w: w, c: c, f: f, rows: rows, cols: cols, pad: padValue,
+                    maxByte: Int32(range.hi) + offset, offset: offset)
+            }
+            if let source, padValue == nil, let (packed, r, offset) = source.route(self) {
+                return convolveBytes(packed, source.values, n: n, h: h, w: w, c: c, f: f, rows: rows, cols: cols,
+                    pad: nil, maxByte: Int32(r.hi) + offset, offset: offset)
+            }
         }
         let inputMax = max(maxMagnitude(x), maxMagnitude(padValue ?? []))
+        
         return accumulate(inputMax: inputMax) {
             conv2d(x, n: n, h: h, w: w, c: c, kernel: $0, filters: f, rows: rows, cols: cols, padValue: padValue)
         } double: {
@@ -26,13 +51,19 @@ extension KernelPack {
         }
     }
 
-    /// matmul's sums of x (rows, k) with this (k, units) kernel.
-    func dense(_ x: [Float], rows: Int, k: Int, units: Int) -> [Float] {
+    /// matmul's sums of x (rows, k) with this (k, units) kernel; `source` as for `convolve`.
+    func dense(_ x: [Float], rows: Int, k: Int, units: Int, source: UnexpandedInput? = nil) -> [Float] {
         let range = PayloadRange(x)
-        if let packed = bytes, fitsInt32(range), let offset = range.byteOffset, rows > 0 {
-            var staged = stage(x, offset: offset)
+        var route: (PackedBytes, PayloadRange, offset: Int32, values: [Float])?
+        if let packed = bytes, fitsInt32(range), let offset = range.byteOffset {
+            route = (packed, range, offset, x)
+        } else if let source, let (packed, r, offset) = source.route(self) {
+            route = (packed, r, offset, source.values)
+        }
+        if let (packed, r, offset, values) = route, rows > 0 {
+            var staged = stage(values, offset: offset)
             return integerSums(count: rows * units) { out in
-                runBytes(packed, &staged, count: x.count, maxByte: Int32(range.hi) + offset,
+                runBytes(packed, &staged, count: values.count, maxByte: Int32(r.hi) + offset,
                     strides: (k, 0, k), out1: 1, pixels: rows, offset: offset, out: out)
             }
         }
