@@ -5,6 +5,9 @@
 #include "CKernelsQuantized.h"
 
 #include <math.h>
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
 
 #include "CKernels.h"
 
@@ -67,10 +70,8 @@ SFQ_INLINE void affine_dispatch(
     }
 }
 
-SFQ_INLINE int range_body(const float *x, size_t n, float *lo, float *hi) {
-    float a = n ? x[0] : 0, b = a;
-    int integral = 1;
-    for (size_t i = 0; i < n; i++) {
+SFQ_INLINE int range_body(const float *x, size_t n, float *lo, float *hi, size_t i, float a, float b, int integral) {
+    for (; i < n; i++) {
         float v = x[i];
         a = v < a ? v : a;
         b = v > b ? v : b;
@@ -110,14 +111,53 @@ SFQ_INLINE void to_f32_body(const int64_t *x, size_t n, float *out) {
     for (size_t i = 0; i < n; i++) out[i] = (float)(int32_t)x[i];
 }
 
+// The vector bodies of range: min/max lanes (NaN lanes are caught by the integer test).
+#if SFQ_X86
+SFQ_TARGET_AVX512 static int range_avx512(const float *x, size_t n, float *lo, float *hi) {
+    if (n < 16) return range_body(x, n, lo, hi, 0, n ? x[0] : 0, n ? x[0] : 0, 1);
+    __m512 mn = _mm512_loadu_ps(x), mx = mn;
+    __mmask16 bad = 0;
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m512 v = _mm512_loadu_ps(x + i);
+        mn = _mm512_min_ps(mn, v);
+        mx = _mm512_max_ps(mx, v);
+        bad |= _mm512_cmp_ps_mask(_mm512_roundscale_ps(v, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC), v, _CMP_NEQ_UQ);
+    }
+    return range_body(x, n, lo, hi, i, _mm512_reduce_min_ps(mn), _mm512_reduce_max_ps(mx), bad == 0);
+}
+
+SFQ_TARGET_AVX2 static int range_avx2(const float *x, size_t n, float *lo, float *hi) {
+    if (n < 8) return range_body(x, n, lo, hi, 0, n ? x[0] : 0, n ? x[0] : 0, 1);
+    __m256 mn = _mm256_loadu_ps(x), mx = mn, bad = _mm256_setzero_ps();
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256 v = _mm256_loadu_ps(x + i);
+        mn = _mm256_min_ps(mn, v);
+        mx = _mm256_max_ps(mx, v);
+        bad = _mm256_or_ps(bad, _mm256_cmp_ps(_mm256_floor_ps(v), v, _CMP_NEQ_UQ));
+    }
+    float l[8], h[8];
+    _mm256_storeu_ps(l, mn);
+    _mm256_storeu_ps(h, mx);
+    float a = l[0], b = h[0];
+    for (int k = 1; k < 8; k++) {
+        a = l[k] < a ? l[k] : a;
+        b = h[k] > b ? h[k] : b;
+    }
+    return range_body(x, n, lo, hi, i, a, b, _mm256_movemask_ps(bad) == 0);
+}
+#endif
+
+static int range_portable(const float *x, size_t n, float *lo, float *hi) {
+    return range_body(x, n, lo, hi, 0, n ? x[0] : 0, n ? x[0] : 0, 1);
+}
+
 #define PATH(SUFFIX, TARGET)                                                                                  \
     TARGET static void affine_##SUFFIX(                                                                       \
         float *x, size_t rows, int c, const float *mul, const float *add, int rhu, const float *lo,           \
         const float *hi) {                                                                                    \
         affine_dispatch(x, rows, c, mul, add, rhu, lo, hi);                                                   \
-    }                                                                                                         \
-    TARGET static int range_##SUFFIX(const float *x, size_t n, float *lo, float *hi) {                        \
-        return range_body(x, n, lo, hi);                                                                      \
     }                                                                                                         \
     TARGET static void bytes_##SUFFIX(                                                                        \
         const float *x, int d0, int d1, int c, int p0, int p1, int pad0, int pad1, const float *pad_values,   \
