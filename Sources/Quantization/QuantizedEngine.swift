@@ -132,6 +132,8 @@ public struct QuantizedEngine {
         }
         let t = input.floats()
         if inputDType.isFloatingPoint { return .float(t) }
+        // Integers of the InputLayer dtype itself (exact in Float32 up to 16 bits) cast to themselves.
+        if input.dtype == inputDType && inputDType.byteSize <= 2 { return .raw(t, inputDType) }
         // A typed integer input: values are cast to the InputLayer dtype as Keras does.
         let bits = inputDType.byteSize * 8
         let signed = [DType.int8, .int16, .int32, .int64].contains(inputDType)
