@@ -1,6 +1,7 @@
 // bench-quantized: quantized-Keras predict throughput (QuantizedEngine, `model.predict` semantics)
 // for one .h5 and batch size; model loading and engine construction are excluded.
 // Usage: bench-quantized <quantized.h5> <inputs.npy> <batch> [seconds] [threads]
+//        bench-quantized --paths   (the kernel paths this CPU runs, fastest first)
 // Prints: "<samples/s wall> <samples per CPU-second> <batches run> <kernel path>" (the CPU figure
 // is stable when other processes share the cores; SPIKEFORGE_KERNELS forces a path).
 // scripts/bench-quantized-predict.sh drives it.
@@ -22,6 +23,10 @@ func cpuSeconds() -> Double {
 }
 
 let args = CommandLine.arguments
+if args.count == 2 && args[1] == "--paths" {
+    print(KernelPath.supported.map(\.rawValue).joined(separator: " "))
+    exit(0)
+}
 guard args.count >= 4, let batch = Int(args[3]), batch > 0 else {
     fail("usage: bench-quantized <quantized.h5> <inputs.npy> <batch> [seconds] [threads]")
 }
