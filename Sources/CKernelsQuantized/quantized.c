@@ -153,6 +153,36 @@ static int range_portable(const float *x, size_t n, float *lo, float *hi) {
     return range_body(x, n, lo, hi, 0, n ? x[0] : 0, n ? x[0] : 0, 1);
 }
 
+SFQ_INLINE void transpose_body(
+    const int32_t *x, int n, int h, int w, int c, const int32_t *k, int f, int kh, int kw, int sy, int sx, int oh,
+    int ow, int pad_y, int pad_x, int depthwise, int64_t *out) {
+    for (int b = 0; b < n; b++)
+        for (int iy = 0; iy < h; iy++)
+            for (int ky = 0; ky < kh; ky++) {
+                int oy = iy * sy + ky - pad_y;
+                if (oy < 0 || oy >= oh) continue;
+                for (int ix = 0; ix < w; ix++) {
+                    const int32_t *xp = x + (((size_t)b * h + iy) * w + ix) * c;
+                    for (int kx = 0; kx < kw; kx++) {
+                        int ox = ix * sx + kx - pad_x;
+                        if (ox < 0 || ox >= ow) continue;
+                        int64_t *o = out + (((size_t)b * oh + oy) * ow + ox) * f;
+                        const int32_t *kp = k + ((size_t)ky * kw + kx) * c * (depthwise ? 1 : f);
+                        if (depthwise) {
+                            for (int ci = 0; ci < c; ci++) o[ci] += (int64_t)xp[ci] * kp[ci];
+                            continue;
+                        }
+                        for (int ci = 0; ci < c; ci++) {
+                            int64_t v = xp[ci];
+                            if (v == 0) continue;
+                            const int32_t *kr = kp + (size_t)ci * f;
+                            for (int fo = 0; fo < f; fo++) o[fo] += v * kr[fo];
+                        }
+                    }
+                }
+            }
+}
+
 #define PATH(SUFFIX, TARGET)                                                                                  \
     TARGET static void affine_##SUFFIX(                                                                       \
         float *x, size_t rows, int c, const float *mul, const float *add, int rhu, const float *lo,           \
@@ -165,7 +195,12 @@ static int range_portable(const float *x, size_t n, float *lo, float *hi) {
         bytes_body(x, d0, d1, c, p0, p1, pad0, pad1, pad_values, offset, out);                                \
     }                                                                                                         \
     TARGET static void to_i32_##SUFFIX(const float *x, size_t n, int32_t *out) { to_i32_body(x, n, out); }    \
-    TARGET static void to_f32_##SUFFIX(const int64_t *x, size_t n, float *out) { to_f32_body(x, n, out); }
+    TARGET static void to_f32_##SUFFIX(const int64_t *x, size_t n, float *out) { to_f32_body(x, n, out); }    \
+    TARGET static void transpose_##SUFFIX(                                                                    \
+        const int32_t *x, int n, int h, int w, int c, const int32_t *k, int f, int kh, int kw, int sy, int sx, \
+        int oh, int ow, int pad_y, int pad_x, int depthwise, int64_t *out) {                                  \
+        transpose_body(x, n, h, w, c, k, f, kh, kw, sy, sx, oh, ow, pad_y, pad_x, depthwise, out);            \
+    }
 
 PATH(portable, )
 #if SFQ_X86
@@ -198,3 +233,9 @@ void sf_q_bytes_padded_f32(
 void sf_q_f32_to_i32(const float *x, size_t n, int32_t *out) { SFQ_CALL(to_i32, x, n, out) }
 
 void sf_q_i64_to_f32(const int64_t *x, size_t n, float *out) { SFQ_CALL(to_f32, x, n, out) }
+
+void sf_q_transpose_i64(
+    const int32_t *x, int n, int h, int w, int c, const int32_t *k, int f, int kh, int kw, int sy, int sx, int oh,
+    int ow, int pad_y, int pad_x, int depthwise, int64_t *out) {
+    SFQ_CALL(transpose, x, n, h, w, c, k, f, kh, kw, sy, sx, oh, ow, pad_y, pad_x, depthwise, out)
+}

@@ -33,4 +33,13 @@ void sf_q_f32_to_i32(const float *x, size_t n, int32_t *out);
 /// out[i] = (float)x[i], rounded to nearest even: sums that fit int32.
 void sf_q_i64_to_f32(const int64_t *x, size_t n, float *out);
 
+/// Transposed convolution sums in exact 64-bit arithmetic: for every input pixel (b, iy, ix) and tap
+/// (ky, kx) whose output pixel (oy, ox) = (iy · sy + ky − pad_y, ix · sx + kx − pad_x) lies inside the
+/// oh × ow output, out[b, oy, ox, fo] += x[b, iy, ix, ci] · k[ky, kx, ci, fo] over ci (k is
+/// kh × kw × c × f); `depthwise` (f = c): out[b, oy, ox, ci] += x[b, iy, ix, ci] · k[ky, kx, ci].
+/// `out` (n × oh × ow × f) starts at zero.
+void sf_q_transpose_i64(
+    const int32_t *x, int n, int h, int w, int c, const int32_t *k, int f, int kh, int kw, int sy, int sx, int oh,
+    int ow, int pad_y, int pad_x, int depthwise, int64_t *out);
+
 #endif

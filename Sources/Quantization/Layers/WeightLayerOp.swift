@@ -102,7 +102,7 @@ struct WeightLayerOp: LayerOp {
             case .conv: .rows(segments: weights.shape[0])
             case .dense: .rows(segments: 1)
             case .depthwise, .separable: .depthwise
-            case .transpose, .depthwiseTranspose: nil
+            case .transpose, .depthwiseTranspose: .transposed
             }
         kernel = KernelPack(
             weights.values, outputs: kind == .separable ? weights.shape[2] : weights.shape.last ?? 1, layout: layout)

@@ -4,6 +4,7 @@
 // Float(S) for the exact sums S, on every kernel path.
 import CKernels
 import CKernelsQuantized
+import Tensors
 
 /// A per-axis FixedPoint input of a weight layer before the layer expands it to common frac bits:
 /// the payload and each channel's left shift. The expanded payload is `values << shifts` while
@@ -98,6 +99,24 @@ extension KernelPack {
             depthwiseConv2d(x, n: n, h: h, w: w, c: c, kernel: $0, rows: rows, cols: cols)
         } double: {
             depthwiseConv2d(x, n: n, h: h, w: w, c: c, kernel: $0, rows: rows, cols: cols)
+        }
+    }
+
+    /// The sums of a transposed convolution of x (N, H, W, C) with this (kh, kw, C, F) kernel
+    /// ((kh, kw, C) when `depthwise`, F = C) on the exact integer loop; nil when the payloads are
+    /// not integers whose sums fit int32.
+    func transposed(
+        _ x: [Float], n: Int, h: Int, w: Int, c: Int, f: Int, rows: TransposedAxis, cols: TransposedAxis,
+        depthwise: Bool
+    ) -> [Float]? {
+        guard let ints, fitsInt32(PayloadRange(x)) else { return nil }
+        var x32 = [Int32](repeating: 0, count: x.count)
+        sf_q_f32_to_i32(x, x.count, &x32)
+        return integerSums(count: n * rows.output * cols.output * f) { out in
+            sf_q_transpose_i64(
+                x32, Int32(n), Int32(h), Int32(w), Int32(c), ints, Int32(f), Int32(rows.kernel), Int32(cols.kernel),
+                Int32(rows.stride), Int32(cols.stride), Int32(rows.output), Int32(cols.output), Int32(rows.padBefore),
+                Int32(cols.padBefore), depthwise ? 1 : 0, out)
         }
     }
 

@@ -14,6 +14,8 @@ enum IntegerLayout {
     case rows(segments: Int)
     /// (kh, kw, C) of a depthwise kernel (multiplier 1).
     case depthwise
+    /// (kh, kw, C, F) of a transposed convolution, or (kh, kw, C) of its depthwise form.
+    case transposed
 }
 
 /// Weights packed for `sf_conv_i8` (freed with the layer op).
@@ -67,7 +69,7 @@ struct KernelPack {
     let maxL1: Double
     /// The byte route's packed weights (`.rows` layouts whose values fit int8).
     let bytes: PackedBytes?
-    /// The depthwise int32 route's weights (`.depthwise` layout whose values fit int8).
+    /// The int32 routes' weights (`.depthwise` and `.transposed` layouts whose values fit int8).
     let ints: [Int32]?
     /// The int8 values and segments of a `.rows` layout, for packings with input shifts.
     let rowWeights: (values: [Int32], segments: Int, outputs: Int)?
@@ -90,7 +92,10 @@ struct KernelPack {
             bytes = nil
             rowWeights = nil
         }
-        if case .depthwise? = layout, int8 { ints = w } else { ints = nil }
+        switch layout {
+        case .depthwise?, .transposed?: ints = int8 ? w : nil
+        default: ints = nil
+        }
     }
 
     /// Runs `float` when every partial sum provably stays below 2^24 in magnitude, else `double`.
