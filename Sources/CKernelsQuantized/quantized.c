@@ -153,6 +153,15 @@ static int range_portable(const float *x, size_t n, float *lo, float *hi) {
     return range_body(x, n, lo, hi, 0, n ? x[0] : 0, n ? x[0] : 0, 1);
 }
 
+SFQ_INLINE void gather_body(const float *x, size_t pixels, int c, const int32_t *channels, int k, float *out) {
+    for (size_t p = 0; p < pixels; p++)
+        for (int j = 0; j < k; j++) out[p * k + j] = x[p * c + channels[j]];
+}
+
+SFQ_INLINE void add_shifted_body(int64_t *out, const int64_t *x, size_t n, int shift) {
+    for (size_t i = 0; i < n; i++) out[i] += (int64_t)((uint64_t)x[i] << shift);
+}
+
 SFQ_INLINE void transpose_body(
     const int32_t *x, int n, int h, int w, int c, const int32_t *k, int f, int kh, int kw, int sy, int sx, int oh,
     int ow, int pad_y, int pad_x, int depthwise, int64_t *out) {
@@ -196,6 +205,13 @@ SFQ_INLINE void transpose_body(
     }                                                                                                         \
     TARGET static void to_i32_##SUFFIX(const float *x, size_t n, int32_t *out) { to_i32_body(x, n, out); }    \
     TARGET static void to_f32_##SUFFIX(const int64_t *x, size_t n, float *out) { to_f32_body(x, n, out); }    \
+    TARGET static void gather_##SUFFIX(                                                                       \
+        const float *x, size_t pixels, int c, const int32_t *channels, int k, float *out) {                   \
+        gather_body(x, pixels, c, channels, k, out);                                                          \
+    }                                                                                                         \
+    TARGET static void add_shifted_##SUFFIX(int64_t *out, const int64_t *x, size_t n, int shift) {            \
+        add_shifted_body(out, x, n, shift);                                                                   \
+    }                                                                                                         \
     TARGET static void transpose_##SUFFIX(                                                                    \
         const int32_t *x, int n, int h, int w, int c, const int32_t *k, int f, int kh, int kw, int sy, int sx, \
         int oh, int ow, int pad_y, int pad_x, int depthwise, int64_t *out) {                                  \
@@ -233,6 +249,14 @@ void sf_q_bytes_padded_f32(
 void sf_q_f32_to_i32(const float *x, size_t n, int32_t *out) { SFQ_CALL(to_i32, x, n, out) }
 
 void sf_q_i64_to_f32(const int64_t *x, size_t n, float *out) { SFQ_CALL(to_f32, x, n, out) }
+
+void sf_q_gather_f32(const float *x, size_t pixels, int c, const int32_t *channels, int k, float *out) {
+    SFQ_CALL(gather, x, pixels, c, channels, k, out)
+}
+
+void sf_q_add_shifted_i64(int64_t *out, const int64_t *x, size_t n, int shift) {
+    SFQ_CALL(add_shifted, out, x, n, shift)
+}
 
 void sf_q_transpose_i64(
     const int32_t *x, int n, int h, int w, int c, const int32_t *k, int f, int kh, int kw, int sy, int sx, int oh,

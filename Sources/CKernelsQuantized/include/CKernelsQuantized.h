@@ -33,6 +33,12 @@ void sf_q_f32_to_i32(const float *x, size_t n, int32_t *out);
 /// out[i] = (float)x[i], rounded to nearest even: sums that fit int32.
 void sf_q_i64_to_f32(const int64_t *x, size_t n, float *out);
 
+/// out[p · k + j] = x[p · c + channels[j]] for the `pixels` rows of `c` values of x.
+void sf_q_gather_f32(const float *x, size_t pixels, int c, const int32_t *channels, int k, float *out);
+
+/// out[i] += x[i] << shift (0 ≤ shift < 32; sums that fit int32 after the shift).
+void sf_q_add_shifted_i64(int64_t *out, const int64_t *x, size_t n, int shift);
+
 /// Transposed convolution sums in exact 64-bit arithmetic: for every input pixel (b, iy, ix) and tap
 /// (ky, kx) whose output pixel (oy, ox) = (iy · sy + ky − pad_y, ix · sx + kx − pad_x) lies inside the
 /// oh × ow output, out[b, oy, ox, fo] += x[b, iy, ix, ci] · k[ky, kx, ci, fo] over ci (k is

@@ -14,14 +14,30 @@ struct UnexpandedInput {
     let shifts: [Int32]
     let limit: Double
 
-    /// The byte route's packing and input range, when the expansion saturates nothing.
-    func route(_ kernel: KernelPack) -> (PackedBytes, PayloadRange, offset: Int32)? {
+    /// The byte route's shift groups and input range, when the expansion saturates nothing.
+    func route(_ kernel: KernelPack) -> (ShiftGroups, PayloadRange, offset: Int32)? {
         let top = Double(sign: .plus, exponent: Int(shifts.max() ?? 0), significand: 1)
         let range = PayloadRange(values)
         guard let offset = range.byteOffset, range.maxAbs * top <= limit,
-            let packed = kernel.packing(shifts: shifts), kernel.fitsInt32(range, l1: packed.maxShiftedL1)
+            let groups = kernel.shiftGroups(shifts), kernel.fitsInt32(range, l1: groups.maxShiftedL1)
         else { return nil }
-        return (packed, range, offset)
+        return (groups, range, offset)
+    }
+
+    /// Σ_g run(group g's packing, its channels of `values`, their count) << shift_g into `out`
+    /// (`count` zeroed sums).
+    func groupSums(
+        _ groups: ShiftGroups, channels c: Int, count: Int, into out: UnsafeMutablePointer<Int64>,
+        _ run: (PackedBytes, [Float], Int, UnsafeMutablePointer<Int64>) -> Void
+    ) {
+        var part = [Int64](repeating: 0, count: count)
+        for g in groups.groups {
+            let xg = gatherChannels(values, channels: g.channels, of: c)
+            part.withUnsafeMutableBufferPointer { pb in
+                run(g.packed, xg, g.channels.count, pb.baseAddress!)
+                sf_q_add_shifted_i64(out, pb.baseAddress, count, g.shift)
+            }
+        }
     }
 }
 
@@ -33,14 +49,21 @@ extension KernelPack {
         padValue: [Float]?, source: UnexpandedInput? = nil
     ) -> [Float] {
         let range = PayloadRange(x, padding: padValue)
+        let count = n * rows.output * cols.output * f
         if cols.dilation == 1 || cols.kernel == 1 {
             if let packed = bytes, fitsInt32(range), let offset = range.byteOffset {
-                return convolveBytes(packed, x, n: n, h: h, w: w, c: c, f: f, rows: rows, cols: cols, pad: padValue,
-                    maxByte: Int32(range.hi) + offset, offset: offset)
+                return integerSums(count: count) { out in
+                    convolveBytes(packed, x, n: n, h: h, w: w, c: c, f: f, rows: rows, cols: cols, pad: padValue,
+                        maxByte: Int32(range.hi) + offset, offset: offset, out: out)
+                }
             }
-            if let source, padValue == nil, let (packed, r, offset) = source.route(self) {
-                return convolveBytes(packed, source.values, n: n, h: h, w: w, c: c, f: f, rows: rows, cols: cols,
-                    pad: nil, maxByte: Int32(r.hi) + offset, offset: offset)
+            if let source, padValue == nil, let (groups, r, offset) = source.route(self) {
+                return integerSums(count: count) { out in
+                    source.groupSums(groups, channels: c, count: count, into: out) { packed, xg, cg, part in
+                        convolveBytes(packed, xg, n: n, h: h, w: w, c: cg, f: f, rows: rows, cols: cols, pad: nil,
+                            maxByte: Int32(r.hi) + offset, offset: offset, out: part)
+                    }
+                }
             }
         }
         let inputMax = max(maxMagnitude(x), maxMagnitude(padValue ?? []))
@@ -55,17 +78,19 @@ extension KernelPack {
     /// matmul's sums of x (rows, k) with this (k, units) kernel; `source` as for `convolve`.
     func dense(_ x: [Float], rows: Int, k: Int, units: Int, source: UnexpandedInput? = nil) -> [Float] {
         let range = PayloadRange(x)
-        var route: (PackedBytes, PayloadRange, offset: Int32, values: [Float])?
-        if let packed = bytes, fitsInt32(range), let offset = range.byteOffset {
-            route = (packed, range, offset, x)
-        } else if let source, let (packed, r, offset) = source.route(self) {
-            route = (packed, r, offset, source.values)
-        }
-        if let (packed, r, offset, values) = route, rows > 0 {
+        /// Sums of `values` (rows × kc) on `packed` into `out`.
+        func run(_ packed: PackedBytes, _ values: [Float], _ kc: Int, _ r: PayloadRange, _ offset: Int32,
+            _ out: UnsafeMutablePointer<Int64>) {
             var staged = stage(values, offset: offset)
+            runBytes(packed, &staged, count: values.count, maxByte: Int32(r.hi) + offset,
+                strides: (kc, 0, kc), out1: 1, pixels: rows, offset: offset, out: out)
+        }
+        if rows > 0, let packed = bytes, fitsInt32(range), let offset = range.byteOffset {
+            return integerSums(count: rows * units) { run(packed, x, k, range, offset, $0) }
+        }
+        if rows > 0, let source, let (groups, r, offset) = source.route(self) {
             return integerSums(count: rows * units) { out in
-                runBytes(packed, &staged, count: values.count, maxByte: Int32(r.hi) + offset,
-                    strides: (k, 0, k), out1: 1, pixels: rows, offset: offset, out: out)
+                source.groupSums(groups, channels: k, count: rows * units, into: out) { run($0, $1, $2, r, offset, $3) }
             }
         }
         return accumulate(inputMax: maxMagnitude(x)) {
@@ -120,20 +145,19 @@ extension KernelPack {
         }
     }
 
+    /// The convolution sums of x (N, H, W, C) on `packed` into `out` (N, OH, OW, F).
     private func convolveBytes(
         _ packed: PackedBytes, _ x: [Float], n: Int, h: Int, w: Int, c: Int, f: Int, rows: WindowAxis,
-        cols: WindowAxis, pad: [Float]?, maxByte: Int32, offset: Int32
-    ) -> [Float] {
+        cols: WindowAxis, pad: [Float]?, maxByte: Int32, offset: Int32, out: UnsafeMutablePointer<Int64>
+    ) {
         let oh = rows.output, ow = cols.output
-        guard n > 0, oh > 0, ow > 0 else { return [] }
+        guard n > 0, oh > 0, ow > 0 else { return }
         let unpadded = rows.padBefore == 0 && cols.padBefore == 0 && oh == h && ow == w
         if rows.kernel == 1 && cols.kernel == 1 && rows.stride == 1 && cols.stride == 1 && unpadded {
             // A 1×1 convolution is a dense layer over every pixel of the batch.
             var staged = stage(x, offset: offset)
-            return integerSums(count: n * oh * ow * f) { out in
-                runBytes(packed, &staged, count: x.count, maxByte: maxByte, strides: (c, 0, c), out1: 1,
-                    pixels: n * h * w, offset: offset, out: out)
-            }
+            return runBytes(packed, &staged, count: x.count, maxByte: maxByte, strides: (c, 0, c), out1: 1,
+                pixels: n * h * w, offset: offset, out: out)
         }
         let p0 = max(h + rows.padBefore, (oh - 1) * rows.stride + (rows.kernel - 1) * rows.dilation + 1)
         let p1 = max(w + cols.padBefore, (ow - 1) * cols.stride + (cols.kernel - 1) * cols.dilation + 1)
@@ -141,20 +165,18 @@ extension KernelPack {
         // One padding value per channel (a single one broadcasts).
         let pad = pad.map { p in (0..<c).map { p.count == 1 ? p[0] : p[$0] } }
         var staged = [UInt8](repeating: 0, count: count + Self.slack)
-        return integerSums(count: n * oh * ow * f) { out in
-            for b in 0..<n {
-                x.withUnsafeBufferPointer { xb in
-                    pad.withOptionalPointer { pp in
-                        sf_q_bytes_padded_f32(
-                            xb.baseAddress! + b * h * w * c, Int32(h), Int32(w), Int32(c), Int32(p0), Int32(p1),
-                            Int32(rows.padBefore), Int32(cols.padBefore), pp, offset, &staged)
-                    }
+        for b in 0..<n {
+            x.withUnsafeBufferPointer { xb in
+                pad.withOptionalPointer { pp in
+                    sf_q_bytes_padded_f32(
+                        xb.baseAddress! + b * h * w * c, Int32(h), Int32(w), Int32(c), Int32(p0), Int32(p1),
+                        Int32(rows.padBefore), Int32(cols.padBefore), pp, offset, &staged)
                 }
-                runBytes(
-                    packed, &staged, count: count, maxByte: maxByte,
-                    strides: (rows.stride * p1 * c, cols.stride * c, rows.dilation * p1 * c), out1: ow,
-                    pixels: oh * ow, offset: offset, out: out + b * oh * ow * f)
             }
+            runBytes(
+                packed, &staged, count: count, maxByte: maxByte,
+                strides: (rows.stride * p1 * c, cols.stride * c, rows.dilation * p1 * c), out1: ow,
+                pixels: oh * ow, offset: offset, out: out + b * oh * ow * f)
         }
     }
 

@@ -6,7 +6,6 @@
 // fit int32, the float loops otherwise.
 import CKernels
 import CKernelsQuantized
-import Foundation
 
 /// How the integer routes read a kernel.
 enum IntegerLayout {
@@ -22,43 +21,14 @@ enum IntegerLayout {
 final class PackedBytes: @unchecked Sendable {
     let pointer: UnsafeMutablePointer<sf_packed_i8>
 
-    /// Largest Σ|w|·2^shift feeding one output.
-    let maxShiftedL1: Double
-
-    /// `rowShifts`: the left shift of the inputs of weight row r (of segments × length) is
-    /// rowShifts[r % rowShifts.count] (empty: none); nil beyond 8 distinct shifts.
-    init?(_ w: [Int32], segments: Int, outputs: Int, rowShifts: [Int32] = []) {
+    init?(_ w: [Int32], segments: Int, outputs: Int) {
         guard segments > 0, outputs > 0, !w.isEmpty, w.count % (segments * outputs) == 0,
-            let p = sf_pack_i8(
-                w, Int32(segments), Int32(w.count / (segments * outputs)), Int32(outputs), rowShifts,
-                Int32(rowShifts.count))
+            let p = sf_pack_i8(w, Int32(segments), Int32(w.count / (segments * outputs)), Int32(outputs), nil, 0)
         else { return nil }
         pointer = p
-        var l1 = [Double](repeating: 0, count: outputs)
-        for (i, v) in w.enumerated() {
-            let shift = rowShifts.isEmpty ? 0 : rowShifts[(i / outputs) % rowShifts.count]
-            l1[i % outputs] += Double(abs(v)) * Double(sign: .plus, exponent: Int(shift), significand: 1)
-        }
-        maxShiftedL1 = l1.max() ?? 0
     }
 
     deinit { sf_free_i8(pointer) }
-}
-
-/// The packings of one kernel for the input shifts met so far (per-axis inputs that a weight layer
-/// expands: the byte kernels read the unshifted bytes and shift the sums of each weight copy).
-final class ShiftedPackings: @unchecked Sendable {
-    private let lock = NSLock()
-    private var packs: [[Int32]: PackedBytes?] = [:]
-
-    func packing(_ shifts: [Int32], make: () -> PackedBytes?) -> PackedBytes? {
-        lock.lock()
-        defer { lock.unlock() }
-        if let p = packs[shifts] { return p }
-        let p = make()
-        packs[shifts] = p
-        return p
-    }
 }
 
 /// An integer kernel for every route, with the bound that picks one.
@@ -71,9 +41,9 @@ struct KernelPack {
     let bytes: PackedBytes?
     /// The int32 routes' weights (`.depthwise` and `.transposed` layouts whose values fit int8).
     let ints: [Int32]?
-    /// The int8 values and segments of a `.rows` layout, for packings with input shifts.
+    /// The int8 values and segments of a `.rows` layout, for the packings of shifted inputs.
     let rowWeights: (values: [Int32], segments: Int, outputs: Int)?
-    let shifted = ShiftedPackings()
+    let shiftGroups = ShiftGroupCache()
 
     /// `outputs`: number of distinct outputs; element i feeds output `i % outputs`.
     init(_ values: [Float], outputs: Int, layout: IntegerLayout? = nil) {
@@ -109,14 +79,6 @@ struct KernelPack {
         range.integral && range.maxAbs < 2_147_483_648 && range.maxAbs * (l1 ?? maxL1) <= Double(Int32.max)
     }
 
-    /// The packing for inputs shifted left per channel by `shifts` (channels cycle along a weight
-    /// row); nil without int8 row weights or beyond 8 distinct shifts.
-    func packing(shifts: [Int32]) -> PackedBytes? {
-        guard let rw = rowWeights else { return nil }
-        return shifted.packing(shifts) {
-            PackedBytes(rw.values, segments: rw.segments, outputs: rw.outputs, rowShifts: shifts)
-        }
-    }
 }
 
 /// The value range of a payload (and of the padding values it is read with).
