@@ -142,7 +142,7 @@ func saturate(_ values: inout [Float], _ bits: Int) {
 // MARK: frac-bit changes
 
 /// Accumulators saturated to `bits`.
-func payload(_ acc: [Float], bits: Int) -> [Float] {
+func payload(_ acc: consuming [Float], bits: Int) -> [Float] {
     var v = acc
     saturate(&v, bits)
     return v
@@ -174,7 +174,7 @@ enum FixedPointError: UserFacingError {
 extension QTensor {
     /// QuantizeML `rescale`: move to `targetFracBits` (RHU right shifts, exact left shifts),
     /// saturating to `targetBits`.
-    func rescaled(to target: ChannelParam, bits targetBits: Int) throws -> QTensor {
+    consuming func rescaled(to target: ChannelParam, bits targetBits: Int) throws -> QTensor {
         let c = channels
         let shift = target.combined(fracBits) { $0 - $1 }
         for (i, s) in shift.values.enumerated() where !(s < Float(targetBits)) {
@@ -198,7 +198,7 @@ extension QTensor {
     }
 
     /// QuantizeML `expand`: every channel left-shifted to the largest frac bits (per-tensor result).
-    func expanded(to bits: Int) throws -> QTensor {
+    consuming func expanded(to bits: Int) throws -> QTensor {
         try rescaled(to: ChannelParam(scalar: fracBits.maximum), bits: bits)
     }
 }

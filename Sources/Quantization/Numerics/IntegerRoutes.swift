@@ -30,7 +30,8 @@ struct UnexpandedInput {
         _ groups: ShiftGroups, channels c: Int, count: Int, into out: UnsafeMutablePointer<Int64>,
         _ run: (PackedBytes, [Float], Int, UnsafeMutablePointer<Int64>) -> Void
     ) {
-        var part = [Int64](repeating: 0, count: count)
+        // Every group's run writes all `count` sums.
+        var part = [Int64](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
         for g in groups.groups {
             let xg = gatherChannels(values, channels: g.channels, of: c)
             part.withUnsafeMutableBufferPointer { pb in
@@ -211,8 +212,9 @@ extension KernelPack {
         guard count > 0 else { return [] }
         var sums = [Int64](repeating: 0, count: count)
         sums.withUnsafeMutableBufferPointer { body($0.baseAddress!) }
-        var out = [Float](repeating: 0, count: count)
-        sf_q_i64_to_f32(sums, count, &out)
-        return out
+        return [Float](unsafeUninitializedCapacity: count) { out, initialized in
+            sf_q_i64_to_f32(sums, count, out.baseAddress)
+            initialized = count
+        }
     }
 }
