@@ -54,21 +54,22 @@ extension KernelPack {
         if cols.dilation == 1 || cols.kernel == 1 {
             if let packed = bytes, fitsInt32(range), let offset = range.byteOffset {
                 return integerSums(count: count) { out in
-                    convolveBytes(packed, x, n: n, h: h, w: w, c: c, f: f, rows: rows, cols: cols, pad: padValue,
+                    convolveBytes(
+                        packed, x, n: n, h: h, w: w, c: c, f: f, rows: rows, cols: cols, pad: padValue,
                         maxByte: Int32(range.hi) + offset, offset: offset, out: out)
                 }
             }
             if let source, padValue == nil, let (groups, r, offset) = source.route(self) {
                 return integerSums(count: count) { out in
                     source.groupSums(groups, channels: c, count: count, into: out) { packed, xg, cg, part in
-                        convolveBytes(packed, xg, n: n, h: h, w: w, c: cg, f: f, rows: rows, cols: cols, pad: nil,
+                        convolveBytes(
+                            packed, xg, n: n, h: h, w: w, c: cg, f: f, rows: rows, cols: cols, pad: nil,
                             maxByte: Int32(r.hi) + offset, offset: offset, out: part)
                     }
                 }
             }
         }
         let inputMax = max(maxMagnitude(x), maxMagnitude(padValue ?? []))
-        
         return accumulate(inputMax: inputMax) {
             conv2d(x, n: n, h: h, w: w, c: c, kernel: $0, filters: f, rows: rows, cols: cols, padValue: padValue)
         } double: {
@@ -80,10 +81,13 @@ extension KernelPack {
     func dense(_ x: [Float], rows: Int, k: Int, units: Int, source: UnexpandedInput? = nil) -> [Float] {
         let range = PayloadRange(x)
         /// Sums of `values` (rows × kc) on `packed` into `out`.
-        func run(_ packed: PackedBytes, _ values: [Float], _ kc: Int, _ r: PayloadRange, _ offset: Int32,
-            _ out: UnsafeMutablePointer<Int64>) {
+        func run(
+            _ packed: PackedBytes, _ values: [Float], _ kc: Int, _ r: PayloadRange, _ offset: Int32,
+            _ out: UnsafeMutablePointer<Int64>
+        ) {
             var staged = stage(values, offset: offset)
-            runBytes(packed, &staged, count: values.count, maxByte: Int32(r.hi) + offset,
+            runBytes(
+                packed, &staged, count: values.count, maxByte: Int32(r.hi) + offset,
                 strides: (kc, 0, kc), out1: 1, pixels: rows, offset: offset, out: out)
         }
         if rows > 0, let packed = bytes, fitsInt32(range), let offset = range.byteOffset {
@@ -157,7 +161,8 @@ extension KernelPack {
         if rows.kernel == 1 && cols.kernel == 1 && rows.stride == 1 && cols.stride == 1 && unpadded {
             // A 1×1 convolution is a dense layer over every pixel of the batch.
             var staged = stage(x, offset: offset)
-            return runBytes(packed, &staged, count: x.count, maxByte: maxByte, strides: (c, 0, c), out1: 1,
+            return runBytes(
+                packed, &staged, count: x.count, maxByte: maxByte, strides: (c, 0, c), out1: 1,
                 pixels: n * h * w, offset: offset, out: out)
         }
         let p0 = max(h + rows.padBefore, (oh - 1) * rows.stride + (rows.kernel - 1) * rows.dilation + 1)

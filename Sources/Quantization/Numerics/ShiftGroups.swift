@@ -25,7 +25,8 @@ struct ShiftGroups {
         let taps = w.count / (segments * outputs * c)  // kernel columns per segment
         var l1 = [Double](repeating: 0, count: outputs)
         for (i, v) in w.enumerated() {
-            l1[i % outputs] += Double(abs(v)) * Double(sign: .plus, exponent: Int(shifts[(i / outputs) % c]), significand: 1)
+            l1[i % outputs] +=
+                Double(abs(v)) * Double(sign: .plus, exponent: Int(shifts[(i / outputs) % c]), significand: 1)
         }
         maxShiftedL1 = l1.max() ?? 0
         var groups: [ShiftGroup] = []
