@@ -24,16 +24,22 @@ struct UnexpandedInput {
         return (groups, range, offset)
     }
 
-    /// Σ_g run(group g's packing, its channels of `values`, their count) << shift_g into `out`
-    /// (`count` zeroed sums).
+    /// Σ_g run(group g's packing, its channels of `values`, their count) << shift_g written to
+    /// the `count` sums `out`; every run writes all `count` sums of its group.
     func groupSums(
         _ groups: ShiftGroups, channels c: Int, count: Int, into out: UnsafeMutablePointer<Int64>,
         _ run: (PackedBytes, [Float], Int, UnsafeMutablePointer<Int64>) -> Void
     ) {
-        // Every group's run writes all `count` sums.
-        var part = [Int64](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
-        for g in groups.groups {
+        var part: [Int64] = []
+        for (i, g) in groups.groups.enumerated() {
             let xg = gatherChannels(values, channels: g.channels, of: c)
+            // The smallest shift is 0 (the channels with the largest frac bits): written in place.
+            if i == 0 && g.shift == 0 {
+                run(g.packed, xg, g.channels.count, out)
+                continue
+            }
+            if i == 0 { out.initialize(repeating: 0, count: count) }
+            if part.isEmpty { part = [Int64](unsafeUninitializedCapacity: count) { _, n in n = count } }
             part.withUnsafeMutableBufferPointer { pb in
                 run(g.packed, xg, g.channels.count, pb.baseAddress!)
                 sf_q_add_shifted_i64(out, pb.baseAddress, count, g.shift)
@@ -142,7 +148,7 @@ extension KernelPack {
         guard let ints, fitsInt32(PayloadRange(x)) else { return nil }
         var x32 = [Int32](repeating: 0, count: x.count)
         sf_q_f32_to_i32(x, x.count, &x32)
-        return integerSums(count: n * rows.output * cols.output * f) { out in
+        return integerSums(count: n * rows.output * cols.output * f, zeroed: true) { out in
             sf_q_transpose_i64(
                 x32, Int32(n), Int32(h), Int32(w), Int32(c), ints, Int32(f), Int32(rows.kernel), Int32(cols.kernel),
                 Int32(rows.stride), Int32(cols.stride), Int32(rows.output), Int32(cols.output), Int32(rows.padBefore),
@@ -212,10 +218,16 @@ extension KernelPack {
         }
     }
 
-    /// `count` int32-sized sums written by `body` into an Int64 buffer, as Float.
-    private func integerSums(count: Int, _ body: (UnsafeMutablePointer<Int64>) -> Void) -> [Float] {
+    /// `count` int32-sized sums written by `body` into an Int64 buffer (zeroed first when
+    /// `zeroed`, else `body` writes every sum), as Float.
+    private func integerSums(
+        count: Int, zeroed: Bool = false, _ body: (UnsafeMutablePointer<Int64>) -> Void
+    ) -> [Float] {
         guard count > 0 else { return [] }
-        var sums = [Int64](repeating: 0, count: count)
+        var sums =
+            zeroed
+            ? [Int64](repeating: 0, count: count)
+            : [Int64](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
         sums.withUnsafeMutableBufferPointer { body($0.baseAddress!) }
         return [Float](unsafeUninitializedCapacity: count) { out, initialized in
             sf_q_i64_to_f32(sums, count, out.baseAddress)
