@@ -1,6 +1,7 @@
 // The quantized-Keras engine's elementwise and staging loops, one body per path's vector width
-// (AVX-512, AVX2, portable), chosen by CKernels' active path. Float steps are never contracted
-// into fused multiply-adds: v · m + 0.5 rounds twice, as the reference's float32 ops do.
+// (AVX-512, AVX2, portable: plain C, with SSE2 lanes where x86-64 guarantees them), chosen by
+// CKernels' active path. Float steps are never contracted into fused multiply-adds: v · m + 0.5
+// rounds twice, as the reference's float32 ops do.
 #pragma STDC FP_CONTRACT OFF
 #include "CKernelsQuantized.h"
 
@@ -27,22 +28,32 @@ SFQ_INLINE float clamp_swift(float v, float lo, float hi) {
     return hi < v ? hi : v;  // Swift min(v, hi)
 }
 
-SFQ_INLINE float step(float v, float m, float a, int has_mul, int has_add, int round_half_up, float lo, float hi) {
+/// floor without libm (baseline x86-64 has no rounding instruction): floats of magnitude 2^23 and
+/// above are integers; below, truncation then one step down for negative fractions. Equal to
+/// floorf except that -0.0 gives +0.0 (never an argument here: v + 0.5 is never -0.0).
+SFQ_INLINE float floor_truncating(float h) {
+    if (!(fabsf(h) < 0x1p23f)) return h;
+    float t = (float)(int32_t)h;
+    return t > h ? t - 1.0f : t;
+}
+
+SFQ_INLINE float step(
+    float v, float m, float a, int has_mul, int has_add, int round_half_up, float lo, float hi, int libm_floor) {
     if (has_mul) v = v * m;
     if (has_add) v = v + a;
     if (round_half_up) {
         float h = v + 0.5f;
-        v = floorf(h);
+        v = libm_floor ? floorf(h) : floor_truncating(h);
     }
     return clamp_swift(v, lo, hi);
 }
 
 SFQ_INLINE void affine_body(
     float *x, size_t rows, int c, const float *mul, const float *add, int has_mul, int has_add, int round_half_up,
-    const float *lo, const float *hi) {
+    const float *lo, const float *hi, int libm_floor) {
     if (c == 1) {
         const float m = has_mul ? mul[0] : 1, a = has_add ? add[0] : 0, l = lo[0], h = hi[0];
-        for (size_t i = 0; i < rows; i++) x[i] = step(x[i], m, a, has_mul, has_add, round_half_up, l, h);
+        for (size_t i = 0; i < rows; i++) x[i] = step(x[i], m, a, has_mul, has_add, round_half_up, l, h, libm_floor);
         return;
     }
     for (size_t r = 0; r < rows; r++) {
@@ -50,23 +61,23 @@ SFQ_INLINE void affine_body(
         for (int ch = 0; ch < c; ch++)
             row[ch] = step(
                 row[ch], has_mul ? mul[ch] : 1, has_add ? add[ch] : 0, has_mul, has_add, round_half_up, lo[ch],
-                hi[ch]);
+                hi[ch], libm_floor);
     }
 }
 
 SFQ_INLINE void affine_dispatch(
     float *x, size_t rows, int c, const float *mul, const float *add, int round_half_up, const float *lo,
-    const float *hi) {
+    const float *hi, int libm_floor) {
     int code = (mul != NULL) | (add != NULL) << 1 | (round_half_up != 0) << 2;
     switch (code) {
-    case 0: affine_body(x, rows, c, mul, add, 0, 0, 0, lo, hi); break;
-    case 1: affine_body(x, rows, c, mul, add, 1, 0, 0, lo, hi); break;
-    case 2: affine_body(x, rows, c, mul, add, 0, 1, 0, lo, hi); break;
-    case 3: affine_body(x, rows, c, mul, add, 1, 1, 0, lo, hi); break;
-    case 4: affine_body(x, rows, c, mul, add, 0, 0, 1, lo, hi); break;
-    case 5: affine_body(x, rows, c, mul, add, 1, 0, 1, lo, hi); break;
-    case 6: affine_body(x, rows, c, mul, add, 0, 1, 1, lo, hi); break;
-    default: affine_body(x, rows, c, mul, add, 1, 1, 1, lo, hi); break;
+    case 0: affine_body(x, rows, c, mul, add, 0, 0, 0, lo, hi, libm_floor); break;
+    case 1: affine_body(x, rows, c, mul, add, 1, 0, 0, lo, hi, libm_floor); break;
+    case 2: affine_body(x, rows, c, mul, add, 0, 1, 0, lo, hi, libm_floor); break;
+    case 3: affine_body(x, rows, c, mul, add, 1, 1, 0, lo, hi, libm_floor); break;
+    case 4: affine_body(x, rows, c, mul, add, 0, 0, 1, lo, hi, libm_floor); break;
+    case 5: affine_body(x, rows, c, mul, add, 1, 0, 1, lo, hi, libm_floor); break;
+    case 6: affine_body(x, rows, c, mul, add, 0, 1, 1, lo, hi, libm_floor); break;
+    default: affine_body(x, rows, c, mul, add, 1, 1, 1, lo, hi, libm_floor); break;
     }
 }
 
@@ -75,7 +86,7 @@ SFQ_INLINE int range_body(const float *x, size_t n, float *lo, float *hi, size_t
         float v = x[i];
         a = v < a ? v : a;
         b = v > b ? v : b;
-        integral &= floorf(v) == v;
+        integral &= floor_truncating(v) == v;
     }
     *lo = a;
     *hi = b;
@@ -149,9 +160,37 @@ SFQ_TARGET_AVX2 static int range_avx2(const float *x, size_t n, float *lo, float
 }
 #endif
 
+#if SFQ_X86
+// Every x86-64 has SSE2: min/max lanes, and the integer test by truncation (cvttps2dq).
+static int range_portable(const float *x, size_t n, float *lo, float *hi) {
+    if (n < 4) return range_body(x, n, lo, hi, 0, n ? x[0] : 0, n ? x[0] : 0, 1);
+    const __m128 big = _mm_set1_ps(0x1p23f), magnitude = _mm_castsi128_ps(_mm_set1_epi32(0x7fffffff));
+    __m128 mn = _mm_loadu_ps(x), mx = mn, ok = _mm_castsi128_ps(_mm_set1_epi32(-1));
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        __m128 v = _mm_loadu_ps(x + i);
+        mn = _mm_min_ps(mn, v);
+        mx = _mm_max_ps(mx, v);
+        // Below 2^23 an integer survives truncation; at and above it every float is one (NaN is not).
+        __m128 small = _mm_cmplt_ps(_mm_and_ps(v, magnitude), big);
+        __m128 same = _mm_cmpeq_ps(_mm_cvtepi32_ps(_mm_cvttps_epi32(v)), v);
+        ok = _mm_and_ps(ok, _mm_or_ps(_mm_and_ps(small, same), _mm_andnot_ps(small, _mm_cmpeq_ps(v, v))));
+    }
+    float l[4], h[4];
+    _mm_storeu_ps(l, mn);
+    _mm_storeu_ps(h, mx);
+    float a = l[0], b = h[0];
+    for (int k = 1; k < 4; k++) {
+        a = l[k] < a ? l[k] : a;
+        b = h[k] > b ? h[k] : b;
+    }
+    return range_body(x, n, lo, hi, i, a, b, _mm_movemask_ps(ok) == 0xF);
+}
+#else
 static int range_portable(const float *x, size_t n, float *lo, float *hi) {
     return range_body(x, n, lo, hi, 0, n ? x[0] : 0, n ? x[0] : 0, 1);
 }
+#endif
 
 SFQ_INLINE void gather_body(const float *x, size_t pixels, int c, const int32_t *channels, int k, float *out) {
     for (size_t p = 0; p < pixels; p++)
@@ -192,11 +231,12 @@ SFQ_INLINE void transpose_body(
             }
 }
 
-#define PATH(SUFFIX, TARGET)                                                                                  \
+// The vector paths floor with their rounding instruction (floorf), the portable one by truncation.
+#define PATH(SUFFIX, TARGET, LIBM_FLOOR)                                                                      \
     TARGET static void affine_##SUFFIX(                                                                       \
         float *x, size_t rows, int c, const float *mul, const float *add, int rhu, const float *lo,           \
         const float *hi) {                                                                                    \
-        affine_dispatch(x, rows, c, mul, add, rhu, lo, hi);                                                   \
+        affine_dispatch(x, rows, c, mul, add, rhu, lo, hi, LIBM_FLOOR);                                       \
     }                                                                                                         \
     TARGET static void bytes_##SUFFIX(                                                                        \
         const float *x, int d0, int d1, int c, int p0, int p1, int pad0, int pad1, const float *pad_values,   \
@@ -218,10 +258,10 @@ SFQ_INLINE void transpose_body(
         transpose_body(x, n, h, w, c, k, f, kh, kw, sy, sx, oh, ow, pad_y, pad_x, depthwise, out);            \
     }
 
-PATH(portable, )
+PATH(portable, , 0)
 #if SFQ_X86
-PATH(avx512, SFQ_TARGET_AVX512)
-PATH(avx2, SFQ_TARGET_AVX2)
+PATH(avx512, SFQ_TARGET_AVX512, 1)
+PATH(avx2, SFQ_TARGET_AVX2, 1)
 #define SFQ_CALL(NAME, ...)                                                                                   \
     switch (sf_active_path()) {                                                                               \
     case SF_PATH_VNNI: return NAME##_avx512(__VA_ARGS__);                                                     \
