@@ -27,6 +27,8 @@ struct ReLUOp: LayerOp {
     let maxValue: Float?
     let maxValueBits: Int
     let oq: OutputQuantizerSpec?
+    let maxValueMemo = QuantizationMemo<[Float]>()
+    let outputMemo = QuantizationMemo<OutputScaling>()
 
     init(_ layer: QuantizedLayer) throws {
         let r = LayerConfigReader(layer: layer)
@@ -55,9 +57,10 @@ struct ReLUOp: LayerOp {
 
     func forward(_ inputs: [QValue]) throws -> QValue {
         var x = try adapted(inputs)
-        let top = try alignedMaxValue(x)?.values.values ?? [.infinity]
+        let adapted = x.quantization
+        let top = try maxValueMemo.value(for: x) { try alignedMaxValue(adapted)?.values.values ?? [.infinity] }
         affine(&x.values, channels: x.channels, lo: [0], hi: top)
-        return .quantized(try applyOutputQuantizer(x, oq))
+        return .quantized(try applyOutputQuantizer(x, oq, memo: outputMemo))
     }
 }
 

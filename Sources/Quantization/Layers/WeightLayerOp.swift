@@ -26,6 +26,8 @@ struct WeightLayerOp: LayerOp {
     let oq: OutputQuantizerSpec?
     let kernel: KernelPack
     let pointwiseKernel: KernelPack?
+    let biasMemo = QuantizationMemo<ChannelParam>()
+    let outputMemo = QuantizationMemo<OutputScaling>()
 
     init(_ layer: QuantizedLayer, kind: Kind, mode: ReferenceMode) throws {
         let r = LayerConfigReader(layer: layer)
@@ -160,8 +162,8 @@ struct WeightLayerOp: LayerOp {
                 values: payload(a, bits: bufferBits), shape: [n, rows.output, cols.output, f],
                 valueBits: bufferBits, fracBits: x.fracBits, scales: try accumulatorScales(x))
         }
-        try addBias(&acc, bias: bias, bits: biasBits, signed: biasSigned)
-        return .quantized(try applyOutputQuantizer(acc, oq))
+        try addBias(&acc, bias: bias, bits: biasBits, signed: biasSigned, memo: biasMemo)
+        return .quantized(try applyOutputQuantizer(acc, oq, memo: outputMemo))
     }
 
     /// Scales of the accumulator: the input's scales times the weight scales (S_X = 1 for
