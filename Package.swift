@@ -40,6 +40,7 @@ let package = Package(
 
         // Tensors and kernels; CKernels holds the inner loops chosen at run time by CPUID.
         .target(name: "CKernels"),
+        .target(name: "CKernelsQuantized", dependencies: ["CKernels"]),
         .target(name: "Tensors", dependencies: ["Diagnostics", "CKernels"], swiftSettings: kernelSettings),
 
         // Formats.
@@ -49,7 +50,9 @@ let package = Package(
 
         // Engine.
         .target(name: "KerasGraph", dependencies: ["Diagnostics", "JSON", "Tensors"]),
-        .target(name: "Quantization", dependencies: ["Diagnostics", "JSON", "Tensors", "KerasGraph"]),
+        .target(name: "Quantization", dependencies: [
+            "Diagnostics", "JSON", "Tensors", "KerasGraph", "CKernels", "CKernelsQuantized",
+        ]),
         .target(name: "AkidaModel", dependencies: ["Diagnostics", "Tensors", "CKernels"]),
         .target(name: "Conversion", dependencies: [
             "Diagnostics", "JSON", "Tensors", "KerasGraph", "Quantization", "AkidaModel",
@@ -82,6 +85,8 @@ let package = Package(
                           path: "Benchmarks/float", exclude: ["tf_bench.py"]),
         .executableTarget(name: "bench-akida", dependencies: ["AkidaModel", "AkidaFormats", "NumPyIO", "Tensors"],
                           path: "Benchmarks/akida"),
+        .executableTarget(name: "bench-quantized", dependencies: ["Quantization", "KerasHDF5", "NumPyIO", "Tensors"],
+                          path: "Benchmarks/quantized"),
 
         // Tests (public API only: the suite runs in release mode).
         .target(name: "TestSupport", dependencies: ["CSQLite", "CPostgres"], path: "Tests/TestSupport"),

@@ -16,6 +16,8 @@ public struct QuantizedEngine {
     let inputIndex: Int
     let inputDType: DType
     let inputShape: [Int?]
+    /// Samples per chunk of `predict`, once known.
+    let chunkSize = ChunkSize()
 
     /// - Parameter mode: which reference evaluation to reproduce bit for bit (`.eager` for an eager
     ///   `model(x)` call, whose per-layer values quant_layers.npz holds). By default, what a user's
@@ -62,38 +64,72 @@ public struct QuantizedEngine {
     }
 
     /// Runs the model and returns its outputs as float32 arrays (dequantized), one per model output.
-    /// Samples are independent, so a batch is split into up to `threads` slices run concurrently.
+    /// Samples are independent: the batch runs in chunks of a few samples, spread over up to
+    /// `threads` threads. The chunk size is set once per engine from the first sample's largest
+    /// layer output, so that a chunk's tensors stay small (in cache, and reused by the allocator).
     public func predict(
         _ input: NDArray, threads: Int = ProcessInfo.processInfo.activeProcessorCount
     ) throws -> [NDArray] {
         let n = input.shape.first ?? 0
-        let parts = max(1, min(threads, n / 8))
-        guard parts > 1 else { return try predictSlice(input) }
-        let sampleBytes = input.shape.dropFirst().reduce(1, *) * input.dtype.byteSize
-        let bounds = (0...parts).map { $0 * n / parts }
-        var results = [Result<[NDArray], Error>?](repeating: nil, count: parts)
-        let lock = NSLock()
-        DispatchQueue.concurrentPerform(iterations: parts) { p in
-            let result = Result {
-                let slice = try NDArray(
-                    dtype: input.dtype, shape: [bounds[p + 1] - bounds[p]] + input.shape.dropFirst(),
-                    bytes: Array(input.bytes[(bounds[p] * sampleBytes)..<(bounds[p + 1] * sampleBytes)]))
-                return try predictSlice(slice)
-            }
-            lock.lock()
-            results[p] = result
-            lock.unlock()
+        var pieces: [[NDArray]] = []
+        var start = 0
+        let chunk: Int
+        if let size = Self.chunkOverride ?? chunkSize.value {
+            chunk = size
+        } else {
+            guard n > 1 else { return try predictSlice(input) }
+            var peak = 0
+            pieces.append(try predictSlice(sampleRange(input, 0..<1), peak: &peak))
+            chunk = chunkSize.set(max(1, min(16, Self.chunkElements / max(peak, 1))))
+            start = 1
         }
-        let slices = try results.map { try $0!.get() }
-        return try (0..<slices[0].count).map { o in
-            let first = slices[0][o]
-            return try NDArray(
-                dtype: first.dtype, shape: [n] + first.shape.dropFirst(), bytes: slices.flatMap { $0[o].bytes })
+        let ranges = stride(from: start, to: n, by: chunk).map { $0..<min(n, $0 + chunk) }
+        if ranges.count == 1 && pieces.isEmpty { return try predictSlice(input) }
+        let workers = max(1, min(threads, ranges.count))
+        var results = [Result<[NDArray], Error>?](repeating: nil, count: ranges.count)
+        let lock = NSLock()
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            for k in stride(from: worker, to: ranges.count, by: workers) {
+                var peak = 0
+                let result = Result { try predictSlice(sampleRange(input, ranges[k]), peak: &peak) }
+                lock.lock()
+                results[k] = result
+                lock.unlock()
+            }
+        }
+        pieces += try results.map { try $0!.get() }
+        return try (0..<pieces[0].count).map { o in
+            let first = pieces[0][o]
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(pieces.reduce(0) { $0 + $1[o].bytes.count })
+            for p in pieces { bytes += p[o].bytes }
+            return try NDArray(dtype: first.dtype, shape: [n] + first.shape.dropFirst(), bytes: bytes)
         }
     }
 
+    /// Largest layer output of a chunk, in values: chunk = this / the largest per-sample output.
+    static let chunkElements = 32768
+
+    /// SPIKEFORGE_QUANTIZED_CHUNK: a fixed chunk size (benchmarks).
+    static let chunkOverride: Int? = ProcessInfo.processInfo.environment["SPIKEFORGE_QUANTIZED_CHUNK"]
+        .flatMap { Int($0) }.map { max(1, $0) }
+
+    /// Samples `range` of a batch.
+    func sampleRange(_ input: NDArray, _ range: Range<Int>) throws -> NDArray {
+        let sampleBytes = input.shape.dropFirst().reduce(1, *) * input.dtype.byteSize
+        return try NDArray(
+            dtype: input.dtype, shape: [range.count] + input.shape.dropFirst(),
+            bytes: Array(input.bytes[(range.lowerBound * sampleBytes)..<(range.upperBound * sampleBytes)]))
+    }
+
     func predictSlice(_ input: NDArray) throws -> [NDArray] {
-        let values = try evaluate(input, keepAll: false)
+        var peak = 0
+        return try predictSlice(input, peak: &peak)
+    }
+
+    /// `peak`: raised to the largest layer output per sample, in values.
+    func predictSlice(_ input: NDArray, peak: inout Int) throws -> [NDArray] {
+        let values = try evaluate(input, keepAll: false, peak: &peak)
         return try model.outputs.map { ref in
             guard let i = model.layers.firstIndex(where: { $0.name == ref.layer }), let v = values[i] else {
                 throw QuantizedModelError.invalidModel(layer: ref.layer, reason: "output was not computed")
@@ -119,6 +155,8 @@ public struct QuantizedEngine {
         }
         let t = input.floats()
         if inputDType.isFloatingPoint { return .float(t) }
+        // Integers of the InputLayer dtype itself (exact in Float32 up to 16 bits) cast to themselves.
+        if input.dtype == inputDType && inputDType.byteSize <= 2 { return .raw(t, inputDType) }
         // A typed integer input: values are cast to the InputLayer dtype as Keras does.
         let bits = inputDType.byteSize * 8
         let signed = [DType.int8, .int16, .int32, .int64].contains(inputDType)
@@ -131,6 +169,12 @@ public struct QuantizedEngine {
     }
 
     func evaluate(_ input: NDArray, keepAll: Bool) throws -> [QValue?] {
+        var peak = 0
+        return try evaluate(input, keepAll: keepAll, peak: &peak)
+    }
+
+    func evaluate(_ input: NDArray, keepAll: Bool, peak: inout Int) throws -> [QValue?] {
+        let samples = max(input.shape.first ?? 1, 1)
         var values = [QValue?](repeating: nil, count: model.layers.count)
         values[inputIndex] = try modelInput(input)
         for (i, layer) in model.layers.enumerated() where i != inputIndex {
@@ -144,7 +188,9 @@ public struct QuantizedEngine {
             guard !ins.isEmpty else {
                 throw QuantizedModelError.invalidModel(layer: layer.name, reason: "layer has no input")
             }
-            values[i] = try reportingLayer(layer.name) { try ops[i].forward(ins) }
+            let value = try reportingLayer(layer.name) { try ops[i].forward(ins) }
+            peak = max(peak, value.shape.reduce(1, *) / samples)
+            values[i] = value
             if !keepAll {
                 for p in inputIndices[i] where lastUse[p] == i { values[p] = nil }
             }
@@ -168,5 +214,25 @@ extension QuantizedModel {
     /// Runs the model on a batch (`model.predict` semantics); one float32 array per model output.
     public func predict(_ input: NDArray) throws -> [NDArray] {
         try QuantizedEngine(model: self).predict(input)
+    }
+}
+
+/// The chunk size an engine's `predict` settles on (shared by the engine's copies).
+final class ChunkSize: @unchecked Sendable {
+    private let lock = NSLock()
+    private var size: Int?
+
+    var value: Int? {
+        lock.lock()
+        defer { lock.unlock() }
+        return size
+    }
+
+    /// Keeps the first size set; returns the size in force.
+    func set(_ newSize: Int) -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        if size == nil { size = newSize }
+        return size!
     }
 }

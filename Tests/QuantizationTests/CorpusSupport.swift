@@ -37,6 +37,42 @@ enum CorpusCase {
         return out
     }
 
+    /// Every difference between the eager layer outputs of `model` (case `name`) and the reference
+    /// dump quant_layers.npz, on the dump's inputs; empty when every dumped layer is exact.
+    static func layerDumpFailures(_ name: String, model: QuantizedModel) throws -> [String] {
+        let engine = try QuantizedEngine(model: model, mode: .eager)
+        let meta = try Fixtures.meta(name)
+        let inputs = try head(npy(name, "inputs.npy"), meta["layer_dump_samples"] as? Int)
+        let dump = try npz(name, "quant_layers.npz")
+        let outputs = try engine.layerOutputs(inputs)
+        var failures: [String] = []
+        // Reference layer order; a nested model is dumped once, as the tensor its consumer reads.
+        let order = (meta["quantized_layers"] as? [String] ?? []).compactMap {
+            $0.split(separator: ":").first.map(String.init)
+        }
+        let dumped = Set(dump.keys.compactMap { $0.split(separator: ":").first.map(String.init) })
+        if dumped.isEmpty { failures.append("\(name): the reference dump is empty") }
+        for (position, layerName) in order.enumerated() where dumped.contains(layerName) {
+            var source = layerName
+            if model.layer(named: layerName) == nil, position + 1 < order.count,
+                let next = model.layer(named: order[position + 1]), let read = next.inputs.first
+            {
+                source = read.layer
+            }
+            guard let got = outputs[source] else { failures.append("\(layerName): not computed"); continue }
+            if let d = compareLayer(layerName, got, dump) { failures.append(d) }
+        }
+        return failures
+    }
+
+    /// Sample i of the result is sample i % N of `a` (N samples).
+    static func tiled(_ a: NDArray, to n: Int) throws -> NDArray {
+        let per = a.shape.dropFirst().reduce(1, *) * a.dtype.byteSize
+        var bytes: [UInt8] = []
+        for i in 0..<n { bytes += a.bytes[(i % a.shape[0]) * per..<(i % a.shape[0] + 1) * per] }
+        return try NDArray(dtype: a.dtype, shape: [n] + a.shape.dropFirst(), bytes: bytes)
+    }
+
     /// The first `n` samples of a batch.
     static func head(_ a: NDArray, _ n: Int?) throws -> NDArray {
         guard let n, n < a.shape[0] else { return a }

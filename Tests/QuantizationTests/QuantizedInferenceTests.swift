@@ -14,28 +14,7 @@ final class QuantizedInferenceTests: XCTestCase {
         var report: [String] = []
         for name in try CorpusCase.quantizedCases() {
             let model = try loadQuantizedModel(name)
-            let engine = try QuantizedEngine(model: model, mode: .eager)
-            let meta = try Fixtures.meta(name)
-            let inputs = try CorpusCase.head(CorpusCase.npy(name, "inputs.npy"), meta["layer_dump_samples"] as? Int)
-            let dump = try CorpusCase.npz(name, "quant_layers.npz")
-            let outputs = try engine.layerOutputs(inputs)
-            var failures: [String] = []
-            // Reference layer order; a nested model is dumped once, as the tensor its consumer reads.
-            let order = (meta["quantized_layers"] as? [String] ?? []).compactMap {
-                $0.split(separator: ":").first.map(String.init)
-            }
-            let dumped = Set(dump.keys.compactMap { $0.split(separator: ":").first.map(String.init) })
-            XCTAssertFalse(dumped.isEmpty, name)
-            for (position, layerName) in order.enumerated() where dumped.contains(layerName) {
-                var source = layerName
-                if model.layer(named: layerName) == nil, position + 1 < order.count,
-                    let next = model.layer(named: order[position + 1]), let read = next.inputs.first
-                {
-                    source = read.layer
-                }
-                guard let got = outputs[source] else { failures.append("\(layerName): not computed"); continue }
-                if let d = compareLayer(layerName, got, dump) { failures.append(d) }
-            }
+            let failures = try CorpusCase.layerDumpFailures(name, model: model)
             report.append(
                 "\(name): "
                     + (failures.isEmpty

@@ -75,9 +75,11 @@ func expectQuantized(_ v: QValue, layer: String, what: String = "a quantized ten
     return q
 }
 
-func applyOutputQuantizer(_ x: QTensor, _ oq: OutputQuantizerSpec?) throws -> QTensor {
+func applyOutputQuantizer(
+    _ x: QTensor, _ oq: OutputQuantizerSpec?, memo: QuantizationMemo<OutputScaling>? = nil
+) throws -> QTensor {
     guard let oq else { return x }
-    return try outputQuantize(x, oq)
+    return try outputQuantize(x, oq, memo: memo)
 }
 
 /// Passes its input through (the model input, QuantizedDropout).

@@ -39,6 +39,13 @@ extension WeightLayerOp {
         let mode: PaddingMode = same ? .same : .valid
         let rows = TransposedAxis(input: h, kernel: weights.shape[0], stride: strides.0, mode: mode)
         let cols = TransposedAxis(input: w, kernel: weights.shape[1], stride: strides.1, mode: mode)
+        if let sums = kernel.transposed(
+            x.values, n: n, h: h, w: w, c: c, f: f, rows: rows, cols: cols, depthwise: depthwise)
+        {
+            return QTensor(
+                values: payload(sums, bits: bufferBits), shape: [n, rows.output, cols.output, f],
+                valueBits: bufferBits, fracBits: x.fracBits, scales: try accumulatorScales(x))
+        }
         let values = x.values.map(Double.init)
         let a: [Double]
         if depthwise {

@@ -27,6 +27,8 @@ struct ReLUOp: LayerOp {
     let maxValue: Float?
     let maxValueBits: Int
     let oq: OutputQuantizerSpec?
+    let maxValueMemo = QuantizationMemo<[Float]>()
+    let outputMemo = QuantizationMemo<OutputScaling>()
 
     init(_ layer: QuantizedLayer) throws {
         let r = LayerConfigReader(layer: layer)
@@ -55,13 +57,10 @@ struct ReLUOp: LayerOp {
 
     func forward(_ inputs: [QValue]) throws -> QValue {
         var x = try adapted(inputs)
-        let c = x.channels
-        if let m = try alignedMaxValue(x)?.values {
-            for i in x.values.indices { x.values[i] = min(max(x.values[i], 0), m[i % c]) }
-        } else {
-            for i in x.values.indices { x.values[i] = max(x.values[i], 0) }
-        }
-        return .quantized(try applyOutputQuantizer(x, oq))
+        let adapted = x.quantization
+        let top = try maxValueMemo.value(for: x) { try alignedMaxValue(adapted)?.values.values ?? [.infinity] }
+        affine(&x.values, channels: x.channels, lo: [0], hi: top)
+        return .quantized(try applyOutputQuantizer(x, oq, memo: outputMemo))
     }
 }
 

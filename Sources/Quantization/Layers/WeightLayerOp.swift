@@ -26,6 +26,8 @@ struct WeightLayerOp: LayerOp {
     let oq: OutputQuantizerSpec?
     let kernel: KernelPack
     let pointwiseKernel: KernelPack?
+    let biasMemo = QuantizationMemo<ChannelParam>()
+    let outputMemo = QuantizationMemo<OutputScaling>()
 
     init(_ layer: QuantizedLayer, kind: Kind, mode: ReferenceMode) throws {
         let r = LayerConfigReader(layer: layer)
@@ -97,8 +99,16 @@ struct WeightLayerOp: LayerOp {
         } else {
             paddingValue = nil
         }
-        kernel = KernelPack(weights.values, outputs: kind == .separable ? weights.shape[2] : weights.shape.last ?? 1)
-        pointwiseKernel = pointwise.map { KernelPack($0.values, outputs: $0.shape[3]) }
+        let layout: IntegerLayout? =
+            switch kind {
+            case .conv: .rows(segments: weights.shape[0])
+            case .dense: .rows(segments: 1)
+            case .depthwise, .separable: .depthwise
+            case .transpose, .depthwiseTranspose: .transposed
+            }
+        kernel = KernelPack(
+            weights.values, outputs: kind == .separable ? weights.shape[2] : weights.shape.last ?? 1, layout: layout)
+        pointwiseKernel = pointwise.map { KernelPack($0.values, outputs: $0.shape[3], layout: .rows(segments: 1)) }
     }
 
     func forward(_ inputs: [QValue]) throws -> QValue {
@@ -113,16 +123,12 @@ struct WeightLayerOp: LayerOp {
             let k = weights.shape[0], units = weights.shape[1]
             guard x.channels == k else { throw shapeError(x.shape) }
             let rows = x.values.count / max(k, 1)
-            let a = kernel.accumulate(inputMax: maxMagnitude(x.values)) {
-                matmul(x.values, rows: rows, k: k, kernel: $0, units: units)
-            } double: {
-                matmul(x.values, rows: rows, k: k, kernel: $0, units: units)
-            }
+            let a = kernel.dense(x.values, rows: rows, k: k, units: units, source: unexpanded(input, x))
             acc = QTensor(
                 values: payload(a, bits: bufferBits), shape: Array(x.shape.dropLast()) + [units],
                 valueBits: bufferBits, fracBits: x.fracBits, scales: try accumulatorScales(x))
         case .conv:
-            acc = try convolve(x)
+            acc = try convolve(x, source: unexpanded(input, x))
         case .transpose, .depthwiseTranspose:
             acc = try transposeConvolve(x)
         case .depthwise:
@@ -132,11 +138,7 @@ struct WeightLayerOp: LayerOp {
                 input: h, kernel: weights.shape[0], stride: strides.0, dilation: dilation.0, same: same)
             let cols = WindowAxis(
                 input: w, kernel: weights.shape[1], stride: strides.1, dilation: dilation.1, same: same)
-            let a = kernel.accumulate(inputMax: maxMagnitude(x.values)) {
-                depthwiseConv2d(x.values, n: n, h: h, w: w, c: c, kernel: $0, rows: rows, cols: cols)
-            } double: {
-                depthwiseConv2d(x.values, n: n, h: h, w: w, c: c, kernel: $0, rows: rows, cols: cols)
-            }
+            let a = kernel.depthwise(x.values, n: n, h: h, w: w, c: c, rows: rows, cols: cols)
             acc = QTensor(
                 values: payload(a, bits: bufferBits), shape: [n, rows.output, cols.output, c],
                 valueBits: bufferBits, fracBits: x.fracBits, scales: try accumulatorScales(x))
@@ -153,23 +155,15 @@ struct WeightLayerOp: LayerOp {
             let cols = WindowAxis(
                 input: w, kernel: weights.shape[1], stride: strides.1, dilation: dilation.1, same: same)
             let d = payload(
-                kernel.accumulate(inputMax: maxMagnitude(x.values)) {
-                    depthwiseConv2d(x.values, n: n, h: h, w: w, c: c, kernel: $0, rows: rows, cols: cols)
-                } double: {
-                    depthwiseConv2d(x.values, n: n, h: h, w: w, c: c, kernel: $0, rows: rows, cols: cols)
-                }, bits: bufferBits)
+                kernel.depthwise(x.values, n: n, h: h, w: w, c: c, rows: rows, cols: cols), bits: bufferBits)
             let f = pw.shape[3], positions = n * rows.output * cols.output
-            let a = pwKernel.accumulate(inputMax: maxMagnitude(d)) {
-                matmul(d, rows: positions, k: c, kernel: $0, units: f)
-            } double: {
-                matmul(d, rows: positions, k: c, kernel: $0, units: f)
-            }
+            let a = pwKernel.dense(d, rows: positions, k: c, units: f)
             acc = QTensor(
                 values: payload(a, bits: bufferBits), shape: [n, rows.output, cols.output, f],
                 valueBits: bufferBits, fracBits: x.fracBits, scales: try accumulatorScales(x))
         }
-        try addBias(&acc, bias: bias, bits: biasBits, signed: biasSigned)
-        return .quantized(try applyOutputQuantizer(acc, oq))
+        try addBias(&acc, bias: bias, bits: biasBits, signed: biasSigned, memo: biasMemo)
+        return .quantized(try applyOutputQuantizer(acc, oq, memo: outputMemo))
     }
 
     /// Scales of the accumulator: the input's scales times the weight scales (S_X = 1 for
@@ -190,7 +184,20 @@ struct WeightLayerOp: LayerOp {
         return s.combined(w) { $0 * $1 }
     }
 
-    func convolve(_ x: QTensor) throws -> QTensor {
+    /// A per-axis FixedPoint input of a conv or dense layer before `adaptInput` expanded it into `x`.
+    func unexpanded(_ input: QValue, _ x: QTensor) -> UnexpandedInput? {
+        guard kind == .conv || kind == .dense, case .quantized(let q) = input, !q.isPerTensor, q.scales == nil
+        else { return nil }
+        let shifts = expandShifts(q)
+        guard shifts.count == q.channels, shifts.allSatisfy({ $0 >= 0 && $0 <= 31 && $0 == $0.rounded() }) else {
+            return nil
+        }
+        return UnexpandedInput(
+            values: q.values, shifts: shifts.map { Int32($0) },
+            limit: Double(sign: .plus, exponent: x.valueBits, significand: 1) - 1)
+    }
+
+    func convolve(_ x: QTensor, source: UnexpandedInput?) throws -> QTensor {
         let (n, h, w, c) = try nhwc(x.shape)
         let kh = weights.shape[0], kw = weights.shape[1], f = weights.shape[3]
         guard weights.shape[2] == c else { throw shapeError(x.shape) }
@@ -203,12 +210,8 @@ struct WeightLayerOp: LayerOp {
             rows = WindowAxis(input: h, kernel: kh, stride: strides.0, dilation: dilation.0, same: same)
             cols = WindowAxis(input: w, kernel: kw, stride: strides.1, dilation: dilation.1, same: same)
         }
-        let inputMax = max(maxMagnitude(x.values), maxMagnitude(pad ?? []))
-        let a = kernel.accumulate(inputMax: inputMax) {
-            conv2d(x.values, n: n, h: h, w: w, c: c, kernel: $0, filters: f, rows: rows, cols: cols, padValue: pad)
-        } double: {
-            conv2d(x.values, n: n, h: h, w: w, c: c, kernel: $0, filters: f, rows: rows, cols: cols, padValue: pad)
-        }
+        let a = kernel.convolve(
+            x.values, n: n, h: h, w: w, c: c, filters: f, rows: rows, cols: cols, padValue: pad, source: source)
         return QTensor(
             values: payload(a, bits: bufferBits), shape: [n, rows.output, cols.output, f],
             valueBits: bufferBits, fracBits: x.fracBits, scales: try accumulatorScales(x))

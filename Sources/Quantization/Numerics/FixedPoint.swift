@@ -136,15 +136,13 @@ public struct QTensor: Equatable, Sendable {
 /// clip(v, -2^bits, 2^bits - 1) evaluated in float32, in place.
 func saturate(_ values: inout [Float], _ bits: Int) {
     let (lo, hi) = saturationBounds(bits)
-    values.withUnsafeMutableBufferPointer { buf in
-        for i in buf.indices { buf[i] = min(max(buf[i], lo), hi) }
-    }
+    affine(&values, channels: 1, lo: [lo], hi: [hi])
 }
 
 // MARK: frac-bit changes
 
 /// Accumulators saturated to `bits`.
-func payload(_ acc: [Float], bits: Int) -> [Float] {
+func payload(_ acc: consuming [Float], bits: Int) -> [Float] {
     var v = acc
     saturate(&v, bits)
     return v
@@ -176,27 +174,17 @@ enum FixedPointError: UserFacingError {
 extension QTensor {
     /// QuantizeML `rescale`: move to `targetFracBits` (RHU right shifts, exact left shifts),
     /// saturating to `targetBits`.
-    func rescaled(to target: ChannelParam, bits targetBits: Int) throws -> QTensor {
+    consuming func rescaled(to target: ChannelParam, bits targetBits: Int) throws -> QTensor {
         let c = channels
         let shift = target.combined(fracBits) { $0 - $1 }
         for (i, s) in shift.values.enumerated() where !(s < Float(targetBits)) {
             throw FixedPointError.rescaleSaturates(target: target[i], bits: targetBits)
         }
         let (lo, hi) = saturationBounds(targetBits)
-        var out = values
-        let m = shift.isUniform ? [Float](repeating: pow2(shift.values[0]), count: c) : shift.values.map(pow2)
-        guard m.count == c else { throw FixedPointError.notAligned }
-        out.withUnsafeMutableBufferPointer { buf in
-            m.withUnsafeBufferPointer { mb in
-                var base = 0
-                while base < buf.count {
-                    for ch in 0..<c { buf[base + ch] = min(max(rhu(buf[base + ch] * mb[ch]), lo), hi) }
-                    base += c
-                }
-            }
-        }
+        let m = shift.values.map(pow2)
+        guard m.count == 1 || m.count == c else { throw FixedPointError.notAligned }
         var t = self
-        t.values = out
+        affine(&t.values, channels: c, mul: m, roundHalfUp: true, lo: [lo], hi: [hi])
         t.valueBits = targetBits
         t.fracBits = target
         return t
@@ -210,7 +198,7 @@ extension QTensor {
     }
 
     /// QuantizeML `expand`: every channel left-shifted to the largest frac bits (per-tensor result).
-    func expanded(to bits: Int) throws -> QTensor {
+    consuming func expanded(to bits: Int) throws -> QTensor {
         try rescaled(to: ChannelParam(scalar: fracBits.maximum), bits: bits)
     }
 }

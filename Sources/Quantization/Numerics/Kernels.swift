@@ -212,29 +212,6 @@ func spatialSum(_ x: [Float], n: Int, h: Int, w: Int, c: Int) -> [Double] {
     return out
 }
 
-/// An integer kernel in both accumulator precisions, with the bound that picks one.
-struct KernelPack {
-    let single: [Float]
-    let double: [Double]
-    /// Largest Σ|w| feeding one output value.
-    let maxL1: Double
-
-    /// `outputs`: number of distinct outputs; element i feeds output `i % outputs`.
-    init(_ values: [Float], outputs: Int) {
-        single = values
-        double = values.map(Double.init)
-        var l1 = [Double](repeating: 0, count: max(outputs, 1))
-        for (i, v) in values.enumerated() { l1[i % l1.count] += Double(abs(v)) }
-        maxL1 = l1.max() ?? 0
-    }
-
-    /// Runs `float` when every partial sum provably stays below 2^24 in magnitude, else `double`.
-    func accumulate(inputMax: Float, float: ([Float]) -> [Float], double: ([Double]) -> [Double]) -> [Float] {
-        if Double(inputMax) * maxL1 < 16_777_216 { return float(single) }
-        return double(self.double).map { Float($0) }
-    }
-}
-
 /// Largest magnitude of a payload.
 func maxMagnitude(_ x: [Float]) -> Float {
     var m: Float = 0

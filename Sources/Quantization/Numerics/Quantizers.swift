@@ -99,16 +99,22 @@ func alignedQuantize(
 }
 
 /// Adds a bias aligned on the accumulator and saturates (reference §7.7).
-func addBias(_ acc: inout QTensor, bias: Tensor<Float>?, bits: Int, signed: Bool) throws {
+/// `memo` keeps the aligned bias per accumulator quantization.
+func addBias(
+    _ acc: inout QTensor, bias: Tensor<Float>?, bits: Int, signed: Bool, memo: QuantizationMemo<ChannelParam>? = nil
+) throws {
     guard let bias else { return }
     guard bias.count == acc.channels else {
         throw QuantizerError.channelMismatch(variable: "bias", count: bias.count, channels: acc.channels)
     }
-    let b = try alignedQuantize(bias.scalars, bIsScalar: bias.shape.isEmpty, onto: acc, bits: bits, signed: signed)
-        .values
-    let c = acc.channels
-    for i in acc.values.indices { acc.values[i] += b[i % c] }
-    saturate(&acc.values, acc.valueBits)
+    let onto = acc.quantization
+    let align = {
+        try alignedQuantize(bias.scalars, bIsScalar: bias.shape.isEmpty, onto: onto, bits: bits, signed: signed)
+            .values
+    }
+    let b = try memo.map { try $0.value(for: acc, align) } ?? align()
+    let (lo, hi) = saturationBounds(acc.valueBits)
+    affine(&acc.values, channels: acc.channels, add: b.values, lo: [lo], hi: [hi])
 }
 
 /// `QFloat.quantize_scales`: 8-bit mantissas `Q` and their frac bits (not clamped).
@@ -152,7 +158,10 @@ enum QuantizerError: UserFacingError {
 /// OutputQuantizer call: QFloat inputs are multiplied by their quantized scales (times the
 /// equalization rate) in a `buffer` accumulator, then everything is right-shifted (RHU) to the
 /// frac bits given by `range_max` and saturated to the output width.
-func outputQuantize(_ x: QTensor, _ oq: OutputQuantizerSpec) throws -> QTensor {
+/// `memo` keeps the scale mantissas and output frac bits per input quantization.
+func outputQuantize(
+    _ x: QTensor, _ oq: OutputQuantizerSpec, memo: QuantizationMemo<OutputScaling>? = nil
+) throws -> QTensor {
     let vbOut = oq.valueBits
     for (name, p) in [
         ("output_quantizer/range_max", oq.rangeMax), ("output_quantizer/rescaling_rate", oq.rescalingRate),
@@ -161,25 +170,29 @@ func outputQuantize(_ x: QTensor, _ oq: OutputQuantizerSpec) throws -> QTensor {
         throw QuantizerError.channelMismatch(variable: name, count: p.values.count, channels: x.channels)
     }
     guard x.valueBits > vbOut else { throw QuantizerError.pointless(inBits: x.valueBits, outBits: vbOut) }
+    let scaling = memo.map { $0.value(for: x) { OutputScaling(x, oq) } } ?? OutputScaling(x, oq)
     var p = x
-    if let s = x.scales {
-        let (q, fq) = outputScaleMantissas(s, oq)
-        let c = x.channels
+    if let (q, fq) = scaling.mantissas {
         let (lo, hi) = saturationBounds(oq.bufferBitwidth)
         var v = x.values
-        let m = (0..<c).map { q[$0] }
-        v.withUnsafeMutableBufferPointer { buf in
-            var base = 0
-            while base < buf.count {
-                for ch in 0..<c { buf[base + ch] = min(max(buf[base + ch] * m[ch], lo), hi) }
-                base += c
-            }
-        }
+        affine(&v, channels: x.channels, mul: q.values, lo: [lo], hi: [hi])
         p = QTensor(
             values: v, shape: x.shape, valueBits: oq.bufferBitwidth,
             fracBits: x.fracBits.combined(fq) { $0 + $1 }, scales: nil)
     }
-    return try p.rescaled(to: outputFracBits(oq), bits: vbOut)
+    return try p.rescaled(to: scaling.target, bits: vbOut)
+}
+
+/// What an OutputQuantizer derives from its input's quantization: the scale mantissas and their
+/// frac bits (QFloat inputs), and the output frac bits.
+struct OutputScaling {
+    let mantissas: (q: ChannelParam, fracBits: ChannelParam)?
+    let target: ChannelParam
+
+    init(_ x: QTensor, _ oq: OutputQuantizerSpec) {
+        mantissas = x.scales.map { outputScaleMantissas($0, oq) }
+        target = outputFracBits(oq)
+    }
 }
 
 /// The scales of a QFloat reaching an OutputQuantizer (times the equalization rate), quantized.
