@@ -152,11 +152,15 @@ public final class HTTPServer {
     /// then stops the daemon.
     public func stop(drainTimeout: TimeInterval = 10) {
         guard let daemon else { return }
+        // The listening socket stops accepting now but is closed only after the daemon stops: the
+        // worker threads take it out of their epoll sets on their next turn, and libmicrohttpd
+        // aborts the process when that finds the descriptor already closed.
         let fd = MHD_quiesce_daemon(daemon)
-        if fd >= 0 { close(fd) }
+        if fd >= 0 { shutdown(fd, Int32(SHUT_RDWR)) }
         let deadline = Date().addingTimeInterval(drainTimeout)
         while activeRequests > 0 && Date() < deadline { usleep(10_000) }
         MHD_stop_daemon(daemon)
+        if fd >= 0 { close(fd) }
         connections.stopWatching()
         self.daemon = nil
         listenSocket = -1
