@@ -1,8 +1,8 @@
 // The bit-exactness checks of a corpus case against akida's recorded outputs, shared by the
 // simulator tests and the per-kernel-path tests.
 import AkidaFormats
-import Foundation
 import AkidaModel
+import Foundation
 import NumPyIO
 import Tensors
 import TestSupport

@@ -23,51 +23,41 @@ final class FusedKernelTests: XCTestCase {
     /// needs more than 32 bits; so does a bias added before the saturation).
     private enum Kind: CaseIterable { case narrow, wide, narrowByBound }
 
-    /// An output stage's per-channel variables (bias, clip, scale, shift, one array) and bounds.
+    /// A random output stage of one kind, and the bound of the sums it will see.
     private struct Stage {
-        var variables: [Int64]
-        var channels: Int
-        var biasFirst, relu: Bool
-        var buffer, post, out: (Int64, Int64)
+        var variables: OutputStageVariables
         var sumBound: Int64
 
         init(channels: Int, kind: Kind, relu: Bool, sums: [Int64], _ g: inout Generator) {
             let wide = kind == .wide
-            self.channels = channels
             // Bias before the saturation needs 64 bits unless the sums' bound is known.
-            biasFirst = kind != .narrow && g.int(0...1) == 0
-            self.relu = relu
+            let biasFirst = kind != .narrow && g.int(0...1) == 0
             let biasSpan: Int64 = wide && !biasFirst ? 1 << 40 : 1 << 12
             let bias = (0..<channels).map { _ in g.int(-biasSpan...biasSpan) }
             // A few negative clips: min(max(v, 0), clip) is then the clip itself.
             let clip = (0..<channels).map { q in q % 9 == 4 ? -g.int(1...100) : g.int(0...(1 << 18)) }
             let scale = (0..<channels).map { _ in g.int(-128...255) }
             let shift = (0..<channels).map { q in wide && q % 5 == 2 ? -g.int(31...70) : -g.int(12...26) }
-            variables = bias + clip + scale + shift
             // Sums pass the narrow saturations, so they are exercised, and a bias before it shows its order.
             let bufferBits: Int64 = biasFirst ? 15 : kind == .narrowByBound ? 27 : 19
-            buffer = (-(1 << bufferBits), (1 << bufferBits) - 1)
-            sumBound = kind == .narrowByBound ? sums.map { abs($0) }.max() ?? 0 : 0
-            // A full 64-bit post-op saturation: the definition's branch-free clamp wraps there, which
-            // the kernels reproduce by leaving such stages to output.c's 64-bit body.
-            // Narrow stages with a post-op saturation inside int32 must apply it.
+            // Narrow stages with a post-op saturation inside int32 must apply it. A full 64-bit one: the
+            // definition's branch-free clamp wraps there, which the kernels reproduce by leaving such
+            // stages to output.c's 64-bit body.
             let postBits: Int64 = kind == .narrow && g.int(0...1) == 0 ? 20 : 31
-            post = (-(1 << postBits), (1 << postBits) - 1)
+            var post = (-(Int64(1) << postBits), (Int64(1) << postBits) - 1)
             if wide && g.int(0...2) == 0 { post = (.min, .max) }
-            out = g.int(0...1) == 0 ? (0, 15) : (-128, 127)
+            variables = OutputStageVariables(
+                bias: bias, clip: clip, scale: scale, shift: shift, biasFirst: biasFirst, relu: relu,
+                buffer: (-(1 << bufferBits), (1 << bufferBits) - 1), post: post,
+                out: g.int(0...1) == 0 ? (0, 15) : (-128, 127))
+            sumBound = kind == .narrowByBound ? sums.map { abs($0) }.max() ?? 0 : 0
         }
+
+        var out: (Int64, Int64) { variables.out }
 
         /// `bounded` false leaves the sums' bound out: the 64-bit stage, the reference of these tests.
         func with<R>(bounded: Bool = true, _ body: (UnsafePointer<sf_output_v2>) -> R) -> R {
-            variables.withUnsafeBufferPointer { v in
-                let base = v.baseAddress!
-                var stage = sf_output_v2(
-                    bias: base, clip: base + channels, scale: base + 2 * channels, shift: base + 3 * channels,
-                    channels: Int32(channels), bias_first: biasFirst ? 1 : 0, relu: relu ? 1 : 0,
-                    buffer_lo: buffer.0, buffer_hi: buffer.1, post_lo: post.0, post_hi: post.1, out_lo: out.0,
-                    out_hi: out.1, sum_bound: bounded ? sumBound : 0)
-                return body(&stage)
-            }
+            variables.with(sumBound: bounded ? sumBound : 0, body)
         }
 
         /// The portable 64-bit stage over `rows` rows of sums.

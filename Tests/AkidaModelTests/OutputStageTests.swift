@@ -66,20 +66,12 @@ final class OutputStageTests: XCTestCase {
                     acc[k], bias: bias[q], clip: clip[q], scale: scale[q], shift: shift[q], biasFirst: biasFirst,
                     relu: relu, buffer: buffer, post: post, out: out)
             }
+            let stage = OutputStageVariables(
+                bias: bias, clip: clip, scale: scale, shift: shift, biasFirst: biasFirst, relu: relu, buffer: buffer,
+                post: post, out: out)
             for path in KernelPath.supported {
                 var got = [Int32](repeating: -1, count: acc.count)
-                let variables = bias + clip + scale + shift
-                KernelPath.with(path) {
-                    variables.withUnsafeBufferPointer { v in
-                        let base = v.baseAddress!
-                        var stage = sf_output_v2(
-                            bias: base, clip: base + channels, scale: base + 2 * channels, shift: base + 3 * channels,
-                            channels: Int32(channels), bias_first: biasFirst ? 1 : 0, relu: relu ? 1 : 0,
-                            buffer_lo: buffer.0, buffer_hi: buffer.1, post_lo: post.0, post_hi: post.1, out_lo: out.0,
-                            out_hi: out.1, sum_bound: sumBound)
-                        sf_output_v2_rows(&stage, acc, &got, 0, rows)
-                    }
-                }
+                KernelPath.with(path) { stage.with(sumBound: sumBound) { sf_output_v2_rows($0, acc, &got, 0, rows) } }
                 XCTAssertEqual(got, want, "trial \(trial), bounded \(bounded), path \(path.rawValue)")
             }
             total += want.count
@@ -123,20 +115,12 @@ final class OutputStageTests: XCTestCase {
                 want[q] = Int32(clamp(s == 0 ? prod : (prod + (1 << (s - 1))) >> s, out))
             }
             total += channels
+            let stage = OutputStageVariables(
+                bias: bias, clip: clip, scale: scale, shift: shift, biasFirst: biasFirst, relu: relu, buffer: buffer,
+                post: post, out: out)
             for path in KernelPath.supported {
                 var got = [Int32](repeating: -7, count: channels)
-                let variables = bias + clip + scale + shift
-                let status = KernelPath.with(path) {
-                    variables.withUnsafeBufferPointer { v in
-                        let base = v.baseAddress!
-                        var stage = sf_output_v2(
-                            bias: base, clip: base + channels, scale: base + 2 * channels, shift: base + 3 * channels,
-                            channels: Int32(channels), bias_first: biasFirst ? 1 : 0, relu: relu ? 1 : 0,
-                            buffer_lo: buffer.0, buffer_hi: buffer.1, post_lo: post.0, post_hi: post.1, out_lo: out.0,
-                            out_hi: out.1, sum_bound: 0)
-                        return sf_output_v2_global(&stage, acc, rows, &got)
-                    }
-                }
+                let status = KernelPath.with(path) { stage.with { sf_output_v2_global($0, acc, rows, &got) } }
                 XCTAssertEqual(status, 1)
                 XCTAssertEqual(got, want, "trial \(trial), path \(path.rawValue)")
             }
