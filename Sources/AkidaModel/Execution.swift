@@ -11,8 +11,10 @@ final class Workspace {
     let stage: UnsafeMutableBufferPointer<Int32>
     let acc: UnsafeMutableBufferPointer<Int64>
     let pool: UnsafeMutableBufferPointer<Int64>
-    /// Threads one layer's output tiles may be spread over (the cores a batch leaves idle).
+    /// Threads one layer's output tiles may be spread over (the cores a batch leaves idle), and the
+    /// multiply-adds each part must get (AkidaSimulator.tileWork).
     var tileThreads = 1
+    var tileWork = AkidaSimulator.defaultTileWork
     /// A neural layer's input as bytes for the CKernels kernels, and their scratch (with slack).
     let bytes: UnsafeMutableBufferPointer<UInt8>
     let byteScratch: UnsafeMutableBufferPointer<UInt8>

@@ -67,17 +67,24 @@ public final class AkidaSimulator: @unchecked Sendable {
     let state: SimulationState
     /// Maximum number of threads a batch is split over.
     public let maxThreads: Int
+    /// When a batch leaves cores idle (batch 1), a layer is split across them only if each part
+    /// gets at least this many multiply-adds: below 2^24 the second thread cost more CPU time than
+    /// it saved in wall time (akidanet 224 at batch 1 on 2 cores: parts of 2^18 gave 400 samples/s
+    /// and 298 per CPU-second, parts of 2^24 410–437 and 325–351). Tests lower it to split every layer.
+    public let tileWork: Int
+    public static let defaultTileWork = 1 << 24
     /// The workspace a finished call leaves for the next one, so a one-sample call (the usual
     /// predict) allocates no buffers; one only, to bound what an idle simulator holds.
     private let spare: SpareWorkspace
 
     /// Compiles and checks the model (shapes, variables, parameters). Throws AkidaModelError.
-    public init(model: AkidaModel, maxThreads: Int = 0) throws {
+    public init(model: AkidaModel, maxThreads: Int = 0, tileWork: Int = AkidaSimulator.defaultTileWork) throws {
         try model.validateGraph()
         self.model = model
         self.layers = try CompiledLayer.compile(model)
         self.state = SimulationState(layers.map { $0.step.makeState() })
         self.maxThreads = maxThreads > 0 ? maxThreads : AkidaSimulator.availableCores
+        self.tileWork = max(1, tileWork)
         self.spare = SpareWorkspace(layers: layers)
     }
 
@@ -241,6 +248,7 @@ public final class AkidaSimulator: @unchecked Sendable {
                     guard lo < hi else { return }
                     let ws = spare.take()
                     ws.tileThreads = max(1, maxThreads / workers)
+                    ws.tileWork = tileWork
                     defer { spare.give(ws) }
                     var localZeros = [Int](repeating: 0, count: layers.count)
                     do {

@@ -35,7 +35,8 @@ final class KernelPathTests: XCTestCase {
             let rowBytes = inputs.bytes.count / inputs.shape[0]
             let one = try NDArray(
                 dtype: inputs.dtype, shape: [1] + inputs.shape.dropFirst(), bytes: Array(inputs.bytes[0..<rowBytes]))
-            let split = try AkidaSimulator(model: c.model(), maxThreads: 4).forwardAllLayers(one)
+            // Parts of any size, so the small corpus layers split too.
+            let split = try AkidaSimulator(model: c.model(), maxThreads: 4, tileWork: 1).forwardAllLayers(one)
             let serial = try AkidaSimulator(model: c.model(), maxThreads: 1).forwardAllLayers(one)
             XCTAssertEqual(split.layerOutputs.count, serial.layerOutputs.count, c.label)
             for (a, b) in zip(split.layerOutputs, serial.layerOutputs) {

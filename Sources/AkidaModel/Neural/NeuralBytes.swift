@@ -21,9 +21,10 @@ import Dispatch
 
 extension Workspace {
     /// Calls `body(first, last)` on disjoint parts of 0..<count: on `tileThreads` threads when
-    /// the work (multiply-adds) pays for their dispatch, else once on this one.
+    /// the work (multiply-adds) pays for their dispatch, each part getting at least `tileWork`,
+    /// else once on this one.
     func tiles(_ count: Int, work: Int, _ body: (Int32, Int32) -> Void) {
-        let parts = min(tileThreads, count, max(1, work >> 18))
+        let parts = min(tileThreads, count, max(1, work / max(1, tileWork)))
         if parts <= 1 { return body(0, Int32(count)) }
         DispatchQueue.concurrentPerform(iterations: parts) { k in
             body(Int32(count * k / parts), Int32(count * (k + 1) / parts))
