@@ -1,6 +1,6 @@
 // u8 × s8 convolution / dense with 32-bit accumulation: weight packing, the portable kernel and the
 // path dispatch (the VNNI and AVX2 kernels are in int8_vnni.c and int8_avx2.c), and the int32
-// depthwise loop. Sums wrap modulo 2^32, so every path
+// depthwise loop (with the output stage when it fits 32 bits). Sums wrap modulo 2^32, so every path
 // gives the exact sum whenever it fits int32 (the caller checks that bound).
 #include "packed.h"
 #include "stage_narrow.h"

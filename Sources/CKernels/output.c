@@ -1,5 +1,5 @@
-// The Akida 2.0 output stage after accumulation, for unpooled layers whose output shifts all round to
-// the right: buffer saturation, bias, ReLU clip, scale, post-op saturation, rounding shift and output
+// The Akida 2.0 output stage after accumulation, for unpooled and globally pooled layers whose output
+// shifts all round to the right: buffer saturation, bias, ReLU clip, scale, post-op saturation, rounding shift and output
 // saturation (reference 7.5). One loop body compiled for each path's vector width; every operation
 // is the 64-bit wrapping arithmetic of the simulator's Swift definition, so every path is bit-exact.
 // When stage_narrow.h proves that no value leaves 32 bits, a 32-bit body gives the same values with

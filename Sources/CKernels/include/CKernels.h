@@ -113,9 +113,10 @@ void sf_output_v2_rows(const sf_output_v2 *p, const int64_t *acc, int32_t *out, 
 int sf_output_v2_global(const sf_output_v2 *p, const int64_t *acc, size_t rows, int32_t *out);
 
 /// sf_conv_i8 followed by the Akida 2.0 output stage `post` (its `channels` = p->outputs): writes
-/// out[pix · outputs + f] for the pixels in first..<last. The VNNI path applies the stage to the sums
-/// in registers; the others accumulate chunks of pixels in `acc` (indexed like sf_conv_i8's `out`)
-/// and run sf_output_v2_rows on each while it is in cache. Disjoint pixel ranges may run concurrently.
+/// out[pix · outputs + f] for the pixels in first..<last. The VNNI kernel, and the AVX2 one for a
+/// single weight copy and a stage that fits 32 bits, apply the stage to the sums in registers;
+/// otherwise chunks of pixels are accumulated in `acc` (indexed like sf_conv_i8's `out`) and go
+/// through sf_output_v2_rows while they are in cache. Disjoint pixel ranges may run concurrently.
 void sf_conv_i8_output(
     const sf_packed_i8 *p, const uint8_t *x, const uint8_t *high, ptrdiff_t stride0, ptrdiff_t stride1,
     ptrdiff_t seg_stride, int out1, int first, int last, int offset, int64_t *acc, const sf_output_v2 *post,
