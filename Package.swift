@@ -83,9 +83,12 @@ let package = Package(
         // Benchmarks (commands, never tests).
         .executableTarget(name: "bench-float", dependencies: ["KerasGraph", "KerasHDF5", "NumPyIO", "Tensors"],
                           path: "Benchmarks/float", exclude: ["tf_bench.py"]),
-        .executableTarget(name: "bench-akida", dependencies: ["AkidaModel", "AkidaFormats", "NumPyIO", "Tensors"],
+        .target(name: "BenchSupport", dependencies: ["Tensors"], path: "Benchmarks/support"),
+        .executableTarget(name: "bench-akida",
+                          dependencies: ["AkidaModel", "AkidaFormats", "NumPyIO", "Tensors", "BenchSupport"],
                           path: "Benchmarks/akida"),
-        .executableTarget(name: "bench-quantized", dependencies: ["Quantization", "KerasHDF5", "NumPyIO", "Tensors"],
+        .executableTarget(name: "bench-quantized",
+                          dependencies: ["Quantization", "KerasHDF5", "NumPyIO", "Tensors", "BenchSupport"],
                           path: "Benchmarks/quantized"),
 
         // Tests (public API only: the suite runs in release mode).

@@ -6,14 +6,10 @@
 // cores; SPIKEFORGE_KERNELS forces a path). scripts/bench-akida.sh drives it.
 import AkidaFormats
 import AkidaModel
+import BenchSupport
 import Foundation
 import NumPyIO
 import Tensors
-
-func fail(_ message: String) -> Never {
-    FileHandle.standardError.write(Data((message + "\n").utf8))
-    exit(2)
-}
 
 let args = CommandLine.arguments
 if args.count == 2 && args[1] == "--paths" {
@@ -28,27 +24,9 @@ let threads = args.count > 5 ? Int(args[5]) ?? 0 : 0
 do {
     let model = try AkidaModelFile.load(contentsOf: URL(fileURLWithPath: args[1]))
     let samples = try NPY.read(contentsOf: URL(fileURLWithPath: args[2]))
-    // Tile the samples to the batch size.
-    let row = samples.bytes.count / samples.shape[0]
-    var bytes: [UInt8] = []
-    bytes.reserveCapacity(row * batch)
-    for i in 0..<batch { bytes += samples.bytes[(i % samples.shape[0]) * row..<(i % samples.shape[0] + 1) * row] }
-    let input = try NDArray(dtype: samples.dtype, shape: [batch] + samples.shape.dropFirst(), bytes: bytes)
+    let input = try tiledBatch(samples, rows: batch)
     let sim = try AkidaSimulator(model: model, maxThreads: threads)
-    _ = try sim.infer(input)  // warm-up
-    func cpuSeconds() -> Double {
-        var u = rusage()
-        getrusage(RUSAGE_SELF.rawValue, &u)
-        return Double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + Double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6
-    }
-    var runs = 0
-    let cpuStart = cpuSeconds()
-    let start = Date()
-    repeat {
-        _ = try sim.infer(input)
-        runs += 1
-    } while Date().timeIntervalSince(start) < seconds
-    let elapsed = Date().timeIntervalSince(start), cpu = cpuSeconds() - cpuStart
+    let (runs, elapsed, cpu) = try measure(seconds: seconds) { _ = try sim.infer(input) }
     var usage = rusage()
     getrusage(RUSAGE_SELF.rawValue, &usage)
     let done = Double(runs * batch)
