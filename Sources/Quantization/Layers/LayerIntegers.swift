@@ -45,6 +45,23 @@ public struct LayerIntegers: Equatable, Sendable {
         outputScales = o.scales?.values
         outputShift = o.shift.values
     }
+
+    /// What every weight layer ends with: its bias aligned onto the accumulator of input `x`
+    /// (`bufferBits` wide, `scales`) and the output quantizer's integers.
+    mutating func setBiasAndOutput(
+        bias: Tensor<Float>?, bits: Int, signed: Bool, input x: QTensor, scales: ChannelParam, bufferBits: Int,
+        _ oq: OutputQuantizerSpec?
+    ) throws {
+        let acc = QTensor(
+            values: [], shape: [scales.values.count], valueBits: bufferBits, fracBits: x.fracBits, scales: scales)
+        if let bias {
+            let b = try alignedQuantize(
+                bias.scalars, bIsScalar: bias.shape.isEmpty, onto: acc, bits: bits, signed: signed)
+            self.bias = b.values.values
+            biasShift = b.shifts
+        }
+        setOutput(acc, oq)
+    }
 }
 
 /// The left shifts that expand `x` to its largest frac bits.

@@ -255,16 +255,9 @@ extension WeightLayerOp {
             r.inputShift = expandShifts(q)
         }
         r.paddingValue = try alignedPadding(x)?.values.values
-        let scales = try accumulatorScales(x)
-        let acc = QTensor(
-            values: [], shape: [scales.values.count], valueBits: bufferBits, fracBits: x.fracBits, scales: scales)
-        if let bias {
-            let b = try alignedQuantize(
-                bias.scalars, bIsScalar: bias.shape.isEmpty, onto: acc, bits: biasBits, signed: biasSigned)
-            r.bias = b.values.values
-            r.biasShift = b.shifts
-        }
-        r.setOutput(acc, oq)
+        try r.setBiasAndOutput(
+            bias: bias, bits: biasBits, signed: biasSigned, input: x, scales: try accumulatorScales(x),
+            bufferBits: bufferBits, oq)
         return r
     }
 }
