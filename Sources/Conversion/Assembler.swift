@@ -74,6 +74,18 @@ struct AkidaAssembler {
         inbounds.compactMap { layer(named: $0)?.outputShape }
     }
 
+    /// The Akida shape of a block's first input (of `rank` dimensions when given); the error names
+    /// `layer`.
+    func inputShape(of inbounds: [String], layer: String, rank: Int? = nil) throws -> [Int] {
+        guard let input = shapes(of: inbounds).first, rank == nil || input.count == rank else {
+            throw ConversionError(
+                kind: .structure, layer: layer, rule: "shape-inference",
+                message: "cannot infer the input shape of \(layer)", fix: "check the model configuration",
+                referenceType: "ValueError")
+        }
+        return input
+    }
+
     /// Keras output shape of a block, as the 3-D Akida shape.
     func outputShape(of block: MatchedBlock) throws -> [Int] {
         guard let last = block.layers.last, let shape = graph.shape(last.name) else {

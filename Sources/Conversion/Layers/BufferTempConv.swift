@@ -29,12 +29,7 @@ struct BufferTempConvConverter: BlockConverter {
 
     func build(_ block: MatchedBlock, inbounds: [String], into assembler: inout AkidaAssembler) throws {
         let conv = block.root, name = conv.name
-        guard let input = assembler.shapes(of: inbounds).first, input.count == 3 else {
-            throw ConversionError(
-                kind: .structure, layer: name, rule: "shape-inference",
-                message: "cannot infer the input shape of \(name)",
-                fix: "check the model configuration", referenceType: "ValueError")
-        }
+        let input = try assembler.inputShape(of: inbounds, layer: name, rank: 3)
         let output = try assembler.outputShape(of: block)
         let bb = conv.configuredBufferBitwidth, oq = block.outputQuantizer
         let slots = conv.config["kernel_size"]?.int ?? 0

@@ -64,12 +64,7 @@ extension AkidaAssembler {
     mutating func addConvolutionTransposeV2(_ block: MatchedBlock, depthwise: Bool, inbounds: [String]) throws {
         let conv = block.root, name = conv.name
         try refuseLUTActivation(block)
-        guard let input = shapes(of: inbounds).first else {
-            throw ConversionError(
-                kind: .structure, layer: name, rule: "shape-inference",
-                message: "cannot infer the input shape of \(name)", fix: "check the model configuration",
-                referenceType: "ValueError")
-        }
+        let input = try inputShape(of: inbounds, layer: name)
         let output = try outputShape(of: block)
         let bb = conv.neuralBufferBits, oq = block.outputQuantizer
         let cin = input[2], filters = output[2], k = conv.kernelSize[0]

@@ -38,13 +38,7 @@ struct DenseConverter: BlockConverter {
 extension AkidaAssembler {
     /// Input and output shapes of a dense block (Akida 3-D shapes).
     fileprivate func denseShapes(_ block: MatchedBlock, inbounds: [String]) throws -> (input: [Int], output: [Int]) {
-        guard let input = shapes(of: inbounds).first else {
-            throw ConversionError(
-                kind: .structure, layer: block.main.name, rule: "shape-inference",
-                message: "cannot infer the input shape of \(block.main.name)",
-                fix: "check the model configuration", referenceType: "ValueError")
-        }
-        return (input, try outputShape(of: block))
+        (try inputShape(of: inbounds, layer: block.main.name), try outputShape(of: block))
     }
 
     fileprivate mutating func addDenseV2(_ block: MatchedBlock, inbounds: [String]) throws {

@@ -57,12 +57,7 @@ extension AkidaAssembler {
     fileprivate mutating func addStatefulRecurrent(_ block: MatchedBlock, inbounds: [String]) throws {
         let (inputProj, recurrent, outputProj) = (block.layers[0], block.layers[1], block.layers[3])
         let name = outputProj.name
-        guard let input = shapes(of: inbounds).first else {
-            throw ConversionError(
-                kind: .structure, layer: name, rule: "shape-inference",
-                message: "cannot infer the input shape of \(name)", fix: "check the model configuration",
-                referenceType: "ValueError")
-        }
+        let input = try inputShape(of: inbounds, layer: name)
         let output = try outputShape(of: block)
         let inProj = try kernel(inputProj), outProj = try kernel(outputProj), a = try kernel(recurrent)
         let (channels, units) = (inProj.shape.last ?? 0, outProj.shape.last ?? 0)
