@@ -12,19 +12,11 @@ import NumPyIO
 import Quantization
 import Tensors
 
-let args = CommandLine.arguments
-if args.count == 2 && args[1] == "--paths" {
-    print(KernelPath.supported.map(\.rawValue).joined(separator: " "))
-    exit(0)
-}
-guard args.count >= 4, let batch = Int(args[3]), batch > 0 else {
-    fail("usage: bench-quantized <quantized.h5> <inputs.npy> <batch> [seconds] [threads]")
-}
-let seconds = args.count > 4 ? Double(args[4]) ?? 3 : 3
-let threads = args.count > 5 ? Int(args[5]) ?? 0 : 0
+let arguments = BenchArguments(usage: "bench-quantized <quantized.h5> <inputs.npy> <batch> [seconds] [threads]")
+let (batch, seconds, threads) = (arguments.batch, arguments.seconds, arguments.threads)
 do {
-    let model = try QuantizedModel(file: KerasH5.read(URL(fileURLWithPath: args[1])))
-    let samples = try NPY.read(contentsOf: URL(fileURLWithPath: args[2]))
+    let model = try QuantizedModel(file: KerasH5.read(arguments.model))
+    let samples = try NPY.read(contentsOf: arguments.inputs)
     let input = try tiledBatch(samples, rows: batch)
     let engine = try QuantizedEngine(model: model)
     let (runs, elapsed, cpu) = try measure(seconds: seconds) {

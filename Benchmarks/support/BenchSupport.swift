@@ -1,5 +1,5 @@
-// What the benchmark executables share: failing with a message, a batch tiled from sample rows,
-// and timing a repeated call by wall clock and by CPU time (the CPU figure stays meaningful when
+// What the benchmark executables share: their command line, failing with a message, a batch tiled
+// from sample rows, and timing a repeated call by wall clock and by CPU time (the CPU figure stays meaningful when
 // other processes share the cores).
 import Foundation
 import Tensors
@@ -7,6 +7,28 @@ import Tensors
 public func fail(_ message: String) -> Never {
     FileHandle.standardError.write(Data((message + "\n").utf8))
     exit(2)
+}
+
+/// The command line `<model> <inputs.npy> <batch> [seconds] [threads]`; `--paths` alone prints the
+/// kernel paths this CPU runs (fastest first) and exits.
+public struct BenchArguments {
+    public let model: URL, inputs: URL
+    public let batch: Int, seconds: Double, threads: Int
+
+    /// Reads CommandLine.arguments; fails with `usage` when they do not fit.
+    public init(usage: String) {
+        let args = CommandLine.arguments
+        if args.count == 2 && args[1] == "--paths" {
+            print(KernelPath.supported.map(\.rawValue).joined(separator: " "))
+            exit(0)
+        }
+        guard args.count >= 4, let batch = Int(args[3]), batch > 0 else { fail("usage: " + usage) }
+        model = URL(fileURLWithPath: args[1])
+        inputs = URL(fileURLWithPath: args[2])
+        self.batch = batch
+        seconds = args.count > 4 ? Double(args[4]) ?? 3 : 3
+        threads = args.count > 5 ? Int(args[5]) ?? 0 : 0
+    }
 }
 
 /// `rows` rows taken from `samples` in order, starting over when they run out.
