@@ -73,7 +73,8 @@ struct Neural {
     var pointwise: KernelWeights  // separable only: (C, F)
     var inputShift: [Int32]  // per input channel (dense: per flat input); empty: none
     var padValues: [Int32]  // per input channel; empty: zero padding
-    var maxPadValue: Int64 { Int64(padValues.map { abs($0) }.max() ?? 0) }
+    /// Largest |pad value| (read per layer run: no array is made).
+    var maxPadValue: Int64 { padValues.reduce(0) { max($0, Int64($1.magnitude)) } }
     var pooling: Pooling
     var post: PostOp
 }
