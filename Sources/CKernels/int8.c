@@ -166,25 +166,31 @@ void sf_conv_i8_output(
         sf_conv_vnni(p, x, stride0, stride1, seg_stride, out1, first, last, offset, NULL, post, out);
         return;
     }
-    // The AVX2 kernel applies a 32-bit stage in registers to a single weight copy's sums.
-    if ((sf_active_path() == SF_PATH_AVX2 || high) && p->copies == 1 && stage_is_narrow(post)) {
-        narrow_stage ns;
-        if (narrow_stage_init(&ns, post, p->blocks * 16)) {
-            sf_conv_avx2(p, x, high, stride0, stride1, seg_stride, out1, first, last, offset, NULL, &ns, out);
-            narrow_stage_free(&ns);
-            return;
-        }
+#endif
+    // The sums fit int32 (the caller's precision check), so only the stage's own values decide
+    // whether it runs in 32 bits; its narrowed variables are prepared once for the whole call.
+    narrow_stage ns;
+    int narrow = narrow_stage_init(&ns, post, p->blocks * 16);
+#if SF_X86
+    // The AVX2 kernel applies the 32-bit stage in registers to a single weight copy's sums.
+    if (narrow && (sf_active_path() == SF_PATH_AVX2 || high) && p->copies == 1) {
+        sf_conv_avx2(p, x, high, stride0, stride1, seg_stride, out1, first, last, offset, NULL, &ns, out);
+        narrow_stage_free(&ns);
+        return;
     }
 #endif
-    // About 32 KiB of 64-bit sums per chunk, a multiple of the AVX2 kernel's 4-pixel tiles. The sums
-    // fit int32 (the caller's precision check), so only the stage's own values decide its width.
-    int chunk = (4096 / p->outputs) & ~3, narrow = stage_is_narrow(post);
+    // About 32 KiB of 64-bit sums per chunk, a multiple of the AVX2 kernel's 4-pixel tiles.
+    int chunk = (4096 / p->outputs) & ~3;
     if (chunk < 4) chunk = 4;
     for (int start = first; start < last; start += chunk) {
         int end = last - start < chunk ? last : start + chunk;
         sf_conv_i8(p, x, high, stride0, stride1, seg_stride, out1, start, end, offset, acc);
-        sf_output_v2_rows_as(post, acc, out, (size_t)start, (size_t)end, narrow);
+        if (narrow)
+            sf_output_rows_narrow(&ns, (size_t)p->outputs, acc, out, (size_t)start, (size_t)end);
+        else
+            sf_output_v2_rows_wide(post, acc, out, (size_t)start, (size_t)end);
     }
+    if (narrow) narrow_stage_free(&ns);
 }
 
 // MARK: depthwise: one loop body, compiled for each path's vector width. Taps outside the input
@@ -267,11 +273,11 @@ void sf_depthwise_i32_output(
 #endif
     // The sums fit int32 (the caller's precision check): a narrow stage runs on them as they are made.
     narrow_stage ns;
-    if (stage_is_narrow(post) && narrow_stage_init(&ns, post, c)) {
+    if (narrow_stage_init(&ns, post, c)) {
         depthwise(x, d0, d1, pad0, pad1, pad_values, w, acc, first, last, out1, k0, k1, s0, s1, c, &ns, out);
         narrow_stage_free(&ns);
         return;
     }
     depthwise(x, d0, d1, pad0, pad1, pad_values, w, acc, first, last, out1, k0, k1, s0, s1, c, NULL, NULL);
-    sf_output_v2_rows_as(post, acc, out, (size_t)first * out1, (size_t)last * out1, 0);
+    sf_output_v2_rows_wide(post, acc, out, (size_t)first * out1, (size_t)last * out1);
 }

@@ -1,9 +1,9 @@
-// The Akida 2.0 output stage after accumulation, for unpooled and globally pooled layers whose output
-// shifts all round to the right: buffer saturation, bias, ReLU clip, scale, post-op saturation, rounding shift and output
-// saturation (reference 7.5). One loop body compiled for each path's vector width; every operation
-// is the 64-bit wrapping arithmetic of the simulator's Swift definition, so every path is bit-exact.
-// When stage_narrow.h proves that no value leaves 32 bits, a 32-bit body gives the same values with
-// twice the lanes and the multiplies AVX2 has.
+// The Akida 2.0 output stage after accumulation, for unpooled and globally pooled layers whose
+// output shifts all round to the right: buffer saturation, bias, ReLU clip, scale, post-op
+// saturation, rounding shift and output saturation (reference 7.5). One loop body compiled for each
+// path's vector width; every operation is the 64-bit wrapping arithmetic of the simulator's Swift
+// definition, so every path is bit-exact. When stage_narrow.h proves that no value leaves 32 bits, a
+// 32-bit body gives the same values with twice the lanes and the multiplies AVX2 has.
 #include "stage_narrow.h"
 
 SF_INLINE int64_t add64(int64_t a, int64_t b) { return (int64_t)((uint64_t)a + (uint64_t)b); }
@@ -41,8 +41,8 @@ SF_INLINE void output_body(
     }
 }
 
-/// output_body in 32-bit arithmetic (no value overflows: rows_are_narrow); `n` holds the variables
-/// narrowed to int32.
+/// output_body in 32-bit arithmetic (no value overflows: narrow_stage_init accepted the stage and
+/// the sums fit int32); `n` holds the variables narrowed to int32.
 SF_INLINE void narrow_body(
     const narrow_stage *n, size_t f, const int64_t *acc, int32_t *out, size_t first, size_t last) {
     for (size_t row = first; row < last; row++) {
@@ -54,20 +54,18 @@ SF_INLINE void narrow_body(
 
 // The flags are constants in each instance, so no loop carries their branches.
 #define OUTPUT_INSTANCES(NAME, TARGET)                                                                      \
-    TARGET static void NAME(                                                                                \
-        const sf_output_v2 *p, const int64_t *acc, int32_t *out, size_t first, size_t last, int narrow) {   \
-        narrow_stage n;                                                                                     \
-        if (narrow && narrow_stage_init(&n, p, p->channels)) {                                              \
-            narrow_body(&n, (size_t)p->channels, acc, out, first, last);                                    \
-            narrow_stage_free(&n);                                                                          \
-            return;                                                                                         \
-        }                                                                                                   \
+    TARGET static void NAME##_wide(                                                                         \
+        const sf_output_v2 *p, const int64_t *acc, int32_t *out, size_t first, size_t last) {               \
         switch ((p->bias_first << 1) | p->relu) {                                                           \
         case 0: output_body(p, acc, out, first, last, 0, 0); break;                                         \
         case 1: output_body(p, acc, out, first, last, 0, 1); break;                                         \
         case 2: output_body(p, acc, out, first, last, 1, 0); break;                                         \
         default: output_body(p, acc, out, first, last, 1, 1); break;                                        \
         }                                                                                                   \
+    }                                                                                                       \
+    TARGET static void NAME##_narrow(                                                                       \
+        const narrow_stage *n, size_t f, const int64_t *acc, int32_t *out, size_t first, size_t last) {     \
+        narrow_body(n, f, acc, out, first, last);                                                           \
     }
 
 OUTPUT_INSTANCES(output_portable, )
@@ -76,20 +74,38 @@ OUTPUT_INSTANCES(output_avx512, SF_TARGET_VNNI)
 OUTPUT_INSTANCES(output_avx2, SF_TARGET_AVX2)
 #endif
 
-void sf_output_v2_rows_as(
-    const sf_output_v2 *p, const int64_t *acc, int32_t *out, size_t first, size_t last, int narrow) {
+void sf_output_v2_rows_wide(const sf_output_v2 *p, const int64_t *acc, int32_t *out, size_t first, size_t last) {
 #if SF_X86
     switch (sf_active_path()) {
-    case SF_PATH_VNNI: output_avx512(p, acc, out, first, last, narrow); return;
-    case SF_PATH_AVX2: output_avx2(p, acc, out, first, last, narrow); return;
+    case SF_PATH_VNNI: output_avx512_wide(p, acc, out, first, last); return;
+    case SF_PATH_AVX2: output_avx2_wide(p, acc, out, first, last); return;
     default: break;
     }
 #endif
-    output_portable(p, acc, out, first, last, narrow);
+    output_portable_wide(p, acc, out, first, last);
+}
+
+void sf_output_rows_narrow(
+    const narrow_stage *n, size_t channels, const int64_t *acc, int32_t *out, size_t first, size_t last) {
+#if SF_X86
+    switch (sf_active_path()) {
+    case SF_PATH_VNNI: output_avx512_narrow(n, channels, acc, out, first, last); return;
+    case SF_PATH_AVX2: output_avx2_narrow(n, channels, acc, out, first, last); return;
+    default: break;
+    }
+#endif
+    output_portable_narrow(n, channels, acc, out, first, last);
 }
 
 void sf_output_v2_rows(const sf_output_v2 *p, const int64_t *acc, int32_t *out, size_t first, size_t last) {
-    sf_output_v2_rows_as(p, acc, out, first, last, rows_are_narrow(p));
+    // int64 sums from any accumulation: narrow only when their bound says they fit int32.
+    narrow_stage n;
+    if (p->sum_bound > 0 && p->sum_bound < ((int64_t)1 << 31) && narrow_stage_init(&n, p, p->channels)) {
+        sf_output_rows_narrow(&n, (size_t)p->channels, acc, out, first, last);
+        narrow_stage_free(&n);
+        return;
+    }
+    sf_output_v2_rows_wide(p, acc, out, first, last);
 }
 
 // The stage of a globally pooled layer: the part before pooling on every position, the saturating

@@ -76,12 +76,6 @@ static inline int stage_narrow_mode(const sf_output_v2 *o) {
     return mode;
 }
 
-/// 1 when stage_is_narrow and the sums themselves are known to fit int32 (sf_output_v2_rows reads
-/// int64 sums, which the 64-bit accumulation paths may fill beyond 32 bits).
-static inline int rows_are_narrow(const sf_output_v2 *o) {
-    return o->sum_bound > 0 && o->sum_bound < ((int64_t)1 << 31) && stage_is_narrow(o);
-}
-
 /// A narrow stage's variables as int32 arrays of `padded` channels (zero past the layer's), and its
 /// bounds saturated to int32: the operands of the 32-bit stage in registers.
 typedef struct {
@@ -91,8 +85,12 @@ typedef struct {
     int mode;  // stage_narrow_mode
 } narrow_stage;
 
-/// Fills `n` for a stage that stage_is_narrow accepts; 0 when memory runs out.
+/// Fills `n` (freed by narrow_stage_free) when the stage runs in 32 bits on int32 sums; 0, leaving
+/// nothing to free, when it needs 64 bits (stage_narrow_mode) or memory runs out. Done once per
+/// kernel call, before its loops.
 static inline int narrow_stage_init(narrow_stage *n, const sf_output_v2 *o, int padded) {
+    int mode = stage_narrow_mode(o);
+    if (!mode) return 0;
     int32_t *all = calloc((size_t)padded * 5, sizeof(int32_t));
     if (!all) return 0;
     n->bias = all;
@@ -115,7 +113,7 @@ static inline int narrow_stage_init(narrow_stage *n, const sf_output_v2 *o, int 
     n->out_hi = saturate32(o->out_hi);
     n->bias_first = o->bias_first;
     n->relu = o->relu;
-    n->mode = stage_narrow_mode(o);
+    n->mode = mode;
     return 1;
 }
 
@@ -137,8 +135,10 @@ static inline __attribute__((always_inline)) int32_t narrow_value(const narrow_s
     return clamp32((prod + n->half[q]) >> n->shift[q], n->out_lo, n->out_hi);
 }
 
-/// sf_output_v2_rows with the narrow decision (rows_are_narrow) already taken.
-void sf_output_v2_rows_as(
-    const sf_output_v2 *p, const int64_t *acc, int32_t *out, size_t first, size_t last, int narrow);
+/// sf_output_v2_rows in 64-bit arithmetic (output.c).
+void sf_output_v2_rows_wide(const sf_output_v2 *p, const int64_t *acc, int32_t *out, size_t first, size_t last);
+/// sf_output_v2_rows through a prepared narrow stage of `channels` channels; the sums must fit int32.
+void sf_output_rows_narrow(
+    const narrow_stage *n, size_t channels, const int64_t *acc, int32_t *out, size_t first, size_t last);
 
 #endif
